@@ -1,0 +1,167 @@
+//! How requests prove who they are: an API key in the `x-goog-api-key` header, an OAuth bearer
+//! token from application-default credentials (gcp_auth), or nothing (the emulator).
+//!
+//! OAuth is resolved lazily, on the first request, under a timeout, so nothing blocks the first
+//! frame. Only credential *files* are used (GOOGLE_APPLICATION_CREDENTIALS or gcloud's
+//! application_default_credentials.json): gcp_auth's generic probe would also call the cloud
+//! metadata server, which is off-limits on a laptop and slow to time out.
+
+use super::error::ApiError;
+use gcp_auth::{ConfigDefaultCredentials, CustomServiceAccount, TokenProvider};
+use secrecy::{ExposeSecret, SecretString};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The scopes that tuning needs (REFERENCE.md §7.2).
+pub const OAUTH_SCOPES: &[&str] = &[
+    "https://www.googleapis.com/auth/cloud-platform",
+    "https://www.googleapis.com/auth/generative-language.tuning",
+];
+
+const OAUTH_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Where application-default credentials were found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdcSource {
+    /// A service-account key named by GOOGLE_APPLICATION_CREDENTIALS.
+    ServiceAccountFile(PathBuf),
+    /// gcloud's `application_default_credentials.json` (a user login).
+    GcloudUserFile(PathBuf),
+}
+
+impl AdcSource {
+    /// Finds credential files without touching the network.
+    pub fn discover() -> Option<AdcSource> {
+        if let Some(path) = std::env::var_os("GOOGLE_APPLICATION_CREDENTIALS") {
+            let path = PathBuf::from(path);
+            if path.is_file() {
+                return Some(AdcSource::ServiceAccountFile(path));
+            }
+        }
+        let config_dir = std::env::var_os("CLOUDSDK_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config/gcloud")))?;
+        let file = config_dir.join("application_default_credentials.json");
+        file.is_file().then_some(AdcSource::GcloudUserFile(file))
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            AdcSource::ServiceAccountFile(p) => {
+                format!("service account ({})", p.display())
+            }
+            AdcSource::GcloudUserFile(_) => "gcloud application-default login".to_owned(),
+        }
+    }
+}
+
+/// OAuth credentials, with the token provider made on first use.
+pub struct OAuth {
+    pub source: AdcSource,
+    /// Sent as `x-goog-user-project` (quota and billing project).
+    pub project: Option<String>,
+    provider: OnceCell<Arc<dyn TokenProvider>>,
+}
+
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth")
+            .field("source", &self.source)
+            .field("project", &self.project)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuth {
+    pub fn new(source: AdcSource, project: Option<String>) -> Self {
+        OAuth {
+            source,
+            project,
+            provider: OnceCell::new(),
+        }
+    }
+
+    async fn provider(&self) -> Result<&Arc<dyn TokenProvider>, ApiError> {
+        self.provider
+            .get_or_try_init(|| async {
+                let made: Result<Arc<dyn TokenProvider>, gcp_auth::Error> = match &self.source {
+                    AdcSource::ServiceAccountFile(path) => {
+                        CustomServiceAccount::from_file(path).map(|p| Arc::new(p) as _)
+                    }
+                    AdcSource::GcloudUserFile(_) => {
+                        match tokio::time::timeout(OAUTH_TIMEOUT, ConfigDefaultCredentials::new())
+                            .await
+                        {
+                            Ok(r) => r.map(|p| Arc::new(p) as _),
+                            Err(_) => {
+                                return Err(ApiError::auth(
+                                    "OAuth: timed out reading application-default credentials",
+                                ));
+                            }
+                        }
+                    }
+                };
+                made.map_err(|e| ApiError::auth(format!("OAuth credentials unusable: {e}")))
+            })
+            .await
+    }
+
+    /// A bearer token with the tuning scopes.
+    pub async fn token(&self) -> Result<String, ApiError> {
+        let provider = self.provider().await?;
+        let token = tokio::time::timeout(OAUTH_TIMEOUT, provider.token(OAUTH_SCOPES))
+            .await
+            .map_err(|_| ApiError::auth("OAuth: timed out fetching an access token"))?
+            .map_err(|e| ApiError::auth(format!("OAuth: could not get an access token: {e}")))?;
+        Ok(token.as_str().to_owned())
+    }
+}
+
+/// What the client sends to authenticate.
+#[derive(Debug, Clone, Default)]
+pub enum Credentials {
+    /// Nothing: fine for the emulator, refused by the live service.
+    #[default]
+    None,
+    ApiKey(SecretString),
+    OAuth(Arc<OAuth>),
+}
+
+impl Credentials {
+    pub fn api_key(key: impl Into<String>) -> Self {
+        Credentials::ApiKey(SecretString::from(key.into()))
+    }
+
+    /// Adds the credentials' headers to a request.
+    pub async fn apply(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
+        Ok(match self {
+            Credentials::None => request,
+            Credentials::ApiKey(key) => request.header("x-goog-api-key", key.expose_secret()),
+            Credentials::OAuth(oauth) => {
+                let token = oauth.token().await?;
+                let request = request.bearer_auth(token);
+                match &oauth.project {
+                    Some(project) => request.header("x-goog-user-project", project),
+                    None => request,
+                }
+            }
+        })
+    }
+}
+
+/// The last four characters of a secret, for display: all a screen or log may ever show.
+pub fn last_four(secret: &SecretString) -> String {
+    let s = secret.expose_secret();
+    let n = s.chars().count();
+    let tail: String = s.chars().skip(n.saturating_sub(4)).collect();
+    if n <= 4 {
+        "…".to_owned()
+    } else {
+        format!("…{tail}")
+    }
+}

@@ -1,0 +1,4 @@
+//! tunedeck: a terminal dashboard for the Gemini API's model-tuning service, and a faithful
+//! emulator of that API.
+
+pub mod api;
