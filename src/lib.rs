@@ -2,3 +2,4 @@
 //! emulator of that API.
 
 pub mod api;
+pub mod emulator;

@@ -562,9 +562,9 @@ impl GenerateContentRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Content {
+    pub parts: Vec<Part>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    pub parts: Vec<Part>,
 }
 
 impl Content {

@@ -1,0 +1,266 @@
+//! The emulator's shared core: the store behind one lock, the tuning jobs that advance it, the
+//! trained models that answer prompts, and the saver that persists it.
+
+use super::faults::Faults;
+use super::store::{Job, Record, Store};
+use super::trainer::{DIVERGENCE_LOSS, Trainer, TrainingSpec, epoch_of_step};
+use crate::api::serde_util::f32_to_wire;
+use crate::api::types::{Status, TunedModelState, TuningSnapshot};
+use chrono::Utc;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How the emulator behaves; see `tunedeck emulator --help`.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    /// Where state is saved; `None` keeps it in memory only.
+    pub state_file: Option<PathBuf>,
+    /// Time between two tuning steps.
+    pub step_interval: Duration,
+    /// Seed for training and faults.
+    pub seed: u64,
+    /// When set, only requests carrying this key (header, `?key=` or bearer) are served.
+    pub require_key: Option<SecretString>,
+    /// Seed a demo into an empty state.
+    pub demo: bool,
+    pub faults: Faults,
+    /// Pause between streamed chunks of an answer.
+    pub stream_chunk_delay: Duration,
+}
+
+impl Default for EmulatorOptions {
+    fn default() -> Self {
+        EmulatorOptions {
+            state_file: None,
+            step_interval: Duration::from_millis(500),
+            seed: 0,
+            require_key: None,
+            demo: true,
+            faults: Faults::default(),
+            stream_chunk_delay: Duration::from_millis(40),
+        }
+    }
+}
+
+pub struct Core {
+    store: Mutex<Store>,
+    pub options: EmulatorOptions,
+    /// Trained models of finished jobs, rebuilt by replay on first use after a restart.
+    trainers: Mutex<HashMap<String, Arc<Trainer>>>,
+    dirty: Notify,
+    pub cancel: CancellationToken,
+    pub tasks: TaskTracker,
+    pub fault_rng: Mutex<ChaCha8Rng>,
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it: the store's
+/// invariants hold between statements, so the data is still usable.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Core {
+    pub fn new(store: Store, options: EmulatorOptions) -> Arc<Core> {
+        Arc::new(Core {
+            store: Mutex::new(store),
+            fault_rng: Mutex::new(ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed)),
+            options,
+            trainers: Mutex::new(HashMap::new()),
+            dirty: Notify::new(),
+            cancel: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        })
+    }
+
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    /// Marks the state changed so the saver writes it soon.
+    pub fn touch(&self) {
+        self.dirty.notify_one();
+    }
+
+    pub fn forget_trainer(&self, id: &str) {
+        lock(&self.trainers).remove(id);
+    }
+
+    /// Writes the state now (when persistent).
+    pub fn save_now(&self) {
+        if let Some(path) = &self.options.state_file {
+            let result = self.store().save(path);
+            if let Err(e) = result {
+                tracing::error!("saving emulator state to {}: {e}", path.display());
+            }
+        }
+    }
+
+    /// Saves shortly after each change, at most a few times a second, and once at shutdown.
+    pub fn spawn_saver(self: &Arc<Self>) {
+        if self.options.state_file.is_none() {
+            return;
+        }
+        let core = Arc::clone(self);
+        self.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    () = core.cancel.cancelled() => break,
+                    () = core.dirty.notified() => {}
+                }
+                tokio::select! {
+                    () = core.cancel.cancelled() => break,
+                    () = tokio::time::sleep(Duration::from_millis(250)) => {}
+                }
+                let core2 = Arc::clone(&core);
+                let _ = tokio::task::spawn_blocking(move || core2.save_now()).await;
+            }
+            core.save_now();
+        });
+    }
+
+    /// The trained model for a tuned model, replaying its training if needed.
+    pub fn trainer(&self, id: &str) -> Option<Arc<Trainer>> {
+        if let Some(t) = lock(&self.trainers).get(id) {
+            return Some(Arc::clone(t));
+        }
+        let (examples, spec, steps) = {
+            let store = self.store();
+            let record = store.get(id)?;
+            let job = record.job.as_ref()?;
+            (
+                Arc::clone(&record.examples),
+                spec_of(job),
+                record.model.snapshots().len(),
+            )
+        };
+        let mut trainer = Trainer::new(&examples, spec);
+        for _ in 0..steps {
+            trainer.step();
+        }
+        let trainer = Arc::new(trainer);
+        lock(&self.trainers).insert(id.to_owned(), Arc::clone(&trainer));
+        Some(trainer)
+    }
+
+    /// Starts (or, after a restart, resumes) the job of a CREATING model.
+    pub fn spawn_job(self: &Arc<Self>, id: String) {
+        let core = Arc::clone(self);
+        self.tasks.spawn(async move { core.run_job(id).await });
+    }
+
+    async fn run_job(self: Arc<Self>, id: String) {
+        let Some((examples, spec, done_steps)) = ({
+            let store = self.store();
+            store.get(&id).and_then(|r| {
+                let job = r.job.as_ref().filter(|j| !j.done)?;
+                Some((Arc::clone(&r.examples), spec_of(job), r.model.snapshots().len()))
+            })
+        }) else {
+            return;
+        };
+        let mut trainer = Trainer::new(&examples, spec);
+        for _ in 0..done_steps {
+            trainer.step();
+        }
+        loop {
+            tokio::select! {
+                () = self.cancel.cancelled() => return,
+                () = tokio::time::sleep(self.options.step_interval) => {}
+            }
+            let loss = trainer.step();
+            let finished = {
+                let mut store = self.store();
+                let Some(record) = store.get_mut(&id) else {
+                    return; // deleted while tuning
+                };
+                if record.job.as_ref().is_none_or(|j| j.done) {
+                    return; // cancelled
+                }
+                let outcome = record_step(record, &trainer, loss, Utc::now());
+                outcome != StepOutcome::Running
+            };
+            self.touch();
+            if finished {
+                lock(&self.trainers).insert(id.clone(), Arc::new(trainer));
+                return;
+            }
+        }
+    }
+}
+
+/// The training settings of a job.
+pub fn spec_of(job: &Job) -> TrainingSpec {
+    TrainingSpec {
+        epochs: job.epochs,
+        batch_size: job.batch_size,
+        learning_rate: job.learning_rate,
+        seed: job.seed,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum StepOutcome {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// Records a finished step on the model: a snapshot, then success, divergence or a fault.
+pub fn record_step(
+    record: &mut Record,
+    trainer: &Trainer,
+    loss: Option<f32>,
+    now: chrono::DateTime<Utc>,
+) -> StepOutcome {
+    let examples = record.examples.len();
+    let Some(job) = record.job.as_mut() else {
+        return StepOutcome::Failed;
+    };
+    let task = record.model.tuning_task.get_or_insert_with(Default::default);
+    if let Some(loss) = loss {
+        let step = trainer.completed_steps();
+        task.snapshots.push(TuningSnapshot {
+            step: i32::try_from(step).unwrap_or(i32::MAX),
+            epoch: epoch_of_step(step, examples, job.epochs, job.batch_size) as i32,
+            mean_loss: f32_to_wire(loss),
+            compute_time: Some(now),
+        });
+        let failure = if !loss.is_finite() || loss > DIVERGENCE_LOSS {
+            Some(format!(
+                "Tuning diverged at step {step}: meanLoss {loss}. Lower the learning rate (it was {}).",
+                job.learning_rate
+            ))
+        } else if job.fail_at_step == Some(step) {
+            Some(format!("Tuning failed at step {step}: an internal error occurred (emulator fault injection)."))
+        } else {
+            None
+        };
+        if let Some(message) = failure {
+            job.done = true;
+            job.error = Some(Status {
+                code: 13,
+                message,
+                ..Default::default()
+            });
+            record.model.state = TunedModelState::Failed;
+            record.model.update_time = Some(now);
+            return StepOutcome::Failed;
+        }
+    }
+    if trainer.is_done() {
+        job.done = true;
+        task.complete_time = Some(now);
+        record.model.state = TunedModelState::Active;
+        record.model.update_time = Some(now);
+        return StepOutcome::Succeeded;
+    }
+    StepOutcome::Running
+}

@@ -1,0 +1,135 @@
+//! The demo an empty emulator starts with, so a fresh install shows a working product: the
+//! official tutorial's number-generator model already tuned, a Roman-numeral job tuning live,
+//! and a community model shared with everyone (seen with the `readers:everyone` filter).
+//! Every demo model says so in its description; `--empty` skips them.
+
+use super::core::{Core, StepOutcome, record_step, spec_of};
+use super::store::{Record, random_id};
+use super::trainer::Trainer;
+use super::tuned_models::{insert, prepare};
+use super::wire::camelize_keys;
+use crate::api::types::*;
+use chrono::{Duration, Utc};
+use std::sync::Arc;
+
+pub const NUMBER_GENERATOR: &str = include_str!("../../assets/datasets/number-generator.jsonl");
+pub const ROMAN_NUMERALS: &str = include_str!("../../assets/datasets/roman-numerals.jsonl");
+pub const WORD_TO_EMOJI: &str = include_str!("../../assets/datasets/word-to-emoji.jsonl");
+
+/// The id of the demo model that is already tuned.
+pub const DEMO_TUNED_ID: &str = "number-generator-demo";
+/// The id of the demo job that tunes live.
+pub const DEMO_LIVE_ID: &str = "roman-numerals-demo";
+pub const DEMO_PUBLIC_ID: &str = "word-to-emoji-community";
+
+/// Reads a bundled JSONL dataset (`text_input`/`output` per line).
+pub fn bundled_examples(jsonl: &str) -> Vec<TuningExample> {
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter_map(|v| serde_json::from_value(camelize_keys(v)).ok())
+        .collect()
+}
+
+fn request(display_name: &str, description: &str, examples: Vec<TuningExample>, batch: i32, epochs: i32) -> TunedModel {
+    TunedModel {
+        display_name: display_name.into(),
+        description: format!("Demo seeded by the tunedeck emulator: {description}"),
+        base_model: Some("models/gemini-1.5-flash-001-tuning".into()),
+        tuning_task: Some(TuningTask {
+            training_data: Some(Dataset::from_examples(examples)),
+            hyperparameters: Some(Hyperparameters {
+                learning_rate: Some(0.001),
+                epoch_count: Some(epochs),
+                batch_size: Some(batch),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Trains a record to the end at once, stamping steps as if it ran `step_secs` apart from its
+/// start time (in the past).
+fn train_in_the_past(record: &mut Record, step_secs: f64) {
+    let Some(job) = record.job.as_ref() else { return };
+    let mut trainer = Trainer::new(&record.examples, spec_of(job));
+    let start = record
+        .model
+        .tuning_task
+        .as_ref()
+        .and_then(|t| t.start_time)
+        .unwrap_or_else(Utc::now);
+    loop {
+        let loss = trainer.step();
+        let at = start + Duration::milliseconds((trainer.completed_steps() as f64 * step_secs * 1000.0) as i64);
+        if record_step(record, &trainer, loss, at) != StepOutcome::Running {
+            break;
+        }
+    }
+}
+
+/// Seeds the demo into an empty store; returns the ids of jobs to start.
+pub fn seed(core: &Arc<Core>) -> Vec<String> {
+    let now = Utc::now();
+    let mut live = Vec::new();
+
+    let tuned = request(
+        "Number generator (demo)",
+        "the official tutorial's 15 examples (batch 2, 5 epochs), already tuned. Try the prompt 'seven'.",
+        bundled_examples(NUMBER_GENERATOR),
+        2,
+        5,
+    );
+    if let Ok(new) = prepare(core, tuned, Some(DEMO_TUNED_ID), now - Duration::days(1)) {
+        let mut record = insert(core, new, super::store::CALLER_EMAIL);
+        train_in_the_past(&mut record, 1.5);
+        record.demo = true;
+        replace(core, record);
+    }
+
+    let public = request(
+        "Word to emoji (community demo)",
+        "a model another user shared with everyone; list it with the readers:everyone filter.",
+        bundled_examples(WORD_TO_EMOJI),
+        4,
+        20,
+    );
+    if let Ok(new) = prepare(core, public, Some(DEMO_PUBLIC_ID), now - Duration::days(3)) {
+        let mut record = insert(core, new, "community@example.com");
+        train_in_the_past(&mut record, 2.0);
+        record.demo = true;
+        record.permissions.push(Permission {
+            name: format!("{}/permissions/{}", record.model.name, random_id(12)),
+            grantee_type: Some(GranteeType::Everyone),
+            email_address: None,
+            role: Role::Reader,
+        });
+        replace(core, record);
+    }
+
+    let running = request(
+        "Roman numerals (demo)",
+        "120 numerals and their successors, tuning live (batch 4, 5 epochs). Try 'LXIII' when it is done.",
+        bundled_examples(ROMAN_NUMERALS),
+        4,
+        5,
+    );
+    if let Ok(new) = prepare(core, running, Some(DEMO_LIVE_ID), now) {
+        let mut record = insert(core, new, super::store::CALLER_EMAIL);
+        record.demo = true;
+        replace(core, record);
+        live.push(DEMO_LIVE_ID.to_owned());
+    }
+    core.touch();
+    live
+}
+
+fn replace(core: &Core, record: Record) {
+    let mut store = core.store();
+    if let Some(slot) = store.get_mut(record.id()) {
+        *slot = record;
+    }
+}

@@ -1,0 +1,219 @@
+//! The emulator: the Gemini API's tuning surface served over HTTP on loopback, faithful enough
+//! for the official Python SDKs and the tutorials' curl commands (REFERENCE.md §11). It is both
+//! `tunedeck emulator` and what the dashboard starts in-process when no credentials are found.
+
+pub mod core;
+pub mod demo;
+pub mod faults;
+pub mod generate;
+pub mod operations;
+pub mod permissions;
+pub mod routes;
+pub mod store;
+pub mod trainer;
+pub mod tuned_models;
+pub mod wire;
+
+pub use self::core::EmulatorOptions;
+use self::core::Core;
+use self::faults::Faults;
+use self::store::Store;
+use crate::api::types::TunedModelState;
+use axum::Router;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `tunedeck emulator` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on. Loopback unless you mean otherwise.
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    pub bind: SocketAddr,
+    /// State file (default: tunedeck's data dir, emulator-state.json).
+    #[arg(long, conflicts_with = "ephemeral")]
+    pub state: Option<PathBuf>,
+    /// Keep state in memory only.
+    #[arg(long)]
+    pub ephemeral: bool,
+    /// Milliseconds per tuning step.
+    #[arg(long, default_value_t = 500)]
+    pub step_ms: u64,
+    /// Seed for training and faults (the same seed gives the same loss curves).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Serve only requests carrying this API key (x-goog-api-key, ?key= or a bearer token).
+    #[arg(long, env = "TUNEDECK_EMULATOR_KEY", hide_env_values = true)]
+    pub require_key: Option<String>,
+    /// Start with no demo models.
+    #[arg(long)]
+    pub empty: bool,
+    /// Milliseconds between streamed answer chunks.
+    #[arg(long, default_value_t = 40)]
+    pub stream_chunk_ms: u64,
+    /// Fault: share of requests (0 to 1) answered 429 RESOURCE_EXHAUSTED with RetryInfo.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub fault_429: f64,
+    /// Fault: share of requests (0 to 1) answered 503 UNAVAILABLE.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub fault_503: f64,
+    /// Fault: the retry delay 429 answers ask for, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub fault_retry_ms: u64,
+    /// Fault: milliseconds of latency added to every request.
+    #[arg(long, default_value_t = 0)]
+    pub fault_latency_ms: u64,
+    /// Fault: share of streamed answers cut after the first chunk.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub fault_drop_stream: f64,
+    /// Fault: share of tuning jobs that fail part-way.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub fault_fail_job: f64,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
+}
+
+/// The default state file: `$XDG_DATA_HOME/tunedeck/emulator-state.json`.
+pub fn default_state_file() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tunedeck").map(|d| d.data_dir().join("emulator-state.json"))
+}
+
+impl EmulatorArgs {
+    pub fn options(&self) -> EmulatorOptions {
+        EmulatorOptions {
+            state_file: if self.ephemeral {
+                None
+            } else {
+                self.state.clone().or_else(default_state_file)
+            },
+            step_interval: Duration::from_millis(self.step_ms),
+            seed: self.seed,
+            require_key: self.require_key.clone().map(SecretString::from),
+            demo: !self.empty,
+            faults: Faults {
+                rate_429: self.fault_429,
+                rate_503: self.fault_503,
+                retry_delay: Duration::from_millis(self.fault_retry_ms),
+                latency: Duration::from_millis(self.fault_latency_ms),
+                drop_stream_rate: self.fault_drop_stream,
+                fail_job_rate: self.fault_fail_job,
+            },
+            stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server and its jobs (after a last save).
+pub struct RunningEmulator {
+    pub addr: SocketAddr,
+    core: Arc<Core>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A line for logs and banners.
+    pub fn describe(&self) -> String {
+        let state = match &self.core.options.state_file {
+            Some(p) => format!("state in {}", p.display()),
+            None => "ephemeral state".to_owned(),
+        };
+        format!(
+            "tunedeck emulator on {} ({state}; {} ms a step; {})",
+            self.base_url(),
+            self.core.options.step_interval.as_millis(),
+            self.core.options.faults.describe()
+        )
+    }
+
+    /// Stops serving, ends the jobs and saves the state.
+    pub async fn shutdown(mut self) {
+        self.core.cancel.cancel();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.core.tasks.close();
+        self.core.tasks.wait().await;
+    }
+
+    /// Waits until the server stops (Ctrl-C handling is the caller's).
+    pub async fn wait(&mut self) {
+        if let Some(server) = self.server.as_mut() {
+            let _ = server.await;
+        }
+    }
+
+    pub fn cancel_token(&self) -> tokio_util::sync::CancellationToken {
+        self.core.cancel.clone()
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        self.core.cancel.cancel();
+    }
+}
+
+/// The axum app over a core (for tests that want to drive it without a socket).
+pub fn router(core: Arc<Core>) -> Router {
+    Router::new().fallback(routes::handle).with_state(core)
+}
+
+/// Loads the state, seeds the demo if it is empty, resumes unfinished jobs, and serves on
+/// `bind` (port 0 picks a free one).
+pub async fn start(options: EmulatorOptions, bind: SocketAddr) -> color_eyre::Result<RunningEmulator> {
+    let store = match &options.state_file {
+        Some(path) => Store::load(path).map_err(|e| color_eyre::eyre::eyre!(e))?,
+        None => Store::new(),
+    };
+    let fresh = store.is_empty();
+    let resume: Vec<String> = store
+        .records
+        .iter()
+        .filter(|r| r.model.state == TunedModelState::Creating && r.job.as_ref().is_some_and(|j| !j.done))
+        .map(|r| r.id().to_owned())
+        .collect();
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| color_eyre::eyre::eyre!("cannot listen on {bind}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let core = Core::new(store, options);
+    let mut jobs = resume;
+    if fresh && core.options.demo {
+        jobs.extend(demo::seed(&core));
+    }
+    for id in jobs {
+        core.spawn_job(id);
+    }
+    core.spawn_saver();
+    let app = router(Arc::clone(&core));
+    let cancel = core.cancel.clone();
+    let server = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { cancel.cancelled().await })
+            .await;
+        if let Err(e) = result {
+            tracing::error!("emulator server stopped: {e}");
+        }
+    });
+    let running = RunningEmulator {
+        addr,
+        core,
+        server: Some(server),
+    };
+    tracing::info!("{}", running.describe());
+    Ok(running)
+}

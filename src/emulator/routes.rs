@@ -1,0 +1,267 @@
+//! The emulator's router. Every request goes through one handler that parses the path by hand:
+//! axum cannot route a `{id}:verb` segment, and the version rules (REFERENCE.md §11 item 1) are
+//! easier to read as a table here than spread over routes.
+
+use super::core::Core;
+use super::wire::{Failure, OutputFormat, json_response};
+use super::{generate, operations, permissions, tuned_models};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// One parsed request.
+pub struct Req {
+    pub method: Method,
+    /// `v1` or `v1beta`.
+    pub version: String,
+    pub query: Vec<(String, String)>,
+    pub format: OutputFormat,
+    pub body: Bytes,
+    /// The caller's identity (the emulator has one user).
+    pub caller: &'static str,
+}
+
+impl Req {
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        let snake = snake_case(name);
+        self.query
+            .iter()
+            .find(|(k, _)| k == name || *k == snake)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn ok<T: Serialize>(&self, body: &T) -> Result<Response, Failure> {
+        Ok(json_response(StatusCode::OK, body, &self.format))
+    }
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::new();
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The axum fallback that serves every path.
+pub async fn handle(
+    State(core): State<Arc<Core>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let query: Vec<(String, String)> = uri
+        .query()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let format = OutputFormat::from_query(&query);
+    if let Err(failure) = check_key(&core, &headers, &query) {
+        return failure.into_response(&format);
+    }
+    if let Some(failure) = core.inject_request_fault().await {
+        return failure.into_response(&format);
+    }
+    let path = uri.path().to_owned();
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_decode(s)
+        })
+        .collect();
+    let Some((version, rest)) = segments.split_first() else {
+        return Failure::no_route(method.as_str(), &path).into_response(&format);
+    };
+    let req = Req {
+        method: method.clone(),
+        version: version.clone(),
+        query,
+        format: format.clone(),
+        body,
+        caller: super::store::CALLER_EMAIL,
+    };
+    let result = if version == "v1" || version == "v1beta" {
+        route(&core, &req, rest).await
+    } else {
+        None
+    };
+    match result {
+        Some(Ok(response)) => response,
+        Some(Err(failure)) => failure.into_response(&format),
+        None => Failure::no_route(method.as_str(), &path).into_response(&format),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// `--require-key`: the key may come as `x-goog-api-key`, `?key=` or a bearer token.
+fn check_key(core: &Core, headers: &HeaderMap, query: &[(String, String)]) -> Result<(), Failure> {
+    let Some(required) = &core.options.require_key else {
+        return Ok(());
+    };
+    let header = headers
+        .get("x-goog-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let param = query.iter().find(|(k, _)| k == "key").map(|(_, v)| v.clone());
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    match header.or(param).or(bearer) {
+        None => Err(Failure::unregistered_caller()),
+        Some(given) if given == required.expose_secret() => Ok(()),
+        Some(_) => Err(Failure::invalid_api_key()),
+    }
+}
+
+/// Splits `name:verb` on the last colon.
+fn split_verb(segment: &str) -> (&str, Option<&str>) {
+    match segment.rsplit_once(':') {
+        Some((name, verb)) => (name, Some(verb)),
+        None => (segment, None),
+    }
+}
+
+type Answer = Option<Result<Response, Failure>>;
+
+async fn route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
+    let v1beta = req.version == "v1beta";
+    let m = &req.method;
+    let parts: Vec<&str> = rest.iter().map(String::as_str).collect();
+    Some(match parts.as_slice() {
+        ["tunedModels"] if v1beta && m == Method::GET => tuned_models::list(core, req),
+        ["tunedModels"] if v1beta && m == Method::POST => tuned_models::create(core, req),
+        ["tunedModels", segment] => {
+            let (id, verb) = split_verb(segment);
+            match (verb, m.clone()) {
+                (None, Method::GET) if v1beta => tuned_models::get(core, req, id),
+                (None, Method::PATCH) if v1beta => tuned_models::patch(core, req, id),
+                (None, Method::DELETE) if v1beta => tuned_models::delete(core, req, id),
+                (Some("transferOwnership"), Method::POST) if v1beta => {
+                    tuned_models::transfer_ownership(core, req, id)
+                }
+                (Some("generateContent"), Method::POST) => {
+                    generate::generate(core, req, &format!("tunedModels/{id}")).await
+                }
+                (Some("streamGenerateContent"), Method::POST) => {
+                    generate::stream(core, req, &format!("tunedModels/{id}")).await
+                }
+                (Some("generateText"), Method::POST) if v1beta => {
+                    generate::generate_text(core, req, id).await
+                }
+                _ => return None,
+            }
+        }
+        ["tunedModels", id, "permissions"] if v1beta => match m.clone() {
+            Method::GET => permissions::list(core, req, id),
+            Method::POST => permissions::create(core, req, id),
+            _ => return None,
+        },
+        ["tunedModels", id, "permissions", pid] if v1beta => match m.clone() {
+            Method::GET => permissions::get(core, req, id, pid),
+            Method::PATCH => permissions::patch(core, req, id, pid),
+            Method::DELETE => permissions::delete(core, req, id, pid),
+            _ => return None,
+        },
+        ["tunedModels", id, "operations"] if m == Method::GET => {
+            operations::list_for_model(core, req, id)
+        }
+        ["tunedModels", id, "operations", segment] => {
+            let (op, verb) = split_verb(segment);
+            match (verb, m.clone()) {
+                (None, Method::GET) => operations::get(core, req, id, op),
+                // Cancel is v1 only on the real service; the old SDK calls it on v1beta too.
+                (Some("cancel"), Method::POST) => operations::cancel(core, req, id, op),
+                _ => return None,
+            }
+        }
+        ["operations"] if !v1beta && m == Method::GET => operations::list_all(core, req),
+        ["operations", rest @ ..] if !v1beta && m == Method::DELETE && !rest.is_empty() => {
+            operations::delete(core, req, &rest.join("/"))
+        }
+        ["models"] if m == Method::GET => generate::list_models(req),
+        ["models", segment] => {
+            let (name, verb) = split_verb(segment);
+            let model = format!("models/{name}");
+            match (verb, m.clone()) {
+                (None, Method::GET) => generate::get_model(req, &model),
+                (Some("generateContent"), Method::POST) => generate::generate(core, req, &model).await,
+                (Some("streamGenerateContent"), Method::POST) => generate::stream(core, req, &model).await,
+                (Some("countTokens"), Method::POST) => generate::count_tokens(req, &model),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Page tokens: opaque to clients, tied to the call's other parameters as the API requires.
+pub mod paging {
+    use super::super::trainer::stable_hash;
+    use super::Failure;
+
+    /// Reads `pageSize` (default, capped at `max`) and `pageToken` into an offset.
+    pub fn window(
+        req: &super::Req,
+        default: usize,
+        max: usize,
+        fingerprint: &str,
+    ) -> Result<(usize, usize), Failure> {
+        let size = match req.query_value("pageSize") {
+            None | Some("") => default,
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(n) if n < 0 => {
+                    return Err(Failure::invalid("page_size", "page_size must not be negative"));
+                }
+                Ok(0) => default,
+                Ok(n) => (n as usize).min(max),
+                Err(_) => {
+                    return Err(Failure::invalid("page_size", format!("Invalid page_size: {raw:?}")));
+                }
+            },
+        };
+        let offset = match req.query_value("pageToken").filter(|t| !t.is_empty()) {
+            None => 0,
+            Some(token) => decode(token, fingerprint).ok_or_else(|| {
+                Failure::invalid(
+                    "page_token",
+                    "Invalid page_token: it is not one this list returned, or the other parameters changed.",
+                )
+            })?,
+        };
+        Ok((offset, size))
+    }
+
+    pub fn next_token(offset: usize, size: usize, total: usize, fingerprint: &str) -> String {
+        if offset + size >= total {
+            String::new()
+        } else {
+            format!("{:x}g{:x}", offset + size, stable_hash(fingerprint) & 0xffff_ffff)
+        }
+    }
+
+    fn decode(token: &str, fingerprint: &str) -> Option<usize> {
+        let (offset, check) = token.split_once('g')?;
+        let check = u64::from_str_radix(check, 16).ok()?;
+        (check == stable_hash(fingerprint) & 0xffff_ffff)
+            .then(|| usize::from_str_radix(offset, 16).ok())
+            .flatten()
+    }
+}

@@ -1,0 +1,395 @@
+//! The emulator's state: tuned models with their training data, operations and permissions,
+//! kept in memory and saved atomically to a JSON file (write a temp file, fsync, rename).
+
+use crate::api::types::{
+    GranteeType, Model, Permission, Role, Status, TunedModel, TuningExample,
+};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Who the emulator believes every caller is.
+pub const CALLER_EMAIL: &str = "you@tunedeck.emulator";
+
+/// A tuned model and everything the emulator keeps beside it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// The resource as served (never with trainingData).
+    pub model: TunedModel,
+    /// The training examples, kept to train and to replay training after a restart.
+    pub examples: Arc<Vec<TuningExample>>,
+    pub permissions: Vec<Permission>,
+    pub job: Option<Job>,
+    /// Seeded by the emulator as a demo.
+    #[serde(default)]
+    pub demo: bool,
+}
+
+/// A tuning job: the operation and the settings its training runs with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub operation_id: String,
+    pub total_steps: u64,
+    pub epochs: u32,
+    pub batch_size: u32,
+    pub learning_rate: f64,
+    pub seed: u64,
+    /// Set when the job ended in error (cancelled, diverged, a fault).
+    pub error: Option<Status>,
+    pub done: bool,
+    /// A fault that will fail the job at this step.
+    #[serde(default)]
+    pub fail_at_step: Option<u64>,
+    /// The operation was deleted (operations.delete); the model and its training remain.
+    #[serde(default)]
+    pub operation_deleted: bool,
+}
+
+impl Record {
+    pub fn id(&self) -> &str {
+        self.model.id()
+    }
+
+    pub fn operation_name(&self) -> Option<String> {
+        self.job
+            .as_ref()
+            .map(|j| format!("{}/operations/{}", self.model.name, j.operation_id))
+    }
+
+    pub fn owner(&self) -> Option<&str> {
+        self.permissions
+            .iter()
+            .find(|p| p.role == Role::Owner)
+            .and_then(|p| p.email_address.as_deref())
+    }
+
+    pub fn role_of(&self, email: &str) -> Option<Role> {
+        self.permissions
+            .iter()
+            .filter(|p| p.email_address.as_deref() == Some(email))
+            .map(|p| p.role.clone())
+            .min_by_key(|r| r.number().unwrap_or(99))
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.permissions
+            .iter()
+            .any(|p| p.grantee_type == Some(GranteeType::Everyone))
+    }
+
+    /// The caller may use the model: any permission of theirs, or shared with everyone.
+    pub fn readable_by(&self, email: &str) -> bool {
+        self.role_of(email).is_some() || self.is_public()
+    }
+}
+
+/// Everything the emulator stores.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Store {
+    /// In creation order (the order lists use).
+    pub records: Vec<Record>,
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id().to_owned(), i))
+            .collect();
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Record> {
+        self.index.get(id).map(|i| &self.records[*i])
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Record> {
+        self.index.get(id).map(|i| &mut self.records[*i])
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
+    pub fn insert(&mut self, record: Record) {
+        self.index
+            .insert(record.id().to_owned(), self.records.len());
+        self.records.push(record);
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Record> {
+        let i = self.index.remove(id)?;
+        let record = self.records.remove(i);
+        self.reindex();
+        Some(record)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Loads a saved state; a missing file is an empty store.
+    pub fn load(path: &Path) -> Result<Store, String> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::new()),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let mut store: Store = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{}: not an emulator state file ({e}); move it away or pass --ephemeral",
+                path.display()
+            )
+        })?;
+        store.reindex();
+        Ok(store)
+    }
+
+    /// Saves atomically: a crash leaves the old file or the new one, never half of one.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        write_atomically(path, &bytes)
+    }
+}
+
+/// Writes a file so that readers see the old content or the new, never a mix.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile_in(dir, path)?;
+    tmp.1.write_all(bytes)?;
+    tmp.1.sync_all()?;
+    std::fs::rename(&tmp.0, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn tempfile_in(dir: &Path, target: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
+    for _ in 0..16 {
+        let candidate = dir.join(format!(".{name}.{}.tmp", random_id(8)));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(f) => return Ok((candidate, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("could not create a temporary file"))
+}
+
+/// Lowercase letters and digits, like the live service's ids.
+pub fn random_id(len: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// A new tuned-model id as the live service makes them: the display name's words, lower-cased
+/// and hyphen-joined, other characters dropped, then `-` and a random suffix; with no usable
+/// display name, a random id.
+pub fn generate_model_id(display_name: &str) -> String {
+    let words: Vec<String> = display_name
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut stem = words.join("-");
+    while stem.starts_with(|c: char| c.is_ascii_digit()) {
+        stem.remove(0);
+    }
+    let stem = stem.trim_matches('-');
+    if stem.is_empty() {
+        let mut id = random_id(11);
+        id.replace_range(0..1, "m");
+        return id;
+    }
+    let suffix = random_id(12);
+    let max_stem = 40 - 1 - suffix.len();
+    let stem: String = stem.chars().take(max_stem).collect();
+    format!("{}-{suffix}", stem.trim_end_matches('-'))
+}
+
+/// `[a-z]([a-z0-9-]{0,38}[a-z0-9])?`
+pub fn valid_model_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    if bytes.is_empty() || bytes.len() > 40 || !bytes[0].is_ascii_lowercase() {
+        return false;
+    }
+    let last = bytes[bytes.len() - 1];
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && (last.is_ascii_lowercase() || last.is_ascii_digit())
+}
+
+/// The base models the emulator serves: the two that could be tuned (fields as the live service
+/// reported them) and a few that cannot.
+pub fn base_models() -> Vec<Model> {
+    let tunable = |name: &str, display: &str, description: &str, input: i32, output: i32| Model {
+        name: format!("models/{name}"),
+        version: "001".into(),
+        display_name: display.into(),
+        description: description.into(),
+        input_token_limit: input,
+        output_token_limit: output,
+        supported_generation_methods: vec![
+            "generateContent".into(),
+            "countTokens".into(),
+            "createTunedModel".into(),
+        ],
+        ..Default::default()
+    };
+    let plain = |name: &str, version: &str, display: &str, description: &str, methods: &[&str]| Model {
+        name: format!("models/{name}"),
+        version: version.into(),
+        display_name: display.into(),
+        description: description.into(),
+        input_token_limit: 1_048_576,
+        output_token_limit: 8192,
+        supported_generation_methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+        temperature: Some(1.0),
+        top_p: Some(0.95),
+        top_k: Some(40),
+        max_temperature: Some(2.0),
+        ..Default::default()
+    };
+    vec![
+        Model {
+            temperature: Some(1.0),
+            top_p: Some(0.95),
+            top_k: Some(64),
+            max_temperature: Some(2.0),
+            ..tunable(
+                "gemini-1.5-flash-001-tuning",
+                "Gemini 1.5 Flash 001 Tuning",
+                "Version of Gemini 1.5 Flash that supports tuning, our fast and versatile multimodal model for scaling across diverse tasks, released in May of 2024.",
+                16384,
+                8192,
+            )
+        },
+        Model {
+            temperature: Some(0.9),
+            top_p: Some(1.0),
+            ..tunable(
+                "gemini-1.0-pro-001",
+                "Gemini 1.0 Pro 001 (Tuning)",
+                "The original Gemini 1.0 Pro model version that supports tuning. Gemini 1.0 Pro will be discontinued on February 15th, 2025. Move to a newer Gemini version.",
+                30720,
+                2048,
+            )
+        },
+        plain(
+            "gemini-1.5-flash-001",
+            "001",
+            "Gemini 1.5 Flash 001",
+            "Fast and versatile multimodal model for scaling across diverse tasks (emulated; not tunable).",
+            &["generateContent", "countTokens"],
+        ),
+        plain(
+            "gemini-2.0-flash",
+            "2.0",
+            "Gemini 2.0 Flash",
+            "Gemini 2.0 Flash (emulated; not tunable).",
+            &["generateContent", "countTokens"],
+        ),
+        plain(
+            "gemini-2.5-flash",
+            "001",
+            "Gemini 2.5 Flash",
+            "Gemini 2.5 Flash (emulated; not tunable).",
+            &["generateContent", "countTokens"],
+        ),
+        Model {
+            input_token_limit: 2048,
+            output_token_limit: 1,
+            temperature: None,
+            top_p: None,
+            top_k: None,
+            max_temperature: None,
+            ..plain(
+                "text-embedding-004",
+                "004",
+                "Text Embedding 004",
+                "Obtain a distributed representation of a text (emulated; not served).",
+                &["embedContent"],
+            )
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_made_like_the_live_service() {
+        let id = generate_model_id("number generator model");
+        assert!(id.starts_with("number-generator-model-"), "{id}");
+        assert_eq!(id.len(), "number-generator-model-".len() + 12);
+        assert!(generate_model_id("test_number_generator").starts_with("testnumbergenerator-"));
+        assert!(valid_model_id(&generate_model_id("my display name 81")));
+        assert!(valid_model_id(&generate_model_id("")));
+        assert!(valid_model_id(&generate_model_id("a very long display name that goes on and on")));
+    }
+
+    #[test]
+    fn the_id_pattern() {
+        for ok in ["a", "ab", "a-b", "a1", "number-generator-model-dzlmi0gswwqb"] {
+            assert!(valid_model_id(ok), "{ok}");
+        }
+        for bad in ["", "1a", "A", "a-", "a_b", &"a".repeat(41)] {
+            assert!(!valid_model_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn atomic_save_and_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut store = Store::new();
+        store.insert(Record {
+            model: TunedModel {
+                name: "tunedModels/abc".into(),
+                ..Default::default()
+            },
+            examples: Arc::new(vec![TuningExample::new("1", "2")]),
+            permissions: vec![],
+            job: None,
+            demo: false,
+        });
+        store.save(&path).unwrap();
+        let loaded = Store::load(&path).unwrap();
+        assert!(loaded.contains("abc"));
+        assert_eq!(loaded.get("abc").unwrap().examples.len(), 1);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    }
+}

@@ -1,0 +1,495 @@
+//! `tunedModels.*`: create (validation as REFERENCE.md §11 item 3), get, list with filters and
+//! paging, patch, delete, transferOwnership.
+
+use super::core::Core;
+use super::routes::{Req, paging};
+use super::store::{Job, Record, base_models, generate_model_id, random_id, valid_model_id};
+use super::trainer::{stable_hash, total_steps};
+use super::wire::{Failure, parse_body};
+use crate::api::error::Code;
+use crate::api::serde_util::Timestamp;
+use crate::api::types::*;
+use axum::response::Response;
+use chrono::Utc;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const MAX_DISPLAY_NAME: usize = 40;
+pub const MAX_INPUT_CHARS: usize = 40_000;
+pub const MAX_OUTPUT_CHARS: usize = 5_000;
+/// Defaults the guide documents (REFERENCE.md §8).
+pub const DEFAULT_EPOCHS: u32 = 5;
+pub const DEFAULT_BATCH_SIZE: u32 = 4;
+pub const DEFAULT_LEARNING_RATE: f64 = 0.001;
+/// Not documented by Google; the emulator's own bound, so one request cannot occupy it forever.
+pub const MAX_TOTAL_STEPS: u64 = 1_000_000;
+
+/// What a create request asks for, checked.
+pub struct NewTuning {
+    pub id: String,
+    pub model: TunedModel,
+    pub examples: Vec<TuningExample>,
+    pub job: Job,
+}
+
+/// Validates a create request and builds the model, as the service does before answering.
+pub fn prepare(
+    core: &Core,
+    body: TunedModel,
+    requested_id: Option<&str>,
+    now: Timestamp,
+) -> Result<NewTuning, Failure> {
+    let store = core.store();
+    let id = match requested_id.filter(|s| !s.is_empty()) {
+        Some(id) => {
+            if !valid_model_id(id) {
+                return Err(Failure::invalid(
+                    "tuned_model_id",
+                    format!("tunedModelId {id:?} is invalid: it must match [a-z]([a-z0-9-]{{0,38}}[a-z0-9])? (1 to 40 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen)."),
+                ));
+            }
+            if store.contains(id) {
+                return Err(Failure::new(
+                    Code::AlreadyExists,
+                    format!("Tuned model tunedModels/{id} already exists."),
+                ));
+            }
+            id.to_owned()
+        }
+        None => loop {
+            let candidate = generate_model_id(&body.display_name);
+            if !store.contains(&candidate) {
+                break candidate;
+            }
+        },
+    };
+    let name_chars = body.display_name.chars().count();
+    if name_chars > MAX_DISPLAY_NAME {
+        return Err(Failure::invalid(
+            "tuned_model.display_name",
+            format!("displayName is {name_chars} characters long; the limit is {MAX_DISPLAY_NAME}."),
+        ));
+    }
+
+    // The source: a base model that can be tuned, or an ACTIVE tuned model.
+    let source_tuned = body
+        .tuned_model_source
+        .as_ref()
+        .and_then(|s| s.tuned_model.clone())
+        .filter(|s| !s.is_empty());
+    let (base_name, source) = match (body.base_model.clone().filter(|b| !b.is_empty()), source_tuned) {
+        (Some(base), _) => (base, None),
+        (None, Some(tuned)) => {
+            let tuned_id = tuned.strip_prefix("tunedModels/").unwrap_or(&tuned);
+            let record = store.get(tuned_id).ok_or_else(|| {
+                Failure::invalid(
+                    "tuned_model.tuned_model_source.tuned_model",
+                    format!("Tuned model tunedModels/{tuned_id} does not exist."),
+                )
+            })?;
+            if record.model.state != TunedModelState::Active {
+                return Err(Failure::invalid(
+                    "tuned_model.tuned_model_source.tuned_model",
+                    format!("Tuned model {} is {}; only an ACTIVE model can be a tuning source.", record.model.name, record.model.state),
+                ));
+            }
+            let base = record.model.source_model().unwrap_or_default().to_owned();
+            (base, Some(record.model.name.clone()))
+        }
+        (None, None) => {
+            return Err(Failure::invalid(
+                "tuned_model.base_model",
+                "A source model is required: set baseModel (e.g. models/gemini-1.5-flash-001-tuning) or tunedModelSource.tunedModel.",
+            ));
+        }
+    };
+    let base_name = crate::api::client::model_path(&base_name);
+    let base = base_models().into_iter().find(|m| m.name == base_name);
+    let base = match base {
+        Some(m) if m.is_tunable() => m,
+        Some(m) => {
+            return Err(Failure::invalid(
+                "tuned_model.base_model",
+                format!("Base model {} does not support createTunedModel; tunable models list createTunedModel in supportedGenerationMethods.", m.name),
+            ));
+        }
+        None => {
+            return Err(Failure::invalid(
+                "tuned_model.base_model",
+                format!("Base model {base_name} does not exist. Call ListModels to see the available models."),
+            ));
+        }
+    };
+
+    let task = body.tuning_task.clone().unwrap_or_default();
+    let examples: Vec<TuningExample> = task
+        .training_data
+        .as_ref()
+        .map(|d| d.examples().to_vec())
+        .unwrap_or_default();
+    if examples.is_empty() {
+        return Err(Failure::invalid(
+            "tuned_model.tuning_task.training_data",
+            "Training data is required: tuningTask.trainingData.examples.examples needs at least one example.",
+        ));
+    }
+    for (i, ex) in examples.iter().enumerate() {
+        let field = |f: &str| format!("tuned_model.tuning_task.training_data.examples.examples[{i}].{f}");
+        let input = ex.text_input.chars().count();
+        let output = ex.output.chars().count();
+        if ex.text_input.is_empty() {
+            return Err(Failure::invalid(field("text_input"), format!("Example {i} has no text_input.")));
+        }
+        if ex.output.is_empty() {
+            return Err(Failure::invalid(field("output"), format!("Example {i} has no output.")));
+        }
+        if input > MAX_INPUT_CHARS {
+            return Err(Failure::invalid(
+                field("text_input"),
+                format!("Example {i}: text_input is {input} characters; the limit is {MAX_INPUT_CHARS}."),
+            ));
+        }
+        if output > MAX_OUTPUT_CHARS {
+            return Err(Failure::invalid(
+                field("output"),
+                format!("Example {i}: output is {output} characters; the limit is {MAX_OUTPUT_CHARS}."),
+            ));
+        }
+    }
+
+    let hp = task.hyperparameters.clone().unwrap_or_default();
+    let hp_field = |f: &str| format!("tuned_model.tuning_task.hyperparameters.{f}");
+    let learning_rate = match hp.learning_rate_option() {
+        Err(message) => return Err(Failure::invalid(hp_field("learning_rate_multiplier"), message)),
+        Ok(None) => DEFAULT_LEARNING_RATE,
+        Ok(Some(LearningRateOption::LearningRate(r))) => r,
+        Ok(Some(LearningRateOption::Multiplier(m))) => {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(Failure::invalid(hp_field("learning_rate_multiplier"), "learningRateMultiplier must be greater than 0."));
+            }
+            m * DEFAULT_LEARNING_RATE
+        }
+    };
+    if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        return Err(Failure::invalid(hp_field("learning_rate"), "learningRate must be greater than 0."));
+    }
+    let positive = |v: Option<i32>, default: u32, f: &str| -> Result<u32, Failure> {
+        match v {
+            None => Ok(default),
+            Some(n) if n >= 1 => Ok(n as u32),
+            Some(n) => Err(Failure::invalid(hp_field(f), format!("{f} must be at least 1, got {n}."))),
+        }
+    };
+    let epochs = positive(hp.epoch_count, DEFAULT_EPOCHS, "epoch_count")?;
+    let batch_size = positive(hp.batch_size, DEFAULT_BATCH_SIZE, "batch_size")?;
+    let total = total_steps(examples.len(), epochs, batch_size);
+    if total > MAX_TOTAL_STEPS {
+        return Err(Failure::invalid(
+            hp_field("epoch_count"),
+            format!("This job would take {total} steps; the emulator allows at most {MAX_TOTAL_STEPS}. Use fewer epochs or a larger batch."),
+        ));
+    }
+    check_sampling(body.temperature, body.top_p, body.top_k)?;
+    drop(store);
+
+    let start = now + chrono::Duration::milliseconds(300 + (stable_hash(&id) % 400) as i64);
+    let model = TunedModel {
+        name: format!("tunedModels/{id}"),
+        tuned_model_source: source.map(|tuned| TunedModelSource {
+            tuned_model: Some(tuned),
+            base_model: Some(base.name.clone()),
+        }),
+        base_model: body
+            .tuned_model_source
+            .is_none()
+            .then(|| base.name.clone()),
+        display_name: body.display_name,
+        description: body.description,
+        state: TunedModelState::Creating,
+        create_time: Some(now),
+        update_time: Some(now),
+        tuning_task: Some(TuningTask {
+            start_time: Some(start),
+            hyperparameters: Some(Hyperparameters {
+                learning_rate: Some(learning_rate),
+                learning_rate_multiplier: None,
+                epoch_count: Some(epochs as i32),
+                batch_size: Some(batch_size as i32),
+            }),
+            ..Default::default()
+        }),
+        temperature: body.temperature.or(base.temperature),
+        top_p: body.top_p.or(base.top_p),
+        top_k: body.top_k.or(base.top_k),
+        reader_project_numbers: body.reader_project_numbers,
+    };
+    let job = Job {
+        operation_id: random_id(12),
+        total_steps: total,
+        epochs,
+        batch_size,
+        learning_rate,
+        seed: core.options.seed ^ stable_hash(&id),
+        error: None,
+        done: false,
+        fail_at_step: core.job_failure_step(total),
+        operation_deleted: false,
+    };
+    Ok(NewTuning {
+        id,
+        model,
+        examples,
+        job,
+    })
+}
+
+fn check_sampling(temperature: Option<f64>, top_p: Option<f64>, top_k: Option<i32>) -> Result<(), Failure> {
+    if let Some(t) = temperature.filter(|t| !(0.0..=2.0).contains(t)) {
+        return Err(Failure::invalid("tuned_model.temperature", format!("temperature must be between 0 and 2, got {t}.")));
+    }
+    if let Some(p) = top_p.filter(|p| !(0.0..=1.0).contains(p)) {
+        return Err(Failure::invalid("tuned_model.top_p", format!("topP must be between 0 and 1, got {p}.")));
+    }
+    if let Some(k) = top_k.filter(|k| *k < 0) {
+        return Err(Failure::invalid("tuned_model.top_k", format!("topK must not be negative, got {k}.")));
+    }
+    Ok(())
+}
+
+/// The owner's permission on a new model.
+pub fn owner_permission(model_name: &str, email: &str) -> Permission {
+    Permission {
+        name: format!("{model_name}/permissions/{}", random_id(12)),
+        grantee_type: Some(GranteeType::User),
+        email_address: Some(email.to_owned()),
+        role: Role::Owner,
+    }
+}
+
+/// Stores a prepared tuning and returns its record.
+pub fn insert(core: &Core, new: NewTuning, owner: &str) -> Record {
+    let record = Record {
+        permissions: vec![owner_permission(&new.model.name, owner)],
+        model: new.model,
+        examples: Arc::new(new.examples),
+        job: Some(new.job),
+        demo: false,
+    };
+    core.store().insert(record.clone());
+    core.touch();
+    record
+}
+
+pub fn create(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
+    let (body, _raw): (TunedModel, Value) = parse_body(&req.body)?;
+    let new = prepare(core, body, req.query_value("tunedModelId"), Utc::now())?;
+    let id = new.id.clone();
+    let record = insert(core, new, req.caller);
+    core.spawn_job(id);
+    req.ok(&super::operations::operation_json(&record, super::operations::Detail::Created))
+}
+
+/// Finds a model the caller can see, or the service's 404.
+pub fn find<'a>(store: &'a super::store::Store, req: &Req, id: &str) -> Result<&'a Record, Failure> {
+    store
+        .get(id)
+        .filter(|r| r.readable_by(req.caller))
+        .ok_or_else(|| Failure::tuned_model_not_found(&format!("tunedModels/{id}")))
+}
+
+fn require_role(record: &Record, req: &Req, allowed: &[Role], action: &str) -> Result<(), Failure> {
+    match record.role_of(req.caller) {
+        Some(role) if allowed.contains(&role) => Ok(()),
+        _ => Err(Failure::new(
+            Code::PermissionDenied,
+            format!("You do not have permission to {action} tuned model {}", record.model.name),
+        )),
+    }
+}
+
+pub fn get(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
+    let store = core.store();
+    let record = find(&store, req, id)?;
+    req.ok(&record.model)
+}
+
+/// The `filter` of tunedModels.list: `owner:me`, `writers:me`, `readers:me`, `readers:everyone`
+/// and words searched in displayName and description.
+struct Filter {
+    owner: bool,
+    writers: bool,
+    readers: bool,
+    everyone: bool,
+    words: Vec<String>,
+}
+
+impl Filter {
+    fn parse(raw: &str) -> Result<Filter, Failure> {
+        let mut f = Filter { owner: false, writers: false, readers: false, everyone: false, words: Vec::new() };
+        for token in raw.split_whitespace() {
+            match token {
+                "owner:me" => f.owner = true,
+                "writers:me" => f.writers = true,
+                "readers:me" => f.readers = true,
+                "readers:everyone" => f.everyone = true,
+                t if t.contains(':') => {
+                    return Err(Failure::invalid(
+                        "filter",
+                        format!("Unsupported filter term {t:?}: use owner:me, writers:me, readers:me, readers:everyone, or words to search."),
+                    ));
+                }
+                t => f.words.push(t.to_lowercase()),
+            }
+        }
+        Ok(f)
+    }
+
+    fn matches(&self, record: &Record, me: &str) -> bool {
+        let role = record.role_of(me);
+        let visible = if self.owner || self.writers || self.readers || self.everyone {
+            (self.owner && role == Some(Role::Owner))
+                || (self.writers && matches!(role, Some(Role::Owner | Role::Writer)))
+                || (self.readers && role.is_some())
+                || (self.everyone && record.is_public())
+        } else {
+            // By default, models visible only because they are shared with everyone are left out.
+            role.is_some()
+        };
+        visible
+            && self.words.iter().all(|w| {
+                record.model.display_name.to_lowercase().contains(w)
+                    || record.model.description.to_lowercase().contains(w)
+            })
+    }
+}
+
+pub fn list(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
+    let filter_raw = req.query_value("filter").unwrap_or("").to_owned();
+    let filter = Filter::parse(&filter_raw)?;
+    let (offset, size) = paging::window(req, 10, 1000, &filter_raw)?;
+    let store = core.store();
+    let matching: Vec<&Record> = store
+        .records
+        .iter()
+        .filter(|r| filter.matches(r, req.caller))
+        .collect();
+    let page: Vec<&TunedModel> = matching.iter().skip(offset).take(size).map(|r| &r.model).collect();
+    let mut body = serde_json::Map::new();
+    if !page.is_empty() {
+        body.insert("tunedModels".into(), serde_json::to_value(&page).unwrap_or(Value::Null));
+    }
+    let next = paging::next_token(offset, size, matching.len(), &filter_raw);
+    if !next.is_empty() {
+        body.insert("nextPageToken".into(), Value::String(next));
+    }
+    req.ok(&body)
+}
+
+const MUTABLE: &[&str] = &["displayName", "description", "temperature", "topP", "topK", "readerProjectNumbers"];
+
+pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
+    let (body, raw): (TunedModel, Value) = parse_body(&req.body)?;
+    let paths: Vec<String> = match req.query_value("updateMask").filter(|m| !m.is_empty()) {
+        Some(mask) => mask.split(',').map(|p| super::wire::camel_case(p.trim())).collect(),
+        // Since late 2024 the mask is optional: update the mutable fields the body carries.
+        None => MUTABLE
+            .iter()
+            .filter(|f| raw.get(**f).is_some())
+            .map(|f| (*f).to_owned())
+            .collect(),
+    };
+    for path in &paths {
+        if !MUTABLE.contains(&path.as_str()) {
+            return Err(Failure::invalid(
+                "update_mask",
+                format!("{path} cannot be updated; updatable fields: {}.", MUTABLE.join(", ")),
+            ));
+        }
+    }
+    if paths.iter().any(|p| p == "displayName") {
+        let n = body.display_name.chars().count();
+        if n > MAX_DISPLAY_NAME {
+            return Err(Failure::invalid(
+                "tuned_model.display_name",
+                format!("displayName is {n} characters long; the limit is {MAX_DISPLAY_NAME}."),
+            ));
+        }
+    }
+    let has = |p: &str| paths.iter().any(|x| x == p);
+    check_sampling(
+        body.temperature.filter(|_| has("temperature")),
+        body.top_p.filter(|_| has("topP")),
+        body.top_k.filter(|_| has("topK")),
+    )?;
+    let mut store = core.store();
+    let record = find(&store, req, id)?;
+    require_role(record, req, &[Role::Owner, Role::Writer], "update")?;
+    let Some(record) = store.get_mut(id) else {
+        return Err(Failure::tuned_model_not_found(&format!("tunedModels/{id}")));
+    };
+    let model = &mut record.model;
+    for path in &paths {
+        match path.as_str() {
+            "displayName" => model.display_name = body.display_name.clone(),
+            "description" => model.description = body.description.clone(),
+            "temperature" => model.temperature = body.temperature,
+            "topP" => model.top_p = body.top_p,
+            "topK" => model.top_k = body.top_k,
+            "readerProjectNumbers" => model.reader_project_numbers = body.reader_project_numbers.clone(),
+            _ => {}
+        }
+    }
+    if !paths.is_empty() {
+        model.update_time = Some(Utc::now());
+    }
+    let answer = model.clone();
+    drop(store);
+    core.touch();
+    req.ok(&answer)
+}
+
+pub fn delete(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
+    let mut store = core.store();
+    let record = find(&store, req, id)?;
+    require_role(record, req, &[Role::Owner], "delete")?;
+    store.remove(id);
+    drop(store);
+    core.forget_trainer(id);
+    core.touch();
+    req.ok(&json!({}))
+}
+
+pub fn transfer_ownership(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
+    let (body, _): (TransferOwnershipRequest, Value) = parse_body(&req.body)?;
+    let email = body.email_address.trim().to_owned();
+    if email.is_empty() || !email.contains('@') {
+        return Err(Failure::invalid("email_address", "emailAddress must be the new owner's email address."));
+    }
+    let mut store = core.store();
+    let record = find(&store, req, id)?;
+    require_role(record, req, &[Role::Owner], "transfer ownership of")?;
+    let Some(record) = store.get_mut(id) else {
+        return Err(Failure::tuned_model_not_found(&format!("tunedModels/{id}")));
+    };
+    let previous = record.owner().map(str::to_owned);
+    record
+        .permissions
+        .retain(|p| p.email_address.as_deref() != Some(email.as_str()));
+    for p in &mut record.permissions {
+        if p.role == Role::Owner {
+            p.email_address = Some(email.clone());
+            p.grantee_type = Some(GranteeType::User);
+        }
+    }
+    if let Some(previous) = previous.filter(|p| *p != email) {
+        record.permissions.push(Permission {
+            name: format!("{}/permissions/{}", record.model.name, random_id(12)),
+            grantee_type: Some(GranteeType::User),
+            email_address: Some(previous),
+            role: Role::Writer,
+        });
+    }
+    drop(store);
+    core.touch();
+    req.ok(&json!({}))
+}

@@ -1,0 +1,311 @@
+//! How the emulator reads requests and writes answers the way Google's front end does:
+//! lenient JSON in (trailing commas, snake_case names), pretty JSON out with proto3 rules
+//! (integral floats without `.0`, enums as integers when `enum-encoding=int` is asked).
+
+use crate::api::error::Code;
+use crate::api::types::{
+    BadRequest, ErrorDetail, ErrorEnvelope, ErrorInfo, FieldViolation, RetryInfo, Status,
+    enum_number_for_field,
+};
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::time::Duration;
+
+/// An error answer, as the service builds them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+    pub details: Vec<ErrorDetail>,
+}
+
+impl Failure {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// 400 INVALID_ARGUMENT with a `google.rpc.BadRequest` naming the field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        let description = description.into();
+        Failure {
+            code: Code::InvalidArgument,
+            message: description.clone(),
+            details: vec![ErrorDetail::BadRequest(BadRequest {
+                field_violations: vec![FieldViolation {
+                    field: field.into(),
+                    description,
+                    reason: String::new(),
+                }],
+            })],
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+
+    pub fn tuned_model_not_found(name: &str) -> Self {
+        Self::not_found(format!("Tuned model {name} does not exist."))
+    }
+
+    /// The 404 for a path no route serves.
+    pub fn no_route(method: &str, path: &str) -> Self {
+        Self::not_found(format!(
+            "The requested URL {path} was not found on this server (method {method}; see the routes in `tunedeck emulator --help`)."
+        ))
+    }
+
+    pub fn unregistered_caller() -> Self {
+        Self::new(
+            Code::PermissionDenied,
+            "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        )
+    }
+
+    pub fn invalid_api_key() -> Self {
+        Failure {
+            code: Code::InvalidArgument,
+            message: "API key not valid. Please pass a valid API key.".into(),
+            details: vec![ErrorDetail::ErrorInfo(ErrorInfo {
+                reason: "API_KEY_INVALID".into(),
+                domain: "googleapis.com".into(),
+                metadata: [("service".to_owned(), "generativelanguage.googleapis.com".to_owned())]
+                    .into_iter()
+                    .collect(),
+            })],
+        }
+    }
+
+    pub fn quota(retry_delay: Duration) -> Self {
+        Failure {
+            code: Code::ResourceExhausted,
+            message: "Resource has been exhausted (e.g. check quota).".into(),
+            details: vec![ErrorDetail::RetryInfo(RetryInfo {
+                retry_delay: crate::api::serde_util::format_duration(retry_delay),
+            })],
+        }
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(Code::Unavailable, "The service is currently unavailable.")
+    }
+
+    /// The `google.rpc.Status` for an HTTP error body (with the `status` name).
+    pub fn to_status(&self) -> Status {
+        Status {
+            code: i32::from(self.code.http_status()),
+            message: self.message.clone(),
+            status: self.code.name().to_owned(),
+            details: self.details.clone(),
+        }
+    }
+
+    pub fn into_response(self, format: &OutputFormat) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ErrorEnvelope {
+            error: self.to_status(),
+        };
+        json_response(status, &body, format)
+    }
+}
+
+/// Output options taken from the `$alt` / `alt` system parameter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutputFormat {
+    pub int_enums: bool,
+    pub sse: bool,
+}
+
+impl OutputFormat {
+    pub fn from_query(query: &[(String, String)]) -> Self {
+        let mut format = OutputFormat::default();
+        for (key, value) in query {
+            if key == "$alt" || key == "alt" {
+                for part in value.split(';') {
+                    match part.trim() {
+                        "sse" => format.sse = true,
+                        "enum-encoding=int" => format.int_enums = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        format
+    }
+}
+
+/// Parses a request body as the live front end does: trailing commas accepted, snake_case field
+/// names turned into the lowerCamelCase the types use.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, Value), Failure> {
+    let value = parse_lenient(bytes)?;
+    let value = camelize_keys(value);
+    let typed = serde_json::from_value(value.clone()).map_err(|e| {
+        Failure::new(
+            Code::InvalidArgument,
+            format!("Invalid JSON payload received. {e}"),
+        )
+    })?;
+    Ok((typed, value))
+}
+
+/// Parses JSON that may carry trailing commas (the official curl tutorial's bodies do).
+pub fn parse_lenient(bytes: &[u8]) -> Result<Value, Failure> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    let mut de = serde_json_lenient::Deserializer::from_slice(bytes);
+    de.set_ignore_trailing_commas(true);
+    let value = Value::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| {
+            Failure::new(
+                Code::InvalidArgument,
+                format!("Invalid JSON payload received. {e}"),
+            )
+        })?;
+    Ok(value)
+}
+
+use serde::Deserialize;
+
+/// snake_case -> lowerCamelCase on every object key (proto3 JSON accepts both).
+pub fn camelize_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (camel_case(&k), camelize_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camelize_keys).collect()),
+        other => other,
+    }
+}
+
+pub fn camel_case(key: &str) -> String {
+    if !key.contains('_') || key.starts_with('@') {
+        return key.to_owned();
+    }
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Applies proto3 JSON output rules to a serialised value.
+pub fn to_wire_value<T: Serialize>(body: &T, format: &OutputFormat) -> Value {
+    let mut value = serde_json::to_value(body).unwrap_or(Value::Null);
+    proto3_output(&mut value, None, format.int_enums);
+    value
+}
+
+fn proto3_output(value: &mut Value, key: Option<&str>, int_enums: bool) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                proto3_output(v, Some(k), int_enums);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                proto3_output(item, key, int_enums);
+            }
+        }
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::String(s) => {
+            if int_enums
+                && let Some(k) = key
+                && let Some(n) = enum_number_for_field(k, s)
+            {
+                *value = Value::from(n);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A pretty-printed (2-space) JSON answer, as the live service sends them.
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T, format: &OutputFormat) -> Response {
+    let value = to_wire_value(body, format);
+    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
+    let mut response = (status, Body::from(text + "\n")).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    response
+}
+
+/// Single-line JSON with a space after each colon and none after commas: the live service's
+/// SSE serialiser.
+pub fn sse_json(value: &Value) -> String {
+    struct LiveFormatter;
+    impl serde_json::ser::Formatter for LiveFormatter {
+        fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            w.write_all(b": ")
+        }
+    }
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, LiveFormatter);
+    if value.serialize(&mut ser).is_err() {
+        return "{}".into();
+    }
+    String::from_utf8(out).unwrap_or_else(|_| "{}".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_becomes_camel_case() {
+        assert_eq!(camel_case("text_input"), "textInput");
+        assert_eq!(camel_case("tuning_task"), "tuningTask");
+        assert_eq!(camel_case("@type"), "@type");
+        assert_eq!(camel_case("displayName"), "displayName");
+    }
+
+    #[test]
+    fn trailing_commas_parse() {
+        let v = parse_lenient(br#"{"a": [1, 2,], "b": {"c": 1,},}"#).unwrap();
+        assert_eq!(v, serde_json::json!({"a": [1, 2], "b": {"c": 1}}));
+        assert!(parse_lenient(br#"{"a": }"#).is_err());
+    }
+
+    #[test]
+    fn output_rules() {
+        let body = serde_json::json!({"temperature": 1.0, "topP": 0.95, "state": "ACTIVE",
+            "content": {"role": "model"}});
+        let plain = to_wire_value(&body, &OutputFormat::default());
+        assert_eq!(plain["temperature"].to_string(), "1");
+        assert_eq!(plain["state"], "ACTIVE");
+        let ints = to_wire_value(&body, &OutputFormat { int_enums: true, sse: false });
+        assert_eq!(ints["state"], 2);
+        assert_eq!(ints["content"]["role"], "model");
+        assert_eq!(sse_json(&serde_json::json!({"a": 1, "b": [1, 2]})), r#"{"a": 1,"b": [1,2]}"#);
+    }
+}
