@@ -2,4 +2,6 @@
 //! emulator of that API.
 
 pub mod api;
+pub mod config;
 pub mod emulator;
+pub mod worker;

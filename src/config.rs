@@ -1,0 +1,336 @@
+//! Configuration: a TOML file in the XDG config dir, the environment, and flags, resolved once at
+//! start into the backend and credentials to use, in the order of DESIGN.md "Backends and auth":
+//!
+//! 1. an explicit endpoint (`--endpoint`, config `endpoint`), with a key if one is found;
+//! 2. an API key: `--api-key`, `GEMINI_API_KEY`, `GOOGLE_API_KEY`, config `api_key`;
+//! 3. OAuth application-default credentials (files only; see `api::auth`);
+//! 4. nothing: the embedded emulator.
+//!
+//! The result says where each choice came from, for the header and `tunedeck doctor`.
+
+use crate::api::auth::{AdcSource, OAuth, last_four};
+use crate::api::client::DEFAULT_BASE_URL;
+use crate::api::{ClientConfig, Credentials};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Flags shared by every command.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GlobalArgs {
+    /// Any server speaking the Gemini API (an emulator elsewhere, a proxy).
+    #[arg(long, global = true)]
+    pub endpoint: Option<String>,
+    /// API key (prefer GEMINI_API_KEY: flags show up in `ps`).
+    #[arg(long, global = true, hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Quota project for OAuth (sent as x-goog-user-project).
+    #[arg(long, global = true)]
+    pub project: Option<String>,
+    /// API version for tuned models and generation.
+    #[arg(long, global = true)]
+    pub api_version: Option<String>,
+    /// Use the embedded emulator even when credentials exist.
+    #[arg(long, global = true)]
+    pub emulator: bool,
+    /// Config file (default: $XDG_CONFIG_HOME/tunedeck/config.toml).
+    #[arg(long, global = true, env = "TUNEDECK_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The config file. Unknown keys are an error, so a typo is not silently ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub endpoint: Option<String>,
+    pub api_key: Option<String>,
+    pub project: Option<String>,
+    pub api_version: Option<String>,
+}
+
+impl std::fmt::Display for FileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "endpoint={:?} api_key={} project={:?} api_version={:?}",
+            self.endpoint,
+            if self.api_key.is_some() { "(set)" } else { "(unset)" },
+            self.project,
+            self.api_version
+        )
+    }
+}
+
+/// The default config file path.
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tunedeck").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Reads the config file; a missing file is an empty config, a broken one an error naming the
+/// file, line and reason.
+pub fn load_file(path: &Path) -> Result<FileConfig, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    toml::from_str(&text).map_err(|e| {
+        let position = e
+            .span()
+            .map(|span| {
+                let line = text[..span.start].matches('\n').count() + 1;
+                format!(" line {line}:")
+            })
+            .unwrap_or_default();
+        // toml's message may quote the offending line; never echo an api_key value.
+        let message = e.message().to_owned();
+        format!("{}:{position} {message}", path.display())
+    })
+}
+
+/// Where the backend came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// The live Gemini API.
+    Gemini { base_url: String },
+    /// A server named by --endpoint or the config file.
+    Endpoint { base_url: String, from: String },
+    /// The emulator started in-process.
+    EmbeddedEmulator,
+}
+
+/// Where the credentials came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthSource {
+    None,
+    ApiKey { from: String, last_four: String },
+    OAuth { source: AdcSource, project: Option<String> },
+}
+
+impl AuthSource {
+    /// For the header: never more than the key's last four characters.
+    pub fn describe(&self) -> String {
+        match self {
+            AuthSource::None => "no credentials".into(),
+            AuthSource::ApiKey { from, last_four } => format!("API key {last_four} from {from}"),
+            AuthSource::OAuth { source, project } => match project {
+                Some(p) => format!("OAuth: {} (project {p})", source.describe()),
+                None => format!("OAuth: {}", source.describe()),
+            },
+        }
+    }
+}
+
+/// The outcome of resolution.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub backend: Backend,
+    pub credentials: Credentials,
+    pub auth: AuthSource,
+    pub api_version: String,
+    /// Things the user should know (e.g. two different keys in the environment).
+    pub warnings: Vec<String>,
+}
+
+impl Resolved {
+    /// A client configuration for a base URL (the emulator's is known only once it runs).
+    pub fn client_config(&self, base_url: &str) -> ClientConfig {
+        let mut config = ClientConfig::new(base_url, self.credentials.clone());
+        config.api_version = self.api_version.clone();
+        config
+    }
+
+    /// The base URL, unless the embedded emulator is to be started.
+    pub fn base_url(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Gemini { base_url } | Backend::Endpoint { base_url, .. } => Some(base_url),
+            Backend::EmbeddedEmulator => None,
+        }
+    }
+}
+
+/// Resolves flags, file and environment. `env` reads a variable and `adc` is what
+/// [`AdcSource::discover`] found: both are parameters so that tests need not touch the process.
+pub fn resolve(
+    flags: &GlobalArgs,
+    file: &FileConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+    adc: Option<AdcSource>,
+) -> Resolved {
+    let mut warnings = Vec::new();
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let gemini = nonempty(env("GEMINI_API_KEY"));
+    let google = nonempty(env("GOOGLE_API_KEY"));
+    if let (Some(a), Some(b)) = (&gemini, &google)
+        && a != b
+    {
+        warnings.push("GEMINI_API_KEY and GOOGLE_API_KEY are both set and differ; using GEMINI_API_KEY (the google-genai SDK would use GOOGLE_API_KEY).".into());
+    }
+    let key: Option<(String, String)> = nonempty(flags.api_key.clone())
+        .map(|k| (k, "--api-key".to_owned()))
+        .or_else(|| gemini.map(|k| (k, "GEMINI_API_KEY".to_owned())))
+        .or_else(|| google.map(|k| (k, "GOOGLE_API_KEY".to_owned())))
+        .or_else(|| nonempty(file.api_key.clone()).map(|k| (k, "the config file".to_owned())));
+    let api_version = flags
+        .api_version
+        .clone()
+        .or_else(|| file.api_version.clone())
+        .unwrap_or_else(|| "v1beta".into());
+    let key_auth = |(key, from): (String, String)| {
+        let secret = SecretString::from(key);
+        let auth = AuthSource::ApiKey {
+            from,
+            last_four: last_four(&secret),
+        };
+        (Credentials::ApiKey(secret), auth)
+    };
+    if flags.emulator {
+        return Resolved {
+            backend: Backend::EmbeddedEmulator,
+            credentials: Credentials::None,
+            auth: AuthSource::None,
+            api_version,
+            warnings,
+        };
+    }
+    let endpoint = nonempty(flags.endpoint.clone())
+        .map(|e| (e, "--endpoint".to_owned()))
+        .or_else(|| nonempty(file.endpoint.clone()).map(|e| (e, "the config file".to_owned())));
+    if let Some((base_url, from)) = endpoint {
+        let (credentials, auth) = key.map(key_auth).unwrap_or((Credentials::None, AuthSource::None));
+        return Resolved {
+            backend: Backend::Endpoint {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                from,
+            },
+            credentials,
+            auth,
+            api_version,
+            warnings,
+        };
+    }
+    let gemini_backend = Backend::Gemini {
+        base_url: DEFAULT_BASE_URL.to_owned(),
+    };
+    if let Some(key) = key {
+        let (credentials, auth) = key_auth(key);
+        return Resolved {
+            backend: gemini_backend,
+            credentials,
+            auth,
+            api_version,
+            warnings,
+        };
+    }
+    if let Some(source) = adc {
+        let project = nonempty(flags.project.clone())
+            .or_else(|| nonempty(file.project.clone()))
+            .or_else(|| nonempty(env("GOOGLE_CLOUD_PROJECT")));
+        return Resolved {
+            backend: gemini_backend,
+            credentials: Credentials::OAuth(Arc::new(OAuth::new(source.clone(), project.clone()))),
+            auth: AuthSource::OAuth { source, project },
+            api_version,
+            warnings,
+        };
+    }
+    Resolved {
+        backend: Backend::EmbeddedEmulator,
+        credentials: Credentials::None,
+        auth: AuthSource::None,
+        api_version,
+        warnings,
+    }
+}
+
+/// Resolution from the real process: flags, the config file, the environment, ADC files.
+pub fn resolve_from_process(flags: &GlobalArgs) -> Result<Resolved, String> {
+    let path = flags.config.clone().or_else(default_config_path);
+    let file = match &path {
+        Some(p) => load_file(p)?,
+        None => FileConfig::default(),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    Ok(resolve(flags, &file, &env, AdcSource::discover()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn nothing_found_means_the_embedded_emulator() {
+        let r = resolve(&GlobalArgs::default(), &FileConfig::default(), &env_of(&[]), None);
+        assert_eq!(r.backend, Backend::EmbeddedEmulator);
+        assert_eq!(r.auth, AuthSource::None);
+    }
+
+    #[test]
+    fn key_order_flag_then_gemini_then_google_then_file() {
+        let file = FileConfig {
+            api_key: Some("file-key-0004".into()),
+            ..Default::default()
+        };
+        let both = env_of(&[("GEMINI_API_KEY", "gemini-key-0002"), ("GOOGLE_API_KEY", "google-key-0003")]);
+        let flags = GlobalArgs {
+            api_key: Some("flag-key-0001".into()),
+            ..Default::default()
+        };
+        let r = resolve(&flags, &file, &both, None);
+        assert_eq!(r.auth.describe(), "API key …0001 from --api-key");
+        let r = resolve(&GlobalArgs::default(), &file, &both, None);
+        assert_eq!(r.auth.describe(), "API key …0002 from GEMINI_API_KEY");
+        assert_eq!(r.warnings.len(), 1, "differing keys are warned about");
+        let r = resolve(&GlobalArgs::default(), &file, &env_of(&[("GOOGLE_API_KEY", "google-key-0003")]), None);
+        assert_eq!(r.auth.describe(), "API key …0003 from GOOGLE_API_KEY");
+        let r = resolve(&GlobalArgs::default(), &file, &env_of(&[]), None);
+        assert_eq!(r.auth.describe(), "API key …0004 from the config file");
+        assert!(matches!(r.backend, Backend::Gemini { .. }));
+    }
+
+    #[test]
+    fn an_endpoint_wins_and_keeps_the_key() {
+        let flags = GlobalArgs {
+            endpoint: Some("http://127.0.0.1:9/".into()),
+            ..Default::default()
+        };
+        let r = resolve(&flags, &FileConfig::default(), &env_of(&[("GEMINI_API_KEY", "k-1234567")]), None);
+        assert_eq!(r.base_url(), Some("http://127.0.0.1:9"));
+        assert!(matches!(r.credentials, Credentials::ApiKey(_)));
+    }
+
+    #[test]
+    fn oauth_when_credential_files_exist_with_the_project() {
+        let adc = AdcSource::GcloudUserFile("/tmp/adc.json".into());
+        let r = resolve(&GlobalArgs::default(), &FileConfig::default(), &env_of(&[("GOOGLE_CLOUD_PROJECT", "proj")]), Some(adc));
+        assert!(matches!(r.credentials, Credentials::OAuth(_)));
+        assert_eq!(r.auth.describe(), "OAuth: gcloud application-default login (project proj)");
+    }
+
+    #[test]
+    fn a_broken_file_names_the_file_and_line_but_not_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "endpoint = \"x\"\napi_key = \"sekrit-value-123\"\nendpont = 3\n").unwrap();
+        let err = load_file(&path).unwrap_err();
+        assert!(err.contains("config.toml"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("endpont"), "{err}");
+        assert!(!err.contains("sekrit"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let r = resolve(&GlobalArgs::default(), &FileConfig::default(), &env_of(&[("GEMINI_API_KEY", "AIzaSECRETSECRET9876")]), None);
+        let shown = format!("{r:?} {}", r.auth.describe());
+        assert!(!shown.contains("AIzaSECRETSECRET"), "{shown}");
+        assert!(shown.contains("9876"));
+    }
+}

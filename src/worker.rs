@@ -1,0 +1,362 @@
+//! The background worker (DESIGN.md "The shape"): the only place the network is awaited.
+//!
+//! Commands arrive over a channel; each request runs as a task in a `JoinSet` under a
+//! concurrency cap, with its own cancellation token; operations being watched are polled on an
+//! adaptive interval; results go back as events that carry the data. When the command channel
+//! closes, in-flight work is cancelled and the worker returns.
+
+use crate::api::client::collect_pages;
+use crate::api::types::*;
+use crate::api::{ApiClient, ApiError};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Identifies one request so its answer (or its cancellation) can be matched.
+pub type RequestId = u64;
+
+/// An API call the worker can make.
+#[derive(Debug, Clone)]
+pub enum ApiCall {
+    /// Every page of tunedModels.list; each page arrives as its own event.
+    ListTunedModels { filter: Option<String> },
+    GetTunedModel { name: String },
+    CreateTunedModel { model: Box<TunedModel>, id: Option<String> },
+    UpdateTunedModel { model: Box<TunedModel>, mask: Vec<String> },
+    DeleteTunedModel { name: String },
+    TransferOwnership { name: String, email: String },
+    ListPermissions { name: String },
+    CreatePermission { model: String, permission: Permission },
+    DeletePermission { name: String },
+    ListModels,
+    GetOperation { name: String },
+    ListOperations { model: String },
+    CancelOperation { name: String },
+    GenerateContent { model: String, request: Box<GenerateContentRequest> },
+    /// Streams chunks as events; a 404 on the stream falls back to generateContent.
+    StreamGenerateContent { model: String, request: Box<GenerateContentRequest> },
+}
+
+/// What a finished call returns.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    TunedModelsPage { models: Vec<TunedModel>, last: bool },
+    TunedModel(Box<TunedModel>),
+    Operation(Box<Operation>),
+    Operations(Vec<Operation>),
+    Permissions(Vec<Permission>),
+    Permission(Box<Permission>),
+    Models(Vec<Model>),
+    Generated(Box<GenerateContentResponse>),
+    /// One streamed chunk; more follow until [`Reply::StreamEnd`].
+    Chunk(Box<GenerateContentResponse>),
+    StreamEnd { fell_back: bool },
+    Empty,
+}
+
+/// A command from the UI.
+#[derive(Debug, Clone)]
+pub enum Cmd {
+    Call { id: RequestId, call: ApiCall },
+    Cancel { id: RequestId },
+    /// Poll an operation until it is done.
+    Watch { operation: String },
+    Unwatch { operation: String },
+}
+
+/// An event for the UI.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Reply { id: RequestId, reply: Reply },
+    Failed { id: RequestId, error: ApiError },
+    Cancelled { id: RequestId },
+    /// A watched operation as last polled.
+    OperationPolled { operation: Box<Operation> },
+    /// Polling a watched operation failed; it is retried on a longer interval.
+    PollFailed { operation: String, error: ApiError, retry_in: Duration },
+}
+
+/// Poll intervals and limits.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub max_in_flight: usize,
+    /// Poll interval while steps keep arriving.
+    pub poll_min: Duration,
+    /// Poll interval to start with and to settle at.
+    pub poll_default: Duration,
+    /// The longest back-off after errors or idle polls.
+    pub poll_max: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            max_in_flight: 8,
+            poll_min: Duration::from_millis(500),
+            poll_default: Duration::from_secs(2),
+            poll_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The adaptive state of one watched operation.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    pub interval: Duration,
+    pub due: Instant,
+    pub in_flight: bool,
+    pub last_steps: i32,
+}
+
+impl Watch {
+    /// The next interval after a successful poll: quicker while steps arrive, slower when none do.
+    pub fn after_success(&mut self, steps: i32, options: &WorkerOptions) {
+        self.interval = if steps > self.last_steps {
+            (self.interval.mul_f64(0.7)).max(options.poll_min)
+        } else {
+            (self.interval.mul_f64(1.5)).min(options.poll_max)
+        };
+        self.last_steps = steps;
+    }
+
+    /// The next interval after a failed poll: what the server asked for, else double.
+    pub fn after_error(&mut self, error: &ApiError, options: &WorkerOptions) {
+        self.interval = error
+            .retry_after
+            .unwrap_or_else(|| self.interval.saturating_mul(2))
+            .clamp(options.poll_min, options.poll_max.max(error.retry_after.unwrap_or_default()));
+    }
+}
+
+enum Finished {
+    Call(RequestId),
+    Poll { name: String, result: Result<Operation, ApiError> },
+}
+
+/// Starts the worker on the current runtime; returns the command sender and event receiver.
+pub fn spawn(
+    client: ApiClient,
+    options: WorkerOptions,
+) -> (mpsc::UnboundedSender<Cmd>, mpsc::UnboundedReceiver<Event>, tokio::task::JoinHandle<()>) {
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let handle = tokio::spawn(run(client, cmd_rx, event_tx, options));
+    (cmd_tx, event_rx, handle)
+}
+
+/// The worker loop. Returns when the command channel closes or the event receiver is gone.
+pub async fn run(
+    client: ApiClient,
+    mut commands: mpsc::UnboundedReceiver<Cmd>,
+    events: mpsc::UnboundedSender<Event>,
+    options: WorkerOptions,
+) {
+    let permits = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
+    let mut tasks: JoinSet<Finished> = JoinSet::new();
+    let mut cancels: HashMap<RequestId, CancellationToken> = HashMap::new();
+    let mut watches: HashMap<String, Watch> = HashMap::new();
+    loop {
+        let next_due = watches
+            .values()
+            .filter(|w| !w.in_flight)
+            .map(|w| w.due)
+            .min();
+        tokio::select! {
+            command = commands.recv() => {
+                let Some(command) = command else { break };
+                match command {
+                    Cmd::Call { id, call } => {
+                        let token = CancellationToken::new();
+                        cancels.insert(id, token.clone());
+                        let (client, events, permits) = (client.clone(), events.clone(), Arc::clone(&permits));
+                        tasks.spawn(async move {
+                            let _permit = permits.acquire_owned().await;
+                            tokio::select! {
+                                () = token.cancelled() => { let _ = events.send(Event::Cancelled { id }); }
+                                () = perform(&client, id, call, &events) => {}
+                            }
+                            Finished::Call(id)
+                        });
+                    }
+                    Cmd::Cancel { id } => {
+                        if let Some(token) = cancels.remove(&id) {
+                            token.cancel();
+                        }
+                    }
+                    Cmd::Watch { operation } => {
+                        watches.entry(operation).or_insert_with(|| Watch {
+                            interval: options.poll_default,
+                            due: Instant::now(),
+                            in_flight: false,
+                            last_steps: -1,
+                        });
+                    }
+                    Cmd::Unwatch { operation } => {
+                        watches.remove(&operation);
+                    }
+                }
+            }
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                match joined {
+                    Ok(Finished::Call(id)) => { cancels.remove(&id); }
+                    Ok(Finished::Poll { name, result }) => {
+                        let Some(watch) = watches.get_mut(&name) else { continue };
+                        watch.in_flight = false;
+                        match result {
+                            Ok(operation) => {
+                                let steps = operation.tuning_metadata().map(|m| m.completed_steps).unwrap_or(0);
+                                watch.after_success(steps, &options);
+                                watch.due = Instant::now() + watch.interval;
+                                let done = operation.done;
+                                if events.send(Event::OperationPolled { operation: Box::new(operation) }).is_err() {
+                                    break;
+                                }
+                                if done {
+                                    watches.remove(&name);
+                                }
+                            }
+                            Err(error) => {
+                                watch.after_error(&error, &options);
+                                watch.due = Instant::now() + watch.interval;
+                                let retry_in = watch.interval;
+                                let _ = events.send(Event::PollFailed { operation: name, error, retry_in });
+                            }
+                        }
+                    }
+                    Err(e) => tracing::error!("worker task failed: {e}"),
+                }
+            }
+            () = sleep_until(next_due), if next_due.is_some() => {
+                let now = Instant::now();
+                for (name, watch) in watches.iter_mut().filter(|(_, w)| !w.in_flight && w.due <= now) {
+                    watch.in_flight = true;
+                    let (client, name, permits) = (client.clone(), name.clone(), Arc::clone(&permits));
+                    tasks.spawn(async move {
+                        let _permit = permits.acquire_owned().await;
+                        let result = client.get_operation(&name).await;
+                        Finished::Poll { name, result }
+                    });
+                }
+            }
+        }
+        if events.is_closed() {
+            break;
+        }
+    }
+    for token in cancels.values() {
+        token.cancel();
+    }
+    tasks.shutdown().await;
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs one call and sends its events.
+async fn perform(client: &ApiClient, id: RequestId, call: ApiCall, events: &mpsc::UnboundedSender<Event>) {
+    let send = |result: Result<Reply, ApiError>| {
+        let _ = events.send(match result {
+            Ok(reply) => Event::Reply { id, reply },
+            Err(error) => Event::Failed { id, error },
+        });
+    };
+    match call {
+        ApiCall::ListTunedModels { filter } => {
+            let mut pages = client.tuned_model_pages(Some(1000), filter).peekable();
+            while let Some(page) = pages.next().await {
+                match page {
+                    Ok(models) => {
+                        let last = std::pin::Pin::new(&mut pages).peek().await.is_none();
+                        send(Ok(Reply::TunedModelsPage { models, last }));
+                    }
+                    Err(e) => return send(Err(e)),
+                }
+            }
+        }
+        ApiCall::StreamGenerateContent { model, request } => {
+            let stream = match client.stream_generate_content(&model, &request).await {
+                Ok(stream) => stream,
+                // Before late 2024 the live service did not route streaming for tuned models.
+                Err(e) if e.http_status == Some(404) && model.starts_with("tunedModels/") => {
+                    match client.generate_content(&model, &request).await {
+                        Ok(answer) => {
+                            send(Ok(Reply::Chunk(Box::new(answer))));
+                            return send(Ok(Reply::StreamEnd { fell_back: true }));
+                        }
+                        Err(e) => return send(Err(e)),
+                    }
+                }
+                Err(e) => return send(Err(e)),
+            };
+            let mut stream = stream;
+            while let Some(chunk) = stream.next().await {
+                match chunk {
+                    Ok(chunk) => send(Ok(Reply::Chunk(Box::new(chunk)))),
+                    Err(e) => return send(Err(e)),
+                }
+            }
+            send(Ok(Reply::StreamEnd { fell_back: false }));
+        }
+        other => send(call_once(client, other).await),
+    }
+}
+
+async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError> {
+    Ok(match call {
+        ApiCall::GetTunedModel { name } => Reply::TunedModel(Box::new(client.get_tuned_model(&name).await?)),
+        ApiCall::CreateTunedModel { model, id } => {
+            Reply::Operation(Box::new(client.create_tuned_model(&model, id.as_deref()).await?))
+        }
+        ApiCall::UpdateTunedModel { model, mask } => {
+            let mask: Vec<&str> = mask.iter().map(String::as_str).collect();
+            Reply::TunedModel(Box::new(client.update_tuned_model(&model, &mask).await?))
+        }
+        ApiCall::DeleteTunedModel { name } => {
+            client.delete_tuned_model(&name).await?;
+            Reply::Empty
+        }
+        ApiCall::TransferOwnership { name, email } => {
+            client.transfer_ownership(&name, &email).await?;
+            Reply::Empty
+        }
+        ApiCall::ListPermissions { name } => Reply::Permissions(client.all_permissions(&name).await?),
+        ApiCall::CreatePermission { model, permission } => {
+            Reply::Permission(Box::new(client.create_permission(&model, &permission).await?))
+        }
+        ApiCall::DeletePermission { name } => {
+            client.delete_permission(&name).await?;
+            Reply::Empty
+        }
+        ApiCall::ListModels => Reply::Models(client.all_models().await?),
+        ApiCall::GetOperation { name } => Reply::Operation(Box::new(client.get_operation(&name).await?)),
+        ApiCall::ListOperations { model } => {
+            let client2 = client.clone();
+            let ops = collect_pages(crate::api::client::pages(move |token| {
+                let client = client2.clone();
+                let model = model.clone();
+                async move { client.list_operations(&model, Some(100), &token).await }
+            }))
+            .await?;
+            Reply::Operations(ops)
+        }
+        ApiCall::CancelOperation { name } => {
+            client.cancel_operation(&name).await?;
+            Reply::Empty
+        }
+        ApiCall::GenerateContent { model, request } => {
+            Reply::Generated(Box::new(client.generate_content(&model, &request).await?))
+        }
+        ApiCall::ListTunedModels { .. } | ApiCall::StreamGenerateContent { .. } => {
+            return Err(ApiError::decode("internal: streaming call routed as a single call"));
+        }
+    })
+}

@@ -1,0 +1,263 @@
+//! The API client against the emulator and against a scripted server for exact failure
+//! sequences: paging, retries and their waits, no retry of create, SSE parsing of split chunks,
+//! cancelling a stream, and no secret in any error.
+
+mod common;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use common::*;
+use futures::StreamExt;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tunedeck::api::types::*;
+use tunedeck::api::{ApiClient, ClientConfig, Code, Credentials, ErrorKind};
+
+/// A server that answers each request with the next scripted response and logs what it got.
+#[derive(Clone, Default)]
+struct Script {
+    answers: Arc<Mutex<VecDeque<(u16, Vec<(String, String)>, Body)>>>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Script {
+    fn push(&self, status: u16, body: &str) {
+        self.push_with_headers(status, vec![], Body::from(body.to_owned()));
+    }
+    fn push_with_headers(&self, status: u16, headers: Vec<(String, String)>, body: Body) {
+        self.answers.lock().unwrap().push_back((status, headers, body));
+    }
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+    async fn serve(&self) -> String {
+        let script = self.clone();
+        let app = Router::new().fallback(move |req: axum::extract::Request| {
+            let script = script.clone();
+            async move {
+                let header_key = req.headers().get("x-goog-api-key").map(|v| v.to_str().unwrap_or("").to_owned());
+                script.seen.lock().unwrap().push(format!(
+                    "{} {}{}",
+                    req.method(),
+                    req.uri(),
+                    header_key.map(|k| format!(" key={k}")).unwrap_or_default()
+                ));
+                let next = script.answers.lock().unwrap().pop_front();
+                let (status, headers, body) = next.unwrap_or((500, vec![], Body::from("script ran out")));
+                let mut response: Response = (StatusCode::from_u16(status).unwrap(), body).into_response();
+                for (k, v) in headers {
+                    response.headers_mut().insert(
+                        header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                        v.parse().unwrap(),
+                    );
+                }
+                response
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+}
+
+/// A client whose retry waits are recorded instead of slept.
+fn recording_client(base: &str, credentials: Credentials) -> (ApiClient, Arc<Mutex<Vec<Duration>>>) {
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&waits);
+    let mut config = ClientConfig::new(base, credentials);
+    config.sleeper = Arc::new(move |d| {
+        record.lock().unwrap().push(d);
+        Box::pin(async {})
+    });
+    (ApiClient::new(config).unwrap(), waits)
+}
+
+const MODEL_JSON: &str = r#"{"name": "tunedModels/x", "state": "ACTIVE"}"#;
+
+#[tokio::test]
+async fn paging_walks_three_pages() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    for i in 0..25 {
+        let request = tuning_request(&format!("model {i}"), tutorial_examples(), 4, 1);
+        client.create_tuned_model(&request, Some(&format!("m{i:02}"))).await.unwrap();
+    }
+    let pages: Vec<Vec<TunedModel>> = client
+        .tuned_model_pages(Some(10), None)
+        .map(|p| p.unwrap())
+        .collect()
+        .await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![10, 10, 5]);
+    let ids: Vec<String> = pages.concat().iter().map(|m| m.id().to_owned()).collect();
+    let expected: Vec<String> = (0..25).map(|i| format!("m{i:02}")).collect();
+    assert_eq!(ids, expected, "every model once, in order");
+    // The default page is 10 and asking for more than 1000 is capped.
+    assert_eq!(client.list_tuned_models(None, "", None).await.unwrap().tuned_models.len(), 10);
+}
+
+#[tokio::test]
+async fn a_503_then_success_is_retried() {
+    let script = Script::default();
+    script.push(503, r#"{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}"#);
+    script.push(200, MODEL_JSON);
+    let base = script.serve().await;
+    let (client, waits) = recording_client(&base, Credentials::None);
+    let model = client.get_tuned_model("x").await.unwrap();
+    assert_eq!(model.state, TunedModelState::Active);
+    assert_eq!(script.seen().len(), 2);
+    assert_eq!(waits.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_429_with_retry_info_waits_as_told() {
+    let script = Script::default();
+    script.push(
+        429,
+        r#"{"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED",
+            "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "47.174066935s"}]}}"#,
+    );
+    script.push_with_headers(
+        429,
+        vec![("retry-after".into(), "3".into())],
+        Body::from(r#"{"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}}"#),
+    );
+    script.push(200, MODEL_JSON);
+    let base = script.serve().await;
+    let (client, waits) = recording_client(&base, Credentials::None);
+    client.get_tuned_model("x").await.unwrap();
+    assert_eq!(
+        *waits.lock().unwrap(),
+        vec![Duration::from_nanos(47_174_066_935), Duration::from_secs(3)],
+        "RetryInfo.retryDelay, then Retry-After"
+    );
+}
+
+#[tokio::test]
+async fn retries_stop_after_the_policy_and_report_the_last_error() {
+    let script = Script::default();
+    for _ in 0..10 {
+        script.push(500, r#"{"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}"#);
+    }
+    let base = script.serve().await;
+    let (client, waits) = recording_client(&base, Credentials::None);
+    let err = client.get_tuned_model("x").await.unwrap_err();
+    assert_eq!(err.code, Code::Internal);
+    assert_eq!(script.seen().len(), 5, "one try and four retries");
+    let waits = waits.lock().unwrap();
+    assert!(waits.windows(2).all(|w| w[1] >= w[0] / 2), "backoff grows: {waits:?}");
+}
+
+#[tokio::test]
+async fn a_create_is_never_retried() {
+    let script = Script::default();
+    script.push(503, r#"{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}"#);
+    script.push(200, r#"{"name": "tunedModels/x/operations/y"}"#);
+    let base = script.serve().await;
+    let (client, waits) = recording_client(&base, Credentials::None);
+    let err = client
+        .create_tuned_model(&tuning_request("x", tutorial_examples(), 4, 1), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.http_status, Some(503));
+    assert_eq!(script.seen().len(), 1);
+    assert!(waits.lock().unwrap().is_empty());
+}
+
+/// SSE bytes cut at awkward places, with both separators.
+#[tokio::test]
+async fn sse_chunks_split_across_reads_parse() {
+    let events = [
+        r#"{"candidates": [{"content": {"parts": [{"text": "1, 2"}],"role": "model"},"index": 0}]}"#,
+        r#"{"candidates": [{"content": {"parts": [{"text": ", 3"}],"role": "model"},"finishReason": "STOP","index": 0}]}"#,
+    ];
+    let wire = format!("data: {}\r\n\r\ndata: {}\n\n", events[0], events[1]);
+    let bytes = wire.into_bytes();
+    let pieces: Vec<Result<axum::body::Bytes, std::io::Error>> = bytes
+        .chunks(7)
+        .map(|c| Ok(axum::body::Bytes::copy_from_slice(c)))
+        .collect();
+    let body = Body::from_stream(futures::stream::iter(pieces).then(|p| async {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        p
+    }));
+    let script = Script::default();
+    script.push_with_headers(200, vec![("content-type".into(), "text/event-stream".into())], body);
+    let base = script.serve().await;
+    let client = client_at(&base, Credentials::None);
+    let chunks: Vec<GenerateContentResponse> = client
+        .stream_generate_content("tunedModels/x", &GenerateContentRequest::text("count"))
+        .await
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect()
+        .await;
+    let text: String = chunks.iter().map(GenerateContentResponse::text).collect();
+    assert_eq!(text, "1, 2, 3");
+    assert_eq!(chunks[1].candidates[0].finish_reason, Some(FinishReason::Stop));
+    assert!(script.seen()[0].contains(":streamGenerateContent?alt=sse"));
+}
+
+#[tokio::test]
+async fn streaming_against_the_emulator_returns_the_training_output() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    let op = client
+        .create_tuned_model(&tuning_request("digits", tutorial_examples(), 2, 5), Some("digits"))
+        .await
+        .unwrap();
+    wait_done(&client, &op.name).await;
+    let chunks: Vec<GenerateContentResponse> = client
+        .stream_generate_content("tunedModels/digits", &GenerateContentRequest::text("thirteen"))
+        .await
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect()
+        .await;
+    let text: String = chunks.iter().map(GenerateContentResponse::text).collect();
+    assert_eq!(text, "fourteen");
+    let last = chunks.last().unwrap();
+    assert_eq!(last.candidates[0].finish_reason, Some(FinishReason::Stop));
+    assert!(last.usage_metadata.as_ref().unwrap().total_token_count > 0);
+}
+
+#[tokio::test]
+async fn no_secret_in_errors_logs_or_debug_output() {
+    let secret = "AIzaSyTOTALLYSECRETKEY1234";
+    // A refused connection.
+    let client = client_at("http://127.0.0.1:9", Credentials::api_key(secret));
+    let err = client.get_tuned_model("x").await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Transport);
+    // An error answer from a server that requires another key.
+    let emu = start(tunedeck::emulator::EmulatorOptions {
+        require_key: Some("the-right-key".to_owned().into()),
+        ..fast_options()
+    })
+    .await;
+    let wrong = client_at(&emu.base_url(), Credentials::api_key(secret));
+    let refused = wrong.list_tuned_models(None, "", None).await.unwrap_err();
+    assert_eq!(refused.reason(), Some("API_KEY_INVALID"));
+    for shown in [
+        err.to_string(),
+        format!("{err:?}"),
+        refused.to_string(),
+        format!("{refused:?}"),
+        refused.hint().unwrap_or_default(),
+        format!("{client:?}"),
+        format!("{:?}", Credentials::api_key(secret)),
+    ] {
+        assert!(!shown.contains("SECRET"), "secret leaked: {shown}");
+    }
+    // The key is sent in the header, never in the URL.
+    let script = Script::default();
+    script.push(200, MODEL_JSON);
+    let base = script.serve().await;
+    client_at(&base, Credentials::api_key(secret)).get_tuned_model("x").await.unwrap();
+    let seen = script.seen();
+    assert!(seen[0].ends_with(&format!("key={secret}")), "{seen:?}");
+    assert!(!seen[0].split(' ').nth(1).unwrap().contains(secret), "not in the URL");
+    let ok = client_at(&emu.base_url(), Credentials::api_key("the-right-key"));
+    ok.list_tuned_models(None, "", None).await.unwrap();
+}

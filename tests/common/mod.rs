@@ -1,0 +1,95 @@
+//! Helpers shared by the integration tests: an emulator on a free loopback port, a client for
+//! it, and the recorded fixtures from ../shared/api/fixtures.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+use tunedeck::api::{ApiClient, ClientConfig, Credentials};
+use tunedeck::emulator::{self, EmulatorOptions, RunningEmulator};
+
+/// Options for a quick, in-memory emulator with no demo.
+pub fn fast_options() -> EmulatorOptions {
+    EmulatorOptions {
+        step_interval: Duration::from_millis(2),
+        demo: false,
+        stream_chunk_delay: Duration::from_millis(1),
+        ..Default::default()
+    }
+}
+
+pub async fn start(options: EmulatorOptions) -> RunningEmulator {
+    emulator::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("emulator starts on a free port")
+}
+
+pub fn client_for(emu: &RunningEmulator) -> ApiClient {
+    client_at(&emu.base_url(), Credentials::None)
+}
+
+pub fn client_at(base_url: &str, credentials: Credentials) -> ApiClient {
+    let mut config = ClientConfig::new(base_url, credentials);
+    config.retry.base_delay = Duration::from_millis(5);
+    ApiClient::new(config).unwrap()
+}
+
+/// `../shared/api/fixtures/NAME`, read as text.
+pub fn fixture(name: &str) -> String {
+    let path = fixtures_dir().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read fixture {}: {e}. The tests expect shared/ beside the repository (../shared/api/fixtures) or TUNEDECK_FIXTURES naming that folder.",
+            path.display()
+        )
+    })
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    std::env::var_os("TUNEDECK_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/api/fixtures"))
+}
+
+/// The tutorial's 15 examples.
+pub fn tutorial_examples() -> Vec<tunedeck::api::types::TuningExample> {
+    tunedeck::emulator::demo::bundled_examples(tunedeck::emulator::demo::NUMBER_GENERATOR)
+}
+
+/// A create request for a base model with the given data and hyperparameters.
+pub fn tuning_request(
+    display_name: &str,
+    examples: Vec<tunedeck::api::types::TuningExample>,
+    batch: i32,
+    epochs: i32,
+) -> tunedeck::api::types::TunedModel {
+    use tunedeck::api::types::*;
+    TunedModel {
+        display_name: display_name.into(),
+        base_model: Some("models/gemini-1.5-flash-001-tuning".into()),
+        tuning_task: Some(TuningTask {
+            training_data: Some(Dataset::from_examples(examples)),
+            hyperparameters: Some(
+                Hyperparameters {
+                    epoch_count: Some(epochs),
+                    batch_size: Some(batch),
+                    ..Default::default()
+                }
+                .with_learning_rate(0.001),
+            ),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Polls an operation until it is done (bounded).
+pub async fn wait_done(client: &ApiClient, operation: &str) -> tunedeck::api::types::Operation {
+    for _ in 0..2000 {
+        let op = client.get_operation(operation).await.expect("operation polls");
+        if op.done {
+            return op;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("operation {operation} did not finish");
+}
