@@ -55,7 +55,11 @@ impl std::fmt::Display for FileConfig {
             f,
             "endpoint={:?} api_key={} project={:?} api_version={:?}",
             self.endpoint,
-            if self.api_key.is_some() { "(set)" } else { "(unset)" },
+            if self.api_key.is_some() {
+                "(set)"
+            } else {
+                "(unset)"
+            },
             self.project,
             self.api_version
         )
@@ -104,8 +108,14 @@ pub enum Backend {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthSource {
     None,
-    ApiKey { from: String, last_four: String },
-    OAuth { source: AdcSource, project: Option<String> },
+    ApiKey {
+        from: String,
+        last_four: String,
+    },
+    OAuth {
+        source: AdcSource,
+        project: Option<String>,
+    },
 }
 
 impl AuthSource {
@@ -198,7 +208,9 @@ pub fn resolve(
         .map(|e| (e, "--endpoint".to_owned()))
         .or_else(|| nonempty(file.endpoint.clone()).map(|e| (e, "the config file".to_owned())));
     if let Some((base_url, from)) = endpoint {
-        let (credentials, auth) = key.map(key_auth).unwrap_or((Credentials::None, AuthSource::None));
+        let (credentials, auth) = key
+            .map(key_auth)
+            .unwrap_or((Credentials::None, AuthSource::None));
         return Resolved {
             backend: Backend::Endpoint {
                 base_url: base_url.trim_end_matches('/').to_owned(),
@@ -261,13 +273,21 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
     #[test]
     fn nothing_found_means_the_embedded_emulator() {
-        let r = resolve(&GlobalArgs::default(), &FileConfig::default(), &env_of(&[]), None);
+        let r = resolve(
+            &GlobalArgs::default(),
+            &FileConfig::default(),
+            &env_of(&[]),
+            None,
+        );
         assert_eq!(r.backend, Backend::EmbeddedEmulator);
         assert_eq!(r.auth, AuthSource::None);
     }
@@ -278,7 +298,10 @@ mod tests {
             api_key: Some("file-key-0004".into()),
             ..Default::default()
         };
-        let both = env_of(&[("GEMINI_API_KEY", "gemini-key-0002"), ("GOOGLE_API_KEY", "google-key-0003")]);
+        let both = env_of(&[
+            ("GEMINI_API_KEY", "gemini-key-0002"),
+            ("GOOGLE_API_KEY", "google-key-0003"),
+        ]);
         let flags = GlobalArgs {
             api_key: Some("flag-key-0001".into()),
             ..Default::default()
@@ -288,7 +311,12 @@ mod tests {
         let r = resolve(&GlobalArgs::default(), &file, &both, None);
         assert_eq!(r.auth.describe(), "API key …0002 from GEMINI_API_KEY");
         assert_eq!(r.warnings.len(), 1, "differing keys are warned about");
-        let r = resolve(&GlobalArgs::default(), &file, &env_of(&[("GOOGLE_API_KEY", "google-key-0003")]), None);
+        let r = resolve(
+            &GlobalArgs::default(),
+            &file,
+            &env_of(&[("GOOGLE_API_KEY", "google-key-0003")]),
+            None,
+        );
         assert_eq!(r.auth.describe(), "API key …0003 from GOOGLE_API_KEY");
         let r = resolve(&GlobalArgs::default(), &file, &env_of(&[]), None);
         assert_eq!(r.auth.describe(), "API key …0004 from the config file");
@@ -301,7 +329,12 @@ mod tests {
             endpoint: Some("http://127.0.0.1:9/".into()),
             ..Default::default()
         };
-        let r = resolve(&flags, &FileConfig::default(), &env_of(&[("GEMINI_API_KEY", "k-1234567")]), None);
+        let r = resolve(
+            &flags,
+            &FileConfig::default(),
+            &env_of(&[("GEMINI_API_KEY", "k-1234567")]),
+            None,
+        );
         assert_eq!(r.base_url(), Some("http://127.0.0.1:9"));
         assert!(matches!(r.credentials, Credentials::ApiKey(_)));
     }
@@ -309,16 +342,28 @@ mod tests {
     #[test]
     fn oauth_when_credential_files_exist_with_the_project() {
         let adc = AdcSource::GcloudUserFile("/tmp/adc.json".into());
-        let r = resolve(&GlobalArgs::default(), &FileConfig::default(), &env_of(&[("GOOGLE_CLOUD_PROJECT", "proj")]), Some(adc));
+        let r = resolve(
+            &GlobalArgs::default(),
+            &FileConfig::default(),
+            &env_of(&[("GOOGLE_CLOUD_PROJECT", "proj")]),
+            Some(adc),
+        );
         assert!(matches!(r.credentials, Credentials::OAuth(_)));
-        assert_eq!(r.auth.describe(), "OAuth: gcloud application-default login (project proj)");
+        assert_eq!(
+            r.auth.describe(),
+            "OAuth: gcloud application-default login (project proj)"
+        );
     }
 
     #[test]
     fn a_broken_file_names_the_file_and_line_but_not_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "endpoint = \"x\"\napi_key = \"sekrit-value-123\"\nendpont = 3\n").unwrap();
+        std::fs::write(
+            &path,
+            "endpoint = \"x\"\napi_key = \"sekrit-value-123\"\nendpont = 3\n",
+        )
+        .unwrap();
         let err = load_file(&path).unwrap_err();
         assert!(err.contains("config.toml"), "{err}");
         assert!(err.contains("line 3"), "{err}");
@@ -328,7 +373,12 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_key() {
-        let r = resolve(&GlobalArgs::default(), &FileConfig::default(), &env_of(&[("GEMINI_API_KEY", "AIzaSECRETSECRET9876")]), None);
+        let r = resolve(
+            &GlobalArgs::default(),
+            &FileConfig::default(),
+            &env_of(&[("GEMINI_API_KEY", "AIzaSECRETSECRET9876")]),
+            None,
+        );
         let shown = format!("{r:?} {}", r.auth.describe());
         assert!(!shown.contains("AIzaSECRETSECRET"), "{shown}");
         assert!(shown.contains("9876"));

@@ -24,28 +24,65 @@ pub type RequestId = u64;
 #[derive(Debug, Clone)]
 pub enum ApiCall {
     /// Every page of tunedModels.list; each page arrives as its own event.
-    ListTunedModels { filter: Option<String> },
-    GetTunedModel { name: String },
-    CreateTunedModel { model: Box<TunedModel>, id: Option<String> },
-    UpdateTunedModel { model: Box<TunedModel>, mask: Vec<String> },
-    DeleteTunedModel { name: String },
-    TransferOwnership { name: String, email: String },
-    ListPermissions { name: String },
-    CreatePermission { model: String, permission: Permission },
-    DeletePermission { name: String },
+    ListTunedModels {
+        filter: Option<String>,
+    },
+    GetTunedModel {
+        name: String,
+    },
+    CreateTunedModel {
+        model: Box<TunedModel>,
+        id: Option<String>,
+    },
+    UpdateTunedModel {
+        model: Box<TunedModel>,
+        mask: Vec<String>,
+    },
+    DeleteTunedModel {
+        name: String,
+    },
+    TransferOwnership {
+        name: String,
+        email: String,
+    },
+    ListPermissions {
+        name: String,
+    },
+    CreatePermission {
+        model: String,
+        permission: Permission,
+    },
+    DeletePermission {
+        name: String,
+    },
     ListModels,
-    GetOperation { name: String },
-    ListOperations { model: String },
-    CancelOperation { name: String },
-    GenerateContent { model: String, request: Box<GenerateContentRequest> },
+    GetOperation {
+        name: String,
+    },
+    ListOperations {
+        model: String,
+    },
+    CancelOperation {
+        name: String,
+    },
+    GenerateContent {
+        model: String,
+        request: Box<GenerateContentRequest>,
+    },
     /// Streams chunks as events; a 404 on the stream falls back to generateContent.
-    StreamGenerateContent { model: String, request: Box<GenerateContentRequest> },
+    StreamGenerateContent {
+        model: String,
+        request: Box<GenerateContentRequest>,
+    },
 }
 
 /// What a finished call returns.
 #[derive(Debug, Clone)]
 pub enum Reply {
-    TunedModelsPage { models: Vec<TunedModel>, last: bool },
+    TunedModelsPage {
+        models: Vec<TunedModel>,
+        last: bool,
+    },
     TunedModel(Box<TunedModel>),
     Operation(Box<Operation>),
     Operations(Vec<Operation>),
@@ -55,30 +92,55 @@ pub enum Reply {
     Generated(Box<GenerateContentResponse>),
     /// One streamed chunk; more follow until [`Reply::StreamEnd`].
     Chunk(Box<GenerateContentResponse>),
-    StreamEnd { fell_back: bool },
+    StreamEnd {
+        fell_back: bool,
+    },
     Empty,
 }
 
 /// A command from the UI.
 #[derive(Debug, Clone)]
 pub enum Cmd {
-    Call { id: RequestId, call: ApiCall },
-    Cancel { id: RequestId },
+    Call {
+        id: RequestId,
+        call: ApiCall,
+    },
+    Cancel {
+        id: RequestId,
+    },
     /// Poll an operation until it is done.
-    Watch { operation: String },
-    Unwatch { operation: String },
+    Watch {
+        operation: String,
+    },
+    Unwatch {
+        operation: String,
+    },
 }
 
 /// An event for the UI.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Reply { id: RequestId, reply: Reply },
-    Failed { id: RequestId, error: ApiError },
-    Cancelled { id: RequestId },
+    Reply {
+        id: RequestId,
+        reply: Reply,
+    },
+    Failed {
+        id: RequestId,
+        error: ApiError,
+    },
+    Cancelled {
+        id: RequestId,
+    },
     /// A watched operation as last polled.
-    OperationPolled { operation: Box<Operation> },
+    OperationPolled {
+        operation: Box<Operation>,
+    },
     /// Polling a watched operation failed; it is retried on a longer interval.
-    PollFailed { operation: String, error: ApiError, retry_in: Duration },
+    PollFailed {
+        operation: String,
+        error: ApiError,
+        retry_in: Duration,
+    },
 }
 
 /// Poll intervals and limits.
@@ -129,20 +191,30 @@ impl Watch {
         self.interval = error
             .retry_after
             .unwrap_or_else(|| self.interval.saturating_mul(2))
-            .clamp(options.poll_min, options.poll_max.max(error.retry_after.unwrap_or_default()));
+            .clamp(
+                options.poll_min,
+                options.poll_max.max(error.retry_after.unwrap_or_default()),
+            );
     }
 }
 
 enum Finished {
     Call(RequestId),
-    Poll { name: String, result: Result<Operation, ApiError> },
+    Poll {
+        name: String,
+        result: Box<Result<Operation, ApiError>>,
+    },
 }
 
 /// Starts the worker on the current runtime; returns the command sender and event receiver.
 pub fn spawn(
     client: ApiClient,
     options: WorkerOptions,
-) -> (mpsc::UnboundedSender<Cmd>, mpsc::UnboundedReceiver<Event>, tokio::task::JoinHandle<()>) {
+) -> (
+    mpsc::UnboundedSender<Cmd>,
+    mpsc::UnboundedReceiver<Event>,
+    tokio::task::JoinHandle<()>,
+) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let handle = tokio::spawn(run(client, cmd_rx, event_tx, options));
@@ -207,7 +279,7 @@ pub async fn run(
                     Ok(Finished::Poll { name, result }) => {
                         let Some(watch) = watches.get_mut(&name) else { continue };
                         watch.in_flight = false;
-                        match result {
+                        match *result {
                             Ok(operation) => {
                                 let steps = operation.tuning_metadata().map(|m| m.completed_steps).unwrap_or(0);
                                 watch.after_success(steps, &options);
@@ -239,7 +311,7 @@ pub async fn run(
                     tasks.spawn(async move {
                         let _permit = permits.acquire_owned().await;
                         let result = client.get_operation(&name).await;
-                        Finished::Poll { name, result }
+                        Finished::Poll { name, result: Box::new(result) }
                     });
                 }
             }
@@ -262,7 +334,12 @@ async fn sleep_until(due: Option<Instant>) {
 }
 
 /// Runs one call and sends its events.
-async fn perform(client: &ApiClient, id: RequestId, call: ApiCall, events: &mpsc::UnboundedSender<Event>) {
+async fn perform(
+    client: &ApiClient,
+    id: RequestId,
+    call: ApiCall,
+    events: &mpsc::UnboundedSender<Event>,
+) {
     let send = |result: Result<Reply, ApiError>| {
         let _ = events.send(match result {
             Ok(reply) => Event::Reply { id, reply },
@@ -312,10 +389,12 @@ async fn perform(client: &ApiClient, id: RequestId, call: ApiCall, events: &mpsc
 
 async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError> {
     Ok(match call {
-        ApiCall::GetTunedModel { name } => Reply::TunedModel(Box::new(client.get_tuned_model(&name).await?)),
-        ApiCall::CreateTunedModel { model, id } => {
-            Reply::Operation(Box::new(client.create_tuned_model(&model, id.as_deref()).await?))
+        ApiCall::GetTunedModel { name } => {
+            Reply::TunedModel(Box::new(client.get_tuned_model(&name).await?))
         }
+        ApiCall::CreateTunedModel { model, id } => Reply::Operation(Box::new(
+            client.create_tuned_model(&model, id.as_deref()).await?,
+        )),
         ApiCall::UpdateTunedModel { model, mask } => {
             let mask: Vec<&str> = mask.iter().map(String::as_str).collect();
             Reply::TunedModel(Box::new(client.update_tuned_model(&model, &mask).await?))
@@ -328,16 +407,20 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
             client.transfer_ownership(&name, &email).await?;
             Reply::Empty
         }
-        ApiCall::ListPermissions { name } => Reply::Permissions(client.all_permissions(&name).await?),
-        ApiCall::CreatePermission { model, permission } => {
-            Reply::Permission(Box::new(client.create_permission(&model, &permission).await?))
+        ApiCall::ListPermissions { name } => {
+            Reply::Permissions(client.all_permissions(&name).await?)
         }
+        ApiCall::CreatePermission { model, permission } => Reply::Permission(Box::new(
+            client.create_permission(&model, &permission).await?,
+        )),
         ApiCall::DeletePermission { name } => {
             client.delete_permission(&name).await?;
             Reply::Empty
         }
         ApiCall::ListModels => Reply::Models(client.all_models().await?),
-        ApiCall::GetOperation { name } => Reply::Operation(Box::new(client.get_operation(&name).await?)),
+        ApiCall::GetOperation { name } => {
+            Reply::Operation(Box::new(client.get_operation(&name).await?))
+        }
         ApiCall::ListOperations { model } => {
             let client2 = client.clone();
             let ops = collect_pages(crate::api::client::pages(move |token| {
@@ -356,7 +439,9 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
             Reply::Generated(Box::new(client.generate_content(&model, &request).await?))
         }
         ApiCall::ListTunedModels { .. } | ApiCall::StreamGenerateContent { .. } => {
-            return Err(ApiError::decode("internal: streaming call routed as a single call"));
+            return Err(ApiError::decode(
+                "internal: streaming call routed as a single call",
+            ));
         }
     })
 }

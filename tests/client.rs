@@ -15,10 +15,13 @@ use std::time::Duration;
 use tunedeck::api::types::*;
 use tunedeck::api::{ApiClient, ClientConfig, Code, Credentials, ErrorKind};
 
+/// One scripted answer: status, extra headers, body.
+type Scripted = (u16, Vec<(String, String)>, Body);
+
 /// A server that answers each request with the next scripted response and logs what it got.
 #[derive(Clone, Default)]
 struct Script {
-    answers: Arc<Mutex<VecDeque<(u16, Vec<(String, String)>, Body)>>>,
+    answers: Arc<Mutex<VecDeque<Scripted>>>,
     seen: Arc<Mutex<Vec<String>>>,
 }
 
@@ -27,7 +30,10 @@ impl Script {
         self.push_with_headers(status, vec![], Body::from(body.to_owned()));
     }
     fn push_with_headers(&self, status: u16, headers: Vec<(String, String)>, body: Body) {
-        self.answers.lock().unwrap().push_back((status, headers, body));
+        self.answers
+            .lock()
+            .unwrap()
+            .push_back((status, headers, body));
     }
     fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
@@ -37,7 +43,10 @@ impl Script {
         let app = Router::new().fallback(move |req: axum::extract::Request| {
             let script = script.clone();
             async move {
-                let header_key = req.headers().get("x-goog-api-key").map(|v| v.to_str().unwrap_or("").to_owned());
+                let header_key = req
+                    .headers()
+                    .get("x-goog-api-key")
+                    .map(|v| v.to_str().unwrap_or("").to_owned());
                 script.seen.lock().unwrap().push(format!(
                     "{} {}{}",
                     req.method(),
@@ -45,8 +54,10 @@ impl Script {
                     header_key.map(|k| format!(" key={k}")).unwrap_or_default()
                 ));
                 let next = script.answers.lock().unwrap().pop_front();
-                let (status, headers, body) = next.unwrap_or((500, vec![], Body::from("script ran out")));
-                let mut response: Response = (StatusCode::from_u16(status).unwrap(), body).into_response();
+                let (status, headers, body) =
+                    next.unwrap_or((500, vec![], Body::from("script ran out")));
+                let mut response: Response =
+                    (StatusCode::from_u16(status).unwrap(), body).into_response();
                 for (k, v) in headers {
                     response.headers_mut().insert(
                         header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
@@ -64,7 +75,10 @@ impl Script {
 }
 
 /// A client whose retry waits are recorded instead of slept.
-fn recording_client(base: &str, credentials: Credentials) -> (ApiClient, Arc<Mutex<Vec<Duration>>>) {
+fn recording_client(
+    base: &str,
+    credentials: Credentials,
+) -> (ApiClient, Arc<Mutex<Vec<Duration>>>) {
     let waits = Arc::new(Mutex::new(Vec::new()));
     let record = Arc::clone(&waits);
     let mut config = ClientConfig::new(base, credentials);
@@ -83,25 +97,42 @@ async fn paging_walks_three_pages() {
     let client = client_for(&emu);
     for i in 0..25 {
         let request = tuning_request(&format!("model {i}"), tutorial_examples(), 4, 1);
-        client.create_tuned_model(&request, Some(&format!("m{i:02}"))).await.unwrap();
+        client
+            .create_tuned_model(&request, Some(&format!("m{i:02}")))
+            .await
+            .unwrap();
     }
     let pages: Vec<Vec<TunedModel>> = client
         .tuned_model_pages(Some(10), None)
         .map(|p| p.unwrap())
         .collect()
         .await;
-    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![10, 10, 5]);
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![10, 10, 5]
+    );
     let ids: Vec<String> = pages.concat().iter().map(|m| m.id().to_owned()).collect();
     let expected: Vec<String> = (0..25).map(|i| format!("m{i:02}")).collect();
     assert_eq!(ids, expected, "every model once, in order");
     // The default page is 10 and asking for more than 1000 is capped.
-    assert_eq!(client.list_tuned_models(None, "", None).await.unwrap().tuned_models.len(), 10);
+    assert_eq!(
+        client
+            .list_tuned_models(None, "", None)
+            .await
+            .unwrap()
+            .tuned_models
+            .len(),
+        10
+    );
 }
 
 #[tokio::test]
 async fn a_503_then_success_is_retried() {
     let script = Script::default();
-    script.push(503, r#"{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}"#);
+    script.push(
+        503,
+        r#"{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}"#,
+    );
     script.push(200, MODEL_JSON);
     let base = script.serve().await;
     let (client, waits) = recording_client(&base, Credentials::None);
@@ -122,7 +153,9 @@ async fn a_429_with_retry_info_waits_as_told() {
     script.push_with_headers(
         429,
         vec![("retry-after".into(), "3".into())],
-        Body::from(r#"{"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}}"#),
+        Body::from(
+            r#"{"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}}"#,
+        ),
     );
     script.push(200, MODEL_JSON);
     let base = script.serve().await;
@@ -139,7 +172,10 @@ async fn a_429_with_retry_info_waits_as_told() {
 async fn retries_stop_after_the_policy_and_report_the_last_error() {
     let script = Script::default();
     for _ in 0..10 {
-        script.push(500, r#"{"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}"#);
+        script.push(
+            500,
+            r#"{"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}"#,
+        );
     }
     let base = script.serve().await;
     let (client, waits) = recording_client(&base, Credentials::None);
@@ -147,13 +183,19 @@ async fn retries_stop_after_the_policy_and_report_the_last_error() {
     assert_eq!(err.code, Code::Internal);
     assert_eq!(script.seen().len(), 5, "one try and four retries");
     let waits = waits.lock().unwrap();
-    assert!(waits.windows(2).all(|w| w[1] >= w[0] / 2), "backoff grows: {waits:?}");
+    assert!(
+        waits.windows(2).all(|w| w[1] >= w[0] / 2),
+        "backoff grows: {waits:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_create_is_never_retried() {
     let script = Script::default();
-    script.push(503, r#"{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}"#);
+    script.push(
+        503,
+        r#"{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}"#,
+    );
     script.push(200, r#"{"name": "tunedModels/x/operations/y"}"#);
     let base = script.serve().await;
     let (client, waits) = recording_client(&base, Credentials::None);
@@ -184,7 +226,11 @@ async fn sse_chunks_split_across_reads_parse() {
         p
     }));
     let script = Script::default();
-    script.push_with_headers(200, vec![("content-type".into(), "text/event-stream".into())], body);
+    script.push_with_headers(
+        200,
+        vec![("content-type".into(), "text/event-stream".into())],
+        body,
+    );
     let base = script.serve().await;
     let client = client_at(&base, Credentials::None);
     let chunks: Vec<GenerateContentResponse> = client
@@ -196,7 +242,10 @@ async fn sse_chunks_split_across_reads_parse() {
         .await;
     let text: String = chunks.iter().map(GenerateContentResponse::text).collect();
     assert_eq!(text, "1, 2, 3");
-    assert_eq!(chunks[1].candidates[0].finish_reason, Some(FinishReason::Stop));
+    assert_eq!(
+        chunks[1].candidates[0].finish_reason,
+        Some(FinishReason::Stop)
+    );
     assert!(script.seen()[0].contains(":streamGenerateContent?alt=sse"));
 }
 
@@ -205,12 +254,18 @@ async fn streaming_against_the_emulator_returns_the_training_output() {
     let emu = start(fast_options()).await;
     let client = client_for(&emu);
     let op = client
-        .create_tuned_model(&tuning_request("digits", tutorial_examples(), 2, 5), Some("digits"))
+        .create_tuned_model(
+            &tuning_request("digits", tutorial_examples(), 2, 5),
+            Some("digits"),
+        )
         .await
         .unwrap();
     wait_done(&client, &op.name).await;
     let chunks: Vec<GenerateContentResponse> = client
-        .stream_generate_content("tunedModels/digits", &GenerateContentRequest::text("thirteen"))
+        .stream_generate_content(
+            "tunedModels/digits",
+            &GenerateContentRequest::text("thirteen"),
+        )
         .await
         .unwrap()
         .map(|c| c.unwrap())
@@ -254,10 +309,16 @@ async fn no_secret_in_errors_logs_or_debug_output() {
     let script = Script::default();
     script.push(200, MODEL_JSON);
     let base = script.serve().await;
-    client_at(&base, Credentials::api_key(secret)).get_tuned_model("x").await.unwrap();
+    client_at(&base, Credentials::api_key(secret))
+        .get_tuned_model("x")
+        .await
+        .unwrap();
     let seen = script.seen();
     assert!(seen[0].ends_with(&format!("key={secret}")), "{seen:?}");
-    assert!(!seen[0].split(' ').nth(1).unwrap().contains(secret), "not in the URL");
+    assert!(
+        !seen[0].split(' ').nth(1).unwrap().contains(secret),
+        "not in the URL"
+    );
     let ok = client_at(&emu.base_url(), Credentials::api_key("the-right-key"));
     ok.list_tuned_models(None, "", None).await.unwrap();
 }

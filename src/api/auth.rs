@@ -42,7 +42,9 @@ impl AdcSource {
         }
         let config_dir = std::env::var_os("CLOUDSDK_CONFIG")
             .map(PathBuf::from)
-            .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config/gcloud")))?;
+            .or_else(|| {
+                directories::BaseDirs::new().map(|b| b.home_dir().join(".config/gcloud"))
+            })?;
         let file = config_dir.join("application_default_credentials.json");
         file.is_file().then_some(AdcSource::GcloudUserFile(file))
     }

@@ -167,7 +167,12 @@ impl ApiClient {
     }
 
     fn url(&self, version: &str, path: &str) -> String {
-        format!("{}/{}/{}", self.config.base_url, version, path.trim_start_matches('/'))
+        format!(
+            "{}/{}/{}",
+            self.config.base_url,
+            version,
+            path.trim_start_matches('/')
+        )
     }
 
     /// Sends one call, retrying as the policy allows, and decodes a JSON answer.
@@ -188,9 +193,8 @@ impl ApiClient {
             // An empty body is an empty message.
             return serde_json::from_str("{}").map_err(|e| ApiError::decode(e.to_string()));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::decode(format!("the answer is not the expected JSON: {e}"))
-        })
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::decode(format!("the answer is not the expected JSON: {e}")))
     }
 
     async fn send_with_retry<B: Serialize + ?Sized + Sync>(
@@ -204,18 +208,16 @@ impl ApiClient {
     ) -> Result<reqwest::Response, ApiError> {
         let mut attempt = 0;
         loop {
-            let result = self.send_once(method.clone(), url, query, body, timeout).await;
+            let result = self
+                .send_once(method.clone(), url, query, body, timeout)
+                .await;
             let error = match result {
                 Ok(response) => return Ok(response),
                 Err(e) => e,
             };
             let delay = match retry {
                 Retry::Never => None,
-                Retry::Idempotent => {
-                    self.config
-                        .retry
-                        .delay(attempt, &error, &mut rand::rng())
-                }
+                Retry::Idempotent => self.config.retry.delay(attempt, &error, &mut rand::rng()),
             };
             let Some(delay) = delay else {
                 return Err(error);
@@ -260,7 +262,11 @@ impl ApiClient {
         Err(ApiError::from_response(status.as_u16(), &body, retry_after))
     }
 
-    fn page_query(page_size: Option<u32>, page_token: &str, filter: Option<&str>) -> Vec<(&'static str, String)> {
+    fn page_query(
+        page_size: Option<u32>,
+        page_token: &str,
+        filter: Option<&str>,
+    ) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
         if let Some(size) = page_size {
             q.push(("pageSize", size.to_string()));
@@ -292,8 +298,15 @@ impl ApiClient {
         filter: Option<&str>,
     ) -> Result<ListTunedModelsResponse, ApiError> {
         let q = Self::page_query(page_size, page_token, filter);
-        self.call::<_, ()>(Method::GET, &self.url(self.v(), "tunedModels"), &q, None, Retry::Idempotent, self.t())
-            .await
+        self.call::<_, ()>(
+            Method::GET,
+            &self.url(self.v(), "tunedModels"),
+            &q,
+            None,
+            Retry::Idempotent,
+            self.t(),
+        )
+        .await
     }
 
     /// Every page of `tunedModels.list`, one stream item a page, so a screen can show the first
@@ -307,14 +320,19 @@ impl ApiClient {
         pages(move |token| {
             let client = client.clone();
             let filter = filter.clone();
-            async move { client.list_tuned_models(page_size, &token, filter.as_deref()).await }
+            async move {
+                client
+                    .list_tuned_models(page_size, &token, filter.as_deref())
+                    .await
+            }
         })
     }
 
     /// `tunedModels.get`. `name` is `tunedModels/{id}` or the bare id.
     pub async fn get_tuned_model(&self, name: &str) -> Result<TunedModel, ApiError> {
         let url = self.url(self.v(), &tuned_model_name(name));
-        self.call::<_, ()>(Method::GET, &url, &[], None, Retry::Idempotent, self.t()).await
+        self.call::<_, ()>(Method::GET, &url, &[], None, Retry::Idempotent, self.t())
+            .await
     }
 
     /// `tunedModels.create`: starts tuning and returns the long-running operation. Never retried:
@@ -327,8 +345,15 @@ impl ApiClient {
         let q: Vec<(&str, String)> = tuned_model_id
             .map(|id| vec![("tunedModelId", id.to_owned())])
             .unwrap_or_default();
-        self.call(Method::POST, &self.url(self.v(), "tunedModels"), &q, Some(model), Retry::Never, self.t())
-            .await
+        self.call(
+            Method::POST,
+            &self.url(self.v(), "tunedModels"),
+            &q,
+            Some(model),
+            Retry::Never,
+            self.t(),
+        )
+        .await
     }
 
     /// `tunedModels.patch` with an explicit `updateMask` (camelCase paths).
@@ -341,8 +366,15 @@ impl ApiClient {
         let q = vec![("updateMask", update_mask.join(","))];
         let mut body = model.clone();
         body.name.clear();
-        self.call(Method::PATCH, &url, &q, Some(&body), Retry::Idempotent, self.t())
-            .await
+        self.call(
+            Method::PATCH,
+            &url,
+            &q,
+            Some(&body),
+            Retry::Idempotent,
+            self.t(),
+        )
+        .await
     }
 
     /// `tunedModels.delete`.
@@ -355,8 +387,15 @@ impl ApiClient {
     }
 
     /// `tunedModels.transferOwnership`. Not retried: the caller stops being the owner.
-    pub async fn transfer_ownership(&self, name: &str, email_address: &str) -> Result<(), ApiError> {
-        let url = format!("{}:transferOwnership", self.url(self.v(), &tuned_model_name(name)));
+    pub async fn transfer_ownership(
+        &self,
+        name: &str,
+        email_address: &str,
+    ) -> Result<(), ApiError> {
+        let url = format!(
+            "{}:transferOwnership",
+            self.url(self.v(), &tuned_model_name(name))
+        );
         let body = TransferOwnershipRequest {
             email_address: email_address.to_owned(),
         };
@@ -393,10 +432,20 @@ impl ApiClient {
         model: &str,
         request: &GenerateContentRequest,
     ) -> Result<BoxStream<'static, Result<GenerateContentResponse, ApiError>>, ApiError> {
-        let url = format!("{}:streamGenerateContent", self.url(self.v(), &model_path(model)));
+        let url = format!(
+            "{}:streamGenerateContent",
+            self.url(self.v(), &model_path(model))
+        );
         let q = [("alt", "sse".to_owned())];
         let response = self
-            .send_with_retry(Method::POST, &url, &q, Some(request), Retry::Idempotent, None)
+            .send_with_retry(
+                Method::POST,
+                &url,
+                &q,
+                Some(request),
+                Retry::Idempotent,
+                None,
+            )
             .await?;
         Ok(sse_json_stream(response.bytes_stream()))
     }
@@ -409,8 +458,15 @@ impl ApiClient {
     ) -> Result<CountTokensResponse, ApiError> {
         let url = format!("{}:countTokens", self.url(self.v(), &model_path(model)));
         let body = serde_json::json!({ "contents": request.contents });
-        self.call(Method::POST, &url, &[], Some(&body), Retry::Idempotent, self.t())
-            .await
+        self.call(
+            Method::POST,
+            &url,
+            &[],
+            Some(&body),
+            Retry::Idempotent,
+            self.t(),
+        )
+        .await
     }
 
     /// The legacy PaLM `generateText` on a tuned model.
@@ -420,8 +476,15 @@ impl ApiClient {
         request: &GenerateTextRequest,
     ) -> Result<GenerateTextResponse, ApiError> {
         let url = format!("{}:generateText", self.url(self.v(), &model_path(model)));
-        self.call(Method::POST, &url, &[], Some(request), Retry::Idempotent, self.config.generate_timeout)
-            .await
+        self.call(
+            Method::POST,
+            &url,
+            &[],
+            Some(request),
+            Retry::Idempotent,
+            self.config.generate_timeout,
+        )
+        .await
     }
 
     // ---- permissions ----
@@ -431,9 +494,19 @@ impl ApiClient {
         tuned_model: &str,
         permission: &Permission,
     ) -> Result<Permission, ApiError> {
-        let url = self.url(self.v(), &format!("{}/permissions", tuned_model_name(tuned_model)));
-        self.call(Method::POST, &url, &[], Some(permission), Retry::Never, self.t())
-            .await
+        let url = self.url(
+            self.v(),
+            &format!("{}/permissions", tuned_model_name(tuned_model)),
+        );
+        self.call(
+            Method::POST,
+            &url,
+            &[],
+            Some(permission),
+            Retry::Never,
+            self.t(),
+        )
+        .await
     }
 
     pub async fn list_permissions(
@@ -442,7 +515,10 @@ impl ApiClient {
         page_size: Option<u32>,
         page_token: &str,
     ) -> Result<ListPermissionsResponse, ApiError> {
-        let url = self.url(self.v(), &format!("{}/permissions", tuned_model_name(tuned_model)));
+        let url = self.url(
+            self.v(),
+            &format!("{}/permissions", tuned_model_name(tuned_model)),
+        );
         let q = Self::page_query(page_size, page_token, None);
         self.call::<_, ()>(Method::GET, &url, &q, None, Retry::Idempotent, self.t())
             .await
@@ -462,8 +538,15 @@ impl ApiClient {
 
     /// `permissions.get`; `name` is `tunedModels/{id}/permissions/{pid}`.
     pub async fn get_permission(&self, name: &str) -> Result<Permission, ApiError> {
-        self.call::<_, ()>(Method::GET, &self.url(self.v(), name), &[], None, Retry::Idempotent, self.t())
-            .await
+        self.call::<_, ()>(
+            Method::GET,
+            &self.url(self.v(), name),
+            &[],
+            None,
+            Retry::Idempotent,
+            self.t(),
+        )
+        .await
     }
 
     /// `permissions.patch`: only `role` can change.
@@ -473,13 +556,27 @@ impl ApiClient {
             ..Default::default()
         };
         let q = [("updateMask", "role".to_owned())];
-        self.call(Method::PATCH, &self.url(self.v(), name), &q, Some(&body), Retry::Idempotent, self.t())
-            .await
+        self.call(
+            Method::PATCH,
+            &self.url(self.v(), name),
+            &q,
+            Some(&body),
+            Retry::Idempotent,
+            self.t(),
+        )
+        .await
     }
 
     pub async fn delete_permission(&self, name: &str) -> Result<(), ApiError> {
         let _: serde_json::Value = self
-            .call::<_, ()>(Method::DELETE, &self.url(self.v(), name), &[], None, Retry::Idempotent, self.t())
+            .call::<_, ()>(
+                Method::DELETE,
+                &self.url(self.v(), name),
+                &[],
+                None,
+                Retry::Idempotent,
+                self.t(),
+            )
             .await?;
         Ok(())
     }
@@ -524,7 +621,14 @@ impl ApiClient {
     pub async fn cancel_operation(&self, name: &str) -> Result<(), ApiError> {
         let url = format!("{}:cancel", self.url(&self.config.operations_version, name));
         let _: serde_json::Value = self
-            .call(Method::POST, &url, &[], Some(&serde_json::json!({})), Retry::Idempotent, self.t())
+            .call(
+                Method::POST,
+                &url,
+                &[],
+                Some(&serde_json::json!({})),
+                Retry::Idempotent,
+                self.t(),
+            )
             .await?;
         Ok(())
     }
@@ -551,8 +655,15 @@ impl ApiClient {
         page_token: &str,
     ) -> Result<ListModelsResponse, ApiError> {
         let q = Self::page_query(page_size, page_token, None);
-        self.call::<_, ()>(Method::GET, &self.url(self.v(), "models"), &q, None, Retry::Idempotent, self.t())
-            .await
+        self.call::<_, ()>(
+            Method::GET,
+            &self.url(self.v(), "models"),
+            &q,
+            None,
+            Retry::Idempotent,
+            self.t(),
+        )
+        .await
     }
 
     /// Every base model, across pages.

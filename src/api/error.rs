@@ -175,9 +175,17 @@ impl ApiError {
     pub fn from_reqwest(err: reqwest::Error) -> Self {
         let err = err.without_url();
         if err.is_timeout() {
-            Self::new(ErrorKind::Timeout, Code::DeadlineExceeded, "the request timed out")
+            Self::new(
+                ErrorKind::Timeout,
+                Code::DeadlineExceeded,
+                "the request timed out",
+            )
         } else if err.is_decode() {
-            Self::new(ErrorKind::Decode, Code::Unknown, format!("unreadable answer: {err}"))
+            Self::new(
+                ErrorKind::Decode,
+                Code::Unknown,
+                format!("unreadable answer: {err}"),
+            )
         } else if err.is_connect() {
             let cause = std::error::Error::source(&err)
                 .map(|s| s.to_string())
@@ -185,10 +193,16 @@ impl ApiError {
             Self::new(
                 ErrorKind::Transport,
                 Code::Unavailable,
-                format!("could not connect: {cause}").trim_end_matches(": ").to_owned(),
+                format!("could not connect: {cause}")
+                    .trim_end_matches(": ")
+                    .to_owned(),
             )
         } else {
-            Self::new(ErrorKind::Transport, Code::Unavailable, format!("connection failed: {err}"))
+            Self::new(
+                ErrorKind::Transport,
+                Code::Unavailable,
+                format!("connection failed: {err}"),
+            )
         }
     }
 

@@ -16,7 +16,8 @@ use std::time::Duration;
 pub const CREATE_TUNED_MODEL_METADATA_TYPE: &str =
     "type.googleapis.com/google.ai.generativelanguage.v1beta.CreateTunedModelMetadata";
 /// `@type` of a finished tuning operation's response.
-pub const TUNED_MODEL_TYPE: &str = "type.googleapis.com/google.ai.generativelanguage.v1beta.TunedModel";
+pub const TUNED_MODEL_TYPE: &str =
+    "type.googleapis.com/google.ai.generativelanguage.v1beta.TunedModel";
 
 wire_enum! {
     /// `TunedModel.state`.
@@ -205,7 +206,9 @@ impl TunedModel {
     }
 
     pub fn hyperparameters(&self) -> Option<&Hyperparameters> {
-        self.tuning_task.as_ref().and_then(|t| t.hyperparameters.as_ref())
+        self.tuning_task
+            .as_ref()
+            .and_then(|t| t.hyperparameters.as_ref())
     }
 }
 
@@ -455,7 +458,9 @@ pub struct Model {
 
 impl Model {
     pub fn supports(&self, method: &str) -> bool {
-        self.supported_generation_methods.iter().any(|m| m == method)
+        self.supported_generation_methods
+            .iter()
+            .any(|m| m == method)
     }
 
     /// True for a base model that can be tuned.
@@ -577,7 +582,10 @@ impl Content {
 
     /// All text parts joined.
     pub fn text(&self) -> String {
-        self.parts.iter().filter_map(|p| p.text.as_deref()).collect()
+        self.parts
+            .iter()
+            .filter_map(|p| p.text.as_deref())
+            .collect()
     }
 }
 
@@ -876,7 +884,10 @@ impl Serialize for ErrorDetail {
         .map_err(serde::ser::Error::custom)?;
         let mut map = serde_json::Map::new();
         if let Some(name) = self.type_name() {
-            map.insert("@type".into(), Value::String(format!("{RPC_TYPE_PREFIX}{name}")));
+            map.insert(
+                "@type".into(),
+                Value::String(format!("{RPC_TYPE_PREFIX}{name}")),
+            );
         }
         if let Value::Object(fields) = body {
             map.extend(fields);
@@ -1006,7 +1017,10 @@ mod tests {
             serde_json::from_str(r#"{"readerProjectNumbers": ["123", 456]}"#).unwrap();
         assert_eq!(m.reader_project_numbers, vec![123, 456]);
         let out = serde_json::to_value(&m).unwrap();
-        assert_eq!(out["readerProjectNumbers"], serde_json::json!(["123", "456"]));
+        assert_eq!(
+            out["readerProjectNumbers"],
+            serde_json::json!(["123", "456"])
+        );
     }
 
     #[test]

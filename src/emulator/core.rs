@@ -157,15 +157,28 @@ impl Core {
     }
 
     async fn run_job(self: Arc<Self>, id: String) {
-        let Some((examples, spec, done_steps)) = ({
+        let Some((examples, spec, done_steps, start)) = ({
             let store = self.store();
             store.get(&id).and_then(|r| {
                 let job = r.job.as_ref().filter(|j| !j.done)?;
-                Some((Arc::clone(&r.examples), spec_of(job), r.model.snapshots().len()))
+                let start = r.model.tuning_task.as_ref().and_then(|t| t.start_time);
+                Some((
+                    Arc::clone(&r.examples),
+                    spec_of(job),
+                    r.model.snapshots().len(),
+                    start,
+                ))
             })
         }) else {
             return;
         };
+        // Tuning starts at the model's startTime (a moment after creation, as on the service).
+        if let Some(wait) = start.and_then(|s| (s - Utc::now()).to_std().ok()) {
+            tokio::select! {
+                () = self.cancel.cancelled() => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
         let mut trainer = Trainer::new(&examples, spec);
         for _ in 0..done_steps {
             trainer.step();
@@ -224,7 +237,10 @@ pub fn record_step(
     let Some(job) = record.job.as_mut() else {
         return StepOutcome::Failed;
     };
-    let task = record.model.tuning_task.get_or_insert_with(Default::default);
+    let task = record
+        .model
+        .tuning_task
+        .get_or_insert_with(Default::default);
     if let Some(loss) = loss {
         let step = trainer.completed_steps();
         task.snapshots.push(TuningSnapshot {
@@ -239,7 +255,9 @@ pub fn record_step(
                 job.learning_rate
             ))
         } else if job.fail_at_step == Some(step) {
-            Some(format!("Tuning failed at step {step}: an internal error occurred (emulator fault injection)."))
+            Some(format!(
+                "Tuning failed at step {step}: an internal error occurred (emulator fault injection)."
+            ))
         } else {
             None
         };

@@ -32,7 +32,13 @@ pub fn bundled_examples(jsonl: &str) -> Vec<TuningExample> {
         .collect()
 }
 
-fn request(display_name: &str, description: &str, examples: Vec<TuningExample>, batch: i32, epochs: i32) -> TunedModel {
+fn request(
+    display_name: &str,
+    description: &str,
+    examples: Vec<TuningExample>,
+    batch: i32,
+    epochs: i32,
+) -> TunedModel {
     TunedModel {
         display_name: display_name.into(),
         description: format!("Demo seeded by the tunedeck emulator: {description}"),
@@ -54,7 +60,9 @@ fn request(display_name: &str, description: &str, examples: Vec<TuningExample>, 
 /// Trains a record to the end at once, stamping steps as if it ran `step_secs` apart from its
 /// start time (in the past).
 fn train_in_the_past(record: &mut Record, step_secs: f64) {
-    let Some(job) = record.job.as_ref() else { return };
+    let Some(job) = record.job.as_ref() else {
+        return;
+    };
     let mut trainer = Trainer::new(&record.examples, spec_of(job));
     let start = record
         .model
@@ -64,7 +72,10 @@ fn train_in_the_past(record: &mut Record, step_secs: f64) {
         .unwrap_or_else(Utc::now);
     loop {
         let loss = trainer.step();
-        let at = start + Duration::milliseconds((trainer.completed_steps() as f64 * step_secs * 1000.0) as i64);
+        let at = start
+            + Duration::milliseconds(
+                (trainer.completed_steps() as f64 * step_secs * 1000.0) as i64,
+            );
         if record_step(record, &trainer, loss, at) != StepOutcome::Running {
             break;
         }

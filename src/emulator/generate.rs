@@ -29,7 +29,10 @@ pub fn list_models(req: &Req) -> Result<Response, Failure> {
     let (offset, size) = paging::window(req, 50, 1000, "models")?;
     let page: Vec<&Model> = models.iter().skip(offset).take(size).collect();
     let mut body = Map::new();
-    body.insert("models".into(), serde_json::to_value(&page).unwrap_or(Value::Null));
+    body.insert(
+        "models".into(),
+        serde_json::to_value(&page).unwrap_or(Value::Null),
+    );
     let next = paging::next_token(offset, size, models.len(), "models");
     if !next.is_empty() {
         body.insert("nextPageToken".into(), Value::String(next));
@@ -53,7 +56,10 @@ pub fn approx_tokens(text: &str) -> i32 {
 }
 
 pub fn count_tokens(req: &Req, model: &str) -> Result<Response, Failure> {
-    if !base_models().iter().any(|m| m.name == model && m.supports("countTokens")) {
+    if !base_models()
+        .iter()
+        .any(|m| m.name == model && m.supports("countTokens"))
+    {
         return Err(not_supported(model, &req.version, "countTokens"));
     }
     let (body, _): (GenerateContentRequest, Value) = parse_body(&req.body)?;
@@ -98,7 +104,9 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
             if raw.get(field).is_some() {
                 return Err(Failure::invalid(
                     field,
-                    format!("Invalid JSON payload received. Unknown name \"{field}\": Cannot find field."),
+                    format!(
+                        "Invalid JSON payload received. Unknown name \"{field}\": Cannot find field."
+                    ),
                 ));
             }
         }
@@ -115,10 +123,16 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
         ));
     }
     if config.stop_sequences.len() > 5 {
-        return Err(Failure::invalid("generation_config.stop_sequences", "At most 5 stop sequences are allowed."));
+        return Err(Failure::invalid(
+            "generation_config.stop_sequences",
+            "At most 5 stop sequences are allowed.",
+        ));
     }
     if let Some(t) = config.temperature.filter(|t| !(0.0..=2.0).contains(t)) {
-        return Err(Failure::invalid("generation_config.temperature", format!("temperature must be between 0 and 2, got {t}.")));
+        return Err(Failure::invalid(
+            "generation_config.temperature",
+            format!("temperature must be between 0 and 2, got {t}."),
+        ));
     }
     let prompt: String = body
         .contents
@@ -132,7 +146,7 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
     let (texts, model_version) = if let Some(id) = model.strip_prefix("tunedModels/") {
         let record = {
             let store = core.store();
-            find(&store, req, id).map(Record::clone)?
+            find(&store, req, id).cloned()?
         };
         check_tuned_rules(&record, &body, &config, &all_text)?;
         let trainer = core.trainer(id).ok_or_else(|| {
@@ -156,7 +170,9 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
             .find(|m| m.name == model && m.supports("generateContent"))
             .ok_or_else(|| not_supported(model, &req.version, "generateContent"))?;
         let short = base.name.trim_start_matches("models/").to_owned();
-        let texts = (0..count).map(|i| emulated_base_answer(&short, &prompt, i)).collect();
+        let texts = (0..count)
+            .map(|i| emulated_base_answer(&short, &prompt, i))
+            .collect();
         (texts, short)
     };
     let candidates = texts
@@ -182,21 +198,34 @@ fn check_tuned_rules(
     if record.model.state != TunedModelState::Active {
         return Err(Failure::new(
             Code::FailedPrecondition,
-            format!("Tuned model {name} is not ready for inference: its state is {}.", record.model.state),
+            format!(
+                "Tuned model {name} is not ready for inference: its state is {}.",
+                record.model.state
+            ),
         ));
     }
     if body.system_instruction.is_some() {
-        return Err(Failure::invalid("system_instruction", format!("Developer instruction is not enabled for {name}")));
+        return Err(Failure::invalid(
+            "system_instruction",
+            format!("Developer instruction is not enabled for {name}"),
+        ));
     }
-    if config.response_mime_type.as_deref() == Some("application/json") || config.response_schema.is_some() {
-        return Err(Failure::invalid("generation_config.response_mime_type", format!("Json mode is not enabled for {name}")));
+    if config.response_mime_type.as_deref() == Some("application/json")
+        || config.response_schema.is_some()
+    {
+        return Err(Failure::invalid(
+            "generation_config.response_mime_type",
+            format!("Json mode is not enabled for {name}"),
+        ));
     }
     for (i, content) in body.contents.iter().enumerate() {
         for (j, part) in content.parts.iter().enumerate() {
             if !part.is_text_only() {
                 return Err(Failure::invalid(
                     format!("contents[{i}].parts[{j}]"),
-                    format!("{name} accepts text input only; contents[{i}].parts[{j}] is not text."),
+                    format!(
+                        "{name} accepts text input only; contents[{i}].parts[{j}] is not text."
+                    ),
                 ));
             }
         }
@@ -205,7 +234,9 @@ fn check_tuned_rules(
     if chars > MAX_INPUT_CHARS {
         return Err(Failure::invalid(
             "contents",
-            format!("The input is {chars} characters; tuned models accept at most {MAX_INPUT_CHARS}."),
+            format!(
+                "The input is {chars} characters; tuned models accept at most {MAX_INPUT_CHARS}."
+            ),
         ));
     }
     Ok(())
@@ -214,8 +245,16 @@ fn check_tuned_rules(
 /// A base model's deterministic, clearly emulated answer.
 fn emulated_base_answer(model: &str, prompt: &str, candidate: i32) -> String {
     let preview: String = prompt.chars().take(80).collect();
-    let more = if prompt.chars().count() > 80 { "…" } else { "" };
-    let variant = if candidate > 0 { format!(" (candidate {})", candidate + 1) } else { String::new() };
+    let more = if prompt.chars().count() > 80 {
+        "…"
+    } else {
+        ""
+    };
+    let variant = if candidate > 0 {
+        format!(" (candidate {})", candidate + 1)
+    } else {
+        String::new()
+    };
     format!(
         "[tunedeck emulator] This is an emulated answer from {model}{variant}: the emulator has no language model, so base models reply with this fixed text. Your prompt ({} characters) was: \"{preview}{more}\". Tune a model to get answers learned from your examples.",
         prompt.chars().count()
@@ -328,7 +367,11 @@ fn stream_chunks(answer: &Answer) -> Vec<GenerateContentResponse> {
                         }),
                         finish_reason: last.then(|| answer.candidates[i].1.clone()),
                         index: Some(i as i32),
-                        safety_ratings: if last { negligible_ratings() } else { Vec::new() },
+                        safety_ratings: if last {
+                            negligible_ratings()
+                        } else {
+                            Vec::new()
+                        },
                         ..Default::default()
                     }
                 })
@@ -369,7 +412,11 @@ pub async fn stream(core: &Arc<Core>, req: &Req, model: &str) -> Result<Response
         }
     });
     let mut response = (StatusCode::OK, Body::from_stream(body)).into_response();
-    let content_type = if sse { "text/event-stream" } else { "application/json; charset=UTF-8" };
+    let content_type = if sse {
+        "text/event-stream"
+    } else {
+        "application/json; charset=UTF-8"
+    };
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -377,7 +424,12 @@ pub async fn stream(core: &Arc<Core>, req: &Req, model: &str) -> Result<Response
 }
 
 /// One chunk on the wire: an SSE event, or an element of a streamed JSON array.
-fn frame(chunk: &GenerateContentResponse, format: &OutputFormat, index: usize, count: usize) -> String {
+fn frame(
+    chunk: &GenerateContentResponse,
+    format: &OutputFormat,
+    index: usize,
+    count: usize,
+) -> String {
     let value = to_wire_value(chunk, format);
     if format.sse {
         return encode_event(&sse_json(&value));
@@ -393,12 +445,15 @@ pub async fn generate_text(core: &Arc<Core>, req: &Req, id: &str) -> Result<Resp
     let (body, _): (GenerateTextRequest, Value) = parse_body(&req.body)?;
     let record = {
         let store = core.store();
-        find(&store, req, id).map(Record::clone)?
+        find(&store, req, id).cloned()?
     };
     if record.model.state != TunedModelState::Active {
         return Err(Failure::new(
             Code::FailedPrecondition,
-            format!("Tuned model {} is not ready for inference: its state is {}.", record.model.name, record.model.state),
+            format!(
+                "Tuned model {} is not ready for inference: its state is {}.",
+                record.model.name, record.model.state
+            ),
         ));
     }
     let trainer = core
@@ -427,7 +482,12 @@ mod tests {
 
     #[test]
     fn pieces_keep_every_character() {
-        for text in ["", "one", "one two three four five six seven", "  spaced   out  text "] {
+        for text in [
+            "",
+            "one",
+            "one two three four five six seven",
+            "  spaced   out  text ",
+        ] {
             assert_eq!(pieces(text).concat(), text);
         }
         assert!(pieces("one two three four five six seven").len() >= 2);
@@ -439,11 +499,17 @@ mod tests {
             stop_sequences: vec!["STOP".into()],
             ..Default::default()
         };
-        assert_eq!(apply_limits("abc STOP def".into(), &config), ("abc ".into(), FinishReason::Stop));
+        assert_eq!(
+            apply_limits("abc STOP def".into(), &config),
+            ("abc ".into(), FinishReason::Stop)
+        );
         let config = GenerationConfig {
             max_output_tokens: Some(1),
             ..Default::default()
         };
-        assert_eq!(apply_limits("abcdefgh".into(), &config), ("abcd".into(), FinishReason::MaxTokens));
+        assert_eq!(
+            apply_limits("abcdefgh".into(), &config),
+            ("abcd".into(), FinishReason::MaxTokens)
+        );
     }
 }

@@ -14,8 +14,8 @@ pub mod trainer;
 pub mod tuned_models;
 pub mod wire;
 
-pub use self::core::EmulatorOptions;
 use self::core::Core;
+pub use self::core::EmulatorOptions;
 use self::faults::Faults;
 use self::store::Store;
 use crate::api::types::TunedModelState;
@@ -84,7 +84,8 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 
 /// The default state file: `$XDG_DATA_HOME/tunedeck/emulator-state.json`.
 pub fn default_state_file() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "tunedeck").map(|d| d.data_dir().join("emulator-state.json"))
+    directories::ProjectDirs::from("", "", "tunedeck")
+        .map(|d| d.data_dir().join("emulator-state.json"))
 }
 
 impl EmulatorArgs {
@@ -174,7 +175,10 @@ pub fn router(core: Arc<Core>) -> Router {
 
 /// Loads the state, seeds the demo if it is empty, resumes unfinished jobs, and serves on
 /// `bind` (port 0 picks a free one).
-pub async fn start(options: EmulatorOptions, bind: SocketAddr) -> color_eyre::Result<RunningEmulator> {
+pub async fn start(
+    options: EmulatorOptions,
+    bind: SocketAddr,
+) -> color_eyre::Result<RunningEmulator> {
     let store = match &options.state_file {
         Some(path) => Store::load(path).map_err(|e| color_eyre::eyre::eyre!(e))?,
         None => Store::new(),
@@ -183,7 +187,9 @@ pub async fn start(options: EmulatorOptions, bind: SocketAddr) -> color_eyre::Re
     let resume: Vec<String> = store
         .records
         .iter()
-        .filter(|r| r.model.state == TunedModelState::Creating && r.job.as_ref().is_some_and(|j| !j.done))
+        .filter(|r| {
+            r.model.state == TunedModelState::Creating && r.job.as_ref().is_some_and(|j| !j.done)
+        })
         .map(|r| r.id().to_owned())
         .collect();
     let listener = tokio::net::TcpListener::bind(bind)

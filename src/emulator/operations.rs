@@ -8,7 +8,9 @@ use super::store::Record;
 use super::tuned_models::find;
 use super::wire::Failure;
 use crate::api::serde_util::f32_to_wire;
-use crate::api::types::{CREATE_TUNED_MODEL_METADATA_TYPE, Status, TUNED_MODEL_TYPE, TunedModelState};
+use crate::api::types::{
+    CREATE_TUNED_MODEL_METADATA_TYPE, Status, TUNED_MODEL_TYPE, TunedModelState,
+};
 use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Map, Value, json};
@@ -41,18 +43,28 @@ pub fn operation_json(record: &Record, detail: Detail) -> Value {
     let completed = snapshots.len() as u64;
     let mut metadata = Map::new();
     metadata.insert("totalSteps".into(), json!(job.total_steps));
-    if detail == Detail::Full {
-        if completed > 0 {
-            metadata.insert("completedSteps".into(), json!(completed));
-            let percent = 100.0 * completed as f32 / job.total_steps.max(1) as f32;
-            metadata.insert("completedPercent".into(), json!(f32_to_wire(percent)));
-            metadata.insert("snapshots".into(), serde_json::to_value(snapshots).unwrap_or(Value::Null));
-        }
+    if detail == Detail::Full && completed > 0 {
+        metadata.insert("completedSteps".into(), json!(completed));
+        let percent = 100.0 * completed as f32 / job.total_steps.max(1) as f32;
+        metadata.insert("completedPercent".into(), json!(f32_to_wire(percent)));
+        metadata.insert(
+            "snapshots".into(),
+            serde_json::to_value(snapshots).unwrap_or(Value::Null),
+        );
     }
-    metadata.insert("tunedModel".into(), Value::String(record.model.name.clone()));
+    metadata.insert(
+        "tunedModel".into(),
+        Value::String(record.model.name.clone()),
+    );
     let mut op = Map::new();
-    op.insert("name".into(), Value::String(record.operation_name().unwrap_or_default()));
-    op.insert("metadata".into(), any(CREATE_TUNED_MODEL_METADATA_TYPE, Value::Object(metadata)));
+    op.insert(
+        "name".into(),
+        Value::String(record.operation_name().unwrap_or_default()),
+    );
+    op.insert(
+        "metadata".into(),
+        any(CREATE_TUNED_MODEL_METADATA_TYPE, Value::Object(metadata)),
+    );
     if detail == Detail::Full && job.done {
         op.insert("done".into(), Value::Bool(true));
         match &job.error {
@@ -62,7 +74,10 @@ pub fn operation_json(record: &Record, detail: Detail) -> Value {
                     message: error.message.clone(),
                     ..Default::default()
                 };
-                op.insert("error".into(), serde_json::to_value(status).unwrap_or(Value::Null));
+                op.insert(
+                    "error".into(),
+                    serde_json::to_value(status).unwrap_or(Value::Null),
+                );
             }
             None => {
                 let model = serde_json::to_value(&record.model).unwrap_or(Value::Null);
@@ -119,11 +134,20 @@ fn has_operation(r: &Record) -> bool {
 
 /// `done=true` / `done=false`, the one filter the emulator understands.
 fn done_filter(req: &Req) -> Result<Option<bool>, Failure> {
-    match req.query_value("filter").map(str::trim).filter(|f| !f.is_empty()) {
+    match req
+        .query_value("filter")
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
         None => Ok(None),
         Some("done=true" | "done = true") => Ok(Some(true)),
         Some("done=false" | "done = false") => Ok(Some(false)),
-        Some(other) => Err(Failure::invalid("filter", format!("Unsupported filter {other:?}: the emulator understands done=true and done=false."))),
+        Some(other) => Err(Failure::invalid(
+            "filter",
+            format!(
+                "Unsupported filter {other:?}: the emulator understands done=true and done=false."
+            ),
+        )),
     }
 }
 
@@ -132,7 +156,9 @@ pub fn list_for_model(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Res
     let record = find(&store, req, model_id)?;
     let done = done_filter(req)?;
     let records: Vec<&Record> = std::iter::once(record)
-        .filter(|r| has_operation(r) && done.is_none_or(|d| r.job.as_ref().is_some_and(|j| j.done == d)))
+        .filter(|r| {
+            has_operation(r) && done.is_none_or(|d| r.job.as_ref().is_some_and(|j| j.done == d))
+        })
         .collect();
     page_of(req, records, &format!("{model_id}{done:?}"))
 }
@@ -144,12 +170,19 @@ pub fn list_all(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
         .records
         .iter()
         .filter(|r| r.readable_by(req.caller) && r.role_of(req.caller).is_some())
-        .filter(|r| has_operation(r) && done.is_none_or(|d| r.job.as_ref().is_some_and(|j| j.done == d)))
+        .filter(|r| {
+            has_operation(r) && done.is_none_or(|d| r.job.as_ref().is_some_and(|j| j.done == d))
+        })
         .collect();
     page_of(req, records, &format!("{done:?}"))
 }
 
-pub fn cancel(core: &Arc<Core>, req: &Req, model_id: &str, op_id: &str) -> Result<Response, Failure> {
+pub fn cancel(
+    core: &Arc<Core>,
+    req: &Req,
+    model_id: &str,
+    op_id: &str,
+) -> Result<Response, Failure> {
     let mut store = core.store();
     find_operation(&store, req, model_id, op_id)?;
     let Some(record) = store.get_mut(model_id) else {
@@ -187,7 +220,9 @@ pub fn delete(core: &Arc<Core>, req: &Req, name: &str) -> Result<Response, Failu
             && r.operation_name().as_deref() == Some(name)
     });
     let Some(index) = found else {
-        return Err(Failure::not_found(format!("Operation {name} does not exist.")));
+        return Err(Failure::not_found(format!(
+            "Operation {name} does not exist."
+        )));
     };
     if let Some(job) = store.records[index].job.as_mut() {
         job.operation_deleted = true;

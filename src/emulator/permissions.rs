@@ -16,12 +16,19 @@ fn require_writer(record: &Record, req: &Req) -> Result<(), Failure> {
         Some(Role::Owner | Role::Writer) => Ok(()),
         _ => Err(Failure::new(
             Code::PermissionDenied,
-            format!("You do not have permission to share tuned model {}", record.model.name),
+            format!(
+                "You do not have permission to share tuned model {}",
+                record.model.name
+            ),
         )),
     }
 }
 
-fn find_permission<'a>(record: &'a Record, model_id: &str, pid: &str) -> Result<&'a Permission, Failure> {
+fn find_permission<'a>(
+    record: &'a Record,
+    model_id: &str,
+    pid: &str,
+) -> Result<&'a Permission, Failure> {
     let name = format!("tunedModels/{model_id}/permissions/{pid}");
     record
         .permissions
@@ -37,7 +44,10 @@ pub fn list(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, Fai
     let page: Vec<&Permission> = record.permissions.iter().skip(offset).take(size).collect();
     let mut body = Map::new();
     if !page.is_empty() {
-        body.insert("permissions".into(), serde_json::to_value(&page).unwrap_or(Value::Null));
+        body.insert(
+            "permissions".into(),
+            serde_json::to_value(&page).unwrap_or(Value::Null),
+        );
     }
     let next = paging::next_token(offset, size, record.permissions.len(), model_id);
     if !next.is_empty() {
@@ -52,45 +62,75 @@ pub fn create(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, F
     let grantee = match body.grantee_type.clone() {
         Some(g) if g.is_known() && g != GranteeType::Unspecified => g,
         _ => {
-            return Err(Failure::invalid("permission.grantee_type", "granteeType is required: USER, GROUP or EVERYONE."));
+            return Err(Failure::invalid(
+                "permission.grantee_type",
+                "granteeType is required: USER, GROUP or EVERYONE.",
+            ));
         }
     };
     match (&grantee, &email) {
         (GranteeType::Everyone, Some(_)) => {
-            return Err(Failure::invalid("permission.email_address", "emailAddress must be unset when granteeType is EVERYONE."));
+            return Err(Failure::invalid(
+                "permission.email_address",
+                "emailAddress must be unset when granteeType is EVERYONE.",
+            ));
         }
         (GranteeType::User | GranteeType::Group, None) => {
-            return Err(Failure::invalid("permission.email_address", format!("emailAddress is required when granteeType is {grantee}.")));
+            return Err(Failure::invalid(
+                "permission.email_address",
+                format!("emailAddress is required when granteeType is {grantee}."),
+            ));
         }
         (_, Some(e)) if !e.contains('@') => {
-            return Err(Failure::invalid("permission.email_address", format!("{e:?} is not an email address.")));
+            return Err(Failure::invalid(
+                "permission.email_address",
+                format!("{e:?} is not an email address."),
+            ));
         }
         _ => {}
     }
     match body.role {
         Role::Reader | Role::Writer => {}
         Role::Owner => {
-            return Err(Failure::invalid("permission.role", "A permission cannot grant OWNER: use tunedModels.transferOwnership."));
+            return Err(Failure::invalid(
+                "permission.role",
+                "A permission cannot grant OWNER: use tunedModels.transferOwnership.",
+            ));
         }
-        _ => return Err(Failure::invalid("permission.role", "role is required: READER or WRITER.")),
+        _ => {
+            return Err(Failure::invalid(
+                "permission.role",
+                "role is required: READER or WRITER.",
+            ));
+        }
     }
     if grantee == GranteeType::Everyone && body.role != Role::Reader {
-        return Err(Failure::invalid("permission.role", "EVERYONE can only be granted READER."));
+        return Err(Failure::invalid(
+            "permission.role",
+            "EVERYONE can only be granted READER.",
+        ));
     }
     let mut store = core.store();
     let record = find(&store, req, model_id)?;
     require_writer(record, req)?;
-    let duplicate = record.permissions.iter().any(|p| {
-        p.grantee_type.as_ref() == Some(&grantee) && p.email_address == email
-    });
+    let duplicate = record
+        .permissions
+        .iter()
+        .any(|p| p.grantee_type.as_ref() == Some(&grantee) && p.email_address == email);
     if duplicate {
         return Err(Failure::new(
             Code::AlreadyExists,
-            format!("{} already has a permission on {}; update that one instead.", email.as_deref().unwrap_or("EVERYONE"), record.model.name),
+            format!(
+                "{} already has a permission on {}; update that one instead.",
+                email.as_deref().unwrap_or("EVERYONE"),
+                record.model.name
+            ),
         ));
     }
     let Some(record) = store.get_mut(model_id) else {
-        return Err(Failure::tuned_model_not_found(&format!("tunedModels/{model_id}")));
+        return Err(Failure::tuned_model_not_found(&format!(
+            "tunedModels/{model_id}"
+        )));
     };
     let permission = Permission {
         name: format!("{}/permissions/{}", record.model.name, random_id(12)),
@@ -114,24 +154,38 @@ pub fn patch(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<R
     let (body, _): (Permission, Value) = parse_body(&req.body)?;
     let mask = req.query_value("updateMask").unwrap_or("");
     if !mask.split(',').any(|p| p.trim() == "role") {
-        return Err(Failure::invalid("update_mask", "updateMask is required and may only name role."));
+        return Err(Failure::invalid(
+            "update_mask",
+            "updateMask is required and may only name role.",
+        ));
     }
     if !matches!(body.role, Role::Reader | Role::Writer) {
-        return Err(Failure::invalid("permission.role", "role must be READER or WRITER; use transferOwnership to change the owner."));
+        return Err(Failure::invalid(
+            "permission.role",
+            "role must be READER or WRITER; use transferOwnership to change the owner.",
+        ));
     }
     let mut store = core.store();
     let record = find(&store, req, model_id)?;
     require_writer(record, req)?;
     let existing = find_permission(record, model_id, pid)?;
     if existing.role == Role::Owner {
-        return Err(Failure::invalid("permission.role", "The owner's permission cannot be changed; use transferOwnership."));
+        return Err(Failure::invalid(
+            "permission.role",
+            "The owner's permission cannot be changed; use transferOwnership.",
+        ));
     }
     if existing.grantee_type == Some(GranteeType::Everyone) && body.role != Role::Reader {
-        return Err(Failure::invalid("permission.role", "EVERYONE can only be granted READER."));
+        return Err(Failure::invalid(
+            "permission.role",
+            "EVERYONE can only be granted READER.",
+        ));
     }
     let name = existing.name.clone();
     let Some(record) = store.get_mut(model_id) else {
-        return Err(Failure::tuned_model_not_found(&format!("tunedModels/{model_id}")));
+        return Err(Failure::tuned_model_not_found(&format!(
+            "tunedModels/{model_id}"
+        )));
     };
     let mut answer = None;
     for p in &mut record.permissions {
@@ -151,7 +205,10 @@ pub fn delete(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<
     require_writer(record, req)?;
     let existing = find_permission(record, model_id, pid)?;
     if existing.role == Role::Owner {
-        return Err(Failure::invalid("name", "The owner's permission cannot be deleted; use transferOwnership."));
+        return Err(Failure::invalid(
+            "name",
+            "The owner's permission cannot be deleted; use transferOwnership.",
+        ));
     }
     let name = existing.name.clone();
     if let Some(record) = store.get_mut(model_id) {

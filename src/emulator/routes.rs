@@ -62,7 +62,11 @@ pub async fn handle(
 ) -> Response {
     let query: Vec<(String, String)> = uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let format = OutputFormat::from_query(&query);
     if let Err(failure) = check_key(&core, &headers, &query) {
@@ -75,9 +79,7 @@ pub async fn handle(
     let segments: Vec<String> = path
         .trim_matches('/')
         .split('/')
-        .map(|s| {
-            percent_decode(s)
-        })
+        .map(percent_decode)
         .collect();
     let Some((version, rest)) = segments.split_first() else {
         return Failure::no_route(method.as_str(), &path).into_response(&format);
@@ -118,7 +120,10 @@ fn check_key(core: &Core, headers: &HeaderMap, query: &[(String, String)]) -> Re
         .get("x-goog-api-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let param = query.iter().find(|(k, _)| k == "key").map(|(_, v)| v.clone());
+    let param = query
+        .iter()
+        .find(|(k, _)| k == "key")
+        .map(|(_, v)| v.clone());
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -202,8 +207,12 @@ async fn route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
             let model = format!("models/{name}");
             match (verb, m.clone()) {
                 (None, Method::GET) => generate::get_model(req, &model),
-                (Some("generateContent"), Method::POST) => generate::generate(core, req, &model).await,
-                (Some("streamGenerateContent"), Method::POST) => generate::stream(core, req, &model).await,
+                (Some("generateContent"), Method::POST) => {
+                    generate::generate(core, req, &model).await
+                }
+                (Some("streamGenerateContent"), Method::POST) => {
+                    generate::stream(core, req, &model).await
+                }
                 (Some("countTokens"), Method::POST) => generate::count_tokens(req, &model),
                 _ => return None,
             }
@@ -228,12 +237,18 @@ pub mod paging {
             None | Some("") => default,
             Some(raw) => match raw.parse::<i64>() {
                 Ok(n) if n < 0 => {
-                    return Err(Failure::invalid("page_size", "page_size must not be negative"));
+                    return Err(Failure::invalid(
+                        "page_size",
+                        "page_size must not be negative",
+                    ));
                 }
                 Ok(0) => default,
                 Ok(n) => (n as usize).min(max),
                 Err(_) => {
-                    return Err(Failure::invalid("page_size", format!("Invalid page_size: {raw:?}")));
+                    return Err(Failure::invalid(
+                        "page_size",
+                        format!("Invalid page_size: {raw:?}"),
+                    ));
                 }
             },
         };
@@ -253,7 +268,11 @@ pub mod paging {
         if offset + size >= total {
             String::new()
         } else {
-            format!("{:x}g{:x}", offset + size, stable_hash(fingerprint) & 0xffff_ffff)
+            format!(
+                "{:x}g{:x}",
+                offset + size,
+                stable_hash(fingerprint) & 0xffff_ffff
+            )
         }
     }
 

@@ -1,9 +1,7 @@
 //! The emulator's state: tuned models with their training data, operations and permissions,
 //! kept in memory and saved atomically to a JSON file (write a temp file, fsync, rename).
 
-use crate::api::types::{
-    GranteeType, Model, Permission, Role, Status, TunedModel, TuningExample,
-};
+use crate::api::types::{GranteeType, Model, Permission, Role, Status, TunedModel, TuningExample};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -167,7 +165,10 @@ impl Store {
 
 /// Writes a file so that readers see the old content or the new, never a mix.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile_in(dir, path)?;
     tmp.1.write_all(bytes)?;
@@ -268,20 +269,21 @@ pub fn base_models() -> Vec<Model> {
         ],
         ..Default::default()
     };
-    let plain = |name: &str, version: &str, display: &str, description: &str, methods: &[&str]| Model {
-        name: format!("models/{name}"),
-        version: version.into(),
-        display_name: display.into(),
-        description: description.into(),
-        input_token_limit: 1_048_576,
-        output_token_limit: 8192,
-        supported_generation_methods: methods.iter().map(|m| (*m).to_owned()).collect(),
-        temperature: Some(1.0),
-        top_p: Some(0.95),
-        top_k: Some(40),
-        max_temperature: Some(2.0),
-        ..Default::default()
-    };
+    let plain =
+        |name: &str, version: &str, display: &str, description: &str, methods: &[&str]| Model {
+            name: format!("models/{name}"),
+            version: version.into(),
+            display_name: display.into(),
+            description: description.into(),
+            input_token_limit: 1_048_576,
+            output_token_limit: 8192,
+            supported_generation_methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+            temperature: Some(1.0),
+            top_p: Some(0.95),
+            top_k: Some(40),
+            max_temperature: Some(2.0),
+            ..Default::default()
+        };
     vec![
         Model {
             temperature: Some(1.0),
@@ -358,12 +360,20 @@ mod tests {
         assert!(generate_model_id("test_number_generator").starts_with("testnumbergenerator-"));
         assert!(valid_model_id(&generate_model_id("my display name 81")));
         assert!(valid_model_id(&generate_model_id("")));
-        assert!(valid_model_id(&generate_model_id("a very long display name that goes on and on")));
+        assert!(valid_model_id(&generate_model_id(
+            "a very long display name that goes on and on"
+        )));
     }
 
     #[test]
     fn the_id_pattern() {
-        for ok in ["a", "ab", "a-b", "a1", "number-generator-model-dzlmi0gswwqb"] {
+        for ok in [
+            "a",
+            "ab",
+            "a-b",
+            "a1",
+            "number-generator-model-dzlmi0gswwqb",
+        ] {
             assert!(valid_model_id(ok), "{ok}");
         }
         for bad in ["", "1a", "A", "a-", "a_b", &"a".repeat(41)] {
@@ -390,6 +400,10 @@ mod tests {
         let loaded = Store::load(&path).unwrap();
         assert!(loaded.contains("abc"));
         assert_eq!(loaded.get("abc").unwrap().examples.len(), 1);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 }

@@ -72,19 +72,35 @@ pub fn features(text: &str) -> Vec<(u32, f32)> {
         .collect();
     for n in 1..=3 {
         for window in padded.windows(n) {
-            *grams.entry(hash_feature(n as u8, window.iter())).or_default() += 1.0;
+            *grams
+                .entry(hash_feature(n as u8, window.iter()))
+                .or_default() += 1.0;
         }
     }
     for word in lower.split_whitespace() {
-        *grams.entry(hash_feature(9, word.chars().collect::<Vec<_>>().iter())).or_default() += 1.0;
+        *grams
+            .entry(hash_feature(9, word.chars().collect::<Vec<_>>().iter()))
+            .or_default() += 1.0;
     }
     let norm: f32 = grams.values().map(|v| v * v).sum::<f32>().sqrt();
     let gram_share = (1.0 - WHOLE_INPUT_WEIGHT * WHOLE_INPUT_WEIGHT).sqrt();
     let mut out: Vec<(u32, f32)> = grams
         .into_iter()
-        .map(|(id, v)| (id, if norm > 0.0 { v / norm * gram_share } else { 0.0 }))
+        .map(|(id, v)| {
+            (
+                id,
+                if norm > 0.0 {
+                    v / norm * gram_share
+                } else {
+                    0.0
+                },
+            )
+        })
         .collect();
-    out.push((hash_feature(0, lower.chars().collect::<Vec<_>>().iter()), WHOLE_INPUT_WEIGHT));
+    out.push((
+        hash_feature(0, lower.chars().collect::<Vec<_>>().iter()),
+        WHOLE_INPUT_WEIGHT,
+    ));
     out.sort_unstable_by_key(|(id, _)| *id);
     out
 }
@@ -107,7 +123,11 @@ impl Hasher for FnvHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -193,7 +213,12 @@ impl Trainer {
 
     /// The epoch the last finished step is reported under.
     pub fn epoch(&self) -> u32 {
-        epoch_of_step(self.step, self.labels.len(), self.spec.epochs, self.spec.batch_size)
+        epoch_of_step(
+            self.step,
+            self.labels.len(),
+            self.spec.epochs,
+            self.spec.batch_size,
+        )
     }
 
     fn logits(&self, x: &[(u32, f32)]) -> Vec<f32> {
@@ -300,11 +325,21 @@ mod tests {
 
     fn tutorial() -> Vec<TuningExample> {
         [
-            ("1", "2"), ("3", "4"), ("-3", "-2"), ("twenty two", "twenty three"),
-            ("two hundred", "two hundred one"), ("ninety nine", "one hundred"), ("8", "9"),
-            ("-98", "-97"), ("1,000", "1,001"), ("10,100,000", "10,100,001"),
-            ("thirteen", "fourteen"), ("eighty", "eighty one"), ("one", "two"),
-            ("three", "four"), ("seven", "eight"),
+            ("1", "2"),
+            ("3", "4"),
+            ("-3", "-2"),
+            ("twenty two", "twenty three"),
+            ("two hundred", "two hundred one"),
+            ("ninety nine", "one hundred"),
+            ("8", "9"),
+            ("-98", "-97"),
+            ("1,000", "1,001"),
+            ("10,100,000", "10,100,001"),
+            ("thirteen", "fourteen"),
+            ("eighty", "eighty one"),
+            ("one", "two"),
+            ("three", "four"),
+            ("seven", "eight"),
         ]
         .into_iter()
         .map(|(i, o)| TuningExample::new(i, o))
@@ -333,7 +368,11 @@ mod tests {
         assert_eq!(losses.len(), 38);
         assert!(losses[0] > 6.0, "untrained loss {}", losses[0]);
         let last = *losses.last().unwrap();
-        assert!(last < losses[0] / 2.0, "final {last} vs first {}", losses[0]);
+        assert!(
+            last < losses[0] / 2.0,
+            "final {last} vs first {}",
+            losses[0]
+        );
         for ex in tutorial() {
             assert_eq!(t.predict(&ex.text_input, 1)[0].output, ex.output);
         }
@@ -342,22 +381,48 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_curve_and_another_seed_another() {
         assert_eq!(run(TUTORIAL).0, run(TUTORIAL).0);
-        assert_ne!(run(TUTORIAL).0, run(TrainingSpec { seed: 8, ..TUTORIAL }).0);
+        assert_ne!(
+            run(TUTORIAL).0,
+            run(TrainingSpec {
+                seed: 8,
+                ..TUTORIAL
+            })
+            .0
+        );
     }
 
     #[test]
     fn a_higher_rate_and_more_epochs_end_lower() {
         let base = *run(TUTORIAL).0.last().unwrap();
-        let faster = *run(TrainingSpec { learning_rate: 0.003, ..TUTORIAL }).0.last().unwrap();
-        let longer = *run(TrainingSpec { epochs: 15, ..TUTORIAL }).0.last().unwrap();
+        let faster = *run(TrainingSpec {
+            learning_rate: 0.003,
+            ..TUTORIAL
+        })
+        .0
+        .last()
+        .unwrap();
+        let longer = *run(TrainingSpec {
+            epochs: 15,
+            ..TUTORIAL
+        })
+        .0
+        .last()
+        .unwrap();
         assert!(faster < base, "{faster} !< {base}");
         assert!(longer < base, "{longer} !< {base}");
     }
 
     #[test]
     fn an_absurd_rate_diverges() {
-        let (losses, _) = run(TrainingSpec { learning_rate: 5.0, ..TUTORIAL });
-        assert!(losses.iter().any(|l| !l.is_finite() || *l > DIVERGENCE_LOSS));
+        let (losses, _) = run(TrainingSpec {
+            learning_rate: 5.0,
+            ..TUTORIAL
+        });
+        assert!(
+            losses
+                .iter()
+                .any(|l| !l.is_finite() || *l > DIVERGENCE_LOSS)
+        );
     }
 
     #[test]
@@ -368,7 +433,10 @@ mod tests {
         assert_eq!(total_steps(15, 3, 2), 23);
         assert_eq!(total_steps(15, 50, 4), 188);
         let epochs: Vec<u32> = (1..=16).map(|s| epoch_of_step(s, 25, 10, 16)).collect();
-        assert_eq!(epochs, vec![0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 8, 8, 9, 10]);
+        assert_eq!(
+            epochs,
+            vec![0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 8, 8, 9, 10]
+        );
         assert_eq!(epoch_of_step(40, 15, 50, 4), 10);
         assert_eq!(epoch_of_step(81, 15, 50, 4), 21);
         assert_eq!(epoch_of_step(120, 15, 50, 4), 32);

@@ -45,7 +45,9 @@ pub fn prepare(
             if !valid_model_id(id) {
                 return Err(Failure::invalid(
                     "tuned_model_id",
-                    format!("tunedModelId {id:?} is invalid: it must match [a-z]([a-z0-9-]{{0,38}}[a-z0-9])? (1 to 40 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen)."),
+                    format!(
+                        "tunedModelId {id:?} is invalid: it must match [a-z]([a-z0-9-]{{0,38}}[a-z0-9])? (1 to 40 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen)."
+                    ),
                 ));
             }
             if store.contains(id) {
@@ -67,7 +69,9 @@ pub fn prepare(
     if name_chars > MAX_DISPLAY_NAME {
         return Err(Failure::invalid(
             "tuned_model.display_name",
-            format!("displayName is {name_chars} characters long; the limit is {MAX_DISPLAY_NAME}."),
+            format!(
+                "displayName is {name_chars} characters long; the limit is {MAX_DISPLAY_NAME}."
+            ),
         ));
     }
 
@@ -77,7 +81,10 @@ pub fn prepare(
         .as_ref()
         .and_then(|s| s.tuned_model.clone())
         .filter(|s| !s.is_empty());
-    let (base_name, source) = match (body.base_model.clone().filter(|b| !b.is_empty()), source_tuned) {
+    let (base_name, source) = match (
+        body.base_model.clone().filter(|b| !b.is_empty()),
+        source_tuned,
+    ) {
         (Some(base), _) => (base, None),
         (None, Some(tuned)) => {
             let tuned_id = tuned.strip_prefix("tunedModels/").unwrap_or(&tuned);
@@ -90,7 +97,10 @@ pub fn prepare(
             if record.model.state != TunedModelState::Active {
                 return Err(Failure::invalid(
                     "tuned_model.tuned_model_source.tuned_model",
-                    format!("Tuned model {} is {}; only an ACTIVE model can be a tuning source.", record.model.name, record.model.state),
+                    format!(
+                        "Tuned model {} is {}; only an ACTIVE model can be a tuning source.",
+                        record.model.name, record.model.state
+                    ),
                 ));
             }
             let base = record.model.source_model().unwrap_or_default().to_owned();
@@ -110,13 +120,18 @@ pub fn prepare(
         Some(m) => {
             return Err(Failure::invalid(
                 "tuned_model.base_model",
-                format!("Base model {} does not support createTunedModel; tunable models list createTunedModel in supportedGenerationMethods.", m.name),
+                format!(
+                    "Base model {} does not support createTunedModel; tunable models list createTunedModel in supportedGenerationMethods.",
+                    m.name
+                ),
             ));
         }
         None => {
             return Err(Failure::invalid(
                 "tuned_model.base_model",
-                format!("Base model {base_name} does not exist. Call ListModels to see the available models."),
+                format!(
+                    "Base model {base_name} does not exist. Call ListModels to see the available models."
+                ),
             ));
         }
     };
@@ -134,25 +149,36 @@ pub fn prepare(
         ));
     }
     for (i, ex) in examples.iter().enumerate() {
-        let field = |f: &str| format!("tuned_model.tuning_task.training_data.examples.examples[{i}].{f}");
+        let field =
+            |f: &str| format!("tuned_model.tuning_task.training_data.examples.examples[{i}].{f}");
         let input = ex.text_input.chars().count();
         let output = ex.output.chars().count();
         if ex.text_input.is_empty() {
-            return Err(Failure::invalid(field("text_input"), format!("Example {i} has no text_input.")));
+            return Err(Failure::invalid(
+                field("text_input"),
+                format!("Example {i} has no text_input."),
+            ));
         }
         if ex.output.is_empty() {
-            return Err(Failure::invalid(field("output"), format!("Example {i} has no output.")));
+            return Err(Failure::invalid(
+                field("output"),
+                format!("Example {i} has no output."),
+            ));
         }
         if input > MAX_INPUT_CHARS {
             return Err(Failure::invalid(
                 field("text_input"),
-                format!("Example {i}: text_input is {input} characters; the limit is {MAX_INPUT_CHARS}."),
+                format!(
+                    "Example {i}: text_input is {input} characters; the limit is {MAX_INPUT_CHARS}."
+                ),
             ));
         }
         if output > MAX_OUTPUT_CHARS {
             return Err(Failure::invalid(
                 field("output"),
-                format!("Example {i}: output is {output} characters; the limit is {MAX_OUTPUT_CHARS}."),
+                format!(
+                    "Example {i}: output is {output} characters; the limit is {MAX_OUTPUT_CHARS}."
+                ),
             ));
         }
     }
@@ -160,24 +186,38 @@ pub fn prepare(
     let hp = task.hyperparameters.clone().unwrap_or_default();
     let hp_field = |f: &str| format!("tuned_model.tuning_task.hyperparameters.{f}");
     let learning_rate = match hp.learning_rate_option() {
-        Err(message) => return Err(Failure::invalid(hp_field("learning_rate_multiplier"), message)),
+        Err(message) => {
+            return Err(Failure::invalid(
+                hp_field("learning_rate_multiplier"),
+                message,
+            ));
+        }
         Ok(None) => DEFAULT_LEARNING_RATE,
         Ok(Some(LearningRateOption::LearningRate(r))) => r,
         Ok(Some(LearningRateOption::Multiplier(m))) => {
             if !(m.is_finite() && m > 0.0) {
-                return Err(Failure::invalid(hp_field("learning_rate_multiplier"), "learningRateMultiplier must be greater than 0."));
+                return Err(Failure::invalid(
+                    hp_field("learning_rate_multiplier"),
+                    "learningRateMultiplier must be greater than 0.",
+                ));
             }
             m * DEFAULT_LEARNING_RATE
         }
     };
     if !(learning_rate.is_finite() && learning_rate > 0.0) {
-        return Err(Failure::invalid(hp_field("learning_rate"), "learningRate must be greater than 0."));
+        return Err(Failure::invalid(
+            hp_field("learning_rate"),
+            "learningRate must be greater than 0.",
+        ));
     }
     let positive = |v: Option<i32>, default: u32, f: &str| -> Result<u32, Failure> {
         match v {
             None => Ok(default),
             Some(n) if n >= 1 => Ok(n as u32),
-            Some(n) => Err(Failure::invalid(hp_field(f), format!("{f} must be at least 1, got {n}."))),
+            Some(n) => Err(Failure::invalid(
+                hp_field(f),
+                format!("{f} must be at least 1, got {n}."),
+            )),
         }
     };
     let epochs = positive(hp.epoch_count, DEFAULT_EPOCHS, "epoch_count")?;
@@ -186,7 +226,9 @@ pub fn prepare(
     if total > MAX_TOTAL_STEPS {
         return Err(Failure::invalid(
             hp_field("epoch_count"),
-            format!("This job would take {total} steps; the emulator allows at most {MAX_TOTAL_STEPS}. Use fewer epochs or a larger batch."),
+            format!(
+                "This job would take {total} steps; the emulator allows at most {MAX_TOTAL_STEPS}. Use fewer epochs or a larger batch."
+            ),
         ));
     }
     check_sampling(body.temperature, body.top_p, body.top_k)?;
@@ -199,10 +241,7 @@ pub fn prepare(
             tuned_model: Some(tuned),
             base_model: Some(base.name.clone()),
         }),
-        base_model: body
-            .tuned_model_source
-            .is_none()
-            .then(|| base.name.clone()),
+        base_model: body.tuned_model_source.is_none().then(|| base.name.clone()),
         display_name: body.display_name,
         description: body.description,
         state: TunedModelState::Creating,
@@ -243,15 +282,28 @@ pub fn prepare(
     })
 }
 
-fn check_sampling(temperature: Option<f64>, top_p: Option<f64>, top_k: Option<i32>) -> Result<(), Failure> {
+fn check_sampling(
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+    top_k: Option<i32>,
+) -> Result<(), Failure> {
     if let Some(t) = temperature.filter(|t| !(0.0..=2.0).contains(t)) {
-        return Err(Failure::invalid("tuned_model.temperature", format!("temperature must be between 0 and 2, got {t}.")));
+        return Err(Failure::invalid(
+            "tuned_model.temperature",
+            format!("temperature must be between 0 and 2, got {t}."),
+        ));
     }
     if let Some(p) = top_p.filter(|p| !(0.0..=1.0).contains(p)) {
-        return Err(Failure::invalid("tuned_model.top_p", format!("topP must be between 0 and 1, got {p}.")));
+        return Err(Failure::invalid(
+            "tuned_model.top_p",
+            format!("topP must be between 0 and 1, got {p}."),
+        ));
     }
     if let Some(k) = top_k.filter(|k| *k < 0) {
-        return Err(Failure::invalid("tuned_model.top_k", format!("topK must not be negative, got {k}.")));
+        return Err(Failure::invalid(
+            "tuned_model.top_k",
+            format!("topK must not be negative, got {k}."),
+        ));
     }
     Ok(())
 }
@@ -286,11 +338,18 @@ pub fn create(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
     let id = new.id.clone();
     let record = insert(core, new, req.caller);
     core.spawn_job(id);
-    req.ok(&super::operations::operation_json(&record, super::operations::Detail::Created))
+    req.ok(&super::operations::operation_json(
+        &record,
+        super::operations::Detail::Created,
+    ))
 }
 
 /// Finds a model the caller can see, or the service's 404.
-pub fn find<'a>(store: &'a super::store::Store, req: &Req, id: &str) -> Result<&'a Record, Failure> {
+pub fn find<'a>(
+    store: &'a super::store::Store,
+    req: &Req,
+    id: &str,
+) -> Result<&'a Record, Failure> {
     store
         .get(id)
         .filter(|r| r.readable_by(req.caller))
@@ -302,7 +361,10 @@ fn require_role(record: &Record, req: &Req, allowed: &[Role], action: &str) -> R
         Some(role) if allowed.contains(&role) => Ok(()),
         _ => Err(Failure::new(
             Code::PermissionDenied,
-            format!("You do not have permission to {action} tuned model {}", record.model.name),
+            format!(
+                "You do not have permission to {action} tuned model {}",
+                record.model.name
+            ),
         )),
     }
 }
@@ -325,7 +387,13 @@ struct Filter {
 
 impl Filter {
     fn parse(raw: &str) -> Result<Filter, Failure> {
-        let mut f = Filter { owner: false, writers: false, readers: false, everyone: false, words: Vec::new() };
+        let mut f = Filter {
+            owner: false,
+            writers: false,
+            readers: false,
+            everyone: false,
+            words: Vec::new(),
+        };
         for token in raw.split_whitespace() {
             match token {
                 "owner:me" => f.owner = true,
@@ -335,7 +403,9 @@ impl Filter {
                 t if t.contains(':') => {
                     return Err(Failure::invalid(
                         "filter",
-                        format!("Unsupported filter term {t:?}: use owner:me, writers:me, readers:me, readers:everyone, or words to search."),
+                        format!(
+                            "Unsupported filter term {t:?}: use owner:me, writers:me, readers:me, readers:everyone, or words to search."
+                        ),
                     ));
                 }
                 t => f.words.push(t.to_lowercase()),
@@ -373,10 +443,18 @@ pub fn list(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
         .iter()
         .filter(|r| filter.matches(r, req.caller))
         .collect();
-    let page: Vec<&TunedModel> = matching.iter().skip(offset).take(size).map(|r| &r.model).collect();
+    let page: Vec<&TunedModel> = matching
+        .iter()
+        .skip(offset)
+        .take(size)
+        .map(|r| &r.model)
+        .collect();
     let mut body = serde_json::Map::new();
     if !page.is_empty() {
-        body.insert("tunedModels".into(), serde_json::to_value(&page).unwrap_or(Value::Null));
+        body.insert(
+            "tunedModels".into(),
+            serde_json::to_value(&page).unwrap_or(Value::Null),
+        );
     }
     let next = paging::next_token(offset, size, matching.len(), &filter_raw);
     if !next.is_empty() {
@@ -385,12 +463,22 @@ pub fn list(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
     req.ok(&body)
 }
 
-const MUTABLE: &[&str] = &["displayName", "description", "temperature", "topP", "topK", "readerProjectNumbers"];
+const MUTABLE: &[&str] = &[
+    "displayName",
+    "description",
+    "temperature",
+    "topP",
+    "topK",
+    "readerProjectNumbers",
+];
 
 pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
     let (body, raw): (TunedModel, Value) = parse_body(&req.body)?;
     let paths: Vec<String> = match req.query_value("updateMask").filter(|m| !m.is_empty()) {
-        Some(mask) => mask.split(',').map(|p| super::wire::camel_case(p.trim())).collect(),
+        Some(mask) => mask
+            .split(',')
+            .map(|p| super::wire::camel_case(p.trim()))
+            .collect(),
         // Since late 2024 the mask is optional: update the mutable fields the body carries.
         None => MUTABLE
             .iter()
@@ -402,7 +490,10 @@ pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure>
         if !MUTABLE.contains(&path.as_str()) {
             return Err(Failure::invalid(
                 "update_mask",
-                format!("{path} cannot be updated; updatable fields: {}.", MUTABLE.join(", ")),
+                format!(
+                    "{path} cannot be updated; updatable fields: {}.",
+                    MUTABLE.join(", ")
+                ),
             ));
         }
     }
@@ -435,7 +526,9 @@ pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure>
             "temperature" => model.temperature = body.temperature,
             "topP" => model.top_p = body.top_p,
             "topK" => model.top_k = body.top_k,
-            "readerProjectNumbers" => model.reader_project_numbers = body.reader_project_numbers.clone(),
+            "readerProjectNumbers" => {
+                model.reader_project_numbers = body.reader_project_numbers.clone()
+            }
             _ => {}
         }
     }
@@ -463,7 +556,10 @@ pub fn transfer_ownership(core: &Arc<Core>, req: &Req, id: &str) -> Result<Respo
     let (body, _): (TransferOwnershipRequest, Value) = parse_body(&req.body)?;
     let email = body.email_address.trim().to_owned();
     if email.is_empty() || !email.contains('@') {
-        return Err(Failure::invalid("email_address", "emailAddress must be the new owner's email address."));
+        return Err(Failure::invalid(
+            "email_address",
+            "emailAddress must be the new owner's email address.",
+        ));
     }
     let mut store = core.store();
     let record = find(&store, req, id)?;

@@ -77,9 +77,12 @@ impl Failure {
             details: vec![ErrorDetail::ErrorInfo(ErrorInfo {
                 reason: "API_KEY_INVALID".into(),
                 domain: "googleapis.com".into(),
-                metadata: [("service".to_owned(), "generativelanguage.googleapis.com".to_owned())]
-                    .into_iter()
-                    .collect(),
+                metadata: [(
+                    "service".to_owned(),
+                    "generativelanguage.googleapis.com".to_owned(),
+                )]
+                .into_iter()
+                .collect(),
             })],
         }
     }
@@ -249,7 +252,11 @@ fn proto3_output(value: &mut Value, key: Option<&str>, int_enums: bool) {
 }
 
 /// A pretty-printed (2-space) JSON answer, as the live service sends them.
-pub fn json_response<T: Serialize>(status: StatusCode, body: &T, format: &OutputFormat) -> Response {
+pub fn json_response<T: Serialize>(
+    status: StatusCode,
+    body: &T,
+    format: &OutputFormat,
+) -> Response {
     let value = to_wire_value(body, format);
     let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
     let mut response = (status, Body::from(text + "\n")).into_response();
@@ -265,7 +272,10 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T, format: &Output
 pub fn sse_json(value: &Value) -> String {
     struct LiveFormatter;
     impl serde_json::ser::Formatter for LiveFormatter {
-        fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+        ) -> std::io::Result<()> {
             w.write_all(b": ")
         }
     }
@@ -303,9 +313,18 @@ mod tests {
         let plain = to_wire_value(&body, &OutputFormat::default());
         assert_eq!(plain["temperature"].to_string(), "1");
         assert_eq!(plain["state"], "ACTIVE");
-        let ints = to_wire_value(&body, &OutputFormat { int_enums: true, sse: false });
+        let ints = to_wire_value(
+            &body,
+            &OutputFormat {
+                int_enums: true,
+                sse: false,
+            },
+        );
         assert_eq!(ints["state"], 2);
         assert_eq!(ints["content"]["role"], "model");
-        assert_eq!(sse_json(&serde_json::json!({"a": 1, "b": [1, 2]})), r#"{"a": 1,"b": [1,2]}"#);
+        assert_eq!(
+            sse_json(&serde_json::json!({"a": 1, "b": [1, 2]})),
+            r#"{"a": 1,"b": [1,2]}"#
+        );
     }
 }

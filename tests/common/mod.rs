@@ -85,7 +85,10 @@ pub fn tuning_request(
 /// Polls an operation until it is done (bounded).
 pub async fn wait_done(client: &ApiClient, operation: &str) -> tunedeck::api::types::Operation {
     for _ in 0..2000 {
-        let op = client.get_operation(operation).await.expect("operation polls");
+        let op = client
+            .get_operation(operation)
+            .await
+            .expect("operation polls");
         if op.done {
             return op;
         }

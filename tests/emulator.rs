@@ -1,0 +1,962 @@
+//! The emulator over real HTTP: every route, the tutorial body, the recorded step formulas,
+//! a full tuning run, persistence across a restart, each validation error, cancel, permissions,
+//! filters, wire options and faults.
+
+mod common;
+use common::*;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tunedeck::api::types::*;
+use tunedeck::emulator::EmulatorOptions;
+
+/// Sends a raw request and returns the status and the JSON body.
+async fn raw(method: &str, url: &str, body: Option<&str>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method.parse().unwrap(), url);
+    if let Some(b) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_owned());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn create_body(examples: &[(&str, &str)], batch: u32, epochs: u32) -> String {
+    let ex: Vec<Value> = examples
+        .iter()
+        .map(|(i, o)| json!({"textInput": i, "output": o}))
+        .collect();
+    json!({
+        "displayName": "test model",
+        "baseModel": "models/gemini-1.5-flash-001-tuning",
+        "tuningTask": {"hyperparameters": {"batchSize": batch, "epochCount": epochs, "learningRate": 0.001},
+                       "trainingData": {"examples": {"examples": ex}}}
+    })
+    .to_string()
+}
+
+fn fifteen() -> Vec<(String, String)> {
+    tutorial_examples()
+        .into_iter()
+        .map(|e| (e.text_input, e.output))
+        .collect()
+}
+
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+/// The field named by the error's BadRequest detail.
+fn violation_field(body: &Value) -> String {
+    body["error"]["details"]
+        .as_array()
+        .and_then(|d| {
+            d.iter()
+                .find(|x| x["@type"] == "type.googleapis.com/google.rpc.BadRequest")
+        })
+        .and_then(|d| d["fieldViolations"][0]["field"].as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_tutorial_curl_body_creates_a_model_like_the_live_service() {
+    let emu = start(fast_options()).await;
+    let (status, op) = raw(
+        "POST",
+        &format!("{}/v1beta/tunedModels", emu.base_url()),
+        Some(&fixture("tutorial-create-request.json")),
+    )
+    .await;
+    assert_eq!(status, 200, "{op}");
+    let keys: Vec<&String> = op.as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["name", "metadata"], "no done, nothing else");
+    let meta = op["metadata"].as_object().unwrap();
+    assert_eq!(
+        meta.keys().collect::<Vec<_>>(),
+        vec!["@type", "totalSteps", "tunedModel"]
+    );
+    assert_eq!(op["metadata"]["@type"], CREATE_TUNED_MODEL_METADATA_TYPE);
+    assert_eq!(op["metadata"]["totalSteps"], 38);
+    let name = op["name"].as_str().unwrap();
+    let (model, opid) = name.split_once("/operations/").unwrap();
+    assert!(
+        model.starts_with("tunedModels/number-generator-model-"),
+        "{model}"
+    );
+    assert_eq!(opid.len(), 12);
+    assert!(
+        opid.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    );
+    // The model exists at once, CREATING, and never echoes its training data.
+    let (status, m) = raw("GET", &format!("{}/v1beta/{model}", emu.base_url()), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(m["state"], "CREATING");
+    assert_eq!(m["baseModel"], "models/gemini-1.0-pro-001");
+    assert!(m["tuningTask"].get("trainingData").is_none());
+    assert_eq!(
+        m["tuningTask"]["hyperparameters"],
+        json!({"learningRate": 0.001, "epochCount": 5, "batchSize": 2})
+    );
+    assert_eq!(
+        (m["temperature"].clone(), m["topP"].clone()),
+        (json!(0.9), json!(1)),
+        "copied from the base model"
+    );
+}
+
+#[tokio::test]
+async fn total_steps_match_the_five_recorded_runs() {
+    let emu = start(fast_options()).await;
+    let data = fifteen();
+    for (batch, epochs, recorded) in [
+        (2, 5, 38),
+        (4, 5, 19),
+        (4, 100, 375),
+        (2, 3, 23),
+        (4, 50, 188),
+    ] {
+        let (status, op) = raw(
+            "POST",
+            &format!("{}/v1beta/tunedModels", emu.base_url()),
+            Some(&create_body(&pairs(&data), batch, epochs)),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            op["metadata"]["totalSteps"], recorded,
+            "batch {batch}, epochs {epochs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_full_run_has_one_snapshot_per_step_with_the_recorded_epoch_formula() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &tuning_request("full run", tutorial_examples(), 2, 5),
+            Some("full-run"),
+        )
+        .await
+        .unwrap();
+    let done = wait_done(&client, &op.name).await;
+    let model = done.tuned_model().unwrap();
+    let snaps = model.snapshots();
+    assert_eq!(snaps.len(), 38);
+    for (i, s) in snaps.iter().enumerate() {
+        let step = i as i32 + 1;
+        assert_eq!(s.step, step);
+        assert_eq!(s.epoch, ((step * 2) / 15).min(5), "step {step}");
+    }
+    assert!(
+        snaps.last().unwrap().mean_loss < snaps[0].mean_loss / 2.0,
+        "the loss falls"
+    );
+    let meta = done.tuning_metadata().unwrap();
+    assert_eq!((meta.completed_steps, meta.completed_percent), (38, 100.0));
+    let task = model.tuning_task.as_ref().unwrap();
+    assert!(model.create_time.unwrap() < task.start_time.unwrap());
+    assert!(task.start_time.unwrap() <= snaps[0].compute_time.unwrap());
+    assert_eq!(task.complete_time, model.update_time);
+    // Raw JSON: epoch omitted while 0, the done operation carries the model with its @type.
+    let (_, raw_op) = raw("GET", &format!("{}/v1/{}", emu.base_url(), op.name), None).await;
+    assert!(raw_op["metadata"]["snapshots"][0].get("epoch").is_none());
+    assert_eq!(raw_op["response"]["@type"], TUNED_MODEL_TYPE);
+    assert_eq!(
+        raw_op.as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["name", "metadata", "done", "response"]
+    );
+    // The tuned model answers every training input with its training output.
+    for ex in tutorial_examples() {
+        let answer = client
+            .generate_content(
+                "tunedModels/full-run",
+                &GenerateContentRequest::text(&ex.text_input),
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.text(), ex.output, "prompt {:?}", ex.text_input);
+    }
+}
+
+#[tokio::test]
+async fn state_survives_a_restart_and_a_running_job_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let options = EmulatorOptions {
+        state_file: Some(state.clone()),
+        step_interval: Duration::from_millis(15),
+        ..fast_options()
+    };
+    let emu = start(options.clone()).await;
+    let client = client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &tuning_request("survivor", tutorial_examples(), 1, 10),
+            Some("survivor"),
+        )
+        .await
+        .unwrap();
+    let mut before = client.get_tuned_model("survivor").await.unwrap();
+    for _ in 0..400 {
+        if before.snapshots().len() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        before = client.get_tuned_model("survivor").await.unwrap();
+    }
+    let steps_before = before.snapshots().len();
+    assert!(
+        steps_before > 0 && steps_before < 150,
+        "{steps_before} steps before the restart"
+    );
+    emu.shutdown().await;
+
+    let emu = start(options).await;
+    let client = client_for(&emu);
+    let after = client.get_tuned_model("survivor").await.unwrap();
+    assert!(after.snapshots().len() >= steps_before);
+    assert_eq!(
+        &after.snapshots()[..steps_before],
+        before.snapshots(),
+        "history kept exactly"
+    );
+    let done = wait_done(&client, &op.name).await;
+    let model = done.tuned_model().unwrap();
+    let steps: Vec<i32> = model.snapshots().iter().map(|s| s.step).collect();
+    assert_eq!(
+        steps,
+        (1..=150).collect::<Vec<_>>(),
+        "the job resumed where it stopped"
+    );
+    let answer = client
+        .generate_content(
+            "tunedModels/survivor",
+            &GenerateContentRequest::text("ninety nine"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.text(),
+        "one hundred",
+        "weights rebuilt by replay after the restart"
+    );
+}
+
+#[tokio::test]
+async fn each_validation_error_names_its_field() {
+    let emu = start(fast_options()).await;
+    let url = |q: &str| format!("{}/v1beta/tunedModels{q}", emu.base_url());
+    let ok = create_body(&[("a", "b")], 1, 1);
+    let long_input = "x".repeat(40_001);
+    let long_output = "y".repeat(5_001);
+    let both = json!({"baseModel": "models/gemini-1.5-flash-001-tuning",
+        "tuningTask": {"hyperparameters": {"learningRate": 0.1, "learningRateMultiplier": 2},
+                       "trainingData": {"examples": {"examples": [{"textInput": "a", "output": "b"}]}}}}).to_string();
+    let not_tunable = ok.replace("gemini-1.5-flash-001-tuning", "gemini-2.5-flash");
+    let long_name = ok.replace("test model", &"n".repeat(41));
+    let none =
+        json!({"baseModel": "models/gemini-1.5-flash-001-tuning", "tuningTask": {}}).to_string();
+    let cases: Vec<(String, String, u16, &str)> = vec![
+        (
+            url("?tunedModelId=Bad_Id"),
+            ok.clone(),
+            400,
+            "tuned_model_id",
+        ),
+        (url(""), long_name, 400, "tuned_model.display_name"),
+        (url(""), none, 400, "tuned_model.tuning_task.training_data"),
+        (
+            url(""),
+            create_body(&[("a", "b"), (&long_input, "c")], 1, 1),
+            400,
+            "tuned_model.tuning_task.training_data.examples.examples[1].text_input",
+        ),
+        (
+            url(""),
+            create_body(&[("a", &long_output)], 1, 1),
+            400,
+            "tuned_model.tuning_task.training_data.examples.examples[0].output",
+        ),
+        (
+            url(""),
+            both,
+            400,
+            "tuned_model.tuning_task.hyperparameters.learning_rate_multiplier",
+        ),
+        (url(""), not_tunable, 400, "tuned_model.base_model"),
+    ];
+    for (u, body, status, field) in cases {
+        let (got, answer) = raw("POST", &u, Some(&body)).await;
+        assert_eq!(got, status, "{field}: {answer}");
+        assert_eq!(answer["error"]["status"], "INVALID_ARGUMENT");
+        assert_eq!(violation_field(&answer), field, "{answer}");
+    }
+    let (s, _) = raw("POST", &url("?tunedModelId=dup"), Some(&ok)).await;
+    assert_eq!(s, 200);
+    let (s, answer) = raw("POST", &url("?tunedModelId=dup"), Some(&ok)).await;
+    assert_eq!(
+        (s, answer["error"]["status"].as_str()),
+        (409, Some("ALREADY_EXISTS"))
+    );
+}
+
+#[tokio::test]
+async fn tuned_model_inference_rules() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &tuning_request("rules", tutorial_examples(), 4, 1),
+            Some("rules"),
+        )
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/v1beta/tunedModels/rules:generateContent",
+        emu.base_url()
+    );
+    // While CREATING it cannot answer.
+    let (s, a) = raw(
+        "POST",
+        &url,
+        Some(r#"{"contents": [{"parts": [{"text": "1"}]}]}"#),
+    )
+    .await;
+    if s != 200 {
+        assert_eq!(
+            (s, a["error"]["status"].as_str()),
+            (400, Some("FAILED_PRECONDITION"))
+        );
+    }
+    wait_done(&client, &op.name).await;
+    let big = "z".repeat(40_001);
+    let cases = [
+        (
+            json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png", "data": "AA=="}}]}]}),
+            "contents[0].parts[0]",
+        ),
+        (
+            json!({"contents": [{"parts": [{"text": "1"}]}], "systemInstruction": {"parts": [{"text": "be nice"}]}}),
+            "system_instruction",
+        ),
+        (
+            json!({"contents": [{"parts": [{"text": "1"}]}], "generationConfig": {"responseMimeType": "application/json"}}),
+            "generation_config.response_mime_type",
+        ),
+        (
+            json!({"contents": [{"parts": [{"text": big}]}]}),
+            "contents",
+        ),
+    ];
+    for (body, field) in cases {
+        let (s, a) = raw("POST", &url, Some(&body.to_string())).await;
+        assert_eq!(s, 400, "{field}: {a}");
+        assert_eq!(violation_field(&a), field);
+    }
+    let (s, a) = raw(
+        "POST",
+        &url,
+        Some(r#"{"contents": [{"parts": [{"text": "1"}]}]}"#),
+    )
+    .await;
+    assert_eq!(
+        (
+            s,
+            a["candidates"][0]["content"]["parts"][0]["text"].as_str()
+        ),
+        (200, Some("2"))
+    );
+}
+
+#[tokio::test]
+async fn cancel_on_v1_and_v1beta_ends_with_code_1() {
+    let emu = start(EmulatorOptions {
+        step_interval: Duration::from_millis(50),
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&emu);
+    for (id, version) in [("cancel-a", "v1"), ("cancel-b", "v1beta")] {
+        let op = client
+            .create_tuned_model(&tuning_request(id, tutorial_examples(), 1, 50), Some(id))
+            .await
+            .unwrap();
+        let (s, body) = raw(
+            "POST",
+            &format!("{}/{version}/{}:cancel", emu.base_url(), op.name),
+            Some("{}"),
+        )
+        .await;
+        assert_eq!((s, body), (200, json!({})));
+        let done = client.get_operation(&op.name).await.unwrap();
+        assert!(done.is_cancelled(), "{done:?}");
+        assert_eq!(done.error.unwrap().code, 1);
+        let model = client.get_tuned_model(id).await.unwrap();
+        assert_eq!(
+            model.state,
+            TunedModelState::Active,
+            "usable with what it learned"
+        );
+        let steps = model.snapshots().len();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(
+            client.get_tuned_model(id).await.unwrap().snapshots().len(),
+            steps,
+            "no steps after cancel"
+        );
+    }
+}
+
+#[tokio::test]
+async fn routes_versions_and_unknown_paths() {
+    let emu = start(fast_options()).await;
+    let b = emu.base_url();
+    let client = client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &tuning_request("routes", tutorial_examples(), 4, 1),
+            Some("routes"),
+        )
+        .await
+        .unwrap();
+    wait_done(&client, &op.name).await;
+    let generate = r#"{"contents": [{"parts": [{"text": "3"}]}]}"#;
+    let expect = [
+        ("GET", format!("{b}/v1beta/tunedModels"), None, 200),
+        ("GET", format!("{b}/v1beta/tunedModels/routes"), None, 200),
+        ("GET", format!("{b}/v1/tunedModels/routes"), None, 404),
+        (
+            "POST",
+            format!("{b}/v1/tunedModels/routes:generateContent"),
+            Some(generate),
+            200,
+        ),
+        (
+            "POST",
+            format!("{b}/v1beta/tunedModels/routes:generateContent"),
+            Some(generate),
+            200,
+        ),
+        (
+            "POST",
+            format!("{b}/v1beta/tunedModels/routes:generateText"),
+            Some(r#"{"prompt": {"text": "3"}}"#),
+            200,
+        ),
+        (
+            "POST",
+            format!("{b}/v1beta/tunedModels/routes:countTokens"),
+            Some(generate),
+            404,
+        ),
+        (
+            "POST",
+            format!("{b}/v1beta/models/gemini-1.5-flash-001-tuning:countTokens"),
+            Some(generate),
+            200,
+        ),
+        ("GET", format!("{b}/v1/{}", op.name), None, 200),
+        ("GET", format!("{b}/v1beta/{}", op.name), None, 200),
+        (
+            "GET",
+            format!("{b}/v1/tunedModels/routes/operations"),
+            None,
+            200,
+        ),
+        (
+            "GET",
+            format!("{b}/v1beta/tunedModels/routes/operations"),
+            None,
+            200,
+        ),
+        ("GET", format!("{b}/v1/operations"), None, 200),
+        ("GET", format!("{b}/v1beta/operations"), None, 404),
+        ("GET", format!("{b}/v1/models"), None, 200),
+        (
+            "GET",
+            format!("{b}/v1beta/models/gemini-1.0-pro-001"),
+            None,
+            200,
+        ),
+        ("GET", format!("{b}/v1beta/models/nope"), None, 404),
+        (
+            "GET",
+            format!("{b}/v1beta/tunedModels/routes/permissions"),
+            None,
+            200,
+        ),
+        ("GET", format!("{b}/v2/tunedModels"), None, 404),
+        (
+            "PUT",
+            format!("{b}/v1beta/tunedModels/routes"),
+            Some("{}"),
+            404,
+        ),
+        ("GET", format!("{b}/"), None, 404),
+    ];
+    for (method, url, body, status) in expect {
+        let (got, answer) = raw(method, &url, body).await;
+        assert_eq!(got, status, "{method} {url}: {answer}");
+        if status == 404 {
+            assert_eq!(
+                answer["error"]["status"], "NOT_FOUND",
+                "Google-style 404 JSON for {url}"
+            );
+        }
+    }
+    let (_, text) = raw(
+        "POST",
+        &format!("{b}/v1beta/tunedModels/routes:generateText"),
+        Some(r#"{"prompt": {"text": "3"}}"#),
+    )
+    .await;
+    assert_eq!(text["candidates"][0]["output"], "4");
+    // DELETE /v1/operations/** forgets the operation, not the model.
+    let (s, _) = raw("DELETE", &format!("{b}/v1/operations/{}", op.name), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        raw("GET", &format!("{b}/v1/{}", op.name), None).await.0,
+        404
+    );
+    assert_eq!(
+        raw("GET", &format!("{b}/v1beta/tunedModels/routes"), None)
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn integer_enums_snake_case_input_and_both_stream_framings() {
+    let emu = start(fast_options()).await;
+    let b = emu.base_url();
+    let client = client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &tuning_request("frames", tutorial_examples(), 4, 1),
+            Some("frames"),
+        )
+        .await
+        .unwrap();
+    wait_done(&client, &op.name).await;
+    let (_, m) = raw(
+        "GET",
+        &format!("{b}/v1beta/tunedModels/frames?$alt=json;enum-encoding=int"),
+        None,
+    )
+    .await;
+    assert_eq!(m["state"], 2);
+    assert_eq!(
+        m["temperature"].to_string(),
+        "1",
+        "integral floats print without .0"
+    );
+    // GAPIC sends integer enums in requests.
+    let (s, p) = raw(
+        "POST",
+        &format!("{b}/v1beta/tunedModels/frames/permissions?$alt=json;enum-encoding=int"),
+        Some(r#"{"granteeType": 3, "role": 3}"#),
+    )
+    .await;
+    assert_eq!(
+        (s, p["granteeType"].clone(), p["role"].clone()),
+        (200, json!(3), json!(3))
+    );
+    // snake_case bodies.
+    let (s, _) = raw("POST", &format!("{b}/v1beta/tunedModels/frames:generateContent"), Some(r#"{"contents": [{"parts": [{"text": "1"}]}], "generation_config": {"max_output_tokens": 5}}"#)).await;
+    assert_eq!(s, 200);
+    // SSE: data: <json>\r\n\r\n, the last event with the finish reason.
+    let sse = reqwest::Client::new()
+        .post(format!(
+            "{b}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+        ))
+        .body(r#"{"contents": [{"parts": [{"text": "hi"}]}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.headers()["content-type"], "text/event-stream");
+    let text = sse.text().await.unwrap();
+    let events: Vec<&str> = text.split("\r\n\r\n").filter(|e| !e.is_empty()).collect();
+    assert!(events.len() > 2);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.starts_with("data: {") && !e.contains('\n'))
+    );
+    assert!(events.last().unwrap().contains(r#""finishReason": "STOP""#));
+    assert!(!events[0].contains("finishReason"));
+    // No alt: one JSON array, streamed.
+    let (s, array) = raw(
+        "POST",
+        &format!("{b}/v1beta/tunedModels/frames:streamGenerateContent?$alt=json;enum-encoding=int"),
+        Some(r#"{"contents": [{"parts": [{"text": "3"}]}]}"#),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let chunks = array.as_array().expect("a JSON array");
+    assert_eq!(chunks.last().unwrap()["candidates"][0]["finishReason"], 1);
+}
+
+#[tokio::test]
+async fn patch_with_and_without_a_mask() {
+    let emu = start(fast_options()).await;
+    let b = emu.base_url();
+    let client = client_for(&emu);
+    client
+        .create_tuned_model(
+            &tuning_request("patchable", tutorial_examples(), 4, 1),
+            Some("patchable"),
+        )
+        .await
+        .unwrap();
+    // google-generativeai: the whole model with a mask naming one field.
+    let mut whole = client.get_tuned_model("patchable").await.unwrap();
+    whole.description = "from the old SDK".into();
+    whole.display_name = "ignored, not in the mask".into();
+    let updated = client
+        .update_tuned_model(&whole, &["description"])
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.description.as_str(), updated.display_name.as_str()),
+        ("from the old SDK", "patchable")
+    );
+    // google-genai: no mask, only the fields it sets.
+    let (s, m) = raw(
+        "PATCH",
+        &format!("{b}/v1beta/tunedModels/patchable"),
+        Some(r#"{"displayName": "renamed"}"#),
+    )
+    .await;
+    assert_eq!(
+        (s, m["displayName"].as_str(), m["description"].as_str()),
+        (200, Some("renamed"), Some("from the old SDK"))
+    );
+    let (s, e) = raw(
+        "PATCH",
+        &format!("{b}/v1beta/tunedModels/patchable?updateMask=baseModel"),
+        Some("{}"),
+    )
+    .await;
+    assert_eq!((s, violation_field(&e).as_str()), (400, "update_mask"));
+    let (s, _) = raw(
+        "PATCH",
+        &format!("{b}/v1beta/tunedModels/patchable?updateMask=displayName"),
+        Some(&json!({"displayName": "d".repeat(41)}).to_string()),
+    )
+    .await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn permissions_transfer_and_list_filters() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&emu);
+    let mine = client
+        .list_tuned_models(None, "", None)
+        .await
+        .unwrap()
+        .tuned_models;
+    assert_eq!(
+        mine.len(),
+        2,
+        "the public community demo is left out by default"
+    );
+    let public = client
+        .list_tuned_models(None, "", Some("readers:everyone"))
+        .await
+        .unwrap()
+        .tuned_models;
+    assert_eq!(public.len(), 1);
+    assert!(public[0].description.starts_with("Demo seeded"));
+    let found = client
+        .list_tuned_models(None, "", Some("roman"))
+        .await
+        .unwrap()
+        .tuned_models;
+    assert_eq!(found.len(), 1, "full-text search");
+
+    let name = "tunedModels/number-generator-demo";
+    let perms = client.all_permissions(name).await.unwrap();
+    assert_eq!(perms.len(), 1);
+    assert_eq!(perms[0].role, Role::Owner);
+    let reader = client
+        .create_permission(
+            name,
+            &Permission {
+                grantee_type: Some(GranteeType::User),
+                email_address: Some("ana@example.com".into()),
+                role: Role::Reader,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        reader
+            .name
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    );
+    let writer = client
+        .update_permission(&reader.name, Role::Writer)
+        .await
+        .unwrap();
+    assert_eq!(writer.role, Role::Writer);
+    let err = client
+        .create_permission(
+            name,
+            &Permission {
+                grantee_type: Some(GranteeType::Everyone),
+                email_address: Some("x@y.z".into()),
+                role: Role::Reader,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.http_status, Some(400));
+    client.delete_permission(&reader.name).await.unwrap();
+    assert_eq!(client.all_permissions(name).await.unwrap().len(), 1);
+
+    client
+        .transfer_ownership(name, "boss@example.com")
+        .await
+        .unwrap();
+    let perms = client.all_permissions(name).await.unwrap();
+    let owner = perms.iter().find(|p| p.role == Role::Owner).unwrap();
+    assert_eq!(owner.email_address.as_deref(), Some("boss@example.com"));
+    assert!(perms.iter().any(|p| p.role == Role::Writer
+        && p.email_address.as_deref() == Some(tunedeck::emulator::store::CALLER_EMAIL)));
+    let owned = client
+        .list_tuned_models(None, "", Some("owner:me"))
+        .await
+        .unwrap()
+        .tuned_models;
+    assert!(
+        owned.iter().all(|m| m.name != name),
+        "no longer mine to own"
+    );
+    let err = client.delete_tuned_model(name).await.unwrap_err();
+    assert_eq!(err.http_status, Some(403), "a writer cannot delete");
+}
+
+#[tokio::test]
+async fn demo_seed_and_base_models() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&emu);
+    let demo = client
+        .get_tuned_model("number-generator-demo")
+        .await
+        .unwrap();
+    assert_eq!(demo.state, TunedModelState::Active);
+    assert_eq!(demo.snapshots().len(), 38);
+    assert_eq!(
+        client
+            .generate_content(&demo.name, &GenerateContentRequest::text("seven"))
+            .await
+            .unwrap()
+            .text(),
+        "eight"
+    );
+    let live = client.get_tuned_model("roman-numerals-demo").await.unwrap();
+    assert_eq!(live.state, TunedModelState::Creating);
+    let models = client.all_models().await.unwrap();
+    let tunable: Vec<&str> = models
+        .iter()
+        .filter(|m| m.is_tunable())
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(
+        tunable,
+        vec![
+            "models/gemini-1.5-flash-001-tuning",
+            "models/gemini-1.0-pro-001"
+        ]
+    );
+    assert!(models.len() > 2);
+    assert_eq!(
+        (demo.temperature, demo.top_p, demo.top_k),
+        (Some(1.0), Some(0.95), Some(64))
+    );
+    let base = client
+        .generate_content(
+            "models/gemini-2.5-flash",
+            &GenerateContentRequest::text("hello"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        base.text().contains("emulat"),
+        "base models say they are emulated: {}",
+        base.text()
+    );
+    let empty = start(fast_options()).await;
+    assert!(
+        client_for(&empty)
+            .list_tuned_models(None, "", None)
+            .await
+            .unwrap()
+            .tuned_models
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn divergence_and_fault_injected_failures_end_failed() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    let mut request = tuning_request("diverge", tutorial_examples(), 2, 5);
+    request.tuning_task.as_mut().unwrap().hyperparameters =
+        Some(Hyperparameters::default().with_learning_rate(5.0));
+    let op = client
+        .create_tuned_model(&request, Some("diverge"))
+        .await
+        .unwrap();
+    let done = wait_done(&client, &op.name).await;
+    let error = done.error.expect("an error");
+    assert!(error.message.contains("diverged"), "{}", error.message);
+    assert_eq!(
+        client.get_tuned_model("diverge").await.unwrap().state,
+        TunedModelState::Failed
+    );
+
+    let faulty = start(EmulatorOptions {
+        faults: tunedeck::emulator::faults::Faults {
+            fail_job_rate: 1.0,
+            ..Default::default()
+        },
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&faulty);
+    let op = client
+        .create_tuned_model(
+            &tuning_request("unlucky", tutorial_examples(), 2, 5),
+            Some("unlucky"),
+        )
+        .await
+        .unwrap();
+    let done = wait_done(&client, &op.name).await;
+    assert_eq!(done.error.unwrap().code, 13);
+    assert_eq!(
+        client.get_tuned_model("unlucky").await.unwrap().state,
+        TunedModelState::Failed
+    );
+}
+
+#[tokio::test]
+async fn request_faults_and_the_required_key() {
+    let emu = start(EmulatorOptions {
+        faults: tunedeck::emulator::faults::Faults {
+            rate_429: 1.0,
+            retry_delay: Duration::from_millis(1500),
+            ..Default::default()
+        },
+        ..fast_options()
+    })
+    .await;
+    let (s, e) = raw(
+        "GET",
+        &format!("{}/v1beta/tunedModels", emu.base_url()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["status"].as_str()),
+        (429, Some("RESOURCE_EXHAUSTED"))
+    );
+    assert_eq!(e["error"]["details"][0]["retryDelay"], "1.5s");
+
+    let keyed = start(EmulatorOptions {
+        require_key: Some("k-123".to_owned().into()),
+        ..fast_options()
+    })
+    .await;
+    let b = keyed.base_url();
+    let (s, e) = raw("GET", &format!("{b}/v1beta/tunedModels"), None).await;
+    assert_eq!(s, 403);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unregistered callers")
+    );
+    assert_eq!(
+        raw("GET", &format!("{b}/v1beta/tunedModels?key=k-123"), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        raw("GET", &format!("{b}/v1beta/tunedModels?key=nope"), None)
+            .await
+            .0,
+        400
+    );
+    let bearer = reqwest::Client::new()
+        .get(format!("{b}/v1beta/tunedModels"))
+        .bearer_auth("k-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 200);
+}
+
+#[tokio::test]
+async fn a_quarter_of_answers_failing_still_completes_with_the_full_series() {
+    let emu = start(EmulatorOptions {
+        seed: 3,
+        faults: tunedeck::emulator::faults::Faults {
+            rate_429: 0.125,
+            rate_503: 0.125,
+            retry_delay: Duration::from_millis(5),
+            ..Default::default()
+        },
+        ..fast_options()
+    })
+    .await;
+    let mut config =
+        tunedeck::api::ClientConfig::new(emu.base_url(), tunedeck::api::Credentials::None);
+    config.retry.base_delay = Duration::from_millis(2);
+    config.retry.max_retries = 10;
+    let client = tunedeck::api::ApiClient::new(config).unwrap();
+    // The create itself is never retried, so try it until one gets through.
+    let mut op = None;
+    for _ in 0..20 {
+        if let Ok(o) = client
+            .create_tuned_model(
+                &tuning_request("flaky", tutorial_examples(), 2, 5),
+                Some("flaky"),
+            )
+            .await
+        {
+            op = Some(o);
+            break;
+        }
+    }
+    let op = op.expect("a create got through");
+    let done = wait_done(&client, &op.name).await;
+    assert_eq!(done.tuned_model().unwrap().snapshots().len(), 38);
+}

@@ -1,0 +1,55 @@
+//! The official google-generativeai 0.8.6 SDK's tuning quickstart, unmodified, against the
+//! emulator on a free loopback port (tests/python/sdk_quickstart.py).
+//!
+//! It needs a venv with the SDK at `.venv` in the repository (`.ci/run` makes one; see the
+//! README). Without it the test says so and passes, unless TUNEDECK_REQUIRE_SDK_TEST is set, as
+//! CI sets it, in which case a missing venv fails the test.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+use tunedeck::emulator::EmulatorOptions;
+
+fn sdk_python() -> Option<PathBuf> {
+    let python = std::env::var_os("TUNEDECK_SDK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    python.exists().then_some(python)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_sdk_quickstart_runs_unmodified() {
+    let Some(python) = sdk_python() else {
+        assert!(
+            std::env::var_os("TUNEDECK_REQUIRE_SDK_TEST").is_none(),
+            "TUNEDECK_REQUIRE_SDK_TEST is set but there is no SDK venv at .venv (make it with: python3 -m venv .venv && .venv/bin/pip install google-generativeai==0.8.6)"
+        );
+        eprintln!("skipped: no .venv with google-generativeai; see the README to run the SDK test");
+        return;
+    };
+    let emu = start(EmulatorOptions {
+        step_interval: Duration::from_millis(20),
+        ..fast_options()
+    })
+    .await;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_quickstart.py");
+    let url = emu.base_url();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .arg(url)
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("SDK quickstart passed"),
+        "the SDK quickstart failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+}

@@ -1,0 +1,161 @@
+//! The background worker against the emulator: calls answered as events, a watched job polled
+//! to the end, an in-flight stream cancelled, and shutdown when the UI goes away.
+
+mod common;
+use common::*;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tunedeck::api::types::*;
+use tunedeck::worker::{self, ApiCall, Cmd, Event, Reply, WorkerOptions};
+
+fn fast_worker() -> WorkerOptions {
+    WorkerOptions {
+        poll_min: Duration::from_millis(5),
+        poll_default: Duration::from_millis(10),
+        poll_max: Duration::from_millis(50),
+        ..Default::default()
+    }
+}
+
+async fn next(events: &mut mpsc::UnboundedReceiver<Event>) -> Event {
+    tokio::time::timeout(Duration::from_secs(20), events.recv())
+        .await
+        .expect("an event in time")
+        .expect("worker alive")
+}
+
+#[tokio::test]
+async fn a_watched_job_is_polled_until_done_with_all_snapshots() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    let (cmds, mut events, handle) = worker::spawn(client, fast_worker());
+    let model = tuning_request("watched", tutorial_examples(), 2, 5);
+    cmds.send(Cmd::Call {
+        id: 1,
+        call: ApiCall::CreateTunedModel {
+            model: Box::new(model),
+            id: Some("watched".into()),
+        },
+    })
+    .unwrap();
+    let operation = match next(&mut events).await {
+        Event::Reply {
+            id: 1,
+            reply: Reply::Operation(op),
+        } => op,
+        other => panic!("unexpected {other:?}"),
+    };
+    cmds.send(Cmd::Watch {
+        operation: operation.name.clone(),
+    })
+    .unwrap();
+    let mut last = None;
+    let mut polls = 0;
+    while last.is_none() {
+        if let Event::OperationPolled { operation } = next(&mut events).await {
+            polls += 1;
+            if operation.done {
+                last = Some(operation);
+            }
+        }
+    }
+    let done = last.unwrap();
+    let model = done.tuned_model().expect("the finished model");
+    assert_eq!(model.state, TunedModelState::Active);
+    assert_eq!(
+        done.tuning_metadata().unwrap().snapshots,
+        model.snapshots().to_vec()
+    );
+    assert_eq!(model.snapshots().len(), 38);
+    assert!(polls >= 2);
+    drop(cmds);
+    tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("worker stops when the channel closes")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn cancelling_an_in_flight_stream_stops_it() {
+    let emu = start(tunedeck::emulator::EmulatorOptions {
+        stream_chunk_delay: Duration::from_millis(300),
+        ..fast_options()
+    })
+    .await;
+    let (cmds, mut events, _handle) = worker::spawn(client_for(&emu), fast_worker());
+    let request = GenerateContentRequest::text("tell me a long story");
+    cmds.send(Cmd::Call {
+        id: 7,
+        call: ApiCall::StreamGenerateContent {
+            model: "models/gemini-2.5-flash".into(),
+            request: Box::new(request),
+        },
+    })
+    .unwrap();
+    match next(&mut events).await {
+        Event::Reply {
+            id: 7,
+            reply: Reply::Chunk(chunk),
+        } => assert!(chunk.text().contains("emulator")),
+        other => panic!("unexpected {other:?}"),
+    }
+    cmds.send(Cmd::Cancel { id: 7 }).unwrap();
+    match next(&mut events).await {
+        Event::Cancelled { id: 7 } => {}
+        other => panic!("expected the cancellation, got {other:?}"),
+    }
+    // Nothing more arrives for the cancelled stream.
+    let more = tokio::time::timeout(Duration::from_millis(800), events.recv()).await;
+    assert!(more.is_err(), "stale chunk after cancel: {more:?}");
+}
+
+#[tokio::test]
+async fn list_pages_arrive_one_event_each_and_the_last_is_marked() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    for i in 0..3 {
+        client
+            .create_tuned_model(
+                &tuning_request(&format!("p{i}"), tutorial_examples(), 4, 1),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let (cmds, mut events, _handle) = worker::spawn(client, fast_worker());
+    cmds.send(Cmd::Call {
+        id: 2,
+        call: ApiCall::ListTunedModels { filter: None },
+    })
+    .unwrap();
+    match next(&mut events).await {
+        Event::Reply {
+            id: 2,
+            reply: Reply::TunedModelsPage { models, last },
+        } => {
+            assert_eq!(models.len(), 3);
+            assert!(last);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_call_becomes_an_event_with_the_hint() {
+    let emu = start(fast_options()).await;
+    let (cmds, mut events, _handle) = worker::spawn(client_for(&emu), fast_worker());
+    cmds.send(Cmd::Call {
+        id: 3,
+        call: ApiCall::GetTunedModel {
+            name: "tunedModels/nope".into(),
+        },
+    })
+    .unwrap();
+    match next(&mut events).await {
+        Event::Failed { id: 3, error } => {
+            assert_eq!(error.http_status, Some(404));
+            assert!(error.hint().is_some());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
