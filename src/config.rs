@@ -47,6 +47,71 @@ pub struct FileConfig {
     pub api_key: Option<String>,
     pub project: Option<String>,
     pub api_version: Option<String>,
+    /// Key bindings per context, overriding assets/default-config.toml.
+    pub keys: Option<crate::tui::keymap::KeysTable>,
+    pub theme: Option<ThemeConfig>,
+    pub poll: Option<PollConfig>,
+}
+
+/// Colour names (ratatui's: "cyan", "lightred", "#ff8800", …).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeConfig {
+    pub accent: Option<String>,
+    pub ok: Option<String>,
+    pub warn: Option<String>,
+    pub error: Option<String>,
+    pub muted: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollConfig {
+    pub list_refresh_secs: Option<u64>,
+}
+
+/// The compiled-in defaults (keymap, theme, poll intervals).
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
+
+/// The dashboard's settings: defaults merged with the user's file.
+#[derive(Debug, Clone)]
+pub struct UiConfig {
+    pub keymap: crate::tui::keymap::Keymap,
+    pub theme: ThemeConfig,
+    pub list_refresh: std::time::Duration,
+}
+
+impl UiConfig {
+    /// Defaults overridden by the user's config; an error names the table and the entry.
+    pub fn load(user: &FileConfig) -> Result<UiConfig, String> {
+        let defaults: FileConfig =
+            toml::from_str(DEFAULT_CONFIG).map_err(|e| format!("assets/default-config.toml: {e}"))?;
+        let mut keymap = crate::tui::keymap::Keymap::from_table(&defaults.keys.unwrap_or_default())?;
+        if let Some(keys) = &user.keys {
+            keymap.merge(keys)?;
+        }
+        let base = defaults.theme.unwrap_or_default();
+        let over = user.theme.clone().unwrap_or_default();
+        let theme = ThemeConfig {
+            accent: over.accent.or(base.accent),
+            ok: over.ok.or(base.ok),
+            warn: over.warn.or(base.warn),
+            error: over.error.or(base.error),
+            muted: over.muted.or(base.muted),
+        };
+        let secs = user
+            .poll
+            .as_ref()
+            .and_then(|p| p.list_refresh_secs)
+            .or(defaults.poll.and_then(|p| p.list_refresh_secs))
+            .unwrap_or(3)
+            .max(1);
+        Ok(UiConfig {
+            keymap,
+            theme,
+            list_refresh: std::time::Duration::from_secs(secs),
+        })
+    }
 }
 
 impl std::fmt::Display for FileConfig {
@@ -369,6 +434,18 @@ mod tests {
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("endpont"), "{err}");
         assert!(!err.contains("sekrit"), "{err}");
+    }
+
+    #[test]
+    fn the_default_ui_config_loads_and_user_keys_override() {
+        let ui = UiConfig::load(&FileConfig::default()).unwrap();
+        assert!(!ui.keymap.bindings(crate::app::action::Context::Models).is_empty());
+        let user: FileConfig = toml::from_str("[keys.global]\nquit = [\"x\"]\n").unwrap();
+        let ui = UiConfig::load(&user).unwrap();
+        let quit = ui.keymap.hints(crate::app::action::Context::Global, &[crate::app::action::Action::Quit]);
+        assert_eq!(quit, vec![("x".to_owned(), "quit")]);
+        let bad: FileConfig = toml::from_str("[keys.models]\nfly = [\"f\"]\n").unwrap();
+        assert!(UiConfig::load(&bad).unwrap_err().contains("fly"));
     }
 
     #[test]

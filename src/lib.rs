@@ -2,6 +2,8 @@
 //! emulator of that API.
 
 pub mod api;
+pub mod app;
 pub mod config;
 pub mod emulator;
+pub mod tui;
 pub mod worker;

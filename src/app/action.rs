@@ -1,0 +1,85 @@
+//! User intents: the vocabulary of the keymap file and of the key hints. Every bindable action
+//! is named here once, with the label the footer and the help overlay show.
+
+/// Where a key is looked up: the focused context first, then `global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    Global,
+    Models,
+    Detail,
+    Dialog,
+}
+
+impl Context {
+    pub const ALL: [Context; 4] = [Context::Global, Context::Models, Context::Detail, Context::Dialog];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Models => "models",
+            Context::Detail => "detail",
+            Context::Dialog => "dialog",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $label:literal;)+) => {
+        /// A bindable user intent.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),+ }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),+];
+
+            /// The name used in the config file.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),+ }
+            }
+
+            /// The short label for hints.
+            pub fn label(self) -> &'static str {
+                match self { $(Action::$variant => $label),+ }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", "quit";
+    Help => "help", "help";
+    Palette => "palette", "command";
+    NextTab => "next_tab", "next tab";
+    PrevTab => "prev_tab", "previous tab";
+    GoModels => "go_models", "models";
+    GoMonitor => "go_monitor", "monitor";
+    GoDataset => "go_dataset", "dataset";
+    GoPlayground => "go_playground", "playground";
+    Refresh => "refresh", "refresh";
+    Up => "up", "up";
+    Down => "down", "down";
+    PageUp => "page_up", "page up";
+    PageDown => "page_down", "page down";
+    Top => "top", "top";
+    Bottom => "bottom", "bottom";
+    Open => "open", "details";
+    Back => "back", "back";
+    Filter => "filter", "filter";
+    SortNext => "sort_next", "sort";
+    SortReverse => "sort_reverse", "reverse";
+    ToggleScope => "toggle_scope", "scope";
+    Mark => "mark", "mark";
+    Delete => "delete", "delete";
+    Edit => "edit", "edit";
+    CopyName => "copy_name", "copy name";
+    Confirm => "confirm", "yes";
+    Cancel => "cancel", "no";
+}

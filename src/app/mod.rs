@@ -1,0 +1,589 @@
+//! The application state and its one mutator, [`App::update`]: a message in, state changed,
+//! commands out for the worker. No I/O here, so every behaviour is testable without a terminal
+//! or a runtime.
+
+pub mod action;
+pub mod models;
+
+use crate::api::types::TunedModelState;
+use crate::tui::keymap::Keymap;
+use crate::worker::{ApiCall, Cmd, Event, Reply, RequestId};
+use action::{Action, Context};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use models::{Dialog, EditForm, Load, ModelsPane};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// The tabs, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Models,
+    Monitor,
+    Dataset,
+    Playground,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Models, Tab::Monitor, Tab::Dataset, Tab::Playground];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Models => "Models",
+            Tab::Monitor => "Monitor",
+            Tab::Dataset => "Dataset",
+            Tab::Playground => "Playground",
+        }
+    }
+
+    fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Anything that reaches `update`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Paste(String),
+    Worker(Event),
+    /// A deadline the app asked for ([`App::next_wakeup`]) has passed.
+    Timer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// A short message in the corner, gone after a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub level: Level,
+    pub until: Instant,
+}
+
+/// What the header shows about the connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    /// "Gemini API", "EMULATOR" or "ENDPOINT".
+    pub backend: String,
+    pub address: String,
+    /// Never more than a key's last four characters.
+    pub auth: String,
+    pub healthy: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    None,
+    Help,
+    Palette { input: String },
+}
+
+/// Commands the palette knows, with what they do.
+pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
+    ("models", "show the Models tab"),
+    ("monitor", "show the Monitor tab"),
+    ("dataset", "show the Dataset tab"),
+    ("playground", "show the Playground tab"),
+    ("refresh", "reload the tuned models"),
+    ("scope mine", "list models you have a role on"),
+    ("scope owner", "list models you own (owner:me)"),
+    ("scope public", "list models shared with everyone (readers:everyone)"),
+    ("help", "show every key binding"),
+    ("quit", "leave tunedeck"),
+];
+
+/// What an in-flight request was for, to route its answer.
+#[derive(Debug, Clone, PartialEq)]
+enum Pending {
+    List,
+    Delete(String),
+    Update,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub tab: Tab,
+    pub models: ModelsPane,
+    pub connection: Connection,
+    pub overlay: Overlay,
+    pub toasts: Vec<Toast>,
+    pub quit: bool,
+    /// Text to put on the clipboard (the terminal writes it with OSC 52).
+    pub clipboard: Option<String>,
+    /// The terminal size, for paging and the size check.
+    pub size: (u16, u16),
+    pub list_refresh: Duration,
+    next_refresh: Option<Instant>,
+    next_request: RequestId,
+    pending: HashMap<RequestId, Pending>,
+    /// Set when something on screen changed; the loop draws and clears it.
+    pub dirty: bool,
+}
+
+/// The smallest terminal the layout is made for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+const TOAST_TIME: Duration = Duration::from_secs(5);
+
+impl App {
+    pub fn new(keymap: Keymap, connection: Connection, list_refresh: Duration) -> App {
+        App {
+            keymap,
+            tab: Tab::Models,
+            models: ModelsPane::default(),
+            connection,
+            overlay: Overlay::None,
+            toasts: Vec::new(),
+            quit: false,
+            clipboard: None,
+            size: MIN_SIZE,
+            list_refresh,
+            next_refresh: None,
+            next_request: 1,
+            pending: HashMap::new(),
+            dirty: true,
+        }
+    }
+
+    /// The commands to run at start: load the list.
+    pub fn start(&mut self) -> Vec<Cmd> {
+        self.refresh_list()
+    }
+
+    /// The context whose bindings apply now.
+    pub fn context(&self) -> Context {
+        if self.models.dialog.is_some() {
+            Context::Dialog
+        } else if self.tab == Tab::Models && self.models.detail.is_some() {
+            Context::Detail
+        } else if self.tab == Tab::Models {
+            Context::Models
+        } else {
+            Context::Global
+        }
+    }
+
+    /// The earliest moment the app needs a [`Msg::Timer`]: a toast to expire, a list refresh.
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        self.toasts
+            .iter()
+            .map(|t| t.until)
+            .chain(self.next_refresh)
+            .min()
+    }
+
+    fn request(&mut self, pending: Pending, call: ApiCall) -> Cmd {
+        let id = self.next_request;
+        self.next_request += 1;
+        self.pending.insert(id, pending);
+        Cmd::Call { id, call }
+    }
+
+    fn toast(&mut self, text: impl Into<String>, level: Level, now: Instant) {
+        self.toasts.push(Toast {
+            text: text.into(),
+            level,
+            until: now + TOAST_TIME,
+        });
+        self.dirty = true;
+    }
+
+    fn refresh_list(&mut self) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        if let Load::Loading { request, .. } = self.models.load {
+            cmds.push(Cmd::Cancel { id: request });
+        }
+        let filter = self.models.scope.filter();
+        let cmd = self.request(Pending::List, ApiCall::ListTunedModels { filter });
+        if let Cmd::Call { id, .. } = &cmd {
+            self.models.load = Load::Loading { request: *id, pages: 0 };
+        }
+        self.next_refresh = None;
+        cmds.push(cmd);
+        self.dirty = true;
+        cmds
+    }
+
+    /// The one mutator.
+    pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Cmd> {
+        match msg {
+            Msg::Key(key) => self.on_key(key, now),
+            Msg::Mouse(mouse) => self.on_mouse(mouse),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Paste(text) => {
+                if self.models.filter_editing {
+                    self.models.filter.push_str(text.lines().next().unwrap_or(""));
+                    self.models.refresh_view();
+                    self.dirty = true;
+                } else if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
+                    form.values[form.focus].push_str(text.lines().next().unwrap_or(""));
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::Worker(event) => self.on_worker(event, now),
+            Msg::Timer => self.on_timer(now),
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant) -> Vec<Cmd> {
+        let before = self.toasts.len();
+        self.toasts.retain(|t| t.until > now);
+        if self.toasts.len() != before {
+            self.dirty = true;
+        }
+        if self.next_refresh.is_some_and(|t| t <= now) {
+            self.next_refresh = None;
+            return self.refresh_list();
+        }
+        Vec::new()
+    }
+
+    fn on_worker(&mut self, event: Event, now: Instant) -> Vec<Cmd> {
+        self.dirty = true;
+        match event {
+            Event::Reply { id, reply } => {
+                let Some(pending) = self.pending.get(&id).cloned() else {
+                    return Vec::new();
+                };
+                let finished = !matches!(reply, Reply::TunedModelsPage { last: false, .. });
+                if finished {
+                    self.pending.remove(&id);
+                }
+                match (pending, reply) {
+                    (Pending::List, Reply::TunedModelsPage { models, last }) => {
+                        self.models.page_arrived(id, models, last, Utc::now());
+                        self.connection.healthy = Some(true);
+                        if last && self.models.any_creating() {
+                            self.next_refresh = Some(now + self.list_refresh);
+                        }
+                    }
+                    (Pending::Delete(name), _) => {
+                        let label = self.label_of(&name);
+                        self.models.remove(&name);
+                        self.toast(format!("Deleted {label}"), Level::Info, now);
+                    }
+                    (Pending::Update, Reply::TunedModel(model)) => {
+                        let label = model.display_name.clone();
+                        self.models.replace(*model);
+                        self.toast(format!("Saved {label}"), Level::Info, now);
+                    }
+                    _ => {}
+                }
+            }
+            Event::Failed { id, error } => {
+                let Some(pending) = self.pending.remove(&id) else {
+                    return Vec::new();
+                };
+                let hint = error.hint().map(|h| format!(" — {h}")).unwrap_or_default();
+                match pending {
+                    Pending::List => {
+                        self.connection.healthy = Some(false);
+                        self.models.load = Load::Failed(error);
+                    }
+                    Pending::Delete(name) => {
+                        let label = self.label_of(&name);
+                        self.toast(format!("Could not delete {label}: {error}{hint}"), Level::Error, now);
+                    }
+                    Pending::Update => {
+                        self.toast(format!("Could not save: {error}{hint}"), Level::Error, now);
+                    }
+                }
+            }
+            Event::Cancelled { id } => {
+                self.pending.remove(&id);
+            }
+            Event::OperationPolled { .. } | Event::PollFailed { .. } => {}
+        }
+        Vec::new()
+    }
+
+    fn label_of(&self, name: &str) -> String {
+        self.models
+            .find(name)
+            .map(|m| {
+                if m.display_name.is_empty() {
+                    m.id().to_owned()
+                } else {
+                    format!("{} ({})", m.display_name, m.id())
+                }
+            })
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Cmd> {
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.models.move_by(1),
+            MouseEventKind::ScrollUp => self.models.move_by(-1),
+            MouseEventKind::Down(MouseButton::Left) if mouse.row == 1 => {
+                // The tab bar: each title is drawn as " N Title " in order.
+                let mut x = 0u16;
+                for tab in Tab::ALL {
+                    let width = tab.title().len() as u16 + 5;
+                    if mouse.column >= x && mouse.column < x + width {
+                        self.tab = tab;
+                    }
+                    x += width;
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) if self.tab == Tab::Models && mouse.row >= 4 => {
+                // Rows start under the header (2 lines), the pane border and the column titles.
+                let row = (mouse.row - 4) as usize;
+                let offset = crate::tui::panes::models::table_offset(
+                    self.models.selected,
+                    self.table_height(),
+                );
+                if offset + row < self.models.visible.len() {
+                    self.models.selected = offset + row;
+                }
+            }
+            _ => return Vec::new(),
+        }
+        self.dirty = true;
+        Vec::new()
+    }
+
+    /// Rows of the models table that fit on screen.
+    pub fn table_height(&self) -> usize {
+        usize::from(self.size.1).saturating_sub(7)
+    }
+
+    fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {
+        self.dirty = true;
+        // Free-text input first: the palette, the filter, the edit form.
+        if let Overlay::Palette { input } = &mut self.overlay {
+            match key.code {
+                KeyCode::Esc => self.overlay = Overlay::None,
+                KeyCode::Enter => {
+                    let line = input.trim().to_owned();
+                    self.overlay = Overlay::None;
+                    return self.run_command(&line, now);
+                }
+                KeyCode::Tab => {
+                    if let Some(done) = complete(input) {
+                        *input = done;
+                    }
+                }
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if self.models.filter_editing {
+            match key.code {
+                KeyCode::Esc => {
+                    self.models.filter_editing = false;
+                    self.models.filter.clear();
+                }
+                KeyCode::Enter => self.models.filter_editing = false,
+                KeyCode::Backspace => {
+                    self.models.filter.pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => self.models.filter.push(c),
+                _ => return Vec::new(),
+            }
+            self.models.refresh_view();
+            return Vec::new();
+        }
+        if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
+            match key.code {
+                KeyCode::Esc => self.models.dialog = None,
+                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 5,
+                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 4) % 5,
+                KeyCode::Backspace => {
+                    form.values[form.focus].pop();
+                }
+                KeyCode::Enter => match form.to_update() {
+                    Err(problem) => form.error = Some(problem),
+                    Ok((_, mask)) if mask.is_empty() => self.models.dialog = None,
+                    Ok((model, mask)) => {
+                        self.models.dialog = None;
+                        return vec![self.request(Pending::Update, ApiCall::UpdateTunedModel { model: Box::new(model), mask })];
+                    }
+                },
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    form.values[form.focus].push(c);
+                    form.error = None;
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if self.overlay == Overlay::Help {
+            self.overlay = Overlay::None;
+            return Vec::new();
+        }
+        if self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1 {
+            // Only quitting makes sense on a screen too small to draw on.
+            return match self.keymap.action(Context::Global, &key) {
+                Some(Action::Quit) => {
+                    self.quit = true;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        match self.keymap.action(self.context(), &key) {
+            Some(action) => self.on_action(action, now),
+            None => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    /// Runs a palette command line.
+    pub fn run_command(&mut self, line: &str, now: Instant) -> Vec<Cmd> {
+        let line = line.trim_start_matches(':').trim();
+        let action = match line {
+            "" => return Vec::new(),
+            "models" => Action::GoModels,
+            "monitor" => Action::GoMonitor,
+            "dataset" => Action::GoDataset,
+            "playground" => Action::GoPlayground,
+            "refresh" => Action::Refresh,
+            "help" => Action::Help,
+            "quit" | "q" => Action::Quit,
+            "scope mine" | "scope owner" | "scope public" => {
+                self.models.scope = match line {
+                    "scope owner" => models::Scope::Owned,
+                    "scope public" => models::Scope::Public,
+                    _ => models::Scope::Mine,
+                };
+                self.tab = Tab::Models;
+                return self.refresh_list();
+            }
+            other => {
+                let names: Vec<&str> = PALETTE_COMMANDS.iter().map(|(n, _)| *n).collect();
+                self.toast(format!("Unknown command :{other}; try {}", names.join(", ")), Level::Error, now);
+                return Vec::new();
+            }
+        };
+        self.on_action(action, now)
+    }
+
+    fn on_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+        let page = self.table_height().max(1) as isize;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.overlay = Overlay::Help,
+            Action::Palette => self.overlay = Overlay::Palette { input: String::new() },
+            Action::NextTab => self.tab = Tab::ALL[(self.tab.index() + 1) % 4],
+            Action::PrevTab => self.tab = Tab::ALL[(self.tab.index() + 3) % 4],
+            Action::GoModels => self.tab = Tab::Models,
+            Action::GoMonitor => self.tab = Tab::Monitor,
+            Action::GoDataset => self.tab = Tab::Dataset,
+            Action::GoPlayground => self.tab = Tab::Playground,
+            Action::Refresh => return self.refresh_list(),
+            Action::Up => self.models.move_by(-1),
+            Action::Down => self.models.move_by(1),
+            Action::PageUp => self.models.move_by(-page),
+            Action::PageDown => self.models.move_by(page),
+            Action::Top => self.models.selected = 0,
+            Action::Bottom => self.models.move_by(isize::MAX / 2),
+            Action::Open => self.models.detail = self.models.selected_model().map(|m| m.name.clone()),
+            Action::Back => self.models.detail = None,
+            Action::Filter => self.models.filter_editing = true,
+            Action::SortNext => {
+                self.models.sort = self.models.sort.next();
+                self.models.refresh_view();
+            }
+            Action::SortReverse => {
+                self.models.descending = !self.models.descending;
+                self.models.refresh_view();
+            }
+            Action::ToggleScope => {
+                self.models.scope = self.models.scope.next();
+                return self.refresh_list();
+            }
+            Action::Mark => {
+                if let Some(name) = self.models.selected_model().map(|m| m.name.clone())
+                    && !self.models.marked.remove(&name)
+                {
+                    self.models.marked.insert(name);
+                }
+                self.models.move_by(1);
+            }
+            Action::Delete => {
+                let names: Vec<String> = if self.models.detail.is_none() && !self.models.marked.is_empty() {
+                    self.models.marked.iter().cloned().collect()
+                } else {
+                    self.target().into_iter().collect()
+                };
+                if !names.is_empty() {
+                    self.models.dialog = Some(Dialog::ConfirmDelete { names });
+                }
+            }
+            Action::Edit => {
+                if let Some(model) = self.target().and_then(|n| self.models.find(&n)) {
+                    self.models.dialog = Some(Dialog::Edit(EditForm::for_model(model)));
+                }
+            }
+            Action::CopyName => {
+                if let Some(name) = self.target() {
+                    self.toast(format!("Copied {name}"), Level::Info, now);
+                    self.clipboard = Some(name);
+                }
+            }
+            Action::Confirm => {
+                if let Some(Dialog::ConfirmDelete { names }) = self.models.dialog.take() {
+                    self.models.marked.clear();
+                    return names
+                        .into_iter()
+                        .map(|name| self.request(Pending::Delete(name.clone()), ApiCall::DeleteTunedModel { name }))
+                        .collect();
+                }
+            }
+            Action::Cancel => self.models.dialog = None,
+        }
+        Vec::new()
+    }
+
+    /// The model an action applies to: the open detail, else the selected row.
+    fn target(&self) -> Option<String> {
+        self.models
+            .detail
+            .clone()
+            .or_else(|| self.models.selected_model().map(|m| m.name.clone()))
+    }
+
+    /// Models still tuning, for the header.
+    pub fn creating_count(&self) -> usize {
+        self.models
+            .models
+            .iter()
+            .filter(|m| m.state == TunedModelState::Creating)
+            .count()
+    }
+
+    pub fn last_refresh(&self) -> Option<DateTime<Utc>> {
+        self.models.loaded_at
+    }
+}
+
+/// Completes a palette line to the one command it starts, or their common prefix.
+pub fn complete(input: &str) -> Option<String> {
+    let matches: Vec<&str> = PALETTE_COMMANDS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.starts_with(input.trim_start_matches(':')))
+        .collect();
+    let first = matches.first()?;
+    let common = matches.iter().fold(first.to_string(), |acc, m| {
+        acc.chars().zip(m.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+    });
+    Some(common)
+}

@@ -1,0 +1,342 @@
+//! The models pane's state: the tuned models of every page (domain data) and how they are being
+//! looked at (filter, sort, scope, selection, marks, detail, dialogs).
+
+use crate::api::ApiError;
+use crate::api::types::{TunedModel, TunedModelState};
+use crate::worker::RequestId;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+/// The server-side filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The default list: models the caller has a role on.
+    Mine,
+    /// `owner:me`
+    Owned,
+    /// `readers:everyone`
+    Public,
+}
+
+impl Scope {
+    pub fn filter(self) -> Option<String> {
+        match self {
+            Scope::Mine => None,
+            Scope::Owned => Some("owner:me".into()),
+            Scope::Public => Some("readers:everyone".into()),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Mine => "mine",
+            Scope::Owned => "owner:me",
+            Scope::Public => "readers:everyone",
+        }
+    }
+
+    pub fn next(self) -> Scope {
+        match self {
+            Scope::Mine => Scope::Owned,
+            Scope::Owned => Scope::Public,
+            Scope::Public => Scope::Mine,
+        }
+    }
+}
+
+/// A column of the table, also a sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Id,
+    DisplayName,
+    State,
+    BaseModel,
+    Created,
+    Updated,
+    Epochs,
+    Batch,
+    LearningRate,
+}
+
+impl Column {
+    pub const ALL: [Column; 9] = [
+        Column::Id,
+        Column::DisplayName,
+        Column::State,
+        Column::BaseModel,
+        Column::Created,
+        Column::Updated,
+        Column::Epochs,
+        Column::Batch,
+        Column::LearningRate,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Id => "ID",
+            Column::DisplayName => "DISPLAY NAME",
+            Column::State => "STATE",
+            Column::BaseModel => "BASE MODEL",
+            Column::Created => "CREATED",
+            Column::Updated => "UPDATED",
+            Column::Epochs => "EPOCHS",
+            Column::Batch => "BATCH",
+            Column::LearningRate => "LR",
+        }
+    }
+
+    pub fn next(self) -> Column {
+        let i = Column::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        Column::ALL[(i + 1) % Column::ALL.len()]
+    }
+}
+
+/// Where the list stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load {
+    NotLoaded,
+    /// Pages are arriving; the table shows what has come.
+    Loading { request: RequestId, pages: usize },
+    Loaded,
+    Failed(ApiError),
+}
+
+/// The editable fields of a model (PATCH with updateMask).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditForm {
+    pub name: String,
+    /// display name, description, temperature, topP, topK, as typed.
+    pub values: [String; 5],
+    pub original: [String; 5],
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+pub const EDIT_LABELS: [&str; 5] = ["Display name", "Description", "Temperature", "Top P", "Top K"];
+pub const EDIT_FIELDS: [&str; 5] = ["displayName", "description", "temperature", "topP", "topK"];
+
+impl EditForm {
+    pub fn for_model(model: &TunedModel) -> EditForm {
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let values = [
+            model.display_name.clone(),
+            model.description.clone(),
+            opt(model.temperature),
+            opt(model.top_p),
+            model.top_k.map(|k| k.to_string()).unwrap_or_default(),
+        ];
+        EditForm {
+            name: model.name.clone(),
+            original: values.clone(),
+            values,
+            focus: 0,
+            error: None,
+        }
+    }
+
+    /// The PATCH body and mask for what changed, or the first problem found.
+    pub fn to_update(&self) -> Result<(TunedModel, Vec<String>), String> {
+        let mut model = TunedModel {
+            name: self.name.clone(),
+            ..Default::default()
+        };
+        let mut mask = Vec::new();
+        for i in 0..5 {
+            if self.values[i] == self.original[i] {
+                continue;
+            }
+            let v = self.values[i].trim();
+            let number = |lo: f64, hi: f64| -> Result<Option<f64>, String> {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                let x: f64 = v.parse().map_err(|_| format!("{}: {v:?} is not a number", EDIT_LABELS[i]))?;
+                if !(lo..=hi).contains(&x) {
+                    return Err(format!("{}: {x} is outside {lo} to {hi}", EDIT_LABELS[i]));
+                }
+                Ok(Some(x))
+            };
+            match i {
+                0 => {
+                    let n = self.values[0].chars().count();
+                    if n > 40 {
+                        return Err(format!("Display name: {n} characters; the limit is 40"));
+                    }
+                    model.display_name = self.values[0].clone();
+                }
+                1 => model.description = self.values[1].clone(),
+                2 => model.temperature = number(0.0, 2.0)?,
+                3 => model.top_p = number(0.0, 1.0)?,
+                _ => {
+                    model.top_k = if v.is_empty() {
+                        None
+                    } else {
+                        Some(v.parse::<i32>().ok().filter(|k| *k >= 0).ok_or_else(|| {
+                            format!("Top K: {v:?} is not a whole number of 0 or more")
+                        })?)
+                    }
+                }
+            }
+            mask.push(EDIT_FIELDS[i].to_owned());
+        }
+        Ok((model, mask))
+    }
+}
+
+/// A modal question or form over the pane.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    ConfirmDelete { names: Vec<String> },
+    Edit(EditForm),
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelsPane {
+    pub models: Vec<TunedModel>,
+    pub load: Load,
+    pub loaded_at: Option<DateTime<Utc>>,
+    /// Indices into `models` after filter and sort.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+    pub filter: String,
+    /// True while `/` is taking text.
+    pub filter_editing: bool,
+    pub sort: Column,
+    pub descending: bool,
+    pub scope: Scope,
+    pub marked: BTreeSet<String>,
+    /// The model whose detail is open.
+    pub detail: Option<String>,
+    pub dialog: Option<Dialog>,
+}
+
+impl Default for ModelsPane {
+    fn default() -> Self {
+        ModelsPane {
+            models: Vec::new(),
+            load: Load::NotLoaded,
+            loaded_at: None,
+            visible: Vec::new(),
+            selected: 0,
+            filter: String::new(),
+            filter_editing: false,
+            sort: Column::Created,
+            descending: true,
+            scope: Scope::Mine,
+            marked: BTreeSet::new(),
+            detail: None,
+            dialog: None,
+        }
+    }
+}
+
+fn sort_key(model: &TunedModel, column: Column) -> (String, f64) {
+    let hp = model.hyperparameters();
+    let num = |v: Option<f64>| v.unwrap_or(f64::NEG_INFINITY);
+    match column {
+        Column::Id => (model.id().to_owned(), 0.0),
+        Column::DisplayName => (model.display_name.to_lowercase(), 0.0),
+        Column::State => (model.state.name().to_owned(), 0.0),
+        Column::BaseModel => (model.source_model().unwrap_or_default().to_owned(), 0.0),
+        Column::Created => (model.create_time.map(|t| t.to_rfc3339()).unwrap_or_default(), 0.0),
+        Column::Updated => (model.update_time.map(|t| t.to_rfc3339()).unwrap_or_default(), 0.0),
+        Column::Epochs => (String::new(), num(hp.and_then(|h| h.epoch_count).map(f64::from))),
+        Column::Batch => (String::new(), num(hp.and_then(|h| h.batch_size).map(f64::from))),
+        Column::LearningRate => (String::new(), num(hp.and_then(|h| h.learning_rate))),
+    }
+}
+
+impl ModelsPane {
+    /// The selected model.
+    pub fn selected_model(&self) -> Option<&TunedModel> {
+        self.visible.get(self.selected).map(|i| &self.models[*i])
+    }
+
+    pub fn find(&self, name: &str) -> Option<&TunedModel> {
+        self.models.iter().find(|m| m.name == name)
+    }
+
+    pub fn any_creating(&self) -> bool {
+        self.models.iter().any(|m| m.state == TunedModelState::Creating)
+    }
+
+    /// Recomputes the visible rows after the data, filter or sort changed, keeping the
+    /// selection on the same model when it is still shown.
+    pub fn refresh_view(&mut self) {
+        let keep = self.selected_model().map(|m| m.name.clone());
+        let needle = self.filter.to_lowercase();
+        let mut visible: Vec<usize> = (0..self.models.len())
+            .filter(|i| {
+                needle.is_empty() || {
+                    let m = &self.models[*i];
+                    m.name.to_lowercase().contains(&needle)
+                        || m.display_name.to_lowercase().contains(&needle)
+                        || m.description.to_lowercase().contains(&needle)
+                }
+            })
+            .collect();
+        let keys: Vec<(String, f64)> = self.models.iter().map(|m| sort_key(m, self.sort)).collect();
+        visible.sort_by(|a, b| {
+            let (ka, kb) = (&keys[*a], &keys[*b]);
+            let order = ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(b));
+            if self.descending { order.reverse() } else { order }
+        });
+        self.visible = visible;
+        self.selected = keep
+            .and_then(|name| self.visible.iter().position(|i| self.models[*i].name == name))
+            .unwrap_or(self.selected)
+            .min(self.visible.len().saturating_sub(1));
+    }
+
+    /// A page arrived: the first replaces the list, later ones add to it.
+    pub fn page_arrived(&mut self, request: RequestId, models: Vec<TunedModel>, last: bool, now: DateTime<Utc>) -> bool {
+        let Load::Loading { request: current, pages } = self.load.clone() else {
+            return false;
+        };
+        if current != request {
+            return false; // a stale refresh
+        }
+        if pages == 0 {
+            self.models = models;
+        } else {
+            self.models.extend(models);
+        }
+        self.load = if last {
+            self.loaded_at = Some(now);
+            let names: BTreeSet<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
+            self.marked.retain(|n| names.contains(n.as_str()));
+            Load::Loaded
+        } else {
+            Load::Loading { request, pages: pages + 1 }
+        };
+        self.refresh_view();
+        true
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.visible.is_empty() {
+            self.selected = 0;
+            return;
+        }
+        let last = self.visible.len() as isize - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+    }
+
+    /// Replaces one model after an update.
+    pub fn replace(&mut self, model: TunedModel) {
+        if let Some(slot) = self.models.iter_mut().find(|m| m.name == model.name) {
+            *slot = model;
+        }
+        self.refresh_view();
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        self.models.retain(|m| m.name != name);
+        self.marked.remove(name);
+        if self.detail.as_deref() == Some(name) {
+            self.detail = None;
+        }
+        self.refresh_view();
+    }
+}

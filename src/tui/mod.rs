@@ -1,0 +1,6 @@
+//! The terminal side: lifecycle, the event loop, keymap, theme, panes and widgets.
+pub mod keymap;
+pub mod panes;
+pub mod theme;
+pub mod ui;
+pub mod widgets;

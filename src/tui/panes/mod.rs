@@ -1,0 +1,3 @@
+//! One pane per file.
+pub mod models;
+pub mod unbuilt;

@@ -1,0 +1,40 @@
+//! Draws the whole screen from the app state: header, the focused pane, footer, overlays.
+
+use crate::app::{App, MIN_SIZE, Overlay, Tab};
+use crate::tui::panes;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{footer, header, overlays};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = vec![
+            Line::styled("tunedeck needs a larger terminal", theme.title),
+            Line::raw(format!(
+                "at least {}×{}; this one is {}×{}.",
+                MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+            )),
+            Line::styled("Resize, or press q to quit.", theme.muted),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [head, body, foot] =
+        Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    header::render(frame, head, app, theme);
+    match app.tab {
+        Tab::Models => panes::models::render(frame, body, app, theme),
+        other => panes::unbuilt::render(frame, body, other, theme),
+    }
+    footer::render(frame, foot, app, theme);
+    match &app.overlay {
+        Overlay::Help => overlays::render_help(frame, body, app, theme),
+        Overlay::Palette { input } => overlays::render_palette(frame, body, input, theme),
+        Overlay::None => {}
+    }
+    overlays::render_toasts(frame, body, app, theme);
+}

@@ -1,0 +1,64 @@
+//! The footer: key hints for the focused context, generated from the keymap that handles the
+//! keys, so a hint can never name a key that does something else.
+
+use crate::app::action::{Action, Context};
+use crate::app::{App, Overlay};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+/// The actions worth a hint in each context, most useful first.
+pub fn hinted(context: Context) -> &'static [Action] {
+    match context {
+        Context::Models => &[
+            Action::Open,
+            Action::Filter,
+            Action::SortNext,
+            Action::ToggleScope,
+            Action::Mark,
+            Action::Delete,
+            Action::Edit,
+            Action::Refresh,
+            Action::Palette,
+            Action::Help,
+            Action::Quit,
+        ],
+        Context::Detail => &[Action::Back, Action::Edit, Action::Delete, Action::CopyName, Action::Help, Action::Quit],
+        Context::Dialog => &[Action::Confirm, Action::Cancel],
+        Context::Global => &[Action::NextTab, Action::Palette, Action::Help, Action::Quit],
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let fixed: Option<&[(&str, &str)]> = if matches!(app.overlay, Overlay::Palette { .. }) {
+        Some(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
+    } else if app.models.filter_editing {
+        Some(&[("type", "to filter"), ("enter", "keep"), ("esc", "clear")])
+    } else if matches!(app.models.dialog, Some(crate::app::models::Dialog::Edit(_))) {
+        Some(&[("tab", "next field"), ("enter", "save"), ("esc", "cancel")])
+    } else if app.overlay == Overlay::Help {
+        Some(&[("any key", "close")])
+    } else {
+        None
+    };
+    let hints: Vec<(String, &str)> = match fixed {
+        Some(list) => list.iter().map(|(k, l)| ((*k).to_owned(), *l)).collect(),
+        None => {
+            let context = app.context();
+            app.keymap.hints(context, hinted(context))
+        }
+    };
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1usize;
+    for (key, label) in hints {
+        let width = key.chars().count() + label.chars().count() + 3;
+        if used + width > usize::from(area.width) {
+            break;
+        }
+        used += width;
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    frame.render_widget(Line::from(spans), area);
+}

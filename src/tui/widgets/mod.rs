@@ -1,0 +1,4 @@
+//! Pieces of the shell around the panes.
+pub mod footer;
+pub mod header;
+pub mod overlays;
