@@ -84,9 +84,10 @@ pub struct UiConfig {
 impl UiConfig {
     /// Defaults overridden by the user's config; an error names the table and the entry.
     pub fn load(user: &FileConfig) -> Result<UiConfig, String> {
-        let defaults: FileConfig =
-            toml::from_str(DEFAULT_CONFIG).map_err(|e| format!("assets/default-config.toml: {e}"))?;
-        let mut keymap = crate::tui::keymap::Keymap::from_table(&defaults.keys.unwrap_or_default())?;
+        let defaults: FileConfig = toml::from_str(DEFAULT_CONFIG)
+            .map_err(|e| format!("assets/default-config.toml: {e}"))?;
+        let mut keymap =
+            crate::tui::keymap::Keymap::from_table(&defaults.keys.unwrap_or_default())?;
         if let Some(keys) = &user.keys {
             keymap.merge(keys)?;
         }
@@ -439,10 +440,17 @@ mod tests {
     #[test]
     fn the_default_ui_config_loads_and_user_keys_override() {
         let ui = UiConfig::load(&FileConfig::default()).unwrap();
-        assert!(!ui.keymap.bindings(crate::app::action::Context::Models).is_empty());
+        assert!(
+            !ui.keymap
+                .bindings(crate::app::action::Context::Models)
+                .is_empty()
+        );
         let user: FileConfig = toml::from_str("[keys.global]\nquit = [\"x\"]\n").unwrap();
         let ui = UiConfig::load(&user).unwrap();
-        let quit = ui.keymap.hints(crate::app::action::Context::Global, &[crate::app::action::Action::Quit]);
+        let quit = ui.keymap.hints(
+            crate::app::action::Context::Global,
+            &[crate::app::action::Action::Quit],
+        );
         assert_eq!(quit, vec![("x".to_owned(), "quit")]);
         let bad: FileConfig = toml::from_str("[keys.models]\nfly = [\"f\"]\n").unwrap();
         assert!(UiConfig::load(&bad).unwrap_err().contains("fly"));

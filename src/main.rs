@@ -1,16 +1,28 @@
 use clap::{Parser, Subcommand};
-use tunedeck::emulator::{self, EmulatorArgs};
+use color_eyre::eyre::{WrapErr, eyre};
+use std::path::PathBuf;
+use tunedeck::api::ApiClient;
+use tunedeck::app::{App, Connection};
+use tunedeck::config::{self, Backend, GlobalArgs, Resolved, UiConfig};
+use tunedeck::emulator::{self, EmulatorArgs, EmulatorOptions};
+use tunedeck::tui::theme::Theme;
+use tunedeck::worker::{self, WorkerOptions};
 
-/// tunedeck: a terminal dashboard for Gemini API model tuning, with a faithful emulator.
+/// tunedeck: a terminal dashboard for Gemini API model tuning, with a faithful emulator of the
+/// API. With no credentials it starts the emulator in-process, so it works offline.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Open the dashboard (the default).
+    Ui,
     /// Serve the emulated Gemini tuning API on loopback.
     Emulator(EmulatorArgs),
 }
@@ -20,20 +32,134 @@ fn main() -> color_eyre::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
-        Some(Command::Emulator(args)) => runtime.block_on(run_emulator(args)),
-        None => Ok(()),
+        Some(Command::Emulator(args)) => {
+            let _log = init_logging(true);
+            runtime.block_on(run_emulator(args))
+        }
+        Some(Command::Ui) | None => {
+            let _log = init_logging(false);
+            runtime.block_on(run_dashboard(cli.global))
+        }
     }
+}
+
+/// Logs go to `$XDG_STATE_HOME/tunedeck/tunedeck.log` (never to the dashboard's terminal); the
+/// standalone emulator also prints to stderr.
+fn init_logging(to_stderr: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TUNEDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let dir: PathBuf = directories::ProjectDirs::from("", "", "tunedeck")
+        .map(|d| d.state_dir().unwrap_or(d.data_dir()).to_path_buf())
+        .unwrap_or_else(std::env::temp_dir);
+    let (file_layer, guard) = match std::fs::create_dir_all(&dir) {
+        Ok(()) => {
+            let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(
+                &dir,
+                "tunedeck.log",
+            ));
+            (
+                Some(
+                    tracing_subscriber::fmt::layer()
+                        .with_ansi(false)
+                        .with_writer(writer),
+                ),
+                Some(guard),
+            )
+        }
+        Err(_) => (None, None),
+    };
+    let stderr_layer =
+        to_stderr.then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(file_layer)
+        .with(stderr_layer)
+        .try_init();
+    guard
 }
 
 async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<()> {
     let mut running = emulator::start(args.options(), args.bind).await?;
     eprintln!("{}", running.describe());
+    eprintln!("Ctrl-C stops it (state is saved).");
     let cancel = running.cancel_token();
     tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            if let Ok(mut term) = signal(SignalKind::terminate()) {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            } else {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
         cancel.cancel();
     });
     running.wait().await;
     running.shutdown().await;
     Ok(())
+}
+
+async fn run_dashboard(flags: GlobalArgs) -> color_eyre::Result<()> {
+    let config_path = flags.config.clone().or_else(config::default_config_path);
+    let file = match &config_path {
+        Some(p) => config::load_file(p).map_err(|e| eyre!(e))?,
+        None => config::FileConfig::default(),
+    };
+    let ui = UiConfig::load(&file).map_err(|e| eyre!("config: {e}"))?;
+    let env = |name: &str| std::env::var(name).ok();
+    let resolved: Resolved = config::resolve(
+        &flags,
+        &file,
+        &env,
+        tunedeck::api::auth::AdcSource::discover(),
+    );
+    for warning in &resolved.warnings {
+        tracing::warn!("{warning}");
+    }
+    // The embedded emulator, when nothing else was found.
+    let mut embedded = None;
+    let (base_url, backend_label) = match &resolved.backend {
+        Backend::Gemini { base_url } => (base_url.clone(), "Gemini API".to_owned()),
+        Backend::Endpoint { base_url, .. } => (base_url.clone(), "ENDPOINT".to_owned()),
+        Backend::EmbeddedEmulator => {
+            let options = EmulatorOptions {
+                state_file: emulator::default_state_file(),
+                ..EmulatorOptions::default()
+            };
+            let running = emulator::start(options, "127.0.0.1:0".parse()?)
+                .await
+                .wrap_err("starting the embedded emulator")?;
+            let url = running.base_url();
+            embedded = Some(running);
+            (url, "EMULATOR".to_owned())
+        }
+    };
+    let auth = if embedded.is_some() {
+        "no credentials".to_owned()
+    } else {
+        resolved.auth.describe()
+    };
+    let client = ApiClient::new(resolved.client_config(&base_url)).map_err(|e| eyre!(e))?;
+    let (commands, events, worker) = worker::spawn(client, WorkerOptions::default());
+    let connection = Connection {
+        backend: backend_label,
+        address: base_url,
+        auth,
+        healthy: None,
+    };
+    let app = App::new(ui.keymap, connection, ui.list_refresh);
+    let theme = Theme::from_env(&ui.theme);
+    let result = tunedeck::tui::run::run(app, theme, commands, events).await;
+    let _ = worker.await;
+    if let Some(running) = embedded {
+        running.shutdown().await;
+    }
+    result
 }

@@ -11,7 +11,12 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [Context::Global, Context::Models, Context::Detail, Context::Dialog];
+    pub const ALL: [Context; 4] = [
+        Context::Global,
+        Context::Models,
+        Context::Detail,
+        Context::Dialog,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

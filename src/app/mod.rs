@@ -94,7 +94,10 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("refresh", "reload the tuned models"),
     ("scope mine", "list models you have a role on"),
     ("scope owner", "list models you own (owner:me)"),
-    ("scope public", "list models shared with everyone (readers:everyone)"),
+    (
+        "scope public",
+        "list models shared with everyone (readers:everyone)",
+    ),
     ("help", "show every key binding"),
     ("quit", "leave tunedeck"),
 ];
@@ -202,7 +205,10 @@ impl App {
         let filter = self.models.scope.filter();
         let cmd = self.request(Pending::List, ApiCall::ListTunedModels { filter });
         if let Cmd::Call { id, .. } = &cmd {
-            self.models.load = Load::Loading { request: *id, pages: 0 };
+            self.models.load = Load::Loading {
+                request: *id,
+                pages: 0,
+            };
         }
         self.next_refresh = None;
         cmds.push(cmd);
@@ -222,7 +228,9 @@ impl App {
             }
             Msg::Paste(text) => {
                 if self.models.filter_editing {
-                    self.models.filter.push_str(text.lines().next().unwrap_or(""));
+                    self.models
+                        .filter
+                        .push_str(text.lines().next().unwrap_or(""));
                     self.models.refresh_view();
                     self.dirty = true;
                 } else if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
@@ -293,7 +301,11 @@ impl App {
                     }
                     Pending::Delete(name) => {
                         let label = self.label_of(&name);
-                        self.toast(format!("Could not delete {label}: {error}{hint}"), Level::Error, now);
+                        self.toast(
+                            format!("Could not delete {label}: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
                     }
                     Pending::Update => {
                         self.toast(format!("Could not save: {error}{hint}"), Level::Error, now);
@@ -336,7 +348,9 @@ impl App {
                     x += width;
                 }
             }
-            MouseEventKind::Down(MouseButton::Left) if self.tab == Tab::Models && mouse.row >= 4 => {
+            MouseEventKind::Down(MouseButton::Left)
+                if self.tab == Tab::Models && mouse.row >= 4 =>
+            {
                 // Rows start under the header (2 lines), the pane border and the column titles.
                 let row = (mouse.row - 4) as usize;
                 let offset = crate::tui::panes::models::table_offset(
@@ -392,7 +406,9 @@ impl App {
                 KeyCode::Backspace => {
                     self.models.filter.pop();
                 }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => self.models.filter.push(c),
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.models.filter.push(c)
+                }
                 _ => return Vec::new(),
             }
             self.models.refresh_view();
@@ -411,7 +427,13 @@ impl App {
                     Ok((_, mask)) if mask.is_empty() => self.models.dialog = None,
                     Ok((model, mask)) => {
                         self.models.dialog = None;
-                        return vec![self.request(Pending::Update, ApiCall::UpdateTunedModel { model: Box::new(model), mask })];
+                        return vec![self.request(
+                            Pending::Update,
+                            ApiCall::UpdateTunedModel {
+                                model: Box::new(model),
+                                mask,
+                            },
+                        )];
                     }
                 },
                 KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -468,7 +490,11 @@ impl App {
             }
             other => {
                 let names: Vec<&str> = PALETTE_COMMANDS.iter().map(|(n, _)| *n).collect();
-                self.toast(format!("Unknown command :{other}; try {}", names.join(", ")), Level::Error, now);
+                self.toast(
+                    format!("Unknown command :{other}; try {}", names.join(", ")),
+                    Level::Error,
+                    now,
+                );
                 return Vec::new();
             }
         };
@@ -480,7 +506,11 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Overlay::Help,
-            Action::Palette => self.overlay = Overlay::Palette { input: String::new() },
+            Action::Palette => {
+                self.overlay = Overlay::Palette {
+                    input: String::new(),
+                }
+            }
             Action::NextTab => self.tab = Tab::ALL[(self.tab.index() + 1) % 4],
             Action::PrevTab => self.tab = Tab::ALL[(self.tab.index() + 3) % 4],
             Action::GoModels => self.tab = Tab::Models,
@@ -494,8 +524,20 @@ impl App {
             Action::PageDown => self.models.move_by(page),
             Action::Top => self.models.selected = 0,
             Action::Bottom => self.models.move_by(isize::MAX / 2),
-            Action::Open => self.models.detail = self.models.selected_model().map(|m| m.name.clone()),
-            Action::Back => self.models.detail = None,
+            Action::Open => {
+                self.models.detail = self.models.selected_model().map(|m| m.name.clone())
+            }
+            Action::Back => {
+                // Back out one level: the detail, else the filter, else the marks.
+                if self.models.detail.is_some() {
+                    self.models.detail = None;
+                } else if !self.models.filter.is_empty() {
+                    self.models.filter.clear();
+                    self.models.refresh_view();
+                } else {
+                    self.models.marked.clear();
+                }
+            }
             Action::Filter => self.models.filter_editing = true,
             Action::SortNext => {
                 self.models.sort = self.models.sort.next();
@@ -518,18 +560,19 @@ impl App {
                 self.models.move_by(1);
             }
             Action::Delete => {
-                let names: Vec<String> = if self.models.detail.is_none() && !self.models.marked.is_empty() {
-                    self.models.marked.iter().cloned().collect()
-                } else {
-                    self.target().into_iter().collect()
-                };
+                let names: Vec<String> =
+                    if self.models.detail.is_none() && !self.models.marked.is_empty() {
+                        self.models.marked.iter().cloned().collect()
+                    } else {
+                        self.target().into_iter().collect()
+                    };
                 if !names.is_empty() {
                     self.models.dialog = Some(Dialog::ConfirmDelete { names });
                 }
             }
             Action::Edit => {
                 if let Some(model) = self.target().and_then(|n| self.models.find(&n)) {
-                    self.models.dialog = Some(Dialog::Edit(EditForm::for_model(model)));
+                    self.models.dialog = Some(Dialog::Edit(Box::new(EditForm::for_model(model))));
                 }
             }
             Action::CopyName => {
@@ -543,7 +586,12 @@ impl App {
                     self.models.marked.clear();
                     return names
                         .into_iter()
-                        .map(|name| self.request(Pending::Delete(name.clone()), ApiCall::DeleteTunedModel { name }))
+                        .map(|name| {
+                            self.request(
+                                Pending::Delete(name.clone()),
+                                ApiCall::DeleteTunedModel { name },
+                            )
+                        })
                         .collect();
                 }
             }
@@ -583,7 +631,11 @@ pub fn complete(input: &str) -> Option<String> {
         .collect();
     let first = matches.first()?;
     let common = matches.iter().fold(first.to_string(), |acc, m| {
-        acc.chars().zip(m.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+        acc.chars()
+            .zip(m.chars())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a)
+            .collect()
     });
     Some(common)
 }

@@ -96,7 +96,10 @@ impl Column {
 pub enum Load {
     NotLoaded,
     /// Pages are arriving; the table shows what has come.
-    Loading { request: RequestId, pages: usize },
+    Loading {
+        request: RequestId,
+        pages: usize,
+    },
     Loaded,
     Failed(ApiError),
 }
@@ -112,7 +115,13 @@ pub struct EditForm {
     pub error: Option<String>,
 }
 
-pub const EDIT_LABELS: [&str; 5] = ["Display name", "Description", "Temperature", "Top P", "Top K"];
+pub const EDIT_LABELS: [&str; 5] = [
+    "Display name",
+    "Description",
+    "Temperature",
+    "Top P",
+    "Top K",
+];
 pub const EDIT_FIELDS: [&str; 5] = ["displayName", "description", "temperature", "topP", "topK"];
 
 impl EditForm {
@@ -150,7 +159,9 @@ impl EditForm {
                 if v.is_empty() {
                     return Ok(None);
                 }
-                let x: f64 = v.parse().map_err(|_| format!("{}: {v:?} is not a number", EDIT_LABELS[i]))?;
+                let x: f64 = v
+                    .parse()
+                    .map_err(|_| format!("{}: {v:?} is not a number", EDIT_LABELS[i]))?;
                 if !(lo..=hi).contains(&x) {
                     return Err(format!("{}: {x} is outside {lo} to {hi}", EDIT_LABELS[i]));
                 }
@@ -187,7 +198,7 @@ impl EditForm {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
     ConfirmDelete { names: Vec<String> },
-    Edit(EditForm),
+    Edit(Box<EditForm>),
 }
 
 #[derive(Debug, Clone)]
@@ -239,10 +250,28 @@ fn sort_key(model: &TunedModel, column: Column) -> (String, f64) {
         Column::DisplayName => (model.display_name.to_lowercase(), 0.0),
         Column::State => (model.state.name().to_owned(), 0.0),
         Column::BaseModel => (model.source_model().unwrap_or_default().to_owned(), 0.0),
-        Column::Created => (model.create_time.map(|t| t.to_rfc3339()).unwrap_or_default(), 0.0),
-        Column::Updated => (model.update_time.map(|t| t.to_rfc3339()).unwrap_or_default(), 0.0),
-        Column::Epochs => (String::new(), num(hp.and_then(|h| h.epoch_count).map(f64::from))),
-        Column::Batch => (String::new(), num(hp.and_then(|h| h.batch_size).map(f64::from))),
+        Column::Created => (
+            model
+                .create_time
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            0.0,
+        ),
+        Column::Updated => (
+            model
+                .update_time
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            0.0,
+        ),
+        Column::Epochs => (
+            String::new(),
+            num(hp.and_then(|h| h.epoch_count).map(f64::from)),
+        ),
+        Column::Batch => (
+            String::new(),
+            num(hp.and_then(|h| h.batch_size).map(f64::from)),
+        ),
         Column::LearningRate => (String::new(), num(hp.and_then(|h| h.learning_rate))),
     }
 }
@@ -258,7 +287,9 @@ impl ModelsPane {
     }
 
     pub fn any_creating(&self) -> bool {
-        self.models.iter().any(|m| m.state == TunedModelState::Creating)
+        self.models
+            .iter()
+            .any(|m| m.state == TunedModelState::Creating)
     }
 
     /// Recomputes the visible rows after the data, filter or sort changed, keeping the
@@ -280,18 +311,36 @@ impl ModelsPane {
         visible.sort_by(|a, b| {
             let (ka, kb) = (&keys[*a], &keys[*b]);
             let order = ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(b));
-            if self.descending { order.reverse() } else { order }
+            if self.descending {
+                order.reverse()
+            } else {
+                order
+            }
         });
         self.visible = visible;
         self.selected = keep
-            .and_then(|name| self.visible.iter().position(|i| self.models[*i].name == name))
+            .and_then(|name| {
+                self.visible
+                    .iter()
+                    .position(|i| self.models[*i].name == name)
+            })
             .unwrap_or(self.selected)
             .min(self.visible.len().saturating_sub(1));
     }
 
     /// A page arrived: the first replaces the list, later ones add to it.
-    pub fn page_arrived(&mut self, request: RequestId, models: Vec<TunedModel>, last: bool, now: DateTime<Utc>) -> bool {
-        let Load::Loading { request: current, pages } = self.load.clone() else {
+    pub fn page_arrived(
+        &mut self,
+        request: RequestId,
+        models: Vec<TunedModel>,
+        last: bool,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let Load::Loading {
+            request: current,
+            pages,
+        } = self.load.clone()
+        else {
             return false;
         };
         if current != request {
@@ -308,7 +357,10 @@ impl ModelsPane {
             self.marked.retain(|n| names.contains(n.as_str()));
             Load::Loaded
         } else {
-            Load::Loading { request, pages: pages + 1 }
+            Load::Loading {
+                request,
+                pages: pages + 1,
+            }
         };
         self.refresh_view();
         true

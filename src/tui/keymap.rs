@@ -21,10 +21,7 @@ impl Key {
         } else {
             mods |= event.modifiers & KeyModifiers::SHIFT;
         }
-        let code = match event.code {
-            KeyCode::BackTab => KeyCode::BackTab,
-            other => other,
-        };
+        let code = event.code;
         if code == KeyCode::BackTab {
             mods -= KeyModifiers::SHIFT;
         }
@@ -127,11 +124,15 @@ impl Keymap {
             let context = Context::from_name(context_name)
                 .ok_or_else(|| format!("[keys.{context_name}]: unknown context"))?;
             for (action_name, keys) in actions {
-                let action = Action::from_name(action_name)
-                    .ok_or_else(|| format!("[keys.{context_name}] {action_name}: unknown action"))?;
+                let action = Action::from_name(action_name).ok_or_else(|| {
+                    format!("[keys.{context_name}] {action_name}: unknown action")
+                })?;
                 let keys = keys
                     .iter()
-                    .map(|k| Key::parse(k).map_err(|e| format!("[keys.{context_name}] {action_name}: {e}")))
+                    .map(|k| {
+                        Key::parse(k)
+                            .map_err(|e| format!("[keys.{context_name}] {action_name}: {e}"))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 let list = self.bindings.entry(context).or_default();
                 match list.iter_mut().find(|(a, _)| *a == action) {
@@ -140,6 +141,16 @@ impl Keymap {
                 }
             }
         }
+        // Show bindings in the vocabulary's order, not the file's alphabetical one.
+        let rank = |a: &Action| {
+            Action::ALL
+                .iter()
+                .position(|x| x == a)
+                .unwrap_or(usize::MAX)
+        };
+        for list in self.bindings.values_mut() {
+            list.sort_by_key(|(a, _)| rank(a));
+        }
         Ok(())
     }
 
@@ -147,16 +158,27 @@ impl Keymap {
     pub fn action(&self, context: Context, event: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(event);
         let find = |ctx: Context| {
-            self.bindings
-                .get(&ctx)
-                .and_then(|list| list.iter().find(|(_, keys)| keys.contains(&key)).map(|(a, _)| *a))
+            self.bindings.get(&ctx).and_then(|list| {
+                list.iter()
+                    .find(|(_, keys)| keys.contains(&key))
+                    .map(|(a, _)| *a)
+            })
         };
-        find(context).or_else(|| if context == Context::Dialog { None } else { find(Context::Global) })
+        find(context).or_else(|| {
+            if context == Context::Dialog {
+                None
+            } else {
+                find(Context::Global)
+            }
+        })
     }
 
     /// The bindings of one context, for hints and help.
     pub fn bindings(&self, context: Context) -> &[(Action, Vec<Key>)] {
-        self.bindings.get(&context).map(Vec::as_slice).unwrap_or(&[])
+        self.bindings
+            .get(&context)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// `key label` pairs for the footer: the first key of each listed action.
@@ -165,7 +187,8 @@ impl Keymap {
             .iter()
             .filter_map(|a| {
                 let ctx_keys = self.bindings(context).iter().find(|(x, _)| x == a);
-                let keys = ctx_keys.or_else(|| self.bindings(Context::Global).iter().find(|(x, _)| x == a))?;
+                let keys = ctx_keys
+                    .or_else(|| self.bindings(Context::Global).iter().find(|(x, _)| x == a))?;
                 keys.1.first().map(|k| (k.display(), a.label()))
             })
             .collect()
@@ -179,7 +202,13 @@ mod tests {
     #[test]
     fn keys_parse_and_display() {
         assert_eq!(Key::parse("ctrl-c").unwrap().display(), "ctrl-c");
-        assert_eq!(Key::parse("G").unwrap(), Key { code: KeyCode::Char('G'), mods: KeyModifiers::NONE });
+        assert_eq!(
+            Key::parse("G").unwrap(),
+            Key {
+                code: KeyCode::Char('G'),
+                mods: KeyModifiers::NONE
+            }
+        );
         assert_eq!(Key::parse("f5").unwrap().code, KeyCode::F(5));
         assert!(Key::parse("hyper-x").is_err());
     }

@@ -24,7 +24,10 @@ impl Theme {
             if no_color {
                 return Style::default();
             }
-            let c = name.as_deref().and_then(|n| Color::from_str(n).ok()).unwrap_or(fallback);
+            let c = name
+                .as_deref()
+                .and_then(|n| Color::from_str(n).ok())
+                .unwrap_or(fallback);
             Style::default().fg(c)
         };
         Theme {

@@ -14,7 +14,11 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, T
 
 /// The first row shown so that the selected row is visible in a table of `height` rows.
 pub fn table_offset(selected: usize, height: usize) -> usize {
-    if height == 0 { selected } else { selected.saturating_sub(height - 1) }
+    if height == 0 {
+        selected
+    } else {
+        selected.saturating_sub(height - 1)
+    }
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -29,7 +33,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn short_time(t: Option<Timestamp>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%MZ").to_string()).unwrap_or_else(|| "—".into())
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "—".into())
 }
 
 fn cell_text(model: &TunedModel, column: Column) -> String {
@@ -39,32 +44,41 @@ fn cell_text(model: &TunedModel, column: Column) -> String {
         Column::Id => model.id().to_owned(),
         Column::DisplayName => model.display_name.clone(),
         Column::State => model.state.name().to_owned(),
-        Column::BaseModel => model.source_model().unwrap_or("—").trim_start_matches("models/").to_owned(),
+        Column::BaseModel => model
+            .source_model()
+            .unwrap_or("—")
+            .trim_start_matches("models/")
+            .to_owned(),
         Column::Created => short_time(model.create_time),
         Column::Updated => short_time(model.update_time),
         Column::Epochs => opt(hp.and_then(|h| h.epoch_count).map(|v| v.to_string())),
         Column::Batch => opt(hp.and_then(|h| h.batch_size).map(|v| v.to_string())),
-        Column::LearningRate => opt(hp.and_then(|h| h.learning_rate.or(h.learning_rate_multiplier.map(|m| m * 0.001))).map(|v| format!("{v}"))),
+        Column::LearningRate => opt(hp
+            .and_then(|h| {
+                h.learning_rate
+                    .or(h.learning_rate_multiplier.map(|m| m * 0.001))
+            })
+            .map(|v| format!("{v}"))),
     }
 }
 
 /// Column widths in priority order; the lowest-priority columns drop out on narrow screens.
 fn columns_for(width: u16) -> Vec<(Column, u16)> {
     let all = [
-        (Column::Id, 30u16),
-        (Column::DisplayName, 24),
-        (Column::State, 9),
-        (Column::Created, 17),
-        (Column::BaseModel, 27),
+        (Column::Id, 26u16),
+        (Column::DisplayName, 20),
+        (Column::State, 8),
+        (Column::Created, 16),
+        (Column::BaseModel, 22),
         (Column::Epochs, 6),
         (Column::Batch, 5),
         (Column::LearningRate, 7),
-        (Column::Updated, 17),
+        (Column::Updated, 16),
     ];
     let mut used = 2u16;
     let mut chosen = Vec::new();
     for (c, w) in all {
-        if used + w + 1 <= width || chosen.len() < 3 {
+        if used + w < width || chosen.len() < 3 {
             used += w + 1;
             chosen.push((c, w));
         }
@@ -79,12 +93,20 @@ fn title(pane: &ModelsPane) -> String {
     let mut t = format!(
         " Tuned models ({}{}) · scope {} · sort {} {arrow}",
         pane.visible.len(),
-        if pane.visible.len() == pane.models.len() { String::new() } else { format!(" of {}", pane.models.len()) },
+        if pane.visible.len() == pane.models.len() {
+            String::new()
+        } else {
+            format!(" of {}", pane.models.len())
+        },
         pane.scope.label(),
         pane.sort.title().to_lowercase(),
     );
     if !pane.filter.is_empty() || pane.filter_editing {
-        t.push_str(&format!(" · filter /{}{}", pane.filter, if pane.filter_editing { "▏" } else { "" }));
+        t.push_str(&format!(
+            " · filter /{}{}",
+            pane.filter,
+            if pane.filter_editing { "▏" } else { "" }
+        ));
     }
     if !pane.marked.is_empty() {
         t.push_str(&format!(" · {} marked", pane.marked.len()));
@@ -98,13 +120,17 @@ fn title(pane: &ModelsPane) -> String {
 }
 
 fn render_table(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) {
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(title(pane), theme.title));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title(pane), theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let message = |text: Vec<Line<'static>>| Paragraph::new(text).wrap(Wrap { trim: false });
     if pane.models.is_empty() {
         let lines = match &pane.load {
-            Load::NotLoaded | Load::Loading { .. } => vec![Line::styled("Loading tuned models…", theme.muted)],
+            Load::NotLoaded | Load::Loading { .. } => {
+                vec![Line::styled("Loading tuned models…", theme.muted)]
+            }
             Load::Failed(error) => {
                 let mut lines = vec![
                     Line::styled("Could not list tuned models", theme.error),
@@ -116,13 +142,18 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme)
                 lines.push(Line::styled("Press r to try again.", theme.muted));
                 lines
             }
-            Load::Loaded if pane.scope != crate::app::models::Scope::Mine => vec![Line::raw(format!(
-                "No tuned models match {}. Press o to change the scope.",
-                pane.scope.label()
-            ))],
+            Load::Loaded if pane.scope != crate::app::models::Scope::Mine => {
+                vec![Line::raw(format!(
+                    "No tuned models match {}. Press o to change the scope.",
+                    pane.scope.label()
+                ))]
+            }
             Load::Loaded => vec![
                 Line::raw("No tuned models yet."),
-                Line::styled("Build a dataset and start tuning from the Dataset tab (3), or with the SDK.", theme.muted),
+                Line::styled(
+                    "Build a dataset and start tuning from the Dataset tab (3), or with the SDK.",
+                    theme.muted,
+                ),
             ],
         };
         frame.render_widget(message(lines), inner);
@@ -130,9 +161,13 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme)
     }
     if let Load::Failed(error) = &pane.load {
         // Keep the rows we have; say the refresh failed on the last line.
-        let [table_area, error_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+        let [table_area, error_area] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
         let hint = error.hint().map(|h| format!(" — {h}")).unwrap_or_default();
-        frame.render_widget(Line::styled(format!("Refresh failed: {error}{hint}"), theme.error), error_area);
+        frame.render_widget(
+            Line::styled(format!("Refresh failed: {error}{hint}"), theme.error),
+            error_area,
+        );
         render_rows(frame, table_area, pane, theme);
     } else {
         render_rows(frame, inner, pane, theme);
@@ -144,7 +179,10 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) 
     let height = usize::from(area.height.saturating_sub(1));
     if pane.visible.is_empty() {
         frame.render_widget(
-            Paragraph::new(format!("No model matches /{}. Esc clears the filter.", pane.filter)),
+            Paragraph::new(format!(
+                "No model matches /{}. Esc clears the filter.",
+                pane.filter
+            )),
             area,
         );
         return;
@@ -158,26 +196,49 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) 
         Cell::from(t)
     }))
     .style(theme.title);
-    let rows = pane.visible.iter().enumerate().skip(offset).take(height).map(|(i, index)| {
-        let model = &pane.models[*index];
-        let marked = pane.marked.contains(&model.name);
-        let cells = columns.iter().map(|(c, _)| {
-            let mut text = cell_text(model, *c);
-            if *c == Column::Id {
-                text = format!("{}{text}", if marked { "● " } else { "  " });
+    let rows = pane
+        .visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, index)| {
+            let model = &pane.models[*index];
+            let marked = pane.marked.contains(&model.name);
+            let cells = columns.iter().map(|(c, _)| {
+                let mut text = cell_text(model, *c);
+                if *c == Column::Id {
+                    text = format!("{}{text}", if marked { "● " } else { "  " });
+                }
+                let style = if *c == Column::State {
+                    theme.state(&model.state)
+                } else {
+                    Style::default()
+                };
+                Cell::from(text).style(style)
+            });
+            let row = Row::new(cells);
+            if i == pane.selected {
+                row.style(theme.selected)
+            } else {
+                row
             }
-            let style = if *c == Column::State { theme.state(&model.state) } else { Style::default() };
-            Cell::from(text).style(style)
         });
-        let row = Row::new(cells);
-        if i == pane.selected { row.style(theme.selected) } else { row }
-    });
-    let widths: Vec<Constraint> = columns.iter().map(|(_, w)| Constraint::Length(*w)).collect();
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .map(|(_, w)| Constraint::Length(*w))
+        .collect();
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
 }
 
 fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
-    Line::from(vec![Span::styled(format!("{label:<16}"), theme.muted), Span::raw(value)])
+    Line::from(vec![
+        Span::styled(format!("{label:<16}"), theme.muted),
+        Span::raw(value),
+    ])
 }
 
 fn render_detail(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme) {
@@ -186,7 +247,8 @@ fn render_detail(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Them
         .title(Span::styled(format!(" {} ", model.name), theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
     let hp = model.hyperparameters().cloned().unwrap_or_default();
     let task = model.tuning_task.clone().unwrap_or_default();
     let opt_num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_else(|| "—".into());
@@ -205,24 +267,51 @@ fn render_detail(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Them
             Span::styled(format!("{:<16}", "State"), theme.muted),
             Span::styled(model.state.name().to_owned(), theme.state(&model.state)),
         ]),
-        field("Source", model.source_model().unwrap_or("—").to_owned(), theme),
+        field(
+            "Source",
+            model.source_model().unwrap_or("—").to_owned(),
+            theme,
+        ),
         field("Created", short_time(model.create_time), theme),
         field("Updated", short_time(model.update_time), theme),
         field("Tuning started", short_time(task.start_time), theme),
         field("Tuning ended", short_time(task.complete_time), theme),
         field("Duration", duration, theme),
-        field("Epochs", hp.epoch_count.map(|v| v.to_string()).unwrap_or_else(|| "—".into()), theme),
-        field("Batch size", hp.batch_size.map(|v| v.to_string()).unwrap_or_else(|| "—".into()), theme),
+        field(
+            "Epochs",
+            hp.epoch_count
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "—".into()),
+            theme,
+        ),
+        field(
+            "Batch size",
+            hp.batch_size
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "—".into()),
+            theme,
+        ),
         field("Learning rate", opt_num(hp.learning_rate), theme),
         field("Temperature", opt_num(model.temperature), theme),
         field("Top P", opt_num(model.top_p), theme),
-        field("Top K", model.top_k.map(|v| v.to_string()).unwrap_or_else(|| "—".into()), theme),
+        field(
+            "Top K",
+            model
+                .top_k
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "—".into()),
+            theme,
+        ),
     ];
     if let Some(m) = hp.learning_rate_multiplier {
         lines.push(field("LR multiplier", m.to_string(), theme));
     }
     if !model.reader_project_numbers.is_empty() {
-        let projects: Vec<String> = model.reader_project_numbers.iter().map(|p| p.to_string()).collect();
+        let projects: Vec<String> = model
+            .reader_project_numbers
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         lines.push(field("Reader projects", projects.join(", "), theme));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), left);
@@ -231,33 +320,68 @@ fn render_detail(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Them
 
 fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme) {
     let snaps = model.snapshots();
-    let block = Block::default().borders(Borders::LEFT).title(Span::styled(" meanLoss ", theme.title));
+    let block = Block::default()
+        .borders(Borders::LEFT)
+        .title(Span::styled(" meanLoss ", theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if snaps.is_empty() {
-        frame.render_widget(Paragraph::new(Line::styled("No snapshots yet.", theme.muted)), inner);
+        frame.render_widget(
+            Paragraph::new(Line::styled("No snapshots yet.", theme.muted)),
+            inner,
+        );
         return;
     }
     let first = &snaps[0];
     let last = &snaps[snaps.len() - 1];
-    let lowest = snaps.iter().min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss)).unwrap_or(first);
-    let [summary, chart] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
+    let lowest = snaps
+        .iter()
+        .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss))
+        .unwrap_or(first);
+    let [summary, chart] =
+        Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
     let lines = vec![
-        field(" First", format!("{:.4} (step {})", first.mean_loss, first.step), theme),
-        field(" Lowest", format!("{:.4} (step {}, epoch {})", lowest.mean_loss, lowest.step, lowest.epoch), theme),
-        field(" Last", format!("{:.4} (step {}, epoch {})", last.mean_loss, last.step, last.epoch), theme),
+        field(
+            " First",
+            format!("{:.4} (step {})", first.mean_loss, first.step),
+            theme,
+        ),
+        field(
+            " Lowest",
+            format!(
+                "{:.4} (step {}, epoch {})",
+                lowest.mean_loss, lowest.step, lowest.epoch
+            ),
+            theme,
+        ),
+        field(
+            " Last",
+            format!(
+                "{:.4} (step {}, epoch {})",
+                last.mean_loss, last.step, last.epoch
+            ),
+            theme,
+        ),
         field(" Steps", snaps.len().to_string(), theme),
     ];
     frame.render_widget(Paragraph::new(lines), summary);
     // One bar per column: each is the mean of the snapshots it covers (drawing only; data kept).
     let width = usize::from(chart.width.saturating_sub(1)).max(1);
-    let max = snaps.iter().map(|s| s.mean_loss).fold(f64::MIN, f64::max).max(1e-9);
+    let max = snaps
+        .iter()
+        .map(|s| s.mean_loss)
+        .fold(f64::MIN, f64::max)
+        .max(1e-9);
     let buckets = snaps.len().min(width);
     let data: Vec<u64> = (0..buckets)
         .map(|b| {
             let start = b * snaps.len() / buckets;
             let end = ((b + 1) * snaps.len() / buckets).max(start + 1);
-            let mean = snaps[start..end].iter().map(|s| s.mean_loss.max(0.0)).sum::<f64>() / (end - start) as f64;
+            let mean = snaps[start..end]
+                .iter()
+                .map(|s| s.mean_loss.max(0.0))
+                .sum::<f64>()
+                / (end - start) as f64;
             (mean / max * 1000.0).round() as u64
         })
         .collect();
@@ -267,7 +391,12 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPane, theme: &Theme) {
@@ -275,7 +404,10 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
         Dialog::ConfirmDelete { names } => {
             let mut lines = Vec::new();
             if let [name] = names.as_slice() {
-                let label = pane.find(name).map(|m| m.display_name.clone()).unwrap_or_default();
+                let label = pane
+                    .find(name)
+                    .map(|m| m.display_name.clone())
+                    .unwrap_or_default();
                 lines.push(Line::raw(format!("Delete tuned model \"{label}\"?")));
                 lines.push(Line::styled(name.clone(), theme.muted));
             } else {
@@ -284,7 +416,10 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
                     lines.push(Line::styled(format!("  {name}"), theme.muted));
                 }
                 if names.len() > 5 {
-                    lines.push(Line::styled(format!("  … and {} more", names.len() - 5), theme.muted));
+                    lines.push(Line::styled(
+                        format!("  … and {} more", names.len() - 5),
+                        theme.muted,
+                    ));
                 }
             }
             lines.push(Line::raw(""));
@@ -297,8 +432,15 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
             ]));
             let rect = centered(area, 60, lines.len() as u16 + 2);
             frame.render_widget(Clear, rect);
-            let block = Block::default().borders(Borders::ALL).title(Span::styled(" Delete ", theme.error));
-            frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(" Delete ", theme.error));
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block)
+                    .wrap(Wrap { trim: false }),
+                rect,
+            );
         }
         Dialog::Edit(form) => {
             let mut lines = Vec::new();
@@ -306,8 +448,18 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
                 let focused = i == form.focus;
                 let value = format!("{}{}", form.values[i], if focused { "▏" } else { "" });
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{label:<14}"), if focused { theme.key } else { theme.muted }),
-                    Span::styled(value, if focused { theme.title } else { Style::default() }),
+                    Span::styled(
+                        format!("{label:<14}"),
+                        if focused { theme.key } else { theme.muted },
+                    ),
+                    Span::styled(
+                        value,
+                        if focused {
+                            theme.title
+                        } else {
+                            Style::default()
+                        },
+                    ),
                 ]));
             }
             lines.push(Line::raw(""));

@@ -22,7 +22,18 @@ pub fn render(frame: &mut Frame, area: Rect, tab: Tab, theme: &Theme) {
             "Meanwhile call generateContent with the SDK or curl against this backend.",
         ),
     };
-    let lines = vec![Line::raw(what), Line::raw(""), Line::styled(meanwhile, theme.muted)];
-    let block = Block::default().borders(Borders::ALL).title(format!(" {} ", tab.title()));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    let lines = vec![
+        Line::raw(what),
+        Line::raw(""),
+        Line::styled(meanwhile, theme.muted),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", tab.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }

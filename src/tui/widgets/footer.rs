@@ -24,7 +24,14 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Help,
             Action::Quit,
         ],
-        Context::Detail => &[Action::Back, Action::Edit, Action::Delete, Action::CopyName, Action::Help, Action::Quit],
+        Context::Detail => &[
+            Action::Back,
+            Action::Edit,
+            Action::Delete,
+            Action::CopyName,
+            Action::Help,
+            Action::Quit,
+        ],
         Context::Dialog => &[Action::Confirm, Action::Cancel],
         Context::Global => &[Action::NextTab, Action::Palette, Action::Help, Action::Quit],
     }

@@ -10,28 +10,65 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut lines = Vec::new();
+    const COLUMN: u16 = 36;
+    let mut lines: Vec<Line> = Vec::new();
     for context in Context::ALL {
         let bindings = app.keymap.bindings(context);
         if bindings.is_empty() {
             continue;
         }
-        lines.push(Line::styled(format!("{} keys", context.name()), theme.title));
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(
+            format!("{} keys", context.name()),
+            theme.title,
+        ));
         for (action, keys) in bindings {
             let keys: Vec<String> = keys.iter().map(|k| k.display()).collect();
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keys.join(" ")), theme.key),
+                Span::styled(format!(" {:<13}", keys.join(" ")), theme.key),
                 Span::raw(action.label()),
             ]));
         }
     }
-    lines.push(Line::styled("Keys are set in [keys.CONTEXT] tables of the config file.", theme.muted));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 64.min(area.width);
+    let rows = usize::from(area.height.saturating_sub(3)).max(1);
+    let columns = lines.len().div_ceil(rows).max(1) as u16;
+    let width = (columns * COLUMN + 2).min(area.width);
+    let height = (lines.len().min(rows) as u16 + 3).min(area.height);
     let rect = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
     frame.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(" Help ", theme.title));
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Help: every key binding ", theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    for (c, chunk) in lines.chunks(rows).enumerate() {
+        let x = inner.x + c as u16 * COLUMN;
+        if x >= inner.x + inner.width {
+            break;
+        }
+        let column = Rect::new(
+            x,
+            inner.y,
+            COLUMN.min(inner.x + inner.width - x),
+            inner.height.saturating_sub(1),
+        );
+        frame.render_widget(Paragraph::new(chunk.to_vec()), column);
+    }
+    let foot = Rect::new(
+        inner.x,
+        inner.y + inner.height.saturating_sub(1),
+        inner.width,
+        1,
+    );
+    frame.render_widget(
+        Line::styled(
+            "Keys are set in [keys.CONTEXT] tables of the config file.",
+            theme.muted,
+        ),
+        foot,
+    );
 }
 
 pub fn render_palette(frame: &mut Frame, area: Rect, input: &str, theme: &Theme) {
@@ -40,22 +77,40 @@ pub fn render_palette(frame: &mut Frame, area: Rect, input: &str, theme: &Theme)
         .filter(|(name, _)| name.starts_with(input.trim()))
         .collect();
     let height = (matches.len() as u16 + 3).min(area.height);
-    let rect = Rect::new(area.x, area.y + area.height - height, area.width.min(70), height);
+    let rect = Rect::new(
+        area.x,
+        area.y + area.height - height,
+        area.width.min(70),
+        height,
+    );
     frame.render_widget(Clear, rect);
     let mut lines: Vec<Line> = matches
         .iter()
-        .map(|(name, what)| Line::from(vec![Span::styled(format!(" {name:<14}"), theme.key), Span::styled(*what, theme.muted)]))
+        .map(|(name, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {name:<14}"), theme.key),
+                Span::styled(*what, theme.muted),
+            ])
+        })
         .collect();
     lines.push(Line::raw(format!(":{input}▏")));
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(" Command ", theme.title));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Command ", theme.title));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 pub fn render_toasts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut y = area.y;
     for toast in app.toasts.iter().rev().take(3) {
-        let width = (toast.text.chars().count() as u16 + 4).min(area.width).min(70);
-        let height = if toast.text.chars().count() as u16 + 4 > width { 4 } else { 3 };
+        let width = (toast.text.chars().count() as u16 + 4)
+            .min(area.width)
+            .min(70);
+        let height = if toast.text.chars().count() as u16 + 4 > width {
+            4
+        } else {
+            3
+        };
         if y + height > area.y + area.height {
             break;
         }

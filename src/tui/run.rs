@@ -1,0 +1,113 @@
+//! The event loop (DESIGN.md "The shape"): select over terminal events, worker events, signals
+//! and the app's own deadline; after one message, drain everything already queued, then draw
+//! once. Nothing ticks while nothing changes.
+
+use crate::app::{App, Msg};
+use crate::tui::terminal::{TerminalGuard, copy_to_clipboard};
+use crate::tui::theme::Theme;
+use crate::tui::ui;
+use crate::worker::{Cmd, Event};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+fn from_terminal(event: TermEvent) -> Option<Msg> {
+    match event {
+        TermEvent::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        TermEvent::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+        TermEvent::Paste(text) => Some(Msg::Paste(text)),
+        _ => None,
+    }
+}
+
+fn dispatch(app: &mut App, msg: Msg, commands: &mpsc::UnboundedSender<Cmd>) {
+    for cmd in app.update(msg, Instant::now()) {
+        let _ = commands.send(cmd);
+    }
+}
+
+/// Runs the dashboard until the user quits or a signal arrives.
+pub async fn run(
+    mut app: App,
+    theme: Theme,
+    commands: mpsc::UnboundedSender<Cmd>,
+    mut events: mpsc::UnboundedReceiver<Event>,
+) -> color_eyre::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    app.size = (size.width, size.height);
+    for cmd in app.start() {
+        let _ = commands.send(cmd);
+    }
+    let mut input = EventStream::new();
+    #[cfg(unix)]
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    #[cfg(unix)]
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    loop {
+        if app.dirty {
+            guard.terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+            app.dirty = false;
+        }
+        if let Some(text) = app.clipboard.take() {
+            copy_to_clipboard(&text);
+        }
+        if app.quit {
+            break;
+        }
+        let deadline = app.next_wakeup();
+        #[cfg(unix)]
+        let signal = async {
+            tokio::select! {
+                _ = sigterm.recv() => {}
+                _ = sighup.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        };
+        #[cfg(not(unix))]
+        let signal = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let msg = tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(event)) => from_terminal(event),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            event = events.recv() => match event {
+                Some(event) => Some(Msg::Worker(event)),
+                None => break,
+            },
+            () = sleep_until(deadline), if deadline.is_some() => Some(Msg::Timer),
+            () = signal => break,
+        };
+        if let Some(msg) = msg {
+            dispatch(&mut app, msg, &commands);
+        }
+        // Drain what is already queued so a burst costs one frame. The stream is polled from
+        // this task (not with `now_or_never`, whose no-op waker would leave crossterm's
+        // wake-up thread unable to wake the loop for the next key).
+        loop {
+            let next = tokio::select! {
+                biased;
+                Some(Ok(event)) = input.next() => from_terminal(event),
+                Ok(event) = async { events.try_recv() } => Some(Msg::Worker(event)),
+                () = std::future::ready(()) => break,
+            };
+            if let Some(msg) = next {
+                dispatch(&mut app, msg, &commands);
+            }
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending().await,
+    }
+}
