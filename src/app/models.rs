@@ -292,10 +292,25 @@ impl ModelsPane {
             .any(|m| m.state == TunedModelState::Creating)
     }
 
-    /// Recomputes the visible rows after the data, filter or sort changed, keeping the
-    /// selection on the same model when it is still shown.
+    /// The selected model's name. Safe while `visible` is stale (it checks the index).
+    fn selected_name(&self) -> Option<String> {
+        self.visible
+            .get(self.selected)
+            .and_then(|i| self.models.get(*i))
+            .map(|m| m.name.clone())
+    }
+
+    /// Recomputes the visible rows after the filter or sort changed, keeping the selection on
+    /// the same model.
     pub fn refresh_view(&mut self) {
-        let keep = self.selected_model().map(|m| m.name.clone());
+        let keep = self.selected_name();
+        self.rebuild_view(keep);
+    }
+
+    /// Recomputes the visible rows, putting the selection on `keep` when it is still shown.
+    /// Callers that replace `models` capture `keep` first, since `visible` then points into
+    /// the old list.
+    fn rebuild_view(&mut self, keep: Option<String>) {
         let needle = self.filter.to_lowercase();
         let mut visible: Vec<usize> = (0..self.models.len())
             .filter(|i| {
@@ -346,6 +361,7 @@ impl ModelsPane {
         if current != request {
             return false; // a stale refresh
         }
+        let keep = self.selected_name();
         if pages == 0 {
             self.models = models;
         } else {
@@ -362,7 +378,7 @@ impl ModelsPane {
                 pages: pages + 1,
             }
         };
-        self.refresh_view();
+        self.rebuild_view(keep);
         true
     }
 
@@ -377,18 +393,20 @@ impl ModelsPane {
 
     /// Replaces one model after an update.
     pub fn replace(&mut self, model: TunedModel) {
+        let keep = self.selected_name();
         if let Some(slot) = self.models.iter_mut().find(|m| m.name == model.name) {
             *slot = model;
         }
-        self.refresh_view();
+        self.rebuild_view(keep);
     }
 
     pub fn remove(&mut self, name: &str) {
+        let keep = self.selected_name();
         self.models.retain(|m| m.name != name);
         self.marked.remove(name);
         if self.detail.as_deref() == Some(name) {
             self.detail = None;
         }
-        self.refresh_view();
+        self.rebuild_view(keep);
     }
 }

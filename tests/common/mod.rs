@@ -2,6 +2,8 @@
 //! it, and the recorded fixtures from ../shared/api/fixtures.
 #![allow(dead_code)]
 
+pub mod app;
+
 use std::path::PathBuf;
 use std::time::Duration;
 use tunedeck::api::{ApiClient, ClientConfig, Credentials};

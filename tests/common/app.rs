@@ -1,0 +1,107 @@
+//! Builders for dashboard tests: an app with the default keymap, models with fixed times, keys.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::{Duration, Instant};
+use tunedeck::api::serde_util::parse_timestamp;
+use tunedeck::api::types::*;
+use tunedeck::app::{App, Connection, Msg};
+use tunedeck::config::{FileConfig, UiConfig};
+use tunedeck::worker::{Cmd, Event, Reply};
+
+pub fn app() -> App {
+    let ui = UiConfig::load(&FileConfig::default()).unwrap();
+    let mut app = App::new(
+        ui.keymap,
+        Connection {
+            backend: "EMULATOR".into(),
+            address: "http://127.0.0.1:8765".into(),
+            auth: "no credentials".into(),
+            healthy: None,
+        },
+        Duration::from_secs(3),
+    );
+    app.size = (120, 40);
+    app
+}
+
+pub fn model(id: &str, display: &str, state: TunedModelState, day: u32) -> TunedModel {
+    let created = parse_timestamp(&format!("2026-11-{day:02}T10:00:00Z")).unwrap();
+    let snapshots: Vec<TuningSnapshot> = (1..=10)
+        .map(|s| TuningSnapshot {
+            step: s,
+            epoch: s / 4,
+            mean_loss: 7.0 / f64::from(s),
+            compute_time: Some(created + chrono::Duration::seconds(i64::from(s))),
+        })
+        .collect();
+    TunedModel {
+        name: format!("tunedModels/{id}"),
+        base_model: Some("models/gemini-1.5-flash-001-tuning".into()),
+        display_name: display.into(),
+        description: format!("{display} description"),
+        state,
+        create_time: Some(created),
+        update_time: Some(created + chrono::Duration::minutes(5)),
+        tuning_task: Some(TuningTask {
+            start_time: Some(created),
+            complete_time: Some(created + chrono::Duration::minutes(5)),
+            snapshots,
+            training_data: None,
+            hyperparameters: Some(Hyperparameters {
+                learning_rate: Some(0.001),
+                epoch_count: Some(5),
+                batch_size: Some(4),
+                ..Default::default()
+            }),
+        }),
+        temperature: Some(1.0),
+        top_p: Some(0.95),
+        top_k: Some(64),
+        ..Default::default()
+    }
+}
+
+pub fn three() -> Vec<TunedModel> {
+    vec![
+        model("alpha-1", "Alpha", TunedModelState::Active, 1),
+        model("bravo-2", "Bravo", TunedModelState::Creating, 2),
+        model("charlie-3", "Charlie", TunedModelState::Failed, 3),
+    ]
+}
+
+pub fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+pub fn code(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// The id of the list request the app sent at start.
+pub fn list_request(cmds: &[Cmd]) -> u64 {
+    cmds.iter()
+        .find_map(|c| match c {
+            Cmd::Call {
+                id,
+                call: tunedeck::worker::ApiCall::ListTunedModels { .. },
+            } => Some(*id),
+            _ => None,
+        })
+        .expect("a list request")
+}
+
+/// Starts the app and feeds it one page of models as the last page.
+pub fn loaded(models: Vec<TunedModel>) -> App {
+    let mut app = app();
+    let cmds = app.start();
+    let id = list_request(&cmds);
+    app.update(page(id, models, true), Instant::now());
+    app
+}
+
+pub fn page(id: u64, models: Vec<TunedModel>, last: bool) -> Msg {
+    Msg::Worker(Event::Reply {
+        id,
+        reply: Reply::TunedModelsPage { models, last },
+    })
+}
