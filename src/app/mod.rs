@@ -341,7 +341,7 @@ impl App {
                 // The tab bar: each title is drawn as " N Title " in order.
                 let mut x = 0u16;
                 for tab in Tab::ALL {
-                    let width = tab.title().len() as u16 + 5;
+                    let width = crate::tui::widgets::header::tab_width(tab);
                     if mouse.column >= x && mouse.column < x + width {
                         self.tab = tab;
                     }

@@ -1,11 +1,17 @@
-//! The header: backend and address, auth (never more than a key's last four characters),
-//! connection, last refresh, jobs tuning; then the tab bar.
+//! The header: backend and address, connection, jobs tuning, last refresh, auth (never more
+//! than a key's last four characters); then the tab bar. Pieces are added by priority while they
+//! fit, so a narrow terminal loses the least useful ones, never a clipped half.
 
 use crate::app::{App, Tab};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+
+/// Width of one tab title as drawn (" N Title " and a space); mouse clicks use it too.
+pub fn tab_width(tab: Tab) -> u16 {
+    tab.title().len() as u16 + 5
+}
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let c = &app.connection;
@@ -17,45 +23,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![
         Span::styled(" tunedeck ", theme.title),
         Span::styled(format!(" {} ", c.backend), theme.key),
-        Span::raw(format!(
-            "{} · {} · ",
-            c.address.trim_start_matches("http://"),
-            c.auth
-        )),
+        Span::raw(format!("{} ", c.address.trim_start_matches("http://").trim_start_matches("https://"))),
         Span::styled(dot, dot_style),
         Span::raw(format!(" {state}")),
     ];
-    if let Some(at) = app.last_refresh() {
-        spans.push(Span::styled(
-            format!(" · refreshed {}", at.format("%H:%M:%SZ")),
-            theme.muted,
-        ));
-    }
+    let mut used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let width = usize::from(area.width);
     let tuning = app.creating_count();
-    if tuning > 0 {
-        spans.push(Span::styled(format!(" · {tuning} tuning"), theme.warn));
+    let optional = [
+        (tuning > 0).then(|| Span::styled(format!(" · {tuning} tuning"), theme.warn)),
+        app.last_refresh()
+            .map(|at| Span::styled(format!(" · refreshed {}", at.format("%H:%M:%SZ")), theme.muted)),
+        Some(Span::raw(format!(" · {}", c.auth))),
+    ];
+    for span in optional.into_iter().flatten() {
+        let w = span.content.chars().count();
+        if used + w <= width {
+            used += w;
+            spans.push(span);
+        }
     }
-    let row = Rect { height: 1, ..area };
-    frame.render_widget(Line::from(spans), row);
+    frame.render_widget(Line::from(spans), Rect { height: 1, ..area });
+    if area.height < 2 {
+        return;
+    }
+    let tab_row = Rect { y: area.y + 1, height: 1, ..area };
     let mut tabs = Vec::new();
     for (i, tab) in Tab::ALL.iter().enumerate() {
-        let style = if *tab == app.tab {
-            theme.selected
-        } else {
-            theme.muted
-        };
+        let style = if *tab == app.tab { theme.selected } else { theme.muted };
         tabs.push(Span::styled(format!(" {} {} ", i + 1, tab.title()), style));
         tabs.push(Span::raw(" "));
     }
-    if area.height > 1 {
-        let tab_row = Rect {
-            y: area.y + 1,
-            height: 1,
-            ..area
-        };
-        frame.render_widget(Line::from(tabs), tab_row);
-        if c.backend == "EMULATOR" {
-            let note = "no credentials found · set GEMINI_API_KEY to use Google ";
+    frame.render_widget(Line::from(tabs), tab_row);
+    if c.backend == "EMULATOR" {
+        let tabs_width: usize = Tab::ALL.iter().map(|t| usize::from(tab_width(*t))).sum();
+        let room = width.saturating_sub(tabs_width + 1);
+        let note = ["no credentials found · set GEMINI_API_KEY to use Google ", "set GEMINI_API_KEY to use Google "]
+            .into_iter()
+            .find(|n| n.chars().count() <= room);
+        if let Some(note) = note {
             frame.render_widget(Line::styled(note, theme.muted).right_aligned(), tab_row);
         }
     }

@@ -1,0 +1,146 @@
+//! Render snapshots of the dashboard (TestBackend + insta): the models pane empty, loading,
+//! failed, with data, with 1,000 models scrolled, filtered, in detail, under a dialog, with the
+//! help overlay, at 80x24 and below it. Times are fixed so the snapshots are stable.
+
+mod common;
+use common::app::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::Instant;
+use tunedeck::api::ApiError;
+use tunedeck::api::serde_util::parse_timestamp;
+use tunedeck::api::types::TunedModelState;
+use tunedeck::app::{App, Msg};
+use tunedeck::config::ThemeConfig;
+use tunedeck::tui::theme::Theme;
+use tunedeck::worker::Event;
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Msg::Resize(width, height), Instant::now());
+    if app.models.loaded_at.is_some() {
+        app.models.loaded_at = Some(parse_timestamp("2026-11-22T12:00:00Z").unwrap());
+    }
+    let theme = Theme::new(&ThemeConfig::default(), true);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| tunedeck::tui::ui::draw(f, app, &theme)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn loading() {
+    let mut a = app();
+    a.start();
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn empty() {
+    let mut a = loaded(vec![]);
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn failed() {
+    let mut a = app();
+    let id = list_request(&a.start());
+    let error = ApiError::from_response(
+        400,
+        br#"{"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}"#,
+        None,
+    );
+    a.update(Msg::Worker(Event::Failed { id, error }), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn three_models() {
+    let mut a = loaded(three());
+    insta::assert_snapshot!(screen(&mut a, 140, 24));
+}
+
+#[test]
+fn three_models_at_80x24() {
+    let mut a = loaded(three());
+    insta::assert_snapshot!(screen(&mut a, 80, 24));
+}
+
+#[test]
+fn too_small() {
+    let mut a = loaded(three());
+    insta::assert_snapshot!(screen(&mut a, 60, 20));
+}
+
+#[test]
+fn a_thousand_models_scrolled() {
+    let models: Vec<_> = (0..1000)
+        .map(|i| model(&format!("model-{i:04}"), &format!("Model {i}"), TunedModelState::Active, 1 + (i % 28) as u32))
+        .collect();
+    let mut a = loaded(models);
+    a.models.sort = tunedeck::app::models::Column::Id;
+    a.models.descending = false;
+    a.models.refresh_view();
+    a.update(Msg::Resize(100, 24), Instant::now());
+    a.update(key('g'), Instant::now());
+    for _ in 0..3 {
+        a.update(code(KeyCode::PageDown), Instant::now());
+    }
+    a.update(key('j'), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn filtered() {
+    let mut a = loaded(three());
+    a.update(key('/'), Instant::now());
+    for c in "char".chars() {
+        a.update(key(c), Instant::now());
+    }
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn detail() {
+    let mut a = loaded(three());
+    a.update(key('G'), Instant::now());
+    a.update(code(KeyCode::Enter), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 100, 30));
+}
+
+#[test]
+fn confirm_delete() {
+    let mut a = loaded(three());
+    a.update(key('d'), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn confirm_delete_of_marked() {
+    let mut a = loaded(three());
+    a.update(key(' '), Instant::now());
+    a.update(key(' '), Instant::now());
+    a.update(key('d'), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn edit_form() {
+    let mut a = loaded(three());
+    a.update(key('e'), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 100, 24));
+}
+
+#[test]
+fn help_overlay() {
+    let mut a = loaded(three());
+    a.update(key('?'), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 120, 30));
+}
