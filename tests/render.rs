@@ -23,11 +23,15 @@ fn screen(app: &mut App, width: u16, height: u16) -> String {
     }
     let theme = Theme::new(&ThemeConfig::default(), true);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| tunedeck::tui::ui::draw(f, app, &theme)).unwrap();
+    terminal
+        .draw(|f| tunedeck::tui::ui::draw(f, app, &theme))
+        .unwrap();
     let buffer = terminal.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..height {
-        let line: String = (0..width).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+        let line: String = (0..width)
+            .map(|x| buffer[(x, y)].symbol().to_owned())
+            .collect();
         out.push_str(line.trim_end());
         out.push('\n');
     }
@@ -82,7 +86,14 @@ fn too_small() {
 #[test]
 fn a_thousand_models_scrolled() {
     let models: Vec<_> = (0..1000)
-        .map(|i| model(&format!("model-{i:04}"), &format!("Model {i}"), TunedModelState::Active, 1 + (i % 28) as u32))
+        .map(|i| {
+            model(
+                &format!("model-{i:04}"),
+                &format!("Model {i}"),
+                TunedModelState::Active,
+                1 + (i % 28) as u32,
+            )
+        })
         .collect();
     let mut a = loaded(models);
     a.models.sort = tunedeck::app::models::Column::Id;

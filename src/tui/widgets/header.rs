@@ -23,7 +23,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![
         Span::styled(" tunedeck ", theme.title),
         Span::styled(format!(" {} ", c.backend), theme.key),
-        Span::raw(format!("{} ", c.address.trim_start_matches("http://").trim_start_matches("https://"))),
+        Span::raw(format!(
+            "{} ",
+            c.address
+                .trim_start_matches("http://")
+                .trim_start_matches("https://")
+        )),
         Span::styled(dot, dot_style),
         Span::raw(format!(" {state}")),
     ];
@@ -32,8 +37,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let tuning = app.creating_count();
     let optional = [
         (tuning > 0).then(|| Span::styled(format!(" · {tuning} tuning"), theme.warn)),
-        app.last_refresh()
-            .map(|at| Span::styled(format!(" · refreshed {}", at.format("%H:%M:%SZ")), theme.muted)),
+        app.last_refresh().map(|at| {
+            Span::styled(
+                format!(" · refreshed {}", at.format("%H:%M:%SZ")),
+                theme.muted,
+            )
+        }),
         Some(Span::raw(format!(" · {}", c.auth))),
     ];
     for span in optional.into_iter().flatten() {
@@ -47,10 +56,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.height < 2 {
         return;
     }
-    let tab_row = Rect { y: area.y + 1, height: 1, ..area };
+    let tab_row = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
     let mut tabs = Vec::new();
     for (i, tab) in Tab::ALL.iter().enumerate() {
-        let style = if *tab == app.tab { theme.selected } else { theme.muted };
+        let style = if *tab == app.tab {
+            theme.selected
+        } else {
+            theme.muted
+        };
         tabs.push(Span::styled(format!(" {} {} ", i + 1, tab.title()), style));
         tabs.push(Span::raw(" "));
     }
@@ -58,9 +75,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if c.backend == "EMULATOR" {
         let tabs_width: usize = Tab::ALL.iter().map(|t| usize::from(tab_width(*t))).sum();
         let room = width.saturating_sub(tabs_width + 1);
-        let note = ["no credentials found · set GEMINI_API_KEY to use Google ", "set GEMINI_API_KEY to use Google "]
-            .into_iter()
-            .find(|n| n.chars().count() <= room);
+        let note = [
+            "no credentials found · set GEMINI_API_KEY to use Google ",
+            "set GEMINI_API_KEY to use Google ",
+        ]
+        .into_iter()
+        .find(|n| n.chars().count() <= room);
         if let Some(note) = note {
             frame.render_widget(Line::styled(note, theme.muted).right_aligned(), tab_row);
         }

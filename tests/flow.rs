@@ -1,0 +1,125 @@
+//! The dashboard's journey against the emulator: the real App, the real worker, real HTTP.
+//! List the demo models, open one, rename it, delete another; the server agrees each time.
+
+mod common;
+use common::app::{app, code, key};
+use common::*;
+use crossterm::event::KeyCode;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tunedeck::app::models::Load;
+use tunedeck::app::{App, Msg};
+use tunedeck::emulator::EmulatorOptions;
+use tunedeck::worker::{self, Cmd, Event, WorkerOptions};
+
+struct Harness {
+    app: App,
+    commands: mpsc::UnboundedSender<Cmd>,
+    events: mpsc::UnboundedReceiver<Event>,
+}
+
+impl Harness {
+    fn send(&mut self, msg: Msg) {
+        for cmd in self.app.update(msg, Instant::now()) {
+            self.commands.send(cmd).unwrap();
+        }
+    }
+
+    /// Feeds worker events to the app until `done` holds.
+    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done(&self.app) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if let Ok(Some(event)) =
+                tokio::time::timeout(Duration::from_millis(200), self.events.recv()).await
+            {
+                self.send(Msg::Worker(event));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn list_detail_rename_and_delete_against_the_emulator() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&emu);
+    let (commands, events, _worker) = worker::spawn(client.clone(), WorkerOptions::default());
+    let mut h = Harness {
+        app: app(),
+        commands,
+        events,
+    };
+    for cmd in h.app.start() {
+        h.commands.send(cmd).unwrap();
+    }
+    h.until("the list", |a| a.models.load == Load::Loaded).await;
+    let names: Vec<&str> = h.app.models.models.iter().map(|m| m.id()).collect();
+    assert!(
+        names.contains(&"number-generator-demo") && names.contains(&"roman-numerals-demo"),
+        "{names:?}"
+    );
+
+    // Open the number generator.
+    h.send(key('/'));
+    for c in "number".chars() {
+        h.send(key(c));
+    }
+    h.send(code(KeyCode::Enter));
+    h.send(code(KeyCode::Enter));
+    assert_eq!(
+        h.app.models.detail.as_deref(),
+        Some("tunedModels/number-generator-demo")
+    );
+    assert_eq!(
+        h.app
+            .models
+            .find("tunedModels/number-generator-demo")
+            .unwrap()
+            .snapshots()
+            .len(),
+        38
+    );
+
+    // Rename it.
+    h.send(key('e'));
+    for _ in 0.."(demo)".len() {
+        h.send(code(KeyCode::Backspace));
+    }
+    for c in "(renamed)".chars() {
+        h.send(key(c));
+    }
+    h.send(code(KeyCode::Enter));
+    h.until("the rename", |a| {
+        a.toasts.iter().any(|t| t.text.starts_with("Saved"))
+    })
+    .await;
+    let server = client
+        .get_tuned_model("number-generator-demo")
+        .await
+        .unwrap();
+    assert_eq!(server.display_name, "Number generator (renamed)");
+
+    // Delete it.
+    h.send(key('d'));
+    h.send(key('y'));
+    h.until("the delete", |a| {
+        a.models.find("tunedModels/number-generator-demo").is_none()
+    })
+    .await;
+    assert_eq!(
+        client
+            .get_tuned_model("number-generator-demo")
+            .await
+            .unwrap_err()
+            .http_status,
+        Some(404)
+    );
+    assert_eq!(
+        h.app.models.detail, None,
+        "the detail of a deleted model closes"
+    );
+}

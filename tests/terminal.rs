@@ -1,0 +1,169 @@
+//! End to end in a real terminal: tmux runs the binary with no credentials, we read the screen
+//! with capture-pane, type with send-keys, and check that quitting with `q` or being sent
+//! SIGTERM gives the terminal back (no alternate screen, no mouse reporting, exit status 0).
+//!
+//! Needs tmux; without it the test says so and passes, unless TUNEDECK_REQUIRE_TMUX_TEST is set
+//! (CI sets it after installing tmux).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    _home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts the binary in a fresh session with a private home and no credentials.
+    fn start(name: &str) -> Tmux {
+        let home = tempfile::tempdir().unwrap();
+        let socket = format!("tunedeck-test-{}-{name}", std::process::id());
+        let tmux = Tmux {
+            socket,
+            _home: home,
+        };
+        let h = tmux._home.path();
+        let script = format!(
+            "env -u GEMINI_API_KEY -u GOOGLE_API_KEY -u GOOGLE_APPLICATION_CREDENTIALS HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data XDG_STATE_HOME={home}/state {bin}; echo EXITED $?; sleep 30",
+            home = h.display(),
+            bin = env!("CARGO_BIN_EXE_tunedeck"),
+        );
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &tmux.socket,
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                &script,
+            ])
+            .output()
+            .expect("tmux starts");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-t", "t", "-p"])
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {text:?}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn flag(&self, name: &str) -> String {
+        self.run(&["display-message", "-p", "-t", "t", &format!("#{{{name}}}")])
+            .trim()
+            .to_owned()
+    }
+
+    fn app_pid(&self) -> String {
+        let shell = self.run(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+        let out = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    fn assert_restored(&self) {
+        let screen = self.wait_for("EXITED 0");
+        assert_eq!(
+            self.flag("alternate_on"),
+            "0",
+            "left the alternate screen:\n{screen}"
+        );
+        assert_eq!(self.flag("mouse_any_flag"), "0", "mouse reporting off");
+        assert!(
+            !screen.contains("Tuned models"),
+            "the dashboard is gone:\n{screen}"
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn have_tmux() -> bool {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("TUNEDECK_REQUIRE_TMUX_TEST").is_none(),
+            "TUNEDECK_REQUIRE_TMUX_TEST is set but tmux is not installed"
+        );
+        eprintln!("skipped: tmux is not installed");
+    }
+    found && Path::new(env!("CARGO_BIN_EXE_tunedeck")).exists()
+}
+
+#[test]
+fn with_no_credentials_it_shows_the_emulators_demo_and_quits_cleanly() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start("quit");
+    let screen = tmux.wait_for("number-generator-demo");
+    assert!(screen.contains("EMULATOR"), "{screen}");
+    assert!(screen.contains("roman-numerals-demo"), "{screen}");
+    assert_eq!(tmux.flag("alternate_on"), "1");
+    tmux.run(&["send-keys", "-t", "t", "j", "Enter"]);
+    tmux.wait_for("meanLoss");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start("term");
+    tmux.wait_for("number-generator-demo");
+    let pid = tmux.app_pid();
+    assert!(!pid.is_empty(), "found the process");
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    tmux.assert_restored();
+}
