@@ -50,6 +50,9 @@ impl Default for EmulatorOptions {
     }
 }
 
+/// Trained models kept in memory at once.
+pub const TRAINER_CACHE: usize = 64;
+
 pub struct Core {
     store: Mutex<Store>,
     pub options: EmulatorOptions,
@@ -146,8 +149,20 @@ impl Core {
             trainer.step();
         }
         let trainer = Arc::new(trainer);
-        lock(&self.trainers).insert(id.to_owned(), Arc::clone(&trainer));
+        self.cache_trainer(id, Arc::clone(&trainer));
         Some(trainer)
+    }
+
+    /// Keeps at most [`TRAINER_CACHE`] trained models in memory; the rest are rebuilt by
+    /// replaying their training (milliseconds) when next asked for.
+    fn cache_trainer(&self, id: &str, trainer: Arc<Trainer>) {
+        let mut cache = lock(&self.trainers);
+        if cache.len() >= TRAINER_CACHE
+            && let Some(evict) = cache.keys().find(|k| k.as_str() != id).cloned()
+        {
+            cache.remove(&evict);
+        }
+        cache.insert(id.to_owned(), trainer);
     }
 
     /// Starts (or, after a restart, resumes) the job of a CREATING model.
@@ -202,7 +217,7 @@ impl Core {
             };
             self.touch();
             if finished {
-                lock(&self.trainers).insert(id.clone(), Arc::new(trainer));
+                self.cache_trainer(&id, Arc::new(trainer));
                 return;
             }
         }
