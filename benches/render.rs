@@ -1,0 +1,116 @@
+//! Render time of the dashboard (divan): the models pane with 10,000 tuned models at 200x60,
+//! scrolled to the middle, and the detail of a model with 100,000 snapshots.
+//!   cargo bench --bench render
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+use tunedeck::api::serde_util::parse_timestamp;
+use tunedeck::api::types::*;
+use tunedeck::app::{App, Connection, Msg};
+use tunedeck::config::{FileConfig, ThemeConfig, UiConfig};
+use tunedeck::tui::theme::Theme;
+use tunedeck::worker::{ApiCall, Cmd, Event, Reply};
+
+fn main() {
+    divan::main();
+}
+
+fn model(i: usize, snapshots: usize) -> TunedModel {
+    let t = parse_timestamp("2026-11-01T10:00:00Z").unwrap() + chrono::Duration::minutes(i as i64);
+    TunedModel {
+        name: format!("tunedModels/model-{i:05}"),
+        base_model: Some("models/gemini-1.5-flash-001-tuning".into()),
+        display_name: format!("Model number {i}"),
+        description: "a benchmark model".into(),
+        state: if i % 7 == 0 {
+            TunedModelState::Creating
+        } else {
+            TunedModelState::Active
+        },
+        create_time: Some(t),
+        update_time: Some(t),
+        tuning_task: Some(TuningTask {
+            start_time: Some(t),
+            snapshots: (1..=snapshots)
+                .map(|s| TuningSnapshot {
+                    step: s as i32,
+                    epoch: (s / 100) as i32,
+                    mean_loss: 7.0 / s as f64,
+                    compute_time: Some(t),
+                })
+                .collect(),
+            hyperparameters: Some(Hyperparameters {
+                learning_rate: Some(0.001),
+                epoch_count: Some(5),
+                batch_size: Some(4),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn app_with(models: Vec<TunedModel>) -> App {
+    let ui = UiConfig::load(&FileConfig::default()).unwrap();
+    let connection = Connection {
+        backend: "EMULATOR".into(),
+        address: "127.0.0.1:1".into(),
+        auth: "none".into(),
+        healthy: Some(true),
+    };
+    let mut app = App::new(ui.keymap, connection, Duration::from_secs(3));
+    let cmds = app.start();
+    let Some(Cmd::Call {
+        id,
+        call: ApiCall::ListTunedModels { .. },
+    }) = cmds.into_iter().last()
+    else {
+        unreachable!()
+    };
+    app.update(
+        Msg::Worker(Event::Reply {
+            id,
+            reply: Reply::TunedModelsPage { models, last: true },
+        }),
+        Instant::now(),
+    );
+    app.update(Msg::Resize(200, 60), Instant::now());
+    app
+}
+
+#[divan::bench]
+fn models_pane_10k_at_200x60(bencher: divan::Bencher) {
+    let mut app = app_with((0..10_000).map(|i| model(i, 3)).collect());
+    app.models.selected = 5_000;
+    let theme = Theme::new(&ThemeConfig::default(), false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    bencher.bench_local(|| {
+        terminal
+            .draw(|f| tunedeck::tui::ui::draw(f, &app, &theme))
+            .unwrap();
+    });
+}
+
+#[divan::bench]
+fn detail_with_100k_snapshots_at_200x60(bencher: divan::Bencher) {
+    let mut app = app_with(vec![model(1, 100_000)]);
+    app.models.detail = Some("tunedModels/model-00001".into());
+    let theme = Theme::new(&ThemeConfig::default(), false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    bencher.bench_local(|| {
+        terminal
+            .draw(|f| tunedeck::tui::ui::draw(f, &app, &theme))
+            .unwrap();
+    });
+}
+
+#[divan::bench]
+fn refresh_view_sort_10k(bencher: divan::Bencher) {
+    let mut app = app_with((0..10_000).map(|i| model(i, 3)).collect());
+    bencher.bench_local(|| {
+        app.models.descending = !app.models.descending;
+        app.models.refresh_view();
+    });
+}
