@@ -960,3 +960,42 @@ async fn a_quarter_of_answers_failing_still_completes_with_the_full_series() {
     let done = wait_done(&client, &op.name).await;
     assert_eq!(done.tuned_model().unwrap().snapshots().len(), 38);
 }
+
+#[tokio::test]
+async fn a_dropped_stream_fault_cuts_the_answer_after_the_first_chunk() {
+    let emu = start(EmulatorOptions {
+        faults: tunedeck::emulator::faults::Faults {
+            drop_stream_rate: 1.0,
+            ..Default::default()
+        },
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&emu);
+    let mut stream = client
+        .stream_generate_content(
+            "models/gemini-2.5-flash",
+            &GenerateContentRequest::text("hello"),
+        )
+        .await
+        .unwrap();
+    use futures::StreamExt;
+    let first = stream
+        .next()
+        .await
+        .expect("a first chunk")
+        .expect("it is whole");
+    assert!(first.candidates[0].finish_reason.is_none());
+    let rest: Vec<_> = stream.collect().await;
+    assert!(
+        rest.iter().any(|r| r.is_err()),
+        "the connection drop surfaces as an error: {rest:?}"
+    );
+    assert!(
+        rest.iter().all(|r| r
+            .as_ref()
+            .map(|c| c.candidates[0].finish_reason.is_none())
+            .unwrap_or(true)),
+        "no finish reason arrives"
+    );
+}

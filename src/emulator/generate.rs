@@ -401,6 +401,8 @@ pub async fn stream(core: &Arc<Core>, req: &Req, model: &str) -> Result<Response
         async move {
             if i > 0 {
                 if drop_after_first {
+                    // Let the first chunk reach the client before the connection is cut.
+                    tokio::time::sleep(delay.max(Duration::from_millis(50))).await;
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::ConnectionReset,
                         "emulator fault: stream dropped",
