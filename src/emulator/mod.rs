@@ -26,8 +26,23 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The routes served, for `tunedeck emulator --help` and the 404 message.
+pub const ROUTES: &str = "Routes (v1beta unless marked; v1 = both versions):
+  GET/POST           /v1beta/tunedModels                     list (pageSize, pageToken, filter) / create (?tunedModelId=)
+  GET/PATCH/DELETE   /v1beta/tunedModels/{id}                 get / patch (?updateMask=) / delete
+  POST               /v1beta/tunedModels/{id}:transferOwnership
+  POST  (v1)         /{v}/tunedModels/{id}:generateContent, :streamGenerateContent (?alt=sse)
+  POST               /v1beta/tunedModels/{id}:generateText
+  GET/POST           /v1beta/tunedModels/{id}/permissions     list / create
+  GET/PATCH/DELETE   /v1beta/tunedModels/{id}/permissions/{p}
+  GET   (v1)         /{v}/tunedModels/{id}/operations[/{op}]  list / get
+  POST  (v1)         /{v}/tunedModels/{id}/operations/{op}:cancel
+  GET/DELETE         /v1/operations[/**]                      list all / delete
+  GET   (v1)         /{v}/models[/{m}]; POST /{v}/models/{m}:generateContent, :streamGenerateContent, :countTokens";
+
 /// `tunedeck emulator` flags.
 #[derive(Debug, Clone, clap::Args)]
+#[command(after_help = ROUTES)]
 pub struct EmulatorArgs {
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, default_value = "127.0.0.1:8765")]
