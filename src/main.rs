@@ -107,6 +107,12 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<()> {
 }
 
 async fn run_dashboard(flags: GlobalArgs) -> color_eyre::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(eyre!(
+            "the dashboard needs a terminal (stdin and stdout are not both a tty); for the API server run `tunedeck emulator`"
+        ));
+    }
     let config_path = flags.config.clone().or_else(config::default_config_path);
     let file = match &config_path {
         Some(p) => config::load_file(p).map_err(|e| eyre!(e))?,

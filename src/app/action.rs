@@ -7,14 +7,16 @@ pub enum Context {
     Global,
     Models,
     Detail,
+    Permissions,
     Dialog,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [
+    pub const ALL: [Context; 5] = [
         Context::Global,
         Context::Models,
         Context::Detail,
+        Context::Permissions,
         Context::Dialog,
     ];
 
@@ -23,6 +25,7 @@ impl Context {
             Context::Global => "global",
             Context::Models => "models",
             Context::Detail => "detail",
+            Context::Permissions => "permissions",
             Context::Dialog => "dialog",
         }
     }
@@ -85,6 +88,9 @@ actions! {
     Delete => "delete", "delete";
     Edit => "edit", "edit";
     CopyName => "copy_name", "copy name";
+    Permissions => "permissions", "permissions";
+    Transfer => "transfer", "transfer ownership";
+    Add => "add", "add";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

@@ -5,13 +5,14 @@
 pub mod action;
 pub mod models;
 
+use crate::api::types::Role;
 use crate::api::types::TunedModelState;
 use crate::tui::keymap::Keymap;
 use crate::worker::{ApiCall, Cmd, Event, Reply, RequestId};
 use action::{Action, Context};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use models::{Dialog, EditForm, Load, ModelsPane};
+use models::{Dialog, EditForm, Load, ModelsPane, PermissionForm, PermissionsView, TransferForm};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -108,6 +109,10 @@ enum Pending {
     List,
     Delete(String),
     Update,
+    Permissions(String),
+    PermissionCreated(String),
+    PermissionDeleted { model: String, name: String },
+    Transfer { model: String, email: String },
 }
 
 pub struct App {
@@ -161,7 +166,12 @@ impl App {
 
     /// The context whose bindings apply now.
     pub fn context(&self) -> Context {
-        if self.models.dialog.is_some() {
+        if let Some(Dialog::Permissions(view)) = &self.models.dialog
+            && view.form.is_none()
+            && view.confirm_remove.is_none()
+        {
+            Context::Permissions
+        } else if self.models.dialog.is_some() {
             Context::Dialog
         } else if self.tab == Tab::Models && self.models.detail.is_some() {
             Context::Detail
@@ -281,6 +291,50 @@ impl App {
                         self.models.remove(&name);
                         self.toast(format!("Deleted {label}"), Level::Info, now);
                     }
+                    (Pending::Permissions(model), Reply::Permissions(list)) => {
+                        if let Some(view) = self.permissions_view(&model) {
+                            view.permissions = Some(list);
+                            view.selected = 0;
+                        }
+                    }
+                    (Pending::PermissionCreated(model), Reply::Permission(permission)) => {
+                        let who = permission
+                            .email_address
+                            .clone()
+                            .unwrap_or_else(|| "Everyone".into());
+                        let role = permission.role.to_string();
+                        if let Some(view) = self.permissions_view(&model) {
+                            view.permissions
+                                .get_or_insert_with(Vec::new)
+                                .push(*permission);
+                        }
+                        self.toast(
+                            format!(
+                                "{who} is now a {} of {}",
+                                role.to_lowercase(),
+                                self.label_of(&model)
+                            ),
+                            Level::Info,
+                            now,
+                        );
+                    }
+                    (Pending::PermissionDeleted { model, name }, _) => {
+                        if let Some(view) = self.permissions_view(&model) {
+                            if let Some(list) = view.permissions.as_mut() {
+                                list.retain(|p| p.name != name);
+                                view.selected = view.selected.min(list.len().saturating_sub(1));
+                            }
+                        }
+                        self.toast("Permission removed", Level::Info, now);
+                    }
+                    (Pending::Transfer { model, email }, _) => {
+                        let label = self.label_of(&model);
+                        self.toast(
+                            format!("{email} now owns {label}; you are a writer"),
+                            Level::Info,
+                            now,
+                        );
+                    }
                     (Pending::Update, Reply::TunedModel(model)) => {
                         let label = model.display_name.clone();
                         self.models.replace(*model);
@@ -309,6 +363,26 @@ impl App {
                     }
                     Pending::Update => {
                         self.toast(format!("Could not save: {error}{hint}"), Level::Error, now);
+                    }
+                    Pending::Permissions(model)
+                    | Pending::PermissionCreated(model)
+                    | Pending::PermissionDeleted { model, .. } => {
+                        match self.permissions_view(&model) {
+                            Some(view) => {
+                                view.permissions.get_or_insert_with(Vec::new);
+                                view.error = Some(format!("{error}{hint}"));
+                            }
+                            None => {
+                                self.toast(format!("Permissions: {error}{hint}"), Level::Error, now)
+                            }
+                        }
+                    }
+                    Pending::Transfer { .. } => {
+                        self.toast(
+                            format!("Could not transfer ownership: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
                     }
                 }
             }
@@ -414,6 +488,65 @@ impl App {
             self.models.refresh_view();
             return Vec::new();
         }
+        if let Some(Dialog::Permissions(view)) = &mut self.models.dialog
+            && let Some(form) = &mut view.form
+        {
+            match key.code {
+                KeyCode::Esc => view.form = None,
+                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 3,
+                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 2) % 3,
+                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus != 1 => {
+                    form.cycle()
+                }
+                KeyCode::Backspace if form.focus == 1 => {
+                    form.email.pop();
+                }
+                KeyCode::Enter => match form.to_permission() {
+                    Err(problem) => form.error = Some(problem),
+                    Ok(permission) => {
+                        let model = view.model.clone();
+                        view.form = None;
+                        return vec![self.request(
+                            Pending::PermissionCreated(model.clone()),
+                            ApiCall::CreatePermission { model, permission },
+                        )];
+                    }
+                },
+                KeyCode::Char(c)
+                    if form.focus == 1 && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+                {
+                    form.email.push(c);
+                    form.error = None;
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if let Some(Dialog::Transfer(form)) = &mut self.models.dialog
+            && !form.confirming
+        {
+            match key.code {
+                KeyCode::Esc => self.models.dialog = None,
+                KeyCode::Backspace => {
+                    form.email.pop();
+                }
+                KeyCode::Enter => {
+                    let email = form.email.trim();
+                    if email.contains('@') && !email.starts_with('@') && !email.ends_with('@') {
+                        form.confirming = true;
+                        form.error = None;
+                    } else {
+                        form.error = Some(format!("{email:?} is not an email address"));
+                    }
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    form.email.push(c);
+                    form.error = None;
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
         if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
             match key.code {
                 KeyCode::Esc => self.models.dialog = None,
@@ -502,6 +635,9 @@ impl App {
     }
 
     fn on_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+        if self.context() == Context::Permissions {
+            return self.on_permissions_action(action);
+        }
         let page = self.table_height().max(1) as isize;
         match action {
             Action::Quit => self.quit = true,
@@ -581,23 +717,122 @@ impl App {
                     self.clipboard = Some(name);
                 }
             }
-            Action::Confirm => {
-                if let Some(Dialog::ConfirmDelete { names }) = self.models.dialog.take() {
-                    self.models.marked.clear();
-                    return names
-                        .into_iter()
-                        .map(|name| {
-                            self.request(
-                                Pending::Delete(name.clone()),
-                                ApiCall::DeleteTunedModel { name },
-                            )
-                        })
-                        .collect();
+            Action::Confirm => return self.confirm(),
+            Action::Cancel => match &mut self.models.dialog {
+                Some(Dialog::Permissions(view)) => view.confirm_remove = None,
+                _ => self.models.dialog = None,
+            },
+            Action::Permissions => {
+                if let Some(model) = self.target() {
+                    self.models.dialog = Some(Dialog::Permissions(Box::new(PermissionsView {
+                        model: model.clone(),
+                        ..Default::default()
+                    })));
+                    return vec![self.request(
+                        Pending::Permissions(model.clone()),
+                        ApiCall::ListPermissions { name: model },
+                    )];
                 }
             }
-            Action::Cancel => self.models.dialog = None,
+            Action::Transfer => {
+                if let Some(model) = self.target() {
+                    self.models.dialog = Some(Dialog::Transfer(Box::new(TransferForm {
+                        model,
+                        email: String::new(),
+                        confirming: false,
+                        error: None,
+                    })));
+                }
+            }
+            Action::Add => {}
         }
         Vec::new()
+    }
+
+    /// `y` in a dialog: delete models, remove a permission, or transfer ownership.
+    fn confirm(&mut self) -> Vec<Cmd> {
+        match self.models.dialog.take() {
+            Some(Dialog::ConfirmDelete { names }) => {
+                self.models.marked.clear();
+                names
+                    .into_iter()
+                    .map(|name| {
+                        self.request(
+                            Pending::Delete(name.clone()),
+                            ApiCall::DeleteTunedModel { name },
+                        )
+                    })
+                    .collect()
+            }
+            Some(Dialog::Permissions(mut view)) => {
+                let cmds = match view.confirm_remove.take() {
+                    Some(name) => vec![self.request(
+                        Pending::PermissionDeleted {
+                            model: view.model.clone(),
+                            name: name.clone(),
+                        },
+                        ApiCall::DeletePermission { name },
+                    )],
+                    None => Vec::new(),
+                };
+                self.models.dialog = Some(Dialog::Permissions(view));
+                cmds
+            }
+            Some(Dialog::Transfer(form)) if form.confirming => {
+                let email = form.email.trim().to_owned();
+                let model = form.model.clone();
+                vec![self.request(
+                    Pending::Transfer {
+                        model: model.clone(),
+                        email: email.clone(),
+                    },
+                    ApiCall::TransferOwnership { name: model, email },
+                )]
+            }
+            other => {
+                self.models.dialog = other;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_permissions_action(&mut self, action: Action) -> Vec<Cmd> {
+        let Some(Dialog::Permissions(view)) = &mut self.models.dialog else {
+            return Vec::new();
+        };
+        let count = view.permissions.as_ref().map_or(0, Vec::len);
+        view.error = None;
+        match action {
+            Action::Up => view.selected = view.selected.saturating_sub(1),
+            Action::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
+            Action::Add => {
+                view.form = Some(PermissionForm::default());
+                view.error = None;
+            }
+            Action::Delete => {
+                let chosen = view.permissions.as_ref().and_then(|p| p.get(view.selected));
+                match chosen {
+                    Some(p) if p.role == Role::Owner => {
+                        view.error = Some("The owner's permission cannot be removed; transfer ownership instead (t).".into());
+                    }
+                    Some(p) => view.confirm_remove = Some(p.name.clone()),
+                    None => {}
+                }
+            }
+            Action::Back | Action::Cancel => self.models.dialog = None,
+            Action::Quit => self.quit = true,
+            Action::Help => self.overlay = Overlay::Help,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The permissions dialog, when it is open for `model`.
+    fn permissions_view(&mut self, model: &str) -> Option<&mut PermissionsView> {
+        match &mut self.models.dialog {
+            Some(Dialog::Permissions(view)) if view.model == model => Some(view),
+            _ => None,
+        }
     }
 
     /// The model an action applies to: the open detail, else the selected row.

@@ -2,7 +2,7 @@
 //! looked at (filter, sort, scope, selection, marks, detail, dialogs).
 
 use crate::api::ApiError;
-use crate::api::types::{TunedModel, TunedModelState};
+use crate::api::types::{GranteeType, Permission, Role, TunedModel, TunedModelState};
 use crate::worker::RequestId;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -194,11 +194,113 @@ impl EditForm {
     }
 }
 
+/// A new permission being typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PermissionForm {
+    pub grantee: GranteeType,
+    pub email: String,
+    pub role: Role,
+    /// 0 grantee type, 1 email, 2 role.
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl Default for PermissionForm {
+    fn default() -> Self {
+        PermissionForm {
+            grantee: GranteeType::User,
+            email: String::new(),
+            role: Role::Reader,
+            focus: 1,
+            error: None,
+        }
+    }
+}
+
+impl PermissionForm {
+    /// The permission to create, or what is wrong with the form.
+    pub fn to_permission(&self) -> Result<Permission, String> {
+        let email = self.email.trim();
+        match self.grantee {
+            GranteeType::Everyone => {
+                if self.role != Role::Reader {
+                    return Err("Everyone can only be a reader".into());
+                }
+                Ok(Permission {
+                    grantee_type: Some(GranteeType::Everyone),
+                    role: Role::Reader,
+                    ..Default::default()
+                })
+            }
+            _ => {
+                if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+                    return Err(format!("{email:?} is not an email address"));
+                }
+                Ok(Permission {
+                    grantee_type: Some(self.grantee.clone()),
+                    email_address: Some(email.to_owned()),
+                    role: self.role.clone(),
+                    ..Default::default()
+                })
+            }
+        }
+    }
+
+    /// Cycles the value of the focused choice field.
+    pub fn cycle(&mut self) {
+        match self.focus {
+            0 => {
+                self.grantee = match self.grantee {
+                    GranteeType::User => GranteeType::Group,
+                    GranteeType::Group => GranteeType::Everyone,
+                    _ => GranteeType::User,
+                };
+                if self.grantee == GranteeType::Everyone {
+                    self.role = Role::Reader;
+                }
+            }
+            2 if self.grantee != GranteeType::Everyone => {
+                self.role = if self.role == Role::Reader {
+                    Role::Writer
+                } else {
+                    Role::Reader
+                };
+            }
+            _ => {}
+        }
+        self.error = None;
+    }
+}
+
+/// The permissions of one model, as a dialog over its detail.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PermissionsView {
+    pub model: String,
+    /// `None` while loading.
+    pub permissions: Option<Vec<Permission>>,
+    pub selected: usize,
+    pub form: Option<PermissionForm>,
+    /// A permission whose removal waits for y/n.
+    pub confirm_remove: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Transferring ownership: the new owner's address, then a confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferForm {
+    pub model: String,
+    pub email: String,
+    pub confirming: bool,
+    pub error: Option<String>,
+}
+
 /// A modal question or form over the pane.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
     ConfirmDelete { names: Vec<String> },
     Edit(Box<EditForm>),
+    Permissions(Box<PermissionsView>),
+    Transfer(Box<TransferForm>),
 }
 
 #[derive(Debug, Clone)]

@@ -401,6 +401,10 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPane, theme: &Theme) {
     match dialog {
+        Dialog::Permissions(view) => {
+            super::permissions::render_permissions(frame, area, view, theme)
+        }
+        Dialog::Transfer(form) => super::permissions::render_transfer(frame, area, form, theme),
         Dialog::ConfirmDelete { names } => {
             let mut lines = Vec::new();
             if let [name] = names.as_slice() {

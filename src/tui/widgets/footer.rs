@@ -29,9 +29,12 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Edit,
             Action::Delete,
             Action::CopyName,
+            Action::Permissions,
+            Action::Transfer,
             Action::Help,
             Action::Quit,
         ],
+        Context::Permissions => &[Action::Add, Action::Delete, Action::Back],
         Context::Dialog => &[Action::Confirm, Action::Cancel],
         Context::Global => &[Action::NextTab, Action::Palette, Action::Help, Action::Quit],
     }
@@ -42,7 +45,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
     } else if app.models.filter_editing {
         Some(&[("type", "to filter"), ("enter", "keep"), ("esc", "clear")])
-    } else if matches!(app.models.dialog, Some(crate::app::models::Dialog::Edit(_))) {
+    } else if matches!(
+        &app.models.dialog,
+        Some(crate::app::models::Dialog::Edit(_) | crate::app::models::Dialog::Transfer(_))
+    ) || matches!(&app.models.dialog, Some(crate::app::models::Dialog::Permissions(v)) if v.form.is_some())
+    {
         Some(&[("tab", "next field"), ("enter", "save"), ("esc", "cancel")])
     } else if app.overlay == Overlay::Help {
         Some(&[("any key", "close")])

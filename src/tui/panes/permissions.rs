@@ -1,0 +1,187 @@
+//! The sharing dialogs over a model's detail: its permissions (list, add, remove) and the
+//! transfer of ownership.
+
+use crate::api::types::{GranteeType, Role};
+use crate::app::models::{PermissionsView, TransferForm};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// Rows the lines take inside a box `width` wide, wrapped.
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner).max(1) as u16)
+        .sum()
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn keys<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (k, label) in pairs {
+        spans.push(Span::styled(*k, theme.key));
+        spans.push(Span::raw(format!(" {label}   ")));
+    }
+    Line::from(spans)
+}
+
+pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    match &view.permissions {
+        None => lines.push(Line::styled("Loading permissions…", theme.muted)),
+        Some(list) if list.is_empty() => lines.push(Line::styled("No permissions.", theme.muted)),
+        Some(list) => {
+            for (i, p) in list.iter().enumerate() {
+                let who = match p.grantee_type {
+                    Some(GranteeType::Everyone) => "everyone".to_owned(),
+                    _ => p.email_address.clone().unwrap_or_default(),
+                };
+                let kind = p
+                    .grantee_type
+                    .as_ref()
+                    .map(|g| g.name().to_lowercase())
+                    .unwrap_or_default();
+                let style = if i == view.selected && view.form.is_none() {
+                    theme.selected
+                } else {
+                    Style::default()
+                };
+                let role_style = if p.role == Role::Owner {
+                    theme.key
+                } else {
+                    Style::default()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!(" {:<7}", p.role.name()), role_style),
+                    Span::styled(format!(" {who:<40} {kind}"), style),
+                ]));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    if let Some(form) = &view.form {
+        let field = |i: usize, label: &str, value: String| {
+            let focused = form.focus == i;
+            Line::from(vec![
+                Span::styled(
+                    format!(" {label:<10}"),
+                    if focused { theme.key } else { theme.muted },
+                ),
+                Span::styled(
+                    value,
+                    if focused {
+                        theme.title
+                    } else {
+                        Style::default()
+                    },
+                ),
+            ])
+        };
+        let choice = |v: &str| format!("‹ {} ›", v.to_lowercase());
+        lines.push(Line::styled("Add a permission", theme.title));
+        lines.push(field(0, "Who", choice(form.grantee.name())));
+        if form.grantee != GranteeType::Everyone {
+            let cursor = if form.focus == 1 { "▏" } else { "" };
+            lines.push(field(1, "Email", format!("{}{cursor}", form.email)));
+        }
+        lines.push(field(2, "Role", choice(form.role.name())));
+        if let Some(e) = &form.error {
+            lines.push(Line::styled(e.clone(), theme.error));
+        }
+        lines.push(keys(
+            &[
+                ("tab", "next"),
+                ("space", "change"),
+                ("enter", "add"),
+                ("esc", "cancel"),
+            ],
+            theme,
+        ));
+    } else if let Some(name) = &view.confirm_remove {
+        let who = view
+            .permissions
+            .as_ref()
+            .and_then(|l| l.iter().find(|p| &p.name == name))
+            .map(|p| p.email_address.clone().unwrap_or_else(|| "everyone".into()))
+            .unwrap_or_default();
+        lines.push(Line::styled(
+            format!("Remove the permission of {who}?"),
+            theme.warn,
+        ));
+        lines.push(keys(&[("y", "remove"), ("n", "keep")], theme));
+    } else {
+        lines.push(Line::styled(
+            "readers use it · writers also edit and share it · the owner can delete it",
+            theme.muted,
+        ));
+    }
+    if let Some(e) = &view.error {
+        lines.push(Line::styled(e.clone(), theme.error));
+    }
+    let rect = centered(area, 78, wrapped_height(&lines, 78) + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" Permissions of {} ", view.model),
+        theme.title,
+    ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+pub fn render_transfer(frame: &mut Frame, area: Rect, form: &TransferForm, theme: &Theme) {
+    let mut lines = vec![
+        Line::raw(format!("Transfer ownership of {}", form.model)),
+        Line::from(vec![
+            Span::styled("New owner  ", theme.muted),
+            Span::styled(
+                format!("{}{}", form.email, if form.confirming { "" } else { "▏" }),
+                theme.title,
+            ),
+        ]),
+        Line::raw(""),
+    ];
+    if form.confirming {
+        lines.push(Line::styled(
+            format!(
+                "{} becomes the owner; you become a writer and can no longer delete it.",
+                form.email.trim()
+            ),
+            theme.warn,
+        ));
+        lines.push(keys(&[("y", "transfer"), ("n", "cancel")], theme));
+    } else {
+        if let Some(e) = &form.error {
+            lines.push(Line::styled(e.clone(), theme.error));
+        }
+        lines.push(keys(&[("enter", "continue"), ("esc", "cancel")], theme));
+    }
+    let rect = centered(area, 76, wrapped_height(&lines, 76) + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Transfer ownership ", theme.warn));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
