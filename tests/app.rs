@@ -368,3 +368,199 @@ fn a_thousand_models_page_down_and_bottom() {
     app.update(key('G'), now);
     assert_eq!(app.models.selected, 999);
 }
+
+fn permission(
+    model: &str,
+    pid: &str,
+    email: Option<&str>,
+    role: tunedeck::api::types::Role,
+) -> tunedeck::api::types::Permission {
+    use tunedeck::api::types::{GranteeType, Permission};
+    Permission {
+        name: format!("{model}/permissions/{pid}"),
+        grantee_type: Some(if email.is_some() {
+            GranteeType::User
+        } else {
+            GranteeType::Everyone
+        }),
+        email_address: email.map(str::to_owned),
+        role,
+    }
+}
+
+#[test]
+fn permissions_list_add_and_remove() {
+    use tunedeck::api::types::{GranteeType, Role};
+    use tunedeck::app::models::PermissionsView;
+    let mut app = loaded(three());
+    let now = Instant::now();
+    let model = "tunedModels/charlie-3";
+    app.update(code(KeyCode::Enter), now);
+    let cmds = app.update(key('p'), now);
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::ListPermissions { name },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(name, model);
+    let owner = permission(model, "own", Some("me@x.com"), Role::Owner);
+    app.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Permissions(vec![owner.clone()]),
+        }),
+        now,
+    );
+    let view = |app: &tunedeck::app::App| -> PermissionsView {
+        match &app.models.dialog {
+            Some(Dialog::Permissions(v)) => (**v).clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(view(&app).permissions.unwrap().len(), 1);
+    // The owner cannot be removed.
+    app.update(key('d'), now);
+    assert!(view(&app).error.unwrap().contains("transfer"));
+    // Add: a bad address is refused, a good one is sent with the chosen role.
+    app.update(key('a'), now);
+    for c in "nobody".chars() {
+        app.update(key(c), now);
+    }
+    assert!(app.update(code(KeyCode::Enter), now).is_empty());
+    assert!(
+        view(&app)
+            .form
+            .unwrap()
+            .error
+            .unwrap()
+            .contains("not an email")
+    );
+    for c in "@x.com".chars() {
+        app.update(key(c), now);
+    }
+    app.update(code(KeyCode::Tab), now);
+    app.update(key(' '), now);
+    let cmds = app.update(code(KeyCode::Enter), now);
+    let [
+        Cmd::Call {
+            id,
+            call:
+                ApiCall::CreatePermission {
+                    model: m,
+                    permission: p,
+                },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(m, model);
+    assert_eq!(
+        (
+            p.grantee_type.clone(),
+            p.email_address.as_deref(),
+            p.role.clone()
+        ),
+        (Some(GranteeType::User), Some("nobody@x.com"), Role::Writer)
+    );
+    let created = permission(model, "abc", Some("nobody@x.com"), Role::Writer);
+    app.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Permission(Box::new(created.clone())),
+        }),
+        now,
+    );
+    assert_eq!(view(&app).permissions.unwrap().len(), 2);
+    // Remove it, after a y.
+    app.update(key('j'), now);
+    assert!(app.update(key('d'), now).is_empty());
+    assert_eq!(
+        view(&app).confirm_remove.as_deref(),
+        Some(created.name.as_str())
+    );
+    let cmds = app.update(key('y'), now);
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::DeletePermission { name },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(name, &created.name);
+    app.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Empty,
+        }),
+        now,
+    );
+    assert_eq!(view(&app).permissions.unwrap(), vec![owner]);
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.models.dialog, None);
+    assert!(
+        app.models.detail.is_some(),
+        "esc closes the dialog, not the detail"
+    );
+}
+
+#[test]
+fn everyone_can_only_read() {
+    use tunedeck::api::types::{GranteeType, Role};
+    let mut form = tunedeck::app::models::PermissionForm {
+        focus: 0,
+        ..Default::default()
+    };
+    form.cycle();
+    form.cycle();
+    assert_eq!(form.grantee, GranteeType::Everyone);
+    form.focus = 2;
+    form.cycle();
+    assert_eq!(
+        form.role,
+        Role::Reader,
+        "the role cannot change for everyone"
+    );
+    let p = form.to_permission().unwrap();
+    assert_eq!((p.email_address, p.role), (None, Role::Reader));
+}
+
+#[test]
+fn transfer_asks_for_an_address_then_confirmation() {
+    let mut app = loaded(three());
+    let now = Instant::now();
+    app.update(code(KeyCode::Enter), now);
+    app.update(key('t'), now);
+    for c in "boss".chars() {
+        app.update(key(c), now);
+    }
+    assert!(app.update(code(KeyCode::Enter), now).is_empty());
+    for c in "@x.com".chars() {
+        app.update(key(c), now);
+    }
+    assert!(
+        app.update(code(KeyCode::Enter), now).is_empty(),
+        "enter asks, it does not transfer"
+    );
+    let cmds = app.update(key('y'), now);
+    let [
+        Cmd::Call {
+            call: ApiCall::TransferOwnership { name, email },
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        (name.as_str(), email.as_str()),
+        ("tunedModels/charlie-3", "boss@x.com")
+    );
+    assert_eq!(app.models.dialog, None);
+}

@@ -103,6 +103,34 @@ async fn list_detail_rename_and_delete_against_the_emulator() {
         .unwrap();
     assert_eq!(server.display_name, "Number generator (renamed)");
 
+    // Share it with a reader.
+    h.send(key('p'));
+    h.until("the permissions", |a| {
+        matches!(&a.models.dialog, Some(tunedeck::app::models::Dialog::Permissions(v)) if v.permissions.is_some())
+    })
+    .await;
+    h.send(key('a'));
+    for c in "reader@example.com".chars() {
+        h.send(key(c));
+    }
+    h.send(code(KeyCode::Enter));
+    h.until("the new permission", |a| {
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("reader@example.com"))
+    })
+    .await;
+    let perms = client
+        .all_permissions("tunedModels/number-generator-demo")
+        .await
+        .unwrap();
+    assert!(
+        perms
+            .iter()
+            .any(|p| p.email_address.as_deref() == Some("reader@example.com"))
+    );
+    h.send(code(KeyCode::Esc));
+
     // Delete it.
     h.send(key('d'));
     h.send(key('y'));

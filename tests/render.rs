@@ -155,3 +155,42 @@ fn help_overlay() {
     a.update(key('?'), Instant::now());
     insta::assert_snapshot!(screen(&mut a, 120, 30));
 }
+
+#[test]
+fn permissions_dialog() {
+    use tunedeck::api::types::{GranteeType, Permission, Role};
+    use tunedeck::worker::{ApiCall, Cmd, Reply};
+    let mut a = loaded(three());
+    a.update(code(KeyCode::Enter), Instant::now());
+    let cmds = a.update(key('p'), Instant::now());
+    let Some(Cmd::Call {
+        id,
+        call: ApiCall::ListPermissions { .. },
+    }) = cmds.first()
+    else {
+        panic!()
+    };
+    let perms = vec![
+        Permission {
+            name: "tunedModels/charlie-3/permissions/a".into(),
+            grantee_type: Some(GranteeType::User),
+            email_address: Some("you@example.com".into()),
+            role: Role::Owner,
+        },
+        Permission {
+            name: "tunedModels/charlie-3/permissions/b".into(),
+            grantee_type: Some(GranteeType::Everyone),
+            email_address: None,
+            role: Role::Reader,
+        },
+    ];
+    a.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Permissions(perms),
+        }),
+        Instant::now(),
+    );
+    a.update(key('a'), Instant::now());
+    insta::assert_snapshot!(screen(&mut a, 100, 30));
+}
