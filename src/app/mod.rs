@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod models;
+pub mod monitor;
 
 use crate::api::types::Role;
 use crate::api::types::TunedModelState;
