@@ -51,6 +51,16 @@ pub struct FileConfig {
     pub keys: Option<crate::tui::keymap::KeysTable>,
     pub theme: Option<ThemeConfig>,
     pub poll: Option<PollConfig>,
+    pub monitor: Option<MonitorConfig>,
+}
+
+/// The `[monitor]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorConfig {
+    pub bell: Option<bool>,
+    pub stall_factor: Option<f64>,
+    pub ema_alpha: Option<f64>,
 }
 
 /// Colour names (ratatui's: "cyan", "lightred", "#ff8800", …).
@@ -79,6 +89,9 @@ pub struct UiConfig {
     pub keymap: crate::tui::keymap::Keymap,
     pub theme: ThemeConfig,
     pub list_refresh: std::time::Duration,
+    pub bell: bool,
+    pub stall_factor: f64,
+    pub ema_alpha: f64,
 }
 
 impl UiConfig {
@@ -107,10 +120,28 @@ impl UiConfig {
             .or(defaults.poll.and_then(|p| p.list_refresh_secs))
             .unwrap_or(3)
             .max(1);
+        let base_monitor = defaults.monitor.unwrap_or_default();
+        let user_monitor = user.monitor.clone().unwrap_or_default();
+        let ema_alpha = user_monitor
+            .ema_alpha
+            .or(base_monitor.ema_alpha)
+            .unwrap_or(0.3);
+        if !(ema_alpha > 0.0 && ema_alpha <= 1.0) {
+            return Err(format!(
+                "[monitor] ema_alpha = {ema_alpha}: it must be above 0 and at most 1"
+            ));
+        }
         Ok(UiConfig {
             keymap,
             theme,
             list_refresh: std::time::Duration::from_secs(secs),
+            bell: user_monitor.bell.or(base_monitor.bell).unwrap_or(true),
+            stall_factor: user_monitor
+                .stall_factor
+                .or(base_monitor.stall_factor)
+                .unwrap_or(5.0)
+                .max(1.0),
+            ema_alpha,
         })
     }
 }

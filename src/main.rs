@@ -160,7 +160,10 @@ async fn run_dashboard(flags: GlobalArgs) -> color_eyre::Result<()> {
         auth,
         healthy: None,
     };
-    let app = App::new(ui.keymap, connection, ui.list_refresh);
+    let mut app = App::new(ui.keymap, connection, ui.list_refresh);
+    app.bell_on_finish = ui.bell;
+    app.stall_factor = ui.stall_factor;
+    app.ema_alpha = ui.ema_alpha;
     let theme = Theme::from_env(&ui.theme);
     let result = tunedeck::tui::run::run(app, theme, commands, events).await;
     let _ = worker.await;

@@ -8,15 +8,17 @@ pub enum Context {
     Models,
     Detail,
     Permissions,
+    Monitor,
     Dialog,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::Models,
         Context::Detail,
         Context::Permissions,
+        Context::Monitor,
         Context::Dialog,
     ];
 
@@ -26,6 +28,7 @@ impl Context {
             Context::Models => "models",
             Context::Detail => "detail",
             Context::Permissions => "permissions",
+            Context::Monitor => "monitor",
             Context::Dialog => "dialog",
         }
     }
@@ -91,6 +94,12 @@ actions! {
     Permissions => "permissions", "permissions";
     Transfer => "transfer", "transfer ownership";
     Add => "add", "add";
+    ToggleEpochs => "toggle_epochs", "per epoch";
+    ToggleSmoothing => "toggle_smoothing", "smooth";
+    ToggleLog => "toggle_log", "log scale";
+    CursorLeft => "cursor_left", "cursor ←";
+    CursorRight => "cursor_right", "cursor →";
+    CancelJob => "cancel_job", "cancel job";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

@@ -114,12 +114,23 @@ enum Pending {
     PermissionCreated(String),
     PermissionDeleted { model: String, name: String },
     Transfer { model: String, email: String },
+    FindOperation(String),
+    CancelJob(String),
 }
 
 pub struct App {
     pub keymap: Keymap,
     pub tab: Tab,
     pub models: ModelsPane,
+    pub monitor: monitor::MonitorPane,
+    /// Ring the terminal bell when a job finishes.
+    pub bell_on_finish: bool,
+    /// Set when the bell should ring; the loop rings it and clears this.
+    pub ring_bell: bool,
+    pub stall_factor: f64,
+    pub ema_alpha: f64,
+    /// Models whose operation is being looked up.
+    finding: std::collections::HashSet<String>,
     pub connection: Connection,
     pub overlay: Overlay,
     pub toasts: Vec<Toast>,
@@ -146,6 +157,12 @@ impl App {
             keymap,
             tab: Tab::Models,
             models: ModelsPane::default(),
+            monitor: monitor::MonitorPane::default(),
+            bell_on_finish: true,
+            ring_bell: false,
+            stall_factor: 5.0,
+            ema_alpha: 0.3,
+            finding: Default::default(),
             connection,
             overlay: Overlay::None,
             toasts: Vec::new(),
@@ -172,12 +189,14 @@ impl App {
             && view.confirm_remove.is_none()
         {
             Context::Permissions
-        } else if self.models.dialog.is_some() {
+        } else if self.models.dialog.is_some() || self.monitor.confirm_cancel.is_some() {
             Context::Dialog
         } else if self.tab == Tab::Models && self.models.detail.is_some() {
             Context::Detail
         } else if self.tab == Tab::Models {
             Context::Models
+        } else if self.tab == Tab::Monitor {
+            Context::Monitor
         } else {
             Context::Global
         }
@@ -286,6 +305,9 @@ impl App {
                         if last && self.models.any_creating() {
                             self.next_refresh = Some(now + self.list_refresh);
                         }
+                        if last {
+                            return self.find_new_jobs();
+                        }
                     }
                     (Pending::Delete(name), _) => {
                         let label = self.label_of(&name);
@@ -336,6 +358,23 @@ impl App {
                             now,
                         );
                     }
+                    (Pending::FindOperation(model), Reply::Operations(ops)) => {
+                        self.finding.remove(&model);
+                        return self.track_operations(ops);
+                    }
+                    (Pending::CancelJob(operation), _) => {
+                        let model = operation
+                            .split("/operations/")
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned();
+                        let label = self.label_of(&model);
+                        self.toast(
+                            format!("Cancelled tuning of {label}. The docs advise deleting a cancelled model: d in Models."),
+                            Level::Info,
+                            now,
+                        );
+                    }
                     (Pending::Update, Reply::TunedModel(model)) => {
                         let label = model.display_name.clone();
                         self.models.replace(*model);
@@ -378,6 +417,21 @@ impl App {
                             }
                         }
                     }
+                    Pending::FindOperation(model) => {
+                        self.finding.remove(&model);
+                        self.toast(
+                            format!("Could not find the tuning job of {model}: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                    Pending::CancelJob(_) => {
+                        self.toast(
+                            format!("Could not cancel: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
                     Pending::Transfer { .. } => {
                         self.toast(
                             format!("Could not transfer ownership: {error}{hint}"),
@@ -390,7 +444,46 @@ impl App {
             Event::Cancelled { id } => {
                 self.pending.remove(&id);
             }
-            Event::OperationPolled { .. } | Event::PollFailed { .. } => {}
+            Event::OperationPolled { operation } => {
+                self.monitor.poll_errors.remove(&operation.name);
+                let Some(job) = self.monitor.job_mut(&operation.name) else {
+                    return Vec::new();
+                };
+                let was_done = job.done;
+                job.absorb(&operation);
+                let finished = job.done && !was_done;
+                let (failed, model) = (job.error.clone(), job.model.clone());
+                if finished {
+                    let label = self.label_of(&model);
+                    match failed {
+                        Some((1, _)) => {
+                            self.toast(format!("Tuning of {label} was cancelled"), Level::Info, now)
+                        }
+                        Some((_, message)) => self.toast(
+                            format!("Tuning of {label} failed: {message}"),
+                            Level::Error,
+                            now,
+                        ),
+                        None => self.toast(format!("Tuning of {label} finished"), Level::Info, now),
+                    }
+                    self.ring_bell = self.bell_on_finish;
+                    return self.refresh_list();
+                }
+            }
+            Event::PollFailed {
+                operation,
+                error,
+                retry_in,
+            } => {
+                let hint = error.hint().map(|h| format!(" — {h}")).unwrap_or_default();
+                self.monitor.poll_errors.insert(
+                    operation,
+                    format!(
+                        "{error}{hint} (retrying in {} s)",
+                        retry_in.as_secs().max(1)
+                    ),
+                );
+            }
         }
         Vec::new()
     }
@@ -639,6 +732,14 @@ impl App {
         if self.context() == Context::Permissions {
             return self.on_permissions_action(action);
         }
+        if self.context() == Context::Monitor {
+            return self.on_monitor_action(action, now);
+        }
+        self.on_global_action(action, now)
+    }
+
+    /// Actions that mean the same everywhere, and the Models pane's.
+    fn on_global_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
         let page = self.table_height().max(1) as isize;
         match action {
             Action::Quit => self.quit = true,
@@ -719,6 +820,9 @@ impl App {
                 }
             }
             Action::Confirm => return self.confirm(),
+            Action::Cancel if self.monitor.confirm_cancel.is_some() => {
+                self.monitor.confirm_cancel = None
+            }
             Action::Cancel => match &mut self.models.dialog {
                 Some(Dialog::Permissions(view)) => view.confirm_remove = None,
                 _ => self.models.dialog = None,
@@ -745,13 +849,114 @@ impl App {
                     })));
                 }
             }
-            Action::Add => {}
+            Action::Add
+            | Action::ToggleEpochs
+            | Action::ToggleSmoothing
+            | Action::ToggleLog
+            | Action::CursorLeft
+            | Action::CursorRight
+            | Action::CancelJob => {}
         }
         Vec::new()
     }
 
-    /// `y` in a dialog: delete models, remove a permission, or transfer ownership.
+    /// Asks for the operation of every CREATING model the monitor does not follow yet.
+    fn find_new_jobs(&mut self) -> Vec<Cmd> {
+        let creating: Vec<String> = self
+            .models
+            .models
+            .iter()
+            .filter(|m| m.state == TunedModelState::Creating)
+            .map(|m| m.name.clone())
+            .filter(|n| !self.monitor.tracks_model(n) && !self.finding.contains(n))
+            .collect();
+        creating
+            .into_iter()
+            .map(|model| {
+                self.finding.insert(model.clone());
+                self.request(
+                    Pending::FindOperation(model.clone()),
+                    ApiCall::ListOperations { model },
+                )
+            })
+            .collect()
+    }
+
+    /// Follows tuning operations: a job each, watched until done.
+    pub fn track_operations(&mut self, operations: Vec<crate::api::types::Operation>) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        for op in operations {
+            if self.monitor.job_mut(&op.name).is_some() {
+                continue;
+            }
+            let mut job = monitor::Job {
+                operation: op.name.clone(),
+                model: op.tuned_model_name().unwrap_or_default(),
+                ..Default::default()
+            };
+            job.absorb(&op);
+            if !job.done {
+                cmds.push(Cmd::Watch {
+                    operation: op.name.clone(),
+                });
+            }
+            self.monitor.jobs.push(job);
+        }
+        self.dirty = true;
+        cmds
+    }
+
+    fn on_monitor_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+        let m = &mut self.monitor;
+        let count = m.jobs.len();
+        match action {
+            Action::Up => {
+                m.selected = m.selected.saturating_sub(1);
+                m.cursor = None;
+            }
+            Action::Down => {
+                m.selected = (m.selected + 1).min(count.saturating_sub(1));
+                m.cursor = None;
+            }
+            Action::ToggleEpochs => {
+                m.per_epoch = !m.per_epoch;
+                m.cursor = None;
+            }
+            Action::ToggleSmoothing => m.smoothing = !m.smoothing,
+            Action::ToggleLog => m.log_scale = !m.log_scale,
+            Action::CursorLeft | Action::CursorRight => {
+                let len = m
+                    .selected_job()
+                    .map(|j| m.series(j, self.ema_alpha).len())
+                    .unwrap_or(0);
+                if len > 0 {
+                    let at = m.cursor.unwrap_or(len - 1);
+                    m.cursor = Some(if action == Action::CursorLeft {
+                        at.saturating_sub(1)
+                    } else {
+                        (at + 1).min(len - 1)
+                    });
+                }
+            }
+            Action::Back => m.cursor = None,
+            Action::CancelJob => {
+                if let Some(job) = m.selected_job().filter(|j| !j.done) {
+                    m.confirm_cancel = Some(job.operation.clone());
+                }
+            }
+            _ => return self.on_global_action(action, now),
+        }
+        Vec::new()
+    }
+
+    /// `y` in a dialog: delete models, remove a permission, transfer ownership, cancel a job.
     fn confirm(&mut self) -> Vec<Cmd> {
+        if let Some(operation) = self.monitor.confirm_cancel.take() {
+            return vec![self.request(
+                Pending::CancelJob(operation.clone()),
+                ApiCall::CancelOperation { name: operation },
+            )];
+        }
         match self.models.dialog.take() {
             Some(Dialog::ConfirmDelete { names }) => {
                 self.models.marked.clear();

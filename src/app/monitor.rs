@@ -196,6 +196,57 @@ pub fn epoch_boundaries(series: &[TuningSnapshot]) -> Vec<i32> {
         .collect()
 }
 
+/// How the monitor shows its jobs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MonitorPane {
+    pub jobs: Vec<Job>,
+    pub selected: usize,
+    /// Mean loss per epoch instead of per step.
+    pub per_epoch: bool,
+    pub smoothing: bool,
+    pub log_scale: bool,
+    /// Index into the drawn series that the cursor reads.
+    pub cursor: Option<usize>,
+    /// The last poll failure per operation, shown until a poll succeeds.
+    pub poll_errors: std::collections::HashMap<String, String>,
+    /// An operation whose cancellation waits for y/n.
+    pub confirm_cancel: Option<String>,
+}
+
+impl MonitorPane {
+    pub fn selected_job(&self) -> Option<&Job> {
+        self.jobs.get(self.selected)
+    }
+
+    pub fn job_mut(&mut self, operation: &str) -> Option<&mut Job> {
+        self.jobs.iter_mut().find(|j| j.operation == operation)
+    }
+
+    pub fn tracks_model(&self, model: &str) -> bool {
+        self.jobs.iter().any(|j| j.model == model)
+    }
+
+    /// The points drawn for a job in the current mode: (x, loss), x a step or an epoch.
+    pub fn series(&self, job: &Job, alpha: f64) -> Vec<(f64, f64)> {
+        let raw: Vec<(f64, f64)> = if self.per_epoch {
+            epoch_means(&job.snapshots)
+                .into_iter()
+                .map(|(e, l)| (f64::from(e), l))
+                .collect()
+        } else {
+            job.snapshots
+                .iter()
+                .map(|s| (f64::from(s.step), s.mean_loss))
+                .collect()
+        };
+        if !self.smoothing {
+            return raw;
+        }
+        let smoothed = ema(&raw.iter().map(|p| p.1).collect::<Vec<_>>(), alpha);
+        raw.iter().zip(smoothed).map(|(p, y)| (p.0, y)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! once. Nothing ticks while nothing changes.
 
 use crate::app::{App, Msg};
-use crate::tui::terminal::{TerminalGuard, copy_to_clipboard};
+use crate::tui::terminal::{TerminalGuard, copy_to_clipboard, ring_bell};
 use crate::tui::theme::Theme;
 use crate::tui::ui;
 use crate::worker::{Cmd, Event};
@@ -53,6 +53,9 @@ pub async fn run(
         }
         if let Some(text) = app.clipboard.take() {
             copy_to_clipboard(&text);
+        }
+        if std::mem::take(&mut app.ring_bell) {
+            ring_bell();
         }
         if app.quit {
             break;

@@ -81,3 +81,10 @@ pub fn copy_to_clipboard(text: &str) {
     let _ = write!(out, "\x1b]52;c;{encoded}\x07");
     let _ = out.flush();
 }
+
+/// Rings the terminal bell (BEL).
+pub fn ring_bell() {
+    let mut out = stdout();
+    let _ = out.write_all(b"\x07");
+    let _ = out.flush();
+}

@@ -32,6 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     header::render(frame, head, app, theme);
     match app.tab {
         Tab::Models => panes::models::render(frame, body, app, theme),
+        Tab::Monitor => panes::monitor::render(frame, body, app, theme),
         other => panes::unbuilt::render(frame, body, other, theme),
     }
     footer::render(frame, foot, app, theme);

@@ -35,6 +35,18 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Quit,
         ],
         Context::Permissions => &[Action::Add, Action::Delete, Action::Back],
+        Context::Monitor => &[
+            Action::Up,
+            Action::Down,
+            Action::ToggleEpochs,
+            Action::ToggleSmoothing,
+            Action::ToggleLog,
+            Action::CursorLeft,
+            Action::CursorRight,
+            Action::CancelJob,
+            Action::Help,
+            Action::Quit,
+        ],
         Context::Dialog => &[Action::Confirm, Action::Cancel],
         Context::Global => &[Action::NextTab, Action::Palette, Action::Help, Action::Quit],
     }

@@ -1,0 +1,392 @@
+//! The Monitor pane: the tuning jobs beside the selected job's progress and its meanLoss chart
+//! (per step or per epoch, smoothed or not, linear or log), with epoch boundaries, the lowest
+//! loss marked and a cursor that reads any point.
+
+use crate::app::App;
+use crate::app::monitor::{Job, downsample, epoch_boundaries, eta, is_stalled, steps_per_minute};
+use crate::tui::theme::Theme;
+use chrono::Utc;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, Borders, Chart, Clear, Dataset, GraphType, LineGauge, Paragraph, Wrap,
+};
+use std::time::Duration;
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+fn job_state(job: &Job, stalled: bool) -> &'static str {
+    match (&job.error, job.done) {
+        (Some((1, _)), _) => "CANCELLED",
+        (Some(_), _) => "FAILED",
+        (None, true) => "DONE",
+        (None, false) if stalled => "STALLED",
+        _ => "TUNING",
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let m = &app.monitor;
+    if m.jobs.is_empty() {
+        let lines = vec![
+            Line::raw("No tuning jobs yet."),
+            Line::styled(
+                "Models that are CREATING appear here and are followed live; finished jobs stay listed.",
+                theme.muted,
+            ),
+        ];
+        let block = Block::default().borders(Borders::ALL).title(" Monitor ");
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
+    let [list, main] =
+        Layout::horizontal([Constraint::Length(34), Constraint::Min(20)]).areas(area);
+    render_jobs(frame, list, app, theme);
+    if let Some(job) = m.selected_job() {
+        render_job(frame, main, app, job, theme);
+    }
+    if let Some(op) = &m.confirm_cancel {
+        let model = op.split("/operations/").next().unwrap_or(op);
+        let lines = vec![
+            Line::raw(format!("Cancel tuning of {model}?")),
+            Line::styled(
+                "The model keeps what it learned so far; its quality is unpredictable.",
+                theme.warn,
+            ),
+            Line::from(vec![
+                Span::styled("y", theme.key),
+                Span::raw(" cancel the job   "),
+                Span::styled("n", theme.key),
+                Span::raw(" keep tuning"),
+            ]),
+        ];
+        let w = 74.min(area.width);
+        let rect = Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + area.height / 3,
+            w,
+            5,
+        );
+        frame.render_widget(Clear, rect);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Cancel ", theme.error));
+        frame.render_widget(Paragraph::new(lines).block(block), rect);
+    }
+}
+
+fn render_jobs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let m = &app.monitor;
+    let now = Utc::now();
+    let lines: Vec<Line> = m
+        .jobs
+        .iter()
+        .enumerate()
+        .map(|(i, job)| {
+            let stalled = !job.done && is_stalled(&job.snapshots, now, app.stall_factor);
+            let state = job_state(job, stalled);
+            let style = match state {
+                "DONE" => theme.ok,
+                "FAILED" => theme.error,
+                "TUNING" => theme.warn,
+                _ => theme.muted,
+            };
+            let name = app
+                .models
+                .find(&job.model)
+                .map(|x| x.display_name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned());
+            let row = Line::from(vec![
+                Span::styled(format!("{:>4.0}% ", job.percent()), style),
+                Span::raw(name),
+            ]);
+            if i == m.selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" Jobs ({}) ", m.jobs.len()));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme) {
+    let m = &app.monitor;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {} ", job.model), theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [stats, chart_area] =
+        Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(inner);
+    let now = Utc::now();
+    let stalled = !job.done && is_stalled(&job.snapshots, now, app.stall_factor);
+    let state = job_state(job, stalled);
+    let hp = app
+        .models
+        .find(&job.model)
+        .and_then(|x| x.hyperparameters().cloned());
+    let epochs = hp.as_ref().and_then(|h| h.epoch_count).unwrap_or(0);
+    let last = job.snapshots.last();
+    let started = app
+        .models
+        .find(&job.model)
+        .and_then(|x| x.tuning_task.as_ref().and_then(|t| t.start_time))
+        .or_else(|| job.snapshots.first().and_then(|s| s.compute_time));
+    let end = if job.done {
+        last.and_then(|s| s.compute_time).unwrap_or(now)
+    } else {
+        now
+    };
+    let elapsed = started.and_then(|s| (end - s).to_std().ok());
+    let mut facts = vec![format!("epoch {} of {epochs}", last.map_or(0, |s| s.epoch))];
+    if let Some(e) = elapsed {
+        facts.push(format!("elapsed {}", human(e)));
+    }
+    if let Some(rate) = steps_per_minute(&job.snapshots) {
+        facts.push(format!("{rate:.0} steps/min"));
+    }
+    if !job.done
+        && let Some(left) = eta(&job.snapshots, job.total_steps)
+    {
+        facts.push(format!("ETA {}", human(left)));
+    }
+    let lowest = job
+        .snapshots
+        .iter()
+        .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss));
+    let series = m.series(job, app.ema_alpha);
+    let mode = format!(
+        "{}{}{}",
+        if m.per_epoch { "per epoch" } else { "per step" },
+        if m.smoothing {
+            format!(" · EMA α={}", app.ema_alpha)
+        } else {
+            String::new()
+        },
+        if m.log_scale { " · log scale" } else { "" },
+    );
+    let state_style = match state {
+        "DONE" => theme.ok,
+        "FAILED" | "STALLED" => theme.error,
+        "CANCELLED" => theme.muted,
+        _ => theme.warn,
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{state}  "), state_style),
+            Span::raw(facts.join(" · ")),
+        ]),
+        Line::from(vec![
+            Span::styled("loss ", theme.muted),
+            Span::raw(match (lowest, last) {
+                (Some(lo), Some(la)) => format!(
+                    "lowest {:.4} at step {} · last {:.4} · {mode}",
+                    lo.mean_loss, lo.step, la.mean_loss
+                ),
+                _ => format!("no snapshots yet · {mode}"),
+            }),
+        ]),
+    ];
+    if let Some(i) = m.cursor
+        && let Some((x, y)) = series.get(i)
+    {
+        let what = if m.per_epoch {
+            format!("epoch {x}: mean loss {y:.4}")
+        } else {
+            let snap = job.snapshots.iter().find(|s| f64::from(s.step) == *x);
+            let at = snap
+                .and_then(|s| s.compute_time)
+                .map(|t| t.format("%H:%M:%S%.3fZ").to_string())
+                .unwrap_or_default();
+            format!(
+                "step {x} · epoch {} · loss {y:.4} · {at}",
+                snap.map_or(0, |s| s.epoch)
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::styled("cursor ", theme.key),
+            Span::raw(what),
+        ]));
+    } else if let Some((code, message)) = &job.error {
+        let hint = if *code == 1 {
+            ""
+        } else {
+            " — lower the learning rate, or check the data"
+        };
+        lines.push(Line::styled(format!("{message}{hint}"), theme.error));
+    } else if let Some(poll) = m.poll_errors.get(&job.operation) {
+        lines.push(Line::styled(format!("polling: {poll}"), theme.warn));
+    } else if stalled {
+        lines.push(Line::styled(
+            format!(
+                "no new step for over {}× the median step time",
+                app.stall_factor
+            ),
+            theme.error,
+        ));
+    }
+    let [text, gauge] =
+        Layout::vertical([Constraint::Length(4), Constraint::Length(1)]).areas(stats);
+    frame.render_widget(Paragraph::new(lines), text);
+    let ratio = (job.percent() / 100.0).clamp(0.0, 1.0);
+    frame.render_widget(
+        LineGauge::default()
+            .filled_style(state_style)
+            .ratio(ratio)
+            .label(format!(
+                "step {} of {} · {:.1}%",
+                job.completed_steps(),
+                job.total_steps,
+                job.percent()
+            )),
+        gauge,
+    );
+    render_chart(frame, chart_area, app, job, &series, theme);
+}
+
+fn render_chart(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    job: &Job,
+    series: &[(f64, f64)],
+    theme: &Theme,
+) {
+    let m = &app.monitor;
+    if series.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled("Waiting for the first step…", theme.muted)),
+            area,
+        );
+        return;
+    }
+    let transform = |y: f64| if m.log_scale { y.max(1e-6).ln() } else { y };
+    // Two braille dots per column: more points than that cannot be seen.
+    let drawn: Vec<(f64, f64)> = downsample(series, usize::from(area.width) * 2)
+        .into_iter()
+        .map(|(x, y)| (x, transform(y)))
+        .collect();
+    let (x_min, x_max) = (
+        series[0].0,
+        series[series.len() - 1].0.max(series[0].0 + 1.0),
+    );
+    let y_values = series.iter().map(|p| transform(p.1));
+    let y_min = y_values.clone().fold(f64::MAX, f64::min);
+    let y_max = y_values.fold(f64::MIN, f64::max);
+    let (y_min, y_max) = if (y_max - y_min).abs() < 1e-9 {
+        (y_min - 1.0, y_max + 1.0)
+    } else {
+        (y_min, y_max)
+    };
+    let boundaries: Vec<Vec<(f64, f64)>> = if m.per_epoch {
+        Vec::new()
+    } else {
+        epoch_boundaries(&job.snapshots)
+            .into_iter()
+            .map(|s| vec![(f64::from(s), y_min), (f64::from(s), y_max)])
+            .collect()
+    };
+    let lowest = series
+        .iter()
+        .copied()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(x, y)| vec![(x, transform(y))])
+        .unwrap_or_default();
+    let cursor: Vec<(f64, f64)> = m
+        .cursor
+        .and_then(|i| series.get(i))
+        .map(|(x, _)| vec![(*x, y_min), (*x, y_max)])
+        .unwrap_or_default();
+    let mut datasets: Vec<Dataset> = boundaries
+        .iter()
+        .map(|b| {
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.muted)
+                .data(b)
+        })
+        .collect();
+    datasets.push(
+        Dataset::default()
+            .name("meanLoss")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.accent)
+            .data(&drawn),
+    );
+    if !cursor.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.key)
+                .data(&cursor),
+        );
+    }
+    datasets.push(
+        Dataset::default()
+            .name("lowest")
+            .marker(Marker::Dot)
+            .graph_type(GraphType::Scatter)
+            .style(theme.ok)
+            .data(&lowest),
+    );
+    let label = |y: f64| {
+        let v = if m.log_scale { y.exp() } else { y };
+        Span::raw(format!("{v:.3}"))
+    };
+    let x_title = if m.per_epoch { "epoch" } else { "step" };
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .title(Span::styled(x_title, theme.muted))
+                .bounds([x_min, x_max])
+                .labels(vec![
+                    Span::raw(format!("{x_min}")),
+                    Span::raw(format!("{}", ((x_min + x_max) / 2.0).round())),
+                    Span::raw(format!("{x_max}")),
+                ]),
+        )
+        .y_axis(
+            Axis::default()
+                .title(Span::styled(
+                    if m.log_scale {
+                        "meanLoss (log)"
+                    } else {
+                        "meanLoss"
+                    },
+                    theme.muted,
+                ))
+                .bounds([y_min, y_max])
+                .labels(vec![
+                    label(y_min),
+                    label((y_min + y_max) / 2.0),
+                    label(y_max),
+                ]),
+        )
+        .style(Style::default());
+    frame.render_widget(chart, area);
+}
