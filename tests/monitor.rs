@@ -1,0 +1,309 @@
+//! The Monitor: update() tests for discovering, polling and cancelling jobs, render snapshots of
+//! the chart's modes, and flows against the emulator where the chart's final series equals the
+//! model's tuningTask.snapshots exactly, with and without a quarter of answers failing.
+
+mod common;
+use common::app::*;
+use common::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tunedeck::api::types::*;
+use tunedeck::app::{App, Msg, Tab};
+use tunedeck::config::ThemeConfig;
+use tunedeck::emulator::EmulatorOptions;
+use tunedeck::emulator::faults::Faults;
+use tunedeck::tui::theme::Theme;
+use tunedeck::worker::{self, ApiCall, Cmd, Event, Reply, WorkerOptions};
+
+fn operation(model: &str, steps: i32, total: i32, done: bool) -> Operation {
+    let t0 = tunedeck::api::serde_util::parse_timestamp("2026-11-22T10:00:00Z").unwrap();
+    let snapshots: Vec<TuningSnapshot> = (1..=steps)
+        .map(|s| TuningSnapshot {
+            step: s,
+            epoch: s * 5 / total,
+            mean_loss: 7.0 * 0.93f64.powi(s),
+            compute_time: Some(t0 + chrono::Duration::seconds(i64::from(s) * 2)),
+        })
+        .collect();
+    let metadata = CreateTunedModelMetadata {
+        total_steps: total,
+        completed_steps: steps,
+        completed_percent: 100.0 * f64::from(steps) / f64::from(total),
+        snapshots,
+        tuned_model: format!("tunedModels/{model}"),
+    };
+    Operation {
+        name: format!("tunedModels/{model}/operations/op{model}"),
+        metadata: Some(serde_json::to_value(metadata).unwrap()),
+        done,
+        ..Default::default()
+    }
+}
+
+/// An app whose list has one CREATING model, with the monitor following its job.
+fn following(steps: i32) -> App {
+    let mut a = app();
+    let id = list_request(&a.start());
+    let cmds = a.update(
+        page(
+            id,
+            vec![model("bravo-2", "Bravo", TunedModelState::Creating, 2)],
+            true,
+        ),
+        Instant::now(),
+    );
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::ListOperations { model },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(model, "tunedModels/bravo-2");
+    let cmds = a.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Operations(vec![operation("bravo-2", steps, 75, false)]),
+        }),
+        Instant::now(),
+    );
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Watch { operation }] if operation == "tunedModels/bravo-2/operations/opbravo-2")
+    );
+    a.update(key('2'), Instant::now());
+    assert_eq!(a.tab, Tab::Monitor);
+    a
+}
+
+#[test]
+fn a_creating_model_becomes_a_followed_job_and_finishing_rings() {
+    let mut a = following(10);
+    assert_eq!(a.monitor.jobs[0].completed_steps(), 10);
+    // The same list again does not look the job up twice.
+    let id = list_request(&a.update(key('r'), Instant::now()));
+    let cmds = a.update(
+        page(
+            id,
+            vec![model("bravo-2", "Bravo", TunedModelState::Creating, 2)],
+            true,
+        ),
+        Instant::now(),
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let done = operation("bravo-2", 75, 75, true);
+    let cmds = a.update(
+        Msg::Worker(Event::OperationPolled {
+            operation: Box::new(done),
+        }),
+        Instant::now(),
+    );
+    assert!(a.monitor.jobs[0].done);
+    assert!(a.ring_bell, "completion rings the bell");
+    assert!(a.toasts.iter().any(|t| t.text.contains("finished")));
+    assert!(
+        cmds.iter().any(|c| matches!(
+            c,
+            Cmd::Call {
+                call: ApiCall::ListTunedModels { .. },
+                ..
+            }
+        )),
+        "the list refreshes"
+    );
+}
+
+#[test]
+fn toggles_cursor_and_cancel() {
+    let mut a = following(20);
+    let now = Instant::now();
+    a.update(key('e'), now);
+    assert!(a.monitor.per_epoch);
+    let job = a.monitor.jobs[0].clone();
+    assert_eq!(
+        a.monitor.series(&job, a.ema_alpha).len(),
+        2,
+        "epochs 0 and 1 so far"
+    );
+    a.update(key('e'), now);
+    a.update(key('m'), now);
+    let smoothed = a.monitor.series(&job, a.ema_alpha);
+    assert_eq!(smoothed.len(), 20);
+    assert!(
+        smoothed[5].1 > job.snapshots[5].mean_loss,
+        "EMA lags a falling curve"
+    );
+    a.update(key('L'), now);
+    assert!(a.monitor.log_scale);
+    a.update(key('h'), now);
+    a.update(key('h'), now);
+    assert_eq!(a.monitor.cursor, Some(17));
+    a.update(key('l'), now);
+    assert_eq!(a.monitor.cursor, Some(18));
+    a.update(code(KeyCode::Esc), now);
+    assert_eq!(a.monitor.cursor, None);
+    assert!(a.update(key('c'), now).is_empty(), "cancel asks first");
+    let cmds = a.update(key('y'), now);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Call { call: ApiCall::CancelOperation { name }, .. }] if name.ends_with("opbravo-2"))
+    );
+}
+
+#[test]
+fn a_failed_poll_is_shown_and_cleared_by_the_next_success() {
+    let mut a = following(5);
+    let error = tunedeck::api::ApiError::from_response(
+        503,
+        br#"{"error": {"code": 503, "message": "down", "status": "UNAVAILABLE"}}"#,
+        None,
+    );
+    let op = a.monitor.jobs[0].operation.clone();
+    a.update(
+        Msg::Worker(Event::PollFailed {
+            operation: op.clone(),
+            error,
+            retry_in: Duration::from_secs(4),
+        }),
+        Instant::now(),
+    );
+    assert!(a.monitor.poll_errors[&op].contains("retrying in 4 s"));
+    a.update(
+        Msg::Worker(Event::OperationPolled {
+            operation: Box::new(operation("bravo-2", 6, 75, false)),
+        }),
+        Instant::now(),
+    );
+    assert!(a.monitor.poll_errors.is_empty());
+    assert_eq!(a.monitor.jobs[0].completed_steps(), 6);
+}
+
+fn screen(a: &mut App) -> String {
+    a.update(Msg::Resize(110, 30), Instant::now());
+    let theme = Theme::new(&ThemeConfig::default(), true);
+    let mut t = Terminal::new(TestBackend::new(110, 30)).unwrap();
+    t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
+    let b = t.backend().buffer().clone();
+    (0..30)
+        .map(|y| {
+            let line: String = (0..110).map(|x| b[(x, y)].symbol().to_owned()).collect();
+            // Elapsed time and stalls depend on the clock: not part of the snapshot.
+            let line = line.split(" · elapsed").next().unwrap_or("").to_owned();
+            line.replace("STALLED", "TUNING").trim_end().to_owned() + "\n"
+        })
+        .collect::<String>()
+        .lines()
+        .skip(2)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn chart_modes_render() {
+    let mut a = following(40);
+    insta::assert_snapshot!("per_step", screen(&mut a));
+    a.update(key('e'), Instant::now());
+    insta::assert_snapshot!("per_epoch", screen(&mut a));
+    a.update(key('e'), Instant::now());
+    a.update(key('m'), Instant::now());
+    a.update(key('L'), Instant::now());
+    a.update(key('h'), Instant::now());
+    insta::assert_snapshot!("smoothed_log_cursor", screen(&mut a));
+}
+
+/// Drives the app with the real worker against an emulator until the job is done.
+async fn run_to_active(options: EmulatorOptions, config: tunedeck::api::ClientConfig) {
+    let emu = start(options).await;
+    let mut config = config;
+    config.base_url = emu.base_url();
+    let client = tunedeck::api::ApiClient::new(config).unwrap();
+    let mut op = None;
+    for _ in 0..50 {
+        // create is never retried by the client; a person would press the key again.
+        if let Ok(o) = client
+            .create_tuned_model(
+                &tuning_request("watched", tutorial_examples(), 2, 5),
+                Some("watched"),
+            )
+            .await
+        {
+            op = Some(o);
+            break;
+        }
+    }
+    let op = op.expect("a create got through");
+    let opts = WorkerOptions {
+        poll_min: Duration::from_millis(5),
+        poll_default: Duration::from_millis(10),
+        poll_max: Duration::from_millis(40),
+        ..Default::default()
+    };
+    let (commands, mut events, _w) = worker::spawn(client.clone(), opts);
+    let mut a = app();
+    let send = |a: &mut App, msg: Msg, commands: &mpsc::UnboundedSender<Cmd>| {
+        for c in a.update(msg, Instant::now()) {
+            commands.send(c).unwrap();
+        }
+    };
+    for c in a.track_operations(vec![op.clone()]) {
+        commands.send(c).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !a.monitor.jobs[0].done {
+        assert!(Instant::now() < deadline, "the job did not finish");
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+            send(&mut a, Msg::Worker(e), &commands);
+        }
+    }
+    let mut model = None;
+    for _ in 0..50 {
+        if let Ok(m) = client.get_tuned_model("watched").await {
+            model = Some(m);
+            break;
+        }
+    }
+    let model = model.expect("the model");
+    assert_eq!(model.state, TunedModelState::Active);
+    assert_eq!(
+        a.monitor.jobs[0].snapshots,
+        model.snapshots().to_vec(),
+        "the chart's series is the model's snapshots"
+    );
+    assert_eq!(a.monitor.jobs[0].snapshots.len(), 38);
+}
+
+#[tokio::test]
+async fn from_create_to_active_the_series_equals_the_models_snapshots() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(5),
+        ..fast_options()
+    };
+    run_to_active(
+        options,
+        tunedeck::api::ClientConfig::new("http://unused", tunedeck::api::Credentials::None),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn with_a_quarter_of_answers_503_or_429_it_still_ends_complete() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(5),
+        seed: 11,
+        faults: Faults {
+            rate_429: 0.125,
+            rate_503: 0.125,
+            retry_delay: Duration::from_millis(5),
+            ..Default::default()
+        },
+        ..fast_options()
+    };
+    let mut config =
+        tunedeck::api::ClientConfig::new("http://unused", tunedeck::api::Credentials::None);
+    config.retry.base_delay = Duration::from_millis(2);
+    config.retry.max_retries = 2;
+    run_to_active(options, config).await;
+}
