@@ -1,5 +1,6 @@
 //! Render time of the dashboard (divan): the models pane with 10,000 tuned models at 200x60,
 //! scrolled to the middle, and the detail of a model with 100,000 snapshots.
+//! Also the Monitor chart of a job with 100,000 snapshots, raw and smoothed.
 //!   cargo bench --bench render
 
 use ratatui::Terminal;
@@ -112,5 +113,39 @@ fn refresh_view_sort_10k(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         app.models.descending = !app.models.descending;
         app.models.refresh_view();
+    });
+}
+
+#[divan::bench(args = [false, true])]
+fn monitor_chart_100k_snapshots_at_200x60(bencher: divan::Bencher, smoothed: bool) {
+    let mut app = app_with(vec![model(1, 3)]);
+    let op = Operation {
+        name: "tunedModels/model-00001/operations/op".into(),
+        metadata: Some(
+            serde_json::to_value(CreateTunedModelMetadata {
+                total_steps: 200_000,
+                completed_steps: 100_000,
+                completed_percent: 50.0,
+                snapshots: model(1, 100_000).snapshots().to_vec(),
+                tuned_model: "tunedModels/model-00001".into(),
+            })
+            .unwrap(),
+        ),
+        ..Default::default()
+    };
+    app.track_operations(vec![op]);
+    app.update(
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('2'),
+        )),
+        Instant::now(),
+    );
+    app.monitor.smoothing = smoothed;
+    let theme = Theme::new(&ThemeConfig::default(), false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    bencher.bench_local(|| {
+        terminal
+            .draw(|f| tunedeck::tui::ui::draw(f, &app, &theme))
+            .unwrap();
     });
 }

@@ -122,10 +122,12 @@ pub fn eta(series: &[TuningSnapshot], total_steps: i32) -> Option<Duration> {
     Some(per_step.mul_f64(f64::from(remaining)))
 }
 
-/// A job is stalled when no step has come for `factor` times the median step time.
+/// A job is stalled when no step has come for `factor` times the median step time of its
+/// recent steps (the last 50: the current pace, and cheap on a long run).
 pub fn is_stalled(series: &[TuningSnapshot], now: Timestamp, factor: f64) -> bool {
+    let recent = &series[series.len().saturating_sub(51)..];
     let (Some(median), Some(last)) = (
-        median_step_time(series),
+        median_step_time(recent),
         series.last().and_then(|s| s.compute_time),
     ) else {
         return false;

@@ -300,14 +300,17 @@ fn render_chart(
     } else {
         (y_min, y_max)
     };
-    let boundaries: Vec<Vec<(f64, f64)>> = if m.per_epoch {
-        Vec::new()
-    } else {
-        epoch_boundaries(&job.snapshots)
-            .into_iter()
-            .map(|s| vec![(f64::from(s), y_min), (f64::from(s), y_max)])
-            .collect()
-    };
+    let boundary_steps = epoch_boundaries(&job.snapshots);
+    // A line per epoch only while they stay apart on screen; past that they would fill it.
+    let boundaries: Vec<Vec<(f64, f64)>> =
+        if m.per_epoch || boundary_steps.len() > usize::from(area.width) / 4 {
+            Vec::new()
+        } else {
+            boundary_steps
+                .into_iter()
+                .map(|s| vec![(f64::from(s), y_min), (f64::from(s), y_max)])
+                .collect()
+        };
     let lowest = series
         .iter()
         .copied()
