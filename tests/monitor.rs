@@ -307,3 +307,36 @@ async fn with_a_quarter_of_answers_503_or_429_it_still_ends_complete() {
     config.retry.max_retries = 2;
     run_to_active(options, config).await;
 }
+
+#[test]
+fn open_in_monitor_from_the_models_tab_finds_and_selects_the_job() {
+    let mut a = loaded(three());
+    let now = Instant::now();
+    // alpha-1 is ACTIVE: not followed yet, so its operation is looked up.
+    a.update(key('G'), now);
+    let cmds = a.update(key('w'), now);
+    assert_eq!(a.tab, Tab::Monitor);
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::ListOperations { model },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(model, "tunedModels/alpha-1");
+    let cmds = a.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Operations(vec![operation("alpha-1", 75, 75, true)]),
+        }),
+        now,
+    );
+    assert!(cmds.is_empty(), "a finished job is not watched");
+    let job = a.monitor.selected_job().unwrap();
+    assert_eq!(
+        (job.model.as_str(), job.completed_steps(), job.done),
+        ("tunedModels/alpha-1", 75, true)
+    );
+}

@@ -100,6 +100,7 @@ actions! {
     CursorLeft => "cursor_left", "cursor ←";
     CursorRight => "cursor_right", "cursor →";
     CancelJob => "cancel_job", "cancel job";
+    OpenMonitor => "open_monitor", "monitor";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

@@ -360,6 +360,15 @@ impl App {
                     }
                     (Pending::FindOperation(model), Reply::Operations(ops)) => {
                         self.finding.remove(&model);
+                        if ops.is_empty() && self.monitor.select_model.as_deref() == Some(&model) {
+                            self.monitor.select_model = None;
+                            let label = self.label_of(&model);
+                            self.toast(
+                                format!("{label} has no tuning operation to show"),
+                                Level::Info,
+                                now,
+                            );
+                        }
                         return self.track_operations(ops);
                     }
                     (Pending::CancelJob(operation), _) => {
@@ -856,6 +865,20 @@ impl App {
             | Action::CursorLeft
             | Action::CursorRight
             | Action::CancelJob => {}
+            Action::OpenMonitor => {
+                if let Some(model) = self.target() {
+                    self.tab = Tab::Monitor;
+                    if !self.monitor.select_model(&model) {
+                        self.monitor.select_model = Some(model.clone());
+                        if self.finding.insert(model.clone()) {
+                            return vec![self.request(
+                                Pending::FindOperation(model.clone()),
+                                ApiCall::ListOperations { model },
+                            )];
+                        }
+                    }
+                }
+            }
         }
         Vec::new()
     }
@@ -901,6 +924,11 @@ impl App {
                 });
             }
             self.monitor.jobs.push(job);
+        }
+        if let Some(model) = self.monitor.select_model.clone()
+            && self.monitor.select_model(&model)
+        {
+            self.monitor.select_model = None;
         }
         self.dirty = true;
         cmds

@@ -213,6 +213,8 @@ pub struct MonitorPane {
     pub poll_errors: std::collections::HashMap<String, String>,
     /// An operation whose cancellation waits for y/n.
     pub confirm_cancel: Option<String>,
+    /// A model whose job should be selected once it is known.
+    pub select_model: Option<String>,
 }
 
 impl MonitorPane {
@@ -226,6 +228,18 @@ impl MonitorPane {
 
     pub fn tracks_model(&self, model: &str) -> bool {
         self.jobs.iter().any(|j| j.model == model)
+    }
+
+    /// Selects the job of `model` if there is one; true when it did.
+    pub fn select_model(&mut self, model: &str) -> bool {
+        match self.jobs.iter().position(|j| j.model == model) {
+            Some(i) => {
+                self.selected = i;
+                self.cursor = None;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The points drawn for a job in the current mode: (x, loss), x a step or an epoch.

@@ -31,6 +31,7 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::CopyName,
             Action::Permissions,
             Action::Transfer,
+            Action::OpenMonitor,
             Action::Help,
             Action::Quit,
         ],
