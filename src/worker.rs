@@ -115,6 +115,12 @@ pub enum Cmd {
     Unwatch {
         operation: String,
     },
+    /// Write a file atomically (exports), off the UI task.
+    WriteFile {
+        id: RequestId,
+        path: std::path::PathBuf,
+        contents: Vec<u8>,
+    },
 }
 
 /// An event for the UI.
@@ -140,6 +146,12 @@ pub enum Event {
         operation: String,
         error: ApiError,
         retry_in: Duration,
+    },
+    /// A file was written, or why it was not.
+    FileWritten {
+        id: RequestId,
+        path: std::path::PathBuf,
+        error: Option<String>,
     },
 }
 
@@ -270,6 +282,23 @@ pub async fn run(
                     }
                     Cmd::Unwatch { operation } => {
                         watches.remove(&operation);
+                    }
+                    Cmd::WriteFile { id, path, contents } => {
+                        let events = events.clone();
+                        tasks.spawn(async move {
+                            let target = path.clone();
+                            let result = tokio::task::spawn_blocking(move || {
+                                crate::atomic_file::write_atomically(&target, &contents)
+                            })
+                            .await;
+                            let error = match result {
+                                Ok(Ok(())) => None,
+                                Ok(Err(e)) => Some(e.to_string()),
+                                Err(e) => Some(e.to_string()),
+                            };
+                            let _ = events.send(Event::FileWritten { id, path, error });
+                            Finished::Call(id)
+                        });
                     }
                 }
             }

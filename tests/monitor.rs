@@ -340,3 +340,48 @@ fn open_in_monitor_from_the_models_tab_finds_and_selects_the_job() {
         ("tunedModels/alpha-1", 75, true)
     );
 }
+
+#[tokio::test]
+async fn export_writes_csv_and_json_through_the_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = following(12);
+    let cmds = a.update(key('x'), Instant::now());
+    assert_eq!(cmds.len(), 2);
+    let emu = start(fast_options()).await;
+    let (commands, mut events, _w) = worker::spawn(client_for(&emu), WorkerOptions::default());
+    for cmd in cmds {
+        let Cmd::WriteFile { id, path, contents } = cmd else {
+            panic!("{cmd:?}")
+        };
+        commands
+            .send(Cmd::WriteFile {
+                id,
+                path: dir.path().join(path),
+                contents,
+            })
+            .unwrap();
+    }
+    for _ in 0..2 {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        a.update(Msg::Worker(event), Instant::now());
+    }
+    assert!(
+        a.toasts
+            .iter()
+            .filter(|t| t.text.starts_with("Wrote"))
+            .count()
+            == 2,
+        "{:?}",
+        a.toasts
+    );
+    let csv = std::fs::read_to_string(dir.path().join("bravo-2-snapshots.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 13, "a header and 12 steps");
+    let json: Vec<TuningSnapshot> = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("bravo-2-snapshots.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json, a.monitor.jobs[0].snapshots);
+}

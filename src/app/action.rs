@@ -101,6 +101,7 @@ actions! {
     CursorRight => "cursor_right", "cursor →";
     CancelJob => "cancel_job", "cancel job";
     OpenMonitor => "open_monitor", "monitor";
+    Export => "export", "export CSV+JSON";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

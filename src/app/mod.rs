@@ -116,6 +116,7 @@ enum Pending {
     Transfer { model: String, email: String },
     FindOperation(String),
     CancelJob(String),
+    Export,
 }
 
 pub struct App {
@@ -434,6 +435,7 @@ impl App {
                             now,
                         );
                     }
+                    Pending::Export => {}
                     Pending::CancelJob(_) => {
                         self.toast(
                             format!("Could not cancel: {error}{hint}"),
@@ -477,6 +479,17 @@ impl App {
                     }
                     self.ring_bell = self.bell_on_finish;
                     return self.refresh_list();
+                }
+            }
+            Event::FileWritten { id, path, error } => {
+                self.pending.remove(&id);
+                match error {
+                    None => self.toast(format!("Wrote {}", path.display()), Level::Info, now),
+                    Some(e) => self.toast(
+                        format!("Could not write {}: {e}", path.display()),
+                        Level::Error,
+                        now,
+                    ),
                 }
             }
             Event::PollFailed {
@@ -864,7 +877,8 @@ impl App {
             | Action::ToggleLog
             | Action::CursorLeft
             | Action::CursorRight
-            | Action::CancelJob => {}
+            | Action::CancelJob
+            | Action::Export => {}
             Action::OpenMonitor => {
                 if let Some(model) = self.target() {
                     self.tab = Tab::Monitor;
@@ -971,6 +985,35 @@ impl App {
                 if let Some(job) = m.selected_job().filter(|j| !j.done) {
                     m.confirm_cancel = Some(job.operation.clone());
                 }
+            }
+            Action::Export => {
+                let Some(job) = m.selected_job() else {
+                    return Vec::new();
+                };
+                let stem = job.model.trim_start_matches("tunedModels/").to_owned();
+                let files = [
+                    (
+                        format!("{stem}-snapshots.csv"),
+                        monitor::snapshots_csv(&job.snapshots),
+                    ),
+                    (
+                        format!("{stem}-snapshots.json"),
+                        monitor::snapshots_json(&job.snapshots),
+                    ),
+                ];
+                return files
+                    .into_iter()
+                    .map(|(path, contents)| {
+                        let id = self.next_request;
+                        self.next_request += 1;
+                        self.pending.insert(id, Pending::Export);
+                        Cmd::WriteFile {
+                            id,
+                            path: path.into(),
+                            contents: contents.into_bytes(),
+                        }
+                    })
+                    .collect();
             }
             _ => return self.on_global_action(action, now),
         }

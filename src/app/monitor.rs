@@ -198,6 +198,27 @@ pub fn epoch_boundaries(series: &[TuningSnapshot]) -> Vec<i32> {
         .collect()
 }
 
+/// A job's snapshots as CSV: `step,epoch,meanLoss,computeTime`, one row per step.
+pub fn snapshots_csv(series: &[TuningSnapshot]) -> String {
+    let mut out = String::from("step,epoch,meanLoss,computeTime\n");
+    for s in series {
+        let time = s
+            .compute_time
+            .map(|t| crate::api::serde_util::format_timestamp(&t))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            s.step, s.epoch, s.mean_loss, time
+        ));
+    }
+    out
+}
+
+/// A job's snapshots as the API prints them (a JSON array of TuningSnapshot).
+pub fn snapshots_json(series: &[TuningSnapshot]) -> String {
+    serde_json::to_string_pretty(series).unwrap_or_else(|_| "[]".into()) + "\n"
+}
+
 /// How the monitor shows its jobs.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonitorPane {
@@ -341,6 +362,17 @@ mod tests {
         let drawn = downsample(&points, 200);
         assert_eq!(drawn.len(), 200);
         assert!(drawn.iter().all(|p| p.1 == 1.0));
+    }
+
+    #[test]
+    fn exports() {
+        let series = vec![snap(1, 7.5, 1), snap(2, 6.25, 2)];
+        assert_eq!(
+            snapshots_csv(&series),
+            "step,epoch,meanLoss,computeTime\n1,0,7.5,2026-01-01T00:00:01Z\n2,0,6.25,2026-01-01T00:00:02Z\n"
+        );
+        let back: Vec<TuningSnapshot> = serde_json::from_str(&snapshots_json(&series)).unwrap();
+        assert_eq!(back, series);
     }
 
     #[test]
