@@ -385,3 +385,32 @@ async fn export_writes_csv_and_json_through_the_worker() {
     .unwrap();
     assert_eq!(json, a.monitor.jobs[0].snapshots);
 }
+
+#[test]
+fn compare_overlays_marked_runs() {
+    let mut a = following(30);
+    let now = Instant::now();
+    // A second, finished job from an operation started here.
+    a.track_operations(vec![operation("charlie-3", 75, 75, true)]);
+    assert_eq!(a.monitor.jobs.len(), 2);
+    assert!(
+        a.monitor.compared_jobs().is_empty(),
+        "no overlay until something is marked"
+    );
+    a.update(key(' '), now);
+    a.update(key('j'), now);
+    let compared: Vec<&str> = a
+        .monitor
+        .compared_jobs()
+        .iter()
+        .map(|j| j.model.as_str())
+        .collect();
+    assert_eq!(
+        compared,
+        vec!["tunedModels/bravo-2", "tunedModels/charlie-3"]
+    );
+    insta::assert_snapshot!("compare", screen(&mut a));
+    a.update(key('k'), now);
+    a.update(key(' '), now);
+    assert!(a.monitor.compared_jobs().is_empty());
+}

@@ -981,6 +981,13 @@ impl App {
                 }
             }
             Action::Back => m.cursor = None,
+            Action::Mark => {
+                if let Some(op) = m.selected_job().map(|j| j.operation.clone())
+                    && !m.compare.remove(&op)
+                {
+                    m.compare.insert(op);
+                }
+            }
             Action::CancelJob => {
                 if let Some(job) = m.selected_job().filter(|j| !j.done) {
                     m.confirm_cancel = Some(job.operation.clone());

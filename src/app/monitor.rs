@@ -236,6 +236,8 @@ pub struct MonitorPane {
     pub confirm_cancel: Option<String>,
     /// A model whose job should be selected once it is known.
     pub select_model: Option<String>,
+    /// Operations whose runs are overlaid on the chart with the selected one.
+    pub compare: std::collections::BTreeSet<String>,
 }
 
 impl MonitorPane {
@@ -249,6 +251,20 @@ impl MonitorPane {
 
     pub fn tracks_model(&self, model: &str) -> bool {
         self.jobs.iter().any(|j| j.model == model)
+    }
+
+    /// The jobs the chart overlays: the compared ones and the selected one, in list order;
+    /// empty when nothing is marked for comparison.
+    pub fn compared_jobs(&self) -> Vec<&Job> {
+        if self.compare.is_empty() {
+            return Vec::new();
+        }
+        self.jobs
+            .iter()
+            .enumerate()
+            .filter(|(i, j)| *i == self.selected || self.compare.contains(&j.operation))
+            .map(|(_, j)| j)
+            .collect()
     }
 
     /// Selects the job of `model` if there is one; true when it did.

@@ -16,6 +16,8 @@ pub struct Theme {
     pub selected: Style,
     pub title: Style,
     pub key: Style,
+    /// Styles for overlaid runs, in order.
+    pub series: Vec<Style>,
 }
 
 impl Theme {
@@ -43,6 +45,23 @@ impl Theme {
             selected: Style::default().add_modifier(Modifier::REVERSED),
             title: Style::default().add_modifier(Modifier::BOLD),
             key: color(&config.accent, Color::Cyan).add_modifier(Modifier::BOLD),
+            series: [
+                Color::Cyan,
+                Color::Magenta,
+                Color::Yellow,
+                Color::Green,
+                Color::LightBlue,
+                Color::LightRed,
+            ]
+            .into_iter()
+            .map(|c| {
+                if no_color {
+                    Style::default()
+                } else {
+                    Style::default().fg(c)
+                }
+            })
+            .collect(),
         }
     }
 

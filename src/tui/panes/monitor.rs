@@ -115,6 +115,11 @@ fn render_jobs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned());
             let row = Line::from(vec![
+                Span::raw(if m.compare.contains(&job.operation) {
+                    "◆"
+                } else {
+                    " "
+                }),
                 Span::styled(format!("{:>4.0}% ", job.percent()), style),
                 Span::raw(name),
             ]);
@@ -147,7 +152,10 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         .models
         .find(&job.model)
         .and_then(|x| x.hyperparameters().cloned());
-    let epochs = hp.as_ref().and_then(|h| h.epoch_count).unwrap_or(0);
+    let epochs = hp
+        .as_ref()
+        .and_then(|h| h.epoch_count)
+        .map_or_else(|| "?".to_owned(), |e| e.to_string());
     let last = job.snapshots.last();
     let started = app
         .models
@@ -274,6 +282,11 @@ fn render_chart(
     series: &[(f64, f64)],
     theme: &Theme,
 ) {
+    let compared = app.monitor.compared_jobs();
+    if !compared.is_empty() {
+        render_compare(frame, area, app, &compared, theme);
+        return;
+    }
     let m = &app.monitor;
     if series.is_empty() {
         frame.render_widget(
@@ -391,5 +404,92 @@ fn render_chart(
                 ]),
         )
         .style(Style::default());
+    frame.render_widget(chart, area);
+}
+
+/// Several runs on one chart, each in its own style, named in the legend.
+fn render_compare(frame: &mut Frame, area: Rect, app: &App, jobs: &[&Job], theme: &Theme) {
+    let m = &app.monitor;
+    let transform = |y: f64| if m.log_scale { y.max(1e-6).ln() } else { y };
+    let width = usize::from(area.width) * 2;
+    let runs: Vec<(String, Vec<(f64, f64)>)> = jobs
+        .iter()
+        .map(|job| {
+            let name = app
+                .models
+                .find(&job.model)
+                .map(|x| x.display_name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned());
+            let points = downsample(&m.series(job, app.ema_alpha), width)
+                .into_iter()
+                .map(|(x, y)| (x, transform(y)))
+                .collect();
+            (name, points)
+        })
+        .collect();
+    let all = runs.iter().flat_map(|(_, p)| p.iter());
+    let (mut x_min, mut x_max, mut y_min, mut y_max) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (x, y) in all {
+        x_min = x_min.min(*x);
+        x_max = x_max.max(*x);
+        y_min = y_min.min(*y);
+        y_max = y_max.max(*y);
+    }
+    if x_min > x_max {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "The compared runs have no steps yet.",
+                theme.muted,
+            )),
+            area,
+        );
+        return;
+    }
+    let x_max = x_max.max(x_min + 1.0);
+    let (y_min, y_max) = if (y_max - y_min).abs() < 1e-9 {
+        (y_min - 1.0, y_max + 1.0)
+    } else {
+        (y_min, y_max)
+    };
+    let datasets: Vec<Dataset> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, points))| {
+            Dataset::default()
+                .name(name.clone())
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.series[i % theme.series.len()])
+                .data(points)
+        })
+        .collect();
+    let label = |y: f64| Span::raw(format!("{:.3}", if m.log_scale { y.exp() } else { y }));
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .title(Span::styled(
+                    if m.per_epoch { "epoch" } else { "step" },
+                    theme.muted,
+                ))
+                .bounds([x_min, x_max])
+                .labels(vec![
+                    Span::raw(format!("{x_min}")),
+                    Span::raw(format!("{x_max}")),
+                ]),
+        )
+        .y_axis(
+            Axis::default()
+                .title(Span::styled(
+                    format!("meanLoss · {} runs", runs.len()),
+                    theme.muted,
+                ))
+                .bounds([y_min, y_max])
+                .labels(vec![
+                    label(y_min),
+                    label((y_min + y_max) / 2.0),
+                    label(y_max),
+                ]),
+        );
     frame.render_widget(chart, area);
 }
