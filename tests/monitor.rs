@@ -148,9 +148,33 @@ fn toggles_cursor_and_cancel() {
     assert_eq!(a.monitor.cursor, None);
     assert!(a.update(key('c'), now).is_empty(), "cancel asks first");
     let cmds = a.update(key('y'), now);
-    assert!(
-        matches!(cmds.as_slice(), [Cmd::Call { call: ApiCall::CancelOperation { name }, .. }] if name.ends_with("opbravo-2"))
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::CancelOperation { name },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert!(name.ends_with("opbravo-2"));
+    // Once cancelled, it offers to delete the model, as the docs advise.
+    a.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Empty,
+        }),
+        now,
     );
+    assert_eq!(
+        a.monitor.offer_delete.as_deref(),
+        Some("tunedModels/bravo-2")
+    );
+    let cmds = a.update(key('y'), now);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Call { call: ApiCall::DeleteTunedModel { name }, .. }] if name == "tunedModels/bravo-2")
+    );
+    assert_eq!(a.monitor.offer_delete, None);
 }
 
 #[test]

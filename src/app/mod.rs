@@ -190,7 +190,10 @@ impl App {
             && view.confirm_remove.is_none()
         {
             Context::Permissions
-        } else if self.models.dialog.is_some() || self.monitor.confirm_cancel.is_some() {
+        } else if self.models.dialog.is_some()
+            || self.monitor.confirm_cancel.is_some()
+            || self.monitor.offer_delete.is_some()
+        {
             Context::Dialog
         } else if self.tab == Tab::Models && self.models.detail.is_some() {
             Context::Detail
@@ -378,12 +381,8 @@ impl App {
                             .next()
                             .unwrap_or_default()
                             .to_owned();
-                        let label = self.label_of(&model);
-                        self.toast(
-                            format!("Cancelled tuning of {label}. The docs advise deleting a cancelled model: d in Models."),
-                            Level::Info,
-                            now,
-                        );
+                        // A cancelled model's quality is unpredictable; the docs advise deleting it.
+                        self.monitor.offer_delete = Some(model);
                     }
                     (Pending::Update, Reply::TunedModel(model)) => {
                         let label = model.display_name.clone();
@@ -842,8 +841,11 @@ impl App {
                 }
             }
             Action::Confirm => return self.confirm(),
-            Action::Cancel if self.monitor.confirm_cancel.is_some() => {
-                self.monitor.confirm_cancel = None
+            Action::Cancel
+                if self.monitor.confirm_cancel.is_some() || self.monitor.offer_delete.is_some() =>
+            {
+                self.monitor.confirm_cancel = None;
+                self.monitor.offer_delete = None;
             }
             Action::Cancel => match &mut self.models.dialog {
                 Some(Dialog::Permissions(view)) => view.confirm_remove = None,
@@ -1029,6 +1031,12 @@ impl App {
 
     /// `y` in a dialog: delete models, remove a permission, transfer ownership, cancel a job.
     fn confirm(&mut self) -> Vec<Cmd> {
+        if let Some(model) = self.monitor.offer_delete.take() {
+            return vec![self.request(
+                Pending::Delete(model.clone()),
+                ApiCall::DeleteTunedModel { name: model },
+            )];
+        }
         if let Some(operation) = self.monitor.confirm_cancel.take() {
             return vec![self.request(
                 Pending::CancelJob(operation.clone()),

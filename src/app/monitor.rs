@@ -236,6 +236,8 @@ pub struct MonitorPane {
     pub confirm_cancel: Option<String>,
     /// A model whose job should be selected once it is known.
     pub select_model: Option<String>,
+    /// A cancelled model the user is asked whether to delete (the docs advise it).
+    pub offer_delete: Option<String>,
     /// Operations whose runs are overlaid on the chart with the selected one.
     pub compare: std::collections::BTreeSet<String>,
 }

@@ -62,6 +62,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(job) = m.selected_job() {
         render_job(frame, main, app, job, theme);
     }
+    if let Some(model) = &m.offer_delete {
+        let lines = vec![
+            Line::raw(format!("Tuning of {model} was cancelled.")),
+            Line::styled(
+                "Its quality is unpredictable; the docs advise deleting it. Delete it now?",
+                theme.warn,
+            ),
+            Line::from(vec![
+                Span::styled("y", theme.key),
+                Span::raw(" delete the model   "),
+                Span::styled("n", theme.key),
+                Span::raw(" keep it"),
+            ]),
+        ];
+        let w = 80.min(area.width);
+        let rect = Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + area.height / 3,
+            w,
+            5,
+        );
+        frame.render_widget(Clear, rect);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Delete? ", theme.warn));
+        frame.render_widget(Paragraph::new(lines).block(block), rect);
+    }
     if let Some(op) = &m.confirm_cancel {
         let model = op.split("/operations/").next().unwrap_or(op);
         let lines = vec![
