@@ -78,6 +78,11 @@ pub struct ThemeConfig {
 #[serde(deny_unknown_fields)]
 pub struct PollConfig {
     pub list_refresh_secs: Option<u64>,
+    /// Job polling: the shortest interval (while steps keep arriving), the first one, the
+    /// longest (after errors or when nothing moves), in seconds.
+    pub job_min_secs: Option<f64>,
+    pub job_start_secs: Option<f64>,
+    pub job_max_secs: Option<f64>,
 }
 
 /// The compiled-in defaults (keymap, theme, poll intervals).
@@ -92,6 +97,8 @@ pub struct UiConfig {
     pub bell: bool,
     pub stall_factor: f64,
     pub ema_alpha: f64,
+    /// Job polling intervals for the worker.
+    pub worker: crate::worker::WorkerOptions,
 }
 
 impl UiConfig {
@@ -117,10 +124,41 @@ impl UiConfig {
             .poll
             .as_ref()
             .and_then(|p| p.list_refresh_secs)
-            .or(defaults.poll.and_then(|p| p.list_refresh_secs))
+            .or(defaults.poll.as_ref().and_then(|p| p.list_refresh_secs))
             .unwrap_or(3)
             .max(1);
-        let base_monitor = defaults.monitor.unwrap_or_default();
+        let poll_of = |f: fn(&PollConfig) -> Option<f64>| {
+            user.poll
+                .as_ref()
+                .and_then(f)
+                .or(defaults.poll.as_ref().and_then(f))
+        };
+        let mut worker = crate::worker::WorkerOptions::default();
+        let secs_of = |v: Option<f64>, name: &str| -> Result<Option<std::time::Duration>, String> {
+            v.map(|x| {
+                if x.is_finite() && x > 0.0 {
+                    Ok(std::time::Duration::from_secs_f64(x))
+                } else {
+                    Err(format!(
+                        "[poll] {name} = {x}: it must be a positive number of seconds"
+                    ))
+                }
+            })
+            .transpose()
+        };
+        if let Some(d) = secs_of(poll_of(|p| p.job_min_secs), "job_min_secs")? {
+            worker.poll_min = d;
+        }
+        if let Some(d) = secs_of(poll_of(|p| p.job_start_secs), "job_start_secs")? {
+            worker.poll_default = d;
+        }
+        if let Some(d) = secs_of(poll_of(|p| p.job_max_secs), "job_max_secs")? {
+            worker.poll_max = d;
+        }
+        if worker.poll_min > worker.poll_max {
+            return Err("[poll] job_min_secs is larger than job_max_secs".into());
+        }
+        let base_monitor = defaults.monitor.clone().unwrap_or_default();
         let user_monitor = user.monitor.clone().unwrap_or_default();
         let ema_alpha = user_monitor
             .ema_alpha
@@ -142,6 +180,7 @@ impl UiConfig {
                 .unwrap_or(5.0)
                 .max(1.0),
             ema_alpha,
+            worker,
         })
     }
 }
@@ -485,6 +524,21 @@ mod tests {
         assert_eq!(quit, vec![("x".to_owned(), "quit")]);
         let bad: FileConfig = toml::from_str("[keys.models]\nfly = [\"f\"]\n").unwrap();
         assert!(UiConfig::load(&bad).unwrap_err().contains("fly"));
+    }
+
+    #[test]
+    fn poll_intervals_come_from_the_file_and_are_checked() {
+        let ui = UiConfig::load(&FileConfig::default()).unwrap();
+        assert_eq!(ui.worker.poll_max, std::time::Duration::from_secs(30));
+        let user: FileConfig = toml::from_str("[poll]\njob_max_secs = 5.0\n").unwrap();
+        assert_eq!(
+            UiConfig::load(&user).unwrap().worker.poll_max,
+            std::time::Duration::from_secs(5)
+        );
+        let bad: FileConfig = toml::from_str("[poll]\njob_min_secs = -1.0\n").unwrap();
+        assert!(UiConfig::load(&bad).unwrap_err().contains("job_min_secs"));
+        let inverted: FileConfig = toml::from_str("[poll]\njob_min_secs = 40.0\n").unwrap();
+        assert!(UiConfig::load(&inverted).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use tunedeck::app::{App, Connection};
 use tunedeck::config::{self, Backend, GlobalArgs, Resolved, UiConfig};
 use tunedeck::emulator::{self, EmulatorArgs, EmulatorOptions};
 use tunedeck::tui::theme::Theme;
-use tunedeck::worker::{self, WorkerOptions};
+use tunedeck::worker;
 
 /// tunedeck: a terminal dashboard for Gemini API model tuning, with a faithful emulator of the
 /// API. With no credentials it starts the emulator in-process, so it works offline.
@@ -153,7 +153,7 @@ async fn run_dashboard(flags: GlobalArgs) -> color_eyre::Result<()> {
         resolved.auth.describe()
     };
     let client = ApiClient::new(resolved.client_config(&base_url)).map_err(|e| eyre!(e))?;
-    let (commands, events, worker) = worker::spawn(client, WorkerOptions::default());
+    let (commands, events, worker) = worker::spawn(client, ui.worker.clone());
     let connection = Connection {
         backend: backend_label,
         address: base_url,

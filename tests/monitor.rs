@@ -438,3 +438,50 @@ fn compare_overlays_marked_runs() {
     a.update(key(' '), now);
     assert!(a.monitor.compared_jobs().is_empty());
 }
+
+#[tokio::test]
+async fn with_no_operation_found_it_follows_the_model_itself() {
+    // The emulator keeps the model while its operation is deleted (DELETE /v1/operations/**).
+    let emu = start(EmulatorOptions {
+        step_interval: Duration::from_millis(10),
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &tuning_request("orphan", tutorial_examples(), 2, 5),
+            Some("orphan"),
+        )
+        .await
+        .unwrap();
+    client.delete_operation(&op.name).await.unwrap();
+    let opts = WorkerOptions {
+        poll_min: Duration::from_millis(5),
+        poll_default: Duration::from_millis(10),
+        poll_max: Duration::from_millis(40),
+        ..Default::default()
+    };
+    let (commands, mut events, _w) = worker::spawn(client.clone(), opts);
+    let mut a = app();
+    for c in a.start() {
+        commands.send(c).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while a.monitor.jobs.first().is_none_or(|j| !j.done) {
+        assert!(Instant::now() < deadline, "the model job did not finish");
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+            for c in a.update(Msg::Worker(e), Instant::now()) {
+                commands.send(c).unwrap();
+            }
+        }
+    }
+    let job = &a.monitor.jobs[0];
+    assert_eq!(
+        job.operation, "tunedModels/orphan",
+        "the job polls the model"
+    );
+    let model = client.get_tuned_model("orphan").await.unwrap();
+    assert_eq!(job.snapshots, model.snapshots().to_vec());
+    assert_eq!(job.error, None);
+}

@@ -364,6 +364,22 @@ impl App {
                     }
                     (Pending::FindOperation(model), Reply::Operations(ops)) => {
                         self.finding.remove(&model);
+                        let creating = self
+                            .models
+                            .find(&model)
+                            .is_some_and(|m| m.state == TunedModelState::Creating);
+                        if ops.is_empty() && creating {
+                            // No operation to poll: follow the tuned model itself.
+                            self.monitor.jobs.push(monitor::Job {
+                                operation: model.clone(),
+                                model: model.clone(),
+                                ..Default::default()
+                            });
+                            if let Some(m) = self.monitor.select_model.take() {
+                                self.monitor.select_model(&m);
+                            }
+                            return vec![Cmd::Watch { operation: model }];
+                        }
                         if ops.is_empty() && self.monitor.select_model.as_deref() == Some(&model) {
                             self.monitor.select_model = None;
                             let label = self.label_of(&model);
@@ -992,7 +1008,13 @@ impl App {
             }
             Action::CancelJob => {
                 if let Some(job) = m.selected_job().filter(|j| !j.done) {
-                    m.confirm_cancel = Some(job.operation.clone());
+                    if job.operation.contains("/operations/") {
+                        m.confirm_cancel = Some(job.operation.clone());
+                    } else {
+                        let text =
+                            "This job's operation is unknown, so it cannot be cancelled from here.";
+                        self.toast(text, Level::Error, now);
+                    }
                 }
             }
             Action::Export => {

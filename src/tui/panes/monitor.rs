@@ -290,12 +290,19 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         LineGauge::default()
             .filled_style(state_style)
             .ratio(ratio)
-            .label(format!(
-                "step {} of {} · {:.1}%",
-                job.completed_steps(),
-                job.total_steps,
-                job.percent()
-            )),
+            .label(if job.total_steps > 0 {
+                format!(
+                    "step {} of {} · {:.1}%",
+                    job.completed_steps(),
+                    job.total_steps,
+                    job.percent()
+                )
+            } else {
+                format!(
+                    "step {} · total unknown (no operation found: polling the model)",
+                    job.completed_steps()
+                )
+            }),
         gauge,
     );
     render_chart(frame, chart_area, app, job, &series, theme);
