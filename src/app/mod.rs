@@ -3,17 +3,18 @@
 //! or a runtime.
 
 pub mod action;
+mod jobs;
 pub mod models;
 pub mod monitor;
+mod sharing;
 
-use crate::api::types::Role;
 use crate::api::types::TunedModelState;
 use crate::tui::keymap::Keymap;
 use crate::worker::{ApiCall, Cmd, Event, Reply, RequestId};
 use action::{Action, Context};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use models::{Dialog, EditForm, Load, ModelsPane, PermissionForm, PermissionsView, TransferForm};
+use models::{Dialog, EditForm, Load, ModelsPane, PermissionsView, TransferForm};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -619,64 +620,8 @@ impl App {
             self.models.refresh_view();
             return Vec::new();
         }
-        if let Some(Dialog::Permissions(view)) = &mut self.models.dialog
-            && let Some(form) = &mut view.form
-        {
-            match key.code {
-                KeyCode::Esc => view.form = None,
-                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 3,
-                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 2) % 3,
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus != 1 => {
-                    form.cycle()
-                }
-                KeyCode::Backspace if form.focus == 1 => {
-                    form.email.pop();
-                }
-                KeyCode::Enter => match form.to_permission() {
-                    Err(problem) => form.error = Some(problem),
-                    Ok(permission) => {
-                        let model = view.model.clone();
-                        view.form = None;
-                        return vec![self.request(
-                            Pending::PermissionCreated(model.clone()),
-                            ApiCall::CreatePermission { model, permission },
-                        )];
-                    }
-                },
-                KeyCode::Char(c)
-                    if form.focus == 1 && !key.modifiers.contains(KeyModifiers::CONTROL) =>
-                {
-                    form.email.push(c);
-                    form.error = None;
-                }
-                _ => {}
-            }
-            return Vec::new();
-        }
-        if let Some(Dialog::Transfer(form)) = &mut self.models.dialog
-            && !form.confirming
-        {
-            match key.code {
-                KeyCode::Esc => self.models.dialog = None,
-                KeyCode::Backspace => {
-                    form.email.pop();
-                }
-                KeyCode::Enter => {
-                    let email = form.email.trim();
-                    if email.contains('@') && !email.starts_with('@') && !email.ends_with('@') {
-                        form.confirming = true;
-                        form.error = None;
-                    } else {
-                        form.error = Some(format!("{email:?} is not an email address"));
-                    }
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    form.email.push(c);
-                    form.error = None;
-                }
-                _ => {}
-            }
-            return Vec::new();
+        if let Some(cmds) = self.on_sharing_input(key) {
+            return cmds;
         }
         if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
             match key.code {
@@ -915,142 +860,6 @@ impl App {
         Vec::new()
     }
 
-    /// Asks for the operation of every CREATING model the monitor does not follow yet.
-    fn find_new_jobs(&mut self) -> Vec<Cmd> {
-        let creating: Vec<String> = self
-            .models
-            .models
-            .iter()
-            .filter(|m| m.state == TunedModelState::Creating)
-            .map(|m| m.name.clone())
-            .filter(|n| !self.monitor.tracks_model(n) && !self.finding.contains(n))
-            .collect();
-        creating
-            .into_iter()
-            .map(|model| {
-                self.finding.insert(model.clone());
-                self.request(
-                    Pending::FindOperation(model.clone()),
-                    ApiCall::ListOperations { model },
-                )
-            })
-            .collect()
-    }
-
-    /// Follows tuning operations: a job each, watched until done.
-    pub fn track_operations(&mut self, operations: Vec<crate::api::types::Operation>) -> Vec<Cmd> {
-        let mut cmds = Vec::new();
-        for op in operations {
-            if self.monitor.job_mut(&op.name).is_some() {
-                continue;
-            }
-            let mut job = monitor::Job {
-                operation: op.name.clone(),
-                model: op.tuned_model_name().unwrap_or_default(),
-                ..Default::default()
-            };
-            job.absorb(&op);
-            if !job.done {
-                cmds.push(Cmd::Watch {
-                    operation: op.name.clone(),
-                });
-            }
-            self.monitor.jobs.push(job);
-        }
-        if let Some(model) = self.monitor.select_model.clone()
-            && self.monitor.select_model(&model)
-        {
-            self.monitor.select_model = None;
-        }
-        self.dirty = true;
-        cmds
-    }
-
-    fn on_monitor_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
-        let m = &mut self.monitor;
-        let count = m.jobs.len();
-        match action {
-            Action::Up => {
-                m.selected = m.selected.saturating_sub(1);
-                m.cursor = None;
-            }
-            Action::Down => {
-                m.selected = (m.selected + 1).min(count.saturating_sub(1));
-                m.cursor = None;
-            }
-            Action::ToggleEpochs => {
-                m.per_epoch = !m.per_epoch;
-                m.cursor = None;
-            }
-            Action::ToggleSmoothing => m.smoothing = !m.smoothing,
-            Action::ToggleLog => m.log_scale = !m.log_scale,
-            Action::CursorLeft | Action::CursorRight => {
-                let len = m
-                    .selected_job()
-                    .map(|j| m.series(j, self.ema_alpha).len())
-                    .unwrap_or(0);
-                if len > 0 {
-                    let at = m.cursor.unwrap_or(len - 1);
-                    m.cursor = Some(if action == Action::CursorLeft {
-                        at.saturating_sub(1)
-                    } else {
-                        (at + 1).min(len - 1)
-                    });
-                }
-            }
-            Action::Back => m.cursor = None,
-            Action::Mark => {
-                if let Some(op) = m.selected_job().map(|j| j.operation.clone())
-                    && !m.compare.remove(&op)
-                {
-                    m.compare.insert(op);
-                }
-            }
-            Action::CancelJob => {
-                if let Some(job) = m.selected_job().filter(|j| !j.done) {
-                    if job.operation.contains("/operations/") {
-                        m.confirm_cancel = Some(job.operation.clone());
-                    } else {
-                        let text =
-                            "This job's operation is unknown, so it cannot be cancelled from here.";
-                        self.toast(text, Level::Error, now);
-                    }
-                }
-            }
-            Action::Export => {
-                let Some(job) = m.selected_job() else {
-                    return Vec::new();
-                };
-                let stem = job.model.trim_start_matches("tunedModels/").to_owned();
-                let files = [
-                    (
-                        format!("{stem}-snapshots.csv"),
-                        monitor::snapshots_csv(&job.snapshots),
-                    ),
-                    (
-                        format!("{stem}-snapshots.json"),
-                        monitor::snapshots_json(&job.snapshots),
-                    ),
-                ];
-                return files
-                    .into_iter()
-                    .map(|(path, contents)| {
-                        let id = self.next_request;
-                        self.next_request += 1;
-                        self.pending.insert(id, Pending::Export);
-                        Cmd::WriteFile {
-                            id,
-                            path: path.into(),
-                            contents: contents.into_bytes(),
-                        }
-                    })
-                    .collect();
-            }
-            _ => return self.on_global_action(action, now),
-        }
-        Vec::new()
-    }
-
     /// `y` in a dialog: delete models, remove a permission, transfer ownership, cancel a job.
     fn confirm(&mut self) -> Vec<Cmd> {
         if let Some(model) = self.monitor.offer_delete.take() {
@@ -1107,45 +916,6 @@ impl App {
                 self.models.dialog = other;
                 Vec::new()
             }
-        }
-    }
-
-    fn on_permissions_action(&mut self, action: Action) -> Vec<Cmd> {
-        let Some(Dialog::Permissions(view)) = &mut self.models.dialog else {
-            return Vec::new();
-        };
-        let count = view.permissions.as_ref().map_or(0, Vec::len);
-        view.error = None;
-        match action {
-            Action::Up => view.selected = view.selected.saturating_sub(1),
-            Action::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
-            Action::Add => {
-                view.form = Some(PermissionForm::default());
-                view.error = None;
-            }
-            Action::Delete => {
-                let chosen = view.permissions.as_ref().and_then(|p| p.get(view.selected));
-                match chosen {
-                    Some(p) if p.role == Role::Owner => {
-                        view.error = Some("The owner's permission cannot be removed; transfer ownership instead (t).".into());
-                    }
-                    Some(p) => view.confirm_remove = Some(p.name.clone()),
-                    None => {}
-                }
-            }
-            Action::Back | Action::Cancel => self.models.dialog = None,
-            Action::Quit => self.quit = true,
-            Action::Help => self.overlay = Overlay::Help,
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// The permissions dialog, when it is open for `model`.
-    fn permissions_view(&mut self, model: &str) -> Option<&mut PermissionsView> {
-        match &mut self.models.dialog {
-            Some(Dialog::Permissions(view)) if view.model == model => Some(view),
-            _ => None,
         }
     }
 

@@ -1,0 +1,147 @@
+//! The App's handling of tuning jobs: finding the operation of CREATING models, following
+//! operations, and the Monitor pane's actions.
+
+use super::action::Action;
+use super::monitor;
+use super::{App, Level, Pending};
+use crate::api::types::TunedModelState;
+use crate::worker::{ApiCall, Cmd};
+use std::time::Instant;
+
+impl App {
+    /// Asks for the operation of every CREATING model the monitor does not follow yet.
+    pub(super) fn find_new_jobs(&mut self) -> Vec<Cmd> {
+        let creating: Vec<String> = self
+            .models
+            .models
+            .iter()
+            .filter(|m| m.state == TunedModelState::Creating)
+            .map(|m| m.name.clone())
+            .filter(|n| !self.monitor.tracks_model(n) && !self.finding.contains(n))
+            .collect();
+        creating
+            .into_iter()
+            .map(|model| {
+                self.finding.insert(model.clone());
+                self.request(
+                    Pending::FindOperation(model.clone()),
+                    ApiCall::ListOperations { model },
+                )
+            })
+            .collect()
+    }
+
+    /// Follows tuning operations: a job each, watched until done.
+    pub fn track_operations(&mut self, operations: Vec<crate::api::types::Operation>) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        for op in operations {
+            if self.monitor.job_mut(&op.name).is_some() {
+                continue;
+            }
+            let mut job = monitor::Job {
+                operation: op.name.clone(),
+                model: op.tuned_model_name().unwrap_or_default(),
+                ..Default::default()
+            };
+            job.absorb(&op);
+            if !job.done {
+                cmds.push(Cmd::Watch {
+                    operation: op.name.clone(),
+                });
+            }
+            self.monitor.jobs.push(job);
+        }
+        if let Some(model) = self.monitor.select_model.clone()
+            && self.monitor.select_model(&model)
+        {
+            self.monitor.select_model = None;
+        }
+        self.dirty = true;
+        cmds
+    }
+
+    pub(super) fn on_monitor_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+        let m = &mut self.monitor;
+        let count = m.jobs.len();
+        match action {
+            Action::Up => {
+                m.selected = m.selected.saturating_sub(1);
+                m.cursor = None;
+            }
+            Action::Down => {
+                m.selected = (m.selected + 1).min(count.saturating_sub(1));
+                m.cursor = None;
+            }
+            Action::ToggleEpochs => {
+                m.per_epoch = !m.per_epoch;
+                m.cursor = None;
+            }
+            Action::ToggleSmoothing => m.smoothing = !m.smoothing,
+            Action::ToggleLog => m.log_scale = !m.log_scale,
+            Action::CursorLeft | Action::CursorRight => {
+                let len = m
+                    .selected_job()
+                    .map(|j| m.series(j, self.ema_alpha).len())
+                    .unwrap_or(0);
+                if len > 0 {
+                    let at = m.cursor.unwrap_or(len - 1);
+                    m.cursor = Some(if action == Action::CursorLeft {
+                        at.saturating_sub(1)
+                    } else {
+                        (at + 1).min(len - 1)
+                    });
+                }
+            }
+            Action::Back => m.cursor = None,
+            Action::Mark => {
+                if let Some(op) = m.selected_job().map(|j| j.operation.clone())
+                    && !m.compare.remove(&op)
+                {
+                    m.compare.insert(op);
+                }
+            }
+            Action::CancelJob => {
+                if let Some(job) = m.selected_job().filter(|j| !j.done) {
+                    if job.operation.contains("/operations/") {
+                        m.confirm_cancel = Some(job.operation.clone());
+                    } else {
+                        let text =
+                            "This job's operation is unknown, so it cannot be cancelled from here.";
+                        self.toast(text, Level::Error, now);
+                    }
+                }
+            }
+            Action::Export => {
+                let Some(job) = m.selected_job() else {
+                    return Vec::new();
+                };
+                let stem = job.model.trim_start_matches("tunedModels/").to_owned();
+                let files = [
+                    (
+                        format!("{stem}-snapshots.csv"),
+                        monitor::snapshots_csv(&job.snapshots),
+                    ),
+                    (
+                        format!("{stem}-snapshots.json"),
+                        monitor::snapshots_json(&job.snapshots),
+                    ),
+                ];
+                return files
+                    .into_iter()
+                    .map(|(path, contents)| {
+                        let id = self.next_request;
+                        self.next_request += 1;
+                        self.pending.insert(id, Pending::Export);
+                        Cmd::WriteFile {
+                            id,
+                            path: path.into(),
+                            contents: contents.into_bytes(),
+                        }
+                    })
+                    .collect();
+            }
+            _ => return self.on_global_action(action, now),
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,113 @@
+//! The App's handling of sharing: the permissions dialog's actions.
+
+use super::action::Action;
+use super::models::{Dialog, PermissionForm, PermissionsView};
+use super::{App, Overlay, Pending};
+use crate::api::types::Role;
+use crate::worker::{ApiCall, Cmd};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+impl App {
+    pub(super) fn on_permissions_action(&mut self, action: Action) -> Vec<Cmd> {
+        let Some(Dialog::Permissions(view)) = &mut self.models.dialog else {
+            return Vec::new();
+        };
+        let count = view.permissions.as_ref().map_or(0, Vec::len);
+        view.error = None;
+        match action {
+            Action::Up => view.selected = view.selected.saturating_sub(1),
+            Action::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
+            Action::Add => {
+                view.form = Some(PermissionForm::default());
+                view.error = None;
+            }
+            Action::Delete => {
+                let chosen = view.permissions.as_ref().and_then(|p| p.get(view.selected));
+                match chosen {
+                    Some(p) if p.role == Role::Owner => {
+                        view.error = Some("The owner's permission cannot be removed; transfer ownership instead (t).".into());
+                    }
+                    Some(p) => view.confirm_remove = Some(p.name.clone()),
+                    None => {}
+                }
+            }
+            Action::Back | Action::Cancel => self.models.dialog = None,
+            Action::Quit => self.quit = true,
+            Action::Help => self.overlay = Overlay::Help,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The permissions dialog, when it is open for `model`.
+    pub(super) fn permissions_view(&mut self, model: &str) -> Option<&mut PermissionsView> {
+        match &mut self.models.dialog {
+            Some(Dialog::Permissions(view)) if view.model == model => Some(view),
+            _ => None,
+        }
+    }
+
+    /// Text typed into the permission form or the transfer form; `None` when neither is open.
+    pub(super) fn on_sharing_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+        if let Some(Dialog::Permissions(view)) = &mut self.models.dialog
+            && let Some(form) = &mut view.form
+        {
+            match key.code {
+                KeyCode::Esc => view.form = None,
+                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 3,
+                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 2) % 3,
+                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus != 1 => {
+                    form.cycle()
+                }
+                KeyCode::Backspace if form.focus == 1 => {
+                    form.email.pop();
+                }
+                KeyCode::Enter => match form.to_permission() {
+                    Err(problem) => form.error = Some(problem),
+                    Ok(permission) => {
+                        let model = view.model.clone();
+                        view.form = None;
+                        return Some(vec![self.request(
+                            Pending::PermissionCreated(model.clone()),
+                            ApiCall::CreatePermission { model, permission },
+                        )]);
+                    }
+                },
+                KeyCode::Char(c)
+                    if form.focus == 1 && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+                {
+                    form.email.push(c);
+                    form.error = None;
+                }
+                _ => {}
+            }
+            return Some(Vec::new());
+        }
+        if let Some(Dialog::Transfer(form)) = &mut self.models.dialog
+            && !form.confirming
+        {
+            match key.code {
+                KeyCode::Esc => self.models.dialog = None,
+                KeyCode::Backspace => {
+                    form.email.pop();
+                }
+                KeyCode::Enter => {
+                    let email = form.email.trim();
+                    if email.contains('@') && !email.starts_with('@') && !email.ends_with('@') {
+                        form.confirming = true;
+                        form.error = None;
+                    } else {
+                        form.error = Some(format!("{email:?} is not an email address"));
+                    }
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    form.email.push(c);
+                    form.error = None;
+                }
+                _ => {}
+            }
+            return Some(Vec::new());
+        }
+        None
+    }
+}
