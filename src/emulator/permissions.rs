@@ -24,6 +24,17 @@ fn require_writer(record: &Record, req: &Req) -> Result<(), Failure> {
     }
 }
 
+/// A model can be shared with everyone for reading only.
+fn everyone_reads_only(grantee: &GranteeType, role: &Role) -> Result<(), Failure> {
+    if *grantee == GranteeType::Everyone && *role != Role::Reader {
+        return Err(Failure::invalid(
+            "permission.role",
+            "EVERYONE can only be granted READER.",
+        ));
+    }
+    Ok(())
+}
+
 fn find_permission<'a>(
     record: &'a Record,
     model_id: &str,
@@ -104,12 +115,7 @@ pub fn create(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, F
             ));
         }
     }
-    if grantee == GranteeType::Everyone && body.role != Role::Reader {
-        return Err(Failure::invalid(
-            "permission.role",
-            "EVERYONE can only be granted READER.",
-        ));
-    }
+    everyone_reads_only(&grantee, &body.role)?;
     let mut store = core.store();
     let record = find(&store, req, model_id)?;
     require_writer(record, req)?;
@@ -175,11 +181,8 @@ pub fn patch(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<R
             "The owner's permission cannot be changed; use transferOwnership.",
         ));
     }
-    if existing.grantee_type == Some(GranteeType::Everyone) && body.role != Role::Reader {
-        return Err(Failure::invalid(
-            "permission.role",
-            "EVERYONE can only be granted READER.",
-        ));
+    if let Some(grantee) = &existing.grantee_type {
+        everyone_reads_only(grantee, &body.role)?;
     }
     let name = existing.name.clone();
     let Some(record) = store.get_mut(model_id) else {

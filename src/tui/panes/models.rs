@@ -6,11 +6,12 @@ use crate::api::types::TunedModel;
 use crate::app::App;
 use crate::app::models::{Column, Dialog, EDIT_LABELS, Load, ModelsPane};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::dialog;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
 
 /// The first row shown so that the selected row is visible in a table of `height` rows.
 pub fn table_offset(selected: usize, height: usize) -> usize {
@@ -388,17 +389,6 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
     frame.render_widget(Sparkline::default().data(&data).style(theme.accent), chart);
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
 fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPane, theme: &Theme) {
     match dialog {
         Dialog::Permissions(view) => {
@@ -434,16 +424,12 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
                 Span::styled("n", theme.key),
                 Span::raw(" keep"),
             ]));
-            let rect = centered(area, 60, lines.len() as u16 + 2);
-            frame.render_widget(Clear, rect);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .title(Span::styled(" Delete ", theme.error));
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                rect,
+            dialog::render(
+                frame,
+                area,
+                Span::styled(" Delete ", theme.error),
+                lines,
+                60,
             );
         }
         Dialog::Edit(form) => {
@@ -482,12 +468,8 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
                 Span::styled("esc", theme.key),
                 Span::raw(" cancel"),
             ]));
-            let rect = centered(area, 76, lines.len() as u16 + 2);
-            frame.render_widget(Clear, rect);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .title(Span::styled(format!(" Edit {} ", form.name), theme.title));
-            frame.render_widget(Paragraph::new(lines).block(block), rect);
+            let title = Span::styled(format!(" Edit {} ", form.name), theme.title);
+            dialog::render(frame, area, title, lines, 76);
         }
     }
 }

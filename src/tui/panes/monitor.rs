@@ -5,6 +5,7 @@
 use crate::app::App;
 use crate::app::monitor::{Job, downsample, epoch_boundaries, eta, is_stalled, steps_per_minute};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::dialog;
 use chrono::Utc;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Axis, Block, Borders, Chart, Clear, Dataset, GraphType, LineGauge, Paragraph, Wrap,
+    Axis, Block, Borders, Chart, Dataset, GraphType, LineGauge, Paragraph, Wrap,
 };
 use std::time::Duration;
 
@@ -76,18 +77,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::raw(" keep it"),
             ]),
         ];
-        let w = 80.min(area.width);
-        let rect = Rect::new(
-            area.x + (area.width - w) / 2,
-            area.y + area.height / 3,
-            w,
-            5,
+        dialog::render(
+            frame,
+            area,
+            Span::styled(" Delete? ", theme.warn),
+            lines,
+            80,
         );
-        frame.render_widget(Clear, rect);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" Delete? ", theme.warn));
-        frame.render_widget(Paragraph::new(lines).block(block), rect);
     }
     if let Some(op) = &m.confirm_cancel {
         let model = op.split("/operations/").next().unwrap_or(op);
@@ -104,18 +100,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::raw(" keep tuning"),
             ]),
         ];
-        let w = 74.min(area.width);
-        let rect = Rect::new(
-            area.x + (area.width - w) / 2,
-            area.y + area.height / 3,
-            w,
-            5,
+        dialog::render(
+            frame,
+            area,
+            Span::styled(" Cancel ", theme.error),
+            lines,
+            74,
         );
-        frame.render_widget(Clear, rect);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" Cancel ", theme.error));
-        frame.render_widget(Paragraph::new(lines).block(block), rect);
     }
 }
 

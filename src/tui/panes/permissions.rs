@@ -4,40 +4,11 @@
 use crate::api::types::{GranteeType, Role};
 use crate::app::models::{PermissionsView, TransferForm};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::dialog;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-
-/// Rows the lines take inside a box `width` wide, wrapped.
-fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    lines
-        .iter()
-        .map(|l| l.width().div_ceil(inner).max(1) as u16)
-        .sum()
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-fn keys<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
-    let mut spans = Vec::new();
-    for (k, label) in pairs {
-        spans.push(Span::styled(*k, theme.key));
-        spans.push(Span::raw(format!(" {label}   ")));
-    }
-    Line::from(spans)
-}
 
 pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
@@ -102,7 +73,7 @@ pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView,
         if let Some(e) = &form.error {
             lines.push(Line::styled(e.clone(), theme.error));
         }
-        lines.push(keys(
+        lines.push(dialog::keys_line(
             &[
                 ("tab", "next"),
                 ("space", "change"),
@@ -122,7 +93,7 @@ pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView,
             format!("Remove the permission of {who}?"),
             theme.warn,
         ));
-        lines.push(keys(&[("y", "remove"), ("n", "keep")], theme));
+        lines.push(dialog::keys_line(&[("y", "remove"), ("n", "keep")], theme));
     } else {
         lines.push(Line::styled(
             "readers use it · writers also edit and share it · the owner can delete it",
@@ -132,18 +103,8 @@ pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView,
     if let Some(e) = &view.error {
         lines.push(Line::styled(e.clone(), theme.error));
     }
-    let rect = centered(area, 78, wrapped_height(&lines, 78) + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" Permissions of {} ", view.model),
-        theme.title,
-    ));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let title = Span::styled(format!(" Permissions of {} ", view.model), theme.title);
+    dialog::render(frame, area, title, lines, 78);
 }
 
 pub fn render_transfer(frame: &mut Frame, area: Rect, form: &TransferForm, theme: &Theme) {
@@ -166,22 +127,24 @@ pub fn render_transfer(frame: &mut Frame, area: Rect, form: &TransferForm, theme
             ),
             theme.warn,
         ));
-        lines.push(keys(&[("y", "transfer"), ("n", "cancel")], theme));
+        lines.push(dialog::keys_line(
+            &[("y", "transfer"), ("n", "cancel")],
+            theme,
+        ));
     } else {
         if let Some(e) = &form.error {
             lines.push(Line::styled(e.clone(), theme.error));
         }
-        lines.push(keys(&[("enter", "continue"), ("esc", "cancel")], theme));
+        lines.push(dialog::keys_line(
+            &[("enter", "continue"), ("esc", "cancel")],
+            theme,
+        ));
     }
-    let rect = centered(area, 76, wrapped_height(&lines, 76) + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(" Transfer ownership ", theme.warn));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
+    dialog::render(
+        frame,
+        area,
+        Span::styled(" Transfer ownership ", theme.warn),
+        lines,
+        76,
     );
 }

@@ -1,4 +1,5 @@
 //! Pieces of the shell around the panes.
+pub mod dialog;
 pub mod footer;
 pub mod header;
 pub mod overlays;

@@ -1,0 +1,56 @@
+//! A modal box over a pane: centred, sized to its wrapped text, cleared beneath. Every question
+//! and form uses it, so they look and behave alike.
+
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// Rows the lines take inside a box `width` wide, once wrapped.
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner).max(1) as u16)
+        .sum()
+}
+
+/// A `width` × `height` rectangle in the middle of `area` (clipped to it).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// `key label   key label` with the keys highlighted.
+pub fn keys_line<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (key, label) in pairs {
+        spans.push(Span::styled(*key, theme.key));
+        spans.push(Span::raw(format!(" {label}   ")));
+    }
+    Line::from(spans)
+}
+
+/// Draws a titled box of at most `width` columns holding `lines`, centred in `area`.
+pub fn render(frame: &mut Frame, area: Rect, title: Span, lines: Vec<Line>, width: u16) {
+    let rect = centered(
+        area,
+        width,
+        wrapped_height(&lines, width.min(area.width)) + 2,
+    );
+    frame.render_widget(Clear, rect);
+    let block = Block::default().borders(Borders::ALL).title(title);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
