@@ -506,7 +506,11 @@ fn render_compare(frame: &mut Frame, area: Rect, app: &App, jobs: &[&Job], theme
         .y_axis(
             Axis::default()
                 .title(Span::styled(
-                    format!("meanLoss · {} runs", runs.len()),
+                    format!(
+                        "meanLoss · {} run{}",
+                        runs.len(),
+                        if runs.len() == 1 { "" } else { "s" }
+                    ),
                     theme.muted,
                 ))
                 .bounds([y_min, y_max])
@@ -515,6 +519,8 @@ fn render_compare(frame: &mut Frame, area: Rect, app: &App, jobs: &[&Job], theme
                     label((y_min + y_max) / 2.0),
                     label(y_max),
                 ]),
-        );
+        )
+        // Run names are long; let the legend take up to half the chart before it hides.
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
     frame.render_widget(chart, area);
 }
