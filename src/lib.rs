@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod atomic_file;
 pub mod config;
+pub mod dataset;
 pub mod emulator;
 pub mod tui;
 pub mod worker;

@@ -1,0 +1,254 @@
+//! The dataset lint (issue 6): problems the service would refuse (errors, which block
+//! submission) and ones that make tuning worse (warnings), each naming the example.
+
+use crate::api::types::TuningExample;
+use std::collections::HashMap;
+
+pub const MAX_INPUT_CHARS: usize = 40_000;
+pub const MAX_OUTPUT_CHARS: usize = 5_000;
+pub const MIN_EXAMPLES: usize = 20;
+/// AI Studio and the SDK refuse training files over 4 MB.
+pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    EmptyInput,
+    EmptyOutput,
+    InputTooLong,
+    OutputTooLong,
+    Duplicate,
+    NearDuplicate,
+    Whitespace,
+    InconsistentPrefix,
+    TooFew,
+    TooLarge,
+}
+
+/// One finding. `index` is the example's position (0-based); `None` for the whole dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub index: Option<usize>,
+    pub severity: Severity,
+    pub kind: Kind,
+    pub message: String,
+}
+
+/// Lower-cased, punctuation dropped, whitespace folded: two texts equal here are near
+/// duplicates.
+fn normalized(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A prompt prefix: the text up to and including the first ':' within the first 24 chars.
+fn prefix(text: &str) -> Option<&str> {
+    let head: usize = text.char_indices().nth(24).map_or(text.len(), |(i, _)| i);
+    text[..head].find(':').map(|i| &text[..=i])
+}
+
+/// Every finding, errors first, then by example.
+pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let mut push = |index: Option<usize>, severity, kind, message: String| {
+        issues.push(Issue {
+            index,
+            severity,
+            kind,
+            message,
+        });
+    };
+    let mut exact: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut near: HashMap<String, usize> = HashMap::new();
+    let mut prefixes: HashMap<&str, usize> = HashMap::new();
+    for ex in examples {
+        if let Some(p) = prefix(&ex.text_input) {
+            *prefixes.entry(p).or_default() += 1;
+        }
+    }
+    // A prefix most inputs share (60% or more) is the dataset's convention.
+    let convention = prefixes
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .filter(|(_, n)| {
+            examples.len() >= 5 && **n * 10 >= examples.len() * 6 && **n < examples.len()
+        })
+        .map(|(p, _)| *p);
+    for (i, ex) in examples.iter().enumerate() {
+        let at = Some(i);
+        let (input_chars, output_chars) =
+            (ex.text_input.chars().count(), ex.output.chars().count());
+        if ex.text_input.trim().is_empty() {
+            push(
+                at,
+                Severity::Error,
+                Kind::EmptyInput,
+                format!("example {}: the input is empty", i + 1),
+            );
+        }
+        if ex.output.trim().is_empty() {
+            push(
+                at,
+                Severity::Error,
+                Kind::EmptyOutput,
+                format!("example {}: the output is empty", i + 1),
+            );
+        }
+        if input_chars > MAX_INPUT_CHARS {
+            push(
+                at,
+                Severity::Error,
+                Kind::InputTooLong,
+                format!(
+                    "example {}: the input is {input_chars} characters; the limit is {MAX_INPUT_CHARS}",
+                    i + 1
+                ),
+            );
+        }
+        if output_chars > MAX_OUTPUT_CHARS {
+            push(
+                at,
+                Severity::Error,
+                Kind::OutputTooLong,
+                format!(
+                    "example {}: the output is {output_chars} characters; the limit is {MAX_OUTPUT_CHARS}",
+                    i + 1
+                ),
+            );
+        }
+        if let Some(first) = exact.get(&(ex.text_input.as_str(), ex.output.as_str())) {
+            push(
+                at,
+                Severity::Warning,
+                Kind::Duplicate,
+                format!("example {} repeats example {}", i + 1, first + 1),
+            );
+        } else {
+            exact.insert((&ex.text_input, &ex.output), i);
+            let key = normalized(&ex.text_input);
+            if !key.is_empty() {
+                match near.get(&key) {
+                    Some(first) => push(
+                        at,
+                        Severity::Warning,
+                        Kind::NearDuplicate,
+                        format!(
+                            "example {}'s input is nearly the same as example {}'s",
+                            i + 1,
+                            first + 1
+                        ),
+                    ),
+                    None => {
+                        near.insert(key, i);
+                    }
+                }
+            }
+        }
+        let padded = |t: &str| !t.is_empty() && t.trim() != t;
+        if padded(&ex.text_input) || padded(&ex.output) {
+            let which = if padded(&ex.text_input) {
+                "input"
+            } else {
+                "output"
+            };
+            push(
+                at,
+                Severity::Warning,
+                Kind::Whitespace,
+                format!(
+                    "example {}: the {which} starts or ends with whitespace",
+                    i + 1
+                ),
+            );
+        }
+        if let Some(conv) = convention
+            && prefix(&ex.text_input) != Some(conv)
+        {
+            push(
+                at,
+                Severity::Warning,
+                Kind::InconsistentPrefix,
+                format!(
+                    "example {}: most inputs start with {conv:?}, this one does not",
+                    i + 1
+                ),
+            );
+        }
+    }
+    if examples.len() < MIN_EXAMPLES {
+        push(
+            None,
+            Severity::Warning,
+            Kind::TooFew,
+            format!(
+                "{} examples; the guide recommends at least {MIN_EXAMPLES} (100 to 500 is better)",
+                examples.len()
+            ),
+        );
+    }
+    let size = json_size(examples);
+    if size > MAX_JSON_BYTES {
+        push(
+            None,
+            Severity::Warning,
+            Kind::TooLarge,
+            format!(
+                "{:.1} MB as JSON; AI Studio and the SDK refuse files over 4 MB",
+                size as f64 / 1_048_576.0
+            ),
+        );
+    }
+    issues.sort_by_key(|i| (std::cmp::Reverse(i.severity), i.index));
+    issues
+}
+
+/// The dataset's size as the JSON the API would receive.
+pub fn json_size(examples: &[TuningExample]) -> usize {
+    serde_json::to_vec(examples).map_or(0, |v| v.len())
+}
+
+/// Count, lengths and size, for the stats line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stats {
+    pub count: usize,
+    /// (min, median, max) characters.
+    pub input: (usize, usize, usize),
+    pub output: (usize, usize, usize),
+    pub json_bytes: usize,
+}
+
+pub fn stats(examples: &[TuningExample]) -> Stats {
+    fn spread(mut v: Vec<usize>) -> (usize, usize, usize) {
+        if v.is_empty() {
+            return (0, 0, 0);
+        }
+        v.sort_unstable();
+        (v[0], v[v.len() / 2], v[v.len() - 1])
+    }
+    Stats {
+        count: examples.len(),
+        input: spread(
+            examples
+                .iter()
+                .map(|e| e.text_input.chars().count())
+                .collect(),
+        ),
+        output: spread(examples.iter().map(|e| e.output.chars().count()).collect()),
+        json_bytes: json_size(examples),
+    }
+}
+
+/// True when nothing blocks submission.
+pub fn submittable(issues: &[Issue]) -> bool {
+    issues.iter().all(|i| i.severity != Severity::Error)
+}

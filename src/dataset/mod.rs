@@ -1,0 +1,146 @@
+//! Datasets of `text_input`/`output` pairs: reading and writing every format, the lint, and
+//! editing with undo and redo.
+
+pub mod format;
+pub mod lint;
+
+use crate::api::types::TuningExample;
+
+/// One reversible change to a dataset. Undo applies the inverse, so memory grows with what was
+/// changed, not with the dataset's size.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    Insert {
+        at: usize,
+        examples: Vec<TuningExample>,
+    },
+    Remove {
+        at: usize,
+        examples: Vec<TuningExample>,
+    },
+    Replace {
+        at: usize,
+        before: TuningExample,
+        after: TuningExample,
+    },
+    Move {
+        from: usize,
+        to: usize,
+    },
+}
+
+impl Edit {
+    fn inverse(&self) -> Edit {
+        match self.clone() {
+            Edit::Insert { at, examples } => Edit::Remove { at, examples },
+            Edit::Remove { at, examples } => Edit::Insert { at, examples },
+            Edit::Replace { at, before, after } => Edit::Replace {
+                at,
+                before: after,
+                after: before,
+            },
+            Edit::Move { from, to } => Edit::Move { from: to, to: from },
+        }
+    }
+}
+
+/// Examples with an undo and a redo stack.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    pub examples: Vec<TuningExample>,
+    undo: Vec<Edit>,
+    redo: Vec<Edit>,
+}
+
+impl Dataset {
+    pub fn new(examples: Vec<TuningExample>) -> Self {
+        Dataset {
+            examples,
+            undo: Vec::new(),
+            redo: Vec::new(),
+        }
+    }
+
+    /// Applies an edit; false (and nothing changed) when it does not fit the dataset.
+    fn apply(&mut self, edit: &Edit) -> bool {
+        let len = self.examples.len();
+        match edit {
+            Edit::Insert { at, examples } if *at <= len => {
+                self.examples.splice(*at..*at, examples.iter().cloned());
+            }
+            Edit::Remove { at, examples } if at + examples.len() <= len => {
+                self.examples.drain(*at..*at + examples.len());
+            }
+            Edit::Replace { at, after, .. } if *at < len => self.examples[*at] = after.clone(),
+            Edit::Move { from, to } if *from < len && *to < len => {
+                let item = self.examples.remove(*from);
+                self.examples.insert(*to, item);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Makes a change that can be undone; a new change clears the redo stack.
+    pub fn edit(&mut self, edit: Edit) -> bool {
+        if !self.apply(&edit) {
+            return false;
+        }
+        self.undo.push(edit);
+        self.redo.clear();
+        true
+    }
+
+    pub fn insert(&mut self, at: usize, examples: Vec<TuningExample>) -> bool {
+        self.edit(Edit::Insert { at, examples })
+    }
+
+    pub fn remove(&mut self, at: usize, count: usize) -> bool {
+        let Some(examples) = self.examples.get(at..at + count).map(<[_]>::to_vec) else {
+            return false;
+        };
+        self.edit(Edit::Remove { at, examples })
+    }
+
+    pub fn replace(&mut self, at: usize, after: TuningExample) -> bool {
+        let Some(before) = self.examples.get(at).cloned() else {
+            return false;
+        };
+        before != after && self.edit(Edit::Replace { at, before, after })
+    }
+
+    pub fn duplicate(&mut self, at: usize) -> bool {
+        let Some(copy) = self.examples.get(at).cloned() else {
+            return false;
+        };
+        self.insert(at + 1, vec![copy])
+    }
+
+    pub fn move_to(&mut self, from: usize, to: usize) -> bool {
+        from != to && self.edit(Edit::Move { from, to })
+    }
+
+    /// Undoes the last change; returns it.
+    pub fn undo(&mut self) -> Option<Edit> {
+        let edit = self.undo.pop()?;
+        self.apply(&edit.inverse());
+        self.redo.push(edit.clone());
+        Some(edit)
+    }
+
+    /// Redoes the last undone change; returns it.
+    pub fn redo(&mut self) -> Option<Edit> {
+        let edit = self.redo.pop()?;
+        self.apply(&edit);
+        self.undo.push(edit.clone());
+        Some(edit)
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+}
