@@ -2,8 +2,10 @@ use clap::{Parser, Subcommand};
 use color_eyre::eyre::{WrapErr, eyre};
 use std::path::PathBuf;
 use tunedeck::api::ApiClient;
+use tunedeck::app::dataset::{DatasetPane, parse_journal};
 use tunedeck::app::{App, Connection};
 use tunedeck::config::{self, Backend, GlobalArgs, Resolved, UiConfig};
+use tunedeck::dataset::format::{self, Format};
 use tunedeck::emulator::{self, EmulatorArgs, EmulatorOptions};
 use tunedeck::tui::theme::Theme;
 use tunedeck::worker;
@@ -15,6 +17,10 @@ use tunedeck::worker;
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
+    /// Open this dataset in the Dataset tab (JSONL, JSON, an API request body, or CSV); a file
+    /// that does not exist yet is created on the first save.
+    #[arg(long, value_name = "FILE")]
+    dataset: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -38,7 +44,7 @@ fn main() -> color_eyre::Result<()> {
         }
         Some(Command::Ui) | None => {
             let _log = init_logging(false);
-            runtime.block_on(run_dashboard(cli.global))
+            runtime.block_on(run_dashboard(cli.global, cli.dataset))
         }
     }
 }
@@ -106,7 +112,48 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<()> {
     Ok(())
 }
 
-async fn run_dashboard(flags: GlobalArgs) -> color_eyre::Result<()> {
+/// The Dataset tab's content at start: the file given, or the edits the journal kept from a
+/// session that ended without saving (recovered when they belong to the same file, or when no
+/// file was given). Returns the pane and, when something was recovered, a message.
+fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPane, Option<String>) {
+    let mut pane = match &path {
+        Some(p) if p.exists() => match format::read_file(p, None, None) {
+            Ok((examples, f)) => DatasetPane::new(examples, Some(p.clone()), Some(f)),
+            Err(e) => {
+                let mut pane = DatasetPane::new(Vec::new(), Some(p.clone()), Format::from_path(p));
+                pane.load_error = Some(e.to_string());
+                pane
+            }
+        },
+        Some(p) => DatasetPane::new(
+            Vec::new(),
+            Some(p.clone()),
+            Format::from_path(p).or(Some(Format::Jsonl)),
+        ),
+        None => DatasetPane::default(),
+    };
+    let recovered = std::fs::read_to_string(journal)
+        .ok()
+        .and_then(|text| parse_journal(&text))
+        .filter(|(header, _)| path.is_none() || header.source == path);
+    let mut message = None;
+    if let Some((header, examples)) = recovered {
+        let format = header.source.as_deref().and_then(Format::from_path);
+        let count = examples.len();
+        let source = header.source.clone();
+        pane = DatasetPane::new(examples, source.clone(), format);
+        pane.dirty = true;
+        message = Some(format!(
+            "Recovered {count} examples with unsaved edits{} from the autosave journal",
+            source
+                .map(|s| format!(" to {}", s.display()))
+                .unwrap_or_default()
+        ));
+    }
+    (pane, message)
+}
+
+async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyre::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(eyre!(
@@ -160,7 +207,21 @@ async fn run_dashboard(flags: GlobalArgs) -> color_eyre::Result<()> {
         auth,
         healthy: None,
     };
+    let journal = directories::ProjectDirs::from("", "", "tunedeck")
+        .map(|d| {
+            d.state_dir()
+                .unwrap_or(d.data_dir())
+                .join("dataset-journal.jsonl")
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join("tunedeck-dataset-journal.jsonl"));
+    let (pane, recovered) = load_dataset(dataset, &journal);
     let mut app = App::new(ui.keymap, connection, ui.list_refresh);
+    app.dataset = pane;
+    app.journal = Some(journal);
+    if let Some(message) = recovered {
+        app.tab = tunedeck::app::Tab::Dataset;
+        app.announce(message);
+    }
     app.bell_on_finish = ui.bell;
     app.stall_factor = ui.stall_factor;
     app.ema_alpha = ui.ema_alpha;

@@ -122,6 +122,10 @@ pub enum Cmd {
         path: std::path::PathBuf,
         contents: Vec<u8>,
     },
+    /// Remove a file if it exists (a journal after a save).
+    RemoveFile {
+        path: std::path::PathBuf,
+    },
 }
 
 /// An event for the UI.
@@ -283,6 +287,12 @@ pub async fn run(
                     }
                     Cmd::Unwatch { operation } => {
                         watches.remove(&operation);
+                    }
+                    Cmd::RemoveFile { path } => {
+                        tasks.spawn(async move {
+                            let _ = tokio::fs::remove_file(&path).await;
+                            Finished::Call(0)
+                        });
                     }
                     Cmd::WriteFile { id, path, contents } => {
                         let events = events.clone();

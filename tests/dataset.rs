@@ -228,6 +228,11 @@ fn every_lint() {
     assert_eq!(issues[0].severity, Severity::Error, "errors first");
     assert!(!lint::submittable(&issues));
     assert!(kinds(&many(5)).contains(&(None, Kind::TooFew)));
+    let signs = vec![TuningExample::new("3", "4"), TuningExample::new("-3", "-2")];
+    assert!(
+        !kinds(&signs).iter().any(|(_, k)| *k == Kind::NearDuplicate),
+        "a sign is not noise"
+    );
     let big: Vec<_> = (0..1000)
         .map(|i| TuningExample::new(format!("{i} {}", "z".repeat(4500)), "o"))
         .collect();

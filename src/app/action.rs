@@ -9,16 +9,18 @@ pub enum Context {
     Detail,
     Permissions,
     Monitor,
+    Dataset,
     Dialog,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::Global,
         Context::Models,
         Context::Detail,
         Context::Permissions,
         Context::Monitor,
+        Context::Dataset,
         Context::Dialog,
     ];
 
@@ -29,6 +31,7 @@ impl Context {
             Context::Detail => "detail",
             Context::Permissions => "permissions",
             Context::Monitor => "monitor",
+            Context::Dataset => "dataset",
             Context::Dialog => "dialog",
         }
     }
@@ -102,6 +105,12 @@ actions! {
     CancelJob => "cancel_job", "cancel job";
     OpenMonitor => "open_monitor", "monitor";
     Export => "export", "export CSV+JSON";
+    Duplicate => "duplicate", "duplicate";
+    MoveUp => "move_up", "move up";
+    MoveDown => "move_down", "move down";
+    Undo => "undo", "undo";
+    Redo => "redo", "redo";
+    Save => "save", "save";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

@@ -3,6 +3,8 @@
 //! or a runtime.
 
 pub mod action;
+pub mod dataset;
+mod editing;
 mod jobs;
 pub mod models;
 pub mod monitor;
@@ -118,6 +120,8 @@ enum Pending {
     FindOperation(String),
     CancelJob(String),
     Export,
+    SaveDataset,
+    Journal,
 }
 
 pub struct App {
@@ -125,6 +129,9 @@ pub struct App {
     pub tab: Tab,
     pub models: ModelsPane,
     pub monitor: monitor::MonitorPane,
+    pub dataset: dataset::DatasetPane,
+    /// Where unsaved dataset edits are journalled (None: not journalled, as in tests).
+    pub journal: Option<std::path::PathBuf>,
     /// Ring the terminal bell when a job finishes.
     pub bell_on_finish: bool,
     /// Set when the bell should ring; the loop rings it and clears this.
@@ -160,6 +167,8 @@ impl App {
             tab: Tab::Models,
             models: ModelsPane::default(),
             monitor: monitor::MonitorPane::default(),
+            dataset: dataset::DatasetPane::default(),
+            journal: None,
             bell_on_finish: true,
             ring_bell: false,
             stall_factor: 5.0,
@@ -194,6 +203,7 @@ impl App {
         } else if self.models.dialog.is_some()
             || self.monitor.confirm_cancel.is_some()
             || self.monitor.offer_delete.is_some()
+            || self.dataset.confirm_quit
         {
             Context::Dialog
         } else if self.tab == Tab::Models && self.models.detail.is_some() {
@@ -202,6 +212,8 @@ impl App {
             Context::Models
         } else if self.tab == Tab::Monitor {
             Context::Monitor
+        } else if self.tab == Tab::Dataset {
+            Context::Dataset
         } else {
             Context::Global
         }
@@ -221,6 +233,11 @@ impl App {
         self.next_request += 1;
         self.pending.insert(id, pending);
         Cmd::Call { id, call }
+    }
+
+    /// Shows an informational toast (for things found at start, outside `update`).
+    pub fn announce(&mut self, text: impl Into<String>) {
+        self.toast(text, Level::Info, Instant::now());
     }
 
     fn toast(&mut self, text: impl Into<String>, level: Level, now: Instant) {
@@ -451,7 +468,7 @@ impl App {
                             now,
                         );
                     }
-                    Pending::Export => {}
+                    Pending::Export | Pending::SaveDataset | Pending::Journal => {}
                     Pending::CancelJob(_) => {
                         self.toast(
                             format!("Could not cancel: {error}{hint}"),
@@ -498,10 +515,17 @@ impl App {
                 }
             }
             Event::FileWritten { id, path, error } => {
-                self.pending.remove(&id);
-                match error {
-                    None => self.toast(format!("Wrote {}", path.display()), Level::Info, now),
-                    Some(e) => self.toast(
+                let pending = self.pending.remove(&id);
+                match (pending, error) {
+                    (Some(Pending::SaveDataset), None) => return self.dataset_saved(&path, now),
+                    (Some(Pending::Journal), None) => {}
+                    (Some(Pending::Journal), Some(e)) => self.toast(
+                        format!("Autosave to {} failed: {e}", path.display()),
+                        Level::Error,
+                        now,
+                    ),
+                    (_, None) => self.toast(format!("Wrote {}", path.display()), Level::Info, now),
+                    (_, Some(e)) => self.toast(
                         format!("Could not write {}: {e}", path.display()),
                         Level::Error,
                         now,
@@ -620,6 +644,11 @@ impl App {
             self.models.refresh_view();
             return Vec::new();
         }
+        if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_editor_input(key, now)
+        {
+            return cmds;
+        }
         if let Some(cmds) = self.on_sharing_input(key) {
             return cmds;
         }
@@ -717,6 +746,9 @@ impl App {
         if self.context() == Context::Monitor {
             return self.on_monitor_action(action, now);
         }
+        if self.context() == Context::Dataset {
+            return self.on_dataset_action(action, now);
+        }
         self.on_global_action(action, now)
     }
 
@@ -724,6 +756,9 @@ impl App {
     fn on_global_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
         let page = self.table_height().max(1) as isize;
         match action {
+            Action::Quit if self.dataset.dirty && !self.dataset.confirm_quit => {
+                self.dataset.confirm_quit = true;
+            }
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Overlay::Help,
             Action::Palette => {
@@ -802,6 +837,7 @@ impl App {
                 }
             }
             Action::Confirm => return self.confirm(),
+            Action::Cancel if self.dataset.confirm_quit => self.dataset.confirm_quit = false,
             Action::Cancel
                 if self.monitor.confirm_cancel.is_some() || self.monitor.offer_delete.is_some() =>
             {
@@ -841,7 +877,13 @@ impl App {
             | Action::CursorLeft
             | Action::CursorRight
             | Action::CancelJob
-            | Action::Export => {}
+            | Action::Export
+            | Action::Duplicate
+            | Action::MoveUp
+            | Action::MoveDown
+            | Action::Undo
+            | Action::Redo
+            | Action::Save => {}
             Action::OpenMonitor => {
                 if let Some(model) = self.target() {
                     self.tab = Tab::Monitor;
@@ -862,6 +904,10 @@ impl App {
 
     /// `y` in a dialog: delete models, remove a permission, transfer ownership, cancel a job.
     fn confirm(&mut self) -> Vec<Cmd> {
+        if self.dataset.confirm_quit {
+            self.quit = true;
+            return Vec::new();
+        }
         if let Some(model) = self.monitor.offer_delete.take() {
             return vec![self.request(
                 Pending::Delete(model.clone()),

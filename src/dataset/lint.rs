@@ -39,16 +39,18 @@ pub struct Issue {
     pub message: String,
 }
 
-/// Lower-cased, punctuation dropped, whitespace folded: two texts equal here are near
-/// duplicates.
+/// Lower-cased, whitespace folded, trailing sentence punctuation dropped: two inputs equal here
+/// are near duplicates ("What is 2+2?" and "what is 2+2"), while "-3" and "3" stay apart.
 fn normalized(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
+    let folded = text
+        .to_lowercase()
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    folded
+        .trim_end_matches(['.', '!', '?', ',', ';', ':'])
+        .trim_end()
+        .to_owned()
 }
 
 /// A prompt prefix: the text up to and including the first ':' within the first 24 chars.

@@ -33,6 +33,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.tab {
         Tab::Models => panes::models::render(frame, body, app, theme),
         Tab::Monitor => panes::monitor::render(frame, body, app, theme),
+        Tab::Dataset => panes::dataset::render(frame, body, app, theme),
         other => panes::unbuilt::render(frame, body, other, theme),
     }
     footer::render(frame, foot, app, theme);

@@ -1,4 +1,5 @@
 //! One pane per file.
+pub mod dataset;
 pub mod models;
 pub mod monitor;
 pub mod permissions;

@@ -13,10 +13,6 @@ pub fn render(frame: &mut Frame, area: Rect, tab: Tab, theme: &Theme) {
             "The job monitor (live loss chart, progress, ETA, cancel) is not built yet.",
             "Meanwhile the Models tab refreshes while a model is CREATING, and its detail (enter) shows the loss so far.",
         ),
-        Tab::Dataset => (
-            "The dataset editor is not built yet.",
-            "Meanwhile start tuning with the official SDK or curl against this backend.",
-        ),
         _ => (
             "The prompt playground is not built yet.",
             "Meanwhile call generateContent with the SDK or curl against this backend.",

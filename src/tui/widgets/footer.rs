@@ -48,6 +48,19 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Help,
             Action::Quit,
         ],
+        Context::Dataset => &[
+            Action::Open,
+            Action::Add,
+            Action::Duplicate,
+            Action::Delete,
+            Action::MoveUp,
+            Action::MoveDown,
+            Action::Undo,
+            Action::Redo,
+            Action::Save,
+            Action::Help,
+            Action::Quit,
+        ],
         Context::Dialog => &[Action::Confirm, Action::Cancel],
         Context::Global => &[Action::NextTab, Action::Palette, Action::Help, Action::Quit],
     }
@@ -64,6 +77,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ) || matches!(&app.models.dialog, Some(crate::app::models::Dialog::Permissions(v)) if v.form.is_some())
     {
         Some(&[("tab", "next field"), ("enter", "save"), ("esc", "cancel")])
+    } else if app.tab == crate::app::Tab::Dataset && app.dataset.editor.is_some() {
+        Some(&[
+            ("tab", "other field"),
+            ("esc", "keep and close"),
+            ("ctrl-s", "keep and save"),
+            ("ctrl-z", "undo typing"),
+        ])
     } else if app.overlay == Overlay::Help {
         Some(&[("any key", "close")])
     } else {

@@ -1,0 +1,205 @@
+//! The App's handling of the Dataset pane: moving, editing an example in its two fields,
+//! adding, duplicating, deleting, moving, undo and redo; every committed change is written to
+//! the autosave journal, and saving writes the file atomically.
+
+use super::action::Action;
+use super::dataset::{ExampleEditor, journal_text};
+use super::{App, Level, Pending};
+use crate::api::types::TuningExample;
+use crate::dataset::format;
+use crate::worker::Cmd;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Instant;
+
+impl App {
+    fn file_command(
+        &mut self,
+        pending: Pending,
+        path: std::path::PathBuf,
+        contents: String,
+    ) -> Cmd {
+        let id = self.next_request;
+        self.next_request += 1;
+        self.pending.insert(id, pending);
+        Cmd::WriteFile {
+            id,
+            path,
+            contents: contents.into_bytes(),
+        }
+    }
+
+    /// After a committed change: relint, mark unsaved, and journal the examples.
+    fn dataset_changed(&mut self) -> Vec<Cmd> {
+        let pane = &mut self.dataset;
+        pane.dirty = true;
+        pane.relint();
+        match self.journal.clone() {
+            Some(journal) => {
+                let text = journal_text(self.dataset.path.as_ref(), &self.dataset.dataset.examples);
+                vec![self.file_command(Pending::Journal, journal, text)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Saves to the dataset's file, atomically.
+    pub(super) fn save_dataset(&mut self, now: Instant) -> Vec<Cmd> {
+        let Some(path) = self.dataset.path.clone() else {
+            self.toast(
+                "This dataset has no file yet: start tunedeck with --dataset FILE (a new file is fine) to save it.",
+                Level::Error,
+                now,
+            );
+            return Vec::new();
+        };
+        let text = format::write(&self.dataset.dataset.examples, self.dataset.save_format());
+        vec![self.file_command(Pending::SaveDataset, path, text)]
+    }
+
+    /// A saved dataset no longer needs its journal.
+    pub(super) fn dataset_saved(&mut self, path: &std::path::Path, now: Instant) -> Vec<Cmd> {
+        self.dataset.dirty = false;
+        let count = self.dataset.len();
+        self.toast(
+            format!("Saved {count} examples to {}", path.display()),
+            Level::Info,
+            now,
+        );
+        self.journal
+            .clone()
+            .map(|path| Cmd::RemoveFile { path })
+            .into_iter()
+            .collect()
+    }
+
+    pub(super) fn on_dataset_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+        let page = self.table_height().max(1) as isize;
+        let at = self.dataset.selected;
+        let pane = &mut self.dataset;
+        let changed = match action {
+            Action::Up => {
+                pane.move_by(-1);
+                false
+            }
+            Action::Down => {
+                pane.move_by(1);
+                false
+            }
+            Action::PageUp => {
+                pane.move_by(-page);
+                false
+            }
+            Action::PageDown => {
+                pane.move_by(page);
+                false
+            }
+            Action::Top => {
+                pane.selected = 0;
+                false
+            }
+            Action::Bottom => {
+                pane.move_by(isize::MAX / 2);
+                false
+            }
+            Action::Open => {
+                if let Some(example) = pane.dataset.examples.get(at) {
+                    pane.editor = Some(ExampleEditor::new(at, example));
+                }
+                false
+            }
+            Action::Add => {
+                let index = if pane.is_empty() { 0 } else { at + 1 };
+                pane.dataset.insert(index, vec![TuningExample::default()]);
+                pane.selected = index;
+                pane.editor = Some(ExampleEditor::new(index, &TuningExample::default()));
+                true
+            }
+            Action::Duplicate => {
+                let done = pane.dataset.duplicate(at);
+                if done {
+                    pane.selected = at + 1;
+                }
+                done
+            }
+            Action::Delete => {
+                let done = pane.dataset.remove(at, 1);
+                if done {
+                    self.toast(
+                        format!("Deleted example {} (u undoes)", at + 1),
+                        Level::Info,
+                        now,
+                    );
+                }
+                done
+            }
+            Action::MoveUp if at > 0 => {
+                let done = pane.dataset.move_to(at, at - 1);
+                pane.selected = at - 1;
+                done
+            }
+            Action::MoveDown if at + 1 < pane.len() => {
+                let done = pane.dataset.move_to(at, at + 1);
+                pane.selected = at + 1;
+                done
+            }
+            Action::Undo => {
+                let done = pane.dataset.undo().is_some();
+                if !done {
+                    self.toast("Nothing to undo", Level::Info, now);
+                }
+                done
+            }
+            Action::Redo => {
+                let done = pane.dataset.redo().is_some();
+                if !done {
+                    self.toast("Nothing to redo", Level::Info, now);
+                }
+                done
+            }
+            Action::Save => return self.save_dataset(now),
+            _ => return self.on_global_action(action, now),
+        };
+        if changed {
+            self.dataset_changed()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Keys while an example is open: they type into the focused field; `tab` switches
+    /// fields; `esc` keeps the edit and closes; `ctrl-s` keeps it and saves.
+    pub(super) fn on_editor_input(&mut self, key: KeyEvent, now: Instant) -> Option<Vec<Cmd>> {
+        let editor = self.dataset.editor.as_mut()?;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Tab | KeyCode::BackTab => editor.on_output = !editor.on_output,
+            KeyCode::Esc => return Some(self.close_editor()),
+            KeyCode::Char('s') if ctrl => {
+                let mut cmds = self.close_editor();
+                cmds.extend(self.save_dataset(now));
+                return Some(cmds);
+            }
+            _ => {
+                let field = if editor.on_output {
+                    &mut editor.output
+                } else {
+                    &mut editor.input
+                };
+                field.input(key);
+            }
+        }
+        Some(Vec::new())
+    }
+
+    /// Closes the editor, keeping what was typed as one undoable change.
+    fn close_editor(&mut self) -> Vec<Cmd> {
+        let Some(editor) = self.dataset.editor.take() else {
+            return Vec::new();
+        };
+        if self.dataset.dataset.replace(editor.index, editor.example()) {
+            self.dataset_changed()
+        } else {
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The Dataset pane: the examples with their lint marks, the selected one in full (or open in
+//! two editors), its findings and the set's, and a stats line.
+
+use crate::app::App;
+use crate::app::dataset::DatasetPane;
+use crate::dataset::lint::{MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, Severity};
+use crate::tui::panes::models::table_offset;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::dialog;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+fn preview(text: &str, width: usize) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c == '\n' { '⏎' } else { c })
+        .collect();
+    if flat.chars().count() > width {
+        flat.chars()
+            .take(width.saturating_sub(1))
+            .collect::<String>()
+            + "…"
+    } else {
+        flat
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let pane = &app.dataset;
+    let file = pane
+        .path
+        .as_ref()
+        .map(|p| {
+            format!(
+                "{} ({})",
+                p.display(),
+                pane.format.map_or("new", |f| f.name())
+            )
+        })
+        .unwrap_or_else(|| "no file".into());
+    let unsaved = if pane.dirty {
+        " · ● unsaved (journalled)"
+    } else {
+        ""
+    };
+    let title = format!(" Dataset: {file} · {} examples{unsaved} ", pane.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(error) = &pane.load_error {
+        let lines = vec![
+            Line::styled(
+                "The dataset could not be loaded; nothing was loaded from it.",
+                theme.error,
+            ),
+            Line::raw(error.clone()),
+            Line::styled(
+                "Fix the file and start again, or press a to start a new dataset.",
+                theme.muted,
+            ),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if pane.is_empty() {
+            return;
+        }
+    }
+    let [stats, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(inner);
+    render_stats(frame, stats, pane, theme);
+    if pane.is_empty() {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::raw("No examples yet."),
+                Line::styled(
+                    "a adds one; start tunedeck with --dataset FILE to open or create a file.",
+                    theme.muted,
+                ),
+            ]),
+            body,
+        );
+        return;
+    }
+    let [table, detail] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    render_table(frame, table, pane, theme);
+    render_detail(frame, detail, pane, theme);
+    if pane.confirm_quit {
+        let lines = vec![
+            Line::raw("The dataset has unsaved changes."),
+            Line::styled(
+                "They stay in the autosave journal and come back next time.",
+                theme.muted,
+            ),
+            dialog::keys_line(
+                &[
+                    ("y", "quit anyway"),
+                    ("n", "stay"),
+                    ("ctrl-s", "save first"),
+                ],
+                theme,
+            ),
+        ];
+        dialog::render(frame, area, Span::styled(" Quit? ", theme.warn), lines, 64);
+    }
+}
+
+fn render_stats(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme) {
+    let s = &pane.stats;
+    let errors = pane
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count();
+    let warnings = pane.issues.len() - errors;
+    let mut spans = vec![Span::raw(format!(
+        " {} examples · input {}/{}/{} · output {}/{}/{} chars (min/median/max) · {:.1} KB as JSON · ",
+        s.count,
+        s.input.0,
+        s.input.1,
+        s.input.2,
+        s.output.0,
+        s.output.1,
+        s.output.2,
+        s.json_bytes as f64 / 1024.0
+    ))];
+    spans.push(Span::styled(
+        format!("{errors} errors"),
+        if errors > 0 { theme.error } else { theme.ok },
+    ));
+    spans.push(Span::raw(" · "));
+    spans.push(Span::styled(
+        format!("{warnings} warnings"),
+        if warnings > 0 { theme.warn } else { theme.ok },
+    ));
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn render_table(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme) {
+    let height = usize::from(area.height.saturating_sub(1));
+    let offset = table_offset(pane.selected, height);
+    let text_width = usize::from(area.width.saturating_sub(20)) / 2;
+    let rows = pane
+        .dataset
+        .examples
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, ex)| {
+            let (mark, style) = match pane.marks.get(i).copied().flatten() {
+                Some(Severity::Error) => ("✗", theme.error),
+                Some(Severity::Warning) => ("!", theme.warn),
+                None => (" ", Style::default()),
+            };
+            let row = Row::new(vec![
+                Cell::from(mark).style(style),
+                Cell::from(format!("{}", i + 1)),
+                Cell::from(preview(&ex.text_input, text_width)),
+                Cell::from(preview(&ex.output, text_width)),
+            ]);
+            if i == pane.selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        });
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(6),
+        Constraint::Percentage(50),
+        Constraint::Percentage(50),
+    ];
+    let header = Row::new(vec!["", "#", "TEXT_INPUT", "OUTPUT"]).style(theme.title);
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
+}
+
+fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme) {
+    let findings: Vec<Line> = pane
+        .issues_here()
+        .take(6)
+        .map(|i| {
+            let style = if i.severity == Severity::Error {
+                theme.error
+            } else {
+                theme.warn
+            };
+            Line::styled(i.message.clone(), style)
+        })
+        .collect();
+    let findings_height = findings.len().min(6) as u16;
+    let [fields, notes] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(findings_height)]).areas(area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(fields);
+    match &pane.editor {
+        Some(editor) => {
+            for (field, rect, focused, label, limit) in [
+                (
+                    &editor.input,
+                    top,
+                    !editor.on_output,
+                    "text_input",
+                    MAX_INPUT_CHARS,
+                ),
+                (
+                    &editor.output,
+                    bottom,
+                    editor.on_output,
+                    "output",
+                    MAX_OUTPUT_CHARS,
+                ),
+            ] {
+                let chars: usize = field
+                    .lines()
+                    .iter()
+                    .map(|l| l.chars().count() + 1)
+                    .sum::<usize>()
+                    .saturating_sub(1);
+                let style = if focused { theme.key } else { theme.muted };
+                let over = if chars > limit { theme.error } else { style };
+                let mut area_field = field.clone();
+                area_field.set_block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(style)
+                        .title(Span::styled(format!(" {label} · {chars}/{limit} "), over)),
+                );
+                if !focused {
+                    area_field.set_cursor_style(Style::default());
+                }
+                frame.render_widget(&area_field, rect);
+            }
+        }
+        None => {
+            if let Some(ex) = pane.dataset.examples.get(pane.selected) {
+                for (text, rect, label) in [
+                    (&ex.text_input, top, "text_input"),
+                    (&ex.output, bottom, "output"),
+                ] {
+                    let block = Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(theme.muted)
+                        .title(format!(" {label} · {} chars ", text.chars().count()));
+                    frame.render_widget(
+                        Paragraph::new(text.as_str())
+                            .block(block)
+                            .wrap(Wrap { trim: false }),
+                        rect,
+                    );
+                }
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(findings).wrap(Wrap { trim: true }), notes);
+}
