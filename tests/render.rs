@@ -154,6 +154,8 @@ fn help_overlay() {
     let mut a = loaded(three());
     a.update(key('?'), Instant::now());
     insta::assert_snapshot!(screen(&mut a, 120, 30));
+    a.update(key('?'), Instant::now());
+    insta::assert_snapshot!("help_overlay_page_2", screen(&mut a, 120, 30));
 }
 
 #[test]

@@ -142,6 +142,8 @@ pub struct App {
     finding: std::collections::HashSet<String>,
     pub connection: Connection,
     pub overlay: Overlay,
+    /// Which page of the help overlay is shown.
+    pub help_page: usize,
     pub toasts: Vec<Toast>,
     pub quit: bool,
     /// Text to put on the clipboard (the terminal writes it with OSC 52).
@@ -176,6 +178,7 @@ impl App {
             finding: Default::default(),
             connection,
             overlay: Overlay::None,
+            help_page: 0,
             toasts: Vec::new(),
             quit: false,
             clipboard: None,
@@ -683,7 +686,13 @@ impl App {
             return Vec::new();
         }
         if self.overlay == Overlay::Help {
-            self.overlay = Overlay::None;
+            // `?` again turns the page; any other key closes the help.
+            if key.code == KeyCode::Char('?') {
+                self.help_page += 1;
+            } else {
+                self.overlay = Overlay::None;
+                self.help_page = 0;
+            }
             return Vec::new();
         }
         if self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1 {

@@ -33,17 +33,30 @@ pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     let rows = usize::from(area.height.saturating_sub(3)).max(1);
-    let columns = lines.len().div_ceil(rows).max(1) as u16;
+    let fit = usize::from((area.width.saturating_sub(2)) / COLUMN).max(1);
+    let per_page = rows * fit;
+    let pages = lines.len().div_ceil(per_page).max(1);
+    let page = app.help_page % pages;
+    let shown = &lines[page * per_page..((page + 1) * per_page).min(lines.len())];
+    let columns = shown.len().div_ceil(rows).max(1) as u16;
     let width = (columns * COLUMN + 2).min(area.width);
-    let height = (lines.len().min(rows) as u16 + 3).min(area.height);
+    let height = (shown.len().min(rows) as u16 + 3).min(area.height);
     let rect = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
     frame.render_widget(Clear, rect);
+    let title = if pages > 1 {
+        format!(
+            " Help: every key binding · page {} of {pages} · ? next page ",
+            page + 1
+        )
+    } else {
+        " Help: every key binding ".to_owned()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Span::styled(" Help: every key binding ", theme.title));
+        .title(Span::styled(title, theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    for (c, chunk) in lines.chunks(rows).enumerate() {
+    for (c, chunk) in shown.chunks(rows).enumerate() {
         let x = inner.x + c as u16 * COLUMN;
         if x >= inner.x + inner.width {
             break;
