@@ -118,7 +118,11 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<()> {
 fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPane, Option<String>) {
     let mut pane = match &path {
         Some(p) if p.exists() => match format::read_file(p, None, None) {
-            Ok((examples, f)) => DatasetPane::new(examples, Some(p.clone()), Some(f)),
+            Ok((examples, f)) => {
+                let mut pane = DatasetPane::new(examples, Some(p.clone()), Some(f));
+                pane.disk_modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
+                pane
+            }
             Err(e) => {
                 let mut pane = DatasetPane::new(Vec::new(), Some(p.clone()), Format::from_path(p));
                 pane.load_error = Some(e.to_string());
@@ -141,8 +145,12 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
         let format = header.source.as_deref().and_then(Format::from_path);
         let count = examples.len();
         let source = header.source.clone();
+        let disk_modified = source
+            .as_deref()
+            .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         pane = DatasetPane::new(examples, source.clone(), format);
         pane.dirty = true;
+        pane.disk_modified = disk_modified;
         message = Some(format!(
             "Recovered {count} examples with unsaved edits{} from the autosave journal",
             source

@@ -122,6 +122,13 @@ pub enum Cmd {
         path: std::path::PathBuf,
         contents: Vec<u8>,
     },
+    /// Save a file atomically, refusing when it changed on disk after `unless_modified_since`.
+    SaveFile {
+        id: RequestId,
+        path: std::path::PathBuf,
+        contents: Vec<u8>,
+        unless_modified_since: Option<std::time::SystemTime>,
+    },
     /// Remove a file if it exists (a journal after a save).
     RemoveFile {
         path: std::path::PathBuf,
@@ -152,12 +159,46 @@ pub enum Event {
         error: ApiError,
         retry_in: Duration,
     },
+    /// The outcome of a [`Cmd::SaveFile`].
+    FileSaved {
+        id: RequestId,
+        path: std::path::PathBuf,
+        outcome: SaveOutcome,
+    },
     /// A file was written, or why it was not.
     FileWritten {
         id: RequestId,
         path: std::path::PathBuf,
         error: Option<String>,
     },
+}
+
+/// How a save went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveOutcome {
+    /// Written; the file's new modification time.
+    Saved(Option<std::time::SystemTime>),
+    /// Not written: someone changed the file since it was read.
+    ChangedOnDisk,
+    Failed(String),
+}
+
+/// Saves unless the file changed since `since` (blocking; run off the async threads).
+pub fn save_file(
+    path: &std::path::Path,
+    contents: &[u8],
+    since: Option<std::time::SystemTime>,
+) -> SaveOutcome {
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(since), Some(now)) = (since, modified(path))
+        && now != since
+    {
+        return SaveOutcome::ChangedOnDisk;
+    }
+    match crate::atomic_file::write_atomically(path, contents) {
+        Ok(()) => SaveOutcome::Saved(modified(path)),
+        Err(e) => SaveOutcome::Failed(e.to_string()),
+    }
 }
 
 /// Poll intervals and limits.
@@ -287,6 +328,17 @@ pub async fn run(
                     }
                     Cmd::Unwatch { operation } => {
                         watches.remove(&operation);
+                    }
+                    Cmd::SaveFile { id, path, contents, unless_modified_since } => {
+                        let events = events.clone();
+                        tasks.spawn(async move {
+                            let target = path.clone();
+                            let outcome = tokio::task::spawn_blocking(move || save_file(&target, &contents, unless_modified_since))
+                                .await
+                                .unwrap_or_else(|e| SaveOutcome::Failed(e.to_string()));
+                            let _ = events.send(Event::FileSaved { id, path, outcome });
+                            Finished::Call(id)
+                        });
                     }
                     Cmd::RemoveFile { path } => {
                         tasks.spawn(async move {

@@ -11,7 +11,7 @@ use tunedeck::api::types::TuningExample;
 use tunedeck::app::dataset::{DatasetPane, parse_journal};
 use tunedeck::app::{App, Msg, Tab};
 use tunedeck::dataset::format::Format;
-use tunedeck::worker::{Cmd, Event};
+use tunedeck::worker::{Cmd, Event, SaveOutcome, save_file};
 
 fn numbers() -> Vec<TuningExample> {
     (1..=25)
@@ -126,7 +126,12 @@ fn saving_writes_the_file_then_drops_the_journal() {
     let now = Instant::now();
     a.update(key('d'), now);
     let cmds = a.update(ctrl('s'), now);
-    let [Cmd::WriteFile { id, path, contents }] = cmds.as_slice() else {
+    let [
+        Cmd::SaveFile {
+            id, path, contents, ..
+        },
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     assert_eq!(path, &PathBuf::from("numbers.jsonl"));
@@ -134,14 +139,12 @@ fn saving_writes_the_file_then_drops_the_journal() {
         String::from_utf8(contents.clone()).unwrap().lines().count(),
         24
     );
-    let cmds = a.update(
-        Msg::Worker(Event::FileWritten {
-            id: *id,
-            path: path.clone(),
-            error: None,
-        }),
-        now,
-    );
+    let saved = Event::FileSaved {
+        id: *id,
+        path: path.clone(),
+        outcome: SaveOutcome::Saved(None),
+    };
+    let cmds = a.update(Msg::Worker(saved), now);
     assert!(!a.dataset.dirty);
     assert!(
         matches!(cmds.as_slice(), [Cmd::RemoveFile { path }] if path.ends_with("journal.jsonl"))
@@ -154,19 +157,90 @@ fn a_failed_save_keeps_the_changes_unsaved_and_says_why() {
     let now = Instant::now();
     a.update(key('d'), now);
     let cmds = a.update(ctrl('s'), now);
-    let [Cmd::WriteFile { id, path, .. }] = cmds.as_slice() else {
+    let [Cmd::SaveFile { id, path, .. }] = cmds.as_slice() else {
         panic!()
     };
-    a.update(
-        Msg::Worker(Event::FileWritten {
-            id: *id,
-            path: path.clone(),
-            error: Some("Permission denied".into()),
-        }),
-        now,
-    );
+    let failed = Event::FileSaved {
+        id: *id,
+        path: path.clone(),
+        outcome: SaveOutcome::Failed("Permission denied".into()),
+    };
+    a.update(Msg::Worker(failed), now);
     assert!(a.dataset.dirty);
     assert!(a.toasts.last().unwrap().text.contains("Permission denied"));
+}
+
+#[test]
+fn a_file_changed_on_disk_is_not_overwritten_without_a_second_save() {
+    let mut a = with_dataset();
+    let now = Instant::now();
+    let opened = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+    a.dataset.disk_modified = Some(opened);
+    a.update(key('d'), now);
+    let cmds = a.update(ctrl('s'), now);
+    let [
+        Cmd::SaveFile {
+            id,
+            path,
+            unless_modified_since,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        *unless_modified_since,
+        Some(opened),
+        "the first save guards against changes"
+    );
+    let refused = Event::FileSaved {
+        id: *id,
+        path: path.clone(),
+        outcome: SaveOutcome::ChangedOnDisk,
+    };
+    a.update(Msg::Worker(refused), now);
+    assert!(a.dataset.dirty);
+    assert!(a.toasts.last().unwrap().text.contains("changed on disk"));
+    let cmds = a.update(ctrl('s'), now);
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Cmd::SaveFile {
+                unless_modified_since: None,
+                ..
+            }]
+        ),
+        "the second save overwrites"
+    );
+}
+
+#[test]
+fn save_file_refuses_a_file_changed_since_it_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.jsonl");
+    std::fs::write(&path, "old\n").unwrap();
+    let read_at = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let SaveOutcome::Saved(Some(saved_at)) = save_file(&path, b"mine\n", Some(read_at)) else {
+        panic!()
+    };
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
+    // Someone else writes the file afterwards.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&path, "theirs\n").unwrap();
+    assert_eq!(
+        save_file(&path, b"mine again\n", Some(saved_at)),
+        SaveOutcome::ChangedOnDisk
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "theirs\n",
+        "their change is kept"
+    );
+    assert!(matches!(
+        save_file(&path, b"mine again\n", None),
+        SaveOutcome::Saved(_)
+    ));
 }
 
 #[test]

@@ -80,6 +80,11 @@ pub struct DatasetPane {
     pub editor: Option<ExampleEditor>,
     /// Asking whether to quit with unsaved changes.
     pub confirm_quit: bool,
+    /// The file's modification time when it was read or last saved: a save refuses to
+    /// overwrite a file someone else changed since.
+    pub disk_modified: Option<std::time::SystemTime>,
+    /// The user saw that the file changed on disk and saves again: overwrite it.
+    pub overwrite: bool,
 }
 
 impl DatasetPane {

@@ -53,11 +53,59 @@ impl App {
             return Vec::new();
         };
         let text = format::write(&self.dataset.dataset.examples, self.dataset.save_format());
-        vec![self.file_command(Pending::SaveDataset, path, text)]
+        let id = self.next_request;
+        self.next_request += 1;
+        self.pending.insert(id, Pending::SaveDataset);
+        let unless_modified_since = if self.dataset.overwrite {
+            None
+        } else {
+            self.dataset.disk_modified
+        };
+        vec![Cmd::SaveFile {
+            id,
+            path,
+            contents: text.into_bytes(),
+            unless_modified_since,
+        }]
+    }
+
+    /// What a save came to: saved (the journal is no longer needed), refused because the file
+    /// changed on disk (the next save overwrites), or failed.
+    pub(super) fn dataset_save_outcome(
+        &mut self,
+        path: &std::path::Path,
+        outcome: crate::worker::SaveOutcome,
+        now: Instant,
+    ) -> Vec<Cmd> {
+        use crate::worker::SaveOutcome;
+        match outcome {
+            SaveOutcome::Saved(modified) => {
+                self.dataset.disk_modified = modified;
+                self.dataset.overwrite = false;
+                self.dataset_saved(path, now)
+            }
+            SaveOutcome::ChangedOnDisk => {
+                self.dataset.overwrite = true;
+                self.toast(
+                    format!("{} changed on disk since it was opened; not saved. Save again to overwrite it.", path.display()),
+                    Level::Error,
+                    now,
+                );
+                Vec::new()
+            }
+            SaveOutcome::Failed(e) => {
+                self.toast(
+                    format!("Could not save {}: {e}", path.display()),
+                    Level::Error,
+                    now,
+                );
+                Vec::new()
+            }
+        }
     }
 
     /// A saved dataset no longer needs its journal.
-    pub(super) fn dataset_saved(&mut self, path: &std::path::Path, now: Instant) -> Vec<Cmd> {
+    fn dataset_saved(&mut self, path: &std::path::Path, now: Instant) -> Vec<Cmd> {
         self.dataset.dirty = false;
         let count = self.dataset.len();
         self.toast(

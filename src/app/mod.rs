@@ -517,10 +517,13 @@ impl App {
                     return self.refresh_list();
                 }
             }
+            Event::FileSaved { id, path, outcome } => {
+                self.pending.remove(&id);
+                return self.dataset_save_outcome(&path, outcome, now);
+            }
             Event::FileWritten { id, path, error } => {
                 let pending = self.pending.remove(&id);
                 match (pending, error) {
-                    (Some(Pending::SaveDataset), None) => return self.dataset_saved(&path, now),
                     (Some(Pending::Journal), None) => {}
                     (Some(Pending::Journal), Some(e)) => self.toast(
                         format!("Autosave to {} failed: {e}", path.display()),
