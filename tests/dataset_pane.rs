@@ -383,3 +383,176 @@ fn a_killed_session_comes_back_with_its_edits() {
     );
     tmux(&["kill-server"]);
 }
+
+#[test]
+fn the_tune_form_validates_and_sends_the_exact_request() {
+    use tunedeck::worker::{ApiCall, Reply};
+    let mut a = with_dataset();
+    let now = Instant::now();
+    let cmds = a.update(key('T'), now);
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::ListModels,
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    let form = a.dataset.tune.as_ref().expect("the form");
+    assert_eq!(
+        form.values[0], "numbers",
+        "the display name defaults to the file's name"
+    );
+    let models = vec![
+        tunedeck::api::types::Model {
+            name: "models/plain".into(),
+            ..Default::default()
+        },
+        tunedeck::api::types::Model {
+            name: "models/gemini-1.0-pro-001".into(),
+            supported_generation_methods: vec!["createTunedModel".into()],
+            ..Default::default()
+        },
+    ];
+    a.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Models(models),
+        }),
+        now,
+    );
+    assert_eq!(
+        a.dataset.tune.as_ref().unwrap().bases,
+        Some(vec!["models/gemini-1.0-pro-001".to_owned()]),
+        "only tunable models"
+    );
+    // A bad id is refused with the pattern.
+    a.update(code(KeyCode::Tab), now);
+    for c in "Bad Id".chars() {
+        a.update(key(c), now);
+    }
+    assert!(a.update(code(KeyCode::Enter), now).is_empty());
+    assert!(
+        a.dataset
+            .tune
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("Model id")
+    );
+    for _ in 0..6 {
+        a.update(code(KeyCode::Backspace), now);
+    }
+    for c in "my-numbers".chars() {
+        a.update(key(c), now);
+    }
+    // Epochs 3, batch 5: 25 examples → ceil(75/5) = 15 steps.
+    a.update(code(KeyCode::Tab), now);
+    a.update(code(KeyCode::Tab), now);
+    a.update(code(KeyCode::Backspace), now);
+    a.update(key('3'), now);
+    a.update(code(KeyCode::Tab), now);
+    a.update(code(KeyCode::Backspace), now);
+    a.update(key('5'), now);
+    assert_eq!(a.dataset.tune.as_ref().unwrap().total_steps(25), Some(15));
+    let cmds = a.update(code(KeyCode::Enter), now);
+    let [
+        Cmd::Call {
+            id,
+            call:
+                ApiCall::CreateTunedModel {
+                    model,
+                    id: model_id,
+                },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(model_id.as_deref(), Some("my-numbers"));
+    assert_eq!(
+        model.base_model.as_deref(),
+        Some("models/gemini-1.0-pro-001")
+    );
+    let task = model.tuning_task.as_ref().unwrap();
+    assert_eq!(
+        task.training_data.as_ref().unwrap().examples(),
+        numbers().as_slice()
+    );
+    let hp = task.hyperparameters.as_ref().unwrap();
+    assert_eq!(
+        (hp.epoch_count, hp.batch_size, hp.learning_rate),
+        (Some(3), Some(5), Some(0.001))
+    );
+    // A refusal stays in the form with the reason.
+    let error = tunedeck::api::ApiError::from_response(409, br#"{"error": {"code": 409, "message": "Tuned model tunedModels/my-numbers already exists.", "status": "ALREADY_EXISTS"}}"#, None);
+    a.update(Msg::Worker(Event::Failed { id: *id, error }), now);
+    assert!(
+        a.dataset
+            .tune
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("already exists")
+    );
+}
+
+#[test]
+fn lint_errors_block_tuning() {
+    let mut a = with_dataset();
+    a.dataset.dataset.examples[0].output.clear();
+    a.dataset.relint();
+    assert!(a.update(key('T'), Instant::now()).is_empty());
+    assert!(a.dataset.tune.is_none());
+    assert!(a.toasts.last().unwrap().text.contains("block tuning"));
+}
+
+#[tokio::test]
+async fn tuning_from_the_dataset_tab_opens_the_job_in_the_monitor() {
+    use tunedeck::app::models::Load;
+    use tunedeck::worker::{self, WorkerOptions};
+    let emu = common::start(common::fast_options()).await;
+    let client = common::client_for(&emu);
+    let (commands, mut events, _w) = worker::spawn(client.clone(), WorkerOptions::default());
+    let mut a = with_dataset();
+    a.journal = None;
+    let send = |a: &mut App, msg: Msg| {
+        for c in a.update(msg, Instant::now()) {
+            commands.send(c).unwrap();
+        }
+    };
+    for c in a.start() {
+        commands.send(c).unwrap();
+    }
+    send(&mut a, key('T'));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while a.dataset.tune.as_ref().is_some_and(|f| f.bases.is_none())
+        || a.models.load != Load::Loaded
+    {
+        assert!(Instant::now() < deadline);
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+            send(&mut a, Msg::Worker(e));
+        }
+    }
+    send(&mut a, code(KeyCode::Enter));
+    while a.tab != Tab::Monitor {
+        assert!(Instant::now() < deadline, "never reached the Monitor");
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+            send(&mut a, Msg::Worker(e));
+        }
+    }
+    let job = a.monitor.selected_job().expect("the new job is selected");
+    assert!(
+        job.model.starts_with("tunedModels/numbers-"),
+        "{}",
+        job.model
+    );
+    assert_eq!(job.total_steps, 32, "ceil(25*5/4)");
+    let server = client.get_tuned_model(&job.model).await.unwrap();
+    assert_eq!(server.display_name, "numbers");
+}

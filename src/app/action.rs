@@ -111,6 +111,7 @@ actions! {
     Undo => "undo", "undo";
     Redo => "redo", "redo";
     Save => "save", "save";
+    Tune => "tune", "start tuning";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

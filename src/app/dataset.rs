@@ -63,6 +63,122 @@ impl ExampleEditor {
     }
 }
 
+/// The start-tuning form over the Dataset tab.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TuneForm {
+    /// Display name, id, description, epochs, batch size, learning rate, as typed.
+    pub values: [String; 6],
+    /// Tunable base models from models.list (`None` while loading).
+    pub bases: Option<Vec<String>>,
+    pub base: usize,
+    /// 0-5: the text fields; 6: the base model.
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+pub const TUNE_LABELS: [&str; 6] = [
+    "Display name",
+    "Model id",
+    "Description",
+    "Epochs",
+    "Batch size",
+    "Learning rate",
+];
+pub const DEFAULT_BASE: &str = "models/gemini-1.5-flash-001-tuning";
+
+impl Default for TuneForm {
+    fn default() -> Self {
+        TuneForm {
+            values: [
+                String::new(),
+                String::new(),
+                String::new(),
+                "5".into(),
+                "4".into(),
+                "0.001".into(),
+            ],
+            bases: None,
+            base: 0,
+            focus: 0,
+            error: None,
+        }
+    }
+}
+
+impl TuneForm {
+    pub fn base_model(&self) -> String {
+        self.bases
+            .as_ref()
+            .and_then(|b| b.get(self.base).cloned())
+            .unwrap_or_else(|| DEFAULT_BASE.to_owned())
+    }
+
+    fn number<T: std::str::FromStr>(&self, i: usize) -> Result<T, String> {
+        self.values[i]
+            .trim()
+            .parse()
+            .map_err(|_| format!("{}: {:?} is not a number", TUNE_LABELS[i], self.values[i]))
+    }
+
+    /// `ceil(N*E/B)` for the current values, when they parse.
+    pub fn total_steps(&self, examples: usize) -> Option<u64> {
+        let epochs: u32 = self.number(3).ok().filter(|e| *e > 0)?;
+        let batch: u32 = self.number(4).ok().filter(|b| *b > 0)?;
+        Some(crate::emulator::trainer::total_steps(
+            examples, epochs, batch,
+        ))
+    }
+
+    /// The create request and the id, or the first problem.
+    pub fn to_request(
+        &self,
+        examples: &[TuningExample],
+    ) -> Result<(crate::api::types::TunedModel, Option<String>), String> {
+        use crate::api::types::{Dataset, Hyperparameters, TunedModel, TuningTask};
+        let name = self.values[0].trim();
+        let n = name.chars().count();
+        if n > 40 {
+            return Err(format!("Display name: {n} characters; the limit is 40"));
+        }
+        let id = self.values[1].trim();
+        if !id.is_empty() && !crate::emulator::store::valid_model_id(id) {
+            return Err(format!(
+                "Model id {id:?}: lowercase letters, digits and hyphens, 1 to 40, starting with a letter"
+            ));
+        }
+        let epochs: i32 = self.number(3)?;
+        let batch: i32 = self.number(4)?;
+        let rate: f64 = self.number(5)?;
+        if epochs < 1 || batch < 1 || !(rate > 0.0 && rate.is_finite()) {
+            return Err(
+                "Epochs and batch size must be at least 1, and the learning rate above 0".into(),
+            );
+        }
+        if examples.is_empty() {
+            return Err("The dataset has no examples".into());
+        }
+        let model = TunedModel {
+            display_name: name.to_owned(),
+            description: self.values[2].trim().to_owned(),
+            base_model: Some(self.base_model()),
+            tuning_task: Some(TuningTask {
+                training_data: Some(Dataset::from_examples(examples.to_vec())),
+                hyperparameters: Some(
+                    Hyperparameters {
+                        epoch_count: Some(epochs),
+                        batch_size: Some(batch),
+                        ..Default::default()
+                    }
+                    .with_learning_rate(rate),
+                ),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        Ok((model, (!id.is_empty()).then(|| id.to_owned())))
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DatasetPane {
     pub dataset: Dataset,
@@ -85,6 +201,8 @@ pub struct DatasetPane {
     pub disk_modified: Option<std::time::SystemTime>,
     /// The user saw that the file changed on disk and saves again: overwrite it.
     pub overwrite: bool,
+    /// The start-tuning form, when open.
+    pub tune: Option<TuneForm>,
 }
 
 impl DatasetPane {

@@ -205,6 +205,7 @@ impl App {
                 done
             }
             Action::Save => return self.save_dataset(now),
+            Action::Tune => return self.open_tune_form(now),
             _ => return self.on_global_action(action, now),
         };
         if changed {
@@ -212,6 +213,98 @@ impl App {
         } else {
             Vec::new()
         }
+    }
+
+    /// Opens the start-tuning form, unless lint errors would make the service refuse the set.
+    fn open_tune_form(&mut self, now: Instant) -> Vec<Cmd> {
+        let errors = self
+            .dataset
+            .issues
+            .iter()
+            .filter(|i| i.severity == crate::dataset::lint::Severity::Error)
+            .count();
+        if errors > 0 {
+            self.toast(
+                format!("{errors} lint errors (✗) block tuning: fix them first"),
+                Level::Error,
+                now,
+            );
+            return Vec::new();
+        }
+        if self.dataset.is_empty() {
+            self.toast("Add examples before tuning", Level::Error, now);
+            return Vec::new();
+        }
+        let mut form = super::dataset::TuneForm::default();
+        if let Some(path) = &self.dataset.path {
+            form.values[0] = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().chars().take(40).collect())
+                .unwrap_or_default();
+        }
+        self.dataset.tune = Some(form);
+        vec![self.request(Pending::TuneBases, crate::worker::ApiCall::ListModels)]
+    }
+
+    /// Keys while the start-tuning form is open.
+    pub(super) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+        let examples = self.dataset.dataset.examples.clone();
+        let form = self.dataset.tune.as_mut()?;
+        const FIELDS: usize = 7;
+        match key.code {
+            KeyCode::Esc => self.dataset.tune = None,
+            KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % FIELDS,
+            KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + FIELDS - 1) % FIELDS,
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus == 6 => {
+                let count = form.bases.as_ref().map_or(1, |b| b.len().max(1));
+                form.base = if key.code == KeyCode::Left {
+                    (form.base + count - 1) % count
+                } else {
+                    (form.base + 1) % count
+                };
+            }
+            KeyCode::Backspace if form.focus < 6 => {
+                form.values[form.focus].pop();
+            }
+            KeyCode::Enter => match form.to_request(&examples) {
+                Err(problem) => form.error = Some(problem),
+                Ok((model, id)) => {
+                    form.error = Some("Starting…".into());
+                    return Some(vec![self.request(
+                        Pending::TuneCreate,
+                        crate::worker::ApiCall::CreateTunedModel {
+                            model: Box::new(model),
+                            id,
+                        },
+                    )]);
+                }
+            },
+            KeyCode::Char(c)
+                if form.focus < 6 && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                form.values[form.focus].push(c);
+                form.error = None;
+            }
+            _ => {}
+        }
+        Some(Vec::new())
+    }
+
+    /// Tuning started: follow the operation in the Monitor.
+    pub(super) fn tuning_started(
+        &mut self,
+        operation: crate::api::types::Operation,
+        now: Instant,
+    ) -> Vec<Cmd> {
+        self.dataset.tune = None;
+        let steps = operation.tuning_metadata().map_or(0, |m| m.total_steps);
+        let model = operation.tuned_model_name().unwrap_or_default();
+        self.toast(format!("Tuning {model}: {steps} steps"), Level::Info, now);
+        self.monitor.select_model = Some(model);
+        self.tab = super::Tab::Monitor;
+        let mut cmds = self.track_operations(vec![operation]);
+        cmds.extend(self.refresh_list());
+        cmds
     }
 
     /// Keys while an example is open: they type into the focused field; `tab` switches

@@ -122,6 +122,8 @@ enum Pending {
     Export,
     SaveDataset,
     Journal,
+    TuneBases,
+    TuneCreate,
 }
 
 pub struct App {
@@ -383,6 +385,21 @@ impl App {
                             now,
                         );
                     }
+                    (Pending::TuneBases, Reply::Models(models)) => {
+                        if let Some(form) = self.dataset.tune.as_mut() {
+                            form.bases = Some(
+                                models
+                                    .into_iter()
+                                    .filter(|m| m.is_tunable())
+                                    .map(|m| m.name)
+                                    .collect(),
+                            );
+                            form.base = 0;
+                        }
+                    }
+                    (Pending::TuneCreate, Reply::Operation(operation)) => {
+                        return self.tuning_started(*operation, now);
+                    }
                     (Pending::FindOperation(model), Reply::Operations(ops)) => {
                         self.finding.remove(&model);
                         let creating = self
@@ -472,6 +489,20 @@ impl App {
                         );
                     }
                     Pending::Export | Pending::SaveDataset | Pending::Journal => {}
+                    Pending::TuneBases => {
+                        if let Some(form) = self.dataset.tune.as_mut() {
+                            form.bases = Some(Vec::new());
+                            form.error = Some(format!("Could not list base models: {error}{hint}"));
+                        }
+                    }
+                    Pending::TuneCreate => match self.dataset.tune.as_mut() {
+                        Some(form) => form.error = Some(format!("{error}{hint}")),
+                        None => self.toast(
+                            format!("Could not start tuning: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        ),
+                    },
                     Pending::CancelJob(_) => {
                         self.toast(
                             format!("Could not cancel: {error}{hint}"),
@@ -649,6 +680,11 @@ impl App {
             }
             self.models.refresh_view();
             return Vec::new();
+        }
+        if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_tune_input(key)
+        {
+            return cmds;
         }
         if self.tab == Tab::Dataset
             && let Some(cmds) = self.on_editor_input(key, now)
@@ -895,7 +931,8 @@ impl App {
             | Action::MoveDown
             | Action::Undo
             | Action::Redo
-            | Action::Save => {}
+            | Action::Save
+            | Action::Tune => {}
             Action::OpenMonitor => {
                 if let Some(model) = self.target() {
                     self.tab = Tab::Monitor;

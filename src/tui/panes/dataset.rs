@@ -2,7 +2,7 @@
 //! two editors), its findings and the set's, and a stats line.
 
 use crate::app::App;
-use crate::app::dataset::DatasetPane;
+use crate::app::dataset::{DatasetPane, TUNE_LABELS, TuneForm};
 use crate::dataset::lint::{MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, Severity};
 use crate::tui::panes::models::table_offset;
 use crate::tui::theme::Theme;
@@ -88,6 +88,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
     render_table(frame, table, pane, theme);
     render_detail(frame, detail, pane, theme);
+    if let Some(form) = &pane.tune {
+        render_tune_form(frame, area, pane, form, theme);
+    }
     if pane.confirm_quit {
         let lines = vec![
             Line::raw("The dataset has unsaved changes."),
@@ -259,4 +262,81 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Them
         }
     }
     frame.render_widget(Paragraph::new(findings).wrap(Wrap { trim: true }), notes);
+}
+
+fn render_tune_form(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &DatasetPane,
+    form: &TuneForm,
+    theme: &Theme,
+) {
+    let mut lines = Vec::new();
+    for (i, label) in TUNE_LABELS.iter().enumerate() {
+        let focused = form.focus == i;
+        let hint = match (i, form.values[i].is_empty()) {
+            (1, true) => "  (optional: made from the display name)",
+            (2, true) => "  (optional)",
+            _ => "",
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{label:<15}"),
+                if focused { theme.key } else { theme.muted },
+            ),
+            Span::styled(
+                format!("{}{}", form.values[i], if focused { "▏" } else { "" }),
+                if focused {
+                    theme.title
+                } else {
+                    Style::default()
+                },
+            ),
+            Span::styled(hint, theme.muted),
+        ]));
+    }
+    let base = match &form.bases {
+        None => "loading models…".to_owned(),
+        Some(b) if b.is_empty() => format!("{} (no tunable model listed)", form.base_model()),
+        Some(_) => format!("‹ {} ›", form.base_model()),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("{:<15}", "Base model"),
+            if form.focus == 6 {
+                theme.key
+            } else {
+                theme.muted
+            },
+        ),
+        Span::raw(base),
+    ]));
+    lines.push(Line::raw(""));
+    let steps = match form.total_steps(pane.len()) {
+        Some(n) => format!("{} examples → totalSteps = ceil(N×E/B) = {n}", pane.len()),
+        None => format!(
+            "{} examples; epochs and batch size must be whole numbers of 1 or more",
+            pane.len()
+        ),
+    };
+    lines.push(Line::styled(steps, theme.accent));
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), theme.error));
+    }
+    lines.push(dialog::keys_line(
+        &[
+            ("tab", "next field"),
+            ("←/→", "base model"),
+            ("enter", "start"),
+            ("esc", "cancel"),
+        ],
+        theme,
+    ));
+    dialog::render(
+        frame,
+        area,
+        Span::styled(" Start tuning ", theme.title),
+        lines,
+        84,
+    );
 }

@@ -58,6 +58,7 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Undo,
             Action::Redo,
             Action::Save,
+            Action::Tune,
             Action::Help,
             Action::Quit,
         ],
@@ -77,6 +78,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ) || matches!(&app.models.dialog, Some(crate::app::models::Dialog::Permissions(v)) if v.form.is_some())
     {
         Some(&[("tab", "next field"), ("enter", "save"), ("esc", "cancel")])
+    } else if app.tab == crate::app::Tab::Dataset && app.dataset.tune.is_some() {
+        Some(&[
+            ("tab", "next field"),
+            ("←/→", "base model"),
+            ("enter", "start tuning"),
+            ("esc", "cancel"),
+        ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.editor.is_some() {
         Some(&[
             ("tab", "other field"),
