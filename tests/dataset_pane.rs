@@ -307,8 +307,15 @@ fn a_killed_session_comes_back_with_its_edits() {
         tunedeck::dataset::format::write(&numbers(), Format::Jsonl),
     )
     .unwrap();
-    let socket = format!("tunedeck-recover-{}", std::process::id());
+    // The restart gets a server of its own: a new session on a server that is still exiting
+    // can fail.
+    let generation = std::cell::Cell::new(0);
     let tmux = |args: &[&str]| {
+        let socket = format!(
+            "tunedeck-recover-{}-{}",
+            std::process::id(),
+            generation.get()
+        );
         let out = Command::new("tmux")
             .arg("-L")
             .arg(&socket)
@@ -375,6 +382,7 @@ fn a_killed_session_comes_back_with_its_edits() {
     .to_owned();
     Command::new("kill").args(["-KILL", &pid]).status().unwrap();
     tmux(&["kill-server"]);
+    generation.set(1);
     start();
     let screen = wait_for("Recovered 25 examples");
     assert!(
