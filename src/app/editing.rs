@@ -248,11 +248,11 @@ impl App {
 
     /// Keys while the start-tuning form is open.
     pub(super) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
-        let examples = self.dataset.dataset.examples.clone();
-        let form = self.dataset.tune.as_mut()?;
+        let pane = &mut self.dataset;
+        let form = pane.tune.as_mut()?;
         const FIELDS: usize = 7;
         match key.code {
-            KeyCode::Esc => self.dataset.tune = None,
+            KeyCode::Esc => pane.tune = None,
             KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % FIELDS,
             KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + FIELDS - 1) % FIELDS,
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus == 6 => {
@@ -266,7 +266,8 @@ impl App {
             KeyCode::Backspace if form.focus < 6 => {
                 form.values[form.focus].pop();
             }
-            KeyCode::Enter => match form.to_request(&examples) {
+            // Only submitting needs the examples: borrowed, not copied, on every key.
+            KeyCode::Enter => match form.to_request(&pane.dataset.examples) {
                 Err(problem) => form.error = Some(problem),
                 Ok((model, id)) => {
                     form.error = Some("Starting…".into());

@@ -279,38 +279,22 @@ fn render_tune_form(
             (2, true) => "  (optional)",
             _ => "",
         };
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{label:<15}"),
-                if focused { theme.key } else { theme.muted },
-            ),
-            Span::styled(
-                format!("{}{}", form.values[i], if focused { "▏" } else { "" }),
-                if focused {
-                    theme.title
-                } else {
-                    Style::default()
-                },
-            ),
-            Span::styled(hint, theme.muted),
-        ]));
+        let value = format!("{}{}", form.values[i], if focused { "▏" } else { "" });
+        let mut line = dialog::field(format!("{label:<15}"), value, focused, theme);
+        line.spans.push(Span::styled(hint, theme.muted));
+        lines.push(line);
     }
     let base = match &form.bases {
         None => "loading models…".to_owned(),
         Some(b) if b.is_empty() => format!("{} (no tunable model listed)", form.base_model()),
         Some(_) => format!("‹ {} ›", form.base_model()),
     };
-    lines.push(Line::from(vec![
-        Span::styled(
-            format!("{:<15}", "Base model"),
-            if form.focus == 6 {
-                theme.key
-            } else {
-                theme.muted
-            },
-        ),
-        Span::raw(base),
-    ]));
+    lines.push(dialog::field(
+        format!("{:<15}", "Base model"),
+        base,
+        form.focus == 6,
+        theme,
+    ));
     lines.push(Line::raw(""));
     let steps = match form.total_steps(pane.len()) {
         Some(n) => format!("{} examples → totalSteps = ceil(N×E/B) = {n}", pane.len()),

@@ -418,12 +418,7 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled("This cannot be undone.", theme.warn));
-            lines.push(Line::from(vec![
-                Span::styled("y", theme.key),
-                Span::raw(" delete   "),
-                Span::styled("n", theme.key),
-                Span::raw(" keep"),
-            ]));
+            lines.push(dialog::keys_line(&[("y", "delete"), ("n", "keep")], theme));
             dialog::render(
                 frame,
                 area,
@@ -437,20 +432,7 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
             for (i, label) in EDIT_LABELS.iter().enumerate() {
                 let focused = i == form.focus;
                 let value = format!("{}{}", form.values[i], if focused { "▏" } else { "" });
-                lines.push(Line::from(vec![
-                    Span::styled(
-                        format!("{label:<14}"),
-                        if focused { theme.key } else { theme.muted },
-                    ),
-                    Span::styled(
-                        value,
-                        if focused {
-                            theme.title
-                        } else {
-                            Style::default()
-                        },
-                    ),
-                ]));
+                lines.push(dialog::field(format!("{label:<14}"), value, focused, theme));
             }
             lines.push(Line::raw(""));
             match &form.error {
@@ -460,14 +442,10 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
                     theme.muted,
                 )),
             }
-            lines.push(Line::from(vec![
-                Span::styled("tab", theme.key),
-                Span::raw(" next field   "),
-                Span::styled("enter", theme.key),
-                Span::raw(" save   "),
-                Span::styled("esc", theme.key),
-                Span::raw(" cancel"),
-            ]));
+            lines.push(dialog::keys_line(
+                &[("tab", "next field"), ("enter", "save"), ("esc", "cancel")],
+                theme,
+            ));
             let title = Span::styled(format!(" Edit {} ", form.name), theme.title);
             dialog::render(frame, area, title, lines, 76);
         }

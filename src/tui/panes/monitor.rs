@@ -70,12 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 "Its quality is unpredictable; the docs advise deleting it. Delete it now?",
                 theme.warn,
             ),
-            Line::from(vec![
-                Span::styled("y", theme.key),
-                Span::raw(" delete the model   "),
-                Span::styled("n", theme.key),
-                Span::raw(" keep it"),
-            ]),
+            dialog::keys_line(&[("y", "delete the model"), ("n", "keep it")], theme),
         ];
         dialog::render(
             frame,
@@ -93,12 +88,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 "The model keeps what it learned so far; its quality is unpredictable.",
                 theme.warn,
             ),
-            Line::from(vec![
-                Span::styled("y", theme.key),
-                Span::raw(" cancel the job   "),
-                Span::styled("n", theme.key),
-                Span::raw(" keep tuning"),
-            ]),
+            dialog::keys_line(&[("y", "cancel the job"), ("n", "keep tuning")], theme),
         ];
         dialog::render(
             frame,

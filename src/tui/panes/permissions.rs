@@ -46,21 +46,7 @@ pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView,
     lines.push(Line::raw(""));
     if let Some(form) = &view.form {
         let field = |i: usize, label: &str, value: String| {
-            let focused = form.focus == i;
-            Line::from(vec![
-                Span::styled(
-                    format!(" {label:<10}"),
-                    if focused { theme.key } else { theme.muted },
-                ),
-                Span::styled(
-                    value,
-                    if focused {
-                        theme.title
-                    } else {
-                        Style::default()
-                    },
-                ),
-            ])
+            dialog::field(format!(" {label:<10}"), value, form.focus == i, theme)
         };
         let choice = |v: &str| format!("‹ {} ›", v.to_lowercase());
         lines.push(Line::styled("Add a permission", theme.title));

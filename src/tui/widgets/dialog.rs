@@ -4,6 +4,7 @@
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -36,6 +37,21 @@ pub fn keys_line<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
         spans.push(Span::raw(format!(" {label}   ")));
     }
     Line::from(spans)
+}
+
+/// A form field: its label (padded by the caller) and value, highlighted when focused.
+pub fn field<'a>(label: String, value: String, focused: bool, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(label, if focused { theme.key } else { theme.muted }),
+        Span::styled(
+            value,
+            if focused {
+                theme.title
+            } else {
+                Style::default()
+            },
+        ),
+    ])
 }
 
 /// Draws a titled box of at most `width` columns holding `lines`, centred in `area`.
