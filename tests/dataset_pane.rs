@@ -564,3 +564,282 @@ async fn tuning_from_the_dataset_tab_opens_the_job_in_the_monitor() {
     let server = client.get_tuned_model(&job.model).await.unwrap();
     assert_eq!(server.display_name, "numbers");
 }
+
+fn type_text(a: &mut App, text: &str, now: Instant) {
+    for c in text.chars() {
+        a.update(key(c), now);
+    }
+}
+
+#[test]
+fn marked_examples_are_deleted_together_and_come_back_with_one_undo() {
+    let mut a = with_dataset();
+    let now = Instant::now();
+    a.update(code(KeyCode::Char(' ')), now);
+    a.update(key('j'), now);
+    a.update(code(KeyCode::Char(' ')), now);
+    // Marking moves down, so these are examples 1 and 3.
+    assert_eq!(a.dataset.marked.iter().copied().collect::<Vec<_>>(), [0, 2]);
+    let cmds = a.update(key('d'), now);
+    assert_eq!(a.dataset.len(), 23);
+    assert_eq!(a.dataset.dataset.examples[0].text_input, "2");
+    assert_eq!(a.dataset.dataset.examples[1].text_input, "4");
+    assert!(a.dataset.marked.is_empty(), "marks go with the change");
+    assert_eq!(journalled(&cmds).len(), 23);
+    assert!(a.toasts.iter().any(|t| t.text.contains("Deleted 2 marked")));
+    a.update(key('u'), now);
+    assert_eq!(
+        a.dataset.dataset.examples,
+        numbers(),
+        "one undo restores both"
+    );
+    a.update(ctrl('r'), now);
+    assert_eq!(a.dataset.len(), 23);
+}
+
+#[test]
+fn search_finds_the_next_match_and_n_and_shift_n_move_between_them() {
+    let mut a = with_dataset();
+    let now = Instant::now();
+    a.update(key('/'), now);
+    type_text(&mut a, "2", now);
+    a.update(code(KeyCode::Enter), now);
+    // "1" → "2" at index 0 is behind the cursor; the next match after it is index 1 ("2").
+    assert_eq!(a.dataset.selected, 1);
+    a.update(key('n'), now);
+    assert_eq!(a.dataset.selected, 10, "11 → 12 has a 2 in its output");
+    a.update(key('N'), now);
+    assert_eq!(a.dataset.selected, 1);
+    a.update(key('/'), now);
+    for _ in 0..3 {
+        a.update(code(KeyCode::Backspace), now);
+    }
+    type_text(&mut a, "zebra", now);
+    a.update(code(KeyCode::Enter), now);
+    assert_eq!(a.dataset.selected, 1, "no match: the cursor stays");
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("No example contains"))
+    );
+}
+
+#[test]
+fn opening_a_file_reads_it_in_the_worker_and_a_csv_with_other_columns_asks_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("pairs.csv");
+    std::fs::write(&csv, "question,answer,notes\nseven,eight,x\n\"a, b\",c,y\n").unwrap();
+    let mut a = app();
+    a.tab = Tab::Dataset;
+    let now = Instant::now();
+    a.update(key('o'), now);
+    // Tab completes the path from the folder's listing.
+    type_text(&mut a, &format!("{}/pa", dir.path().display()), now);
+    a.update(code(KeyCode::Tab), now);
+    assert_eq!(
+        a.dataset.prompt.as_ref().unwrap().input,
+        csv.display().to_string()
+    );
+    let cmds = a.update(code(KeyCode::Enter), now);
+    let (id, path) = match cmds.as_slice() {
+        [
+            Cmd::ReadDataset {
+                id,
+                path,
+                mapping: None,
+            },
+        ] => (*id, path.clone()),
+        other => panic!("expected a read, got {other:?}"),
+    };
+    let result = tunedeck::worker::read_dataset(&path, None);
+    a.update(Msg::Worker(Event::DatasetRead { id, path, result }), now);
+    assert!(a.dataset.is_empty(), "nothing is loaded from it yet");
+    let prompt = a.dataset.prompt.as_ref().expect("the columns question");
+    assert!(
+        prompt
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("question, answer, notes")
+    );
+    type_text(&mut a, "question,nope", now);
+    a.update(code(KeyCode::Enter), now);
+    assert!(
+        a.dataset
+            .prompt
+            .as_ref()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("no column \"nope\"")
+    );
+    for _ in 0.."nope".len() {
+        a.update(code(KeyCode::Backspace), now);
+    }
+    type_text(&mut a, "answer", now);
+    let cmds = a.update(code(KeyCode::Enter), now);
+    let (id, path, mapping) = match cmds.as_slice() {
+        [
+            Cmd::ReadDataset {
+                id,
+                path,
+                mapping: Some(m),
+            },
+        ] => (*id, path.clone(), m.clone()),
+        other => panic!("expected a read with a mapping, got {other:?}"),
+    };
+    let result = tunedeck::worker::read_dataset(&path, Some(&mapping));
+    a.update(Msg::Worker(Event::DatasetRead { id, path, result }), now);
+    assert_eq!(
+        a.dataset.dataset.examples,
+        [
+            TuningExample::new("seven", "eight"),
+            TuningExample::new("a, b", "c")
+        ]
+    );
+    assert_eq!(a.dataset.path.as_deref(), Some(csv.as_path()));
+    assert!(!a.dataset.dirty);
+}
+
+#[test]
+fn a_broken_file_opened_from_the_prompt_loads_nothing_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"text_input\":\"1\",\"output\":\"2\"}\n{\"text_input\":\n",
+    )
+    .unwrap();
+    let mut a = with_dataset();
+    let now = Instant::now();
+    a.update(key('o'), now);
+    type_text(&mut a, &bad.display().to_string(), now);
+    let cmds = a.update(code(KeyCode::Enter), now);
+    let Cmd::ReadDataset { id, path, .. } = &cmds[0] else {
+        panic!("{cmds:?}")
+    };
+    let result = tunedeck::worker::read_dataset(path, None);
+    a.update(
+        Msg::Worker(Event::DatasetRead {
+            id: *id,
+            path: path.clone(),
+            result,
+        }),
+        now,
+    );
+    assert_eq!(
+        a.dataset.dataset.examples,
+        numbers(),
+        "the open dataset stays"
+    );
+    let toast = &a.toasts.last().unwrap().text;
+    assert!(
+        toast.contains("Nothing loaded") && toast.contains("bad.jsonl:2"),
+        "{toast}"
+    );
+}
+
+#[test]
+fn opening_another_file_with_unsaved_changes_is_refused() {
+    let mut a = with_dataset();
+    let now = Instant::now();
+    a.update(key('d'), now);
+    a.update(key('o'), now);
+    assert!(a.dataset.prompt.is_none());
+    assert!(a.toasts.last().unwrap().text.contains("unsaved changes"));
+}
+
+#[test]
+fn export_writes_the_marked_examples_or_all_in_the_format_of_the_extension() {
+    let mut a = with_dataset();
+    let now = Instant::now();
+    a.update(key('x'), now);
+    assert_eq!(a.dataset.prompt.as_ref().unwrap().input, "numbers.csv");
+    let cmds = a.update(code(KeyCode::Enter), now);
+    let [Cmd::WriteFile { path, contents, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(path, &PathBuf::from("numbers.csv"));
+    let text = String::from_utf8(contents.clone()).unwrap();
+    assert!(text.starts_with("text_input,output\n1,2\n"), "{text}");
+    assert_eq!(text.lines().count(), 26);
+    // With marks, only the marked ones; a name without a known extension is refused.
+    a.update(code(KeyCode::Char(' ')), now);
+    a.update(code(KeyCode::Char(' ')), now);
+    a.update(key('x'), now);
+    let prompt = a.dataset.prompt.as_mut().unwrap();
+    prompt.input = "two.txt".into();
+    assert!(a.update(code(KeyCode::Enter), now).is_empty());
+    assert!(
+        a.dataset
+            .prompt
+            .as_ref()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .contains(".jsonl, .json or .csv")
+    );
+    a.dataset.prompt.as_mut().unwrap().input = "two.jsonl".into();
+    let cmds = a.update(code(KeyCode::Enter), now);
+    let [Cmd::WriteFile { contents, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let text = String::from_utf8(contents.clone()).unwrap();
+    assert_eq!(
+        text,
+        "{\"text_input\":\"1\",\"output\":\"2\"}\n{\"text_input\":\"2\",\"output\":\"3\"}\n"
+    );
+    assert!(!a.dataset.dirty, "exporting changes nothing");
+}
+
+#[test]
+fn a_field_edited_in_the_external_editor_replaces_the_field() {
+    let mut a = with_dataset();
+    let now = Instant::now();
+    a.update(code(KeyCode::Enter), now);
+    a.update(ctrl('o'), now);
+    assert_eq!(
+        a.external_edit.as_deref(),
+        Some("1"),
+        "the loop gets the field's text"
+    );
+    a.external_edit = None;
+    a.update(Msg::Edited(Ok("one\nuno".into())), now);
+    a.update(code(KeyCode::Esc), now);
+    assert_eq!(
+        a.dataset.dataset.examples[0],
+        TuningExample::new("one\nuno", "2")
+    );
+    // A failed editor leaves the field as it was and says why.
+    a.update(code(KeyCode::Enter), now);
+    a.update(
+        Msg::Edited(Err(
+            "vi exited with exit status: 1; the field is unchanged".into()
+        )),
+        now,
+    );
+    a.update(code(KeyCode::Esc), now);
+    assert_eq!(a.dataset.dataset.examples[0].text_input, "one\nuno");
+    assert!(a.toasts.last().unwrap().text.contains("unchanged"));
+}
+
+#[test]
+fn the_external_editor_round_trip_uses_editor_and_drops_its_final_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("fake-editor.sh");
+    std::fs::write(&script, "#!/bin/sh\nprintf 'edited\\n' > \"$1\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // SAFETY (edition 2024 makes set_var unsafe): no other test in this binary reads these.
+    unsafe {
+        std::env::remove_var("VISUAL");
+        std::env::set_var("EDITOR", &script);
+    }
+    let edited = tunedeck::tui::terminal::edit_in_editor("before").unwrap();
+    assert_eq!(edited, "edited");
+    std::fs::write(&script, "#!/bin/sh\nexit 3\n").unwrap();
+    let err = tunedeck::tui::terminal::edit_in_editor("before").unwrap_err();
+    assert!(err.contains("exit status: 3"), "{err}");
+}

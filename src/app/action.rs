@@ -112,6 +112,11 @@ actions! {
     Redo => "redo", "redo";
     Save => "save", "save";
     Tune => "tune", "start tuning";
+    Search => "search", "search";
+    SearchNext => "search_next", "next match";
+    SearchPrev => "search_prev", "previous match";
+    OpenFile => "open_file", "open file";
+    ExportAs => "export_as", "export as";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

@@ -179,6 +179,39 @@ impl TuneForm {
     }
 }
 
+/// What the one-line prompt over the Dataset pane asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptKind {
+    Open,
+    Export,
+    Search,
+    /// A CSV whose header names neither `text_input` nor `output`: which columns to use.
+    Columns {
+        path: PathBuf,
+        columns: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: String,
+    pub error: Option<String>,
+    /// What a Tab completion matched, when more than one.
+    pub candidates: Vec<String>,
+}
+
+impl Prompt {
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            PromptKind::Open => "Open file",
+            PromptKind::Export => "Export to (.jsonl, .json, .csv)",
+            PromptKind::Search => "Search",
+            PromptKind::Columns { .. } => "Columns for text_input,output",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DatasetPane {
     pub dataset: Dataset,
@@ -203,6 +236,11 @@ pub struct DatasetPane {
     pub overwrite: bool,
     /// The start-tuning form, when open.
     pub tune: Option<TuneForm>,
+    /// Marked examples (by index; cleared by any change that moves examples).
+    pub marked: std::collections::BTreeSet<usize>,
+    pub prompt: Option<Prompt>,
+    /// The last search, for `n` and `N`.
+    pub last_search: String,
 }
 
 impl DatasetPane {

@@ -3,7 +3,7 @@
 //! the autosave journal, and saving writes the file atomically.
 
 use super::action::Action;
-use super::dataset::{ExampleEditor, journal_text};
+use super::dataset::{ExampleEditor, PromptKind, journal_text};
 use super::{App, Level, Pending};
 use crate::api::types::TuningExample;
 use crate::dataset::format;
@@ -32,6 +32,8 @@ impl App {
     fn dataset_changed(&mut self) -> Vec<Cmd> {
         let pane = &mut self.dataset;
         pane.dirty = true;
+        // Indices move with inserts, removals and moves: marks would point at other examples.
+        pane.marked.clear();
         pane.relint();
         match self.journal.clone() {
             Some(journal) => {
@@ -166,6 +168,53 @@ impl App {
                 let done = pane.dataset.duplicate(at);
                 if done {
                     pane.selected = at + 1;
+                }
+                done
+            }
+            Action::Mark if !pane.is_empty() => {
+                if !pane.marked.remove(&at) {
+                    pane.marked.insert(at);
+                }
+                pane.move_by(1);
+                false
+            }
+            Action::Back => {
+                pane.marked.clear();
+                false
+            }
+            Action::Search => {
+                self.open_prompt(PromptKind::Search);
+                return Vec::new();
+            }
+            Action::SearchNext | Action::SearchPrev => {
+                self.search(action == Action::SearchNext, now);
+                return Vec::new();
+            }
+            Action::ExportAs => {
+                self.open_prompt(PromptKind::Export);
+                return Vec::new();
+            }
+            Action::OpenFile if pane.dirty => {
+                self.toast(
+                    "This dataset has unsaved changes: save them (ctrl-s) or export them (x) before opening another file",
+                    Level::Error,
+                    now,
+                );
+                return Vec::new();
+            }
+            Action::OpenFile => {
+                self.open_prompt(PromptKind::Open);
+                return Vec::new();
+            }
+            Action::Delete if !pane.marked.is_empty() => {
+                let marked: Vec<usize> = pane.marked.iter().copied().collect();
+                let done = pane.dataset.remove_many(&marked);
+                if done {
+                    self.toast(
+                        format!("Deleted {} marked examples (u undoes)", marked.len()),
+                        Level::Info,
+                        now,
+                    );
                 }
                 done
             }
@@ -316,6 +365,14 @@ impl App {
         match key.code {
             KeyCode::Tab | KeyCode::BackTab => editor.on_output = !editor.on_output,
             KeyCode::Esc => return Some(self.close_editor()),
+            KeyCode::Char('o') if ctrl => {
+                let field = if editor.on_output {
+                    &editor.output
+                } else {
+                    &editor.input
+                };
+                self.external_edit = Some(field.lines().join("\n"));
+            }
             KeyCode::Char('s') if ctrl => {
                 let mut cmds = self.close_editor();
                 cmds.extend(self.save_dataset(now));
@@ -331,6 +388,28 @@ impl App {
             }
         }
         Some(Vec::new())
+    }
+
+    /// `$EDITOR` returned: its text replaces the focused field (still open, so esc keeps it and
+    /// undo takes it back as one change).
+    pub(super) fn edited_externally(&mut self, result: Result<String, String>, now: Instant) {
+        match (result, self.dataset.editor.as_mut()) {
+            (Ok(text), Some(editor)) => {
+                let lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+                let field = if editor.on_output {
+                    &mut editor.output
+                } else {
+                    &mut editor.input
+                };
+                let block = field.block().cloned();
+                *field = ratatui_textarea::TextArea::new(lines);
+                if let Some(block) = block {
+                    field.set_block(block);
+                }
+            }
+            (Ok(_), None) => {}
+            (Err(e), _) => self.toast(e, Level::Error, now),
+        }
     }
 
     /// Closes the editor, keeping what was typed as one undoable change.

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod dataset;
+mod dataset_files;
 mod editing;
 mod jobs;
 pub mod models;
@@ -56,6 +57,8 @@ pub enum Msg {
     Worker(Event),
     /// A deadline the app asked for ([`App::next_wakeup`]) has passed.
     Timer,
+    /// The text `$EDITOR` saved for the field asked for in [`App::external_edit`], or why not.
+    Edited(Result<String, String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +127,7 @@ enum Pending {
     Journal,
     TuneBases,
     TuneCreate,
+    ReadDataset,
 }
 
 pub struct App {
@@ -158,6 +162,9 @@ pub struct App {
     pending: HashMap<RequestId, Pending>,
     /// Set when something on screen changed; the loop draws and clears it.
     pub dirty: bool,
+    /// A field's text to edit in `$EDITOR`: the loop hands it the terminal and answers with
+    /// [`Msg::Edited`].
+    pub external_edit: Option<String>,
 }
 
 /// The smallest terminal the layout is made for.
@@ -190,6 +197,7 @@ impl App {
             next_request: 1,
             pending: HashMap::new(),
             dirty: true,
+            external_edit: None,
         }
     }
 
@@ -290,6 +298,10 @@ impl App {
                         .push_str(text.lines().next().unwrap_or(""));
                     self.models.refresh_view();
                     self.dirty = true;
+                } else if let Some(prompt) = self.dataset.prompt.as_mut()
+                    && self.tab == Tab::Dataset
+                {
+                    prompt.input.push_str(text.lines().next().unwrap_or(""));
                 } else if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
                     form.values[form.focus].push_str(text.lines().next().unwrap_or(""));
                     self.dirty = true;
@@ -298,6 +310,11 @@ impl App {
             }
             Msg::Worker(event) => self.on_worker(event, now),
             Msg::Timer => self.on_timer(now),
+            Msg::Edited(result) => {
+                self.dirty = true;
+                self.edited_externally(result, now);
+                Vec::new()
+            }
         }
     }
 
@@ -488,7 +505,10 @@ impl App {
                             now,
                         );
                     }
-                    Pending::Export | Pending::SaveDataset | Pending::Journal => {}
+                    Pending::Export
+                    | Pending::SaveDataset
+                    | Pending::Journal
+                    | Pending::ReadDataset => {}
                     Pending::TuneBases => {
                         if let Some(form) = self.dataset.tune.as_mut() {
                             form.bases = Some(Vec::new());
@@ -551,6 +571,11 @@ impl App {
             Event::FileSaved { id, path, outcome } => {
                 self.pending.remove(&id);
                 return self.dataset_save_outcome(&path, outcome, now);
+            }
+            Event::DatasetRead { id, path, result } => {
+                if self.pending.remove(&id).is_some() {
+                    self.dataset_read(&path, result, now);
+                }
             }
             Event::FileWritten { id, path, error } => {
                 let pending = self.pending.remove(&id);
@@ -680,6 +705,11 @@ impl App {
             }
             self.models.refresh_view();
             return Vec::new();
+        }
+        if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_prompt_input(key, now)
+        {
+            return cmds;
         }
         if self.tab == Tab::Dataset
             && let Some(cmds) = self.on_tune_input(key)
@@ -932,6 +962,11 @@ impl App {
             | Action::Undo
             | Action::Redo
             | Action::Save
+            | Action::Search
+            | Action::SearchNext
+            | Action::SearchPrev
+            | Action::OpenFile
+            | Action::ExportAs
             | Action::Tune => {}
             Action::OpenMonitor => {
                 if let Some(model) = self.target() {

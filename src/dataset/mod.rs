@@ -27,6 +27,8 @@ pub enum Edit {
         from: usize,
         to: usize,
     },
+    /// Several changes that undo and redo as one (deleting marked examples).
+    Batch(Vec<Edit>),
 }
 
 impl Edit {
@@ -40,6 +42,7 @@ impl Edit {
                 after: before,
             },
             Edit::Move { from, to } => Edit::Move { from: to, to: from },
+            Edit::Batch(edits) => Edit::Batch(edits.iter().rev().map(Edit::inverse).collect()),
         }
     }
 }
@@ -76,6 +79,8 @@ impl Dataset {
                 let item = self.examples.remove(*from);
                 self.examples.insert(*to, item);
             }
+            // The parts were made against the state each one leaves, so they always fit.
+            Edit::Batch(edits) => return edits.iter().all(|e| self.apply(e)),
             _ => return false,
         }
         true
@@ -100,6 +105,27 @@ impl Dataset {
             return false;
         };
         self.edit(Edit::Remove { at, examples })
+    }
+
+    /// Removes the examples at these indices (any order, duplicates ignored) as one change.
+    pub fn remove_many(&mut self, indices: &[usize]) -> bool {
+        let mut sorted: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|i| *i < self.examples.len())
+            .collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        // From the last to the first, so each index is still right when its turn comes.
+        let parts: Vec<Edit> = sorted
+            .iter()
+            .rev()
+            .map(|&at| Edit::Remove {
+                at,
+                examples: vec![self.examples[at].clone()],
+            })
+            .collect();
+        !parts.is_empty() && self.edit(Edit::Batch(parts))
     }
 
     pub fn replace(&mut self, at: usize, after: TuningExample) -> bool {

@@ -60,6 +60,14 @@ pub async fn run(
         if app.quit {
             break;
         }
+        if let Some(text) = app.external_edit.take() {
+            // The editor owns the tty meanwhile: stop reading it, or keys would be stolen.
+            drop(input);
+            let edited = guard.suspended(|| crate::tui::terminal::edit_in_editor(&text))?;
+            input = EventStream::new();
+            dispatch(&mut app, Msg::Edited(edited), &commands);
+            continue;
+        }
         let deadline = app.next_wakeup();
         #[cfg(unix)]
         let signal = async {

@@ -59,6 +59,63 @@ impl TerminalGuard {
     }
 }
 
+impl TerminalGuard {
+    /// Hands the terminal to another program ($EDITOR) and takes it back after: restored
+    /// while it runs, then raw mode, the alternate screen, mouse and paste again and a full
+    /// redraw.
+    pub fn suspended<T>(&mut self, during: impl FnOnce() -> T) -> std::io::Result<T> {
+        restore();
+        let result = during();
+        enable_raw_mode()?;
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        self.terminal.clear()?;
+        Ok(result)
+    }
+}
+
+/// Edits `text` in `$VISUAL` or `$EDITOR` (else `vi`) through a temporary file, and returns
+/// what was saved, or why not. The command runs through `sh`, so `EDITOR="code -w"` works.
+pub fn edit_in_editor(text: &str) -> Result<String, String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .or_else(|| std::env::var("EDITOR").ok())
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_owned());
+    let file = tempfile::Builder::new()
+        .prefix("tunedeck-edit-")
+        .suffix(".txt")
+        .tempfile()
+        .map_err(|e| format!("could not make a temporary file: {e}"))?;
+    std::fs::write(file.path(), text).map_err(|e| format!("could not write it: {e}"))?;
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("tunedeck-edit")
+        .arg(file.path())
+        .status()
+        .map_err(|e| format!("could not run {editor}: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "{editor} exited with {status}; the field is unchanged"
+        ));
+    }
+    let mut edited =
+        std::fs::read_to_string(file.path()).map_err(|e| format!("could not read it back: {e}"))?;
+    // Editors end the file with a newline the field did not have.
+    if !text.ends_with('\n') && edited.ends_with('\n') {
+        edited.pop();
+        if edited.ends_with('\r') {
+            edited.pop();
+        }
+    }
+    Ok(edited)
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();

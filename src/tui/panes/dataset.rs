@@ -2,7 +2,7 @@
 //! two editors), its findings and the set's, and a stats line.
 
 use crate::app::App;
-use crate::app::dataset::{DatasetPane, TUNE_LABELS, TuneForm};
+use crate::app::dataset::{DatasetPane, Prompt, PromptKind, TUNE_LABELS, TuneForm};
 use crate::dataset::lint::{MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, Severity};
 use crate::tui::panes::models::table_offset;
 use crate::tui::theme::Theme;
@@ -29,6 +29,15 @@ fn preview(text: &str, width: usize) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    render_body(frame, area, app, theme);
+    // Drawn last, over the bottom of the pane, whatever else is shown.
+    if let Some(prompt) = &app.dataset.prompt {
+        let inner = Block::default().borders(Borders::ALL).inner(area);
+        render_prompt_after(frame, inner, prompt, theme);
+    }
+}
+
+fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let pane = &app.dataset;
     let file = pane
         .path
@@ -46,7 +55,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         ""
     };
-    let title = format!(" Dataset: {file} · {} examples{unsaved} ", pane.len());
+    let marked = if pane.marked.is_empty() {
+        String::new()
+    } else {
+        format!(" · {} marked", pane.marked.len())
+    };
+    let title = format!(
+        " Dataset: {file} · {} examples{marked}{unsaved} ",
+        pane.len()
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.title));
@@ -159,7 +176,9 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
                 Some(Severity::Warning) => ("!", theme.warn),
                 None => (" ", Style::default()),
             };
+            let marked = if pane.marked.contains(&i) { "●" } else { " " };
             let row = Row::new(vec![
+                Cell::from(marked).style(theme.accent),
                 Cell::from(mark).style(style),
                 Cell::from(format!("{}", i + 1)),
                 Cell::from(preview(&ex.text_input, text_width)),
@@ -173,11 +192,12 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
         });
     let widths = [
         Constraint::Length(1),
+        Constraint::Length(1),
         Constraint::Length(6),
         Constraint::Percentage(50),
         Constraint::Percentage(50),
     ];
-    let header = Row::new(vec!["", "#", "TEXT_INPUT", "OUTPUT"]).style(theme.title);
+    let header = Row::new(vec!["", "", "#", "TEXT_INPUT", "OUTPUT"]).style(theme.title);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,
@@ -322,5 +342,44 @@ fn render_tune_form(
         Span::styled(" Start tuning ", theme.title),
         lines,
         84,
+    );
+}
+
+/// The one-line prompt (open, export, search, CSV columns) over the bottom of the pane, with
+/// what Tab matched and the last problem.
+fn render_prompt_after(frame: &mut Frame, inner: Rect, prompt: &Prompt, theme: &Theme) {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{}: ", prompt.label()), theme.key),
+        Span::raw(format!("{}▏", prompt.input)),
+    ])];
+    if !prompt.candidates.is_empty() {
+        lines.push(Line::styled(
+            preview(&prompt.candidates.join("  "), usize::from(inner.width)),
+            theme.muted,
+        ));
+    }
+    if let Some(e) = &prompt.error {
+        lines.push(Line::styled(e.clone(), theme.error));
+    }
+    let hint = match prompt.kind {
+        PromptKind::Open | PromptKind::Export => "tab completes · enter · esc",
+        _ => "enter · esc",
+    };
+    lines.push(Line::styled(hint, theme.muted));
+    let height = (lines.len() as u16 + 2).min(inner.height);
+    let area = Rect {
+        x: inner.x,
+        y: inner.y + inner.height.saturating_sub(height),
+        width: inner.width,
+        height,
+    };
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.key),
+        ),
+        area,
     );
 }

@@ -59,6 +59,10 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Redo,
             Action::Save,
             Action::Tune,
+            Action::Mark,
+            Action::Search,
+            Action::OpenFile,
+            Action::ExportAs,
             Action::Help,
             Action::Quit,
         ],
@@ -78,6 +82,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ) || matches!(&app.models.dialog, Some(crate::app::models::Dialog::Permissions(v)) if v.form.is_some())
     {
         Some(&[("tab", "next field"), ("enter", "save"), ("esc", "cancel")])
+    } else if app.tab == crate::app::Tab::Dataset && app.dataset.prompt.is_some() {
+        Some(&[("enter", "ok"), ("tab", "complete path"), ("esc", "cancel")])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.tune.is_some() {
         Some(&[
             ("tab", "next field"),
@@ -90,6 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("tab", "other field"),
             ("esc", "keep and close"),
             ("ctrl-s", "keep and save"),
+            ("ctrl-o", "edit in $EDITOR"),
             ("ctrl-z", "undo typing"),
         ])
     } else if app.overlay == Overlay::Help {
