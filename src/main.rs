@@ -223,9 +223,14 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         })
         .unwrap_or_else(|| std::env::temp_dir().join("tunedeck-dataset-journal.jsonl"));
     let (pane, recovered) = load_dataset(dataset, &journal);
+    let tune_settings = journal.with_file_name("tune-settings.json");
     let mut app = App::new(ui.keymap, connection, ui.list_refresh);
     app.dataset = pane;
     app.journal = Some(journal);
+    app.last_tune = std::fs::read_to_string(&tune_settings)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    app.tune_settings_file = Some(tune_settings);
     if let Some(message) = recovered {
         app.tab = tunedeck::app::Tab::Dataset;
         app.announce(message);

@@ -843,3 +843,160 @@ fn the_external_editor_round_trip_uses_editor_and_drops_its_final_newline() {
     let err = tunedeck::tui::terminal::edit_in_editor("before").unwrap_err();
     assert!(err.contains("exit status: 3"), "{err}");
 }
+
+#[test]
+fn the_tune_form_sends_a_multiplier_holds_examples_out_tunes_a_tuned_model_and_remembers() {
+    use tunedeck::api::types::TunedModelState;
+    use tunedeck::app::dataset::TuneSettings;
+    use tunedeck::worker::{ApiCall, Reply};
+    let mut a = with_dataset();
+    a.tune_settings_file = Some(PathBuf::from("/state/tune-settings.json"));
+    a.models.models = vec![
+        model("ready", "Ready", TunedModelState::Active, 1),
+        model("busy", "Busy", TunedModelState::Creating, 2),
+    ];
+    let now = Instant::now();
+    let cmds = a.update(key('T'), now);
+    let [Cmd::Call { id, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let base = tunedeck::api::types::Model {
+        name: "models/gemini-1.5-flash-001-tuning".into(),
+        supported_generation_methods: vec!["createTunedModel".into()],
+        ..Default::default()
+    };
+    a.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Models(vec![base]),
+        }),
+        now,
+    );
+    assert_eq!(
+        a.dataset.tune.as_ref().unwrap().bases.as_deref().unwrap(),
+        ["models/gemini-1.5-flash-001-tuning", "tunedModels/ready"],
+        "only ACTIVE tuned models can be tuned further"
+    );
+    // Multiplier 2 (field 6), 20% held out (field 7), source: the tuned model.
+    for _ in 0..6 {
+        a.update(code(KeyCode::Tab), now);
+    }
+    a.update(key('2'), now);
+    a.update(code(KeyCode::Tab), now);
+    a.update(code(KeyCode::Backspace), now);
+    a.update(key('2'), now);
+    a.update(key('0'), now);
+    a.update(code(KeyCode::Tab), now);
+    a.update(code(KeyCode::Right), now);
+    let form = a.dataset.tune.as_ref().unwrap();
+    // 25 examples, 5 held out: ceil(20 × 5 / 4) = 25 steps.
+    assert_eq!(form.held_out_count(25), Ok(5));
+    assert_eq!(form.total_steps(25), Some(25));
+    let cmds = a.update(code(KeyCode::Enter), now);
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::CreateTunedModel { model, .. },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(model.base_model, None);
+    assert_eq!(
+        model
+            .tuned_model_source
+            .as_ref()
+            .unwrap()
+            .tuned_model
+            .as_deref(),
+        Some("tunedModels/ready")
+    );
+    let task = model.tuning_task.as_ref().unwrap();
+    let hp = task.hyperparameters.as_ref().unwrap();
+    assert_eq!(
+        (hp.learning_rate, hp.learning_rate_multiplier),
+        (None, Some(2.0))
+    );
+    let training = task.training_data.as_ref().unwrap().examples().to_vec();
+    assert_eq!(training.len(), 20);
+    let held = a.dataset.tune.as_ref().unwrap().held_out.clone();
+    assert_eq!(held.len(), 5);
+    let mut all: Vec<_> = training.iter().chain(&held).cloned().collect();
+    all.sort_by_key(|e| e.text_input.parse::<u32>().unwrap());
+    assert_eq!(all, numbers(), "training and held out split the set");
+    // Started: the held-out examples and the settings are written.
+    let operation: tunedeck::api::types::Operation = serde_json::from_value(serde_json::json!({
+        "name": "tunedModels/new-1/operations/op1",
+        "metadata": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.CreateTunedModelMetadata",
+                     "tunedModel": "tunedModels/new-1", "totalSteps": 25}
+    }))
+    .unwrap();
+    let cmds = a.update(
+        Msg::Worker(Event::Reply {
+            id: *id,
+            reply: Reply::Operation(Box::new(operation)),
+        }),
+        now,
+    );
+    let written: Vec<(&PathBuf, String)> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Cmd::WriteFile { path, contents, .. } => {
+                Some((path, String::from_utf8(contents.clone()).unwrap()))
+            }
+            _ => None,
+        })
+        .collect();
+    let heldout = written
+        .iter()
+        .find(|(p, _)| p.ends_with("numbers.heldout.jsonl"))
+        .expect("held-out file beside the dataset");
+    assert_eq!(heldout.1.lines().count(), 5);
+    let settings = written
+        .iter()
+        .find(|(p, _)| p.ends_with("tune-settings.json"))
+        .expect("settings remembered");
+    let saved: TuneSettings = serde_json::from_str(&settings.1).unwrap();
+    assert_eq!(
+        (
+            saved.multiplier.as_str(),
+            saved.held_out.as_str(),
+            saved.source.as_deref()
+        ),
+        ("2", "20", Some("tunedModels/ready"))
+    );
+    // Next time the form starts from them.
+    a.tab = Tab::Dataset;
+    a.update(key('T'), now);
+    let form = a.dataset.tune.as_ref().unwrap();
+    assert_eq!(
+        (form.values[6].as_str(), form.values[7].as_str()),
+        ("2", "20")
+    );
+}
+
+#[test]
+fn held_out_share_is_checked() {
+    let mut form = tunedeck::app::dataset::TuneForm::default();
+    form.values[7] = "100".into();
+    assert!(
+        form.held_out_count(10)
+            .unwrap_err()
+            .contains("outside 0 to 99")
+    );
+    form.values[7] = "99".into();
+    assert!(form.held_out_count(10).unwrap_err().contains("leaves none"));
+    form.values[7] = "1".into();
+    assert_eq!(
+        form.held_out_count(10),
+        Ok(1),
+        "a share above 0 holds out at least one"
+    );
+    form.values[7] = "x".into();
+    assert!(
+        form.held_out_count(10)
+            .unwrap_err()
+            .contains("not a number")
+    );
+}

@@ -66,25 +66,47 @@ impl ExampleEditor {
 /// The start-tuning form over the Dataset tab.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TuneForm {
-    /// Display name, id, description, epochs, batch size, learning rate, as typed.
-    pub values: [String; 6],
-    /// Tunable base models from models.list (`None` while loading).
+    /// The text fields of [`TUNE_LABELS`], as typed.
+    pub values: [String; 8],
+    /// What can be tuned from: base models from models.list that support createTunedModel,
+    /// then the caller's ACTIVE tuned models (`None` while loading).
     pub bases: Option<Vec<String>>,
     pub base: usize,
-    /// 0-5: the text fields; 6: the base model.
+    /// 0-7: the text fields; 8: the source model.
     pub focus: usize,
     pub error: Option<String>,
+    /// The examples kept out of training by the last submit, written beside the dataset once
+    /// the job starts.
+    pub held_out: Vec<TuningExample>,
 }
 
-pub const TUNE_LABELS: [&str; 6] = [
+pub const TUNE_LABELS: [&str; 8] = [
     "Display name",
     "Model id",
     "Description",
     "Epochs",
     "Batch size",
     "Learning rate",
+    "LR multiplier",
+    "Held out %",
 ];
+/// The index of the source model among the form's fields.
+pub const TUNE_SOURCE_FIELD: usize = 8;
 pub const DEFAULT_BASE: &str = "models/gemini-1.5-flash-001-tuning";
+
+/// The settings the form remembers from one tuning job to the next.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TuneSettings {
+    pub epochs: String,
+    pub batch_size: String,
+    pub learning_rate: String,
+    #[serde(default)]
+    pub multiplier: String,
+    #[serde(default)]
+    pub held_out: String,
+    #[serde(default)]
+    pub source: Option<String>,
+}
 
 impl Default for TuneForm {
     fn default() -> Self {
@@ -96,13 +118,25 @@ impl Default for TuneForm {
                 "5".into(),
                 "4".into(),
                 "0.001".into(),
+                String::new(),
+                "0".into(),
             ],
             bases: None,
             base: 0,
             focus: 0,
             error: None,
+            held_out: Vec::new(),
         }
     }
+}
+
+/// What a valid form asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TuneRequest {
+    pub model: crate::api::types::TunedModel,
+    pub id: Option<String>,
+    /// Examples kept out of training, for evaluation.
+    pub held_out: Vec<TuningExample>,
 }
 
 impl TuneForm {
@@ -113,6 +147,28 @@ impl TuneForm {
             .unwrap_or_else(|| DEFAULT_BASE.to_owned())
     }
 
+    /// Starts from remembered settings; the source is picked when the list arrives.
+    pub fn with_settings(settings: &TuneSettings) -> Self {
+        let mut form = TuneForm::default();
+        form.values[3] = settings.epochs.clone();
+        form.values[4] = settings.batch_size.clone();
+        form.values[5] = settings.learning_rate.clone();
+        form.values[6] = settings.multiplier.clone();
+        form.values[7] = settings.held_out.clone();
+        form
+    }
+
+    pub fn settings(&self) -> TuneSettings {
+        TuneSettings {
+            epochs: self.values[3].clone(),
+            batch_size: self.values[4].clone(),
+            learning_rate: self.values[5].clone(),
+            multiplier: self.values[6].clone(),
+            held_out: self.values[7].clone(),
+            source: Some(self.base_model()),
+        }
+    }
+
     fn number<T: std::str::FromStr>(&self, i: usize) -> Result<T, String> {
         self.values[i]
             .trim()
@@ -120,21 +176,46 @@ impl TuneForm {
             .map_err(|_| format!("{}: {:?} is not a number", TUNE_LABELS[i], self.values[i]))
     }
 
-    /// `ceil(N*E/B)` for the current values, when they parse.
+    /// How many of `examples` the held-out share keeps out (at least one when the share is
+    /// above 0, never all of them).
+    pub fn held_out_count(&self, examples: usize) -> Result<usize, String> {
+        let share: f64 = if self.values[7].trim().is_empty() {
+            0.0
+        } else {
+            self.number(7)?
+        };
+        if !(0.0..100.0).contains(&share) {
+            return Err(format!(
+                "Held out %: {share} is outside 0 to 99; the rest is what tunes"
+            ));
+        }
+        let count = ((examples as f64) * share / 100.0).round() as usize;
+        let count = if share > 0.0 { count.max(1) } else { 0 };
+        if count >= examples && examples > 0 {
+            return Err(format!(
+                "Held out %: {share}% of {examples} examples leaves none to tune on"
+            ));
+        }
+        Ok(count)
+    }
+
+    /// `ceil(N*E/B)` for the current values, when they parse; N leaves out the held-out share.
     pub fn total_steps(&self, examples: usize) -> Option<u64> {
         let epochs: u32 = self.number(3).ok().filter(|e| *e > 0)?;
         let batch: u32 = self.number(4).ok().filter(|b| *b > 0)?;
+        let held = self.held_out_count(examples).ok()?;
         Some(crate::emulator::trainer::total_steps(
-            examples, epochs, batch,
+            examples - held,
+            epochs,
+            batch,
         ))
     }
 
-    /// The create request and the id, or the first problem.
-    pub fn to_request(
-        &self,
-        examples: &[TuningExample],
-    ) -> Result<(crate::api::types::TunedModel, Option<String>), String> {
-        use crate::api::types::{Dataset, Hyperparameters, TunedModel, TuningTask};
+    /// The create request, or the first problem.
+    pub fn to_request(&self, examples: &[TuningExample]) -> Result<TuneRequest, String> {
+        use crate::api::types::{
+            Dataset, Hyperparameters, TunedModel, TunedModelSource, TuningTask,
+        };
         let name = self.values[0].trim();
         let n = name.chars().count();
         if n > 40 {
@@ -148,35 +229,87 @@ impl TuneForm {
         }
         let epochs: i32 = self.number(3)?;
         let batch: i32 = self.number(4)?;
-        let rate: f64 = self.number(5)?;
-        if epochs < 1 || batch < 1 || !(rate > 0.0 && rate.is_finite()) {
-            return Err(
-                "Epochs and batch size must be at least 1, and the learning rate above 0".into(),
-            );
+        if epochs < 1 || batch < 1 {
+            return Err("Epochs and batch size must be at least 1".into());
         }
+        let hyperparameters = Hyperparameters {
+            epoch_count: Some(epochs),
+            batch_size: Some(batch),
+            ..Default::default()
+        };
+        // A multiplier, when given, is sent instead of the rate (the API takes one of them).
+        let hyperparameters = if self.values[6].trim().is_empty() {
+            let rate: f64 = self.number(5)?;
+            if !(rate > 0.0 && rate.is_finite()) {
+                return Err("Learning rate must be above 0".into());
+            }
+            hyperparameters.with_learning_rate(rate)
+        } else {
+            let multiplier: f64 = self.number(6)?;
+            if !(multiplier > 0.0 && multiplier.is_finite()) {
+                return Err("LR multiplier must be above 0".into());
+            }
+            hyperparameters.with_multiplier(multiplier)
+        };
         if examples.is_empty() {
             return Err("The dataset has no examples".into());
         }
+        let (training, held_out) = split_held_out(examples, self.held_out_count(examples.len())?);
+        let source = self.base_model();
+        let (base_model, tuned_model_source) = if source.starts_with("tunedModels/") {
+            (
+                None,
+                Some(TunedModelSource {
+                    tuned_model: Some(source),
+                    base_model: None,
+                }),
+            )
+        } else {
+            (Some(source), None)
+        };
         let model = TunedModel {
             display_name: name.to_owned(),
             description: self.values[2].trim().to_owned(),
-            base_model: Some(self.base_model()),
+            base_model,
+            tuned_model_source,
             tuning_task: Some(TuningTask {
-                training_data: Some(Dataset::from_examples(examples.to_vec())),
-                hyperparameters: Some(
-                    Hyperparameters {
-                        epoch_count: Some(epochs),
-                        batch_size: Some(batch),
-                        ..Default::default()
-                    }
-                    .with_learning_rate(rate),
-                ),
+                training_data: Some(Dataset::from_examples(training)),
+                hyperparameters: Some(hyperparameters),
                 ..Default::default()
             }),
             ..Default::default()
         };
-        Ok((model, (!id.is_empty()).then(|| id.to_owned())))
+        Ok(TuneRequest {
+            model,
+            id: (!id.is_empty()).then(|| id.to_owned()),
+            held_out,
+        })
     }
+}
+
+/// Splits `count` examples off for evaluation, chosen by a fixed-seed shuffle so the same set
+/// and share always hold out the same examples; both parts keep the file's order.
+pub fn split_held_out(
+    examples: &[TuningExample],
+    count: usize,
+) -> (Vec<TuningExample>, Vec<TuningExample>) {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    let mut held = vec![false; examples.len()];
+    for &i in order.iter().take(count) {
+        held[i] = true;
+    }
+    let (mut training, mut held_out) = (Vec::new(), Vec::new());
+    for (example, held) in examples.iter().zip(held) {
+        if held {
+            held_out.push(example.clone());
+        } else {
+            training.push(example.clone());
+        }
+    }
+    (training, held_out)
 }
 
 /// What the one-line prompt over the Dataset pane asks for.

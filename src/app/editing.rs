@@ -11,6 +11,20 @@ use crate::worker::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
+/// Where the examples held out of a tuning job go: beside the dataset, as `NAME.heldout.jsonl`.
+pub fn held_out_path(dataset: Option<&std::path::Path>) -> std::path::PathBuf {
+    match dataset {
+        Some(path) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dataset".into());
+            path.with_file_name(format!("{stem}.heldout.jsonl"))
+        }
+        None => std::path::PathBuf::from("dataset.heldout.jsonl"),
+    }
+}
+
 impl App {
     fn file_command(
         &mut self,
@@ -284,7 +298,10 @@ impl App {
             self.toast("Add examples before tuning", Level::Error, now);
             return Vec::new();
         }
-        let mut form = super::dataset::TuneForm::default();
+        let mut form = match &self.last_tune {
+            Some(settings) => super::dataset::TuneForm::with_settings(settings),
+            None => super::dataset::TuneForm::default(),
+        };
         if let Some(path) = &self.dataset.path {
             form.values[0] = path
                 .file_stem()
@@ -299,12 +316,13 @@ impl App {
     pub(super) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
         let pane = &mut self.dataset;
         let form = pane.tune.as_mut()?;
-        const FIELDS: usize = 7;
+        use super::dataset::TUNE_SOURCE_FIELD as SOURCE;
+        const FIELDS: usize = SOURCE + 1;
         match key.code {
             KeyCode::Esc => pane.tune = None,
             KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % FIELDS,
             KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + FIELDS - 1) % FIELDS,
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus == 6 => {
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus == SOURCE => {
                 let count = form.bases.as_ref().map_or(1, |b| b.len().max(1));
                 form.base = if key.code == KeyCode::Left {
                     (form.base + count - 1) % count
@@ -312,25 +330,26 @@ impl App {
                     (form.base + 1) % count
                 };
             }
-            KeyCode::Backspace if form.focus < 6 => {
+            KeyCode::Backspace if form.focus < SOURCE => {
                 form.values[form.focus].pop();
             }
             // Only submitting needs the examples: borrowed, not copied, on every key.
             KeyCode::Enter => match form.to_request(&pane.dataset.examples) {
                 Err(problem) => form.error = Some(problem),
-                Ok((model, id)) => {
+                Ok(request) => {
                     form.error = Some("Starting…".into());
+                    form.held_out = request.held_out;
                     return Some(vec![self.request(
                         Pending::TuneCreate,
                         crate::worker::ApiCall::CreateTunedModel {
-                            model: Box::new(model),
-                            id,
+                            model: Box::new(request.model),
+                            id: request.id,
                         },
                     )]);
                 }
             },
             KeyCode::Char(c)
-                if form.focus < 6 && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+                if form.focus < SOURCE && !key.modifiers.contains(KeyModifiers::CONTROL) =>
             {
                 form.values[form.focus].push(c);
                 form.error = None;
@@ -346,13 +365,36 @@ impl App {
         operation: crate::api::types::Operation,
         now: Instant,
     ) -> Vec<Cmd> {
-        self.dataset.tune = None;
+        let form = self.dataset.tune.take();
         let steps = operation.tuning_metadata().map_or(0, |m| m.total_steps);
         let model = operation.tuned_model_name().unwrap_or_default();
         self.toast(format!("Tuning {model}: {steps} steps"), Level::Info, now);
         self.monitor.select_model = Some(model);
         self.tab = super::Tab::Monitor;
-        let mut cmds = self.track_operations(vec![operation]);
+        let mut cmds = Vec::new();
+        if let Some(form) = form {
+            let settings = form.settings();
+            if let Some(path) = self.tune_settings_file.clone() {
+                let text = serde_json::to_string_pretty(&settings).unwrap_or_default();
+                cmds.push(self.file_command(Pending::Settings, path, text));
+            }
+            self.last_tune = Some(settings);
+            if !form.held_out.is_empty() {
+                let path = held_out_path(self.dataset.path.as_deref());
+                let count = form.held_out.len();
+                let text = format::write(&form.held_out, format::Format::Jsonl);
+                cmds.push(self.file_command(Pending::Export, path.clone(), text));
+                self.toast(
+                    format!(
+                        "{count} held-out examples saved to {} for evaluation",
+                        path.display()
+                    ),
+                    Level::Info,
+                    now,
+                );
+            }
+        }
+        cmds.extend(self.track_operations(vec![operation]));
         cmds.extend(self.refresh_list());
         cmds
     }

@@ -118,8 +118,14 @@ enum Pending {
     Update,
     Permissions(String),
     PermissionCreated(String),
-    PermissionDeleted { model: String, name: String },
-    Transfer { model: String, email: String },
+    PermissionDeleted {
+        model: String,
+        name: String,
+    },
+    Transfer {
+        model: String,
+        email: String,
+    },
     FindOperation(String),
     CancelJob(String),
     Export,
@@ -128,6 +134,8 @@ enum Pending {
     TuneBases,
     TuneCreate,
     ReadDataset,
+    /// The tuning form's settings, remembered for next time.
+    Settings,
 }
 
 pub struct App {
@@ -165,6 +173,10 @@ pub struct App {
     /// A field's text to edit in `$EDITOR`: the loop hands it the terminal and answers with
     /// [`Msg::Edited`].
     pub external_edit: Option<String>,
+    /// Where the tuning form's last settings are kept between sessions (None in tests).
+    pub tune_settings_file: Option<std::path::PathBuf>,
+    /// The tuning form's last settings.
+    pub last_tune: Option<dataset::TuneSettings>,
 }
 
 /// The smallest terminal the layout is made for.
@@ -198,6 +210,8 @@ impl App {
             pending: HashMap::new(),
             dirty: true,
             external_edit: None,
+            tune_settings_file: None,
+            last_tune: None,
         }
     }
 
@@ -403,15 +417,25 @@ impl App {
                         );
                     }
                     (Pending::TuneBases, Reply::Models(models)) => {
+                        // Base models that tune, then the tuned models ready to tune further.
+                        let active = self
+                            .models
+                            .models
+                            .iter()
+                            .filter(|m| m.state == TunedModelState::Active)
+                            .map(|m| m.name.clone());
+                        let sources: Vec<String> = models
+                            .into_iter()
+                            .filter(|m| m.is_tunable())
+                            .map(|m| m.name)
+                            .chain(active)
+                            .collect();
+                        let remembered = self.last_tune.as_ref().and_then(|s| s.source.clone());
                         if let Some(form) = self.dataset.tune.as_mut() {
-                            form.bases = Some(
-                                models
-                                    .into_iter()
-                                    .filter(|m| m.is_tunable())
-                                    .map(|m| m.name)
-                                    .collect(),
-                            );
-                            form.base = 0;
+                            form.base = remembered
+                                .and_then(|r| sources.iter().position(|s| *s == r))
+                                .unwrap_or(0);
+                            form.bases = Some(sources);
                         }
                     }
                     (Pending::TuneCreate, Reply::Operation(operation)) => {
@@ -508,7 +532,8 @@ impl App {
                     Pending::Export
                     | Pending::SaveDataset
                     | Pending::Journal
-                    | Pending::ReadDataset => {}
+                    | Pending::ReadDataset
+                    | Pending::Settings => {}
                     Pending::TuneBases => {
                         if let Some(form) = self.dataset.tune.as_mut() {
                             form.bases = Some(Vec::new());
@@ -580,7 +605,15 @@ impl App {
             Event::FileWritten { id, path, error } => {
                 let pending = self.pending.remove(&id);
                 match (pending, error) {
-                    (Some(Pending::Journal), None) => {}
+                    (Some(Pending::Journal | Pending::Settings), None) => {}
+                    (Some(Pending::Settings), Some(e)) => self.toast(
+                        format!(
+                            "Could not remember the tuning settings in {}: {e}",
+                            path.display()
+                        ),
+                        Level::Error,
+                        now,
+                    ),
                     (Some(Pending::Journal), Some(e)) => self.toast(
                         format!("Autosave to {} failed: {e}", path.display()),
                         Level::Error,

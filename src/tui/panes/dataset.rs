@@ -294,9 +294,13 @@ fn render_tune_form(
     let mut lines = Vec::new();
     for (i, label) in TUNE_LABELS.iter().enumerate() {
         let focused = form.focus == i;
+        let multiplier = !form.values[6].trim().is_empty();
         let hint = match (i, form.values[i].is_empty()) {
             (1, true) => "  (optional: made from the display name)",
             (2, true) => "  (optional)",
+            (5, _) if multiplier => "  (not sent: the multiplier is)",
+            (6, true) => "  (optional: sent instead of the rate)",
+            (7, _) => "  (kept out of training, saved beside the dataset)",
             _ => "",
         };
         let value = format!("{}{}", form.values[i], if focused { "▏" } else { "" });
@@ -310,13 +314,18 @@ fn render_tune_form(
         Some(_) => format!("‹ {} ›", form.base_model()),
     };
     lines.push(dialog::field(
-        format!("{:<15}", "Base model"),
+        format!("{:<15}", "Tune from"),
         base,
-        form.focus == 6,
+        form.focus == crate::app::dataset::TUNE_SOURCE_FIELD,
         theme,
     ));
     lines.push(Line::raw(""));
+    let held = form.held_out_count(pane.len()).unwrap_or(0);
     let steps = match form.total_steps(pane.len()) {
+        Some(n) if held > 0 => format!(
+            "{} examples − {held} held out → totalSteps = ceil(N×E/B) = {n}",
+            pane.len()
+        ),
         Some(n) => format!("{} examples → totalSteps = ceil(N×E/B) = {n}", pane.len()),
         None => format!(
             "{} examples; epochs and batch size must be whole numbers of 1 or more",
@@ -330,7 +339,7 @@ fn render_tune_form(
     lines.push(dialog::keys_line(
         &[
             ("tab", "next field"),
-            ("←/→", "base model"),
+            ("←/→", "source model"),
             ("enter", "start"),
             ("esc", "cancel"),
         ],

@@ -87,7 +87,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.tune.is_some() {
         Some(&[
             ("tab", "next field"),
-            ("←/→", "base model"),
+            ("←/→", "source model"),
             ("enter", "start tuning"),
             ("esc", "cancel"),
         ])
