@@ -161,6 +161,24 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
     (pane, message)
 }
 
+/// Every model's playground history, from `DIR/<model>.jsonl`.
+fn load_history(
+    dir: &std::path::Path,
+) -> std::collections::HashMap<String, Vec<tunedeck::app::playground::HistoryEntry>> {
+    let mut history = std::collections::HashMap::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if let Ok(text) = std::fs::read_to_string(entry.path()) {
+            for item in tunedeck::app::playground::parse_history(&text) {
+                history
+                    .entry(item.model.clone())
+                    .or_insert_with(Vec::new)
+                    .push(item);
+            }
+        }
+    }
+    history
+}
+
 async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyre::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -224,6 +242,7 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         .unwrap_or_else(|| std::env::temp_dir().join("tunedeck-dataset-journal.jsonl"));
     let (pane, recovered) = load_dataset(dataset, &journal);
     let tune_settings = journal.with_file_name("tune-settings.json");
+    let history_dir = journal.with_file_name("playground");
     let mut app = App::new(ui.keymap, connection, ui.list_refresh);
     app.dataset = pane;
     app.journal = Some(journal);
@@ -231,6 +250,8 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok());
     app.tune_settings_file = Some(tune_settings);
+    app.playground.history = load_history(&history_dir);
+    app.history_dir = Some(history_dir);
     if let Some(message) = recovered {
         app.tab = tunedeck::app::Tab::Dataset;
         app.announce(message);

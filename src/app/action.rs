@@ -10,17 +10,19 @@ pub enum Context {
     Permissions,
     Monitor,
     Dataset,
+    Playground,
     Dialog,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Models,
         Context::Detail,
         Context::Permissions,
         Context::Monitor,
         Context::Dataset,
+        Context::Playground,
         Context::Dialog,
     ];
 
@@ -32,6 +34,7 @@ impl Context {
             Context::Permissions => "permissions",
             Context::Monitor => "monitor",
             Context::Dataset => "dataset",
+            Context::Playground => "playground",
             Context::Dialog => "dialog",
         }
     }
@@ -117,6 +120,18 @@ actions! {
     SearchPrev => "search_prev", "previous match";
     OpenFile => "open_file", "open file";
     ExportAs => "export_as", "export as";
+    OpenPlayground => "open_playground", "playground";
+    EditPrompt => "edit_prompt", "edit prompt";
+    Send => "send", "send";
+    PickModel => "pick_model", "model";
+    PickCompare => "pick_compare", "compare with";
+    Settings => "settings", "settings";
+    History => "history", "history";
+    CopyAnswer => "copy_answer", "copy answer";
+    CopyCurl => "copy_curl", "copy as curl";
+    NextCandidate => "next_candidate", "next candidate";
+    PrevCandidate => "prev_candidate", "previous candidate";
+    Evaluate => "evaluate", "evaluate";
     Confirm => "confirm", "yes";
     Cancel => "cancel", "no";
 }

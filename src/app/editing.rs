@@ -26,7 +26,7 @@ pub fn held_out_path(dataset: Option<&std::path::Path>) -> std::path::PathBuf {
 }
 
 impl App {
-    fn file_command(
+    pub(super) fn file_command(
         &mut self,
         pending: Pending,
         path: std::path::PathBuf,

@@ -9,6 +9,8 @@ mod editing;
 mod jobs;
 pub mod models;
 pub mod monitor;
+pub mod playground;
+mod playing;
 mod sharing;
 
 use crate::api::types::TunedModelState;
@@ -134,8 +136,12 @@ enum Pending {
     TuneBases,
     TuneCreate,
     ReadDataset,
-    /// The tuning form's settings, remembered for next time.
+    /// The tuning form's settings, remembered for next time (also the playground history).
     Settings,
+    PlayModels,
+    Play,
+    Eval(usize),
+    EvalHeldOut,
 }
 
 pub struct App {
@@ -144,6 +150,11 @@ pub struct App {
     pub models: ModelsPane,
     pub monitor: monitor::MonitorPane,
     pub dataset: dataset::DatasetPane,
+    pub playground: playground::PlaygroundPane,
+    /// models.list was asked for the Playground.
+    playground_models_asked: bool,
+    /// Where the Playground keeps each model's history (None: not kept, as in tests).
+    pub history_dir: Option<std::path::PathBuf>,
     /// Where unsaved dataset edits are journalled (None: not journalled, as in tests).
     pub journal: Option<std::path::PathBuf>,
     /// Ring the terminal bell when a job finishes.
@@ -191,6 +202,9 @@ impl App {
             models: ModelsPane::default(),
             monitor: monitor::MonitorPane::default(),
             dataset: dataset::DatasetPane::default(),
+            playground: playground::PlaygroundPane::default(),
+            playground_models_asked: false,
+            history_dir: None,
             journal: None,
             bell_on_finish: true,
             ring_bell: false,
@@ -241,6 +255,8 @@ impl App {
             Context::Monitor
         } else if self.tab == Tab::Dataset {
             Context::Dataset
+        } else if self.tab == Tab::Playground {
+            Context::Playground
         } else {
             Context::Global
         }
@@ -297,6 +313,12 @@ impl App {
 
     /// The one mutator.
     pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Cmd> {
+        let mut cmds = self.handle(msg, now);
+        cmds.extend(self.playground_models());
+        cmds
+    }
+
+    fn handle(&mut self, msg: Msg, now: Instant) -> Vec<Cmd> {
         match msg {
             Msg::Key(key) => self.on_key(key, now),
             Msg::Mouse(mouse) => self.on_mouse(mouse),
@@ -312,6 +334,10 @@ impl App {
                         .push_str(text.lines().next().unwrap_or(""));
                     self.models.refresh_view();
                     self.dirty = true;
+                } else if self.tab == Tab::Playground
+                    && self.playground.focus == playground::Focus::Prompt
+                {
+                    self.playground.prompt.insert_str(&text);
                 } else if let Some(prompt) = self.dataset.prompt.as_mut()
                     && self.tab == Tab::Dataset
                 {
@@ -326,7 +352,15 @@ impl App {
             Msg::Timer => self.on_timer(now),
             Msg::Edited(result) => {
                 self.dirty = true;
-                self.edited_externally(result, now);
+                if self.tab == Tab::Playground && self.playground.focus == playground::Focus::Prompt
+                {
+                    match result {
+                        Ok(text) => self.playground.set_prompt(&text),
+                        Err(e) => self.toast(e, Level::Error, now),
+                    }
+                } else {
+                    self.edited_externally(result, now);
+                }
                 Vec::new()
             }
         }
@@ -352,7 +386,10 @@ impl App {
                 let Some(pending) = self.pending.get(&id).cloned() else {
                     return Vec::new();
                 };
-                let finished = !matches!(reply, Reply::TunedModelsPage { last: false, .. });
+                let finished = !matches!(
+                    reply,
+                    Reply::TunedModelsPage { last: false, .. } | Reply::Chunk(_)
+                );
                 if finished {
                     self.pending.remove(&id);
                 }
@@ -436,6 +473,24 @@ impl App {
                                 .and_then(|r| sources.iter().position(|s| *s == r))
                                 .unwrap_or(0);
                             form.bases = Some(sources);
+                        }
+                    }
+                    (Pending::Play, reply) => return self.play_reply(id, reply, now),
+                    (Pending::Eval(index), Reply::Generated(answer)) => {
+                        return self.eval_result(id, index, Ok(*answer), now);
+                    }
+                    (Pending::PlayModels, Reply::Models(models)) => {
+                        self.playground.base_models = Some(
+                            models
+                                .iter()
+                                .filter(|m| m.supports("generateContent"))
+                                .map(playground::PlayModel::from_base)
+                                .collect(),
+                        );
+                        if matches!(self.playground.focus, playground::Focus::Picker { .. }) {
+                            let compare = self.playground.focus
+                                == playground::Focus::Picker { compare: true };
+                            self.open_picker_again(compare);
                         }
                     }
                     (Pending::TuneCreate, Reply::Operation(operation)) => {
@@ -533,7 +588,20 @@ impl App {
                     | Pending::SaveDataset
                     | Pending::Journal
                     | Pending::ReadDataset
+                    | Pending::EvalHeldOut
                     | Pending::Settings => {}
+                    Pending::Play => self.play_failed(id, format!("{error}{hint}")),
+                    Pending::Eval(index) => {
+                        return self.eval_result(id, index, Err(format!("{error}{hint}")), now);
+                    }
+                    Pending::PlayModels => {
+                        self.playground.base_models = Some(Vec::new());
+                        self.toast(
+                            format!("Could not list base models: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
                     Pending::TuneBases => {
                         if let Some(form) = self.dataset.tune.as_mut() {
                             form.bases = Some(Vec::new());
@@ -597,11 +665,16 @@ impl App {
                 self.pending.remove(&id);
                 return self.dataset_save_outcome(&path, outcome, now);
             }
-            Event::DatasetRead { id, path, result } => {
-                if self.pending.remove(&id).is_some() {
-                    self.dataset_read(&path, result, now);
-                }
-            }
+            Event::DatasetRead { id, path, result } => match self.pending.remove(&id) {
+                Some(Pending::EvalHeldOut) => match result {
+                    Ok(file) => {
+                        return self.begin_eval(path.display().to_string(), file.examples, now);
+                    }
+                    Err(e) => return self.eval_whole_dataset(Some(e.to_string()), now),
+                },
+                Some(_) => self.dataset_read(&path, result, now),
+                None => {}
+            },
             Event::FileWritten { id, path, error } => {
                 let pending = self.pending.remove(&id);
                 match (pending, error) {
@@ -754,6 +827,11 @@ impl App {
         {
             return cmds;
         }
+        if self.tab == Tab::Playground
+            && let Some(cmds) = self.on_playground_input(key, now)
+        {
+            return cmds;
+        }
         if let Some(cmds) = self.on_sharing_input(key) {
             return cmds;
         }
@@ -859,6 +937,9 @@ impl App {
         }
         if self.context() == Context::Dataset {
             return self.on_dataset_action(action, now);
+        }
+        if self.context() == Context::Playground {
+            return self.on_playground_action(action, now);
         }
         self.on_global_action(action, now)
     }
@@ -1000,7 +1081,23 @@ impl App {
             | Action::SearchPrev
             | Action::OpenFile
             | Action::ExportAs
+            | Action::EditPrompt
+            | Action::Send
+            | Action::PickModel
+            | Action::PickCompare
+            | Action::Settings
+            | Action::History
+            | Action::CopyAnswer
+            | Action::CopyCurl
+            | Action::NextCandidate
+            | Action::PrevCandidate
+            | Action::Evaluate
             | Action::Tune => {}
+            Action::OpenPlayground => {
+                if let Some(model) = self.target() {
+                    return self.open_in_playground(&model, now);
+                }
+            }
             Action::OpenMonitor => {
                 if let Some(model) = self.target() {
                     self.tab = Tab::Monitor;

@@ -21,6 +21,9 @@ pub struct Faults {
     pub drop_stream_rate: f64,
     /// Share of tuning jobs that fail part-way.
     pub fail_job_rate: f64,
+    /// Answer `tunedModels/*:streamGenerateContent` with 404, as the live service did before
+    /// the binding was added on 2024-11-19.
+    pub no_tuned_streaming: bool,
 }
 
 impl Faults {
@@ -30,6 +33,7 @@ impl Faults {
             || !self.latency.is_zero()
             || self.drop_stream_rate > 0.0
             || self.fail_job_rate > 0.0
+            || self.no_tuned_streaming
     }
 
     /// One line for the start-up banner.
@@ -45,6 +49,9 @@ impl Faults {
                 pct(self.rate_429),
                 self.retry_delay.as_millis()
             ));
+        }
+        if self.no_tuned_streaming {
+            parts.push("tuned-model streaming 404s (before 2024-11-19)".into());
         }
         if self.rate_503 > 0.0 {
             parts.push(format!("{} of requests 503", pct(self.rate_503)));

@@ -86,6 +86,10 @@ pub struct EmulatorArgs {
     /// Fault: share of tuning jobs that fail part-way.
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     pub fault_fail_job: f64,
+    /// Answer streamGenerateContent on tuned models with 404, as the live service did before
+    /// 2024-11-19 (clients must fall back to generateContent).
+    #[arg(long)]
+    pub no_tuned_streaming: bool,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -122,6 +126,7 @@ impl EmulatorArgs {
                 latency: Duration::from_millis(self.fault_latency_ms),
                 drop_stream_rate: self.fault_drop_stream,
                 fail_job_rate: self.fault_fail_job,
+                no_tuned_streaming: self.no_tuned_streaming,
             },
             stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
         }

@@ -165,6 +165,11 @@ async fn route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
                 (Some("generateContent"), Method::POST) => {
                     generate::generate(core, req, &format!("tunedModels/{id}")).await
                 }
+                (Some("streamGenerateContent"), Method::POST)
+                    if core.options.faults.no_tuned_streaming =>
+                {
+                    return None;
+                }
                 (Some("streamGenerateContent"), Method::POST) => {
                     generate::stream(core, req, &format!("tunedModels/{id}")).await
                 }

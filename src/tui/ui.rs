@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Tab::Models => panes::models::render(frame, body, app, theme),
         Tab::Monitor => panes::monitor::render(frame, body, app, theme),
         Tab::Dataset => panes::dataset::render(frame, body, app, theme),
-        other => panes::unbuilt::render(frame, body, other, theme),
+        Tab::Playground => panes::playground::render(frame, body, app, theme),
     }
     footer::render(frame, foot, app, theme);
     match &app.overlay {

@@ -3,4 +3,4 @@ pub mod dataset;
 pub mod models;
 pub mod monitor;
 pub mod permissions;
-pub mod unbuilt;
+pub mod playground;

@@ -66,6 +66,19 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Help,
             Action::Quit,
         ],
+        Context::Playground => &[
+            Action::EditPrompt,
+            Action::Send,
+            Action::PickModel,
+            Action::PickCompare,
+            Action::Settings,
+            Action::History,
+            Action::CopyAnswer,
+            Action::CopyCurl,
+            Action::Evaluate,
+            Action::Help,
+            Action::Quit,
+        ],
         Context::Dialog => &[Action::Confirm, Action::Cancel],
         Context::Global => &[Action::NextTab, Action::Palette, Action::Help, Action::Quit],
     }
@@ -82,6 +95,41 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ) || matches!(&app.models.dialog, Some(crate::app::models::Dialog::Permissions(v)) if v.form.is_some())
     {
         Some(&[("tab", "next field"), ("enter", "save"), ("esc", "cancel")])
+    } else if app.tab == crate::app::Tab::Playground
+        && app.playground.focus != crate::app::playground::Focus::Normal
+    {
+        use crate::app::playground::Focus;
+        Some(match app.playground.focus {
+            Focus::Prompt => &[
+                ("esc", "done"),
+                ("ctrl-s", "send"),
+                ("ctrl-o", "edit in $EDITOR"),
+            ],
+            Focus::Settings => &[
+                ("tab", "next field"),
+                ("←/→", "safety"),
+                ("enter/esc", "done"),
+            ],
+            Focus::Picker { compare: true } => &[
+                ("j/k", "move"),
+                ("enter", "compare with it"),
+                ("d", "no comparison"),
+                ("esc", "cancel"),
+            ],
+            Focus::Picker { .. } => &[("j/k", "move"), ("enter", "choose"), ("esc", "cancel")],
+            _ => &[
+                ("j/k", "move"),
+                ("enter", "run again"),
+                ("e", "edit it"),
+                ("esc", "close"),
+            ],
+        })
+    } else if app.tab == crate::app::Tab::Playground && app.playground.eval.is_some() {
+        Some(&[
+            ("j/k", "move"),
+            ("x", "export CSV"),
+            ("esc", "close (stops it)"),
+        ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.prompt.is_some() {
         Some(&[("enter", "ok"), ("tab", "complete path"), ("esc", "cancel")])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.tune.is_some() {
