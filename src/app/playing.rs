@@ -458,7 +458,8 @@ impl App {
         self.begin_eval(source, examples, now)
     }
 
-    pub(super) fn begin_eval(
+    /// Evaluates the model on these examples (also how tests start one).
+    pub fn begin_eval(
         &mut self,
         source: String,
         examples: Vec<TuningExample>,
