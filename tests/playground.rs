@@ -847,7 +847,7 @@ async fn against_the_emulator_evaluation_counts_what_the_demo_model_learned() {
         TuningExample::new("1", "2"),
         TuningExample::new("seven", "Eight."),
         TuningExample::new("seven", "nine"),
-        TuningExample::new(&"x".repeat(40_001), "too long"),
+        TuningExample::new("x".repeat(40_001), "too long"),
     ];
     for c in a.begin_eval("test set".into(), examples, Instant::now()) {
         commands.send(c).unwrap();
