@@ -31,6 +31,10 @@ enum Command {
     Ui,
     /// Serve the emulated Gemini tuning API on loopback.
     Emulator(EmulatorArgs),
+    #[command(flatten)]
+    Headless(tunedeck::cli::Headless),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
 }
 
 fn main() -> color_eyre::Result<()> {
@@ -41,6 +45,22 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Emulator(args)) => {
             let _log = init_logging(true);
             runtime.block_on(run_emulator(args))
+        }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            // Into memory first: clap_complete panics on a closed pipe (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tunedeck", &mut script);
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&script);
+            Ok(())
+        }
+        Some(Command::Headless(command)) => {
+            let _log = init_logging(false);
+            let code = runtime.block_on(tunedeck::cli::run(&cli.global, command));
+            drop(_log);
+            drop(runtime);
+            std::process::exit(code);
         }
         Some(Command::Ui) | None => {
             let _log = init_logging(false);

@@ -5,7 +5,7 @@
 pub mod action;
 pub mod dataset;
 mod dataset_files;
-mod editing;
+pub mod editing;
 mod jobs;
 pub mod models;
 pub mod monitor;

@@ -1,0 +1,284 @@
+//! `tunedeck generate` (print an answer, streamed or whole) and `tunedeck eval` (the
+//! Playground's batch evaluation, headless).
+
+use super::{CliError, CliResult, JsonFlag, exit, print_json, print_table};
+use crate::api::ApiClient;
+use crate::api::types::GenerateContentResponse;
+use crate::app::playground::{EvalResult, PlayModel, Settings, build_request};
+use clap::Args;
+use futures::StreamExt;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+/// Generation settings shared by `generate` and `eval`.
+#[derive(Debug, Clone, Args)]
+pub struct GenerationFlags {
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    #[arg(long)]
+    pub top_k: Option<i32>,
+    #[arg(long)]
+    pub max_output_tokens: Option<i32>,
+    /// Up to 5, repeat the flag for each.
+    #[arg(long = "stop")]
+    pub stop_sequences: Vec<String>,
+}
+
+impl GenerationFlags {
+    fn settings(&self, candidates: Option<i32>) -> Settings {
+        let text = |v: Option<String>| v.unwrap_or_default();
+        let mut s = Settings::default();
+        s.values[0] = text(self.temperature.map(|v| v.to_string()));
+        s.values[1] = text(self.top_p.map(|v| v.to_string()));
+        s.values[2] = text(self.top_k.map(|v| v.to_string()));
+        s.values[3] = text(self.max_output_tokens.map(|v| v.to_string()));
+        s.values[4] = text(candidates.map(|v| v.to_string()));
+        s.values[5] = self.stop_sequences.join(",");
+        s
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// tunedModels/ID, models/NAME, or a bare tuned model id.
+    pub model: String,
+    /// The prompt; `-` or nothing reads it from stdin.
+    pub prompt: Option<String>,
+    /// Print the answer as it streams (streamGenerateContent?alt=sse).
+    #[arg(long)]
+    pub stream: bool,
+    #[arg(long)]
+    pub candidate_count: Option<i32>,
+    #[command(flatten)]
+    pub settings: GenerationFlags,
+    /// Print the response JSON (one line per chunk with --stream).
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    pub model: String,
+    /// The examples whose inputs are sent and whose outputs are expected.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// Requests at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub settings: GenerationFlags,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// `tunedModels/x` and `models/x` stay; a bare name is a tuned model's id.
+fn model_name(name: &str) -> String {
+    if name.contains('/') {
+        name.to_owned()
+    } else {
+        format!("tunedModels/{name}")
+    }
+}
+
+fn play_model(name: &str) -> PlayModel {
+    PlayModel {
+        name: name.to_owned(),
+        label: name.to_owned(),
+        tuned: name.starts_with("tunedModels/"),
+        ..Default::default()
+    }
+}
+
+pub async fn generate(client: &ApiClient, args: GenerateArgs) -> CliResult {
+    let prompt = match args.prompt.as_deref() {
+        Some(p) if p != "-" => p.to_owned(),
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| CliError::usage(format!("reading the prompt from stdin: {e}")))?;
+            // `echo seven |` ends with a newline that is not part of the prompt.
+            if text.ends_with('\n') {
+                text.pop();
+                if text.ends_with('\r') {
+                    text.pop();
+                }
+            }
+            text
+        }
+    };
+    let name = model_name(&args.model);
+    let request = build_request(
+        &play_model(&name),
+        &prompt,
+        &args.settings.settings(args.candidate_count),
+    )
+    .map_err(CliError::usage)?;
+    let mut out = std::io::stdout().lock();
+    let mut finish = None;
+    if args.stream {
+        let stream = match client.stream_generate_content(&name, &request).await {
+            Ok(s) => Some(s),
+            // Tuned-model streaming answered 404 before late 2024: answer whole instead.
+            Err(e) if e.http_status == Some(404) && name.starts_with("tunedModels/") => {
+                eprintln!("note: streaming answered 404; using generateContent");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(mut stream) = stream {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                write_answer(&mut out, &chunk, args.json.json, &mut finish)?;
+            }
+            return finished(&mut out, args.json.json, finish);
+        }
+    }
+    let answer = client.generate_content(&name, &request).await?;
+    write_answer(&mut out, &answer, args.json.json, &mut finish)?;
+    finished(&mut out, args.json.json, finish)
+}
+
+fn write_answer(
+    out: &mut impl Write,
+    response: &GenerateContentResponse,
+    json: bool,
+    finish: &mut Option<String>,
+) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::failed(format!("writing the answer: {e}"));
+    if json {
+        let line = serde_json::to_string(response).unwrap_or_default();
+        writeln!(out, "{line}").map_err(io)?;
+    } else {
+        write!(out, "{}", response.text()).map_err(io)?;
+    }
+    out.flush().map_err(io)?;
+    if let Some(reason) = response
+        .candidates
+        .first()
+        .and_then(|c| c.finish_reason.as_ref())
+    {
+        *finish = Some(reason.to_string());
+    }
+    if let Some(reason) = response
+        .prompt_feedback
+        .as_ref()
+        .and_then(|f| f.block_reason.as_ref())
+    {
+        eprintln!("the prompt was blocked: {reason}");
+    }
+    Ok(())
+}
+
+fn finished(out: &mut impl Write, json: bool, finish: Option<String>) -> CliResult {
+    if !json {
+        let _ = writeln!(out);
+    }
+    match finish.as_deref() {
+        Some("STOP") | None => {}
+        Some(other) => eprintln!("finishReason {other}"),
+    }
+    Ok(exit::OK)
+}
+
+pub async fn eval(client: &ApiClient, args: EvalArgs) -> CliResult {
+    let examples = super::read_dataset(&args.dataset)?;
+    let name = model_name(&args.model);
+    let model = play_model(&name);
+    let settings = args.settings.settings(None);
+    let started = std::time::Instant::now();
+    let results: Vec<EvalResult> = futures::stream::iter(examples.iter())
+        .map(|example| {
+            let request = build_request(&model, &example.text_input, &settings);
+            let name = name.clone();
+            async move {
+                match request {
+                    Err(e) => EvalResult::failed(e),
+                    Ok(request) => match client.generate_content(&name, &request).await {
+                        Ok(answer) => EvalResult::new(&example.output, answer.text()),
+                        Err(e) => EvalResult::failed(e.to_string()),
+                    },
+                }
+            }
+        })
+        .buffered(args.concurrency.max(1))
+        .collect()
+        .await;
+    let n = results.len();
+    let exact = results.iter().filter(|r| r.exact).count();
+    let normalized = results.iter().filter(|r| r.normalized).count();
+    let errors = results.iter().filter(|r| r.error.is_some()).count();
+    let rate = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    if args.json.json {
+        let rows: Vec<serde_json::Value> = examples
+            .iter()
+            .zip(&results)
+            .enumerate()
+            .map(|(i, (e, r))| {
+                serde_json::json!({
+                    "index": i + 1,
+                    "text_input": e.text_input,
+                    "expected": e.output,
+                    "got": r.got,
+                    "exact": r.exact,
+                    "normalized": r.normalized,
+                    "error": r.error,
+                })
+            })
+            .collect();
+        print_json(&serde_json::json!({
+            "model": name,
+            "dataset": args.dataset.display().to_string(),
+            "examples": n,
+            "exact": exact,
+            "normalized": normalized,
+            "errors": errors,
+            "exact_rate": rate(exact),
+            "normalized_rate": rate(normalized),
+            "seconds": started.elapsed().as_secs_f64(),
+            "results": rows,
+        }))?;
+    } else {
+        let cut = |t: &str| -> String {
+            let flat: String = t.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
+            if flat.chars().count() > 30 {
+                flat.chars().take(29).collect::<String>() + "…"
+            } else {
+                flat
+            }
+        };
+        let rows: Vec<Vec<String>> = examples
+            .iter()
+            .zip(&results)
+            .enumerate()
+            .filter(|(_, (_, r))| !r.exact)
+            .map(|(i, (e, r))| {
+                vec![
+                    (i + 1).to_string(),
+                    if r.error.is_some() {
+                        "!".into()
+                    } else if r.normalized {
+                        "≈".into()
+                    } else {
+                        "✗".into()
+                    },
+                    cut(&e.text_input),
+                    cut(&e.output),
+                    cut(r.error.as_deref().unwrap_or(&r.got)),
+                ]
+            })
+            .collect();
+        if !rows.is_empty() {
+            print_table(&["#", "", "TEXT_INPUT", "EXPECTED", "GOT"], &rows);
+        }
+        outln!(
+            "{name} on {n} examples: exact {exact} ({:.1}%), normalized {normalized} ({:.1}%), {errors} errors, {:.1} s",
+            rate(exact) * 100.0,
+            rate(normalized) * 100.0,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(if errors > 0 { exit::FAILED } else { exit::OK })
+}

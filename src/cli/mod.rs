@@ -1,0 +1,227 @@
+//! Headless commands for scripts and CI, with the conventions of gh and kubectl: human tables
+//! on stdout by default, `--json` for machines, errors and progress on stderr, and exit codes a
+//! script can branch on ([`exit`]). They use the same endpoint and auth resolution as the
+//! dashboard, so they work against the real API, another emulator, or the embedded one.
+
+/// `println!` that ignores a closed stdout (`tunedeck models list | head`) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+mod dataset;
+mod doctor;
+mod generate;
+mod models;
+mod tuning;
+
+use crate::api::{ApiClient, ApiError};
+use crate::config::{self, Backend, GlobalArgs};
+use crate::emulator::{self, EmulatorOptions, RunningEmulator};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes.
+pub mod exit {
+    /// Done.
+    pub const OK: i32 = 0;
+    /// The service or a file failed; stderr says why, with a hint when there is one.
+    pub const FAILED: i32 = 1;
+    /// Bad input: arguments, a dataset that does not parse or has lint errors, a refusal.
+    pub const USAGE: i32 = 2;
+    /// A watched tuning job ended FAILED.
+    pub const JOB_FAILED: i32 = 3;
+    /// A watched tuning job was CANCELLED.
+    pub const JOB_CANCELLED: i32 = 4;
+}
+
+/// An error for stderr, and the exit code that goes with it.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit::USAGE,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit::FAILED,
+            message: message.into(),
+            hint: None,
+        }
+    }
+}
+
+impl From<ApiError> for CliError {
+    fn from(e: ApiError) -> Self {
+        CliError {
+            code: exit::FAILED,
+            hint: e.hint(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::dataset::format::ImportError> for CliError {
+    fn from(e: crate::dataset::format::ImportError) -> Self {
+        CliError::usage(format!("nothing loaded: {e}"))
+    }
+}
+
+pub type CliResult = Result<i32, CliError>;
+
+#[derive(Debug, Subcommand)]
+pub enum Headless {
+    /// List, show, delete and update tuned models.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Lint a dataset and start a tuning job from it (--watch follows it to the end).
+    Tune(tuning::TuneArgs),
+    /// Follow a tuning job (an operation, or a tuned model) until it ends.
+    Watch(tuning::WatchArgs),
+    /// Cancel a tuning job (an operation, or a tuned model's job).
+    Cancel(tuning::CancelArgs),
+    /// Generate an answer from a tuned or base model.
+    Generate(generate::GenerateArgs),
+    /// Run a dataset's inputs through a model and compare with the expected outputs.
+    Eval(generate::EvalArgs),
+    /// Check or convert dataset files.
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
+    /// Which endpoint and credentials would be used and why, checked live.
+    Doctor,
+}
+
+/// `--json` for machines.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A client for the resolved backend, and the emulator behind it when none was configured.
+pub struct Connected {
+    pub client: ApiClient,
+    pub embedded: Option<RunningEmulator>,
+}
+
+impl Connected {
+    pub async fn close(self) {
+        if let Some(running) = self.embedded {
+            running.shutdown().await;
+        }
+    }
+}
+
+/// Connects as the dashboard would; with no credentials, the emulator runs in-process on its
+/// usual state file, and stderr says so.
+pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
+    let resolved = config::resolve_from_process(flags).map_err(CliError::usage)?;
+    for warning in &resolved.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let (base_url, embedded) = match &resolved.backend {
+        Backend::Gemini { base_url } | Backend::Endpoint { base_url, .. } => {
+            (base_url.clone(), None)
+        }
+        Backend::EmbeddedEmulator => {
+            let options = EmulatorOptions {
+                state_file: emulator::default_state_file(),
+                ..EmulatorOptions::default()
+            };
+            let running = emulator::start(options, ([127, 0, 0, 1], 0).into())
+                .await
+                .map_err(|e| CliError::failed(format!("starting the embedded emulator: {e}")))?;
+            eprintln!(
+                "note: no credentials found; using the embedded emulator (set GEMINI_API_KEY or --endpoint for another backend)"
+            );
+            (running.base_url(), Some(running))
+        }
+    };
+    let client = ApiClient::new(resolved.client_config(&base_url))?;
+    Ok(Connected { client, embedded })
+}
+
+/// Runs a headless command; returns the exit code.
+pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
+    let result = match command {
+        Headless::Dataset(command) => dataset::run(command),
+        Headless::Doctor => doctor::run(flags).await,
+        other => match connect(flags).await {
+            Err(e) => Err(e),
+            Ok(connected) => {
+                let result = match other {
+                    Headless::Models(c) => models::run(&connected.client, c).await,
+                    Headless::Tune(a) => tuning::tune(&connected.client, a).await,
+                    Headless::Watch(a) => tuning::watch(&connected.client, a).await,
+                    Headless::Cancel(a) => tuning::cancel(&connected.client, a).await,
+                    Headless::Generate(a) => generate::generate(&connected.client, a).await,
+                    Headless::Eval(a) => generate::eval(&connected.client, a).await,
+                    Headless::Dataset(_) | Headless::Doctor => Ok(exit::OK),
+                };
+                connected.close().await;
+                result
+            }
+        },
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            if let Some(hint) = e.hint {
+                eprintln!("hint: {hint}");
+            }
+            e.code
+        }
+    }
+}
+
+/// Prints rows as left-aligned columns under a header.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        outln!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// Prints a value as pretty JSON.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::failed(format!("encoding JSON: {e}")))?;
+    outln!("{text}");
+    Ok(())
+}
+
+/// A dataset file and where it is.
+pub fn read_dataset(path: &PathBuf) -> Result<Vec<crate::api::types::TuningExample>, CliError> {
+    Ok(crate::dataset::format::read_file(path, None, None)?.0)
+}

@@ -1,0 +1,285 @@
+//! `tunedeck models list|get|delete|update`.
+
+use super::{CliError, CliResult, JsonFlag, exit, print_json, print_table};
+use crate::api::ApiClient;
+use crate::api::client::tuned_model_name;
+use crate::api::types::TunedModel;
+use clap::Subcommand;
+use futures::StreamExt;
+use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Every tuned model, from every page.
+    List {
+        /// The service's filter: `owner:me` or `readers:everyone`.
+        #[arg(long)]
+        filter: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// One tuned model (an id or tunedModels/ID), with its hyperparameters and loss.
+    Get {
+        name: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Delete tuned models; asks first unless --yes (and refuses without it when not a terminal).
+    Delete {
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Change a tuned model's display name, description or sampling defaults (PATCH with an
+    /// updateMask of what was given).
+    Update {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        temperature: Option<f64>,
+        #[arg(long)]
+        top_p: Option<f64>,
+        #[arg(long)]
+        top_k: Option<i32>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+pub async fn run(client: &ApiClient, command: ModelsCommand) -> CliResult {
+    match command {
+        ModelsCommand::List { filter, json } => list(client, filter, json.json).await,
+        ModelsCommand::Get { name, json } => {
+            let model = client.get_tuned_model(&tuned_model_name(&name)).await?;
+            if json.json {
+                print_json(&model)?;
+            } else {
+                describe(&model);
+            }
+            Ok(exit::OK)
+        }
+        ModelsCommand::Delete { names, yes } => delete(client, names, yes).await,
+        ModelsCommand::Update {
+            name,
+            display_name,
+            description,
+            temperature,
+            top_p,
+            top_k,
+            json,
+        } => {
+            let mut model = TunedModel {
+                name: tuned_model_name(&name),
+                ..Default::default()
+            };
+            let mut mask = Vec::new();
+            if let Some(v) = display_name {
+                let n = v.chars().count();
+                if n > 40 {
+                    return Err(CliError::usage(format!(
+                        "--display-name: {n} characters; the limit is 40"
+                    )));
+                }
+                model.display_name = v;
+                mask.push("displayName");
+            }
+            if let Some(v) = description {
+                model.description = v;
+                mask.push("description");
+            }
+            if let Some(v) = temperature {
+                if !(0.0..=2.0).contains(&v) {
+                    return Err(CliError::usage(format!(
+                        "--temperature {v} is outside 0 to 2"
+                    )));
+                }
+                model.temperature = Some(v);
+                mask.push("temperature");
+            }
+            if let Some(v) = top_p {
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(CliError::usage(format!("--top-p {v} is outside 0 to 1")));
+                }
+                model.top_p = Some(v);
+                mask.push("topP");
+            }
+            if let Some(v) = top_k {
+                if v < 1 {
+                    return Err(CliError::usage("--top-k must be at least 1"));
+                }
+                model.top_k = Some(v);
+                mask.push("topK");
+            }
+            if mask.is_empty() {
+                return Err(CliError::usage(
+                    "nothing to change: give --display-name, --description, --temperature, --top-p or --top-k",
+                ));
+            }
+            let updated = client.update_tuned_model(&model, &mask).await?;
+            if json.json {
+                print_json(&updated)?;
+            } else {
+                eprintln!("Updated {} ({})", updated.name, mask.join(", "));
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+async fn list(client: &ApiClient, filter: Option<String>, json: bool) -> CliResult {
+    let mut pages = client.tuned_model_pages(Some(1000), filter);
+    let mut models: Vec<TunedModel> = Vec::new();
+    while let Some(page) = pages.next().await {
+        models.extend(page?);
+    }
+    if json {
+        print_json(&models)?;
+        return Ok(exit::OK);
+    }
+    let rows: Vec<Vec<String>> = models
+        .iter()
+        .map(|m| {
+            let hp = m
+                .tuning_task
+                .as_ref()
+                .and_then(|t| t.hyperparameters.clone())
+                .unwrap_or_default();
+            vec![
+                m.id().to_owned(),
+                m.display_name.clone(),
+                m.state.to_string(),
+                m.base_model
+                    .clone()
+                    .unwrap_or_default()
+                    .trim_start_matches("models/")
+                    .to_owned(),
+                m.create_time
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+                hp.epoch_count.map(|v| v.to_string()).unwrap_or_default(),
+                hp.batch_size.map(|v| v.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "ID",
+            "DISPLAY NAME",
+            "STATE",
+            "BASE",
+            "CREATED",
+            "EPOCHS",
+            "BATCH",
+        ],
+        &rows,
+    );
+    Ok(exit::OK)
+}
+
+/// The human form of one model.
+fn describe(m: &TunedModel) {
+    let line = |k: &str, v: String| {
+        if !v.is_empty() {
+            outln!("{k:<16}{v}");
+        }
+    };
+    line("name", m.name.clone());
+    line("display name", m.display_name.clone());
+    line("description", m.description.clone());
+    line("state", m.state.to_string());
+    line("base model", m.base_model.clone().unwrap_or_default());
+    line(
+        "created",
+        m.create_time.map(|t| t.to_rfc3339()).unwrap_or_default(),
+    );
+    line(
+        "updated",
+        m.update_time.map(|t| t.to_rfc3339()).unwrap_or_default(),
+    );
+    line(
+        "temperature",
+        m.temperature.map(|v| v.to_string()).unwrap_or_default(),
+    );
+    line("topP", m.top_p.map(|v| v.to_string()).unwrap_or_default());
+    line("topK", m.top_k.map(|v| v.to_string()).unwrap_or_default());
+    if let Some(task) = &m.tuning_task {
+        if let Some(hp) = &task.hyperparameters {
+            line(
+                "epochs",
+                hp.epoch_count.map(|v| v.to_string()).unwrap_or_default(),
+            );
+            line(
+                "batch size",
+                hp.batch_size.map(|v| v.to_string()).unwrap_or_default(),
+            );
+            line(
+                "learning rate",
+                hp.learning_rate.map(|v| v.to_string()).unwrap_or_default(),
+            );
+            line(
+                "lr multiplier",
+                hp.learning_rate_multiplier
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            );
+        }
+        let snapshots = &task.snapshots;
+        if let (Some(first), Some(last)) = (snapshots.first(), snapshots.last()) {
+            let lowest = snapshots
+                .iter()
+                .map(|s| s.mean_loss)
+                .fold(f64::INFINITY, f64::min);
+            line(
+                "loss",
+                format!(
+                    "first {:.4} · lowest {lowest:.4} · last {:.4} ({} steps)",
+                    first.mean_loss,
+                    last.mean_loss,
+                    snapshots.len()
+                ),
+            );
+        }
+    }
+}
+
+async fn delete(client: &ApiClient, names: Vec<String>, yes: bool) -> CliResult {
+    let names: Vec<String> = names.iter().map(|n| tuned_model_name(n)).collect();
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::usage(
+                "refusing to delete without --yes: stdin is not a terminal to ask on",
+            ));
+        }
+        eprint!(
+            "Delete {} tuned model{} ({})? [y/N] ",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("Nothing deleted.");
+            return Ok(exit::USAGE);
+        }
+    }
+    let mut failed = 0;
+    for name in &names {
+        match client.delete_tuned_model(name).await {
+            Ok(()) => outln!("deleted {name}"),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {name}: {e}");
+                if let Some(h) = e.hint() {
+                    eprintln!("hint: {h}");
+                }
+            }
+        }
+    }
+    Ok(if failed > 0 { exit::FAILED } else { exit::OK })
+}

@@ -1,0 +1,298 @@
+//! `tunedeck tune`, `watch` and `cancel`: start a job from a linted dataset, follow it with a
+//! progress bar on stderr, and stop it.
+
+use super::{CliError, CliResult, JsonFlag, exit, print_json};
+use crate::api::ApiClient;
+use crate::api::client::tuned_model_name;
+use crate::api::types::Operation;
+use crate::app::dataset::TuneForm;
+use crate::app::monitor::{self, Job};
+use crate::dataset::lint::{self, Severity};
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// The examples: JSONL, a JSON array, an API request body, or CSV with text_input,output.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// The base model to tune (one whose supportedGenerationMethods has createTunedModel).
+    #[arg(long, default_value = crate::app::dataset::DEFAULT_BASE, conflicts_with = "source_model")]
+    pub base_model: String,
+    /// Tune further from one of your ACTIVE tuned models instead (tunedModelSource).
+    #[arg(long)]
+    pub source_model: Option<String>,
+    /// At most 40 characters (default: the dataset file's name).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// The tuned model's id (lowercase letters, digits, hyphens; default: made by the service).
+    #[arg(long)]
+    pub id: Option<String>,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    #[arg(long, default_value_t = 5)]
+    pub epochs: u32,
+    #[arg(long, default_value_t = 4)]
+    pub batch_size: u32,
+    #[arg(
+        long,
+        default_value_t = 0.001,
+        conflicts_with = "learning_rate_multiplier"
+    )]
+    pub learning_rate: f64,
+    /// Sent instead of --learning-rate.
+    #[arg(long)]
+    pub learning_rate_multiplier: Option<f64>,
+    /// Keep this percentage of examples out of training, written to NAME.heldout.jsonl beside
+    /// the dataset (for `tunedeck eval`).
+    #[arg(long, default_value_t = 0.0)]
+    pub held_out: f64,
+    /// Follow the job until it ends (exit 3 when it fails, 4 when cancelled).
+    #[arg(long)]
+    pub watch: bool,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// tunedModels/ID/operations/OP, or a tuned model (its newest job).
+    pub target: String,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 2.0)]
+    pub interval: f64,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// tunedModels/ID/operations/OP, or a tuned model (its running job).
+    pub target: String,
+}
+
+pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
+    let examples = super::read_dataset(&args.dataset)?;
+    let issues = lint::lint(&examples);
+    for issue in &issues {
+        let level = if issue.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        eprintln!(
+            "{}: {}: {level}: {}",
+            args.dataset.display(),
+            super::dataset::issue_place(issue),
+            issue.message
+        );
+    }
+    if !lint::submittable(&issues) {
+        return Err(CliError::usage(
+            "the dataset has lint errors that the service would refuse; nothing was started",
+        ));
+    }
+    // The dashboard's form does the validation and builds the request: one set of rules.
+    let mut form = TuneForm::default();
+    form.values[0] = args.display_name.clone().unwrap_or_else(|| {
+        args.dataset
+            .file_stem()
+            .map(|s| s.to_string_lossy().chars().take(40).collect())
+            .unwrap_or_default()
+    });
+    form.values[1] = args.id.clone().unwrap_or_default();
+    form.values[2] = args.description.clone();
+    form.values[3] = args.epochs.to_string();
+    form.values[4] = args.batch_size.to_string();
+    form.values[5] = args.learning_rate.to_string();
+    form.values[6] = args
+        .learning_rate_multiplier
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    form.values[7] = args.held_out.to_string();
+    let source = match &args.source_model {
+        Some(m) => tuned_model_name(m),
+        None => crate::api::client::model_path(&args.base_model),
+    };
+    form.bases = Some(vec![source]);
+    let request = form.to_request(&examples).map_err(CliError::usage)?;
+    let steps = form.total_steps(examples.len()).unwrap_or(0);
+    let operation = client
+        .create_tuned_model(&request.model, request.id.as_deref())
+        .await?;
+    if !request.held_out.is_empty() {
+        let path = crate::app::editing::held_out_path(Some(&args.dataset));
+        let text =
+            crate::dataset::format::write(&request.held_out, crate::dataset::format::Format::Jsonl);
+        crate::atomic_file::write_atomically(&path, text.as_bytes())
+            .map_err(|e| CliError::failed(format!("could not write {}: {e}", path.display())))?;
+        eprintln!(
+            "{} held-out examples written to {}",
+            request.held_out.len(),
+            path.display()
+        );
+    }
+    let model = operation.tuned_model_name().unwrap_or_default();
+    eprintln!(
+        "Started {model}: {steps} steps ({} examples × {} epochs / batch {})",
+        examples.len() - request.held_out.len(),
+        args.epochs,
+        args.batch_size
+    );
+    if !args.watch {
+        if args.json.json {
+            print_json(&operation)?;
+        } else {
+            outln!("{}", operation.name);
+        }
+        return Ok(exit::OK);
+    }
+    follow(client, operation, Duration::from_secs(2), args.json.json).await
+}
+
+/// The operation to follow for a target: the operation itself, or a model's newest one (or,
+/// when it has none, the model polled as if it were one).
+async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, CliError> {
+    if target.contains("/operations/") {
+        return Ok(client.get_operation(target).await?);
+    }
+    let model = tuned_model_name(target);
+    let ops = client.list_operations(&model, Some(100), "").await?;
+    match ops.operations.into_iter().last() {
+        Some(op) => Ok(op),
+        None => Ok(crate::worker::operation_from_model(
+            client.get_tuned_model(&model).await?,
+        )),
+    }
+}
+
+pub async fn watch(client: &ApiClient, args: WatchArgs) -> CliResult {
+    let operation = operation_of(client, &args.target).await?;
+    let interval = Duration::from_secs_f64(args.interval.max(0.1));
+    follow(client, operation, interval, args.json.json).await
+}
+
+pub async fn cancel(client: &ApiClient, args: CancelArgs) -> CliResult {
+    let operation = operation_of(client, &args.target).await?;
+    if operation.done {
+        return Err(CliError::usage(format!(
+            "{} has already ended; nothing to cancel",
+            operation.name
+        )));
+    }
+    if !operation.name.contains("/operations/") {
+        return Err(CliError::failed(format!(
+            "{} has no tuning operation to cancel",
+            args.target
+        )));
+    }
+    client.cancel_operation(&operation.name).await?;
+    eprintln!(
+        "Cancelled {}; a cancelled model's quality is unpredictable: `tunedeck models delete {}` removes it",
+        operation.name,
+        operation.tuned_model_name().unwrap_or_default()
+    );
+    Ok(exit::OK)
+}
+
+/// One line of progress: step, epoch, loss, ETA.
+pub fn progress_line(job: &Job) -> String {
+    let last = job.snapshots.last();
+    let epoch = last.map_or(0, |s| s.epoch);
+    let loss = last.map_or("-".to_owned(), |s| format!("{:.4}", s.mean_loss));
+    let eta = monitor::eta(&job.snapshots, job.total_steps)
+        .map_or("-".to_owned(), |d| format!("{}s", d.as_secs()));
+    let total = if job.total_steps > 0 {
+        job.total_steps.to_string()
+    } else {
+        "?".into()
+    };
+    format!(
+        "step {}/{total} · epoch {epoch} · loss {loss} · ETA {eta}",
+        job.completed_steps()
+    )
+}
+
+/// Polls until done, drawing progress on stderr (a bar on a terminal, a line per new step
+/// otherwise); exit 0 when ACTIVE, 3 when FAILED, 4 when CANCELLED.
+async fn follow(client: &ApiClient, first: Operation, interval: Duration, json: bool) -> CliResult {
+    let mut job = Job {
+        operation: first.name.clone(),
+        model: first.tuned_model_name().unwrap_or_default(),
+        ..Default::default()
+    };
+    job.absorb(&first);
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(job.total_steps.max(1) as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}% {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let polls_model = !first.name.contains("/operations/");
+    let mut last_step = -1;
+    let mut operation = first;
+    loop {
+        let step = job.completed_steps();
+        match &bar {
+            Some(bar) => {
+                bar.set_length(job.total_steps.max(step).max(1) as u64);
+                bar.set_position(step as u64);
+                bar.set_message(progress_line(&job));
+            }
+            None if step != last_step => eprintln!("{}", progress_line(&job)),
+            None => {}
+        }
+        last_step = step;
+        if job.done {
+            break;
+        }
+        tokio::time::sleep(interval).await;
+        operation = if polls_model {
+            crate::worker::operation_from_model(client.get_tuned_model(&job.model).await?)
+        } else {
+            match client.get_operation(&job.operation).await {
+                Ok(op) => op,
+                // Transient failures are retried by the client; what remains is reported.
+                Err(e) => return Err(e.into()),
+            }
+        };
+        job.absorb(&operation);
+    }
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    if json {
+        print_json(&operation)?;
+    }
+    let first_loss = job.snapshots.first().map(|s| s.mean_loss);
+    let last_loss = job.snapshots.last().map(|s| s.mean_loss);
+    match &job.error {
+        None => {
+            if let (Some(a), Some(b)) = (first_loss, last_loss) {
+                eprintln!(
+                    "{} is ACTIVE: loss {a:.4} → {b:.4} over {} steps",
+                    job.model,
+                    job.completed_steps()
+                );
+            } else {
+                eprintln!("{} is ACTIVE", job.model);
+            }
+            if !json {
+                outln!("{}", job.model);
+            }
+            Ok(exit::OK)
+        }
+        Some((1, message)) => {
+            eprintln!("{} was CANCELLED: {message}", job.model);
+            Ok(exit::JOB_CANCELLED)
+        }
+        Some((_, message)) => {
+            eprintln!("{} FAILED: {message}", job.model);
+            Ok(exit::JOB_FAILED)
+        }
+    }
+}
