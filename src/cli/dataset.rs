@@ -52,7 +52,7 @@ pub fn issue_place(issue: &Issue) -> String {
         .map_or("dataset".to_owned(), |i| format!("example {}", i + 1))
 }
 
-fn lint_file(file: &PathBuf, json: bool) -> CliResult {
+fn lint_file(file: &std::path::Path, json: bool) -> CliResult {
     let examples = super::read_dataset(file)?;
     let issues = lint::lint(&examples);
     let stats = lint::stats(&examples);
@@ -112,7 +112,11 @@ fn lint_file(file: &PathBuf, json: bool) -> CliResult {
     Ok(if errors > 0 { exit::USAGE } else { exit::OK })
 }
 
-fn convert(input: &PathBuf, output: &PathBuf, mapping: Option<&format::Mapping>) -> CliResult {
+fn convert(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    mapping: Option<&format::Mapping>,
+) -> CliResult {
     let (examples, from) = format::read_file(input, None, mapping)?;
     let to = Format::from_path(output).ok_or_else(|| {
         CliError::usage(format!(

@@ -21,7 +21,6 @@ use crate::api::{ApiClient, ApiError};
 use crate::config::{self, Backend, GlobalArgs};
 use crate::emulator::{self, EmulatorOptions, RunningEmulator};
 use clap::{Args, Subcommand};
-use std::path::PathBuf;
 
 /// Exit codes.
 pub mod exit {
@@ -222,6 +221,8 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
 }
 
 /// A dataset file and where it is.
-pub fn read_dataset(path: &PathBuf) -> Result<Vec<crate::api::types::TuningExample>, CliError> {
+pub fn read_dataset(
+    path: &std::path::Path,
+) -> Result<Vec<crate::api::types::TuningExample>, CliError> {
     Ok(crate::dataset::format::read_file(path, None, None)?.0)
 }

@@ -1,0 +1,448 @@
+//! The headless commands, run as a script would run them (assert_cmd) against an emulator on a
+//! free loopback port: output shapes, JSON, and exit codes, failures included.
+
+mod common;
+use assert_cmd::Command;
+use std::path::Path;
+use std::time::Duration;
+use tunedeck::emulator::RunningEmulator;
+
+/// The binary pointed at the emulator, with no credentials or user config from this machine.
+fn tunedeck(emu: &RunningEmulator, home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("tunedeck").unwrap();
+    cmd.env_remove("GEMINI_API_KEY")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("HOME", home)
+        .args(["--endpoint", &emu.base_url()])
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+async fn demo_emulator() -> RunningEmulator {
+    let mut options = common::fast_options();
+    options.demo = true;
+    common::start(options).await
+}
+
+/// Runs blocking commands off the runtime that serves the emulator.
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_list_get_update_delete() {
+    let emu = demo_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["models", "list"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.starts_with("ID "), "{table}");
+    assert!(table.contains("number-generator-demo  Number generator (demo)  ACTIVE"));
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["models", "list", "--json"]);
+        c
+    })
+    .await;
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"tunedModels/number-generator-demo"),
+        "{names:?}"
+    );
+    assert!(
+        list[0]["state"].as_str().is_some(),
+        "the API's own JSON shape"
+    );
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["models", "get", "number-generator-demo", "--json"]);
+        c
+    })
+    .await;
+    let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(model["displayName"], "Number generator (demo)");
+    assert_eq!(model["tuningTask"]["hyperparameters"]["batchSize"], 2);
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args([
+            "models",
+            "update",
+            "number-generator-demo",
+            "--display-name",
+            "Renamed",
+            "--top-k",
+            "5",
+            "--json",
+        ]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (model["displayName"].as_str(), model["topK"].as_i64()),
+        (Some("Renamed"), Some(5))
+    );
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args([
+            "models",
+            "update",
+            "number-generator-demo",
+            "--temperature",
+            "3",
+        ]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--temperature 3 is outside 0 to 2"));
+
+    // Without --yes and without a terminal to ask on: refused, nothing deleted.
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["models", "delete", "number-generator-demo"])
+            .write_stdin("");
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("refusing to delete without --yes"));
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args([
+            "models",
+            "delete",
+            "number-generator-demo",
+            "no-such-model",
+            "--yes",
+        ]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(1), "one of the two failed");
+    assert_eq!(
+        text(&out.stdout),
+        "deleted tunedModels/number-generator-demo\n"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("404 NOT_FOUND") && err.contains("hint:"),
+        "{err}"
+    );
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["models", "get", "number-generator-demo"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "stdout stays clean on errors");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_watch_then_generate_and_eval_the_result() {
+    let emu = common::start(common::fast_options()).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("numbers.jsonl");
+    let examples: String = (1..=24)
+        .map(|i| format!("{{\"text_input\":\"{i}\",\"output\":\"{}\"}}\n", i + 1))
+        .collect();
+    std::fs::write(&dataset, examples).unwrap();
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["tune", "--dataset"]).arg(&dataset).args([
+            "--id",
+            "cli-numbers",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "4",
+            "--held-out",
+            "25",
+            "--watch",
+            "--json",
+        ]);
+        c
+    })
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // 24 examples, 6 held out: ceil(18 × 3 / 4) = 14 steps.
+    assert!(
+        err.contains("Started tunedModels/cli-numbers: 14 steps"),
+        "{err}"
+    );
+    assert!(
+        err.contains("step 14/14"),
+        "a progress line per step on a non-terminal: {err}"
+    );
+    assert!(err.contains("is ACTIVE: loss"), "{err}");
+    let op: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(op["done"], true);
+    assert_eq!(op["response"]["name"], "tunedModels/cli-numbers");
+    let held = home.path().join("numbers.heldout.jsonl");
+    assert_eq!(std::fs::read_to_string(&held).unwrap().lines().count(), 6);
+
+    // A training input comes back as its output (find one that was trained on).
+    let held_inputs = std::fs::read_to_string(&held).unwrap();
+    let trained = (1..=24)
+        .find(|i| !held_inputs.contains(&format!("\"text_input\":\"{i}\"")))
+        .unwrap();
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["generate", "cli-numbers", "-", "--stream"])
+            .write_stdin(format!("{trained}\n"));
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{}\n", trained + 1));
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["eval", "cli-numbers", "--json", "--dataset"])
+            .arg(&dataset);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["examples"], 24);
+    assert_eq!(report["errors"], 0);
+    let exact = report["exact"].as_u64().unwrap();
+    assert!(exact >= 18, "every trained example at least: {report}");
+    assert_eq!(report["results"].as_array().unwrap().len(), 24);
+    assert_eq!(report["results"][0]["expected"], "2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_job_exits_4_and_a_failed_one_3() {
+    let mut options = common::fast_options();
+    options.step_interval = Duration::from_millis(200);
+    let emu = common::start(options).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("d.jsonl");
+    let examples: String = (1..=20)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    std::fs::write(&dataset, examples).unwrap();
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["tune", "--dataset"])
+            .arg(&dataset)
+            .args(["--id", "slow", "--epochs", "50"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let operation = text(&out.stdout).trim().to_owned();
+    assert!(
+        operation.starts_with("tunedModels/slow/operations/"),
+        "{operation}"
+    );
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["cancel", "slow"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["watch", &operation, "--interval", "0.1"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("CANCELLED"));
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["cancel", &operation]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(2), "already ended");
+
+    // A learning rate this large diverges: the job fails.
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["tune", "--dataset"]).arg(&dataset).args([
+            "--id",
+            "diverge",
+            "--learning-rate",
+            "5",
+            "--epochs",
+            "1",
+            "--watch",
+        ]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("FAILED"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_refuses_a_dataset_with_lint_errors_and_a_bad_file() {
+    let emu = common::start(common::fast_options()).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("bad.jsonl");
+    std::fs::write(&dataset, "{\"text_input\":\"a\",\"output\":\"\"}\n").unwrap();
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["tune", "--dataset"]).arg(&dataset);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("bad.jsonl: example 1: error:") && err.contains("nothing was started"),
+        "{err}"
+    );
+    std::fs::write(&dataset, "{\"text_input\":\"a\",\"output\":\"b\"}\n{oops\n").unwrap();
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["tune", "--dataset"]).arg(&dataset);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("bad.jsonl:2:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn dataset_lint_and_convert_need_no_server() {
+    let home = tempfile::tempdir().unwrap();
+    let csv = home.path().join("pairs.csv");
+    std::fs::write(&csv, "question,answer\n\"one, two\",three\nfour, five\n").unwrap();
+    let bin = || {
+        let mut c = Command::cargo_bin("tunedeck").unwrap();
+        c.env("XDG_CONFIG_HOME", home.path());
+        c
+    };
+    let out = bin().args(["dataset", "lint"]).arg(&csv).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "unknown columns: bad input");
+    assert!(
+        text(&out.stderr).contains("question, answer"),
+        "{}",
+        text(&out.stderr)
+    );
+    let jsonl = home.path().join("pairs.jsonl");
+    let out = bin()
+        .args(["dataset", "convert"])
+        .arg(&csv)
+        .arg(&jsonl)
+        .args(["--input-column", "question", "--output-column", "answer"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&jsonl).unwrap(),
+        "{\"text_input\":\"one, two\",\"output\":\"three\"}\n{\"text_input\":\"four\",\"output\":\" five\"}\n"
+    );
+    let out = bin()
+        .args(["dataset", "lint", "--json"])
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["examples"].as_u64(), report["errors"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let kinds: Vec<&str> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"Whitespace") && kinds.contains(&"TooFew"),
+        "{kinds:?}"
+    );
+    let out = bin()
+        .args(["dataset", "convert"])
+        .arg(&jsonl)
+        .arg(home.path().join("x.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin().args(["completions", "fish"]).output().unwrap();
+    assert!(text(&out.stdout).contains("complete -c tunedeck"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_backend_live_and_names_the_fix() {
+    let emu = common::start(common::fast_options()).await;
+    let home = tempfile::tempdir().unwrap();
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.arg("doctor");
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains(&format!("✓ endpoint: {} (from --endpoint)", emu.base_url())),
+        "{report}"
+    );
+    assert!(report.contains("✓ tunedModels.list"));
+    // Nothing listens on this port: the check fails with a fix, and the key never shows.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let out = run({
+        let mut c = Command::cargo_bin("tunedeck").unwrap();
+        c.env("XDG_CONFIG_HOME", home.path())
+            .env("GEMINI_API_KEY", "AIzaSECRETSECRETabcd")
+            .args(["--endpoint", &format!("http://127.0.0.1:{port}"), "doctor"])
+            .timeout(Duration::from_secs(120));
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout) + &text(&out.stderr);
+    assert!(
+        report.contains("✗ models.list") && report.contains("fix:"),
+        "{report}"
+    );
+    assert!(
+        report.contains("abcd") && !report.contains("SECRET"),
+        "only the last four: {report}"
+    );
+}
