@@ -102,23 +102,20 @@ impl App {
                 pane.focus = Focus::History;
                 pane.history_selected = 0;
             }
-            Action::NextCandidate => {
+            Action::NextCandidate | Action::PrevCandidate => {
                 let count = pane
                     .runs
                     .iter()
                     .map(|r| r.candidates.len())
                     .max()
-                    .unwrap_or(1);
-                pane.candidate = (pane.candidate + 1) % count.max(1);
-            }
-            Action::PrevCandidate => {
-                let count = pane
-                    .runs
-                    .iter()
-                    .map(|r| r.candidates.len())
-                    .max()
-                    .unwrap_or(1);
-                pane.candidate = (pane.candidate + count.max(1) - 1) % count.max(1);
+                    .unwrap_or(1)
+                    .max(1);
+                let step = if action == Action::NextCandidate {
+                    1
+                } else {
+                    count - 1
+                };
+                pane.candidate = (pane.candidate + step) % count;
             }
             Action::CopyAnswer => {
                 let text = pane

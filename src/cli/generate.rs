@@ -241,14 +241,7 @@ pub async fn eval(client: &ApiClient, args: EvalArgs) -> CliResult {
             "results": rows,
         }))?;
     } else {
-        let cut = |t: &str| -> String {
-            let flat: String = t.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
-            if flat.chars().count() > 30 {
-                flat.chars().take(29).collect::<String>() + "…"
-            } else {
-                flat
-            }
-        };
+        let cut = |t: &str| crate::tui::widgets::preview(t, 30);
         let rows: Vec<Vec<String>> = examples
             .iter()
             .zip(&results)

@@ -6,27 +6,12 @@ use crate::app::dataset::{DatasetPane, Prompt, PromptKind, TUNE_LABELS, TuneForm
 use crate::dataset::lint::{MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, Severity};
 use crate::tui::panes::models::table_offset;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::dialog;
+use crate::tui::widgets::{dialog, preview};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
-
-fn preview(text: &str, width: usize) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c == '\n' { '⏎' } else { c })
-        .collect();
-    if flat.chars().count() > width {
-        flat.chars()
-            .take(width.saturating_sub(1))
-            .collect::<String>()
-            + "…"
-    } else {
-        flat
-    }
-}
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     render_body(frame, area, app, theme);

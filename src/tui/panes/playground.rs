@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::app::playground::{Eval, Focus, PlaygroundPane, Run, SAFETY_FIELD, SETTING_LABELS};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::dialog;
+use crate::tui::widgets::{dialog, preview};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -296,17 +296,7 @@ fn render_eval(frame: &mut Frame, area: Rect, eval: &Eval, theme: &Theme) {
     let height = usize::from(inner.height.saturating_sub(1));
     let offset = crate::tui::panes::models::table_offset(eval.selected, height);
     let width = usize::from(inner.width.saturating_sub(12)) / 3;
-    let cut = |t: &str| -> String {
-        let flat: String = t.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
-        if flat.chars().count() > width {
-            flat.chars()
-                .take(width.saturating_sub(1))
-                .collect::<String>()
-                + "…"
-        } else {
-            flat
-        }
-    };
+    let cut = |t: &str| preview(t, width);
     let rows = eval
         .examples
         .iter()
@@ -462,19 +452,11 @@ fn render_history(frame: &mut Frame, area: Rect, pane: &PlaygroundPane, theme: &
         } else {
             Style::default()
         };
-        let flat = |t: &str, n: usize| -> String {
-            let f: String = t.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
-            if f.chars().count() > n {
-                f.chars().take(n - 1).collect::<String>() + "…"
-            } else {
-                f
-            }
-        };
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", entry.time), theme.muted),
-            Span::styled(flat(&entry.prompt, 36), style),
+            Span::styled(preview(&entry.prompt, 36), style),
             Span::styled(" → ", theme.muted),
-            Span::raw(flat(&entry.answer, 36)),
+            Span::raw(preview(&entry.answer, 36)),
         ]));
     }
     dialog::render(
