@@ -167,3 +167,35 @@ fn sigterm_restores_the_terminal() {
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     tmux.assert_restored();
 }
+
+#[test]
+fn the_playground_streams_the_demo_models_answer() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start("play");
+    tmux.wait_for("number-generator-demo");
+    let keys = |k: &[&str]| {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(k);
+        tmux.run(&args);
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    keys(&["4"]);
+    keys(&["m"]);
+    tmux.wait_for("Choose a model");
+    keys(&["Enter"]);
+    keys(&["i"]);
+    keys(&["seven"]);
+    keys(&["Escape"]);
+    keys(&["Enter"]);
+    let screen = tmux.wait_for("finishReason STOP");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.trim_matches(|c| c == '│' || c == ' ') == "eight"),
+        "the tuned demo answers its training output:\n{screen}"
+    );
+    keys(&["q"]);
+    tmux.assert_restored();
+}
