@@ -41,16 +41,34 @@ pub struct Issue {
 
 /// Lower-cased, whitespace folded, trailing sentence punctuation dropped: two inputs equal here
 /// are near duplicates ("What is 2+2?" and "what is 2+2"), while "-3" and "3" stay apart.
-fn normalized(text: &str) -> String {
-    let folded = text
-        .to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    folded
+/// Written into `buffer` (reused across examples: the lint runs after every edit, over up to
+/// 100,000 examples, so it allocates nothing per example).
+fn normalized<'a>(text: &str, buffer: &'a mut String) -> &'a str {
+    buffer.clear();
+    for word in text.split_whitespace() {
+        if !buffer.is_empty() {
+            buffer.push(' ');
+        }
+        if word.is_ascii() {
+            let start = buffer.len();
+            buffer.push_str(word);
+            buffer[start..].make_ascii_lowercase();
+        } else {
+            buffer.extend(word.chars().flat_map(char::to_lowercase));
+        }
+    }
+    buffer
         .trim_end_matches(['.', '!', '?', ',', ';', ':'])
         .trim_end()
-        .to_owned()
+}
+
+/// A 64-bit fingerprint (foldhash, fixed seed): duplicates are found by fingerprint, so the
+/// maps hold numbers, not every input, and a hit is confirmed against the text it matched.
+fn fingerprint(parts: &[&str]) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = foldhash::fast::FixedState::with_seed(0x7475_6e65).build_hasher();
+    parts.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A prompt prefix: the text up to and including the first ':' within the first 24 chars.
@@ -70,8 +88,9 @@ pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
             message,
         });
     };
-    let mut exact: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut near: HashMap<String, usize> = HashMap::new();
+    let mut exact: HashMap<u64, usize, foldhash::fast::FixedState> = HashMap::default();
+    let mut near: HashMap<u64, usize, foldhash::fast::FixedState> = HashMap::default();
+    let (mut buffer, mut other) = (String::new(), String::new());
     let mut prefixes: HashMap<&str, usize> = HashMap::new();
     for ex in examples {
         if let Some(p) = prefix(&ex.text_input) {
@@ -128,7 +147,9 @@ pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
                 ),
             );
         }
-        if let Some(first) = exact.get(&(ex.text_input.as_str(), ex.output.as_str())) {
+        let pair = fingerprint(&[&ex.text_input, &ex.output]);
+        let repeats = exact.get(&pair).copied().filter(|&f| examples[f] == *ex);
+        if let Some(first) = repeats {
             push(
                 at,
                 Severity::Warning,
@@ -136,10 +157,15 @@ pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
                 format!("example {} repeats example {}", i + 1, first + 1),
             );
         } else {
-            exact.insert((&ex.text_input, &ex.output), i);
-            let key = normalized(&ex.text_input);
+            exact.entry(pair).or_insert(i);
+            let key = normalized(&ex.text_input, &mut buffer);
             if !key.is_empty() {
-                match near.get(&key) {
+                let print = fingerprint(&[key]);
+                let same = near
+                    .get(&print)
+                    .copied()
+                    .filter(|&f| normalized(&examples[f].text_input, &mut other) == key);
+                match same {
                     Some(first) => push(
                         at,
                         Severity::Warning,
@@ -151,7 +177,7 @@ pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
                         ),
                     ),
                     None => {
-                        near.insert(key, i);
+                        near.entry(print).or_insert(i);
                     }
                 }
             }
@@ -215,8 +241,43 @@ pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
 }
 
 /// The dataset's size as the JSON the API would receive.
+/// Bytes of `examples` as a JSON array (`[{"textInput":…,"output":…},…]`), counted without
+/// writing it: serde_json's escaping, byte for byte (checked against it in the tests).
 pub fn json_size(examples: &[TuningExample]) -> usize {
-    serde_json::to_vec(examples).map_or(0, |v| v.len())
+    // `{"textInput":` + `,"output":` + `}`, and a comma between examples.
+    const PER_EXAMPLE: usize = 13 + 10 + 1;
+    let strings: usize = examples
+        .iter()
+        .map(|e| json_string_len(&e.text_input) + json_string_len(&e.output))
+        .sum();
+    2 + examples.len() * PER_EXAMPLE + examples.len().saturating_sub(1) + strings
+}
+
+/// Bytes of a string as serde_json writes it, quotes included.
+pub fn json_string_len(text: &str) -> usize {
+    /// Bytes an escape adds: `\"`, `\\`, `\n` and friends add 1; other control characters
+    /// become `\u00XX` and add 5.
+    const EXTRA: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            table[b] = 5;
+            b += 1;
+        }
+        table[b'\n' as usize] = 1;
+        table[b'\t' as usize] = 1;
+        table[b'\r' as usize] = 1;
+        table[0x08] = 1;
+        table[0x0c] = 1;
+        table[b'"' as usize] = 1;
+        table[b'\\' as usize] = 1;
+        table
+    };
+    2 + text.len()
+        + text
+            .bytes()
+            .map(|b| usize::from(EXTRA[usize::from(b)]))
+            .sum::<usize>()
 }
 
 /// Count, lengths and size, for the stats line.
@@ -253,4 +314,32 @@ pub fn stats(examples: &[TuningExample]) -> Stats {
 /// True when nothing blocks submission.
 pub fn submittable(issues: &[Issue]) -> bool {
     issues.iter().all(|i| i.severity != Severity::Error)
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn json_size_matches_serde_json(
+            pairs in prop::collection::vec((any::<String>(), "[\\x00-\\x1f\"\\\\a-z\u{7f}é😀]{0,12}"), 0..6)
+        ) {
+            let examples: Vec<TuningExample> =
+                pairs.into_iter().map(|(a, b)| TuningExample::new(a, b)).collect();
+            prop_assert_eq!(json_size(&examples), serde_json::to_vec(&examples).unwrap().len());
+        }
+    }
+
+    #[test]
+    fn normalized_folds_case_space_and_final_punctuation() {
+        let mut buffer = String::new();
+        assert_eq!(
+            normalized("  What  is\t2+2 ?! ", &mut buffer),
+            "what is 2+2"
+        );
+        assert_eq!(normalized("-3", &mut buffer), "-3");
+        assert_eq!(normalized("ÉCOLE.", &mut buffer), "école");
+    }
 }
