@@ -65,10 +65,8 @@ fn normalized<'a>(text: &str, buffer: &'a mut String) -> &'a str {
 /// A 64-bit fingerprint (foldhash, fixed seed): duplicates are found by fingerprint, so the
 /// maps hold numbers, not every input, and a hit is confirmed against the text it matched.
 fn fingerprint(parts: &[&str]) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut hasher = foldhash::fast::FixedState::with_seed(0x7475_6e65).build_hasher();
-    parts.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x7475_6e65).hash_one(parts)
 }
 
 /// A prompt prefix: the text up to and including the first ':' within the first 24 chars.
