@@ -894,3 +894,34 @@ fn ctrl_s_sends_from_the_prompt_and_ctrl_o_hands_it_to_the_editor() {
     );
     assert_eq!(a.playground.focus, Focus::Normal);
 }
+
+#[test]
+fn a_long_answer_follows_its_end_and_page_up_scrolls_back_to_its_start() {
+    let mut a = playground();
+    choose_first(&mut a);
+    type_prompt(&mut a, "count");
+    let now = Instant::now();
+    let [(id, ..)] = sent(&a.update(code(KeyCode::Enter), now))
+        .try_into()
+        .unwrap();
+    let long: String = (1..=60).map(|i| format!("line {i}\n")).collect();
+    a.update(
+        Msg::Worker(Event::Reply {
+            id,
+            reply: chunk(&long, 0, None),
+        }),
+        now,
+    );
+    let end = screen(&mut a, 100, 30);
+    assert!(end.contains("line 60") && !end.contains("line 1 "), "{end}");
+    for _ in 0..6 {
+        a.update(code(KeyCode::PageUp), now);
+    }
+    let start = screen(&mut a, 100, 30);
+    assert!(
+        start.contains("line 1 ") && !start.contains("line 60"),
+        "{start}"
+    );
+    a.update(code(KeyCode::PageDown), now);
+    assert_eq!(a.playground.scroll_back, 50);
+}

@@ -579,6 +579,8 @@ pub struct PlaygroundPane {
     pub history: HashMap<String, Vec<HistoryEntry>>,
     pub history_selected: usize,
     pub eval: Option<Eval>,
+    /// Lines scrolled back from the end of the answers (0 follows the end as it streams).
+    pub scroll_back: u16,
 }
 
 impl PlaygroundPane {

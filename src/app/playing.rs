@@ -156,6 +156,8 @@ impl App {
                 }
             }
             Action::Evaluate => return self.start_eval(now),
+            Action::PageUp => pane.scroll_back = pane.scroll_back.saturating_add(10),
+            Action::PageDown => pane.scroll_back = pane.scroll_back.saturating_sub(10),
             _ => return self.on_global_action(action, now),
         }
         Vec::new()
@@ -188,6 +190,7 @@ impl App {
             }
         }
         self.playground.refused = None;
+        self.playground.scroll_back = 0;
         self.playground.runs.clear();
         self.playground.candidate = 0;
         let mut cmds = Vec::new();

@@ -122,7 +122,15 @@ fn render_answers(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let columns = Layout::horizontal(vec![Constraint::Fill(1); pane.runs.len()]).split(area);
     for (run, column) in pane.runs.iter().zip(columns.iter()) {
-        render_run(frame, *column, app, run, pane.candidate, theme);
+        render_run(
+            frame,
+            *column,
+            app,
+            run,
+            pane.candidate,
+            pane.scroll_back,
+            theme,
+        );
     }
 }
 
@@ -145,6 +153,7 @@ fn render_run(
     app: &App,
     run: &Run,
     candidate: usize,
+    scroll_back: u16,
     theme: &Theme,
 ) {
     let label = app
@@ -175,13 +184,14 @@ fn render_run(
         Layout::vertical([Constraint::Min(1), Constraint::Length(info_height)]).areas(inner);
     let index = candidate.min(run.candidates.len().saturating_sub(1));
     let text = run.text(index);
-    // Keep the end of a long answer in view while it streams.
+    // Keep the end of a long answer in view while it streams, unless scrolled back (pageup).
     let width = usize::from(text_area.width.max(1));
     let lines: usize = text
         .split('\n')
         .map(|l| l.chars().count().div_ceil(width).max(1))
         .sum();
-    let scroll = lines.saturating_sub(usize::from(text_area.height)) as u16;
+    let scroll =
+        (lines.saturating_sub(usize::from(text_area.height)) as u16).saturating_sub(scroll_back);
     frame.render_widget(
         Paragraph::new(text)
             .wrap(Wrap { trim: false })
