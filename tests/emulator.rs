@@ -999,3 +999,55 @@ async fn a_dropped_stream_fault_cuts_the_answer_after_the_first_chunk() {
         "no finish reason arrives"
     );
 }
+
+#[tokio::test]
+async fn unknown_json_fields_are_refused_like_the_live_service() {
+    let emu = start(fast_options()).await;
+    let body = json!({"baseModel": "models/gemini-1.5-flash-001-tuning", "displayName": "x",
+        "tuningTask": {"hyperparameters": {"epochCount": 1, "batchSize": 1, "learningRat": 0.1},
+                       "trainingData": {"examples": {"examples": [{"textInput": "a", "output": "b"}]}}}})
+    .to_string();
+    let (status, error) = raw(
+        "POST",
+        &format!("{}/v1beta/tunedModels", emu.base_url()),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error["error"]["message"],
+        "Invalid JSON payload received. Unknown name \"learningRat\" at 'tuned_model.tuning_task.hyperparameters': Cannot find field."
+    );
+    assert_eq!(error["error"]["status"], "INVALID_ARGUMENT");
+    assert_eq!(
+        violation_field(&error),
+        "tuned_model.tuning_task.hyperparameters.learning_rat"
+    );
+    // Top level of generateContent, and inside a list.
+    let (status, error) = raw(
+        "POST",
+        &format!(
+            "{}/v1beta/models/gemini-1.5-flash-001-tuning:generateContent",
+            emu.base_url()
+        ),
+        Some(r#"{"contents": [{"parts": [{"text": "hi", "txt": 1}]}], "temprature": 1}"#),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message
+            == "Invalid JSON payload received. Unknown name \"txt\" at 'contents[0].parts[0]': Cannot find field."
+            || message
+                == "Invalid JSON payload received. Unknown name \"temprature\": Cannot find field.",
+        "{message}"
+    );
+    // snake_case names of real fields are still accepted.
+    let (status, _) = raw(
+        "POST",
+        &format!("{}/v1beta/models/gemini-1.5-flash-001-tuning:generateContent", emu.base_url()),
+        Some(r#"{"contents": [{"parts": [{"text": "hi"}]}], "generation_config": {"max_output_tokens": 5}}"#),
+    )
+    .await;
+    assert_eq!(status, 200);
+}

@@ -610,6 +610,10 @@ pub struct Part {
     pub code_execution_result: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thought: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thought_signature: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_metadata: Option<Value>,
 }
 
 impl Part {
@@ -666,6 +670,24 @@ pub struct GenerationConfig {
     pub presence_penalty: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
+    // The rest of the v1beta proto's fields, kept as sent: tunedeck does not use them, but the
+    // emulator refuses unknown names, so every real field must be known here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_logprobs: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logprobs: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_enhanced_civic_answers: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_modalities: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speech_config: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking_config: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_config: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_resolution: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -774,6 +796,8 @@ pub struct GenerateTextRequest {
     pub top_k: Option<i32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stop_sequences: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub safety_settings: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -62,9 +62,21 @@ pub fn count_tokens(req: &Req, model: &str) -> Result<Response, Failure> {
     {
         return Err(not_supported(model, &req.version, "countTokens"));
     }
-    let (body, _): (GenerateContentRequest, Value) = parse_body(&req.body)?;
-    let text: String = body.contents.iter().map(Content::text).collect();
+    let (body, _): (CountTokensRequest, Value) = parse_body(&req.body)?;
+    let contents = body
+        .generate_content_request
+        .map(|r| r.contents)
+        .unwrap_or(body.contents);
+    let text: String = contents.iter().map(Content::text).collect();
     req.ok(&json!({ "totalTokens": approx_tokens(&text) }))
+}
+
+/// `CountTokensRequest`: the contents, or a whole generateContent request.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct CountTokensRequest {
+    contents: Vec<Content>,
+    generate_content_request: Option<GenerateContentRequest>,
 }
 
 fn not_supported(model: &str, version: &str, method: &str) -> Failure {

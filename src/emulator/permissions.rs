@@ -4,7 +4,7 @@ use super::core::Core;
 use super::routes::{Req, paging};
 use super::store::{Record, random_id};
 use super::tuned_models::find;
-use super::wire::{Failure, parse_body};
+use super::wire::{Failure, parse_body_at};
 use crate::api::error::Code;
 use crate::api::types::{GranteeType, Permission, Role};
 use axum::response::Response;
@@ -68,7 +68,7 @@ pub fn list(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, Fai
 }
 
 pub fn create(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, Failure> {
-    let (body, _): (Permission, Value) = parse_body(&req.body)?;
+    let (body, _): (Permission, Value) = parse_body_at(&req.body, "permission")?;
     let email = body.email_address.clone().filter(|e| !e.trim().is_empty());
     let grantee = match body.grantee_type.clone() {
         Some(g) if g.is_known() && g != GranteeType::Unspecified => g,
@@ -157,7 +157,7 @@ pub fn get(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<Res
 }
 
 pub fn patch(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<Response, Failure> {
-    let (body, _): (Permission, Value) = parse_body(&req.body)?;
+    let (body, _): (Permission, Value) = parse_body_at(&req.body, "permission")?;
     let mask = req.query_value("updateMask").unwrap_or("");
     if !mask.split(',').any(|p| p.trim() == "role") {
         return Err(Failure::invalid(

@@ -5,7 +5,7 @@ use super::core::Core;
 use super::routes::{Req, paging};
 use super::store::{Job, Record, base_models, generate_model_id, random_id, valid_model_id};
 use super::trainer::{stable_hash, total_steps};
-use super::wire::{Failure, parse_body};
+use super::wire::{Failure, parse_body, parse_body_at};
 use crate::api::error::Code;
 use crate::api::serde_util::Timestamp;
 use crate::api::types::*;
@@ -333,7 +333,7 @@ pub fn insert(core: &Core, new: NewTuning, owner: &str) -> Record {
 }
 
 pub fn create(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
-    let (body, _raw): (TunedModel, Value) = parse_body(&req.body)?;
+    let (body, _raw): (TunedModel, Value) = parse_body_at(&req.body, "tuned_model")?;
     let new = prepare(core, body, req.query_value("tunedModelId"), Utc::now())?;
     let id = new.id.clone();
     let record = insert(core, new, req.caller);
@@ -473,7 +473,7 @@ const MUTABLE: &[&str] = &[
 ];
 
 pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
-    let (body, raw): (TunedModel, Value) = parse_body(&req.body)?;
+    let (body, raw): (TunedModel, Value) = parse_body_at(&req.body, "tuned_model")?;
     let paths: Vec<String> = match req.query_value("updateMask").filter(|m| !m.is_empty()) {
         Some(mask) => mask
             .split(',')

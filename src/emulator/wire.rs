@@ -149,15 +149,88 @@ impl OutputFormat {
 /// Parses a request body as the live front end does: trailing commas accepted, snake_case field
 /// names turned into the lowerCamelCase the types use.
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, Value), Failure> {
+    parse_body_at(bytes, "")
+}
+
+/// [`parse_body`] for a body that is one field of the request message (`tuned_model` for
+/// tunedModels.create): unknown names are reported under that field, as the service does.
+pub fn parse_body_at<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<(T, Value), Failure> {
     let value = parse_lenient(bytes)?;
     let value = camelize_keys(value);
-    let typed = serde_json::from_value(value.clone()).map_err(|e| {
+    let mut unknown: Option<(String, String)> = None;
+    let typed = serde_ignored::deserialize(value.clone(), |path| {
+        if unknown.is_none() {
+            unknown = Some(unknown_field(&path, root));
+        }
+    })
+    .map_err(|e| {
         Failure::new(
             Code::InvalidArgument,
             format!("Invalid JSON payload received. {e}"),
         )
     })?;
+    // Like the live service: a field it does not know is an error, not silently dropped.
+    if let Some((field, message)) = unknown {
+        return Err(Failure::invalid(field, message));
+    }
     Ok((typed, value))
+}
+
+/// The unknown field's path (proto names, snake_case) and the service's message for it:
+/// `Invalid JSON payload received. Unknown name "x" at 'tuned_model.tuning_task': Cannot find field.`
+fn unknown_field(path: &serde_ignored::Path, root: &str) -> (String, String) {
+    fn segments(path: &serde_ignored::Path, out: &mut Vec<String>) {
+        use serde_ignored::Path;
+        match path {
+            Path::Root => {}
+            Path::Seq { parent, index } => {
+                segments(parent, out);
+                if let Some(last) = out.last_mut() {
+                    last.push_str(&format!("[{index}]"));
+                }
+            }
+            Path::Map { parent, key } => {
+                segments(parent, out);
+                out.push(snake_case(key));
+            }
+            Path::Some { parent }
+            | Path::NewtypeStruct { parent }
+            | Path::NewtypeVariant { parent } => segments(parent, out),
+        }
+    }
+    let mut parts: Vec<String> = (!root.is_empty())
+        .then(|| root.to_owned())
+        .into_iter()
+        .collect();
+    segments(path, &mut parts);
+    let name = match path {
+        serde_ignored::Path::Map { key, .. } => key.clone(),
+        _ => parts.last().cloned().unwrap_or_default(),
+    };
+    let parent = parts[..parts.len().saturating_sub(1)].join(".");
+    let at = if parent.is_empty() {
+        String::new()
+    } else {
+        format!(" at '{parent}'")
+    };
+    (
+        parts.join("."),
+        format!("Invalid JSON payload received. Unknown name \"{name}\"{at}: Cannot find field."),
+    )
+}
+
+/// lowerCamelCase -> snake_case, for field paths in messages.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Parses JSON that may carry trailing commas (the official curl tutorial's bodies do).
