@@ -1,5 +1,6 @@
-//! The official google-generativeai 0.8.6 SDK's tuning quickstart, unmodified, against the
-//! emulator on a free loopback port (tests/python/sdk_quickstart.py).
+//! The official Python SDKs, unmodified, against the emulator on a free loopback port:
+//! google-generativeai 0.8.6's tuning quickstart (tests/python/sdk_quickstart.py) and what the
+//! current google-genai 3.3.0 can do on the Gemini API (tests/python/genai_client.py).
 //!
 //! It needs a venv with the SDK at `.venv` in the repository (`.ci/run` makes one; see the
 //! README). Without it the test says so and passes, unless TUNEDECK_REQUIRE_SDK_TEST is set, as
@@ -51,5 +52,40 @@ async fn the_official_sdk_quickstart_runs_unmodified() {
     assert!(
         output.status.success() && stdout.contains("SDK quickstart passed"),
         "the SDK quickstart failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_current_google_genai_sdk_works_unmodified() {
+    let Some(python) = sdk_python() else {
+        assert!(
+            std::env::var_os("TUNEDECK_REQUIRE_SDK_TEST").is_none(),
+            "TUNEDECK_REQUIRE_SDK_TEST is set but there is no SDK venv at .venv"
+        );
+        eprintln!("skipped: no .venv with google-genai; see the README to run the SDK test");
+        return;
+    };
+    let mut options = fast_options();
+    options.demo = true;
+    let emu = start(options).await;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/genai_client.py");
+    let url = emu.base_url();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .arg(url)
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env_remove("GOOGLE_GEMINI_BASE_URL")
+            .env_remove("GOOGLE_GENAI_API_VERSION")
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("google-genai client passed"),
+        "the google-genai script failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
 }
