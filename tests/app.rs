@@ -564,3 +564,33 @@ fn transfer_asks_for_an_address_then_confirmation() {
     );
     assert_eq!(app.models.dialog, None);
 }
+
+#[test]
+fn form_fields_have_a_cursor_that_starts_at_the_end_of_each_field() {
+    let mut app = loaded(three());
+    let now = Instant::now();
+    app.update(key('e'), now);
+    // "Charlie": three left, type, then the cursor is drawn where the typing goes.
+    for _ in 0..3 {
+        app.update(code(KeyCode::Left), now);
+    }
+    app.update(key('X'), now);
+    app.update(code(KeyCode::Delete), now);
+    let Some(Dialog::Edit(form)) = &app.models.dialog else {
+        panic!()
+    };
+    assert_eq!(form.values[0], "CharXie");
+    assert_eq!(app.line_cursor, Some(5));
+    assert_eq!(
+        tunedeck::app::line_edit::with_cursor(&form.values[0], app.line_cursor),
+        "CharX▏ie"
+    );
+    // Another field: the cursor is at its end again.
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.line_cursor, None);
+    app.update(key('!'), now);
+    let Some(Dialog::Edit(form)) = &app.models.dialog else {
+        panic!()
+    };
+    assert!(form.values[1].ends_with('!'), "{}", form.values[1]);
+}

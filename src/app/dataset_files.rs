@@ -6,7 +6,7 @@ use super::dataset::{Prompt, PromptKind};
 use super::{App, Level, Pending};
 use crate::dataset::format::{self, Format, Mapping};
 use crate::worker::{Cmd, DatasetFile};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -140,19 +140,16 @@ impl App {
             KeyCode::Tab if matches!(prompt.kind, PromptKind::Open | PromptKind::Export) => {
                 let (completed, names) = complete_path(&prompt.input);
                 prompt.input = completed;
+                self.line_cursor = None;
                 prompt.candidates = if names.len() > 1 { names } else { Vec::new() };
             }
-            KeyCode::Backspace => {
-                prompt.input.pop();
-                prompt.error = None;
-            }
             KeyCode::Enter => return Some(self.submit_prompt(now)),
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                prompt.input.push(c);
-                prompt.error = None;
-                prompt.candidates.clear();
+            _ => {
+                if super::line_edit::edit_line(&mut prompt.input, &mut self.line_cursor, &key) {
+                    prompt.error = None;
+                    prompt.candidates.clear();
+                }
             }
-            _ => {}
         }
         Some(Vec::new())
     }

@@ -330,9 +330,6 @@ impl App {
                     (form.base + 1) % count
                 };
             }
-            KeyCode::Backspace if form.focus < SOURCE => {
-                form.values[form.focus].pop();
-            }
             // Only submitting needs the examples: borrowed, not copied, on every key.
             KeyCode::Enter => match form.to_request(&pane.dataset.examples) {
                 Err(problem) => form.error = Some(problem),
@@ -348,10 +345,13 @@ impl App {
                     )]);
                 }
             },
-            KeyCode::Char(c)
-                if form.focus < SOURCE && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+            _ if form.focus < SOURCE
+                && super::line_edit::edit_line(
+                    &mut form.values[form.focus],
+                    &mut self.line_cursor,
+                    &key,
+                ) =>
             {
-                form.values[form.focus].push(c);
                 form.error = None;
             }
             _ => {}

@@ -7,6 +7,7 @@ pub mod dataset;
 mod dataset_files;
 pub mod editing;
 mod jobs;
+pub mod line_edit;
 pub mod models;
 pub mod monitor;
 pub mod playground;
@@ -188,6 +189,8 @@ pub struct App {
     pub tune_settings_file: Option<std::path::PathBuf>,
     /// The tuning form's last settings.
     pub last_tune: Option<dataset::TuneSettings>,
+    /// The cursor in the focused one-line field (`None`: at its end); see [`line_edit`].
+    pub line_cursor: Option<usize>,
 }
 
 /// The smallest terminal the layout is made for.
@@ -226,6 +229,7 @@ impl App {
             external_edit: None,
             tune_settings_file: None,
             last_tune: None,
+            line_cursor: None,
         }
     }
 
@@ -772,6 +776,42 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {
         self.dirty = true;
+        // A form's focus moved, or a form opened or closed: the cursor starts at the end.
+        let focus_before = self.field_focus();
+        let cmds = self.on_key_inner(key, now);
+        if self.field_focus() != focus_before {
+            self.line_cursor = None;
+        }
+        cmds
+    }
+
+    /// Which form field has the focus, to know when it moves.
+    fn field_focus(&self) -> Option<(u8, usize)> {
+        use playground::Focus;
+        match &self.models.dialog {
+            Some(Dialog::Edit(form)) => return Some((1, form.focus)),
+            Some(Dialog::Transfer(_)) => return Some((2, 0)),
+            Some(Dialog::Permissions(view)) if view.form.is_some() => {
+                return view.form.as_ref().map(|f| (3, f.focus));
+            }
+            _ => {}
+        }
+        if let Some(form) = &self.dataset.tune {
+            return Some((4, form.focus));
+        }
+        if let Some(prompt) = &self.dataset.prompt {
+            let kind = match prompt.kind {
+                dataset::PromptKind::Open => 0,
+                dataset::PromptKind::Export => 1,
+                dataset::PromptKind::Search => 2,
+                dataset::PromptKind::Columns { .. } => 3,
+            };
+            return Some((5, kind));
+        }
+        (self.playground.focus == Focus::Settings).then_some((6, self.playground.settings_focus))
+    }
+
+    fn on_key_inner(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {
         // Free-text input first: the palette, the filter, the edit form.
         if let Overlay::Palette { input } = &mut self.overlay {
             match key.code {
@@ -840,9 +880,6 @@ impl App {
                 KeyCode::Esc => self.models.dialog = None,
                 KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 5,
                 KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 4) % 5,
-                KeyCode::Backspace => {
-                    form.values[form.focus].pop();
-                }
                 KeyCode::Enter => match form.to_update() {
                     Err(problem) => form.error = Some(problem),
                     Ok((_, mask)) if mask.is_empty() => self.models.dialog = None,
@@ -857,11 +894,15 @@ impl App {
                         )];
                     }
                 },
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    form.values[form.focus].push(c);
-                    form.error = None;
+                _ => {
+                    if line_edit::edit_line(
+                        &mut form.values[form.focus],
+                        &mut self.line_cursor,
+                        &key,
+                    ) {
+                        form.error = None;
+                    }
                 }
-                _ => {}
             }
             return Vec::new();
         }

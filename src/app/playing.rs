@@ -343,11 +343,12 @@ impl App {
                             (*s + 1) % n
                         };
                     }
-                    KeyCode::Backspace if field < SAFETY_FIELD => {
-                        pane.settings.values[field].pop();
-                    }
-                    KeyCode::Char(c) if field < SAFETY_FIELD && !ctrl => {
-                        pane.settings.values[field].push(c);
+                    _ if field < SAFETY_FIELD => {
+                        super::line_edit::edit_line(
+                            &mut pane.settings.values[field],
+                            &mut self.line_cursor,
+                            &key,
+                        );
                     }
                     _ => {}
                 }

@@ -5,7 +5,7 @@ use super::models::{Dialog, PermissionForm, PermissionsView};
 use super::{App, Overlay, Pending};
 use crate::api::types::Role;
 use crate::worker::{ApiCall, Cmd};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
     pub(super) fn on_permissions_action(&mut self, action: Action) -> Vec<Cmd> {
@@ -59,9 +59,6 @@ impl App {
                 KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus != 1 => {
                     form.cycle()
                 }
-                KeyCode::Backspace if form.focus == 1 => {
-                    form.email.pop();
-                }
                 KeyCode::Enter => match form.to_permission() {
                     Err(problem) => form.error = Some(problem),
                     Ok(permission) => {
@@ -73,10 +70,13 @@ impl App {
                         )]);
                     }
                 },
-                KeyCode::Char(c)
-                    if form.focus == 1 && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+                _ if form.focus == 1
+                    && super::line_edit::edit_line(
+                        &mut form.email,
+                        &mut self.line_cursor,
+                        &key,
+                    ) =>
                 {
-                    form.email.push(c);
                     form.error = None;
                 }
                 _ => {}
@@ -88,9 +88,6 @@ impl App {
         {
             match key.code {
                 KeyCode::Esc => self.models.dialog = None,
-                KeyCode::Backspace => {
-                    form.email.pop();
-                }
                 KeyCode::Enter => {
                     let email = form.email.trim();
                     if email.contains('@') && !email.starts_with('@') && !email.ends_with('@') {
@@ -100,11 +97,11 @@ impl App {
                         form.error = Some(format!("{email:?} is not an email address"));
                     }
                 }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    form.email.push(c);
-                    form.error = None;
+                _ => {
+                    if super::line_edit::edit_line(&mut form.email, &mut self.line_cursor, &key) {
+                        form.error = None;
+                    }
                 }
-                _ => {}
             }
             return Some(Vec::new());
         }

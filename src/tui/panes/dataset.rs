@@ -18,7 +18,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Drawn last, over the bottom of the pane, whatever else is shown.
     if let Some(prompt) = &app.dataset.prompt {
         let inner = Block::default().borders(Borders::ALL).inner(area);
-        render_prompt_after(frame, inner, prompt, theme);
+        render_prompt_after(frame, inner, prompt, app.line_cursor, theme);
     }
 }
 
@@ -91,7 +91,7 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     render_table(frame, table, pane, theme);
     render_detail(frame, detail, pane, theme);
     if let Some(form) = &pane.tune {
-        render_tune_form(frame, area, pane, form, theme);
+        render_tune_form(frame, area, pane, form, app.line_cursor, theme);
     }
     if pane.confirm_quit {
         let lines = vec![
@@ -274,6 +274,7 @@ fn render_tune_form(
     area: Rect,
     pane: &DatasetPane,
     form: &TuneForm,
+    cursor: Option<usize>,
     theme: &Theme,
 ) {
     let mut lines = Vec::new();
@@ -288,7 +289,11 @@ fn render_tune_form(
             (7, _) => "  (kept out of training, saved beside the dataset)",
             _ => "",
         };
-        let value = format!("{}{}", form.values[i], if focused { "▏" } else { "" });
+        let value = if focused {
+            crate::app::line_edit::with_cursor(&form.values[i], cursor)
+        } else {
+            form.values[i].clone()
+        };
         let mut line = dialog::field(format!("{label:<15}"), value, focused, theme);
         line.spans.push(Span::styled(hint, theme.muted));
         lines.push(line);
@@ -341,10 +346,16 @@ fn render_tune_form(
 
 /// The one-line prompt (open, export, search, CSV columns) over the bottom of the pane, with
 /// what Tab matched and the last problem.
-fn render_prompt_after(frame: &mut Frame, inner: Rect, prompt: &Prompt, theme: &Theme) {
+fn render_prompt_after(
+    frame: &mut Frame,
+    inner: Rect,
+    prompt: &Prompt,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{}: ", prompt.label()), theme.key),
-        Span::raw(format!("{}▏", prompt.input)),
+        Span::raw(crate::app::line_edit::with_cursor(&prompt.input, cursor)),
     ])];
     if !prompt.candidates.is_empty() {
         lines.push(Line::styled(

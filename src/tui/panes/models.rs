@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         None => render_table(frame, area, pane, theme),
     }
     if let Some(dialog) = &pane.dialog {
-        render_dialog(frame, area, dialog, pane, theme);
+        render_dialog(frame, area, dialog, pane, app.line_cursor, theme);
     }
 }
 
@@ -389,12 +389,21 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
     frame.render_widget(Sparkline::default().data(&data).style(theme.accent), chart);
 }
 
-fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPane, theme: &Theme) {
+fn render_dialog(
+    frame: &mut Frame,
+    area: Rect,
+    dialog: &Dialog,
+    pane: &ModelsPane,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     match dialog {
         Dialog::Permissions(view) => {
-            super::permissions::render_permissions(frame, area, view, theme)
+            super::permissions::render_permissions(frame, area, view, cursor, theme)
         }
-        Dialog::Transfer(form) => super::permissions::render_transfer(frame, area, form, theme),
+        Dialog::Transfer(form) => {
+            super::permissions::render_transfer(frame, area, form, cursor, theme)
+        }
         Dialog::ConfirmDelete { names } => {
             let mut lines = Vec::new();
             if let [name] = names.as_slice() {
@@ -431,7 +440,11 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, pane: &ModelsPa
             let mut lines = Vec::new();
             for (i, label) in EDIT_LABELS.iter().enumerate() {
                 let focused = i == form.focus;
-                let value = format!("{}{}", form.values[i], if focused { "▏" } else { "" });
+                let value = if focused {
+                    crate::app::line_edit::with_cursor(&form.values[i], cursor)
+                } else {
+                    form.values[i].clone()
+                };
                 lines.push(dialog::field(format!("{label:<14}"), value, focused, theme));
             }
             lines.push(Line::raw(""));

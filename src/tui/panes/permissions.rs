@@ -10,7 +10,13 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView, theme: &Theme) {
+pub fn render_permissions(
+    frame: &mut Frame,
+    area: Rect,
+    view: &PermissionsView,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     let mut lines: Vec<Line> = Vec::new();
     match &view.permissions {
         None => lines.push(Line::styled("Loading permissions…", theme.muted)),
@@ -52,8 +58,12 @@ pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView,
         lines.push(Line::styled("Add a permission", theme.title));
         lines.push(field(0, "Who", choice(form.grantee.name())));
         if form.grantee != GranteeType::Everyone {
-            let cursor = if form.focus == 1 { "▏" } else { "" };
-            lines.push(field(1, "Email", format!("{}{cursor}", form.email)));
+            let email = if form.focus == 1 {
+                crate::app::line_edit::with_cursor(&form.email, cursor)
+            } else {
+                form.email.clone()
+            };
+            lines.push(field(1, "Email", email));
         }
         lines.push(field(2, "Role", choice(form.role.name())));
         if let Some(e) = &form.error {
@@ -93,13 +103,23 @@ pub fn render_permissions(frame: &mut Frame, area: Rect, view: &PermissionsView,
     dialog::render(frame, area, title, lines, 78);
 }
 
-pub fn render_transfer(frame: &mut Frame, area: Rect, form: &TransferForm, theme: &Theme) {
+pub fn render_transfer(
+    frame: &mut Frame,
+    area: Rect,
+    form: &TransferForm,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     let mut lines = vec![
         Line::raw(format!("Transfer ownership of {}", form.model)),
         Line::from(vec![
             Span::styled("New owner  ", theme.muted),
             Span::styled(
-                format!("{}{}", form.email, if form.confirming { "" } else { "▏" }),
+                if form.confirming {
+                    form.email.clone()
+                } else {
+                    crate::app::line_edit::with_cursor(&form.email, cursor)
+                },
                 theme.title,
             ),
         ]),

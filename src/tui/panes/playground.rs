@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     match pane.focus {
         Focus::Picker { compare } => render_picker(frame, area, pane, compare, theme),
-        Focus::Settings => render_settings(frame, area, pane, theme),
+        Focus::Settings => render_settings(frame, area, pane, app.line_cursor, theme),
         Focus::History => render_history(frame, area, pane, theme),
         Focus::Normal | Focus::Prompt => {}
     }
@@ -397,16 +397,22 @@ fn render_picker(
     dialog::render(frame, area, Span::styled(title, theme.title), lines, 96);
 }
 
-fn render_settings(frame: &mut Frame, area: Rect, pane: &PlaygroundPane, theme: &Theme) {
+fn render_settings(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &PlaygroundPane,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     let mut lines = Vec::new();
     let tuned = pane.model.as_ref().is_some_and(|m| m.tuned);
     for (i, label) in SETTING_LABELS.iter().enumerate() {
         let focused = pane.settings_focus == i;
-        let value = format!(
-            "{}{}",
-            pane.settings.values[i],
-            if focused { "▏" } else { "" }
-        );
+        let value = if focused {
+            crate::app::line_edit::with_cursor(&pane.settings.values[i], cursor)
+        } else {
+            pane.settings.values[i].clone()
+        };
         let mut line = dialog::field(format!("{label:<18}"), value, focused, theme);
         let hint = match i {
             5 => "  comma-separated, at most 5",
