@@ -3,7 +3,7 @@
 //! easier to read as a table here than spread over routes.
 
 use super::core::Core;
-use super::wire::{Failure, OutputFormat, json_response};
+use super::wire::{Failure, OutputFormat, json_response, snake_case};
 use super::{generate, operations, permissions, tuned_models};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -37,19 +37,6 @@ impl Req {
     pub fn ok<T: Serialize>(&self, body: &T) -> Result<Response, Failure> {
         Ok(json_response(StatusCode::OK, body, &self.format))
     }
-}
-
-fn snake_case(camel: &str) -> String {
-    let mut out = String::new();
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The axum fallback that serves every path.

@@ -220,7 +220,7 @@ fn unknown_field(path: &serde_ignored::Path, root: &str) -> (String, String) {
 }
 
 /// lowerCamelCase -> snake_case, for field paths in messages.
-fn snake_case(name: &str) -> String {
+pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for c in name.chars() {
         if c.is_ascii_uppercase() {
