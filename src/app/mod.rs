@@ -19,7 +19,7 @@ use crate::tui::keymap::Keymap;
 use crate::worker::{ApiCall, Cmd, Event, Reply, RequestId};
 use action::{Action, Context};
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use models::{Dialog, EditForm, Load, ModelsPane, PermissionsView, TransferForm};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -788,6 +788,12 @@ impl App {
     /// Which form field has the focus, to know when it moves.
     fn field_focus(&self) -> Option<(u8, usize)> {
         use playground::Focus;
+        if matches!(self.overlay, Overlay::Palette { .. }) {
+            return Some((7, 0));
+        }
+        if self.models.filter_editing {
+            return Some((8, 0));
+        }
         match &self.models.dialog {
             Some(Dialog::Edit(form)) => return Some((1, form.focus)),
             Some(Dialog::Transfer(_)) => return Some((2, 0)),
@@ -824,13 +830,12 @@ impl App {
                 KeyCode::Tab => {
                     if let Some(done) = complete(input) {
                         *input = done;
+                        self.line_cursor = None;
                     }
                 }
-                KeyCode::Backspace => {
-                    input.pop();
+                _ => {
+                    line_edit::edit_line(input, &mut self.line_cursor, &key);
                 }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
-                _ => {}
             }
             return Vec::new();
         }
@@ -841,13 +846,11 @@ impl App {
                     self.models.filter.clear();
                 }
                 KeyCode::Enter => self.models.filter_editing = false,
-                KeyCode::Backspace => {
-                    self.models.filter.pop();
+                _ => {
+                    if !line_edit::edit_line(&mut self.models.filter, &mut self.line_cursor, &key) {
+                        return Vec::new();
+                    }
                 }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.models.filter.push(c)
-                }
-                _ => return Vec::new(),
             }
             self.models.refresh_view();
             return Vec::new();

@@ -39,7 +39,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     footer::render(frame, foot, app, theme);
     match &app.overlay {
         Overlay::Help => overlays::render_help(frame, body, app, theme),
-        Overlay::Palette { input } => overlays::render_palette(frame, body, input, theme),
+        Overlay::Palette { input } => {
+            overlays::render_palette(frame, body, input, app.line_cursor, theme)
+        }
         Overlay::None => {}
     }
     overlays::render_toasts(frame, body, app, theme);

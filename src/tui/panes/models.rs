@@ -26,7 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let pane = &app.models;
     match pane.detail.as_deref().and_then(|n| pane.find(n)) {
         Some(model) => render_detail(frame, area, model, theme),
-        None => render_table(frame, area, pane, theme),
+        None => render_table(frame, area, pane, app.line_cursor, theme),
     }
     if let Some(dialog) = &pane.dialog {
         render_dialog(frame, area, dialog, pane, app.line_cursor, theme);
@@ -89,7 +89,7 @@ fn columns_for(width: u16) -> Vec<(Column, u16)> {
     chosen
 }
 
-fn title(pane: &ModelsPane) -> String {
+fn title(pane: &ModelsPane, cursor: Option<usize>) -> String {
     let arrow = if pane.descending { "↓" } else { "↑" };
     let mut t = format!(
         " Tuned models ({}{}) · scope {} · sort {} {arrow}",
@@ -103,11 +103,12 @@ fn title(pane: &ModelsPane) -> String {
         pane.sort.title().to_lowercase(),
     );
     if !pane.filter.is_empty() || pane.filter_editing {
-        t.push_str(&format!(
-            " · filter /{}{}",
-            pane.filter,
-            if pane.filter_editing { "▏" } else { "" }
-        ));
+        let filter = if pane.filter_editing {
+            crate::app::line_edit::with_cursor(&pane.filter, cursor)
+        } else {
+            pane.filter.clone()
+        };
+        t.push_str(&format!(" · filter /{filter}"));
     }
     if !pane.marked.is_empty() {
         t.push_str(&format!(" · {} marked", pane.marked.len()));
@@ -120,10 +121,16 @@ fn title(pane: &ModelsPane) -> String {
     t + " "
 }
 
-fn render_table(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) {
+fn render_table(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &ModelsPane,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Span::styled(title(pane), theme.title));
+        .title(Span::styled(title(pane, cursor), theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let message = |text: Vec<Line<'static>>| Paragraph::new(text).wrap(Wrap { trim: false });

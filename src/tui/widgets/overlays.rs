@@ -84,7 +84,13 @@ pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
-pub fn render_palette(frame: &mut Frame, area: Rect, input: &str, theme: &Theme) {
+pub fn render_palette(
+    frame: &mut Frame,
+    area: Rect,
+    input: &str,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     let matches: Vec<&(&str, &str)> = PALETTE_COMMANDS
         .iter()
         .filter(|(name, _)| name.starts_with(input.trim()))
@@ -106,7 +112,10 @@ pub fn render_palette(frame: &mut Frame, area: Rect, input: &str, theme: &Theme)
             ])
         })
         .collect();
-    lines.push(Line::raw(format!(":{input}▏")));
+    lines.push(Line::raw(format!(
+        ":{}",
+        crate::app::line_edit::with_cursor(input, cursor)
+    )));
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" Command ", theme.title));
