@@ -446,3 +446,64 @@ async fn doctor_checks_the_backend_live_and_names_the_fix() {
         "only the last four: {report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_filters_and_generate_json() {
+    let emu = demo_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    let names = |out: &std::process::Output| -> Vec<String> {
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["models", "list", "--filter", "readers:everyone", "--json"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(names(&out), ["tunedModels/word-to-emoji-community"]);
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["models", "list", "--filter", "owner:me", "--json"]);
+        c
+    })
+    .await;
+    let mine = names(&out);
+    assert!(
+        mine.contains(&"tunedModels/number-generator-demo".to_owned()),
+        "{mine:?}"
+    );
+    assert!(
+        !mine.contains(&"tunedModels/word-to-emoji-community".to_owned()),
+        "{mine:?}"
+    );
+
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["generate", "number-generator-demo", "seven", "--json"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer["candidates"][0]["content"]["parts"][0]["text"],
+        "eight"
+    );
+    assert_eq!(answer["candidates"][0]["finishReason"], "STOP");
+    // An unknown model is the service's 404 on stderr; stdout stays empty.
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["generate", "no-such-model", "seven"]);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("404"), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
