@@ -1,0 +1,214 @@
+//! Keys and the mouse: free-text input (palette, filter, forms, editors) gets keys first, then
+//! the keymap turns the rest into [`super::action::Action`]s for the focused context.
+
+use super::action::{Action, Context};
+use super::models::Dialog;
+use super::{App, MIN_SIZE, Overlay, Pending, Tab, complete, dataset, line_edit, playground};
+use crate::worker::{ApiCall, Cmd};
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use std::time::Instant;
+
+impl App {
+    pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Cmd> {
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.models.move_by(1),
+            MouseEventKind::ScrollUp => self.models.move_by(-1),
+            MouseEventKind::Down(MouseButton::Left) if mouse.row == 1 => {
+                // The tab bar: each title is drawn as " N Title " in order.
+                let mut x = 0u16;
+                for tab in Tab::ALL {
+                    let width = crate::tui::widgets::header::tab_width(tab);
+                    if mouse.column >= x && mouse.column < x + width {
+                        self.tab = tab;
+                    }
+                    x += width;
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left)
+                if self.tab == Tab::Models && mouse.row >= 4 =>
+            {
+                // Rows start under the header (2 lines), the pane border and the column titles.
+                let row = (mouse.row - 4) as usize;
+                let offset = crate::tui::panes::models::table_offset(
+                    self.models.selected,
+                    self.table_height(),
+                );
+                if offset + row < self.models.visible.len() {
+                    self.models.selected = offset + row;
+                }
+            }
+            _ => return Vec::new(),
+        }
+        self.dirty = true;
+        Vec::new()
+    }
+
+    /// Rows of the models table that fit on screen.
+    pub fn table_height(&self) -> usize {
+        usize::from(self.size.1).saturating_sub(7)
+    }
+
+    pub(super) fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {
+        self.dirty = true;
+        // A form's focus moved, or a form opened or closed: the cursor starts at the end.
+        let focus_before = self.field_focus();
+        let cmds = self.on_key_inner(key, now);
+        if self.field_focus() != focus_before {
+            self.line_cursor = None;
+        }
+        cmds
+    }
+
+    /// Which form field has the focus, to know when it moves.
+    fn field_focus(&self) -> Option<(u8, usize)> {
+        use playground::Focus;
+        if matches!(self.overlay, Overlay::Palette { .. }) {
+            return Some((7, 0));
+        }
+        if self.models.filter_editing {
+            return Some((8, 0));
+        }
+        match &self.models.dialog {
+            Some(Dialog::Edit(form)) => return Some((1, form.focus)),
+            Some(Dialog::Transfer(_)) => return Some((2, 0)),
+            Some(Dialog::Permissions(view)) if view.form.is_some() => {
+                return view.form.as_ref().map(|f| (3, f.focus));
+            }
+            _ => {}
+        }
+        if let Some(form) = &self.dataset.tune {
+            return Some((4, form.focus));
+        }
+        if let Some(prompt) = &self.dataset.prompt {
+            let kind = match prompt.kind {
+                dataset::PromptKind::Open => 0,
+                dataset::PromptKind::Export => 1,
+                dataset::PromptKind::Search => 2,
+                dataset::PromptKind::Columns { .. } => 3,
+            };
+            return Some((5, kind));
+        }
+        (self.playground.focus == Focus::Settings).then_some((6, self.playground.settings_focus))
+    }
+
+    fn on_key_inner(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {
+        // Free-text input first: the palette, the filter, the edit form.
+        if let Overlay::Palette { input } = &mut self.overlay {
+            match key.code {
+                KeyCode::Esc => self.overlay = Overlay::None,
+                KeyCode::Enter => {
+                    let line = input.trim().to_owned();
+                    self.overlay = Overlay::None;
+                    return self.run_command(&line, now);
+                }
+                KeyCode::Tab => {
+                    if let Some(done) = complete(input) {
+                        *input = done;
+                        self.line_cursor = None;
+                    }
+                }
+                _ => {
+                    line_edit::edit_line(input, &mut self.line_cursor, &key);
+                }
+            }
+            return Vec::new();
+        }
+        if self.models.filter_editing {
+            match key.code {
+                KeyCode::Esc => {
+                    self.models.filter_editing = false;
+                    self.models.filter.clear();
+                }
+                KeyCode::Enter => self.models.filter_editing = false,
+                _ => {
+                    if !line_edit::edit_line(&mut self.models.filter, &mut self.line_cursor, &key) {
+                        return Vec::new();
+                    }
+                }
+            }
+            self.models.refresh_view();
+            return Vec::new();
+        }
+        if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_prompt_input(key, now)
+        {
+            return cmds;
+        }
+        if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_tune_input(key)
+        {
+            return cmds;
+        }
+        if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_editor_input(key, now)
+        {
+            return cmds;
+        }
+        if self.tab == Tab::Playground
+            && let Some(cmds) = self.on_playground_input(key, now)
+        {
+            return cmds;
+        }
+        if let Some(cmds) = self.on_sharing_input(key) {
+            return cmds;
+        }
+        if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
+            match key.code {
+                KeyCode::Esc => self.models.dialog = None,
+                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 5,
+                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 4) % 5,
+                KeyCode::Enter => match form.to_update() {
+                    Err(problem) => form.error = Some(problem),
+                    Ok((_, mask)) if mask.is_empty() => self.models.dialog = None,
+                    Ok((model, mask)) => {
+                        self.models.dialog = None;
+                        return vec![self.request(
+                            Pending::Update,
+                            ApiCall::UpdateTunedModel {
+                                model: Box::new(model),
+                                mask,
+                            },
+                        )];
+                    }
+                },
+                _ => {
+                    if line_edit::edit_line(
+                        &mut form.values[form.focus],
+                        &mut self.line_cursor,
+                        &key,
+                    ) {
+                        form.error = None;
+                    }
+                }
+            }
+            return Vec::new();
+        }
+        if self.overlay == Overlay::Help {
+            // `?` again turns the page; any other key closes the help.
+            if key.code == KeyCode::Char('?') {
+                self.help_page += 1;
+            } else {
+                self.overlay = Overlay::None;
+                self.help_page = 0;
+            }
+            return Vec::new();
+        }
+        if self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1 {
+            // Only quitting makes sense on a screen too small to draw on.
+            return match self.keymap.action(Context::Global, &key) {
+                Some(Action::Quit) => {
+                    self.quit = true;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        match self.keymap.action(self.context(), &key) {
+            Some(action) => self.on_action(action, now),
+            None => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+}

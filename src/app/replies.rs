@@ -1,0 +1,352 @@
+//! What the worker sends back, routed to the pane that asked: each reply is matched with the
+//! [`Pending`] entry its request left, so a late or cancelled answer finds nothing and is dropped.
+
+use super::models::Load;
+use super::{App, Level, Pending, monitor, playground};
+use crate::api::types::TunedModelState;
+use crate::worker::{Cmd, Event, Reply};
+use chrono::Utc;
+use std::time::Instant;
+
+impl App {
+    /// Routes what the worker sends: replies to the request they answer (by its [`Pending`]),
+    /// failures with their hint, polls to the Monitor, file outcomes to the Dataset tab.
+    pub(super) fn on_worker(&mut self, event: Event, now: Instant) -> Vec<Cmd> {
+        self.dirty = true;
+        match event {
+            Event::Reply { id, reply } => {
+                let Some(pending) = self.pending.get(&id).cloned() else {
+                    return Vec::new();
+                };
+                let finished = !matches!(
+                    reply,
+                    Reply::TunedModelsPage { last: false, .. } | Reply::Chunk(_)
+                );
+                if finished {
+                    self.pending.remove(&id);
+                }
+                match (pending, reply) {
+                    (Pending::List, Reply::TunedModelsPage { models, last }) => {
+                        self.models.page_arrived(id, models, last, Utc::now());
+                        self.connection.healthy = Some(true);
+                        if last && self.models.any_creating() {
+                            self.next_refresh = Some(now + self.list_refresh);
+                        }
+                        if last {
+                            return self.find_new_jobs();
+                        }
+                    }
+                    (Pending::Delete(name), _) => {
+                        let label = self.label_of(&name);
+                        self.models.remove(&name);
+                        self.toast(format!("Deleted {label}"), Level::Info, now);
+                    }
+                    (Pending::Permissions(model), Reply::Permissions(list)) => {
+                        if let Some(view) = self.permissions_view(&model) {
+                            view.permissions = Some(list);
+                            view.selected = 0;
+                        }
+                    }
+                    (Pending::PermissionCreated(model), Reply::Permission(permission)) => {
+                        let who = permission
+                            .email_address
+                            .clone()
+                            .unwrap_or_else(|| "Everyone".into());
+                        let role = permission.role.to_string();
+                        if let Some(view) = self.permissions_view(&model) {
+                            view.permissions
+                                .get_or_insert_with(Vec::new)
+                                .push(*permission);
+                        }
+                        self.toast(
+                            format!(
+                                "{who} is now a {} of {}",
+                                role.to_lowercase(),
+                                self.label_of(&model)
+                            ),
+                            Level::Info,
+                            now,
+                        );
+                    }
+                    (Pending::PermissionDeleted { model, name }, _) => {
+                        if let Some(view) = self.permissions_view(&model) {
+                            if let Some(list) = view.permissions.as_mut() {
+                                list.retain(|p| p.name != name);
+                                view.selected = view.selected.min(list.len().saturating_sub(1));
+                            }
+                        }
+                        self.toast("Permission removed", Level::Info, now);
+                    }
+                    (Pending::Transfer { model, email }, _) => {
+                        let label = self.label_of(&model);
+                        self.toast(
+                            format!("{email} now owns {label}; you are a writer"),
+                            Level::Info,
+                            now,
+                        );
+                    }
+                    (Pending::TuneBases, Reply::Models(models)) => {
+                        // Base models that tune, then the tuned models ready to tune further.
+                        let active = self
+                            .models
+                            .models
+                            .iter()
+                            .filter(|m| m.state == TunedModelState::Active)
+                            .map(|m| m.name.clone());
+                        let sources: Vec<String> = models
+                            .into_iter()
+                            .filter(|m| m.is_tunable())
+                            .map(|m| m.name)
+                            .chain(active)
+                            .collect();
+                        let remembered = self.last_tune.as_ref().and_then(|s| s.source.clone());
+                        if let Some(form) = self.dataset.tune.as_mut() {
+                            form.base = remembered
+                                .and_then(|r| sources.iter().position(|s| *s == r))
+                                .unwrap_or(0);
+                            form.bases = Some(sources);
+                        }
+                    }
+                    (Pending::Play, reply) => return self.play_reply(id, reply, now),
+                    (Pending::Eval(index), Reply::Generated(answer)) => {
+                        return self.eval_result(id, index, Ok(*answer), now);
+                    }
+                    (Pending::PlayModels, Reply::Models(models)) => {
+                        self.playground.base_models = Some(
+                            models
+                                .iter()
+                                .filter(|m| m.supports("generateContent"))
+                                .map(playground::PlayModel::from_base)
+                                .collect(),
+                        );
+                        if matches!(self.playground.focus, playground::Focus::Picker { .. }) {
+                            let compare = self.playground.focus
+                                == playground::Focus::Picker { compare: true };
+                            self.open_picker_again(compare);
+                        }
+                    }
+                    (Pending::TuneCreate, Reply::Operation(operation)) => {
+                        return self.tuning_started(*operation, now);
+                    }
+                    (Pending::FindOperation(model), Reply::Operations(ops)) => {
+                        self.finding.remove(&model);
+                        let creating = self
+                            .models
+                            .find(&model)
+                            .is_some_and(|m| m.state == TunedModelState::Creating);
+                        if ops.is_empty() && creating {
+                            // No operation to poll: follow the tuned model itself.
+                            self.monitor.jobs.push(monitor::Job {
+                                operation: model.clone(),
+                                model: model.clone(),
+                                ..Default::default()
+                            });
+                            if let Some(m) = self.monitor.select_model.take() {
+                                self.monitor.select_model(&m);
+                            }
+                            return vec![Cmd::Watch { operation: model }];
+                        }
+                        if ops.is_empty() && self.monitor.select_model.as_deref() == Some(&model) {
+                            self.monitor.select_model = None;
+                            let label = self.label_of(&model);
+                            self.toast(
+                                format!("{label} has no tuning operation to show"),
+                                Level::Info,
+                                now,
+                            );
+                        }
+                        return self.track_operations(ops);
+                    }
+                    (Pending::CancelJob(operation), _) => {
+                        let model = operation
+                            .split("/operations/")
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned();
+                        // A cancelled model's quality is unpredictable; the docs advise deleting it.
+                        self.monitor.offer_delete = Some(model);
+                    }
+                    (Pending::Update, Reply::TunedModel(model)) => {
+                        let label = model.display_name.clone();
+                        self.models.replace(*model);
+                        self.toast(format!("Saved {label}"), Level::Info, now);
+                    }
+                    _ => {}
+                }
+            }
+            Event::Failed { id, error } => {
+                let Some(pending) = self.pending.remove(&id) else {
+                    return Vec::new();
+                };
+                let hint = error.hint().map(|h| format!(" — {h}")).unwrap_or_default();
+                match pending {
+                    Pending::List => {
+                        self.connection.healthy = Some(false);
+                        self.models.load = Load::Failed(error);
+                    }
+                    Pending::Delete(name) => {
+                        let label = self.label_of(&name);
+                        self.toast(
+                            format!("Could not delete {label}: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                    Pending::Update => {
+                        self.toast(format!("Could not save: {error}{hint}"), Level::Error, now);
+                    }
+                    Pending::Permissions(model)
+                    | Pending::PermissionCreated(model)
+                    | Pending::PermissionDeleted { model, .. } => {
+                        match self.permissions_view(&model) {
+                            Some(view) => {
+                                view.permissions.get_or_insert_with(Vec::new);
+                                view.error = Some(format!("{error}{hint}"));
+                            }
+                            None => {
+                                self.toast(format!("Permissions: {error}{hint}"), Level::Error, now)
+                            }
+                        }
+                    }
+                    Pending::FindOperation(model) => {
+                        self.finding.remove(&model);
+                        self.toast(
+                            format!("Could not find the tuning job of {model}: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                    Pending::Export
+                    | Pending::SaveDataset
+                    | Pending::Journal
+                    | Pending::ReadDataset
+                    | Pending::EvalHeldOut
+                    | Pending::Settings => {}
+                    Pending::Play => self.play_failed(id, format!("{error}{hint}")),
+                    Pending::Eval(index) => {
+                        return self.eval_result(id, index, Err(format!("{error}{hint}")), now);
+                    }
+                    Pending::PlayModels => {
+                        self.playground.base_models = Some(Vec::new());
+                        self.toast(
+                            format!("Could not list base models: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                    Pending::TuneBases => {
+                        if let Some(form) = self.dataset.tune.as_mut() {
+                            form.bases = Some(Vec::new());
+                            form.error = Some(format!("Could not list base models: {error}{hint}"));
+                        }
+                    }
+                    Pending::TuneCreate => match self.dataset.tune.as_mut() {
+                        Some(form) => form.error = Some(format!("{error}{hint}")),
+                        None => self.toast(
+                            format!("Could not start tuning: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        ),
+                    },
+                    Pending::CancelJob(_) => {
+                        self.toast(
+                            format!("Could not cancel: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                    Pending::Transfer { .. } => {
+                        self.toast(
+                            format!("Could not transfer ownership: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                }
+            }
+            Event::Cancelled { id } => {
+                self.pending.remove(&id);
+            }
+            Event::OperationPolled { operation } => {
+                self.monitor.poll_errors.remove(&operation.name);
+                let Some(job) = self.monitor.job_mut(&operation.name) else {
+                    return Vec::new();
+                };
+                let was_done = job.done;
+                job.absorb(&operation);
+                let finished = job.done && !was_done;
+                let (failed, model) = (job.error.clone(), job.model.clone());
+                if finished {
+                    let label = self.label_of(&model);
+                    match failed {
+                        Some((1, _)) => {
+                            self.toast(format!("Tuning of {label} was cancelled"), Level::Info, now)
+                        }
+                        Some((_, message)) => self.toast(
+                            format!("Tuning of {label} failed: {message}"),
+                            Level::Error,
+                            now,
+                        ),
+                        None => self.toast(format!("Tuning of {label} finished"), Level::Info, now),
+                    }
+                    self.ring_bell = self.bell_on_finish;
+                    return self.refresh_list();
+                }
+            }
+            Event::FileSaved { id, path, outcome } => {
+                self.pending.remove(&id);
+                return self.dataset_save_outcome(&path, outcome, now);
+            }
+            Event::DatasetRead { id, path, result } => match self.pending.remove(&id) {
+                Some(Pending::EvalHeldOut) => match result {
+                    Ok(file) => {
+                        return self.begin_eval(path.display().to_string(), file.examples, now);
+                    }
+                    Err(e) => return self.eval_whole_dataset(Some(e.to_string()), now),
+                },
+                Some(_) => self.dataset_read(&path, result, now),
+                None => {}
+            },
+            Event::FileWritten { id, path, error } => {
+                let pending = self.pending.remove(&id);
+                match (pending, error) {
+                    (Some(Pending::Journal | Pending::Settings), None) => {}
+                    (Some(Pending::Settings), Some(e)) => self.toast(
+                        format!(
+                            "Could not remember the tuning settings in {}: {e}",
+                            path.display()
+                        ),
+                        Level::Error,
+                        now,
+                    ),
+                    (Some(Pending::Journal), Some(e)) => self.toast(
+                        format!("Autosave to {} failed: {e}", path.display()),
+                        Level::Error,
+                        now,
+                    ),
+                    (_, None) => self.toast(format!("Wrote {}", path.display()), Level::Info, now),
+                    (_, Some(e)) => self.toast(
+                        format!("Could not write {}: {e}", path.display()),
+                        Level::Error,
+                        now,
+                    ),
+                }
+            }
+            Event::PollFailed {
+                operation,
+                error,
+                retry_in,
+            } => {
+                let hint = error.hint().map(|h| format!(" — {h}")).unwrap_or_default();
+                self.monitor.poll_errors.insert(
+                    operation,
+                    format!(
+                        "{error}{hint} (retrying in {} s)",
+                        retry_in.as_secs().max(1)
+                    ),
+                );
+            }
+        }
+        Vec::new()
+    }
+}
