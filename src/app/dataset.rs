@@ -395,7 +395,7 @@ impl DatasetPane {
     /// Recomputes the lint, marks and stats after a change.
     pub fn relint(&mut self) {
         let examples = &self.dataset.examples;
-        self.issues = lint::lint(examples);
+        (self.issues, self.stats) = lint::lint_and_stats(examples);
         self.marks = vec![None; examples.len()];
         for issue in &self.issues {
             if let Some(i) = issue.index
@@ -404,7 +404,6 @@ impl DatasetPane {
                 *mark = (*mark).max(Some(issue.severity));
             }
         }
-        self.stats = lint::stats(examples);
         self.selected = self.selected.min(examples.len().saturating_sub(1));
     }
 

@@ -11,20 +11,6 @@ use crate::worker::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
-/// Where the examples held out of a tuning job go: beside the dataset, as `NAME.heldout.jsonl`.
-pub fn held_out_path(dataset: Option<&std::path::Path>) -> std::path::PathBuf {
-    match dataset {
-        Some(path) => {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "dataset".into());
-            path.with_file_name(format!("{stem}.heldout.jsonl"))
-        }
-        None => std::path::PathBuf::from("dataset.heldout.jsonl"),
-    }
-}
-
 impl App {
     pub(super) fn file_command(
         &mut self,
@@ -380,7 +366,7 @@ impl App {
             }
             self.last_tune = Some(settings);
             if !form.held_out.is_empty() {
-                let path = held_out_path(self.dataset.path.as_deref());
+                let path = crate::dataset::held_out_path(self.dataset.path.as_deref());
                 let count = form.held_out.len();
                 let text = format::write(&form.held_out, format::Format::Jsonl);
                 cmds.push(self.file_command(Pending::Export, path.clone(), text));

@@ -5,7 +5,7 @@
 pub mod action;
 pub mod dataset;
 mod dataset_files;
-pub mod editing;
+mod editing;
 mod input;
 mod jobs;
 pub mod line_edit;

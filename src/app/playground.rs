@@ -422,14 +422,9 @@ pub fn parse_history(text: &str) -> Vec<HistoryEntry> {
         .collect()
 }
 
-/// Lowercase, surrounding space and final punctuation removed, inner runs of space as one.
-pub fn normalize(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_end_matches(['.', '!', '?', ';', ','])
-        .to_lowercase()
-}
+/// "Normalized match" folds both sides as the lint's near-duplicate check does: lowercase,
+/// runs of space as one, final punctuation dropped.
+pub use crate::dataset::lint::normalize;
 
 /// One evaluated example.
 #[derive(Debug, Clone, PartialEq)]

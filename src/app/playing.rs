@@ -37,12 +37,8 @@ impl App {
             .collect()
     }
 
-    /// The picker again, with the base models that just arrived.
-    pub(super) fn open_picker_again(&mut self, compare: bool) {
-        self.open_picker(compare);
-    }
-
-    fn open_picker(&mut self, compare: bool) {
+    /// Opens the model picker (again, when the base models arrive while it is open).
+    pub(super) fn open_picker(&mut self, compare: bool) {
         let choices = self.play_choices();
         let pane = &mut self.playground;
         pane.focus = Focus::Picker { compare };
@@ -419,7 +415,7 @@ impl App {
         }
         match self.dataset.path.clone() {
             Some(path) => {
-                let held_out = super::editing::held_out_path(Some(&path));
+                let held_out = crate::dataset::held_out_path(Some(&path));
                 let id = self.next_request;
                 self.next_request += 1;
                 self.pending.insert(id, Pending::EvalHeldOut);

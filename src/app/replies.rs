@@ -122,7 +122,7 @@ impl App {
                         if matches!(self.playground.focus, playground::Focus::Picker { .. }) {
                             let compare = self.playground.focus
                                 == playground::Focus::Picker { compare: true };
-                            self.open_picker_again(compare);
+                            self.open_picker(compare);
                         }
                     }
                     (Pending::TuneCreate, Reply::Operation(operation)) => {

@@ -54,8 +54,7 @@ pub fn issue_place(issue: &Issue) -> String {
 
 fn lint_file(file: &std::path::Path, json: bool) -> CliResult {
     let examples = super::read_dataset(file)?;
-    let issues = lint::lint(&examples);
-    let stats = lint::stats(&examples);
+    let (issues, stats) = lint::lint_and_stats(&examples);
     let errors = issues
         .iter()
         .filter(|i| i.severity == Severity::Error)

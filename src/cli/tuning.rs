@@ -123,7 +123,7 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         .create_tuned_model(&request.model, request.id.as_deref())
         .await?;
     if !request.held_out.is_empty() {
-        let path = crate::app::editing::held_out_path(Some(&args.dataset));
+        let path = crate::dataset::held_out_path(Some(&args.dataset));
         let text =
             crate::dataset::format::write(&request.held_out, crate::dataset::format::Format::Jsonl);
         crate::atomic_file::write_atomically(&path, text.as_bytes())

@@ -62,6 +62,11 @@ fn normalized<'a>(text: &str, buffer: &'a mut String) -> &'a str {
         .trim_end()
 }
 
+/// [`normalized`] as a new string: what the evaluation's "normalized match" compares.
+pub fn normalize(text: &str) -> String {
+    normalized(text, &mut String::new()).to_owned()
+}
+
 /// A 64-bit fingerprint (foldhash, fixed seed): duplicates are found by fingerprint, so the
 /// maps hold numbers, not every input, and a hit is confirmed against the text it matched.
 fn fingerprint(parts: &[&str]) -> u64 {
@@ -77,6 +82,17 @@ fn prefix(text: &str) -> Option<&str> {
 
 /// Every finding, errors first, then by example.
 pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
+    lint_sized(examples, json_size(examples))
+}
+
+/// The lint and the stats line together, measuring the JSON size once (both need it, and the
+/// Dataset tab asks for both after every change).
+pub fn lint_and_stats(examples: &[TuningExample]) -> (Vec<Issue>, Stats) {
+    let stats = stats(examples);
+    (lint_sized(examples, stats.json_bytes), stats)
+}
+
+fn lint_sized(examples: &[TuningExample], size: usize) -> Vec<Issue> {
     let mut issues = Vec::new();
     let mut push = |index: Option<usize>, severity, kind, message: String| {
         issues.push(Issue {
@@ -222,7 +238,6 @@ pub fn lint(examples: &[TuningExample]) -> Vec<Issue> {
             ),
         );
     }
-    let size = json_size(examples);
     if size > MAX_JSON_BYTES {
         push(
             None,

@@ -6,6 +6,20 @@ pub mod lint;
 
 use crate::api::types::TuningExample;
 
+/// Where the examples held out of a tuning job go: beside the dataset, as `NAME.heldout.jsonl`.
+pub fn held_out_path(dataset: Option<&std::path::Path>) -> std::path::PathBuf {
+    match dataset {
+        Some(path) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dataset".into());
+            path.with_file_name(format!("{stem}.heldout.jsonl"))
+        }
+        None => std::path::PathBuf::from("dataset.heldout.jsonl"),
+    }
+}
+
 /// One reversible change to a dataset. Undo applies the inverse, so memory grows with what was
 /// changed, not with the dataset's size.
 #[derive(Debug, Clone, PartialEq)]
