@@ -35,6 +35,13 @@ async fn run(mut cmd: Command) -> std::process::Output {
         .unwrap()
 }
 
+/// `tunedeck ARGS` against the emulator, run to the end.
+async fn cli(emu: &RunningEmulator, home: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = tunedeck(emu, home);
+    cmd.args(args);
+    run(cmd).await
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -43,23 +50,13 @@ fn text(bytes: &[u8]) -> String {
 async fn models_list_get_update_delete() {
     let emu = demo_emulator().await;
     let home = tempfile::tempdir().unwrap();
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["models", "list"]);
-        c
-    })
-    .await;
+    let out = cli(&emu, home.path(), &["models", "list"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     assert!(table.starts_with("ID "), "{table}");
     assert!(table.contains("number-generator-demo  Number generator (demo)  ACTIVE"));
 
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["models", "list", "--json"]);
-        c
-    })
-    .await;
+    let out = cli(&emu, home.path(), &["models", "list", "--json"]).await;
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = list
         .as_array()
@@ -76,19 +73,20 @@ async fn models_list_get_update_delete() {
         "the API's own JSON shape"
     );
 
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["models", "get", "number-generator-demo", "--json"]);
-        c
-    })
+    let out = cli(
+        &emu,
+        home.path(),
+        &["models", "get", "number-generator-demo", "--json"],
+    )
     .await;
     let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(model["displayName"], "Number generator (demo)");
     assert_eq!(model["tuningTask"]["hyperparameters"]["batchSize"], 2);
 
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args([
+    let out = cli(
+        &emu,
+        home.path(),
+        &[
             "models",
             "update",
             "number-generator-demo",
@@ -97,9 +95,8 @@ async fn models_list_get_update_delete() {
             "--top-k",
             "5",
             "--json",
-        ]);
-        c
-    })
+        ],
+    )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -108,17 +105,17 @@ async fn models_list_get_update_delete() {
         (Some("Renamed"), Some(5))
     );
 
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args([
+    let out = cli(
+        &emu,
+        home.path(),
+        &[
             "models",
             "update",
             "number-generator-demo",
             "--temperature",
             "3",
-        ]);
-        c
-    })
+        ],
+    )
     .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--temperature 3 is outside 0 to 2"));
@@ -134,17 +131,17 @@ async fn models_list_get_update_delete() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("refusing to delete without --yes"));
 
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args([
+    let out = cli(
+        &emu,
+        home.path(),
+        &[
             "models",
             "delete",
             "number-generator-demo",
             "no-such-model",
             "--yes",
-        ]);
-        c
-    })
+        ],
+    )
     .await;
     assert_eq!(out.status.code(), Some(1), "one of the two failed");
     assert_eq!(
@@ -157,11 +154,11 @@ async fn models_list_get_update_delete() {
         "{err}"
     );
 
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["models", "get", "number-generator-demo"]);
-        c
-    })
+    let out = cli(
+        &emu,
+        home.path(),
+        &["models", "get", "number-generator-demo"],
+    )
     .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "stdout stays clean on errors");
@@ -268,27 +265,17 @@ async fn a_cancelled_job_exits_4_and_a_failed_one_3() {
         operation.starts_with("tunedModels/slow/operations/"),
         "{operation}"
     );
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["cancel", "slow"]);
-        c
-    })
-    .await;
+    let out = cli(&emu, home.path(), &["cancel", "slow"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["watch", &operation, "--interval", "0.1"]);
-        c
-    })
+    let out = cli(
+        &emu,
+        home.path(),
+        &["watch", &operation, "--interval", "0.1"],
+    )
     .await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("CANCELLED"));
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["cancel", &operation]);
-        c
-    })
-    .await;
+    let out = cli(&emu, home.path(), &["cancel", &operation]).await;
     assert_eq!(out.status.code(), Some(2), "already ended");
 
     // A learning rate this large diverges: the job fails.
@@ -459,19 +446,19 @@ async fn list_filters_and_generate_json() {
             .map(|m| m["name"].as_str().unwrap().to_owned())
             .collect()
     };
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["models", "list", "--filter", "readers:everyone", "--json"]);
-        c
-    })
+    let out = cli(
+        &emu,
+        home.path(),
+        &["models", "list", "--filter", "readers:everyone", "--json"],
+    )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(names(&out), ["tunedModels/word-to-emoji-community"]);
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["models", "list", "--filter", "owner:me", "--json"]);
-        c
-    })
+    let out = cli(
+        &emu,
+        home.path(),
+        &["models", "list", "--filter", "owner:me", "--json"],
+    )
     .await;
     let mine = names(&out);
     assert!(
@@ -483,11 +470,11 @@ async fn list_filters_and_generate_json() {
         "{mine:?}"
     );
 
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["generate", "number-generator-demo", "seven", "--json"]);
-        c
-    })
+    let out = cli(
+        &emu,
+        home.path(),
+        &["generate", "number-generator-demo", "seven", "--json"],
+    )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -497,12 +484,7 @@ async fn list_filters_and_generate_json() {
     );
     assert_eq!(answer["candidates"][0]["finishReason"], "STOP");
     // An unknown model is the service's 404 on stderr; stdout stays empty.
-    let out = run({
-        let mut c = tunedeck(&emu, home.path());
-        c.args(["generate", "no-such-model", "seven"]);
-        c
-    })
-    .await;
+    let out = cli(&emu, home.path(), &["generate", "no-such-model", "seven"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("404"), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());

@@ -20,55 +20,22 @@ fn sdk_python() -> Option<PathBuf> {
     python.exists().then_some(python)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_official_sdk_quickstart_runs_unmodified() {
+/// Runs `tests/python/SCRIPT BASE_URL` with the venv's python against an emulator with these
+/// options, and asserts it printed `passed` (the scripts assert everything themselves). Without
+/// a venv it skips, unless TUNEDECK_REQUIRE_SDK_TEST is set, as CI sets it.
+async fn run_script(script: &str, options: EmulatorOptions, passed: &str) {
     let Some(python) = sdk_python() else {
         assert!(
             std::env::var_os("TUNEDECK_REQUIRE_SDK_TEST").is_none(),
-            "TUNEDECK_REQUIRE_SDK_TEST is set but there is no SDK venv at .venv (make it with: python3 -m venv .venv && .venv/bin/pip install google-generativeai==0.8.6)"
+            "TUNEDECK_REQUIRE_SDK_TEST is set but there is no SDK venv at .venv (make it with: python3 -m venv .venv && .venv/bin/pip install google-generativeai==0.8.6 google-genai==3.3.0)"
         );
-        eprintln!("skipped: no .venv with google-generativeai; see the README to run the SDK test");
+        eprintln!("skipped: no .venv with the SDKs; see the README to run the SDK tests");
         return;
     };
-    let emu = start(EmulatorOptions {
-        step_interval: Duration::from_millis(20),
-        ..fast_options()
-    })
-    .await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_quickstart.py");
-    let url = emu.base_url();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .arg(url)
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("SDK quickstart passed"),
-        "the SDK quickstart failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_current_google_genai_sdk_works_unmodified() {
-    let Some(python) = sdk_python() else {
-        assert!(
-            std::env::var_os("TUNEDECK_REQUIRE_SDK_TEST").is_none(),
-            "TUNEDECK_REQUIRE_SDK_TEST is set but there is no SDK venv at .venv"
-        );
-        eprintln!("skipped: no .venv with google-genai; see the README to run the SDK test");
-        return;
-    };
-    let mut options = fast_options();
-    options.demo = true;
     let emu = start(options).await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/genai_client.py");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
     let url = emu.base_url();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
@@ -85,7 +52,23 @@ async fn the_current_google_genai_sdk_works_unmodified() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        output.status.success() && stdout.contains("google-genai client passed"),
-        "the google-genai script failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        output.status.success() && stdout.contains(passed),
+        "the script failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_sdk_quickstart_runs_unmodified() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(20),
+        ..fast_options()
+    };
+    run_script("sdk_quickstart.py", options, "SDK quickstart passed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_current_google_genai_sdk_works_unmodified() {
+    let mut options = fast_options();
+    options.demo = true;
+    run_script("genai_client.py", options, "google-genai client passed").await;
 }
