@@ -6,10 +6,10 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tunedeck::api::types::TuningExample;
 use tunedeck::app::dataset::DatasetPane;
-use tunedeck::app::{App, Connection, Msg};
+use tunedeck::app::{App, Connection, Msg, Now};
 use tunedeck::config::{FileConfig, ThemeConfig, UiConfig};
 use tunedeck::dataset::format::{self, Format};
 use tunedeck::tui::theme::Theme;
@@ -60,19 +60,19 @@ fn dataset_pane_100k_rows_at_200x60(bencher: divan::Bencher) {
         auth: "none".into(),
         healthy: Some(true),
     };
-    let mut app = App::new(ui.keymap, connection, Duration::from_secs(3));
+    let mut app = App::new(ui.keymap, connection, Duration::from_secs(3), Now::read());
     app.dataset = DatasetPane::new(
         examples,
         Some(PathBuf::from("bench.jsonl")),
         Some(Format::Jsonl),
     );
     app.dataset.selected = 50_000;
-    app.update(Msg::Resize(200, 60), Instant::now());
+    app.update(Msg::Resize(200, 60), Now::read());
     app.update(
         Msg::Key(crossterm::event::KeyEvent::from(
             crossterm::event::KeyCode::Char('3'),
         )),
-        Instant::now(),
+        Now::read(),
     );
     let theme = Theme::new(&ThemeConfig::default(), false);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();

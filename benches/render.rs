@@ -5,10 +5,10 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::*;
-use tunedeck::app::{App, Connection, Msg};
+use tunedeck::app::{App, Connection, Msg, Now};
 use tunedeck::config::{FileConfig, ThemeConfig, UiConfig};
 use tunedeck::tui::theme::Theme;
 use tunedeck::worker::{ApiCall, Cmd, Event, Reply};
@@ -61,7 +61,7 @@ fn app_with(models: Vec<TunedModel>) -> App {
         auth: "none".into(),
         healthy: Some(true),
     };
-    let mut app = App::new(ui.keymap, connection, Duration::from_secs(3));
+    let mut app = App::new(ui.keymap, connection, Duration::from_secs(3), Now::read());
     let cmds = app.start();
     let Some(Cmd::Call {
         id,
@@ -75,9 +75,9 @@ fn app_with(models: Vec<TunedModel>) -> App {
             id,
             reply: Reply::TunedModelsPage { models, last: true },
         }),
-        Instant::now(),
+        Now::read(),
     );
-    app.update(Msg::Resize(200, 60), Instant::now());
+    app.update(Msg::Resize(200, 60), Now::read());
     app
 }
 
@@ -138,7 +138,7 @@ fn monitor_chart_100k_snapshots_at_200x60(bencher: divan::Bencher, smoothed: boo
         Msg::Key(crossterm::event::KeyEvent::from(
             crossterm::event::KeyCode::Char('2'),
         )),
-        Instant::now(),
+        Now::read(),
     );
     app.monitor.smoothing = smoothed;
     let theme = Theme::new(&ThemeConfig::default(), false);

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod atomic_file;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dataset;
 pub mod emulator;

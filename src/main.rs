@@ -263,7 +263,12 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     let (pane, recovered) = load_dataset(dataset, &journal);
     let tune_settings = journal.with_file_name("tune-settings.json");
     let history_dir = journal.with_file_name("playground");
-    let mut app = App::new(ui.keymap, connection, ui.list_refresh);
+    let mut app = App::new(
+        ui.keymap,
+        connection,
+        ui.list_refresh,
+        tunedeck::clock::Now::read(),
+    );
     app.dataset = pane;
     app.journal = Some(journal);
     app.last_tune = std::fs::read_to_string(&tune_settings)
@@ -274,7 +279,7 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     app.history_dir = Some(history_dir);
     if let Some(message) = recovered {
         app.tab = tunedeck::app::Tab::Dataset;
-        app.announce(message);
+        app.announce(message, tunedeck::clock::Now::read());
     }
     app.bell_on_finish = ui.bell;
     app.stall_factor = ui.stall_factor;

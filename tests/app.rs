@@ -3,7 +3,7 @@
 mod common;
 use common::app::*;
 use crossterm::event::KeyCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tunedeck::api::types::TunedModelState;
 use tunedeck::api::{ApiError, Code};
 use tunedeck::app::models::{Column, Dialog, Load, Scope};
@@ -24,7 +24,7 @@ fn start_lists_every_page_and_shows_the_first_at_once() {
     let cmds = app.start();
     let id = list_request(&cmds);
     assert!(matches!(app.models.load, Load::Loading { .. }));
-    let now = Instant::now();
+    let now = clock();
     app.update(page(id, three()[..2].to_vec(), false), now);
     assert_eq!(
         app.models.models.len(),
@@ -46,22 +46,23 @@ fn start_lists_every_page_and_shows_the_first_at_once() {
 #[test]
 fn a_stale_list_answer_is_ignored() {
     let mut app = loaded(three());
-    let cmds = app.update(key('r'), Instant::now());
+    let cmds = app.update(key('r'), clock());
     let fresh = list_request(&cmds);
-    app.update(page(fresh - 1, vec![], true), Instant::now());
+    app.update(page(fresh - 1, vec![], true), clock());
     assert_eq!(app.models.models.len(), 3);
-    app.update(page(fresh, three()[..1].to_vec(), true), Instant::now());
+    app.update(page(fresh, three()[..1].to_vec(), true), clock());
     assert_eq!(app.models.models.len(), 1);
 }
 
 #[test]
 fn refreshes_while_a_model_is_creating_and_stops_after() {
-    let now = Instant::now();
+    let now = clock();
     let mut app = loaded(three());
     let due = app
         .next_wakeup()
         .expect("a refresh is scheduled while bravo is CREATING");
-    assert_eq!(due, due.max(now + Duration::from_secs(2)));
+    assert_eq!(due, due.max((now + Duration::from_secs(2)).instant));
+    let due = now.advanced_to(due);
     let cmds = app.update(Msg::Timer, due);
     let id = list_request(&cmds);
     let mut done = three();
@@ -75,20 +76,20 @@ fn a_failed_list_names_the_cause_and_keeps_the_screen_usable() {
     let mut app = app();
     let id = list_request(&app.start());
     let error = ApiError::from_response(403, br#"{"error": {"code": 403, "message": "Request had insufficient authentication scopes.", "status": "PERMISSION_DENIED"}}"#, None);
-    app.update(Msg::Worker(Event::Failed { id, error }), Instant::now());
+    app.update(Msg::Worker(Event::Failed { id, error }), clock());
     match &app.models.load {
         Load::Failed(e) => assert_eq!(e.code, Code::PermissionDenied),
         other => panic!("{other:?}"),
     }
     assert_eq!(app.connection.healthy, Some(false));
-    let cmds = app.update(key('r'), Instant::now());
+    let cmds = app.update(key('r'), clock());
     assert!(!cmds.is_empty(), "r retries");
 }
 
 #[test]
 fn navigation_filter_and_sort() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(key('j'), now);
     assert_eq!(app.models.selected_model().unwrap().id(), "bravo-2");
     app.update(key('G'), now);
@@ -131,28 +132,28 @@ fn navigation_filter_and_sort() {
 #[test]
 fn selection_follows_its_model_across_a_refresh() {
     let mut app = loaded(three());
-    app.update(key('j'), Instant::now());
-    let id = list_request(&app.update(key('r'), Instant::now()));
+    app.update(key('j'), clock());
+    let id = list_request(&app.update(key('r'), clock()));
     let mut more = three();
     more.push(model("delta-4", "Delta", TunedModelState::Active, 4));
-    app.update(page(id, more, true), Instant::now());
+    app.update(page(id, more, true), clock());
     assert_eq!(app.models.selected_model().unwrap().id(), "bravo-2");
 }
 
 #[test]
 fn scope_toggle_asks_the_server_with_its_filter() {
     let mut app = loaded(three());
-    let cmds = app.update(key('o'), Instant::now());
+    let cmds = app.update(key('o'), clock());
     assert_eq!(app.models.scope, Scope::Owned);
     assert!(cmds.iter().any(|c| matches!(c, Cmd::Call { call: ApiCall::ListTunedModels { filter: Some(f) }, .. } if f == "owner:me")));
-    let cmds = app.update(key('o'), Instant::now());
+    let cmds = app.update(key('o'), clock());
     assert!(cmds.iter().any(|c| matches!(c, Cmd::Call { call: ApiCall::ListTunedModels { filter: Some(f) }, .. } if f == "readers:everyone")));
 }
 
 #[test]
 fn delete_asks_first_and_names_the_model() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     assert!(
         app.update(key('d'), now).is_empty(),
         "nothing is deleted before confirming"
@@ -191,7 +192,7 @@ fn delete_asks_first_and_names_the_model() {
 #[test]
 fn multi_select_delete_states_the_count() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(key(' '), now);
     app.update(key(' '), now);
     assert_eq!(app.models.marked.len(), 2);
@@ -208,7 +209,7 @@ fn multi_select_delete_states_the_count() {
 #[test]
 fn a_failed_delete_keeps_the_model_and_says_why() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(key('d'), now);
     let cmds = app.update(key('y'), now);
     let Cmd::Call { id, .. } = cmds[0] else {
@@ -219,14 +220,14 @@ fn a_failed_delete_keeps_the_model_and_says_why() {
     assert_eq!(app.models.models.len(), 3);
     assert!(app.toasts[0].text.contains("Could not delete"));
     let expiry = app.toasts[0].until;
-    app.update(Msg::Timer, expiry);
+    app.update(Msg::Timer, now.advanced_to(expiry));
     assert!(app.toasts.is_empty(), "toasts expire");
 }
 
 #[test]
 fn edit_validates_then_patches_only_what_changed() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(key('e'), now);
     for c in " with a name that is much too long".chars() {
         app.update(key(c), now);
@@ -290,7 +291,7 @@ fn edit_validates_then_patches_only_what_changed() {
 #[test]
 fn tabs_help_palette_and_quit() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(code(KeyCode::Tab), now);
     assert_eq!(app.tab, Tab::Monitor);
     app.update(code(KeyCode::BackTab), now);
@@ -325,7 +326,7 @@ fn tabs_help_palette_and_quit() {
 #[test]
 fn detail_opens_on_enter_and_esc_goes_back() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(code(KeyCode::Enter), now);
     assert_eq!(app.models.detail.as_deref(), Some("tunedModels/charlie-3"));
     app.update(key('y'), now);
@@ -341,7 +342,7 @@ fn detail_opens_on_enter_and_esc_goes_back() {
 #[test]
 fn a_too_small_terminal_only_accepts_quit() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(Msg::Resize(60, 20), now);
     app.update(key('j'), now);
     assert_eq!(app.models.selected, 0);
@@ -362,7 +363,7 @@ fn a_thousand_models_page_down_and_bottom() {
         })
         .collect();
     let mut app = loaded(models);
-    let now = Instant::now();
+    let now = clock();
     app.update(code(KeyCode::PageDown), now);
     assert_eq!(app.models.selected, app.table_height());
     app.update(key('G'), now);
@@ -393,7 +394,7 @@ fn permissions_list_add_and_remove() {
     use tunedeck::api::types::{GranteeType, Role};
     use tunedeck::app::models::PermissionsView;
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     let model = "tunedModels/charlie-3";
     app.update(code(KeyCode::Enter), now);
     let cmds = app.update(key('p'), now);
@@ -534,7 +535,7 @@ fn everyone_can_only_read() {
 #[test]
 fn transfer_asks_for_an_address_then_confirmation() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(code(KeyCode::Enter), now);
     app.update(key('t'), now);
     for c in "boss".chars() {
@@ -568,7 +569,7 @@ fn transfer_asks_for_an_address_then_confirmation() {
 #[test]
 fn form_fields_have_a_cursor_that_starts_at_the_end_of_each_field() {
     let mut app = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     app.update(key('e'), now);
     // "Charlie": three left, type, then the cursor is drawn where the typing goes.
     for _ in 0..3 {

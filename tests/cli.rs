@@ -9,16 +9,22 @@ use tunedeck::emulator::RunningEmulator;
 
 /// The binary pointed at the emulator, with no credentials or user config from this machine.
 fn tunedeck(emu: &RunningEmulator, home: &Path) -> Command {
+    let mut cmd = bare(home);
+    cmd.args(["--endpoint", &emu.base_url()])
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// The binary with none of the machine's credentials, config or per-user folders.
+fn bare(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("tunedeck").unwrap();
-    cmd.env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
-        .env("XDG_CONFIG_HOME", home.join("config"))
+    for var in common::MACHINE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_STATE_HOME", home.join("state"))
         .env("XDG_DATA_HOME", home.join("data"))
-        .env("HOME", home)
-        .args(["--endpoint", &emu.base_url()])
-        .timeout(Duration::from_secs(60));
+        .env("HOME", home);
     cmd
 }
 
@@ -335,11 +341,7 @@ fn dataset_lint_and_convert_need_no_server() {
     let home = tempfile::tempdir().unwrap();
     let csv = home.path().join("pairs.csv");
     std::fs::write(&csv, "question,answer\n\"one, two\",three\nfour, five\n").unwrap();
-    let bin = || {
-        let mut c = Command::cargo_bin("tunedeck").unwrap();
-        c.env("XDG_CONFIG_HOME", home.path());
-        c
-    };
+    let bin = || bare(home.path());
     let out = bin().args(["dataset", "lint"]).arg(&csv).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "unknown columns: bad input");
     assert!(
@@ -414,9 +416,8 @@ async fn doctor_checks_the_backend_live_and_names_the_fix() {
     let port = dead.local_addr().unwrap().port();
     drop(dead);
     let out = run({
-        let mut c = Command::cargo_bin("tunedeck").unwrap();
-        c.env("XDG_CONFIG_HOME", home.path())
-            .env("GEMINI_API_KEY", "AIzaSECRETSECRETabcd")
+        let mut c = bare(home.path());
+        c.env("GEMINI_API_KEY", "AIzaSECRETSECRETabcd")
             .args(["--endpoint", &format!("http://127.0.0.1:{port}"), "doctor"])
             .timeout(Duration::from_secs(120));
         c

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use tunedeck::api::types::TuningExample;
 use tunedeck::app::dataset::{DatasetPane, parse_journal};
-use tunedeck::app::{App, Msg, Tab};
+use tunedeck::app::{App, Msg, Now, Tab};
 use tunedeck::dataset::format::Format;
 use tunedeck::worker::{Cmd, Event, SaveOutcome, save_file};
 
@@ -27,7 +27,7 @@ fn with_dataset() -> App {
         Some(Format::Jsonl),
     );
     a.journal = Some(PathBuf::from("/state/journal.jsonl"));
-    a.update(key('3'), Instant::now());
+    a.update(key('3'), clock());
     assert_eq!(a.tab, Tab::Dataset);
     a
 }
@@ -55,7 +55,7 @@ fn journalled(cmds: &[Cmd]) -> Vec<TuningExample> {
 #[test]
 fn editing_an_example_is_one_undoable_journalled_change() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('j'), now);
     assert!(a.update(code(KeyCode::Enter), now).is_empty());
     a.update(code(KeyCode::End), now);
@@ -82,7 +82,7 @@ fn editing_an_example_is_one_undoable_journalled_change() {
 #[test]
 fn add_duplicate_delete_and_move() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('c'), now);
     assert_eq!((a.dataset.len(), a.dataset.selected), (26, 1));
     assert_eq!(a.dataset.dataset.examples[1], a.dataset.dataset.examples[0]);
@@ -123,7 +123,7 @@ fn add_duplicate_delete_and_move() {
 #[test]
 fn saving_writes_the_file_then_drops_the_journal() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('d'), now);
     let cmds = a.update(ctrl('s'), now);
     let [
@@ -154,7 +154,7 @@ fn saving_writes_the_file_then_drops_the_journal() {
 #[test]
 fn a_failed_save_keeps_the_changes_unsaved_and_says_why() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('d'), now);
     let cmds = a.update(ctrl('s'), now);
     let [Cmd::SaveFile { id, path, .. }] = cmds.as_slice() else {
@@ -173,7 +173,7 @@ fn a_failed_save_keeps_the_changes_unsaved_and_says_why() {
 #[test]
 fn a_file_changed_on_disk_is_not_overwritten_without_a_second_save() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     let opened = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
     a.dataset.disk_modified = Some(opened);
     a.update(key('d'), now);
@@ -246,7 +246,7 @@ fn save_file_refuses_a_file_changed_since_it_was_read() {
 #[test]
 fn quitting_with_unsaved_changes_asks() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('q'), now);
     assert!(a.quit, "nothing unsaved: q quits");
     let mut a = with_dataset();
@@ -267,8 +267,8 @@ fn renders() {
     let mut a = with_dataset();
     a.dataset.dataset.examples[3].output = " 5 ".into();
     a.dataset.relint();
-    a.update(key('j'), Instant::now());
-    a.update(Msg::Resize(110, 30), Instant::now());
+    a.update(key('j'), clock());
+    a.update(Msg::Resize(110, 30), clock());
     let theme = tunedeck::tui::theme::Theme::new(&tunedeck::config::ThemeConfig::default(), true);
     let mut t = Terminal::new(TestBackend::new(110, 30)).unwrap();
     t.draw(|f| tunedeck::tui::ui::draw(f, &a, &theme)).unwrap();
@@ -326,8 +326,9 @@ fn a_killed_session_comes_back_with_its_edits() {
     };
     let start = || {
         let script = format!(
-            "cd {home} && env -u GEMINI_API_KEY -u GOOGLE_API_KEY HOME={home} XDG_CONFIG_HOME={home}/c XDG_DATA_HOME={home}/d XDG_STATE_HOME={home}/s {bin} --dataset numbers.jsonl; sleep 30",
+            "cd {home} && {env} {bin} --dataset numbers.jsonl; sleep 30",
             home = h.display(),
+            env = common::clean_env_prefix(h),
             bin = env!("CARGO_BIN_EXE_tunedeck"),
         );
         tmux(&[
@@ -362,7 +363,7 @@ fn a_killed_session_comes_back_with_its_edits() {
     tmux(&["send-keys", "-t", "t", "Escape"]);
     wait_for("unsaved");
     // Give the worker a moment to write the journal, then kill without warning.
-    let journal = h.join("s/tunedeck/dataset-journal.jsonl");
+    let journal = h.join("state/tunedeck/dataset-journal.jsonl");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !journal.exists() {
         assert!(Instant::now() < deadline, "no journal written");
@@ -396,7 +397,7 @@ fn a_killed_session_comes_back_with_its_edits() {
 fn the_tune_form_validates_and_sends_the_exact_request() {
     use tunedeck::worker::{ApiCall, Reply};
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     let cmds = a.update(key('T'), now);
     let [
         Cmd::Call {
@@ -515,7 +516,7 @@ fn lint_errors_block_tuning() {
     let mut a = with_dataset();
     a.dataset.dataset.examples[0].output.clear();
     a.dataset.relint();
-    assert!(a.update(key('T'), Instant::now()).is_empty());
+    assert!(a.update(key('T'), clock()).is_empty());
     assert!(a.dataset.tune.is_none());
     assert!(a.toasts.last().unwrap().text.contains("block tuning"));
 }
@@ -530,7 +531,7 @@ async fn tuning_from_the_dataset_tab_opens_the_job_in_the_monitor() {
     let mut a = with_dataset();
     a.journal = None;
     let send = |a: &mut App, msg: Msg| {
-        for c in a.update(msg, Instant::now()) {
+        for c in a.update(msg, clock()) {
             commands.send(c).unwrap();
         }
     };
@@ -565,7 +566,7 @@ async fn tuning_from_the_dataset_tab_opens_the_job_in_the_monitor() {
     assert_eq!(server.display_name, "numbers");
 }
 
-fn type_text(a: &mut App, text: &str, now: Instant) {
+fn type_text(a: &mut App, text: &str, now: Now) {
     for c in text.chars() {
         a.update(key(c), now);
     }
@@ -574,7 +575,7 @@ fn type_text(a: &mut App, text: &str, now: Instant) {
 #[test]
 fn marked_examples_are_deleted_together_and_come_back_with_one_undo() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(code(KeyCode::Char(' ')), now);
     a.update(key('j'), now);
     a.update(code(KeyCode::Char(' ')), now);
@@ -600,7 +601,7 @@ fn marked_examples_are_deleted_together_and_come_back_with_one_undo() {
 #[test]
 fn search_finds_the_next_match_and_n_and_shift_n_move_between_them() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('/'), now);
     type_text(&mut a, "2", now);
     a.update(code(KeyCode::Enter), now);
@@ -631,7 +632,7 @@ fn opening_a_file_reads_it_in_the_worker_and_a_csv_with_other_columns_asks_which
     std::fs::write(&csv, "question,answer,notes\nseven,eight,x\n\"a, b\",c,y\n").unwrap();
     let mut a = app();
     a.tab = Tab::Dataset;
-    let now = Instant::now();
+    let now = clock();
     a.update(key('o'), now);
     // Tab completes the path from the folder's listing.
     type_text(&mut a, &format!("{}/pa", dir.path().display()), now);
@@ -712,7 +713,7 @@ fn a_broken_file_opened_from_the_prompt_loads_nothing_and_says_where() {
     )
     .unwrap();
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('o'), now);
     type_text(&mut a, &bad.display().to_string(), now);
     let cmds = a.update(code(KeyCode::Enter), now);
@@ -743,7 +744,7 @@ fn a_broken_file_opened_from_the_prompt_loads_nothing_and_says_where() {
 #[test]
 fn opening_another_file_with_unsaved_changes_is_refused() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('d'), now);
     a.update(key('o'), now);
     assert!(a.dataset.prompt.is_none());
@@ -753,7 +754,7 @@ fn opening_another_file_with_unsaved_changes_is_refused() {
 #[test]
 fn export_writes_the_marked_examples_or_all_in_the_format_of_the_extension() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(key('x'), now);
     assert_eq!(a.dataset.prompt.as_ref().unwrap().input, "numbers.csv");
     let cmds = a.update(code(KeyCode::Enter), now);
@@ -797,7 +798,7 @@ fn export_writes_the_marked_examples_or_all_in_the_format_of_the_extension() {
 #[test]
 fn a_field_edited_in_the_external_editor_replaces_the_field() {
     let mut a = with_dataset();
-    let now = Instant::now();
+    let now = clock();
     a.update(code(KeyCode::Enter), now);
     a.update(ctrl('o'), now);
     assert_eq!(
@@ -826,21 +827,17 @@ fn a_field_edited_in_the_external_editor_replaces_the_field() {
 }
 
 #[test]
-fn the_external_editor_round_trip_uses_editor_and_drops_its_final_newline() {
+fn the_external_editor_round_trip_runs_the_editor_and_drops_its_final_newline() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("fake-editor.sh");
     std::fs::write(&script, "#!/bin/sh\nprintf 'edited\\n' > \"$1\"\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    // SAFETY (edition 2024 makes set_var unsafe): no other test in this binary reads these.
-    unsafe {
-        std::env::remove_var("VISUAL");
-        std::env::set_var("EDITOR", &script);
-    }
-    let edited = tunedeck::tui::terminal::edit_in_editor("before").unwrap();
+    let editor = script.display().to_string();
+    let edited = tunedeck::tui::terminal::edit_in_editor(&editor, "before").unwrap();
     assert_eq!(edited, "edited");
     std::fs::write(&script, "#!/bin/sh\nexit 3\n").unwrap();
-    let err = tunedeck::tui::terminal::edit_in_editor("before").unwrap_err();
+    let err = tunedeck::tui::terminal::edit_in_editor(&editor, "before").unwrap_err();
     assert!(err.contains("exit status: 3"), "{err}");
 }
 
@@ -855,7 +852,7 @@ fn the_tune_form_sends_a_multiplier_holds_examples_out_tunes_a_tuned_model_and_r
         model("ready", "Ready", TunedModelState::Active, 1),
         model("busy", "Busy", TunedModelState::Creating, 2),
     ];
-    let now = Instant::now();
+    let now = clock();
     let cmds = a.update(key('T'), now);
     let [Cmd::Call { id, .. }] = cmds.as_slice() else {
         panic!("{cmds:?}")

@@ -2,7 +2,7 @@
 //! List the demo models, open one, rename it, delete another; the server agrees each time.
 
 mod common;
-use common::app::{app, code, key};
+use common::app::{app, clock, code, key};
 use common::*;
 use crossterm::event::KeyCode;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ struct Harness {
 
 impl Harness {
     fn send(&mut self, msg: Msg) {
-        for cmd in self.app.update(msg, Instant::now()) {
+        for cmd in self.app.update(msg, clock()) {
             self.commands.send(cmd).unwrap();
         }
     }

@@ -18,8 +18,14 @@ use tunedeck::emulator::faults::Faults;
 use tunedeck::tui::theme::Theme;
 use tunedeck::worker::{self, ApiCall, Cmd, Event, Reply, WorkerOptions};
 
+/// The job's start: two seconds a step, its last step one second before the test's clock.
+fn started_at(steps: i32) -> chrono::DateTime<chrono::Utc> {
+    clock().utc - chrono::Duration::seconds(i64::from(steps) * 2 + 1)
+}
+
+/// An operation `steps` steps in, each two seconds after the last, the newest one second old.
 fn operation(model: &str, steps: i32, total: i32, done: bool) -> Operation {
-    let t0 = tunedeck::api::serde_util::parse_timestamp("2026-11-22T10:00:00Z").unwrap();
+    let t0 = started_at(steps);
     let snapshots: Vec<TuningSnapshot> = (1..=steps)
         .map(|s| TuningSnapshot {
             step: s,
@@ -47,14 +53,13 @@ fn operation(model: &str, steps: i32, total: i32, done: bool) -> Operation {
 fn following(steps: i32) -> App {
     let mut a = app();
     let id = list_request(&a.start());
-    let cmds = a.update(
-        page(
-            id,
-            vec![model("bravo-2", "Bravo", TunedModelState::Creating, 2)],
-            true,
-        ),
-        Instant::now(),
-    );
+    let mut bravo = model("bravo-2", "Bravo", TunedModelState::Creating, 2);
+    bravo.create_time = Some(started_at(steps));
+    if let Some(task) = bravo.tuning_task.as_mut() {
+        task.start_time = Some(started_at(steps));
+        task.complete_time = None;
+    }
+    let cmds = a.update(page(id, vec![bravo], true), clock());
     let [
         Cmd::Call {
             id,
@@ -70,12 +75,12 @@ fn following(steps: i32) -> App {
             id: *id,
             reply: Reply::Operations(vec![operation("bravo-2", steps, 75, false)]),
         }),
-        Instant::now(),
+        clock(),
     );
     assert!(
         matches!(cmds.as_slice(), [Cmd::Watch { operation }] if operation == "tunedModels/bravo-2/operations/opbravo-2")
     );
-    a.update(key('2'), Instant::now());
+    a.update(key('2'), clock());
     assert_eq!(a.tab, Tab::Monitor);
     a
 }
@@ -85,14 +90,14 @@ fn a_creating_model_becomes_a_followed_job_and_finishing_rings() {
     let mut a = following(10);
     assert_eq!(a.monitor.jobs[0].completed_steps(), 10);
     // The same list again does not look the job up twice.
-    let id = list_request(&a.update(key('r'), Instant::now()));
+    let id = list_request(&a.update(key('r'), clock()));
     let cmds = a.update(
         page(
             id,
             vec![model("bravo-2", "Bravo", TunedModelState::Creating, 2)],
             true,
         ),
-        Instant::now(),
+        clock(),
     );
     assert!(cmds.is_empty(), "{cmds:?}");
     let done = operation("bravo-2", 75, 75, true);
@@ -100,7 +105,7 @@ fn a_creating_model_becomes_a_followed_job_and_finishing_rings() {
         Msg::Worker(Event::OperationPolled {
             operation: Box::new(done),
         }),
-        Instant::now(),
+        clock(),
     );
     assert!(a.monitor.jobs[0].done);
     assert!(a.ring_bell, "completion rings the bell");
@@ -120,7 +125,7 @@ fn a_creating_model_becomes_a_followed_job_and_finishing_rings() {
 #[test]
 fn toggles_cursor_and_cancel() {
     let mut a = following(20);
-    let now = Instant::now();
+    let now = clock();
     a.update(key('e'), now);
     assert!(a.monitor.per_epoch);
     let job = a.monitor.jobs[0].clone();
@@ -192,21 +197,22 @@ fn a_failed_poll_is_shown_and_cleared_by_the_next_success() {
             error,
             retry_in: Duration::from_secs(4),
         }),
-        Instant::now(),
+        clock(),
     );
     assert!(a.monitor.poll_errors[&op].contains("retrying in 4 s"));
     a.update(
         Msg::Worker(Event::OperationPolled {
             operation: Box::new(operation("bravo-2", 6, 75, false)),
         }),
-        Instant::now(),
+        clock(),
     );
     assert!(a.monitor.poll_errors.is_empty());
     assert_eq!(a.monitor.jobs[0].completed_steps(), 6);
 }
 
 fn screen(a: &mut App) -> String {
-    a.update(Msg::Resize(110, 30), Instant::now());
+    // The app's own clock: a screen drawn later shows what that later moment shows.
+    a.update(Msg::Resize(110, 30), a.clock);
     let theme = Theme::new(&ThemeConfig::default(), true);
     let mut t = Terminal::new(TestBackend::new(110, 30)).unwrap();
     t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
@@ -214,9 +220,7 @@ fn screen(a: &mut App) -> String {
     (0..30)
         .map(|y| {
             let line: String = (0..110).map(|x| b[(x, y)].symbol().to_owned()).collect();
-            // Elapsed time and stalls depend on the clock: not part of the snapshot.
-            let line = line.split(" · elapsed").next().unwrap_or("").to_owned();
-            line.replace("STALLED", "TUNING").trim_end().to_owned() + "\n"
+            line.trim_end().to_owned() + "\n"
         })
         .collect::<String>()
         .lines()
@@ -229,13 +233,23 @@ fn screen(a: &mut App) -> String {
 fn chart_modes_render() {
     let mut a = following(40);
     insta::assert_snapshot!("per_step", screen(&mut a));
-    a.update(key('e'), Instant::now());
+    a.update(key('e'), clock());
     insta::assert_snapshot!("per_epoch", screen(&mut a));
-    a.update(key('e'), Instant::now());
-    a.update(key('m'), Instant::now());
-    a.update(key('L'), Instant::now());
-    a.update(key('h'), Instant::now());
+    a.update(key('e'), clock());
+    a.update(key('m'), clock());
+    a.update(key('L'), clock());
+    a.update(key('h'), clock());
     insta::assert_snapshot!("smoothed_log_cursor", screen(&mut a));
+}
+
+#[test]
+fn a_job_with_no_new_step_for_five_median_step_times_reads_stalled() {
+    let mut a = following(40);
+    // Steps came every 2 s; at 10 s (5×) since the last one it is still tuning, past that stalled.
+    a.update(Msg::Timer, clock() + Duration::from_secs(9));
+    assert!(screen(&mut a).contains("TUNING  "));
+    a.update(Msg::Timer, clock() + Duration::from_secs(12));
+    insta::assert_snapshot!("stalled", screen(&mut a));
 }
 
 /// Drives the app with the real worker against an emulator until the job is done.
@@ -268,7 +282,7 @@ async fn run_to_active(options: EmulatorOptions, config: tunedeck::api::ClientCo
     let (commands, mut events, _w) = worker::spawn(client.clone(), opts);
     let mut a = app();
     let send = |a: &mut App, msg: Msg, commands: &mpsc::UnboundedSender<Cmd>| {
-        for c in a.update(msg, Instant::now()) {
+        for c in a.update(msg, clock()) {
             commands.send(c).unwrap();
         }
     };
@@ -335,7 +349,7 @@ async fn with_a_quarter_of_answers_503_or_429_it_still_ends_complete() {
 #[test]
 fn open_in_monitor_from_the_models_tab_finds_and_selects_the_job() {
     let mut a = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     // alpha-1 is ACTIVE: not followed yet, so its operation is looked up.
     a.update(key('G'), now);
     let cmds = a.update(key('w'), now);
@@ -369,7 +383,7 @@ fn open_in_monitor_from_the_models_tab_finds_and_selects_the_job() {
 async fn export_writes_csv_and_json_through_the_worker() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = following(12);
-    let cmds = a.update(key('x'), Instant::now());
+    let cmds = a.update(key('x'), clock());
     assert_eq!(cmds.len(), 2);
     let emu = start(fast_options()).await;
     let (commands, mut events, _w) = worker::spawn(client_for(&emu), WorkerOptions::default());
@@ -390,7 +404,7 @@ async fn export_writes_csv_and_json_through_the_worker() {
             .await
             .unwrap()
             .unwrap();
-        a.update(Msg::Worker(event), Instant::now());
+        a.update(Msg::Worker(event), clock());
     }
     assert!(
         a.toasts
@@ -413,7 +427,7 @@ async fn export_writes_csv_and_json_through_the_worker() {
 #[test]
 fn compare_overlays_marked_runs() {
     let mut a = following(30);
-    let now = Instant::now();
+    let now = clock();
     // A second, finished job from an operation started here.
     a.track_operations(vec![operation("charlie-3", 75, 75, true)]);
     assert_eq!(a.monitor.jobs.len(), 2);
@@ -471,7 +485,7 @@ async fn with_no_operation_found_it_follows_the_model_itself() {
     while a.monitor.jobs.first().is_none_or(|j| !j.done) {
         assert!(Instant::now() < deadline, "the model job did not finish");
         if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
-            for c in a.update(Msg::Worker(e), Instant::now()) {
+            for c in a.update(Msg::Worker(e), clock()) {
                 commands.send(c).unwrap();
             }
         }

@@ -38,7 +38,7 @@ fn base(name: &str) -> Model {
 /// An app on the Playground with the three models loaded and base models listed.
 fn playground() -> App {
     let mut a = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     let cmds = a.update(key('4'), now);
     assert_eq!(a.tab, Tab::Playground);
     let [
@@ -70,7 +70,7 @@ fn playground() -> App {
 }
 
 fn type_prompt(a: &mut App, text: &str) {
-    let now = Instant::now();
+    let now = clock();
     a.update(key('i'), now);
     assert_eq!(a.playground.focus, Focus::Prompt);
     for c in text.chars() {
@@ -80,7 +80,7 @@ fn type_prompt(a: &mut App, text: &str) {
 }
 
 fn choose_first(a: &mut App) {
-    let now = Instant::now();
+    let now = clock();
     a.update(key('m'), now);
     a.update(code(KeyCode::Enter), now);
 }
@@ -125,7 +125,7 @@ fn sent(cmds: &[Cmd]) -> Vec<(u64, String, bool, GenerateContentRequest)> {
 #[test]
 fn the_picker_lists_active_tuned_models_then_generating_base_models_with_their_defaults() {
     let mut a = playground();
-    a.update(key('m'), Instant::now());
+    a.update(key('m'), clock());
     let names: Vec<&str> = a
         .playground
         .choices
@@ -142,8 +142,8 @@ fn the_picker_lists_active_tuned_models_then_generating_base_models_with_their_d
             .describe()
             .contains("tokens in 16384 / out 8192")
     );
-    a.update(key('j'), Instant::now());
-    a.update(code(KeyCode::Enter), Instant::now());
+    a.update(key('j'), clock());
+    a.update(code(KeyCode::Enter), clock());
     let model = a.playground.model.as_ref().unwrap();
     assert_eq!(model.name, "models/gemini-1.5-flash-001-tuning");
     assert_eq!(a.playground.settings.values[..3], ["1", "0.95", "64"]);
@@ -153,7 +153,7 @@ fn the_picker_lists_active_tuned_models_then_generating_base_models_with_their_d
 fn sending_without_a_model_opens_the_picker() {
     let mut a = playground();
     type_prompt(&mut a, "seven");
-    assert!(a.update(code(KeyCode::Enter), Instant::now()).is_empty());
+    assert!(a.update(code(KeyCode::Enter), clock()).is_empty());
     assert!(matches!(
         a.playground.focus,
         Focus::Picker { compare: false }
@@ -258,16 +258,16 @@ fn tuned_model_rules_are_checked_before_sending() {
 fn a_refused_prompt_sends_nothing_and_says_why() {
     let mut a = playground();
     choose_first(&mut a);
-    a.update(key('s'), Instant::now());
+    a.update(key('s'), clock());
     for _ in 0..6 {
-        a.update(code(KeyCode::Tab), Instant::now());
+        a.update(code(KeyCode::Tab), clock());
     }
     for c in "be brief".chars() {
-        a.update(key(c), Instant::now());
+        a.update(key(c), clock());
     }
-    a.update(code(KeyCode::Enter), Instant::now());
+    a.update(code(KeyCode::Enter), clock());
     type_prompt(&mut a, "seven");
-    assert!(a.update(code(KeyCode::Enter), Instant::now()).is_empty());
+    assert!(a.update(code(KeyCode::Enter), clock()).is_empty());
     let why = a.playground.refused.as_deref().unwrap();
     assert!(
         why.contains("Alpha") && why.contains("no system instruction"),
@@ -281,7 +281,7 @@ fn a_streamed_answer_arrives_chunk_by_chunk_with_timings_and_is_kept_in_history(
     a.history_dir = Some("/state/playground".into());
     choose_first(&mut a);
     type_prompt(&mut a, "seven");
-    let t0 = Instant::now();
+    let t0 = clock();
     let cmds = a.update(code(KeyCode::Enter), t0);
     let [(id, model, streamed, request)] = sent(&cmds).try_into().unwrap();
     assert_eq!((model.as_str(), streamed), ("tunedModels/alpha-1", true));
@@ -336,8 +336,8 @@ fn a_streamed_answer_arrives_chunk_by_chunk_with_timings_and_is_kept_in_history(
     );
     // The history re-runs a prompt.
     type_prompt(&mut a, "x");
-    a.update(key('h'), Instant::now());
-    let cmds = a.update(code(KeyCode::Enter), Instant::now());
+    a.update(key('h'), clock());
+    let cmds = a.update(code(KeyCode::Enter), clock());
     assert_eq!(
         sent(&cmds)[0].3.contents[0].parts[0].text.as_deref(),
         Some("seven")
@@ -350,7 +350,7 @@ fn esc_cancels_a_stream_and_later_chunks_are_ignored() {
     let mut a = playground();
     choose_first(&mut a);
     type_prompt(&mut a, "seven");
-    let now = Instant::now();
+    let now = clock();
     let [(id, ..)] = sent(&a.update(code(KeyCode::Enter), now))
         .try_into()
         .unwrap();
@@ -384,7 +384,7 @@ fn a_stream_that_fell_back_is_remembered_and_the_next_send_does_not_stream() {
     let mut a = playground();
     choose_first(&mut a);
     type_prompt(&mut a, "seven");
-    let now = Instant::now();
+    let now = clock();
     let [(id, ..)] = sent(&a.update(code(KeyCode::Enter), now))
         .try_into()
         .unwrap();
@@ -418,11 +418,11 @@ fn a_stream_that_fell_back_is_remembered_and_the_next_send_does_not_stream() {
 fn compare_sends_to_both_models_and_candidates_have_tabs() {
     let mut a = playground();
     choose_first(&mut a);
-    a.update(key('M'), Instant::now());
-    a.update(key('j'), Instant::now());
-    a.update(code(KeyCode::Enter), Instant::now());
+    a.update(key('M'), clock());
+    a.update(key('j'), clock());
+    a.update(code(KeyCode::Enter), clock());
     type_prompt(&mut a, "seven");
-    let now = Instant::now();
+    let now = clock();
     let calls = sent(&a.update(code(KeyCode::Enter), now));
     let models: Vec<&str> = calls.iter().map(|c| c.1.as_str()).collect();
     assert_eq!(
@@ -460,7 +460,7 @@ fn copy_as_curl_keeps_the_key_out() {
     let mut a = playground();
     choose_first(&mut a);
     type_prompt(&mut a, "it's seven");
-    a.update(key('C'), Instant::now());
+    a.update(key('C'), clock());
     let curl = a.clipboard.clone().unwrap();
     assert!(curl.starts_with("curl -sS 'http://127.0.0.1:8765/v1beta/tunedModels/alpha-1:streamGenerateContent?alt=sse'"), "{curl}");
     assert!(curl.contains("-H \"x-goog-api-key: $GEMINI_API_KEY\""));
@@ -468,14 +468,14 @@ fn copy_as_curl_keeps_the_key_out() {
         curl.contains(r#""text":"it'\''s seven""#),
         "quotes survive the shell: {curl}"
     );
-    a.update(key('y'), Instant::now());
+    a.update(key('y'), clock());
     assert!(a.toasts.last().unwrap().text.contains("No answer"));
 }
 
 #[test]
 fn open_in_playground_from_the_models_tab() {
     let mut a = loaded(three());
-    let now = Instant::now();
+    let now = clock();
     let cmds = a.update(key('P'), now);
     assert_eq!(a.tab, Tab::Playground);
     assert!(matches!(
@@ -517,7 +517,7 @@ fn evaluation_runs_four_at_a_time_and_counts_matches() {
         None,
         None,
     );
-    let now = Instant::now();
+    let now = clock();
     let cmds = a.update(key('b'), now);
     let calls = sent(&cmds);
     assert_eq!(calls.len(), 4, "the concurrency limit");
@@ -586,7 +586,7 @@ fn evaluation_prefers_the_held_out_file_beside_the_dataset() {
         Some(dataset.clone()),
         None,
     );
-    let cmds = a.update(key('b'), Instant::now());
+    let cmds = a.update(key('b'), clock());
     let [Cmd::ReadDataset { id, path, .. }] = cmds.as_slice() else {
         panic!("{cmds:?}")
     };
@@ -598,7 +598,7 @@ fn evaluation_prefers_the_held_out_file_beside_the_dataset() {
             path: path.clone(),
             result,
         }),
-        Instant::now(),
+        clock(),
     );
     assert_eq!(sent(&cmds).len(), 1);
     assert_eq!(
@@ -607,8 +607,8 @@ fn evaluation_prefers_the_held_out_file_beside_the_dataset() {
     );
     // Without that file, the whole dataset, saying why.
     std::fs::remove_file(dir.path().join("numbers.heldout.jsonl")).unwrap();
-    a.update(code(KeyCode::Esc), Instant::now());
-    let cmds = a.update(key('b'), Instant::now());
+    a.update(code(KeyCode::Esc), clock());
+    let cmds = a.update(key('b'), clock());
     let [Cmd::ReadDataset { id, path, .. }] = cmds.as_slice() else {
         panic!("{cmds:?}")
     };
@@ -619,7 +619,7 @@ fn evaluation_prefers_the_held_out_file_beside_the_dataset() {
             path: path.clone(),
             result,
         }),
-        Instant::now(),
+        clock(),
     );
     assert_eq!(sent(&cmds).len(), 3);
     assert!(
@@ -630,7 +630,7 @@ fn evaluation_prefers_the_held_out_file_beside_the_dataset() {
 }
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Msg::Resize(width, height), Instant::now());
+    app.update(Msg::Resize(width, height), clock());
     app.models.loaded_at =
         Some(tunedeck::api::serde_util::parse_timestamp("2026-11-22T12:00:00Z").unwrap());
     let theme = Theme::new(&ThemeConfig::default(), true);
@@ -654,11 +654,11 @@ fn renders() {
     let mut a = playground();
     insta::assert_snapshot!("empty", screen(&mut a, 100, 30));
     choose_first(&mut a);
-    a.update(key('M'), Instant::now());
-    a.update(key('j'), Instant::now());
-    a.update(code(KeyCode::Enter), Instant::now());
+    a.update(key('M'), clock());
+    a.update(key('j'), clock());
+    a.update(code(KeyCode::Enter), clock());
     type_prompt(&mut a, "seven");
-    let t0 = Instant::now();
+    let t0 = clock();
     let calls = sent(&a.update(code(KeyCode::Enter), t0));
     a.update(
         Msg::Worker(Event::Reply {
@@ -683,10 +683,10 @@ fn renders() {
     );
     a.toasts.clear();
     insta::assert_snapshot!("compare_streaming", screen(&mut a, 100, 30));
-    a.update(key('m'), Instant::now());
+    a.update(key('m'), clock());
     insta::assert_snapshot!("picker", screen(&mut a, 100, 30));
-    a.update(code(KeyCode::Esc), Instant::now());
-    a.update(key('s'), Instant::now());
+    a.update(code(KeyCode::Esc), clock());
+    a.update(key('s'), clock());
     insta::assert_snapshot!("settings", screen(&mut a, 100, 30));
 }
 
@@ -711,7 +711,7 @@ async fn against_the_emulator_a_tuned_model_streams_back_its_training_output_and
             },
         })
         .unwrap();
-    let mut run = tunedeck::app::playground::Run::new(&model, "seven", 1, Instant::now());
+    let mut run = tunedeck::app::playground::Run::new(&model, "seven", 1, clock().instant);
     loop {
         match tokio::time::timeout(Duration::from_secs(10), events.recv())
             .await
@@ -721,7 +721,7 @@ async fn against_the_emulator_a_tuned_model_streams_back_its_training_output_and
             Event::Reply {
                 reply: Reply::Chunk(c),
                 ..
-            } => run.absorb(&c, Instant::now()),
+            } => run.absorb(&c, clock().instant),
             Event::Reply {
                 reply: Reply::StreamEnd { fell_back },
                 ..
@@ -803,14 +803,14 @@ async fn against_an_emulator_whose_tuned_streaming_404s_the_answer_falls_back() 
         ..Default::default()
     });
     a.playground.set_prompt("seven");
-    for c in a.update(code(KeyCode::Enter), Instant::now()) {
+    for c in a.update(code(KeyCode::Enter), clock()) {
         commands.send(c).unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     while a.playground.streaming() {
         assert!(Instant::now() < deadline);
         if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
-            a.update(Msg::Worker(e), Instant::now());
+            a.update(Msg::Worker(e), clock());
         }
     }
     let run = &a.playground.runs[0];
@@ -849,14 +849,14 @@ async fn against_the_emulator_evaluation_counts_what_the_demo_model_learned() {
         TuningExample::new("seven", "nine"),
         TuningExample::new("x".repeat(40_001), "too long"),
     ];
-    for c in a.begin_eval("test set".into(), examples, Instant::now()) {
+    for c in a.begin_eval("test set".into(), examples, clock().instant) {
         commands.send(c).unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     while a.playground.eval.as_ref().unwrap().finished.is_none() {
         assert!(Instant::now() < deadline, "evaluation never finished");
         if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
-            for c in a.update(Msg::Worker(e), Instant::now()) {
+            for c in a.update(Msg::Worker(e), clock()) {
                 commands.send(c).unwrap();
             }
         }
@@ -878,7 +878,7 @@ async fn against_the_emulator_evaluation_counts_what_the_demo_model_learned() {
 fn ctrl_s_sends_from_the_prompt_and_ctrl_o_hands_it_to_the_editor() {
     let mut a = playground();
     choose_first(&mut a);
-    let now = Instant::now();
+    let now = clock();
     a.update(key('i'), now);
     for c in "seven".chars() {
         a.update(key(c), now);
@@ -900,7 +900,7 @@ fn a_long_answer_follows_its_end_and_page_up_scrolls_back_to_its_start() {
     let mut a = playground();
     choose_first(&mut a);
     type_prompt(&mut a, "count");
-    let now = Instant::now();
+    let now = clock();
     let [(id, ..)] = sent(&a.update(code(KeyCode::Enter), now))
         .try_into()
         .unwrap();

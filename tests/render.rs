@@ -7,7 +7,6 @@ use common::app::*;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::time::Instant;
 use tunedeck::api::ApiError;
 use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::TunedModelState;
@@ -17,7 +16,7 @@ use tunedeck::tui::theme::Theme;
 use tunedeck::worker::Event;
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Msg::Resize(width, height), Instant::now());
+    app.update(Msg::Resize(width, height), clock());
     if app.models.loaded_at.is_some() {
         app.models.loaded_at = Some(parse_timestamp("2026-11-22T12:00:00Z").unwrap());
     }
@@ -61,7 +60,7 @@ fn failed() {
             "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}"#,
         None,
     );
-    a.update(Msg::Worker(Event::Failed { id, error }), Instant::now());
+    a.update(Msg::Worker(Event::Failed { id, error }), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 24));
 }
 
@@ -99,21 +98,21 @@ fn a_thousand_models_scrolled() {
     a.models.sort = tunedeck::app::models::Column::Id;
     a.models.descending = false;
     a.models.refresh_view();
-    a.update(Msg::Resize(100, 24), Instant::now());
-    a.update(key('g'), Instant::now());
+    a.update(Msg::Resize(100, 24), clock());
+    a.update(key('g'), clock());
     for _ in 0..3 {
-        a.update(code(KeyCode::PageDown), Instant::now());
+        a.update(code(KeyCode::PageDown), clock());
     }
-    a.update(key('j'), Instant::now());
+    a.update(key('j'), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 24));
 }
 
 #[test]
 fn filtered() {
     let mut a = loaded(three());
-    a.update(key('/'), Instant::now());
+    a.update(key('/'), clock());
     for c in "char".chars() {
-        a.update(key(c), Instant::now());
+        a.update(key(c), clock());
     }
     insta::assert_snapshot!(screen(&mut a, 100, 24));
 }
@@ -121,40 +120,40 @@ fn filtered() {
 #[test]
 fn detail() {
     let mut a = loaded(three());
-    a.update(key('G'), Instant::now());
-    a.update(code(KeyCode::Enter), Instant::now());
+    a.update(key('G'), clock());
+    a.update(code(KeyCode::Enter), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 30));
 }
 
 #[test]
 fn confirm_delete() {
     let mut a = loaded(three());
-    a.update(key('d'), Instant::now());
+    a.update(key('d'), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 24));
 }
 
 #[test]
 fn confirm_delete_of_marked() {
     let mut a = loaded(three());
-    a.update(key(' '), Instant::now());
-    a.update(key(' '), Instant::now());
-    a.update(key('d'), Instant::now());
+    a.update(key(' '), clock());
+    a.update(key(' '), clock());
+    a.update(key('d'), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 24));
 }
 
 #[test]
 fn edit_form() {
     let mut a = loaded(three());
-    a.update(key('e'), Instant::now());
+    a.update(key('e'), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 24));
 }
 
 #[test]
 fn help_overlay() {
     let mut a = loaded(three());
-    a.update(key('?'), Instant::now());
+    a.update(key('?'), clock());
     insta::assert_snapshot!(screen(&mut a, 120, 30));
-    a.update(key('?'), Instant::now());
+    a.update(key('?'), clock());
     insta::assert_snapshot!("help_overlay_page_2", screen(&mut a, 120, 30));
 }
 
@@ -163,8 +162,8 @@ fn permissions_dialog() {
     use tunedeck::api::types::{GranteeType, Permission, Role};
     use tunedeck::worker::{ApiCall, Cmd, Reply};
     let mut a = loaded(three());
-    a.update(code(KeyCode::Enter), Instant::now());
-    let cmds = a.update(key('p'), Instant::now());
+    a.update(code(KeyCode::Enter), clock());
+    let cmds = a.update(key('p'), clock());
     let Some(Cmd::Call {
         id,
         call: ApiCall::ListPermissions { .. },
@@ -191,8 +190,8 @@ fn permissions_dialog() {
             id: *id,
             reply: Reply::Permissions(perms),
         }),
-        Instant::now(),
+        clock(),
     );
-    a.update(key('a'), Instant::now());
+    a.update(key('a'), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 30));
 }

@@ -5,6 +5,7 @@
 //! Needs tmux; without it the test says so and passes, unless TUNEDECK_REQUIRE_TMUX_TEST is set
 //! (CI sets it after installing tmux).
 
+mod common;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -35,8 +36,8 @@ impl Tmux {
         };
         let h = tmux._home.path();
         let script = format!(
-            "env -u GEMINI_API_KEY -u GOOGLE_API_KEY -u GOOGLE_APPLICATION_CREDENTIALS HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data XDG_STATE_HOME={home}/state {bin}; echo EXITED $?; sleep 30",
-            home = h.display(),
+            "{env} {bin}; echo EXITED $?; sleep 30",
+            env = common::clean_env_prefix(h),
             bin = env!("CARGO_BIN_EXE_tunedeck"),
         );
         let out = Command::new("tmux")

@@ -17,6 +17,7 @@ mod replies;
 mod sharing;
 
 use crate::api::types::TunedModelState;
+pub use crate::clock::Now;
 use crate::tui::keymap::Keymap;
 use crate::worker::{ApiCall, Cmd, Event, RequestId};
 use action::{Action, Context};
@@ -193,6 +194,8 @@ pub struct App {
     pub last_tune: Option<dataset::TuneSettings>,
     /// The cursor in the focused one-line field (`None`: at its end); see [`line_edit`].
     pub line_cursor: Option<usize>,
+    /// The time of the latest message: what rendering measures elapsed time and stalls against.
+    pub clock: Now,
 }
 
 /// The smallest terminal the layout is made for.
@@ -200,7 +203,7 @@ pub const MIN_SIZE: (u16, u16) = (80, 24);
 const TOAST_TIME: Duration = Duration::from_secs(5);
 
 impl App {
-    pub fn new(keymap: Keymap, connection: Connection, list_refresh: Duration) -> App {
+    pub fn new(keymap: Keymap, connection: Connection, list_refresh: Duration, now: Now) -> App {
         App {
             keymap,
             tab: Tab::Models,
@@ -232,6 +235,7 @@ impl App {
             tune_settings_file: None,
             last_tune: None,
             line_cursor: None,
+            clock: now,
         }
     }
 
@@ -285,8 +289,9 @@ impl App {
     }
 
     /// Shows an informational toast (for things found at start, outside `update`).
-    pub fn announce(&mut self, text: impl Into<String>) {
-        self.toast(text, Level::Info, Instant::now());
+    pub fn announce(&mut self, text: impl Into<String>, now: Now) {
+        self.clock = now;
+        self.toast(text, Level::Info, now.instant);
     }
 
     fn toast(&mut self, text: impl Into<String>, level: Level, now: Instant) {
@@ -317,9 +322,11 @@ impl App {
         cmds
     }
 
-    /// The one mutator.
-    pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Cmd> {
-        let mut cmds = self.handle(msg, now);
+    /// The one mutator. `now` is the time the message arrived; it is kept as [`App::clock`].
+    pub fn update(&mut self, msg: Msg, now: Now) -> Vec<Cmd> {
+        // Time only moves forward for the app, whatever the wall clock does.
+        self.clock = Now::at(now.instant.max(self.clock.instant), now.utc);
+        let mut cmds = self.handle(msg, now.instant);
         cmds.extend(self.playground_models());
         cmds
     }

@@ -273,7 +273,10 @@ impl App {
             return Vec::new();
         };
         let entry = HistoryEntry {
-            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            time: self
+                .clock
+                .utc
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             model: run.model.clone(),
             prompt: run.prompt.clone(),
             answer: run.text(0).to_owned(),

@@ -5,7 +5,6 @@ use super::models::Load;
 use super::{App, Level, Pending, monitor, playground};
 use crate::api::types::TunedModelState;
 use crate::worker::{Cmd, Event, Reply};
-use chrono::Utc;
 use std::time::Instant;
 
 impl App {
@@ -27,7 +26,7 @@ impl App {
                 }
                 match (pending, reply) {
                     (Pending::List, Reply::TunedModelsPage { models, last }) => {
-                        self.models.page_arrived(id, models, last, Utc::now());
+                        self.models.page_arrived(id, models, last, self.clock.utc);
                         self.connection.healthy = Some(true);
                         if last && self.models.any_creating() {
                             self.next_refresh = Some(now + self.list_refresh);

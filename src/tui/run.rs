@@ -3,6 +3,7 @@
 //! once. Nothing ticks while nothing changes.
 
 use crate::app::{App, Msg};
+use crate::clock::Now;
 use crate::tui::terminal::{TerminalGuard, copy_to_clipboard, ring_bell};
 use crate::tui::theme::Theme;
 use crate::tui::ui;
@@ -23,7 +24,7 @@ fn from_terminal(event: TermEvent) -> Option<Msg> {
 }
 
 fn dispatch(app: &mut App, msg: Msg, commands: &mpsc::UnboundedSender<Cmd>) {
-    for cmd in app.update(msg, Instant::now()) {
+    for cmd in app.update(msg, Now::read()) {
         let _ = commands.send(cmd);
     }
 }
@@ -63,7 +64,9 @@ pub async fn run(
         if let Some(text) = app.external_edit.take() {
             // The editor owns the tty meanwhile: stop reading it, or keys would be stolen.
             drop(input);
-            let edited = guard.suspended(|| crate::tui::terminal::edit_in_editor(&text))?;
+            let edited = guard.suspended(|| {
+                crate::tui::terminal::edit_in_editor(&crate::tui::terminal::editor_command(), &text)
+            })?;
             input = EventStream::new();
             dispatch(&mut app, Msg::Edited(edited), &commands);
             continue;

@@ -78,14 +78,19 @@ impl TerminalGuard {
     }
 }
 
-/// Edits `text` in `$VISUAL` or `$EDITOR` (else `vi`) through a temporary file, and returns
-/// what was saved, or why not. The command runs through `sh`, so `EDITOR="code -w"` works.
-pub fn edit_in_editor(text: &str) -> Result<String, String> {
-    let editor = std::env::var("VISUAL")
+/// The user's editor: `$VISUAL`, else `$EDITOR`, else `vi`.
+pub fn editor_command() -> String {
+    std::env::var("VISUAL")
         .ok()
+        .filter(|e| !e.trim().is_empty())
         .or_else(|| std::env::var("EDITOR").ok())
         .filter(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| "vi".to_owned());
+        .unwrap_or_else(|| "vi".to_owned())
+}
+
+/// Edits `text` in `editor` (see [`editor_command`]) through a temporary file, and returns what
+/// was saved, or why not. The command runs through `sh`, so `EDITOR="code -w"` works.
+pub fn edit_in_editor(editor: &str, text: &str) -> Result<String, String> {
     let file = tempfile::Builder::new()
         .prefix("tunedeck-edit-")
         .suffix(".txt")

@@ -4,9 +4,19 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::{Duration, Instant};
 use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::*;
-use tunedeck::app::{App, Connection, Msg};
+use tunedeck::app::{App, Connection, Msg, Now};
 use tunedeck::config::{FileConfig, UiConfig};
 use tunedeck::worker::{Cmd, Event, Reply};
+
+/// The wall-clock time dashboard tests run at, whatever the machine's date: times in the test
+/// data are written relative to it, so no test depends on when it runs.
+pub const TEST_UTC: &str = "2026-11-22T10:01:21Z";
+
+/// The moment a dashboard test hands to `update`: the real monotonic clock (deadlines still
+/// pass), the fixed [`TEST_UTC`] wall clock.
+pub fn clock() -> Now {
+    Now::at(Instant::now(), parse_timestamp(TEST_UTC).unwrap())
+}
 
 pub fn app() -> App {
     let ui = UiConfig::load(&FileConfig::default()).unwrap();
@@ -19,6 +29,7 @@ pub fn app() -> App {
             healthy: None,
         },
         Duration::from_secs(3),
+        clock(),
     );
     app.size = (120, 40);
     app
@@ -95,7 +106,7 @@ pub fn loaded(models: Vec<TunedModel>) -> App {
     let mut app = app();
     let cmds = app.start();
     let id = list_request(&cmds);
-    app.update(page(id, models, true), Instant::now());
+    app.update(page(id, models, true), clock());
     app
 }
 

@@ -9,6 +9,35 @@ use std::time::Duration;
 use tunedeck::api::{ApiClient, ClientConfig, Credentials};
 use tunedeck::emulator::{self, EmulatorOptions, RunningEmulator};
 
+/// Variables from the machine that change what the `tunedeck` binary does (credentials, config
+/// file, backend, colours, editor, logging). Tests that run the binary unset them all, so a
+/// developer's own setup cannot change a test's outcome.
+pub const MACHINE_VARS: &[&str] = &[
+    "TUNEDECK_CONFIG",
+    "TUNEDECK_LOG",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
+    "GOOGLE_CLOUD_PROJECT",
+    "GOOGLE_CLOUD_LOCATION",
+    "GOOGLE_GENAI_USE_VERTEXAI",
+    "STORAGE_EMULATOR_HOST",
+    "NO_COLOR",
+    "VISUAL",
+    "EDITOR",
+];
+
+/// `env -u … HOME=… XDG_…=…`: a shell prefix that runs a command with none of [`MACHINE_VARS`]
+/// and with every per-user folder inside `home`, for tests that start the binary in tmux.
+pub fn clean_env_prefix(home: &std::path::Path) -> String {
+    let unset: String = MACHINE_VARS.iter().map(|v| format!("-u {v} ")).collect();
+    let home = home.display();
+    format!(
+        "env {unset}HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data XDG_STATE_HOME={home}/state"
+    )
+}
+
 /// Options for a quick, in-memory emulator with no demo.
 pub fn fast_options() -> EmulatorOptions {
     EmulatorOptions {

@@ -6,7 +6,6 @@ use crate::app::App;
 use crate::app::monitor::{Job, downsample, epoch_boundaries, eta, is_stalled, steps_per_minute};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
-use chrono::Utc;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -102,7 +101,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn render_jobs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let m = &app.monitor;
-    let now = Utc::now();
+    let now = app.clock.utc;
     let lines: Vec<Line> = m
         .jobs
         .iter()
@@ -153,7 +152,7 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
     frame.render_widget(block, area);
     let [stats, chart_area] =
         Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(inner);
-    let now = Utc::now();
+    let now = app.clock.utc;
     let stalled = !job.done && is_stalled(&job.snapshots, now, app.stall_factor);
     let state = job_state(job, stalled);
     let hp = app
