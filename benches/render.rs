@@ -10,8 +10,8 @@ use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::*;
 use tunedeck::app::{App, Connection, Msg, Now};
 use tunedeck::config::{FileConfig, ThemeConfig, UiConfig};
+use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 use tunedeck::tui::theme::Theme;
-use tunedeck::worker::{ApiCall, Cmd, Event, Reply};
 
 fn main() {
     divan::main();
@@ -71,7 +71,7 @@ fn app_with(models: Vec<TunedModel>) -> App {
         unreachable!()
     };
     app.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: Reply::TunedModelsPage { models, last: true },
         }),

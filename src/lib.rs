@@ -9,5 +9,6 @@ pub mod clock;
 pub mod config;
 pub mod dataset;
 pub mod emulator;
+pub mod protocol;
 pub mod tui;
 pub mod worker;

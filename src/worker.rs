@@ -8,6 +8,7 @@
 use crate::api::client::collect_pages;
 use crate::api::types::*;
 use crate::api::{ApiClient, ApiError};
+use crate::protocol::*;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,182 +17,6 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// Identifies one request so its answer (or its cancellation) can be matched.
-pub type RequestId = u64;
-
-/// An API call the worker can make.
-#[derive(Debug, Clone)]
-pub enum ApiCall {
-    /// Every page of tunedModels.list; each page arrives as its own event.
-    ListTunedModels {
-        filter: Option<String>,
-    },
-    GetTunedModel {
-        name: String,
-    },
-    CreateTunedModel {
-        model: Box<TunedModel>,
-        id: Option<String>,
-    },
-    UpdateTunedModel {
-        model: Box<TunedModel>,
-        mask: Vec<String>,
-    },
-    DeleteTunedModel {
-        name: String,
-    },
-    TransferOwnership {
-        name: String,
-        email: String,
-    },
-    ListPermissions {
-        name: String,
-    },
-    CreatePermission {
-        model: String,
-        permission: Permission,
-    },
-    DeletePermission {
-        name: String,
-    },
-    ListModels,
-    GetOperation {
-        name: String,
-    },
-    ListOperations {
-        model: String,
-    },
-    CancelOperation {
-        name: String,
-    },
-    GenerateContent {
-        model: String,
-        request: Box<GenerateContentRequest>,
-    },
-    /// Streams chunks as events; a 404 on the stream falls back to generateContent.
-    StreamGenerateContent {
-        model: String,
-        request: Box<GenerateContentRequest>,
-    },
-}
-
-/// What a finished call returns.
-#[derive(Debug, Clone)]
-pub enum Reply {
-    TunedModelsPage {
-        models: Vec<TunedModel>,
-        last: bool,
-    },
-    TunedModel(Box<TunedModel>),
-    Operation(Box<Operation>),
-    Operations(Vec<Operation>),
-    Permissions(Vec<Permission>),
-    Permission(Box<Permission>),
-    Models(Vec<Model>),
-    Generated(Box<GenerateContentResponse>),
-    /// One streamed chunk; more follow until [`Reply::StreamEnd`].
-    Chunk(Box<GenerateContentResponse>),
-    StreamEnd {
-        fell_back: bool,
-    },
-    Empty,
-}
-
-/// A command from the UI.
-#[derive(Debug, Clone)]
-pub enum Cmd {
-    Call {
-        id: RequestId,
-        call: ApiCall,
-    },
-    Cancel {
-        id: RequestId,
-    },
-    /// Poll an operation until it is done; a tuned model's name (no `/operations/`) polls the
-    /// model itself, for a job whose operation is not known.
-    Watch {
-        operation: String,
-    },
-    Unwatch {
-        operation: String,
-    },
-    /// Write a file atomically (exports), off the UI task.
-    WriteFile {
-        id: RequestId,
-        path: std::path::PathBuf,
-        contents: Vec<u8>,
-    },
-    /// Save a file atomically, refusing when it changed on disk after `unless_modified_since`.
-    SaveFile {
-        id: RequestId,
-        path: std::path::PathBuf,
-        contents: Vec<u8>,
-        unless_modified_since: Option<std::time::SystemTime>,
-    },
-    /// Remove a file if it exists (a journal after a save).
-    RemoveFile {
-        path: std::path::PathBuf,
-    },
-    /// Read a dataset file whole (off the UI task: 20 MB take a tenth of a second).
-    ReadDataset {
-        id: RequestId,
-        path: std::path::PathBuf,
-        mapping: Option<crate::dataset::format::Mapping>,
-    },
-}
-
-/// A dataset file as read: its examples, format and modification time.
-#[derive(Debug, Clone)]
-pub struct DatasetFile {
-    pub examples: Vec<crate::api::types::TuningExample>,
-    pub format: crate::dataset::format::Format,
-    pub modified: Option<std::time::SystemTime>,
-}
-
-/// An event for the UI.
-#[derive(Debug, Clone)]
-pub enum Event {
-    Reply {
-        id: RequestId,
-        reply: Reply,
-    },
-    Failed {
-        id: RequestId,
-        error: ApiError,
-    },
-    Cancelled {
-        id: RequestId,
-    },
-    /// A watched operation as last polled.
-    OperationPolled {
-        operation: Box<Operation>,
-    },
-    /// Polling a watched operation failed; it is retried on a longer interval.
-    PollFailed {
-        operation: String,
-        error: ApiError,
-        retry_in: Duration,
-    },
-    /// The outcome of a [`Cmd::SaveFile`].
-    FileSaved {
-        id: RequestId,
-        path: std::path::PathBuf,
-        outcome: SaveOutcome,
-    },
-    /// The outcome of a [`Cmd::ReadDataset`]: all of the file, or where it is wrong.
-    DatasetRead {
-        id: RequestId,
-        path: std::path::PathBuf,
-        result: Result<DatasetFile, crate::dataset::format::ImportError>,
-    },
-    /// A file was written, or why it was not.
-    FileWritten {
-        id: RequestId,
-        path: std::path::PathBuf,
-        error: Option<String>,
-    },
-}
 
 /// Reads a dataset file for [`Cmd::ReadDataset`].
 pub fn read_dataset(
@@ -205,16 +30,6 @@ pub fn read_dataset(
         format,
         modified,
     })
-}
-
-/// How a save went.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SaveOutcome {
-    /// Written; the file's new modification time.
-    Saved(Option<std::time::SystemTime>),
-    /// Not written: someone changed the file since it was read.
-    ChangedOnDisk,
-    Failed(String),
 }
 
 /// Saves unless the file changed since `since` (blocking; run off the async threads).
@@ -304,7 +119,7 @@ pub fn spawn(
     options: WorkerOptions,
 ) -> (
     mpsc::UnboundedSender<Cmd>,
-    mpsc::UnboundedReceiver<Event>,
+    mpsc::UnboundedReceiver<WorkerEvent>,
     tokio::task::JoinHandle<()>,
 ) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -317,7 +132,7 @@ pub fn spawn(
 pub async fn run(
     client: ApiClient,
     mut commands: mpsc::UnboundedReceiver<Cmd>,
-    events: mpsc::UnboundedSender<Event>,
+    events: mpsc::UnboundedSender<WorkerEvent>,
     options: WorkerOptions,
 ) {
     let permits = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
@@ -341,7 +156,7 @@ pub async fn run(
                         tasks.spawn(async move {
                             let _permit = permits.acquire_owned().await;
                             tokio::select! {
-                                () = token.cancelled() => { let _ = events.send(Event::Cancelled { id }); }
+                                () = token.cancelled() => { let _ = events.send(WorkerEvent::Cancelled { id }); }
                                 () = perform(&client, id, call, &events) => {}
                             }
                             Finished::Call(id)
@@ -370,7 +185,7 @@ pub async fn run(
                             let outcome = tokio::task::spawn_blocking(move || save_file(&target, &contents, unless_modified_since))
                                 .await
                                 .unwrap_or_else(|e| SaveOutcome::Failed(e.to_string()));
-                            let _ = events.send(Event::FileSaved { id, path, outcome });
+                            let _ = events.send(WorkerEvent::FileSaved { id, path, outcome });
                             Finished::Call(id)
                         });
                     }
@@ -393,7 +208,7 @@ pub async fn run(
                                     reason: e.to_string(),
                                     csv_columns: None,
                                 }));
-                            let _ = events.send(Event::DatasetRead { id, path, result });
+                            let _ = events.send(WorkerEvent::DatasetRead { id, path, result });
                             Finished::Call(id)
                         });
                     }
@@ -410,7 +225,7 @@ pub async fn run(
                                 Ok(Err(e)) => Some(e.to_string()),
                                 Err(e) => Some(e.to_string()),
                             };
-                            let _ = events.send(Event::FileWritten { id, path, error });
+                            let _ = events.send(WorkerEvent::FileWritten { id, path, error });
                             Finished::Call(id)
                         });
                     }
@@ -428,7 +243,7 @@ pub async fn run(
                                 watch.after_success(steps, &options);
                                 watch.due = Instant::now() + watch.interval;
                                 let done = operation.done;
-                                if events.send(Event::OperationPolled { operation: Box::new(operation) }).is_err() {
+                                if events.send(WorkerEvent::OperationPolled { operation: Box::new(operation) }).is_err() {
                                     break;
                                 }
                                 if done {
@@ -439,7 +254,7 @@ pub async fn run(
                                 watch.after_error(&error, &options);
                                 watch.due = Instant::now() + watch.interval;
                                 let retry_in = watch.interval;
-                                let _ = events.send(Event::PollFailed { operation: name, error, retry_in });
+                                let _ = events.send(WorkerEvent::PollFailed { operation: name, error, retry_in });
                             }
                         }
                     }
@@ -519,12 +334,12 @@ async fn perform(
     client: &ApiClient,
     id: RequestId,
     call: ApiCall,
-    events: &mpsc::UnboundedSender<Event>,
+    events: &mpsc::UnboundedSender<WorkerEvent>,
 ) {
     let send = |result: Result<Reply, ApiError>| {
         let _ = events.send(match result {
-            Ok(reply) => Event::Reply { id, reply },
-            Err(error) => Event::Failed { id, error },
+            Ok(reply) => WorkerEvent::Reply { id, reply },
+            Err(error) => WorkerEvent::Failed { id, error },
         });
     };
     match call {

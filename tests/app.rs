@@ -8,7 +8,7 @@ use tunedeck::api::types::TunedModelState;
 use tunedeck::api::{ApiError, Code};
 use tunedeck::app::models::{Column, Dialog, Load, Scope};
 use tunedeck::app::{Msg, Overlay, Tab};
-use tunedeck::worker::{ApiCall, Cmd, Event, Reply};
+use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 
 fn ids(app: &tunedeck::app::App) -> Vec<String> {
     app.models
@@ -76,7 +76,7 @@ fn a_failed_list_names_the_cause_and_keeps_the_screen_usable() {
     let mut app = app();
     let id = list_request(&app.start());
     let error = ApiError::from_response(403, br#"{"error": {"code": 403, "message": "Request had insufficient authentication scopes.", "status": "PERMISSION_DENIED"}}"#, None);
-    app.update(Msg::Worker(Event::Failed { id, error }), clock());
+    app.update(Msg::Worker(WorkerEvent::Failed { id, error }), clock());
     match &app.models.load {
         Load::Failed(e) => assert_eq!(e.code, Code::PermissionDenied),
         other => panic!("{other:?}"),
@@ -179,7 +179,7 @@ fn delete_asks_first_and_names_the_model() {
     };
     assert_eq!(name, "tunedModels/charlie-3");
     app.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Empty,
         }),
@@ -216,7 +216,7 @@ fn a_failed_delete_keeps_the_model_and_says_why() {
         panic!()
     };
     let error = ApiError::from_response(403, br#"{"error": {"code": 403, "message": "You do not have permission to delete tuned model tunedModels/charlie-3", "status": "PERMISSION_DENIED"}}"#, None);
-    app.update(Msg::Worker(Event::Failed { id, error }), now);
+    app.update(Msg::Worker(WorkerEvent::Failed { id, error }), now);
     assert_eq!(app.models.models.len(), 3);
     assert!(app.toasts[0].text.contains("Could not delete"));
     let expiry = app.toasts[0].until;
@@ -273,7 +273,7 @@ fn edit_validates_then_patches_only_what_changed() {
     let mut saved = three()[2].clone();
     saved.display_name = "Charlie!".into();
     app.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::TunedModel(Box::new(saved)),
         }),
@@ -410,7 +410,7 @@ fn permissions_list_add_and_remove() {
     assert_eq!(name, model);
     let owner = permission(model, "own", Some("me@x.com"), Role::Owner);
     app.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Permissions(vec![owner.clone()]),
         }),
@@ -470,7 +470,7 @@ fn permissions_list_add_and_remove() {
     );
     let created = permission(model, "abc", Some("nobody@x.com"), Role::Writer);
     app.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Permission(Box::new(created.clone())),
         }),
@@ -496,7 +496,7 @@ fn permissions_list_add_and_remove() {
     };
     assert_eq!(name, &created.name);
     app.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Empty,
         }),

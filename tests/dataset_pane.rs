@@ -11,7 +11,8 @@ use tunedeck::api::types::TuningExample;
 use tunedeck::app::dataset::{DatasetPane, parse_journal};
 use tunedeck::app::{App, Msg, Now, Tab};
 use tunedeck::dataset::format::Format;
-use tunedeck::worker::{Cmd, Event, SaveOutcome, save_file};
+use tunedeck::protocol::{Cmd, SaveOutcome, WorkerEvent};
+use tunedeck::worker::save_file;
 
 fn numbers() -> Vec<TuningExample> {
     (1..=25)
@@ -139,7 +140,7 @@ fn saving_writes_the_file_then_drops_the_journal() {
         String::from_utf8(contents.clone()).unwrap().lines().count(),
         24
     );
-    let saved = Event::FileSaved {
+    let saved = WorkerEvent::FileSaved {
         id: *id,
         path: path.clone(),
         outcome: SaveOutcome::Saved(None),
@@ -160,7 +161,7 @@ fn a_failed_save_keeps_the_changes_unsaved_and_says_why() {
     let [Cmd::SaveFile { id, path, .. }] = cmds.as_slice() else {
         panic!()
     };
-    let failed = Event::FileSaved {
+    let failed = WorkerEvent::FileSaved {
         id: *id,
         path: path.clone(),
         outcome: SaveOutcome::Failed("Permission denied".into()),
@@ -194,7 +195,7 @@ fn a_file_changed_on_disk_is_not_overwritten_without_a_second_save() {
         Some(opened),
         "the first save guards against changes"
     );
-    let refused = Event::FileSaved {
+    let refused = WorkerEvent::FileSaved {
         id: *id,
         path: path.clone(),
         outcome: SaveOutcome::ChangedOnDisk,
@@ -395,7 +396,7 @@ fn a_killed_session_comes_back_with_its_edits() {
 
 #[test]
 fn the_tune_form_validates_and_sends_the_exact_request() {
-    use tunedeck::worker::{ApiCall, Reply};
+    use tunedeck::protocol::{ApiCall, Reply};
     let mut a = with_dataset();
     let now = clock();
     let cmds = a.update(key('T'), now);
@@ -425,7 +426,7 @@ fn the_tune_form_validates_and_sends_the_exact_request() {
         },
     ];
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Models(models),
         }),
@@ -498,7 +499,7 @@ fn the_tune_form_validates_and_sends_the_exact_request() {
     );
     // A refusal stays in the form with the reason.
     let error = tunedeck::api::ApiError::from_response(409, br#"{"error": {"code": 409, "message": "Tuned model tunedModels/my-numbers already exists.", "status": "ALREADY_EXISTS"}}"#, None);
-    a.update(Msg::Worker(Event::Failed { id: *id, error }), now);
+    a.update(Msg::Worker(WorkerEvent::Failed { id: *id, error }), now);
     assert!(
         a.dataset
             .tune
@@ -653,7 +654,10 @@ fn opening_a_file_reads_it_in_the_worker_and_a_csv_with_other_columns_asks_which
         other => panic!("expected a read, got {other:?}"),
     };
     let result = tunedeck::worker::read_dataset(&path, None);
-    a.update(Msg::Worker(Event::DatasetRead { id, path, result }), now);
+    a.update(
+        Msg::Worker(WorkerEvent::DatasetRead { id, path, result }),
+        now,
+    );
     assert!(a.dataset.is_empty(), "nothing is loaded from it yet");
     let prompt = a.dataset.prompt.as_ref().expect("the columns question");
     assert!(
@@ -691,7 +695,10 @@ fn opening_a_file_reads_it_in_the_worker_and_a_csv_with_other_columns_asks_which
         other => panic!("expected a read with a mapping, got {other:?}"),
     };
     let result = tunedeck::worker::read_dataset(&path, Some(&mapping));
-    a.update(Msg::Worker(Event::DatasetRead { id, path, result }), now);
+    a.update(
+        Msg::Worker(WorkerEvent::DatasetRead { id, path, result }),
+        now,
+    );
     assert_eq!(
         a.dataset.dataset.examples,
         [
@@ -722,7 +729,7 @@ fn a_broken_file_opened_from_the_prompt_loads_nothing_and_says_where() {
     };
     let result = tunedeck::worker::read_dataset(path, None);
     a.update(
-        Msg::Worker(Event::DatasetRead {
+        Msg::Worker(WorkerEvent::DatasetRead {
             id: *id,
             path: path.clone(),
             result,
@@ -845,7 +852,7 @@ fn the_external_editor_round_trip_runs_the_editor_and_drops_its_final_newline() 
 fn the_tune_form_sends_a_multiplier_holds_examples_out_tunes_a_tuned_model_and_remembers() {
     use tunedeck::api::types::TunedModelState;
     use tunedeck::app::dataset::TuneSettings;
-    use tunedeck::worker::{ApiCall, Reply};
+    use tunedeck::protocol::{ApiCall, Reply};
     let mut a = with_dataset();
     a.tune_settings_file = Some(PathBuf::from("/state/tune-settings.json"));
     a.models.models = vec![
@@ -863,7 +870,7 @@ fn the_tune_form_sends_a_multiplier_holds_examples_out_tunes_a_tuned_model_and_r
         ..Default::default()
     };
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Models(vec![base]),
         }),
@@ -930,7 +937,7 @@ fn the_tune_form_sends_a_multiplier_holds_examples_out_tunes_a_tuned_model_and_r
     }))
     .unwrap();
     let cmds = a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Operation(Box::new(operation)),
         }),

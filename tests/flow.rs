@@ -10,12 +10,13 @@ use tokio::sync::mpsc;
 use tunedeck::app::models::Load;
 use tunedeck::app::{App, Msg};
 use tunedeck::emulator::EmulatorOptions;
-use tunedeck::worker::{self, Cmd, Event, WorkerOptions};
+use tunedeck::protocol::{Cmd, WorkerEvent};
+use tunedeck::worker::{self, WorkerOptions};
 
 struct Harness {
     app: App,
     commands: mpsc::UnboundedSender<Cmd>,
-    events: mpsc::UnboundedReceiver<Event>,
+    events: mpsc::UnboundedReceiver<WorkerEvent>,
 }
 
 impl Harness {

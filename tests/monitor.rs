@@ -15,8 +15,9 @@ use tunedeck::app::{App, Msg, Tab};
 use tunedeck::config::ThemeConfig;
 use tunedeck::emulator::EmulatorOptions;
 use tunedeck::emulator::faults::Faults;
+use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 use tunedeck::tui::theme::Theme;
-use tunedeck::worker::{self, ApiCall, Cmd, Event, Reply, WorkerOptions};
+use tunedeck::worker::{self, WorkerOptions};
 
 /// The job's start: two seconds a step, its last step one second before the test's clock.
 fn started_at(steps: i32) -> chrono::DateTime<chrono::Utc> {
@@ -71,7 +72,7 @@ fn following(steps: i32) -> App {
     };
     assert_eq!(model, "tunedModels/bravo-2");
     let cmds = a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Operations(vec![operation("bravo-2", steps, 75, false)]),
         }),
@@ -102,7 +103,7 @@ fn a_creating_model_becomes_a_followed_job_and_finishing_rings() {
     assert!(cmds.is_empty(), "{cmds:?}");
     let done = operation("bravo-2", 75, 75, true);
     let cmds = a.update(
-        Msg::Worker(Event::OperationPolled {
+        Msg::Worker(WorkerEvent::OperationPolled {
             operation: Box::new(done),
         }),
         clock(),
@@ -165,7 +166,7 @@ fn toggles_cursor_and_cancel() {
     assert!(name.ends_with("opbravo-2"));
     // Once cancelled, it offers to delete the model, as the docs advise.
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Empty,
         }),
@@ -192,7 +193,7 @@ fn a_failed_poll_is_shown_and_cleared_by_the_next_success() {
     );
     let op = a.monitor.jobs[0].operation.clone();
     a.update(
-        Msg::Worker(Event::PollFailed {
+        Msg::Worker(WorkerEvent::PollFailed {
             operation: op.clone(),
             error,
             retry_in: Duration::from_secs(4),
@@ -201,7 +202,7 @@ fn a_failed_poll_is_shown_and_cleared_by_the_next_success() {
     );
     assert!(a.monitor.poll_errors[&op].contains("retrying in 4 s"));
     a.update(
-        Msg::Worker(Event::OperationPolled {
+        Msg::Worker(WorkerEvent::OperationPolled {
             operation: Box::new(operation("bravo-2", 6, 75, false)),
         }),
         clock(),
@@ -365,7 +366,7 @@ fn open_in_monitor_from_the_models_tab_finds_and_selects_the_job() {
     };
     assert_eq!(model, "tunedModels/alpha-1");
     let cmds = a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Operations(vec![operation("alpha-1", 75, 75, true)]),
         }),

@@ -13,8 +13,8 @@ use tunedeck::api::types::*;
 use tunedeck::app::playground::{Focus, PlayModel, Settings, build_request, normalize};
 use tunedeck::app::{App, Msg, Tab};
 use tunedeck::config::ThemeConfig;
+use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 use tunedeck::tui::theme::Theme;
-use tunedeck::worker::{ApiCall, Cmd, Event, Reply};
 
 fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
@@ -56,7 +56,7 @@ fn playground() -> App {
         ..Default::default()
     };
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Models(vec![base("gemini-1.5-flash-001-tuning"), plain]),
         }),
@@ -293,7 +293,7 @@ fn a_streamed_answer_arrives_chunk_by_chunk_with_timings_and_is_kept_in_history(
     );
     assert!(a.playground.streaming());
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: chunk("ei", 0, None),
         }),
@@ -301,14 +301,14 @@ fn a_streamed_answer_arrives_chunk_by_chunk_with_timings_and_is_kept_in_history(
     );
     assert_eq!(a.playground.runs[0].text(0), "ei");
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: chunk("ght", 0, Some(FinishReason::Stop)),
         }),
         t0 + Duration::from_millis(50),
     );
     let cmds = a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: Reply::StreamEnd { fell_back: false },
         }),
@@ -355,7 +355,7 @@ fn esc_cancels_a_stream_and_later_chunks_are_ignored() {
         .try_into()
         .unwrap();
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: chunk("ei", 0, None),
         }),
@@ -365,7 +365,7 @@ fn esc_cancels_a_stream_and_later_chunks_are_ignored() {
     assert!(matches!(cmds.as_slice(), [Cmd::Cancel { id: c }] if *c == id));
     assert!(a.playground.runs[0].cancelled);
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: chunk("ght", 0, None),
         }),
@@ -389,14 +389,14 @@ fn a_stream_that_fell_back_is_remembered_and_the_next_send_does_not_stream() {
         .try_into()
         .unwrap();
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: chunk("eight", 0, Some(FinishReason::Stop)),
         }),
         now,
     );
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: Reply::StreamEnd { fell_back: true },
         }),
@@ -431,14 +431,14 @@ fn compare_sends_to_both_models_and_candidates_have_tabs() {
     );
     let base_id = calls[1].0;
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: base_id,
             reply: chunk("first", 0, None),
         }),
         now,
     );
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: base_id,
             reply: chunk("second", 1, None),
         }),
@@ -540,7 +540,7 @@ fn evaluation_runs_four_at_a_time_and_counts_matches() {
     while let Some(id) = pending.first().copied() {
         pending.remove(0);
         let cmds = a.update(
-            Msg::Worker(Event::Reply {
+            Msg::Worker(WorkerEvent::Reply {
                 id,
                 reply: answer(replies[i]),
             }),
@@ -593,7 +593,7 @@ fn evaluation_prefers_the_held_out_file_beside_the_dataset() {
     assert!(path.ends_with("numbers.heldout.jsonl"));
     let result = tunedeck::worker::read_dataset(path, None);
     let cmds = a.update(
-        Msg::Worker(Event::DatasetRead {
+        Msg::Worker(WorkerEvent::DatasetRead {
             id: *id,
             path: path.clone(),
             result,
@@ -614,7 +614,7 @@ fn evaluation_prefers_the_held_out_file_beside_the_dataset() {
     };
     let result = tunedeck::worker::read_dataset(path, None);
     let cmds = a.update(
-        Msg::Worker(Event::DatasetRead {
+        Msg::Worker(WorkerEvent::DatasetRead {
             id: *id,
             path: path.clone(),
             result,
@@ -661,21 +661,21 @@ fn renders() {
     let t0 = clock();
     let calls = sent(&a.update(code(KeyCode::Enter), t0));
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: calls[0].0,
             reply: chunk("eight", 0, Some(FinishReason::Stop)),
         }),
         t0 + Duration::from_millis(12),
     );
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: calls[0].0,
             reply: Reply::StreamEnd { fell_back: false },
         }),
         t0 + Duration::from_millis(15),
     );
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: calls[1].0,
             reply: chunk("[emulated] a long", 0, None),
         }),
@@ -718,11 +718,11 @@ async fn against_the_emulator_a_tuned_model_streams_back_its_training_output_and
             .unwrap()
             .unwrap()
         {
-            Event::Reply {
+            WorkerEvent::Reply {
                 reply: Reply::Chunk(c),
                 ..
             } => run.absorb(&c, clock().instant),
-            Event::Reply {
+            WorkerEvent::Reply {
                 reply: Reply::StreamEnd { fell_back },
                 ..
             } => {
@@ -750,7 +750,7 @@ async fn against_the_emulator_a_tuned_model_streams_back_its_training_output_and
     assert!(
         matches!(
             first,
-            Event::Reply {
+            WorkerEvent::Reply {
                 id: 2,
                 reply: Reply::Chunk(_)
             }
@@ -763,7 +763,7 @@ async fn against_the_emulator_a_tuned_model_streams_back_its_training_output_and
         .unwrap()
         .unwrap();
     assert!(
-        matches!(next, Event::Cancelled { id: 2 }),
+        matches!(next, WorkerEvent::Cancelled { id: 2 }),
         "nothing after a cancel but its confirmation: {next:?}"
     );
     assert!(
@@ -906,7 +906,7 @@ fn a_long_answer_follows_its_end_and_page_up_scrolls_back_to_its_start() {
         .unwrap();
     let long: String = (1..=60).map(|i| format!("line {i}\n")).collect();
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id,
             reply: chunk(&long, 0, None),
         }),

@@ -12,8 +12,8 @@ use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::TunedModelState;
 use tunedeck::app::{App, Msg};
 use tunedeck::config::ThemeConfig;
+use tunedeck::protocol::WorkerEvent;
 use tunedeck::tui::theme::Theme;
-use tunedeck::worker::Event;
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
     app.update(Msg::Resize(width, height), clock());
@@ -60,7 +60,7 @@ fn failed() {
             "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}"#,
         None,
     );
-    a.update(Msg::Worker(Event::Failed { id, error }), clock());
+    a.update(Msg::Worker(WorkerEvent::Failed { id, error }), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 24));
 }
 
@@ -160,7 +160,7 @@ fn help_overlay() {
 #[test]
 fn permissions_dialog() {
     use tunedeck::api::types::{GranteeType, Permission, Role};
-    use tunedeck::worker::{ApiCall, Cmd, Reply};
+    use tunedeck::protocol::{ApiCall, Cmd, Reply};
     let mut a = loaded(three());
     a.update(code(KeyCode::Enter), clock());
     let cmds = a.update(key('p'), clock());
@@ -186,7 +186,7 @@ fn permissions_dialog() {
         },
     ];
     a.update(
-        Msg::Worker(Event::Reply {
+        Msg::Worker(WorkerEvent::Reply {
             id: *id,
             reply: Reply::Permissions(perms),
         }),

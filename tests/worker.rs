@@ -6,7 +6,8 @@ use common::*;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tunedeck::api::types::*;
-use tunedeck::worker::{self, ApiCall, Cmd, Event, Reply, WorkerOptions};
+use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
+use tunedeck::worker::{self, WorkerOptions};
 
 fn fast_worker() -> WorkerOptions {
     WorkerOptions {
@@ -17,7 +18,7 @@ fn fast_worker() -> WorkerOptions {
     }
 }
 
-async fn next(events: &mut mpsc::UnboundedReceiver<Event>) -> Event {
+async fn next(events: &mut mpsc::UnboundedReceiver<WorkerEvent>) -> WorkerEvent {
     tokio::time::timeout(Duration::from_secs(20), events.recv())
         .await
         .expect("an event in time")
@@ -39,7 +40,7 @@ async fn a_watched_job_is_polled_until_done_with_all_snapshots() {
     })
     .unwrap();
     let operation = match next(&mut events).await {
-        Event::Reply {
+        WorkerEvent::Reply {
             id: 1,
             reply: Reply::Operation(op),
         } => op,
@@ -52,7 +53,7 @@ async fn a_watched_job_is_polled_until_done_with_all_snapshots() {
     let mut last = None;
     let mut polls = 0;
     while last.is_none() {
-        if let Event::OperationPolled { operation } = next(&mut events).await {
+        if let WorkerEvent::OperationPolled { operation } = next(&mut events).await {
             polls += 1;
             if operation.done {
                 last = Some(operation);
@@ -93,7 +94,7 @@ async fn cancelling_an_in_flight_stream_stops_it() {
     })
     .unwrap();
     match next(&mut events).await {
-        Event::Reply {
+        WorkerEvent::Reply {
             id: 7,
             reply: Reply::Chunk(chunk),
         } => assert!(chunk.text().contains("emulator")),
@@ -101,7 +102,7 @@ async fn cancelling_an_in_flight_stream_stops_it() {
     }
     cmds.send(Cmd::Cancel { id: 7 }).unwrap();
     match next(&mut events).await {
-        Event::Cancelled { id: 7 } => {}
+        WorkerEvent::Cancelled { id: 7 } => {}
         other => panic!("expected the cancellation, got {other:?}"),
     }
     // Nothing more arrives for the cancelled stream.
@@ -129,7 +130,7 @@ async fn list_pages_arrive_one_event_each_and_the_last_is_marked() {
     })
     .unwrap();
     match next(&mut events).await {
-        Event::Reply {
+        WorkerEvent::Reply {
             id: 2,
             reply: Reply::TunedModelsPage { models, last },
         } => {
@@ -152,7 +153,7 @@ async fn a_failed_call_becomes_an_event_with_the_hint() {
     })
     .unwrap();
     match next(&mut events).await {
-        Event::Failed { id: 3, error } => {
+        WorkerEvent::Failed { id: 3, error } => {
             assert_eq!(error.http_status, Some(404));
             assert!(error.hint().is_some());
         }

@@ -5,7 +5,7 @@
 use super::dataset::{Prompt, PromptKind};
 use super::{App, Level, Pending};
 use crate::dataset::format::{self, Format, Mapping};
-use crate::worker::{Cmd, DatasetFile};
+use crate::protocol::{Cmd, DatasetFile};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::path::{Path, PathBuf};
 use std::time::Instant;

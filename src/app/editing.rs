@@ -7,7 +7,7 @@ use super::dataset::{ExampleEditor, PromptKind, journal_text};
 use super::{App, Level, Pending};
 use crate::api::types::TuningExample;
 use crate::dataset::format;
-use crate::worker::Cmd;
+use crate::protocol::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
@@ -76,10 +76,10 @@ impl App {
     pub(super) fn dataset_save_outcome(
         &mut self,
         path: &std::path::Path,
-        outcome: crate::worker::SaveOutcome,
+        outcome: crate::protocol::SaveOutcome,
         now: Instant,
     ) -> Vec<Cmd> {
-        use crate::worker::SaveOutcome;
+        use crate::protocol::SaveOutcome;
         match outcome {
             SaveOutcome::Saved(modified) => {
                 self.dataset.disk_modified = modified;
@@ -295,7 +295,7 @@ impl App {
                 .unwrap_or_default();
         }
         self.dataset.tune = Some(form);
-        vec![self.request(Pending::TuneBases, crate::worker::ApiCall::ListModels)]
+        vec![self.request(Pending::TuneBases, crate::protocol::ApiCall::ListModels)]
     }
 
     /// Keys while the start-tuning form is open.
@@ -324,7 +324,7 @@ impl App {
                     form.held_out = request.held_out;
                     return Some(vec![self.request(
                         Pending::TuneCreate,
-                        crate::worker::ApiCall::CreateTunedModel {
+                        crate::protocol::ApiCall::CreateTunedModel {
                             model: Box::new(request.model),
                             id: request.id,
                         },

@@ -4,7 +4,7 @@
 use super::action::{Action, Context};
 use super::models::Dialog;
 use super::{App, MIN_SIZE, Overlay, Pending, Tab, complete, dataset, line_edit, playground};
-use crate::worker::{ApiCall, Cmd};
+use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use std::time::Instant;
 

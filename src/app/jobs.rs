@@ -5,7 +5,7 @@ use super::action::Action;
 use super::monitor;
 use super::{App, Level, Pending};
 use crate::api::types::TunedModelState;
-use crate::worker::{ApiCall, Cmd};
+use crate::protocol::{ApiCall, Cmd};
 use std::time::Instant;
 
 impl App {

@@ -18,11 +18,11 @@ mod sharing;
 
 use crate::api::types::TunedModelState;
 pub use crate::clock::Now;
+pub use crate::protocol::Msg;
+use crate::protocol::{ApiCall, Cmd, RequestId};
 use crate::tui::keymap::Keymap;
-use crate::worker::{ApiCall, Cmd, Event, RequestId};
 use action::{Action, Context};
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyEvent, MouseEvent};
 use models::{Dialog, EditForm, Load, ModelsPane, PermissionsView, TransferForm};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -51,20 +51,6 @@ impl Tab {
     fn index(self) -> usize {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
     }
-}
-
-/// Anything that reaches `update`.
-#[derive(Debug, Clone)]
-pub enum Msg {
-    Key(KeyEvent),
-    Mouse(MouseEvent),
-    Resize(u16, u16),
-    Paste(String),
-    Worker(Event),
-    /// A deadline the app asked for ([`App::next_wakeup`]) has passed.
-    Timer,
-    /// The text `$EDITOR` saved for the field asked for in [`App::external_edit`], or why not.
-    Edited(Result<String, String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use crate::api::ApiError;
 use crate::api::types::{GranteeType, Permission, Role, TunedModel, TunedModelState};
-use crate::worker::RequestId;
+use crate::protocol::RequestId;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 

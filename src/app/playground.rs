@@ -7,7 +7,7 @@ use crate::api::types::{
     GenerateContentRequest, GenerateContentResponse, GenerationConfig, HarmBlockThreshold,
     HarmCategory, Model, SafetySetting, TunedModel, TuningExample, UsageMetadata,
 };
-use crate::worker::RequestId;
+use crate::protocol::RequestId;
 use ratatui_textarea::TextArea;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

@@ -9,7 +9,7 @@ use super::playground::{
 };
 use super::{App, Level, Pending, Tab};
 use crate::api::types::{GenerateContentResponse, TunedModelState, TuningExample};
-use crate::worker::{ApiCall, Cmd, RequestId};
+use crate::protocol::{ApiCall, Cmd, RequestId};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
@@ -228,10 +228,10 @@ impl App {
     pub(super) fn play_reply(
         &mut self,
         id: RequestId,
-        reply: crate::worker::Reply,
+        reply: crate::protocol::Reply,
         now: Instant,
     ) -> Vec<Cmd> {
-        use crate::worker::Reply;
+        use crate::protocol::Reply;
         let Some(run) = self.playground.runs.iter_mut().find(|r| r.request == id) else {
             return Vec::new();
         };

@@ -4,16 +4,16 @@
 use super::models::Load;
 use super::{App, Level, Pending, monitor, playground};
 use crate::api::types::TunedModelState;
-use crate::worker::{Cmd, Event, Reply};
+use crate::protocol::{Cmd, Reply, WorkerEvent};
 use std::time::Instant;
 
 impl App {
     /// Routes what the worker sends: replies to the request they answer (by its [`Pending`]),
     /// failures with their hint, polls to the Monitor, file outcomes to the Dataset tab.
-    pub(super) fn on_worker(&mut self, event: Event, now: Instant) -> Vec<Cmd> {
+    pub(super) fn on_worker(&mut self, event: WorkerEvent, now: Instant) -> Vec<Cmd> {
         self.dirty = true;
         match event {
-            Event::Reply { id, reply } => {
+            WorkerEvent::Reply { id, reply } => {
                 let Some(pending) = self.pending.get(&id).cloned() else {
                     return Vec::new();
                 };
@@ -173,7 +173,7 @@ impl App {
                     _ => {}
                 }
             }
-            Event::Failed { id, error } => {
+            WorkerEvent::Failed { id, error } => {
                 let Some(pending) = self.pending.remove(&id) else {
                     return Vec::new();
                 };
@@ -263,10 +263,10 @@ impl App {
                     }
                 }
             }
-            Event::Cancelled { id } => {
+            WorkerEvent::Cancelled { id } => {
                 self.pending.remove(&id);
             }
-            Event::OperationPolled { operation } => {
+            WorkerEvent::OperationPolled { operation } => {
                 self.monitor.poll_errors.remove(&operation.name);
                 let Some(job) = self.monitor.job_mut(&operation.name) else {
                     return Vec::new();
@@ -292,11 +292,11 @@ impl App {
                     return self.refresh_list();
                 }
             }
-            Event::FileSaved { id, path, outcome } => {
+            WorkerEvent::FileSaved { id, path, outcome } => {
                 self.pending.remove(&id);
                 return self.dataset_save_outcome(&path, outcome, now);
             }
-            Event::DatasetRead { id, path, result } => match self.pending.remove(&id) {
+            WorkerEvent::DatasetRead { id, path, result } => match self.pending.remove(&id) {
                 Some(Pending::EvalHeldOut) => match result {
                     Ok(file) => {
                         return self.begin_eval(path.display().to_string(), file.examples, now);
@@ -306,7 +306,7 @@ impl App {
                 Some(_) => self.dataset_read(&path, result, now),
                 None => {}
             },
-            Event::FileWritten { id, path, error } => {
+            WorkerEvent::FileWritten { id, path, error } => {
                 let pending = self.pending.remove(&id);
                 match (pending, error) {
                     (Some(Pending::Journal | Pending::Settings), None) => {}
@@ -331,7 +331,7 @@ impl App {
                     ),
                 }
             }
-            Event::PollFailed {
+            WorkerEvent::PollFailed {
                 operation,
                 error,
                 retry_in,

@@ -4,7 +4,7 @@ use super::action::Action;
 use super::models::{Dialog, PermissionForm, PermissionsView};
 use super::{App, Overlay, Pending};
 use crate::api::types::Role;
-use crate::worker::{ApiCall, Cmd};
+use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {

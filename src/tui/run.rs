@@ -4,10 +4,10 @@
 
 use crate::app::{App, Msg};
 use crate::clock::Now;
+use crate::protocol::{Cmd, WorkerEvent};
 use crate::tui::terminal::{TerminalGuard, copy_to_clipboard, ring_bell};
 use crate::tui::theme::Theme;
 use crate::tui::ui;
-use crate::worker::{Cmd, Event};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::StreamExt;
 use std::time::Instant;
@@ -34,7 +34,7 @@ pub async fn run(
     mut app: App,
     theme: Theme,
     commands: mpsc::UnboundedSender<Cmd>,
-    mut events: mpsc::UnboundedReceiver<Event>,
+    mut events: mpsc::UnboundedReceiver<WorkerEvent>,
 ) -> color_eyre::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;

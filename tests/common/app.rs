@@ -6,7 +6,7 @@ use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::*;
 use tunedeck::app::{App, Connection, Msg, Now};
 use tunedeck::config::{FileConfig, UiConfig};
-use tunedeck::worker::{Cmd, Event, Reply};
+use tunedeck::protocol::{Cmd, Reply, WorkerEvent};
 
 /// The wall-clock time dashboard tests run at, whatever the machine's date: times in the test
 /// data are written relative to it, so no test depends on when it runs.
@@ -94,7 +94,7 @@ pub fn list_request(cmds: &[Cmd]) -> u64 {
         .find_map(|c| match c {
             Cmd::Call {
                 id,
-                call: tunedeck::worker::ApiCall::ListTunedModels { .. },
+                call: tunedeck::protocol::ApiCall::ListTunedModels { .. },
             } => Some(*id),
             _ => None,
         })
@@ -111,7 +111,7 @@ pub fn loaded(models: Vec<TunedModel>) -> App {
 }
 
 pub fn page(id: u64, models: Vec<TunedModel>, last: bool) -> Msg {
-    Msg::Worker(Event::Reply {
+    Msg::Worker(WorkerEvent::Reply {
         id,
         reply: Reply::TunedModelsPage { models, last },
     })

@@ -1,0 +1,209 @@
+//! The messages between the parts (DESIGN.md "The shape"): what reaches `App::update` ([`Msg`]),
+//! the effects it asks for ([`Cmd`], network calls as [`ApiCall`]), and what the worker answers
+//! ([`WorkerEvent`], a call's result as [`Reply`]). Only vocabulary lives here: the worker
+//! executes these, the app produces and consumes them, and tests name them without the worker.
+
+use crate::api::ApiError;
+use crate::api::types::*;
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::time::Duration;
+
+/// Anything that reaches `update`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Paste(String),
+    Worker(WorkerEvent),
+    /// A deadline the app asked for ([`App::next_wakeup`]) has passed.
+    Timer,
+    /// The text `$EDITOR` saved for the field asked for in [`App::external_edit`], or why not.
+    Edited(Result<String, String>),
+}
+
+/// Identifies one request so its answer (or its cancellation) can be matched.
+pub type RequestId = u64;
+
+/// An API call the worker can make.
+#[derive(Debug, Clone)]
+pub enum ApiCall {
+    /// Every page of tunedModels.list; each page arrives as its own event.
+    ListTunedModels {
+        filter: Option<String>,
+    },
+    GetTunedModel {
+        name: String,
+    },
+    CreateTunedModel {
+        model: Box<TunedModel>,
+        id: Option<String>,
+    },
+    UpdateTunedModel {
+        model: Box<TunedModel>,
+        mask: Vec<String>,
+    },
+    DeleteTunedModel {
+        name: String,
+    },
+    TransferOwnership {
+        name: String,
+        email: String,
+    },
+    ListPermissions {
+        name: String,
+    },
+    CreatePermission {
+        model: String,
+        permission: Permission,
+    },
+    DeletePermission {
+        name: String,
+    },
+    ListModels,
+    GetOperation {
+        name: String,
+    },
+    ListOperations {
+        model: String,
+    },
+    CancelOperation {
+        name: String,
+    },
+    GenerateContent {
+        model: String,
+        request: Box<GenerateContentRequest>,
+    },
+    /// Streams chunks as events; a 404 on the stream falls back to generateContent.
+    StreamGenerateContent {
+        model: String,
+        request: Box<GenerateContentRequest>,
+    },
+}
+
+/// What a finished call returns.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    TunedModelsPage {
+        models: Vec<TunedModel>,
+        last: bool,
+    },
+    TunedModel(Box<TunedModel>),
+    Operation(Box<Operation>),
+    Operations(Vec<Operation>),
+    Permissions(Vec<Permission>),
+    Permission(Box<Permission>),
+    Models(Vec<Model>),
+    Generated(Box<GenerateContentResponse>),
+    /// One streamed chunk; more follow until [`Reply::StreamEnd`].
+    Chunk(Box<GenerateContentResponse>),
+    StreamEnd {
+        fell_back: bool,
+    },
+    Empty,
+}
+
+/// A command from the UI.
+#[derive(Debug, Clone)]
+pub enum Cmd {
+    Call {
+        id: RequestId,
+        call: ApiCall,
+    },
+    Cancel {
+        id: RequestId,
+    },
+    /// Poll an operation until it is done; a tuned model's name (no `/operations/`) polls the
+    /// model itself, for a job whose operation is not known.
+    Watch {
+        operation: String,
+    },
+    Unwatch {
+        operation: String,
+    },
+    /// Write a file atomically (exports), off the UI task.
+    WriteFile {
+        id: RequestId,
+        path: std::path::PathBuf,
+        contents: Vec<u8>,
+    },
+    /// Save a file atomically, refusing when it changed on disk after `unless_modified_since`.
+    SaveFile {
+        id: RequestId,
+        path: std::path::PathBuf,
+        contents: Vec<u8>,
+        unless_modified_since: Option<std::time::SystemTime>,
+    },
+    /// Remove a file if it exists (a journal after a save).
+    RemoveFile {
+        path: std::path::PathBuf,
+    },
+    /// Read a dataset file whole (off the UI task: 20 MB take a tenth of a second).
+    ReadDataset {
+        id: RequestId,
+        path: std::path::PathBuf,
+        mapping: Option<crate::dataset::format::Mapping>,
+    },
+}
+
+/// A dataset file as read: its examples, format and modification time.
+#[derive(Debug, Clone)]
+pub struct DatasetFile {
+    pub examples: Vec<crate::api::types::TuningExample>,
+    pub format: crate::dataset::format::Format,
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// An event for the UI.
+#[derive(Debug, Clone)]
+pub enum WorkerEvent {
+    Reply {
+        id: RequestId,
+        reply: Reply,
+    },
+    Failed {
+        id: RequestId,
+        error: ApiError,
+    },
+    Cancelled {
+        id: RequestId,
+    },
+    /// A watched operation as last polled.
+    OperationPolled {
+        operation: Box<Operation>,
+    },
+    /// Polling a watched operation failed; it is retried on a longer interval.
+    PollFailed {
+        operation: String,
+        error: ApiError,
+        retry_in: Duration,
+    },
+    /// The outcome of a [`Cmd::SaveFile`].
+    FileSaved {
+        id: RequestId,
+        path: std::path::PathBuf,
+        outcome: SaveOutcome,
+    },
+    /// The outcome of a [`Cmd::ReadDataset`]: all of the file, or where it is wrong.
+    DatasetRead {
+        id: RequestId,
+        path: std::path::PathBuf,
+        result: Result<DatasetFile, crate::dataset::format::ImportError>,
+    },
+    /// A file was written, or why it was not.
+    FileWritten {
+        id: RequestId,
+        path: std::path::PathBuf,
+        error: Option<String>,
+    },
+}
+
+/// How a save went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveOutcome {
+    /// Written; the file's new modification time.
+    Saved(Option<std::time::SystemTime>),
+    /// Not written: someone changed the file since it was read.
+    ChangedOnDisk,
+    Failed(String),
+}
