@@ -18,8 +18,15 @@ pub enum Msg {
     Worker(WorkerEvent),
     /// A deadline the app asked for ([`App::next_wakeup`]) has passed.
     Timer,
-    /// The text `$EDITOR` saved for the field asked for in [`App::external_edit`], or why not.
+    /// The text `$EDITOR` saved for the field asked for with [`Cmd::EditExternally`], or why not.
     Edited(Result<String, String>),
+}
+
+impl Cmd {
+    /// Effects the event loop performs itself, on the terminal, rather than the worker.
+    pub fn is_local(&self) -> bool {
+        matches!(self, Cmd::Copy(_) | Cmd::Bell | Cmd::EditExternally(_))
+    }
 }
 
 /// Identifies one request so its answer (or its cancellation) can be matched.
@@ -138,6 +145,13 @@ pub enum Cmd {
     RemoveFile {
         path: std::path::PathBuf,
     },
+    /// Put text on the clipboard (the loop writes it with OSC 52). Local: no worker involved.
+    Copy(String),
+    /// Ring the terminal bell. Local.
+    Bell,
+    /// Hand the terminal to `$EDITOR` with this text; the loop answers with [`Msg::Edited`].
+    /// Local.
+    EditExternally(String),
     /// Read a dataset file whole (off the UI task: 20 MB take a tenth of a second).
     ReadDataset {
         id: RequestId,

@@ -195,6 +195,10 @@ pub async fn run(
                             Finished::Call(0)
                         });
                     }
+                    // The event loop performs these on the terminal; one sent here has no terminal.
+                    Cmd::Copy(_) | Cmd::Bell | Cmd::EditExternally(_) => {
+                        tracing::debug!("a terminal effect reached the worker and was dropped");
+                    }
                     Cmd::ReadDataset { id, path, mapping } => {
                         let events = events.clone();
                         tasks.spawn(async move {

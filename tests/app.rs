@@ -329,11 +329,10 @@ fn detail_opens_on_enter_and_esc_goes_back() {
     let now = clock();
     app.update(code(KeyCode::Enter), now);
     assert_eq!(app.models.detail.as_deref(), Some("tunedModels/charlie-3"));
-    app.update(key('y'), now);
-    assert_eq!(
-        app.clipboard.as_deref(),
-        Some("tunedModels/charlie-3"),
-        "copy name"
+    let cmds = app.update(key('y'), now);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Copy(name)] if name == "tunedModels/charlie-3"),
+        "copy name: {cmds:?}"
     );
     app.update(code(KeyCode::Esc), now);
     assert_eq!(app.models.detail, None);

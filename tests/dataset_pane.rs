@@ -807,13 +807,11 @@ fn a_field_edited_in_the_external_editor_replaces_the_field() {
     let mut a = with_dataset();
     let now = clock();
     a.update(code(KeyCode::Enter), now);
-    a.update(ctrl('o'), now);
-    assert_eq!(
-        a.external_edit.as_deref(),
-        Some("1"),
-        "the loop gets the field's text"
+    let cmds = a.update(ctrl('o'), now);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::EditExternally(text)] if text == "1"),
+        "the loop gets the field's text: {cmds:?}"
     );
-    a.external_edit = None;
     a.update(Msg::Edited(Ok("one\nuno".into())), now);
     a.update(code(KeyCode::Esc), now);
     assert_eq!(

@@ -460,8 +460,14 @@ fn copy_as_curl_keeps_the_key_out() {
     let mut a = playground();
     choose_first(&mut a);
     type_prompt(&mut a, "it's seven");
-    a.update(key('C'), clock());
-    let curl = a.clipboard.clone().unwrap();
+    let cmds = a.update(key('C'), clock());
+    let curl = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Copy(text) => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap();
     assert!(curl.starts_with("curl -sS 'http://127.0.0.1:8765/v1beta/tunedModels/alpha-1:streamGenerateContent?alt=sse'"), "{curl}");
     assert!(curl.contains("-H \"x-goog-api-key: $GEMINI_API_KEY\""));
     assert!(
@@ -883,8 +889,11 @@ fn ctrl_s_sends_from_the_prompt_and_ctrl_o_hands_it_to_the_editor() {
     for c in "seven".chars() {
         a.update(key(c), now);
     }
-    a.update(ctrl('o'), now);
-    assert_eq!(a.external_edit.take().as_deref(), Some("seven"));
+    let cmds = a.update(ctrl('o'), now);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::EditExternally(text)] if text == "seven"),
+        "{cmds:?}"
+    );
     a.update(Msg::Edited(Ok("six\nand one".into())), now);
     assert_eq!(a.playground.prompt_text(), "six\nand one");
     let calls = sent(&a.update(ctrl('s'), now));

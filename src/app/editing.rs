@@ -399,7 +399,7 @@ impl App {
                 } else {
                     &editor.input
                 };
-                self.external_edit = Some(field.lines().join("\n"));
+                self.effects.push(Cmd::EditExternally(field.lines().join("\n")));
             }
             KeyCode::Char('s') if ctrl => {
                 let mut cmds = self.close_editor();

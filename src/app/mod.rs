@@ -149,8 +149,6 @@ pub struct App {
     pub journal: Option<std::path::PathBuf>,
     /// Ring the terminal bell when a job finishes.
     pub bell_on_finish: bool,
-    /// Set when the bell should ring; the loop rings it and clears this.
-    pub ring_bell: bool,
     pub stall_factor: f64,
     pub ema_alpha: f64,
     /// Models whose operation is being looked up.
@@ -161,8 +159,6 @@ pub struct App {
     pub help_page: usize,
     pub toasts: Vec<Toast>,
     pub quit: bool,
-    /// Text to put on the clipboard (the terminal writes it with OSC 52).
-    pub clipboard: Option<String>,
     /// The terminal size, for paging and the size check.
     pub size: (u16, u16),
     pub list_refresh: Duration,
@@ -171,9 +167,9 @@ pub struct App {
     pending: HashMap<RequestId, Pending>,
     /// Set when something on screen changed; the loop draws and clears it.
     pub dirty: bool,
-    /// A field's text to edit in `$EDITOR`: the loop hands it the terminal and answers with
-    /// [`Msg::Edited`].
-    pub external_edit: Option<String>,
+    /// Terminal effects (copy, bell, editor) asked for while handling a message, returned by
+    /// `update` with the other commands.
+    effects: Vec<Cmd>,
     /// Where the tuning form's last settings are kept between sessions (None in tests).
     pub tune_settings_file: Option<std::path::PathBuf>,
     /// The tuning form's last settings.
@@ -201,7 +197,6 @@ impl App {
             history_dir: None,
             journal: None,
             bell_on_finish: true,
-            ring_bell: false,
             stall_factor: 5.0,
             ema_alpha: 0.3,
             finding: Default::default(),
@@ -210,14 +205,13 @@ impl App {
             help_page: 0,
             toasts: Vec::new(),
             quit: false,
-            clipboard: None,
             size: MIN_SIZE,
             list_refresh,
             next_refresh: None,
             next_request: 1,
             pending: HashMap::new(),
             dirty: true,
-            external_edit: None,
+            effects: Vec::new(),
             tune_settings_file: None,
             last_tune: None,
             line_cursor: None,
@@ -313,6 +307,7 @@ impl App {
         // Time only moves forward for the app, whatever the wall clock does.
         self.clock = Now::at(now.instant.max(self.clock.instant), now.utc);
         let mut cmds = self.handle(msg, now.instant);
+        cmds.append(&mut self.effects);
         cmds.extend(self.playground_models());
         cmds
     }
@@ -522,7 +517,7 @@ impl App {
             Action::CopyName => {
                 if let Some(name) = self.target() {
                     self.toast(format!("Copied {name}"), Level::Info, now);
-                    self.clipboard = Some(name);
+                    self.effects.push(Cmd::Copy(name));
                 }
             }
             Action::Confirm => return self.confirm(),

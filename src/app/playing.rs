@@ -127,7 +127,7 @@ impl App {
                         Level::Info,
                         now,
                     );
-                    self.clipboard = Some(text);
+                    self.effects.push(Cmd::Copy(text));
                 }
             }
             Action::CopyCurl => {
@@ -137,11 +137,9 @@ impl App {
                 };
                 match build_request(&model, &pane.prompt_text(), &pane.settings) {
                     Ok(request) => {
-                        self.clipboard = Some(curl_command(
-                            &self.connection.address,
-                            &model.name,
-                            &request,
-                        ));
+                        let curl =
+                            curl_command(&self.connection.address, &model.name, &request);
+                        self.effects.push(Cmd::Copy(curl));
                         self.toast(
                             "Copied the request as a curl command (the key stays $GEMINI_API_KEY)",
                             Level::Info,
@@ -316,7 +314,7 @@ impl App {
                     pane.focus = Focus::Normal;
                     return Some(self.send_prompt(now));
                 }
-                KeyCode::Char('o') if ctrl => self.external_edit = Some(pane.prompt_text()),
+                KeyCode::Char('o') if ctrl => self.effects.push(Cmd::EditExternally(pane.prompt_text())),
                 _ => {
                     pane.prompt.input(key);
                 }

@@ -288,7 +288,9 @@ impl App {
                         ),
                         None => self.toast(format!("Tuning of {label} finished"), Level::Info, now),
                     }
-                    self.ring_bell = self.bell_on_finish;
+                    if self.bell_on_finish {
+                        self.effects.push(Cmd::Bell);
+                    }
                     return self.refresh_list();
                 }
             }

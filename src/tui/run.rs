@@ -23,9 +23,23 @@ fn from_terminal(event: TermEvent) -> Option<Msg> {
     }
 }
 
-fn dispatch(app: &mut App, msg: Msg, commands: &mpsc::UnboundedSender<Cmd>) {
+/// Runs one message through `update`: the worker gets the network and file commands, the
+/// terminal effects happen here. An editor request is returned, to run once the queue is drained.
+fn dispatch(
+    app: &mut App,
+    msg: Msg,
+    commands: &mpsc::UnboundedSender<Cmd>,
+    edit: &mut Option<String>,
+) {
     for cmd in app.update(msg, Now::read()) {
-        let _ = commands.send(cmd);
+        match cmd {
+            Cmd::Copy(text) => copy_to_clipboard(&text),
+            Cmd::Bell => ring_bell(),
+            Cmd::EditExternally(text) => *edit = Some(text),
+            cmd => {
+                let _ = commands.send(cmd);
+            }
+        }
     }
 }
 
@@ -43,6 +57,7 @@ pub async fn run(
         let _ = commands.send(cmd);
     }
     let mut input = EventStream::new();
+    let mut edit: Option<String> = None;
     #[cfg(unix)]
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     #[cfg(unix)]
@@ -52,23 +67,17 @@ pub async fn run(
             guard.terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
             app.dirty = false;
         }
-        if let Some(text) = app.clipboard.take() {
-            copy_to_clipboard(&text);
-        }
-        if std::mem::take(&mut app.ring_bell) {
-            ring_bell();
-        }
         if app.quit {
             break;
         }
-        if let Some(text) = app.external_edit.take() {
+        if let Some(text) = edit.take() {
             // The editor owns the tty meanwhile: stop reading it, or keys would be stolen.
             drop(input);
             let edited = guard.suspended(|| {
                 crate::tui::terminal::edit_in_editor(&crate::tui::terminal::editor_command(), &text)
             })?;
             input = EventStream::new();
-            dispatch(&mut app, Msg::Edited(edited), &commands);
+            dispatch(&mut app, Msg::Edited(edited), &commands, &mut edit);
             continue;
         }
         let deadline = app.next_wakeup();
@@ -98,7 +107,7 @@ pub async fn run(
             () = signal => break,
         };
         if let Some(msg) = msg {
-            dispatch(&mut app, msg, &commands);
+            dispatch(&mut app, msg, &commands, &mut edit);
         }
         // Drain what is already queued so a burst costs one frame. The stream is polled from
         // this task (not with `now_or_never`, whose no-op waker would leave crossterm's
@@ -111,7 +120,7 @@ pub async fn run(
                 () = std::future::ready(()) => break,
             };
             if let Some(msg) = next {
-                dispatch(&mut app, msg, &commands);
+                dispatch(&mut app, msg, &commands, &mut edit);
             }
         }
     }
