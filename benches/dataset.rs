@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tunedeck::api::types::TuningExample;
 use tunedeck::app::dataset::DatasetPane;
+use tunedeck::app::settings::UiConfig;
 use tunedeck::app::{App, Connection, Msg, Now};
-use tunedeck::config::{FileConfig, ThemeConfig, UiConfig};
+use tunedeck::config::{FileConfig, ThemeConfig};
 use tunedeck::dataset::format::{self, Format};
 use tunedeck::tui::theme::Theme;
 

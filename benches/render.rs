@@ -8,8 +8,9 @@ use ratatui::backend::TestBackend;
 use std::time::Duration;
 use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::*;
+use tunedeck::app::settings::UiConfig;
 use tunedeck::app::{App, Connection, Msg, Now};
-use tunedeck::config::{FileConfig, ThemeConfig, UiConfig};
+use tunedeck::config::{FileConfig, ThemeConfig};
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 use tunedeck::tui::theme::Theme;
 

@@ -48,7 +48,7 @@ pub struct FileConfig {
     pub project: Option<String>,
     pub api_version: Option<String>,
     /// Key bindings per context, overriding assets/default-config.toml.
-    pub keys: Option<crate::tui::keymap::KeysTable>,
+    pub keys: Option<KeysTable>,
     pub theme: Option<ThemeConfig>,
     pub poll: Option<PollConfig>,
     pub monitor: Option<MonitorConfig>,
@@ -85,55 +85,36 @@ pub struct PollConfig {
     pub job_max_secs: Option<f64>,
 }
 
+/// The `[keys]` table of a config file: context → action → keys, checked by the app's keymap.
+pub type KeysTable =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>>;
+
 /// The compiled-in defaults (keymap, theme, poll intervals).
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 
-/// The dashboard's settings: defaults merged with the user's file.
-#[derive(Debug, Clone)]
-pub struct UiConfig {
-    pub keymap: crate::tui::keymap::Keymap,
-    pub theme: ThemeConfig,
-    pub list_refresh: std::time::Duration,
-    pub bell: bool,
-    pub stall_factor: f64,
-    pub ema_alpha: f64,
-    /// Job polling intervals for the worker.
-    pub worker: crate::worker::WorkerOptions,
+/// Job polling intervals, validated: the shortest (while steps keep arriving), the first, the
+/// longest (after errors or when nothing moves).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollIntervals {
+    pub min: std::time::Duration,
+    pub start: std::time::Duration,
+    pub max: std::time::Duration,
 }
 
-impl UiConfig {
-    /// Defaults overridden by the user's config; an error names the table and the entry.
-    pub fn load(user: &FileConfig) -> Result<UiConfig, String> {
-        let defaults: FileConfig = toml::from_str(DEFAULT_CONFIG)
-            .map_err(|e| format!("assets/default-config.toml: {e}"))?;
-        let mut keymap =
-            crate::tui::keymap::Keymap::from_table(&defaults.keys.unwrap_or_default())?;
-        if let Some(keys) = &user.keys {
-            keymap.merge(keys)?;
+impl Default for PollIntervals {
+    fn default() -> Self {
+        PollIntervals {
+            min: std::time::Duration::from_millis(500),
+            start: std::time::Duration::from_secs(2),
+            max: std::time::Duration::from_secs(30),
         }
-        let base = defaults.theme.unwrap_or_default();
-        let over = user.theme.clone().unwrap_or_default();
-        let theme = ThemeConfig {
-            accent: over.accent.or(base.accent),
-            ok: over.ok.or(base.ok),
-            warn: over.warn.or(base.warn),
-            error: over.error.or(base.error),
-            muted: over.muted.or(base.muted),
-        };
-        let secs = user
-            .poll
-            .as_ref()
-            .and_then(|p| p.list_refresh_secs)
-            .or(defaults.poll.as_ref().and_then(|p| p.list_refresh_secs))
-            .unwrap_or(3)
-            .max(1);
-        let poll_of = |f: fn(&PollConfig) -> Option<f64>| {
-            user.poll
-                .as_ref()
-                .and_then(f)
-                .or(defaults.poll.as_ref().and_then(f))
-        };
-        let mut worker = crate::worker::WorkerOptions::default();
+    }
+}
+
+impl PollIntervals {
+    /// The defaults' `[poll]` overridden by the user's; an error names the entry.
+    pub fn load(defaults: Option<&PollConfig>, user: Option<&PollConfig>) -> Result<Self, String> {
+        let poll_of = |f: fn(&PollConfig) -> Option<f64>| user.and_then(f).or(defaults.and_then(f));
         let secs_of = |v: Option<f64>, name: &str| -> Result<Option<std::time::Duration>, String> {
             v.map(|x| {
                 if x.is_finite() && x > 0.0 {
@@ -146,42 +127,20 @@ impl UiConfig {
             })
             .transpose()
         };
+        let mut poll = PollIntervals::default();
         if let Some(d) = secs_of(poll_of(|p| p.job_min_secs), "job_min_secs")? {
-            worker.poll_min = d;
+            poll.min = d;
         }
         if let Some(d) = secs_of(poll_of(|p| p.job_start_secs), "job_start_secs")? {
-            worker.poll_default = d;
+            poll.start = d;
         }
         if let Some(d) = secs_of(poll_of(|p| p.job_max_secs), "job_max_secs")? {
-            worker.poll_max = d;
+            poll.max = d;
         }
-        if worker.poll_min > worker.poll_max {
+        if poll.min > poll.max {
             return Err("[poll] job_min_secs is larger than job_max_secs".into());
         }
-        let base_monitor = defaults.monitor.clone().unwrap_or_default();
-        let user_monitor = user.monitor.clone().unwrap_or_default();
-        let ema_alpha = user_monitor
-            .ema_alpha
-            .or(base_monitor.ema_alpha)
-            .unwrap_or(0.3);
-        if !(ema_alpha > 0.0 && ema_alpha <= 1.0) {
-            return Err(format!(
-                "[monitor] ema_alpha = {ema_alpha}: it must be above 0 and at most 1"
-            ));
-        }
-        Ok(UiConfig {
-            keymap,
-            theme,
-            list_refresh: std::time::Duration::from_secs(secs),
-            bell: user_monitor.bell.or(base_monitor.bell).unwrap_or(true),
-            stall_factor: user_monitor
-                .stall_factor
-                .or(base_monitor.stall_factor)
-                .unwrap_or(5.0)
-                .max(1.0),
-            ema_alpha,
-            worker,
-        })
+        Ok(poll)
     }
 }
 
@@ -505,40 +464,6 @@ mod tests {
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("endpont"), "{err}");
         assert!(!err.contains("sekrit"), "{err}");
-    }
-
-    #[test]
-    fn the_default_ui_config_loads_and_user_keys_override() {
-        let ui = UiConfig::load(&FileConfig::default()).unwrap();
-        assert!(
-            !ui.keymap
-                .bindings(crate::app::action::Context::Models)
-                .is_empty()
-        );
-        let user: FileConfig = toml::from_str("[keys.global]\nquit = [\"x\"]\n").unwrap();
-        let ui = UiConfig::load(&user).unwrap();
-        let quit = ui.keymap.hints(
-            crate::app::action::Context::Global,
-            &[crate::app::action::Action::Quit],
-        );
-        assert_eq!(quit, vec![("x".to_owned(), "quit")]);
-        let bad: FileConfig = toml::from_str("[keys.models]\nfly = [\"f\"]\n").unwrap();
-        assert!(UiConfig::load(&bad).unwrap_err().contains("fly"));
-    }
-
-    #[test]
-    fn poll_intervals_come_from_the_file_and_are_checked() {
-        let ui = UiConfig::load(&FileConfig::default()).unwrap();
-        assert_eq!(ui.worker.poll_max, std::time::Duration::from_secs(30));
-        let user: FileConfig = toml::from_str("[poll]\njob_max_secs = 5.0\n").unwrap();
-        assert_eq!(
-            UiConfig::load(&user).unwrap().worker.poll_max,
-            std::time::Duration::from_secs(5)
-        );
-        let bad: FileConfig = toml::from_str("[poll]\njob_min_secs = -1.0\n").unwrap();
-        assert!(UiConfig::load(&bad).unwrap_err().contains("job_min_secs"));
-        let inverted: FileConfig = toml::from_str("[poll]\njob_min_secs = 40.0\n").unwrap();
-        assert!(UiConfig::load(&inverted).is_err());
     }
 
     #[test]

@@ -3,8 +3,9 @@ use color_eyre::eyre::{WrapErr, eyre};
 use std::path::PathBuf;
 use tunedeck::api::ApiClient;
 use tunedeck::app::dataset::{DatasetPane, parse_journal};
+use tunedeck::app::settings::UiConfig;
 use tunedeck::app::{App, Connection};
-use tunedeck::config::{self, Backend, GlobalArgs, Resolved, UiConfig};
+use tunedeck::config::{self, Backend, GlobalArgs, Resolved};
 use tunedeck::dataset::format::{self, Format};
 use tunedeck::emulator::{self, EmulatorArgs, EmulatorOptions};
 use tunedeck::tui::theme::Theme;
@@ -246,7 +247,7 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         resolved.auth.describe()
     };
     let client = ApiClient::new(resolved.client_config(&base_url)).map_err(|e| eyre!(e))?;
-    let (commands, events, worker) = worker::spawn(client, ui.worker.clone());
+    let (commands, events, worker) = worker::spawn(client, worker::WorkerOptions::polling(ui.poll));
     let connection = Connection {
         backend: backend_label,
         address: base_url,

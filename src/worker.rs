@@ -64,11 +64,18 @@ pub struct WorkerOptions {
 
 impl Default for WorkerOptions {
     fn default() -> Self {
+        WorkerOptions::polling(crate::config::PollIntervals::default())
+    }
+}
+
+impl WorkerOptions {
+    /// The default concurrency with the configured poll intervals.
+    pub fn polling(poll: crate::config::PollIntervals) -> Self {
         WorkerOptions {
             max_in_flight: 8,
-            poll_min: Duration::from_millis(500),
-            poll_default: Duration::from_secs(2),
-            poll_max: Duration::from_secs(30),
+            poll_min: poll.min,
+            poll_default: poll.start,
+            poll_max: poll.max,
         }
     }
 }

@@ -195,3 +195,51 @@ fn permissions_dialog() {
     a.update(key('a'), clock());
     insta::assert_snapshot!(screen(&mut a, 100, 30));
 }
+
+#[test]
+fn a_click_selects_the_model_drawn_under_it_and_a_tab_title_switches_tabs() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use tunedeck::app::layout;
+    let models: Vec<_> = (0..100)
+        .map(|i| {
+            model(
+                &format!("m{i:04}"),
+                &format!("Model {i}"),
+                TunedModelState::Active,
+                1,
+            )
+        })
+        .collect();
+    let mut a = loaded(models);
+    a.update(key('G'), clock());
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    for height in [24u16, 40] {
+        // The first, a middle and the last row the table shows, each on the screen as drawn.
+        let last = layout::MODELS_FIRST_ROW + layout::models_rows(height, false) as u16 - 1;
+        for row in [layout::MODELS_FIRST_ROW, layout::MODELS_FIRST_ROW + 5, last] {
+            let drawn = screen(&mut a, 100, height);
+            let line = drawn.lines().nth(usize::from(row)).unwrap().to_owned();
+            a.update(click(10, row), clock());
+            let chosen = a.models.selected_model().unwrap().id().to_owned();
+            assert!(
+                line.contains(&chosen),
+                "row {row} shows {line:?}, the click chose {chosen}"
+            );
+        }
+    }
+    a.update(
+        click(
+            layout::tab_width(tunedeck::app::Tab::Models) + 1,
+            layout::TAB_BAR_ROW,
+        ),
+        clock(),
+    );
+    assert_eq!(a.tab, tunedeck::app::Tab::Monitor);
+}

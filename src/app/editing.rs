@@ -399,7 +399,8 @@ impl App {
                 } else {
                     &editor.input
                 };
-                self.effects.push(Cmd::EditExternally(field.lines().join("\n")));
+                self.effects
+                    .push(Cmd::EditExternally(field.lines().join("\n")));
             }
             KeyCode::Char('s') if ctrl => {
                 let mut cmds = self.close_editor();

@@ -3,7 +3,9 @@
 
 use super::action::{Action, Context};
 use super::models::Dialog;
-use super::{App, MIN_SIZE, Overlay, Pending, Tab, complete, dataset, line_edit, playground};
+use super::{
+    App, MIN_SIZE, Overlay, Pending, Tab, complete, dataset, layout, line_edit, playground,
+};
 use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use std::time::Instant;
@@ -13,27 +15,20 @@ impl App {
         match mouse.kind {
             MouseEventKind::ScrollDown => self.models.move_by(1),
             MouseEventKind::ScrollUp => self.models.move_by(-1),
-            MouseEventKind::Down(MouseButton::Left) if mouse.row == 1 => {
-                // The tab bar: each title is drawn as " N Title " in order.
-                let mut x = 0u16;
-                for tab in Tab::ALL {
-                    let width = crate::tui::widgets::header::tab_width(tab);
-                    if mouse.column >= x && mouse.column < x + width {
-                        self.tab = tab;
-                    }
-                    x += width;
+            MouseEventKind::Down(MouseButton::Left) if mouse.row == layout::TAB_BAR_ROW => {
+                if let Some(tab) = layout::tab_at(mouse.column) {
+                    self.tab = tab;
                 }
             }
             MouseEventKind::Down(MouseButton::Left)
-                if self.tab == Tab::Models && mouse.row >= 4 =>
+                if self.tab == Tab::Models
+                    && self.models.detail.is_none()
+                    && mouse.row >= layout::MODELS_FIRST_ROW =>
             {
-                // Rows start under the header (2 lines), the pane border and the column titles.
-                let row = (mouse.row - 4) as usize;
-                let offset = crate::tui::panes::models::table_offset(
-                    self.models.selected,
-                    self.table_height(),
-                );
-                if offset + row < self.models.visible.len() {
+                let row = usize::from(mouse.row - layout::MODELS_FIRST_ROW);
+                let rows = self.table_height();
+                let offset = layout::table_offset(self.models.selected, rows);
+                if row < rows && offset + row < self.models.visible.len() {
                     self.models.selected = offset + row;
                 }
             }
@@ -45,7 +40,8 @@ impl App {
 
     /// Rows of the models table that fit on screen.
     pub fn table_height(&self) -> usize {
-        usize::from(self.size.1).saturating_sub(7)
+        let failed = matches!(self.models.load, super::models::Load::Failed(_));
+        layout::models_rows(self.size.1, failed)
     }
 
     pub(super) fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {

@@ -137,8 +137,7 @@ impl App {
                 };
                 match build_request(&model, &pane.prompt_text(), &pane.settings) {
                     Ok(request) => {
-                        let curl =
-                            curl_command(&self.connection.address, &model.name, &request);
+                        let curl = curl_command(&self.connection.address, &model.name, &request);
                         self.effects.push(Cmd::Copy(curl));
                         self.toast(
                             "Copied the request as a curl command (the key stays $GEMINI_API_KEY)",
@@ -314,7 +313,9 @@ impl App {
                     pane.focus = Focus::Normal;
                     return Some(self.send_prompt(now));
                 }
-                KeyCode::Char('o') if ctrl => self.effects.push(Cmd::EditExternally(pane.prompt_text())),
+                KeyCode::Char('o') if ctrl => {
+                    self.effects.push(Cmd::EditExternally(pane.prompt_text()))
+                }
                 _ => {
                     pane.prompt.input(key);
                 }

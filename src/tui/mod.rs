@@ -1,5 +1,4 @@
-//! The terminal side: lifecycle, the event loop, keymap, theme, panes and widgets.
-pub mod keymap;
+//! The terminal side: lifecycle, the event loop, theme, panes and widgets.
 pub mod panes;
 pub mod run;
 pub mod terminal;

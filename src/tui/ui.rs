@@ -1,6 +1,6 @@
 //! Draws the whole screen from the app state: header, the focused pane, footer, overlays.
 
-use crate::app::{App, MIN_SIZE, Overlay, Tab};
+use crate::app::{App, MIN_SIZE, Overlay, Tab, layout};
 use crate::tui::panes;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{footer, header, overlays};
@@ -24,9 +24,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         return;
     }
     let [head, body, foot] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(layout::HEADER_HEIGHT),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(layout::FOOTER_HEIGHT),
     ])
     .areas(area);
     header::render(frame, head, app, theme);

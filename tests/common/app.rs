@@ -4,8 +4,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::{Duration, Instant};
 use tunedeck::api::serde_util::parse_timestamp;
 use tunedeck::api::types::*;
+use tunedeck::app::settings::UiConfig;
 use tunedeck::app::{App, Connection, Msg, Now};
-use tunedeck::config::{FileConfig, UiConfig};
+use tunedeck::config::FileConfig;
 use tunedeck::protocol::{Cmd, Reply, WorkerEvent};
 
 /// The wall-clock time dashboard tests run at, whatever the machine's date: times in the test

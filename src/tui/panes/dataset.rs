@@ -3,8 +3,8 @@
 
 use crate::app::App;
 use crate::app::dataset::{DatasetPane, Prompt, PromptKind, TUNE_LABELS, TuneForm};
+use crate::app::layout::table_offset;
 use crate::dataset::lint::{MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, Severity};
-use crate::tui::panes::models::table_offset;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{dialog, preview};
 use ratatui::Frame;

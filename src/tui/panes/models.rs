@@ -4,6 +4,7 @@
 use crate::api::serde_util::Timestamp;
 use crate::api::types::TunedModel;
 use crate::app::App;
+use crate::app::layout::table_offset;
 use crate::app::models::{Column, Dialog, EDIT_LABELS, Load, ModelsPane};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
@@ -12,15 +13,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
-
-/// The first row shown so that the selected row is visible in a table of `height` rows.
-pub fn table_offset(selected: usize, height: usize) -> usize {
-    if height == 0 {
-        selected
-    } else {
-        selected.saturating_sub(height - 1)
-    }
-}
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let pane = &app.models;

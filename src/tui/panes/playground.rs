@@ -304,7 +304,7 @@ fn render_eval(frame: &mut Frame, area: Rect, eval: &Eval, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let height = usize::from(inner.height.saturating_sub(1));
-    let offset = crate::tui::panes::models::table_offset(eval.selected, height);
+    let offset = crate::app::layout::table_offset(eval.selected, height);
     let width = usize::from(inner.width.saturating_sub(12)) / 3;
     let cut = |t: &str| preview(t, width);
     let rows = eval
@@ -370,7 +370,7 @@ fn render_picker(
         ));
     }
     let visible = 14usize;
-    let offset = crate::tui::panes::models::table_offset(pane.picker_selected, visible);
+    let offset = crate::app::layout::table_offset(pane.picker_selected, visible);
     for (i, choice) in pane.choices.iter().enumerate().skip(offset).take(visible) {
         let kind = if choice.tuned { "tuned" } else { "base " };
         let style = if i == pane.picker_selected {
@@ -461,7 +461,7 @@ fn render_history(frame: &mut Frame, area: Rect, pane: &PlaygroundPane, theme: &
         ));
     }
     let visible = 12usize;
-    let offset = crate::tui::panes::models::table_offset(pane.history_selected, visible);
+    let offset = crate::app::layout::table_offset(pane.history_selected, visible);
     for (i, entry) in history.iter().enumerate().skip(offset).take(visible) {
         let style = if i == pane.history_selected {
             theme.selected

@@ -8,10 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// Width of one tab title as drawn (" N Title " and a space); mouse clicks use it too.
-pub fn tab_width(tab: Tab) -> u16 {
-    tab.title().len() as u16 + 5
-}
+use crate::app::layout::tab_width;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let c = &app.connection;

@@ -4,7 +4,7 @@
 
 use crate::app::action::{Action, Context};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// A key as the keymap stores it: code and the modifiers that matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,8 +107,7 @@ pub struct Keymap {
     bindings: HashMap<Context, Vec<(Action, Vec<Key>)>>,
 }
 
-/// The `[keys]` table of a config file.
-pub type KeysTable = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+pub use crate::config::KeysTable;
 
 impl Keymap {
     /// Builds from a `[keys]` table; errors name the context, action and key.
