@@ -300,36 +300,10 @@ async fn poll(client: &ApiClient, name: &str) -> Result<Operation, ApiError> {
     if name.contains("/operations/") {
         client.get_operation(name).await
     } else {
-        client.get_tuned_model(name).await.map(operation_from_model)
-    }
-}
-
-/// A tuned model read as the operation that tunes it, for when no operation is known: its
-/// snapshots as metadata, done once it is no longer CREATING, FAILED as an error. The total
-/// number of steps is unknown (0).
-pub fn operation_from_model(model: TunedModel) -> Operation {
-    let snapshots = model.snapshots().to_vec();
-    let metadata = CreateTunedModelMetadata {
-        total_steps: 0,
-        completed_steps: snapshots.last().map_or(0, |s| s.step),
-        completed_percent: 0.0,
-        snapshots,
-        tuned_model: model.name.clone(),
-    };
-    let done = model.state != TunedModelState::Creating;
-    let failed = model.state == TunedModelState::Failed;
-    Operation {
-        name: model.name.clone(),
-        metadata: serde_json::to_value(metadata).ok(),
-        done,
-        error: failed.then(|| Status {
-            code: 13,
-            message: format!("Tuning of {} failed.", model.name),
-            ..Default::default()
-        }),
-        response: (done && !failed)
-            .then(|| serde_json::to_value(&model).ok())
-            .flatten(),
+        client
+            .get_tuned_model(name)
+            .await
+            .map(crate::domain::progress::operation_from_model)
     }
 }
 

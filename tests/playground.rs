@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
 use tunedeck::api::types::*;
-use tunedeck::app::playground::{Focus, PlayModel, Settings, build_request, normalize};
+use tunedeck::app::playground::{Focus, Settings, TargetModel, build_request, normalize};
 use tunedeck::app::{App, Msg, Tab};
 use tunedeck::config::ThemeConfig;
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
@@ -166,7 +166,7 @@ fn sending_without_a_model_opens_the_picker() {
 
 #[test]
 fn tuned_model_rules_are_checked_before_sending() {
-    let tuned = PlayModel {
+    let tuned = TargetModel {
         name: "tunedModels/x".into(),
         label: "x".into(),
         tuned: true,
@@ -199,7 +199,7 @@ fn tuned_model_rules_are_checked_before_sending() {
             .contains("JSON mode")
     );
     // A base model takes both.
-    let base_model = PlayModel {
+    let base_model = TargetModel {
         name: "models/b".into(),
         ..Default::default()
     };
@@ -802,7 +802,7 @@ async fn against_an_emulator_whose_tuned_streaming_404s_the_answer_falls_back() 
     let (commands, mut events, _w) = worker::spawn(client, WorkerOptions::default());
     let mut a = loaded(vec![]);
     a.tab = Tab::Playground;
-    a.choose_play_model(PlayModel {
+    a.choose_play_model(TargetModel {
         name: "tunedModels/number-generator-demo".into(),
         label: "demo".into(),
         tuned: true,
@@ -841,7 +841,7 @@ async fn against_the_emulator_evaluation_counts_what_the_demo_model_learned() {
         worker::spawn(common::client_for(&emu), WorkerOptions::default());
     let mut a = loaded(vec![]);
     a.tab = Tab::Playground;
-    a.choose_play_model(PlayModel {
+    a.choose_play_model(TargetModel {
         name: "tunedModels/number-generator-demo".into(),
         label: "demo".into(),
         tuned: true,

@@ -5,6 +5,14 @@ use crate::api::types::TuningExample;
 use crate::dataset::Dataset;
 use crate::dataset::format::{self, Format};
 use crate::dataset::lint::{self, Issue, Severity, Stats};
+use crate::domain::limits::{
+    DEFAULT_BASE_MODEL, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE,
+    MAX_DISPLAY_NAME_CHARS,
+};
+pub use crate::domain::tuning::TuneRequest;
+use crate::domain::tuning::{
+    LearningRate, Source, TuningField, TuningProblem, TuningSettings, held_out_count,
+};
 use ratatui_textarea::TextArea;
 use std::path::PathBuf;
 
@@ -80,6 +88,18 @@ pub struct TuneForm {
     pub held_out: Vec<TuningExample>,
 }
 
+/// The form's text fields, in the order they are drawn; `values[i]` is `TUNE_FIELDS[i]`.
+pub const TUNE_FIELDS: [TuningField; 8] = [
+    TuningField::DisplayName,
+    TuningField::ModelId,
+    TuningField::Description,
+    TuningField::Epochs,
+    TuningField::BatchSize,
+    TuningField::LearningRate,
+    TuningField::Multiplier,
+    TuningField::HeldOut,
+];
+/// The labels drawn beside [`TUNE_FIELDS`].
 pub const TUNE_LABELS: [&str; 8] = [
     "Display name",
     "Model id",
@@ -92,7 +112,39 @@ pub const TUNE_LABELS: [&str; 8] = [
 ];
 /// The index of the source model among the form's fields.
 pub const TUNE_SOURCE_FIELD: usize = 8;
-pub const DEFAULT_BASE: &str = "models/gemini-1.5-flash-001-tuning";
+
+/// The form's label for a field.
+pub fn tune_label(field: TuningField) -> &'static str {
+    TUNE_FIELDS
+        .iter()
+        .position(|f| *f == field)
+        .map_or("", |i| TUNE_LABELS[i])
+}
+
+/// A tuning problem in the form's words: its labels, its limits.
+pub fn describe_tuning_problem(problem: &TuningProblem) -> String {
+    match problem {
+        TuningProblem::NotANumber { field, text } => {
+            format!("{}: {text:?} is not a number", tune_label(*field))
+        }
+        TuningProblem::DisplayNameTooLong { chars } => {
+            format!("Display name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}")
+        }
+        TuningProblem::InvalidModelId { id } => format!(
+            "Model id {id:?}: lowercase letters, digits and hyphens, 1 to 40, starting with a letter"
+        ),
+        TuningProblem::EpochsOrBatchBelowOne => "Epochs and batch size must be at least 1".into(),
+        TuningProblem::RateNotPositive => "Learning rate must be above 0".into(),
+        TuningProblem::MultiplierNotPositive => "LR multiplier must be above 0".into(),
+        TuningProblem::NoExamples => "The dataset has no examples".into(),
+        TuningProblem::HeldOutOutOfRange { percent } => {
+            format!("Held out %: {percent} is outside 0 to 99; the rest is what tunes")
+        }
+        TuningProblem::HeldOutLeavesNone { percent, examples } => {
+            format!("Held out %: {percent}% of {examples} examples leaves none to tune on")
+        }
+    }
+}
 
 /// The settings the form remembers from one tuning job to the next.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -110,17 +162,13 @@ pub struct TuneSettings {
 
 impl Default for TuneForm {
     fn default() -> Self {
+        let mut values: [String; 8] = Default::default();
+        values[3] = DEFAULT_EPOCHS.to_string();
+        values[4] = DEFAULT_BATCH_SIZE.to_string();
+        values[5] = DEFAULT_LEARNING_RATE.to_string();
+        values[7] = "0".into();
         TuneForm {
-            values: [
-                String::new(),
-                String::new(),
-                String::new(),
-                "5".into(),
-                "4".into(),
-                "0.001".into(),
-                String::new(),
-                "0".into(),
-            ],
+            values,
             bases: None,
             base: 0,
             focus: 0,
@@ -130,186 +178,106 @@ impl Default for TuneForm {
     }
 }
 
-/// What a valid form asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TuneRequest {
-    pub model: crate::api::types::TunedModel,
-    pub id: Option<String>,
-    /// Examples kept out of training, for evaluation.
-    pub held_out: Vec<TuningExample>,
-}
-
 impl TuneForm {
     pub fn base_model(&self) -> String {
         self.bases
             .as_ref()
             .and_then(|b| b.get(self.base).cloned())
-            .unwrap_or_else(|| DEFAULT_BASE.to_owned())
+            .unwrap_or_else(|| DEFAULT_BASE_MODEL.to_owned())
+    }
+
+    /// The text of one field.
+    pub fn value(&self, field: TuningField) -> &str {
+        TUNE_FIELDS
+            .iter()
+            .position(|f| *f == field)
+            .map_or("", |i| self.values[i].as_str())
+    }
+
+    fn set(&mut self, field: TuningField, text: String) {
+        if let Some(i) = TUNE_FIELDS.iter().position(|f| *f == field) {
+            self.values[i] = text;
+        }
     }
 
     /// Starts from remembered settings; the source is picked when the list arrives.
     pub fn with_settings(settings: &TuneSettings) -> Self {
         let mut form = TuneForm::default();
-        form.values[3] = settings.epochs.clone();
-        form.values[4] = settings.batch_size.clone();
-        form.values[5] = settings.learning_rate.clone();
-        form.values[6] = settings.multiplier.clone();
-        form.values[7] = settings.held_out.clone();
+        form.set(TuningField::Epochs, settings.epochs.clone());
+        form.set(TuningField::BatchSize, settings.batch_size.clone());
+        form.set(TuningField::LearningRate, settings.learning_rate.clone());
+        form.set(TuningField::Multiplier, settings.multiplier.clone());
+        form.set(TuningField::HeldOut, settings.held_out.clone());
         form
     }
 
     pub fn settings(&self) -> TuneSettings {
         TuneSettings {
-            epochs: self.values[3].clone(),
-            batch_size: self.values[4].clone(),
-            learning_rate: self.values[5].clone(),
-            multiplier: self.values[6].clone(),
-            held_out: self.values[7].clone(),
+            epochs: self.value(TuningField::Epochs).to_owned(),
+            batch_size: self.value(TuningField::BatchSize).to_owned(),
+            learning_rate: self.value(TuningField::LearningRate).to_owned(),
+            multiplier: self.value(TuningField::Multiplier).to_owned(),
+            held_out: self.value(TuningField::HeldOut).to_owned(),
             source: Some(self.base_model()),
         }
     }
 
-    fn number<T: std::str::FromStr>(&self, i: usize) -> Result<T, String> {
-        self.values[i]
-            .trim()
-            .parse()
-            .map_err(|_| format!("{}: {:?} is not a number", TUNE_LABELS[i], self.values[i]))
+    fn number<T: std::str::FromStr>(&self, field: TuningField) -> Result<T, TuningProblem> {
+        let text = self.value(field);
+        text.trim().parse().map_err(|_| TuningProblem::NotANumber {
+            field,
+            text: text.to_owned(),
+        })
+    }
+
+    fn held_out_percent(&self) -> Result<f64, TuningProblem> {
+        if self.value(TuningField::HeldOut).trim().is_empty() {
+            Ok(0.0)
+        } else {
+            self.number(TuningField::HeldOut)
+        }
+    }
+
+    /// The form as typed settings, or the first field that does not parse.
+    pub fn typed(&self) -> Result<TuningSettings, TuningProblem> {
+        // A multiplier, when given, is sent instead of the rate (the API takes one of them).
+        let learning_rate = if self.value(TuningField::Multiplier).trim().is_empty() {
+            LearningRate::Rate(self.number(TuningField::LearningRate)?)
+        } else {
+            LearningRate::Multiplier(self.number(TuningField::Multiplier)?)
+        };
+        let id = self.value(TuningField::ModelId).trim();
+        Ok(TuningSettings {
+            display_name: self.value(TuningField::DisplayName).trim().to_owned(),
+            model_id: (!id.is_empty()).then(|| id.to_owned()),
+            description: self.value(TuningField::Description).trim().to_owned(),
+            source: Source::from_name(&self.base_model()),
+            epochs: self.number(TuningField::Epochs)?,
+            batch_size: self.number(TuningField::BatchSize)?,
+            learning_rate,
+            held_out_percent: self.held_out_percent()?,
+        })
     }
 
     /// How many of `examples` the held-out share keeps out (at least one when the share is
     /// above 0, never all of them).
     pub fn held_out_count(&self, examples: usize) -> Result<usize, String> {
-        let share: f64 = if self.values[7].trim().is_empty() {
-            0.0
-        } else {
-            self.number(7)?
-        };
-        if !(0.0..100.0).contains(&share) {
-            return Err(format!(
-                "Held out %: {share} is outside 0 to 99; the rest is what tunes"
-            ));
-        }
-        let count = ((examples as f64) * share / 100.0).round() as usize;
-        let count = if share > 0.0 { count.max(1) } else { 0 };
-        if count >= examples && examples > 0 {
-            return Err(format!(
-                "Held out %: {share}% of {examples} examples leaves none to tune on"
-            ));
-        }
-        Ok(count)
+        self.held_out_percent()
+            .and_then(|percent| held_out_count(percent, examples))
+            .map_err(|p| describe_tuning_problem(&p))
     }
 
     /// `ceil(N*E/B)` for the current values, when they parse; N leaves out the held-out share.
     pub fn total_steps(&self, examples: usize) -> Option<u64> {
-        let epochs: u32 = self.number(3).ok().filter(|e| *e > 0)?;
-        let batch: u32 = self.number(4).ok().filter(|b| *b > 0)?;
-        let held = self.held_out_count(examples).ok()?;
-        Some(crate::emulator::trainer::total_steps(
-            examples - held,
-            epochs,
-            batch,
-        ))
+        self.typed().ok()?.total_steps(examples)
     }
 
-    /// The create request, or the first problem.
+    /// The create request, or the first problem in the form's words.
     pub fn to_request(&self, examples: &[TuningExample]) -> Result<TuneRequest, String> {
-        use crate::api::types::{
-            Dataset, Hyperparameters, TunedModel, TunedModelSource, TuningTask,
-        };
-        let name = self.values[0].trim();
-        let n = name.chars().count();
-        if n > 40 {
-            return Err(format!("Display name: {n} characters; the limit is 40"));
-        }
-        let id = self.values[1].trim();
-        if !id.is_empty() && !crate::emulator::store::valid_model_id(id) {
-            return Err(format!(
-                "Model id {id:?}: lowercase letters, digits and hyphens, 1 to 40, starting with a letter"
-            ));
-        }
-        let epochs: i32 = self.number(3)?;
-        let batch: i32 = self.number(4)?;
-        if epochs < 1 || batch < 1 {
-            return Err("Epochs and batch size must be at least 1".into());
-        }
-        let hyperparameters = Hyperparameters {
-            epoch_count: Some(epochs),
-            batch_size: Some(batch),
-            ..Default::default()
-        };
-        // A multiplier, when given, is sent instead of the rate (the API takes one of them).
-        let hyperparameters = if self.values[6].trim().is_empty() {
-            let rate: f64 = self.number(5)?;
-            if !(rate > 0.0 && rate.is_finite()) {
-                return Err("Learning rate must be above 0".into());
-            }
-            hyperparameters.with_learning_rate(rate)
-        } else {
-            let multiplier: f64 = self.number(6)?;
-            if !(multiplier > 0.0 && multiplier.is_finite()) {
-                return Err("LR multiplier must be above 0".into());
-            }
-            hyperparameters.with_multiplier(multiplier)
-        };
-        if examples.is_empty() {
-            return Err("The dataset has no examples".into());
-        }
-        let (training, held_out) = split_held_out(examples, self.held_out_count(examples.len())?);
-        let source = self.base_model();
-        let (base_model, tuned_model_source) = if source.starts_with("tunedModels/") {
-            (
-                None,
-                Some(TunedModelSource {
-                    tuned_model: Some(source),
-                    base_model: None,
-                }),
-            )
-        } else {
-            (Some(source), None)
-        };
-        let model = TunedModel {
-            display_name: name.to_owned(),
-            description: self.values[2].trim().to_owned(),
-            base_model,
-            tuned_model_source,
-            tuning_task: Some(TuningTask {
-                training_data: Some(Dataset::from_examples(training)),
-                hyperparameters: Some(hyperparameters),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        Ok(TuneRequest {
-            model,
-            id: (!id.is_empty()).then(|| id.to_owned()),
-            held_out,
-        })
+        self.typed()
+            .and_then(|settings| settings.to_request(examples))
+            .map_err(|p| describe_tuning_problem(&p))
     }
-}
-
-/// Splits `count` examples off for evaluation, chosen by a fixed-seed shuffle so the same set
-/// and share always hold out the same examples; both parts keep the file's order.
-pub fn split_held_out(
-    examples: &[TuningExample],
-    count: usize,
-) -> (Vec<TuningExample>, Vec<TuningExample>) {
-    use rand::SeedableRng;
-    use rand::seq::SliceRandom;
-    let mut order: Vec<usize> = (0..examples.len()).collect();
-    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0));
-    let mut held = vec![false; examples.len()];
-    for &i in order.iter().take(count) {
-        held[i] = true;
-    }
-    let (mut training, mut held_out) = (Vec::new(), Vec::new());
-    for (example, held) in examples.iter().zip(held) {
-        if held {
-            held_out.push(example.clone());
-        } else {
-            training.push(example.clone());
-        }
-    }
-    (training, held_out)
 }
 
 /// What the one-line prompt over the Dataset pane asks for.

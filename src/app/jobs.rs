@@ -119,11 +119,11 @@ impl App {
                 let files = [
                     (
                         format!("{stem}-snapshots.csv"),
-                        monitor::snapshots_csv(&job.snapshots),
+                        crate::domain::progress::snapshots_csv(&job.snapshots),
                     ),
                     (
                         format!("{stem}-snapshots.json"),
-                        monitor::snapshots_json(&job.snapshots),
+                        crate::domain::progress::snapshots_json(&job.snapshots),
                     ),
                 ];
                 return files

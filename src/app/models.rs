@@ -3,6 +3,7 @@
 
 use crate::api::ApiError;
 use crate::api::types::{GranteeType, Permission, Role, TunedModel, TunedModelState};
+use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::protocol::RequestId;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -170,8 +171,10 @@ impl EditForm {
             match i {
                 0 => {
                     let n = self.values[0].chars().count();
-                    if n > 40 {
-                        return Err(format!("Display name: {n} characters; the limit is 40"));
+                    if n > MAX_DISPLAY_NAME_CHARS {
+                        return Err(format!(
+                            "Display name: {n} characters; the limit is {MAX_DISPLAY_NAME_CHARS}"
+                        ));
                     }
                     model.display_name = self.values[0].clone();
                 }

@@ -4,91 +4,32 @@
 //! bookkeeping are plain functions here, tested without a terminal.
 
 use crate::api::types::{
-    GenerateContentRequest, GenerateContentResponse, GenerationConfig, HarmBlockThreshold,
-    HarmCategory, Model, SafetySetting, TunedModel, TuningExample, UsageMetadata,
+    GenerateContentRequest, GenerateContentResponse, HarmBlockThreshold, TuningExample,
+    UsageMetadata,
 };
+pub use crate::domain::generation::TargetModel;
+use crate::domain::generation::{self, GenerationField, GenerationSettings, RequestProblem};
+use crate::domain::limits::{MAX_CANDIDATES, MAX_STOP_SEQUENCES};
 use crate::protocol::RequestId;
 use ratatui_textarea::TextArea;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-/// The input limit of a tuned model, in characters (tuning guide).
-pub const TUNED_INPUT_LIMIT: usize = 40_000;
 /// How many evaluation requests run at once.
 pub const EVAL_CONCURRENCY: usize = 4;
 
-/// A model the playground can send to, with its limits and defaults.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PlayModel {
-    pub name: String,
-    pub label: String,
-    pub tuned: bool,
-    pub input_token_limit: Option<i32>,
-    pub output_token_limit: Option<i32>,
-    pub temperature: Option<f64>,
-    pub top_p: Option<f64>,
-    pub top_k: Option<i32>,
-    pub max_temperature: Option<f64>,
-}
-
-impl PlayModel {
-    pub fn from_tuned(model: &TunedModel) -> Self {
-        PlayModel {
-            name: model.name.clone(),
-            label: if model.display_name.is_empty() {
-                model.id().to_owned()
-            } else {
-                model.display_name.clone()
-            },
-            tuned: true,
-            temperature: model.temperature,
-            top_p: model.top_p,
-            top_k: model.top_k,
-            ..Default::default()
-        }
-    }
-
-    pub fn from_base(model: &Model) -> Self {
-        PlayModel {
-            name: model.name.clone(),
-            label: model.display_name.clone(),
-            tuned: false,
-            input_token_limit: Some(model.input_token_limit).filter(|n| *n > 0),
-            output_token_limit: Some(model.output_token_limit).filter(|n| *n > 0),
-            temperature: model.temperature,
-            top_p: model.top_p,
-            top_k: model.top_k,
-            max_temperature: model.max_temperature,
-        }
-    }
-
-    /// One line of limits and defaults for the picker.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if self.tuned {
-            parts.push("tuned · text only · input ≤ 40,000 chars".to_owned());
-        }
-        if let (Some(i), Some(o)) = (self.input_token_limit, self.output_token_limit) {
-            parts.push(format!("tokens in {i} / out {o}"));
-        }
-        let mut defaults = Vec::new();
-        if let Some(t) = self.temperature {
-            defaults.push(format!("temperature {t}"));
-        }
-        if let Some(p) = self.top_p {
-            defaults.push(format!("topP {p}"));
-        }
-        if let Some(k) = self.top_k {
-            defaults.push(format!("topK {k}"));
-        }
-        if !defaults.is_empty() {
-            parts.push(defaults.join(", "));
-        }
-        parts.join(" · ")
-    }
-}
-
-/// The settings form's fields, in order.
+/// The settings form's text fields, in order; `values[i]` is `SETTING_FIELDS[i]`.
+pub const SETTING_FIELDS: [GenerationField; 8] = [
+    GenerationField::Temperature,
+    GenerationField::TopP,
+    GenerationField::TopK,
+    GenerationField::MaxOutputTokens,
+    GenerationField::CandidateCount,
+    GenerationField::StopSequences,
+    GenerationField::SystemInstruction,
+    GenerationField::ResponseMimeType,
+];
+/// The labels drawn beside [`SETTING_FIELDS`]: the wire names.
 pub const SETTING_LABELS: [&str; 8] = [
     "temperature",
     "topP",
@@ -122,7 +63,7 @@ pub struct Settings {
 
 impl Settings {
     /// The model's own defaults.
-    pub fn for_model(model: &PlayModel) -> Self {
+    pub fn for_model(model: &TargetModel) -> Self {
         let mut s = Settings::default();
         s.values[0] = model.temperature.map(|v| v.to_string()).unwrap_or_default();
         s.values[1] = model.top_p.map(|v| v.to_string()).unwrap_or_default();
@@ -130,14 +71,53 @@ impl Settings {
         s
     }
 
-    fn parse<T: std::str::FromStr>(&self, i: usize) -> Result<Option<T>, String> {
-        let text = self.values[i].trim();
+    fn parse<T: std::str::FromStr>(
+        &self,
+        field: GenerationField,
+    ) -> Result<Option<T>, RequestProblem> {
+        let text = self.value(field).trim();
         if text.is_empty() {
             return Ok(None);
         }
         text.parse()
             .map(Some)
-            .map_err(|_| format!("{}: {text:?} is not a number", SETTING_LABELS[i]))
+            .map_err(|_| RequestProblem::NotANumber {
+                field,
+                text: text.to_owned(),
+            })
+    }
+
+    /// The text of one field.
+    pub fn value(&self, field: GenerationField) -> &str {
+        SETTING_FIELDS
+            .iter()
+            .position(|f| *f == field)
+            .map_or("", |i| self.values[i].as_str())
+    }
+
+    /// The settings as typed values, or the first field that does not parse.
+    pub fn typed(&self) -> Result<GenerationSettings, RequestProblem> {
+        let text = |field| {
+            let t = self.value(field).trim();
+            (!t.is_empty()).then(|| t.to_owned())
+        };
+        Ok(GenerationSettings {
+            temperature: self.parse(GenerationField::Temperature)?,
+            top_p: self.parse(GenerationField::TopP)?,
+            top_k: self.parse(GenerationField::TopK)?,
+            max_output_tokens: self.parse(GenerationField::MaxOutputTokens)?,
+            candidate_count: self.parse(GenerationField::CandidateCount)?,
+            stop_sequences: self
+                .value(GenerationField::StopSequences)
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            system_instruction: text(GenerationField::SystemInstruction),
+            response_mime_type: text(GenerationField::ResponseMimeType),
+            safety_threshold: THRESHOLDS.get(self.safety).cloned().flatten(),
+        })
     }
 
     pub fn threshold_label(&self) -> &'static str {
@@ -168,116 +148,66 @@ impl Settings {
     }
 }
 
-/// The request for `prompt` to `model`, or why it would be refused: the tuned-model rules
-/// (text only, no system instruction, no JSON mode, at most 40,000 characters) and the
-/// settings' ranges are checked here, before anything is sent.
+/// The request for `prompt` to `model`, or why it would be refused, in the Playground's words.
 pub fn build_request(
-    model: &PlayModel,
+    model: &TargetModel,
     prompt: &str,
     settings: &Settings,
 ) -> Result<GenerateContentRequest, String> {
-    if prompt.trim().is_empty() {
-        return Err("Type a prompt first (i edits it)".into());
-    }
-    let system = settings.values[6].trim();
-    let mime = settings.values[7].trim();
-    if model.tuned {
-        let chars = prompt.chars().count();
-        if chars > TUNED_INPUT_LIMIT {
-            return Err(format!(
-                "The prompt is {chars} characters; a tuned model takes at most 40,000"
-            ));
+    settings
+        .typed()
+        .and_then(|typed| generation::build_request(model, prompt, &typed))
+        .map_err(|p| describe_request_problem(&p))
+}
+
+/// A request problem with the Playground's keys: `i` edits the prompt, `s` the settings.
+pub fn describe_request_problem(problem: &RequestProblem) -> String {
+    match problem {
+        RequestProblem::EmptyPrompt => "Type a prompt first (i edits it)".into(),
+        RequestProblem::NotANumber { field, text } => {
+            format!("{}: {text:?} is not a number", field.wire_name())
         }
-        if !system.is_empty() {
-            return Err("Tuned models take no system instruction: clear it in settings (s)".into());
+        RequestProblem::PromptTooLong { chars, limit } => format!(
+            "The prompt is {chars} characters; a tuned model takes at most {}",
+            thousands(*limit)
+        ),
+        RequestProblem::SystemInstructionOnTunedModel => {
+            "Tuned models take no system instruction: clear it in settings (s)".into()
         }
-        if mime == "application/json" {
-            return Err(
-                "JSON mode (responseMimeType application/json) is not supported for tuned models"
-                    .into(),
-            );
+        RequestProblem::JsonModeOnTunedModel => {
+            "JSON mode (responseMimeType application/json) is not supported for tuned models".into()
         }
-    }
-    if !mime.is_empty() && !["text/plain", "application/json", "text/x.enum"].contains(&mime) {
-        return Err(format!(
-            "responseMimeType {mime:?}: use text/plain, application/json or text/x.enum"
-        ));
-    }
-    let temperature: Option<f64> = settings.parse(0)?;
-    let max_temperature = model.max_temperature.unwrap_or(2.0);
-    if let Some(t) = temperature
-        && !(0.0..=max_temperature).contains(&t)
-    {
-        return Err(format!("temperature {t} is outside 0 to {max_temperature}"));
-    }
-    let top_p: Option<f64> = settings.parse(1)?;
-    if let Some(p) = top_p
-        && !(0.0..=1.0).contains(&p)
-    {
-        return Err(format!("topP {p} is outside 0 to 1"));
-    }
-    let top_k: Option<i32> = settings.parse(2)?;
-    if top_k.is_some_and(|k| k < 1) {
-        return Err("topK must be at least 1".into());
-    }
-    let max_output_tokens: Option<i32> = settings.parse(3)?;
-    if let Some(m) = max_output_tokens {
-        let limit = model.output_token_limit.unwrap_or(i32::MAX);
-        if m < 1 || m > limit {
-            return Err(format!("maxOutputTokens {m} is outside 1 to {limit}"));
+        RequestProblem::UnknownMimeType { mime } => {
+            format!("responseMimeType {mime:?}: use text/plain, application/json or text/x.enum")
         }
+        RequestProblem::TemperatureOutOfRange { value, max } => {
+            format!("temperature {value} is outside 0 to {max}")
+        }
+        RequestProblem::TopPOutOfRange { value } => format!("topP {value} is outside 0 to 1"),
+        RequestProblem::TopKBelowOne => "topK must be at least 1".into(),
+        RequestProblem::MaxOutputTokensOutOfRange { value, limit } => {
+            format!("maxOutputTokens {value} is outside 1 to {limit}")
+        }
+        RequestProblem::CandidateCountOutOfRange { .. } => {
+            format!("candidateCount must be between 1 and {MAX_CANDIDATES}")
+        }
+        RequestProblem::TooManyStopSequences { count } => format!(
+            "stopSequences: {count} given, at most {MAX_STOP_SEQUENCES} (separate them with commas)"
+        ),
     }
-    let candidate_count: Option<i32> = settings.parse(4)?;
-    if candidate_count.is_some_and(|c| !(1..=8).contains(&c)) {
-        return Err("candidateCount must be between 1 and 8".into());
+}
+
+/// 40000 as "40,000".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
-    let stop_sequences: Vec<String> = settings.values[5]
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if stop_sequences.len() > 5 {
-        return Err(format!(
-            "stopSequences: {} given, at most 5 (separate them with commas)",
-            stop_sequences.len()
-        ));
-    }
-    let mut request = GenerateContentRequest::text(prompt);
-    let config = GenerationConfig {
-        candidate_count,
-        stop_sequences,
-        max_output_tokens,
-        temperature,
-        top_p,
-        top_k,
-        response_mime_type: (!mime.is_empty()).then(|| mime.to_owned()),
-        ..Default::default()
-    };
-    if config != GenerationConfig::default() {
-        request.generation_config = Some(config);
-    }
-    if !system.is_empty() {
-        request.system_instruction = Some(crate::api::types::Content {
-            parts: vec![crate::api::types::Part::text(system)],
-            role: None,
-        });
-    }
-    if let Some(threshold) = THRESHOLDS.get(settings.safety).cloned().flatten() {
-        request.safety_settings = [
-            HarmCategory::Harassment,
-            HarmCategory::HateSpeech,
-            HarmCategory::SexuallyExplicit,
-            HarmCategory::DangerousContent,
-        ]
-        .into_iter()
-        .map(|category| SafetySetting {
-            category,
-            threshold: threshold.clone(),
-        })
-        .collect();
-    }
-    Ok(request)
+    out
 }
 
 /// The request as a curl command, with the key left to the shell as `$GEMINI_API_KEY`.
@@ -422,38 +352,7 @@ pub fn parse_history(text: &str) -> Vec<HistoryEntry> {
         .collect()
 }
 
-/// "Normalized match" folds both sides as the lint's near-duplicate check does: lowercase,
-/// runs of space as one, final punctuation dropped.
-pub use crate::dataset::lint::normalize;
-
-/// One evaluated example.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalResult {
-    pub got: String,
-    pub exact: bool,
-    pub normalized: bool,
-    pub error: Option<String>,
-}
-
-impl EvalResult {
-    pub fn new(expected: &str, got: String) -> Self {
-        EvalResult {
-            exact: got == expected,
-            normalized: normalize(&got) == normalize(expected),
-            got,
-            error: None,
-        }
-    }
-
-    pub fn failed(error: String) -> Self {
-        EvalResult {
-            got: String::new(),
-            exact: false,
-            normalized: false,
-            error: Some(error),
-        }
-    }
-}
+pub use crate::domain::generation::{EvalResult, normalize};
 
 /// A batch evaluation: every example's input sent to one model, a few at a time.
 #[derive(Debug, Clone, PartialEq)]
@@ -551,13 +450,13 @@ pub enum Focus {
 #[derive(Debug, Clone, Default)]
 pub struct PlaygroundPane {
     /// Base models that answer generateContent (`None` until models.list answered).
-    pub base_models: Option<Vec<PlayModel>>,
+    pub base_models: Option<Vec<TargetModel>>,
     /// The picker's entries when it was opened: ACTIVE tuned models, then base models.
-    pub choices: Vec<PlayModel>,
+    pub choices: Vec<TargetModel>,
     pub picker_selected: usize,
-    pub model: Option<PlayModel>,
+    pub model: Option<TargetModel>,
     /// A second model to send the same prompt to, side by side.
-    pub compare: Option<PlayModel>,
+    pub compare: Option<TargetModel>,
     pub prompt: TextArea<'static>,
     pub settings: Settings,
     pub settings_focus: usize,

@@ -4,8 +4,8 @@
 
 use super::action::Action;
 use super::playground::{
-    EVAL_CONCURRENCY, Eval, EvalResult, Focus, HistoryEntry, PlayModel, Run, SAFETY_FIELD,
-    Settings, THRESHOLDS, build_request, curl_command, history_file_name,
+    EVAL_CONCURRENCY, Eval, EvalResult, Focus, HistoryEntry, Run, SAFETY_FIELD, Settings,
+    THRESHOLDS, TargetModel, build_request, curl_command, history_file_name,
 };
 use super::{App, Level, Pending, Tab};
 use crate::api::types::{GenerateContentResponse, TunedModelState, TuningExample};
@@ -27,12 +27,12 @@ impl App {
     }
 
     /// The picker's entries: ACTIVE tuned models, then base models that answer generateContent.
-    fn play_choices(&self) -> Vec<PlayModel> {
+    fn play_choices(&self) -> Vec<TargetModel> {
         self.models
             .models
             .iter()
             .filter(|m| m.state == TunedModelState::Active)
-            .map(PlayModel::from_tuned)
+            .map(TargetModel::from_tuned)
             .chain(self.playground.base_models.iter().flatten().cloned())
             .collect()
     }
@@ -51,7 +51,7 @@ impl App {
     }
 
     /// Chooses the model; its own defaults become the settings.
-    pub fn choose_play_model(&mut self, model: PlayModel) {
+    pub fn choose_play_model(&mut self, model: TargetModel) {
         self.playground.settings = Settings::for_model(&model);
         self.playground.model = Some(model);
         self.playground.refused = None;
@@ -62,7 +62,7 @@ impl App {
         let Some(model) = self.models.find(name) else {
             return Vec::new();
         };
-        let (state, choice) = (model.state.clone(), PlayModel::from_tuned(model));
+        let (state, choice) = (model.state.clone(), TargetModel::from_tuned(model));
         if state != TunedModelState::Active {
             self.toast(
                 format!(
@@ -169,7 +169,7 @@ impl App {
             return Vec::new();
         };
         let prompt = self.playground.prompt_text();
-        let targets: Vec<PlayModel> = std::iter::once(model)
+        let targets: Vec<TargetModel> = std::iter::once(model)
             .chain(self.playground.compare.clone())
             .collect();
         let mut requests = Vec::new();

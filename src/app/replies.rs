@@ -115,7 +115,7 @@ impl App {
                             models
                                 .iter()
                                 .filter(|m| m.supports("generateContent"))
-                                .map(playground::PlayModel::from_base)
+                                .map(playground::TargetModel::from_base)
                                 .collect(),
                         );
                         if matches!(self.playground.focus, playground::Focus::Picker { .. }) {

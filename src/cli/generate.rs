@@ -4,7 +4,9 @@
 use super::{CliError, CliResult, JsonFlag, exit, print_json, print_table};
 use crate::api::ApiClient;
 use crate::api::types::GenerateContentResponse;
-use crate::app::playground::{EvalResult, PlayModel, Settings, build_request};
+use crate::domain::generation::{
+    EvalResult, GenerationSettings, RequestProblem, TargetModel, build_request, preview,
+};
 use clap::Args;
 use futures::StreamExt;
 use std::io::{Read, Write};
@@ -27,17 +29,71 @@ pub struct GenerationFlags {
 }
 
 impl GenerationFlags {
-    fn settings(&self, candidates: Option<i32>) -> Settings {
-        let text = |v: Option<String>| v.unwrap_or_default();
-        let mut s = Settings::default();
-        s.values[0] = text(self.temperature.map(|v| v.to_string()));
-        s.values[1] = text(self.top_p.map(|v| v.to_string()));
-        s.values[2] = text(self.top_k.map(|v| v.to_string()));
-        s.values[3] = text(self.max_output_tokens.map(|v| v.to_string()));
-        s.values[4] = text(candidates.map(|v| v.to_string()));
-        s.values[5] = self.stop_sequences.join(",");
-        s
+    fn settings(&self, candidates: Option<i32>) -> GenerationSettings {
+        GenerationSettings {
+            temperature: self.temperature,
+            top_p: self.top_p,
+            top_k: self.top_k,
+            max_output_tokens: self.max_output_tokens,
+            candidate_count: candidates,
+            stop_sequences: self.stop_sequences.clone(),
+            ..Default::default()
+        }
     }
+}
+
+/// A request problem in the command line's words: its flags and arguments.
+pub fn describe_request_problem(problem: &RequestProblem) -> String {
+    match problem {
+        RequestProblem::EmptyPrompt => {
+            "the prompt is empty: give it as an argument, or on stdin with `-`".into()
+        }
+        RequestProblem::NotANumber { field, text } => {
+            format!("--{}: {text:?} is not a number", flag_of(field.wire_name()))
+        }
+        RequestProblem::PromptTooLong { chars, limit } => {
+            format!("the prompt is {chars} characters; a tuned model takes at most {limit}")
+        }
+        RequestProblem::SystemInstructionOnTunedModel => {
+            "tuned models take no system instruction".into()
+        }
+        RequestProblem::JsonModeOnTunedModel => {
+            "tuned models do not support JSON mode (responseMimeType application/json)".into()
+        }
+        RequestProblem::UnknownMimeType { mime } => format!(
+            "responseMimeType {mime:?}: use text/plain, application/json or text/x.enum"
+        ),
+        RequestProblem::TemperatureOutOfRange { value, max } => {
+            format!("--temperature {value} is outside 0 to {max}")
+        }
+        RequestProblem::TopPOutOfRange { value } => format!("--top-p {value} is outside 0 to 1"),
+        RequestProblem::TopKBelowOne => "--top-k must be at least 1".into(),
+        RequestProblem::MaxOutputTokensOutOfRange { value, limit } => {
+            format!("--max-output-tokens {value} is outside 1 to {limit}")
+        }
+        RequestProblem::CandidateCountOutOfRange { value } => format!(
+            "--candidate-count {value} is outside 1 to {}",
+            crate::domain::limits::MAX_CANDIDATES
+        ),
+        RequestProblem::TooManyStopSequences { count } => format!(
+            "--stop given {count} times; at most {}",
+            crate::domain::limits::MAX_STOP_SEQUENCES
+        ),
+    }
+}
+
+/// `topP` as its flag's name, `top-p`.
+fn flag_of(wire: &str) -> String {
+    let mut out = String::new();
+    for c in wire.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(Debug, Args)]
@@ -82,8 +138,8 @@ fn model_name(name: &str) -> String {
     }
 }
 
-fn play_model(name: &str) -> PlayModel {
-    PlayModel {
+fn play_model(name: &str) -> TargetModel {
+    TargetModel {
         name: name.to_owned(),
         label: name.to_owned(),
         tuned: name.starts_with("tunedModels/"),
@@ -115,7 +171,7 @@ pub async fn generate(client: &ApiClient, args: GenerateArgs) -> CliResult {
         &prompt,
         &args.settings.settings(args.candidate_count),
     )
-    .map_err(CliError::usage)?;
+    .map_err(|p| CliError::usage(describe_request_problem(&p)))?;
     let mut out = std::io::stdout().lock();
     let mut finish = None;
     if args.stream {
@@ -195,7 +251,7 @@ pub async fn eval(client: &ApiClient, args: EvalArgs) -> CliResult {
             let name = name.clone();
             async move {
                 match request {
-                    Err(e) => EvalResult::failed(e),
+                    Err(p) => EvalResult::failed(describe_request_problem(&p)),
                     Ok(request) => match client.generate_content(&name, &request).await {
                         Ok(answer) => EvalResult::new(&example.output, answer.text()),
                         Err(e) => EvalResult::failed(e.to_string()),
@@ -241,7 +297,7 @@ pub async fn eval(client: &ApiClient, args: EvalArgs) -> CliResult {
             "results": rows,
         }))?;
     } else {
-        let cut = |t: &str| crate::tui::widgets::preview(t, 30);
+        let cut = |t: &str| preview(t, 30);
         let rows: Vec<Vec<String>> = examples
             .iter()
             .zip(&results)

@@ -79,9 +79,10 @@ pub async fn run(client: &ApiClient, command: ModelsCommand) -> CliResult {
             let mut mask = Vec::new();
             if let Some(v) = display_name {
                 let n = v.chars().count();
-                if n > 40 {
+                if n > crate::domain::limits::MAX_DISPLAY_NAME_CHARS {
                     return Err(CliError::usage(format!(
-                        "--display-name: {n} characters; the limit is 40"
+                        "--display-name: {n} characters; the limit is {}",
+                        crate::domain::limits::MAX_DISPLAY_NAME_CHARS
                     )));
                 }
                 model.display_name = v;

@@ -5,9 +5,10 @@ use super::{CliError, CliResult, JsonFlag, exit, print_json};
 use crate::api::ApiClient;
 use crate::api::client::tuned_model_name;
 use crate::api::types::Operation;
-use crate::app::dataset::TuneForm;
-use crate::app::monitor::{self, Job};
+use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
+use crate::domain::tuning::{LearningRate, Source, TuningField, TuningProblem, TuningSettings};
 use crate::dataset::lint::{self, Severity};
+use crate::domain::progress::{self as monitor, Job};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ pub struct TuneArgs {
     #[arg(long)]
     pub dataset: PathBuf,
     /// The base model to tune (one whose supportedGenerationMethods has createTunedModel).
-    #[arg(long, default_value = crate::app::dataset::DEFAULT_BASE, conflicts_with = "source_model")]
+    #[arg(long, default_value = crate::domain::limits::DEFAULT_BASE_MODEL, conflicts_with = "source_model")]
     pub base_model: String,
     /// Tune further from one of your ACTIVE tuned models instead (tunedModelSource).
     #[arg(long)]
@@ -94,31 +95,37 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
             "the dataset has lint errors that the service would refuse; nothing was started",
         ));
     }
-    // The dashboard's form does the validation and builds the request: one set of rules.
-    let mut form = TuneForm::default();
-    form.values[0] = args.display_name.clone().unwrap_or_else(|| {
-        args.dataset
-            .file_stem()
-            .map(|s| s.to_string_lossy().chars().take(40).collect())
-            .unwrap_or_default()
-    });
-    form.values[1] = args.id.clone().unwrap_or_default();
-    form.values[2] = args.description.clone();
-    form.values[3] = args.epochs.to_string();
-    form.values[4] = args.batch_size.to_string();
-    form.values[5] = args.learning_rate.to_string();
-    form.values[6] = args
-        .learning_rate_multiplier
-        .map(|m| m.to_string())
-        .unwrap_or_default();
-    form.values[7] = args.held_out.to_string();
     let source = match &args.source_model {
-        Some(m) => tuned_model_name(m),
-        None => crate::api::client::model_path(&args.base_model),
+        Some(m) => Source::Tuned(tuned_model_name(m)),
+        None => Source::Base(crate::api::client::model_path(&args.base_model)),
     };
-    form.bases = Some(vec![source]);
-    let request = form.to_request(&examples).map_err(CliError::usage)?;
-    let steps = form.total_steps(examples.len()).unwrap_or(0);
+    let settings = TuningSettings {
+        display_name: args.display_name.clone().unwrap_or_else(|| {
+            args.dataset
+                .file_stem()
+                .map(|s| {
+                    s.to_string_lossy()
+                        .chars()
+                        .take(MAX_DISPLAY_NAME_CHARS)
+                        .collect()
+                })
+                .unwrap_or_default()
+        }),
+        model_id: args.id.clone(),
+        description: args.description.clone(),
+        source,
+        epochs: i32::try_from(args.epochs).unwrap_or(i32::MAX),
+        batch_size: i32::try_from(args.batch_size).unwrap_or(i32::MAX),
+        learning_rate: match args.learning_rate_multiplier {
+            Some(m) => LearningRate::Multiplier(m),
+            None => LearningRate::Rate(args.learning_rate),
+        },
+        held_out_percent: args.held_out,
+    };
+    let request = settings
+        .to_request(&examples)
+        .map_err(|p| CliError::usage(describe_tuning_problem(&p)))?;
+    let steps = settings.total_steps(examples.len()).unwrap_or(0);
     let operation = client
         .create_tuned_model(&request.model, request.id.as_deref())
         .await?;
@@ -152,6 +159,45 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
     follow(client, operation, Duration::from_secs(2), args.json.json).await
 }
 
+/// A tuning problem in the command line's words: its flags.
+pub fn describe_tuning_problem(problem: &TuningProblem) -> String {
+    let flag = |field: &TuningField| match field {
+        TuningField::DisplayName => "--display-name",
+        TuningField::ModelId => "--id",
+        TuningField::Description => "--description",
+        TuningField::Epochs => "--epochs",
+        TuningField::BatchSize => "--batch-size",
+        TuningField::LearningRate => "--learning-rate",
+        TuningField::Multiplier => "--learning-rate-multiplier",
+        TuningField::HeldOut => "--held-out",
+    };
+    match problem {
+        TuningProblem::NotANumber { field, text } => {
+            format!("{}: {text:?} is not a number", flag(field))
+        }
+        TuningProblem::DisplayNameTooLong { chars } => format!(
+            "--display-name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}"
+        ),
+        TuningProblem::InvalidModelId { id } => format!(
+            "--id {id:?}: lowercase letters, digits and hyphens, 1 to 40, starting with a letter and not ending with a hyphen"
+        ),
+        TuningProblem::EpochsOrBatchBelowOne => {
+            "--epochs and --batch-size must be at least 1".into()
+        }
+        TuningProblem::RateNotPositive => "--learning-rate must be above 0".into(),
+        TuningProblem::MultiplierNotPositive => {
+            "--learning-rate-multiplier must be above 0".into()
+        }
+        TuningProblem::NoExamples => "the dataset has no examples".into(),
+        TuningProblem::HeldOutOutOfRange { percent } => {
+            format!("--held-out {percent}: use a percentage from 0 to 99")
+        }
+        TuningProblem::HeldOutLeavesNone { percent, examples } => format!(
+            "--held-out {percent}: {percent}% of {examples} examples leaves none to tune on"
+        ),
+    }
+}
+
 /// The operation to follow for a target: the operation itself, or a model's newest one (or,
 /// when it has none, the model polled as if it were one).
 async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, CliError> {
@@ -162,7 +208,7 @@ async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, Cli
     let ops = client.list_operations(&model, Some(100), "").await?;
     match ops.operations.into_iter().last() {
         Some(op) => Ok(op),
-        None => Ok(crate::worker::operation_from_model(
+        None => Ok(crate::domain::progress::operation_from_model(
             client.get_tuned_model(&model).await?,
         )),
     }
@@ -252,7 +298,7 @@ async fn follow(client: &ApiClient, first: Operation, interval: Duration, json: 
         }
         tokio::time::sleep(interval).await;
         operation = if polls_model {
-            crate::worker::operation_from_model(client.get_tuned_model(&job.model).await?)
+            crate::domain::progress::operation_from_model(client.get_tuned_model(&job.model).await?)
         } else {
             match client.get_operation(&job.operation).await {
                 Ok(op) => op,

@@ -4,11 +4,10 @@
 use crate::api::types::TuningExample;
 use std::collections::HashMap;
 
-pub const MAX_INPUT_CHARS: usize = 40_000;
-pub const MAX_OUTPUT_CHARS: usize = 5_000;
-pub const MIN_EXAMPLES: usize = 20;
-/// AI Studio and the SDK refuse training files over 4 MB.
-pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
+pub use crate::domain::limits::{
+    MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, MAX_TRAINING_JSON_BYTES as MAX_JSON_BYTES,
+    MIN_RECOMMENDED_EXAMPLES as MIN_EXAMPLES,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -39,33 +38,7 @@ pub struct Issue {
     pub message: String,
 }
 
-/// Lower-cased, whitespace folded, trailing sentence punctuation dropped: two inputs equal here
-/// are near duplicates ("What is 2+2?" and "what is 2+2"), while "-3" and "3" stay apart.
-/// Written into `buffer` (reused across examples: the lint runs after every edit, over up to
-/// 100,000 examples, so it allocates nothing per example).
-fn normalized<'a>(text: &str, buffer: &'a mut String) -> &'a str {
-    buffer.clear();
-    for word in text.split_whitespace() {
-        if !buffer.is_empty() {
-            buffer.push(' ');
-        }
-        if word.is_ascii() {
-            let start = buffer.len();
-            buffer.push_str(word);
-            buffer[start..].make_ascii_lowercase();
-        } else {
-            buffer.extend(word.chars().flat_map(char::to_lowercase));
-        }
-    }
-    buffer
-        .trim_end_matches(['.', '!', '?', ',', ';', ':'])
-        .trim_end()
-}
-
-/// [`normalized`] as a new string: what the evaluation's "normalized match" compares.
-pub fn normalize(text: &str) -> String {
-    normalized(text, &mut String::new()).to_owned()
-}
+pub use crate::domain::generation::{normalize, normalized};
 
 /// A 64-bit fingerprint (foldhash, fixed seed): duplicates are found by fingerprint, so the
 /// maps hold numbers, not every input, and a hit is confirmed against the text it matched.

@@ -201,18 +201,7 @@ pub fn generate_model_id(display_name: &str) -> String {
     format!("{}-{suffix}", stem.trim_end_matches('-'))
 }
 
-/// `[a-z]([a-z0-9-]{0,38}[a-z0-9])?`
-pub fn valid_model_id(id: &str) -> bool {
-    let bytes = id.as_bytes();
-    if bytes.is_empty() || bytes.len() > 40 || !bytes[0].is_ascii_lowercase() {
-        return false;
-    }
-    let last = bytes[bytes.len() - 1];
-    bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && (last.is_ascii_lowercase() || last.is_ascii_digit())
-}
+pub use crate::domain::tuning::valid_model_id;
 
 /// The base models the emulator serves: the two that could be tuned (fields as the live service
 /// reported them) and a few that cannot.

@@ -47,20 +47,7 @@ pub struct TrainingSpec {
     pub seed: u64,
 }
 
-/// `ceil(N*E/B)`.
-pub fn total_steps(examples: usize, epochs: u32, batch_size: u32) -> u64 {
-    let items = examples as u64 * u64::from(epochs);
-    items.div_ceil(u64::from(batch_size.max(1)))
-}
-
-/// `min(E, floor(step*B/N))`: completed passes when `step` finished.
-pub fn epoch_of_step(step: u64, examples: usize, epochs: u32, batch_size: u32) -> u32 {
-    if examples == 0 {
-        return 0;
-    }
-    let passes = step * u64::from(batch_size) / examples as u64;
-    passes.min(u64::from(epochs)) as u32
-}
+pub use crate::domain::tuning::{epoch_of_step, total_steps};
 
 /// Sparse features of a text: (feature id, value), L2 norm 1.
 pub fn features(text: &str) -> Vec<(u32, f32)> {

@@ -14,13 +14,10 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub const MAX_DISPLAY_NAME: usize = 40;
-pub const MAX_INPUT_CHARS: usize = 40_000;
-pub const MAX_OUTPUT_CHARS: usize = 5_000;
-/// Defaults the guide documents (REFERENCE.md §8).
-pub const DEFAULT_EPOCHS: u32 = 5;
-pub const DEFAULT_BATCH_SIZE: u32 = 4;
-pub const DEFAULT_LEARNING_RATE: f64 = 0.001;
+pub use crate::domain::limits::{
+    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE,
+    MAX_DISPLAY_NAME_CHARS as MAX_DISPLAY_NAME, MAX_INPUT_CHARS, MAX_OUTPUT_CHARS,
+};
 /// Not documented by Google; the emulator's own bound, so one request cannot occupy it forever.
 pub const MAX_TOTAL_STEPS: u64 = 1_000_000;
 

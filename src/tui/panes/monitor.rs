@@ -3,7 +3,9 @@
 //! loss marked and a cursor that reads any point.
 
 use crate::app::App;
-use crate::app::monitor::{Job, downsample, epoch_boundaries, eta, is_stalled, steps_per_minute};
+use crate::domain::progress::{
+    Job, downsample, epoch_boundaries, eta, is_stalled, steps_per_minute,
+};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
 use ratatui::Frame;

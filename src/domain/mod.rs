@@ -1,0 +1,11 @@
+//! The rules of tuning and generation, once: limits and defaults, the step arithmetic, tuning
+//! settings and their validation, job progress, generation settings and evaluation scoring.
+//! Pure and backend-neutral (it depends on `api` types only: no terminal, no runtime, no HTTP
+//! server), so the dashboard, the headless commands and the emulator share one home per rule.
+//! Problems are values (`TuningProblem`, `RequestProblem`); each front end words them itself,
+//! the dashboard with its keys and the CLI with its flags.
+
+pub mod generation;
+pub mod limits;
+pub mod progress;
+pub mod tuning;
