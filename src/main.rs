@@ -7,7 +7,7 @@ use tunedeck::app::settings::UiConfig;
 use tunedeck::app::{App, Connection};
 use tunedeck::config::{self, Backend, GlobalArgs, Resolved};
 use tunedeck::dataset::format::{self, Format};
-use tunedeck::emulator::{self, EmulatorArgs, EmulatorOptions};
+use tunedeck::emulator::{self, EmulatorArgs};
 use tunedeck::tui::theme::Theme;
 use tunedeck::worker;
 
@@ -229,11 +229,7 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         Backend::Gemini { base_url } => (base_url.clone(), "Gemini API".to_owned()),
         Backend::Endpoint { base_url, .. } => (base_url.clone(), "ENDPOINT".to_owned()),
         Backend::EmbeddedEmulator => {
-            let options = EmulatorOptions {
-                state_file: emulator::default_state_file(),
-                ..EmulatorOptions::default()
-            };
-            let running = emulator::start(options, "127.0.0.1:0".parse()?)
+            let running = emulator::start_embedded()
                 .await
                 .wrap_err("starting the embedded emulator")?;
             let url = running.base_url();

@@ -489,4 +489,27 @@ async fn list_filters_and_generate_json() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("404"), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
+    // Refusals name flags and arguments, never the dashboard's keys.
+    let out = cli(
+        &emu,
+        home.path(),
+        &["generate", "number-generator-demo", ""],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("the prompt is empty"), "{err}");
+    assert!(!err.contains("(i edits it)"), "{err}");
+    let out = cli(
+        &emu,
+        home.path(),
+        &["generate", "number-generator-demo", "seven", "--top-p", "3"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--top-p 3 is outside 0 to 1"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -60,9 +60,9 @@ pub fn describe_request_problem(problem: &RequestProblem) -> String {
         RequestProblem::JsonModeOnTunedModel => {
             "tuned models do not support JSON mode (responseMimeType application/json)".into()
         }
-        RequestProblem::UnknownMimeType { mime } => format!(
-            "responseMimeType {mime:?}: use text/plain, application/json or text/x.enum"
-        ),
+        RequestProblem::UnknownMimeType { mime } => {
+            format!("responseMimeType {mime:?}: use text/plain, application/json or text/x.enum")
+        }
         RequestProblem::TemperatureOutOfRange { value, max } => {
             format!("--temperature {value} is outside 0 to {max}")
         }
@@ -84,16 +84,7 @@ pub fn describe_request_problem(problem: &RequestProblem) -> String {
 
 /// `topP` as its flag's name, `top-p`.
 fn flag_of(wire: &str) -> String {
-    let mut out = String::new();
-    for c in wire.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('-');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::api::serde_util::snake_case(wire).replace('_', "-")
 }
 
 #[derive(Debug, Args)]

@@ -19,7 +19,7 @@ mod tuning;
 
 use crate::api::{ApiClient, ApiError};
 use crate::config::{self, Backend, GlobalArgs};
-use crate::emulator::{self, EmulatorOptions, RunningEmulator};
+use crate::emulator::{self, RunningEmulator};
 use clap::{Args, Subcommand};
 
 /// Exit codes.
@@ -136,11 +136,7 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
             (base_url.clone(), None)
         }
         Backend::EmbeddedEmulator => {
-            let options = EmulatorOptions {
-                state_file: emulator::default_state_file(),
-                ..EmulatorOptions::default()
-            };
-            let running = emulator::start(options, ([127, 0, 0, 1], 0).into())
+            let running = emulator::start_embedded()
                 .await
                 .map_err(|e| CliError::failed(format!("starting the embedded emulator: {e}")))?;
             eprintln!(

@@ -5,10 +5,10 @@ use super::{CliError, CliResult, JsonFlag, exit, print_json};
 use crate::api::ApiClient;
 use crate::api::client::tuned_model_name;
 use crate::api::types::Operation;
-use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
-use crate::domain::tuning::{LearningRate, Source, TuningField, TuningProblem, TuningSettings};
 use crate::dataset::lint::{self, Severity};
+use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::domain::progress::{self as monitor, Job};
+use crate::domain::tuning::{LearningRate, Source, TuningField, TuningProblem, TuningSettings};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -175,9 +175,9 @@ pub fn describe_tuning_problem(problem: &TuningProblem) -> String {
         TuningProblem::NotANumber { field, text } => {
             format!("{}: {text:?} is not a number", flag(field))
         }
-        TuningProblem::DisplayNameTooLong { chars } => format!(
-            "--display-name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}"
-        ),
+        TuningProblem::DisplayNameTooLong { chars } => {
+            format!("--display-name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}")
+        }
         TuningProblem::InvalidModelId { id } => format!(
             "--id {id:?}: lowercase letters, digits and hyphens, 1 to 40, starting with a letter and not ending with a hyphen"
         ),
@@ -185,9 +185,7 @@ pub fn describe_tuning_problem(problem: &TuningProblem) -> String {
             "--epochs and --batch-size must be at least 1".into()
         }
         TuningProblem::RateNotPositive => "--learning-rate must be above 0".into(),
-        TuningProblem::MultiplierNotPositive => {
-            "--learning-rate-multiplier must be above 0".into()
-        }
+        TuningProblem::MultiplierNotPositive => "--learning-rate-multiplier must be above 0".into(),
         TuningProblem::NoExamples => "the dataset has no examples".into(),
         TuningProblem::HeldOutOutOfRange { percent } => {
             format!("--held-out {percent}: use a percentage from 0 to 99")

@@ -167,7 +167,7 @@ pub fn parse(
                     format!("not valid JSON: {}", strip_lenient_position(&e.to_string())),
                 )
             })?;
-            let value = crate::emulator::wire::camelize_keys(value);
+            let value = crate::api::serde_util::camelize_keys(value);
             let examples = value
                 .pointer("/tuningTask/trainingData/examples/examples")
                 .or_else(|| value.pointer("/trainingData/examples/examples"))

@@ -253,8 +253,8 @@ pub fn operation_from_model(model: TunedModel) -> Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use crate::api::serde_util::parse_timestamp;
+    use std::time::Duration;
 
     fn snap(step: i32, loss: f64, secs: i64) -> TuningSnapshot {
         let t0 = parse_timestamp("2026-01-01T00:00:00Z").unwrap();

@@ -4,9 +4,11 @@
 use super::faults::Faults;
 use super::store::{Job, Record, Store};
 use super::trainer::{DIVERGENCE_LOSS, Trainer, TrainingSpec, epoch_of_step};
+use super::wire::Failure;
 use crate::api::serde_util::f32_to_wire;
 use crate::api::types::{Status, TunedModelState, TuningSnapshot};
 use chrono::Utc;
+use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use secrecy::SecretString;
@@ -296,4 +298,38 @@ pub fn record_step(
         return StepOutcome::Succeeded;
     }
     StepOutcome::Running
+}
+
+/// Fault injection: the dice are the core's, the rates are [`Faults`].
+impl Core {
+    fn roll(&self, rate: f64) -> bool {
+        rate > 0.0 && lock(&self.fault_rng).random_bool(rate.clamp(0.0, 1.0))
+    }
+
+    /// Latency, then maybe a 429 or 503 instead of the real answer.
+    pub async fn inject_request_fault(&self) -> Option<Failure> {
+        let faults = &self.options.faults;
+        if !faults.latency.is_zero() {
+            tokio::time::sleep(faults.latency).await;
+        }
+        if self.roll(faults.rate_429) {
+            return Some(Failure::quota(faults.retry_delay));
+        }
+        if self.roll(faults.rate_503) {
+            return Some(Failure::unavailable());
+        }
+        None
+    }
+
+    pub fn should_drop_stream(&self) -> bool {
+        self.roll(self.options.faults.drop_stream_rate)
+    }
+
+    /// The step at which a new job of `total` steps will fail, if the dice say so.
+    pub fn job_failure_step(&self, total: u64) -> Option<u64> {
+        if total == 0 || !self.roll(self.options.faults.fail_job_rate) {
+            return None;
+        }
+        Some(lock(&self.fault_rng).random_range(1..=total))
+    }
 }

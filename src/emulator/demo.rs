@@ -6,7 +6,7 @@
 use super::core::{Core, StepOutcome, record_step, spec_of};
 use super::store::{Record, random_id};
 use super::trainer::Trainer;
-use super::tuned_models::{insert, prepare};
+use super::tuning::{insert, prepare};
 use super::wire::camelize_keys;
 use crate::api::types::*;
 use chrono::{Duration, Utc};

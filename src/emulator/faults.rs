@@ -2,9 +2,6 @@
 //! clients can be tested against it (429 with RetryInfo, 503, latency, streams cut short, jobs
 //! that fail).
 
-use super::core::{Core, lock};
-use super::wire::Failure;
-use rand::Rng;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,38 +63,5 @@ impl Faults {
             parts.push(format!("{} of tuning jobs fail", pct(self.fail_job_rate)));
         }
         format!("FAULTS: {}", parts.join(", "))
-    }
-}
-
-impl Core {
-    fn roll(&self, rate: f64) -> bool {
-        rate > 0.0 && lock(&self.fault_rng).random_bool(rate.clamp(0.0, 1.0))
-    }
-
-    /// Latency, then maybe a 429 or 503 instead of the real answer.
-    pub async fn inject_request_fault(&self) -> Option<Failure> {
-        let faults = &self.options.faults;
-        if !faults.latency.is_zero() {
-            tokio::time::sleep(faults.latency).await;
-        }
-        if self.roll(faults.rate_429) {
-            return Some(Failure::quota(faults.retry_delay));
-        }
-        if self.roll(faults.rate_503) {
-            return Some(Failure::unavailable());
-        }
-        None
-    }
-
-    pub fn should_drop_stream(&self) -> bool {
-        self.roll(self.options.faults.drop_stream_rate)
-    }
-
-    /// The step at which a new job of `total` steps will fail, if the dice say so.
-    pub fn job_failure_step(&self, total: u64) -> Option<u64> {
-        if total == 0 || !self.roll(self.options.faults.fail_job_rate) {
-            return None;
-        }
-        Some(lock(&self.fault_rng).random_range(1..=total))
     }
 }

@@ -5,13 +5,11 @@
 pub mod core;
 pub mod demo;
 pub mod faults;
-pub mod generate;
-pub mod operations;
-pub mod permissions;
-pub mod routes;
+pub mod handlers;
+pub mod http;
 pub mod store;
 pub mod trainer;
-pub mod tuned_models;
+pub mod tuning;
 pub mod wire;
 
 use self::core::Core;
@@ -99,6 +97,16 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("{v} is not between 0 and 1"))
     }
+}
+
+/// The emulator tunedeck runs in-process when no credentials are found, for the dashboard and
+/// the headless commands alike: the usual state file, a free loopback port.
+pub async fn start_embedded() -> color_eyre::Result<RunningEmulator> {
+    let options = EmulatorOptions {
+        state_file: default_state_file(),
+        ..EmulatorOptions::default()
+    };
+    start(options, ([127, 0, 0, 1], 0).into()).await
 }
 
 /// The default state file: `$XDG_DATA_HOME/tunedeck/emulator-state.json`.
@@ -190,7 +198,9 @@ impl Drop for RunningEmulator {
 
 /// The axum app over a core (for tests that want to drive it without a socket).
 pub fn router(core: Arc<Core>) -> Router {
-    Router::new().fallback(routes::handle).with_state(core)
+    Router::new()
+        .fallback(http::router::handle)
+        .with_state(core)
 }
 
 /// Loads the state, seeds the demo if it is empty, resumes unfinished jobs, and serves on

@@ -1,6 +1,7 @@
 //! The emulator's state: tuned models with their training data, operations and permissions,
 //! kept in memory and saved atomically to a JSON file (write a temp file, fsync, rename).
 
+use super::wire::Failure;
 use crate::api::types::{GranteeType, Model, Permission, Role, Status, TunedModel, TuningExample};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -297,6 +298,16 @@ pub fn base_models() -> Vec<Model> {
             )
         },
     ]
+}
+
+impl Store {
+    /// A model the caller can see, or the service's 404 (a model you cannot read does not exist
+    /// for you).
+    pub fn find_readable(&self, id: &str, caller: &str) -> Result<&Record, Failure> {
+        self.get(id)
+            .filter(|r| r.readable_by(caller))
+            .ok_or_else(|| Failure::tuned_model_not_found(&format!("tunedModels/{id}")))
+    }
 }
 
 #[cfg(test)]

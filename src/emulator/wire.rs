@@ -219,20 +219,6 @@ fn unknown_field(path: &serde_ignored::Path, root: &str) -> (String, String) {
     )
 }
 
-/// lowerCamelCase -> snake_case, for field paths in messages.
-pub fn snake_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Parses JSON that may carry trailing commas (the official curl tutorial's bodies do).
 pub fn parse_lenient(bytes: &[u8]) -> Result<Value, Failure> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -253,37 +239,7 @@ pub fn parse_lenient(bytes: &[u8]) -> Result<Value, Failure> {
 
 use serde::Deserialize;
 
-/// snake_case -> lowerCamelCase on every object key (proto3 JSON accepts both).
-pub fn camelize_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (camel_case(&k), camelize_keys(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(camelize_keys).collect()),
-        other => other,
-    }
-}
-
-pub fn camel_case(key: &str) -> String {
-    if !key.contains('_') || key.starts_with('@') {
-        return key.to_owned();
-    }
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = !out.is_empty();
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub use crate::api::serde_util::{camel_case, camelize_keys, snake_case};
 
 /// Applies proto3 JSON output rules to a serialised value.
 pub fn to_wire_value<T: Serialize>(body: &T, format: &OutputFormat) -> Value {

@@ -1,12 +1,11 @@
 //! `tunedModels.permissions.*` (REFERENCE.md §2.11): who may use, edit or own a tuned model.
 
-use super::core::Core;
-use super::routes::{Req, paging};
-use super::store::{Record, random_id};
-use super::tuned_models::find;
-use super::wire::{Failure, parse_body_at};
 use crate::api::error::Code;
 use crate::api::types::{GranteeType, Permission, Role};
+use crate::emulator::core::Core;
+use crate::emulator::http::request::{Req, paging};
+use crate::emulator::store::{Record, random_id};
+use crate::emulator::wire::{Failure, parse_body_at};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -50,7 +49,7 @@ fn find_permission<'a>(
 
 pub fn list(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, Failure> {
     let store = core.store();
-    let record = find(&store, req, model_id)?;
+    let record = store.find_readable(model_id, req.caller)?;
     let (offset, size) = paging::window(req, 10, 1000, model_id)?;
     let page: Vec<&Permission> = record.permissions.iter().skip(offset).take(size).collect();
     let mut body = Map::new();
@@ -117,7 +116,7 @@ pub fn create(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, F
     }
     everyone_reads_only(&grantee, &body.role)?;
     let mut store = core.store();
-    let record = find(&store, req, model_id)?;
+    let record = store.find_readable(model_id, req.caller)?;
     require_writer(record, req)?;
     let duplicate = record
         .permissions
@@ -152,7 +151,7 @@ pub fn create(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, F
 
 pub fn get(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<Response, Failure> {
     let store = core.store();
-    let record = find(&store, req, model_id)?;
+    let record = store.find_readable(model_id, req.caller)?;
     req.ok(find_permission(record, model_id, pid)?)
 }
 
@@ -172,7 +171,7 @@ pub fn patch(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<R
         ));
     }
     let mut store = core.store();
-    let record = find(&store, req, model_id)?;
+    let record = store.find_readable(model_id, req.caller)?;
     require_writer(record, req)?;
     let existing = find_permission(record, model_id, pid)?;
     if existing.role == Role::Owner {
@@ -204,7 +203,7 @@ pub fn patch(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<R
 
 pub fn delete(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<Response, Failure> {
     let mut store = core.store();
-    let record = find(&store, req, model_id)?;
+    let record = store.find_readable(model_id, req.caller)?;
     require_writer(record, req)?;
     let existing = find_permission(record, model_id, pid)?;
     if existing.role == Role::Owner {

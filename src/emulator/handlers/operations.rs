@@ -2,15 +2,14 @@
 //! `name`, `metadata`, `done`, `error`, `response`, with v1beta `@type` URLs, because
 //! google-api-core parses operations strictly (REFERENCE.md §9.2).
 
-use super::core::Core;
-use super::routes::{Req, paging};
-use super::store::Record;
-use super::tuned_models::find;
-use super::wire::Failure;
 use crate::api::serde_util::f32_to_wire;
 use crate::api::types::{
     CREATE_TUNED_MODEL_METADATA_TYPE, Status, TUNED_MODEL_TYPE, TunedModelState,
 };
+use crate::emulator::core::Core;
+use crate::emulator::http::request::{Req, paging};
+use crate::emulator::store::Record;
+use crate::emulator::wire::Failure;
 use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Map, Value, json};
@@ -89,14 +88,16 @@ pub fn operation_json(record: &Record, detail: Detail) -> Value {
 }
 
 fn find_operation<'a>(
-    store: &'a super::store::Store,
+    store: &'a crate::emulator::store::Store,
     req: &Req,
     model_id: &str,
     op_id: &str,
 ) -> Result<&'a Record, Failure> {
     let name = format!("tunedModels/{model_id}/operations/{op_id}");
     let not_found = || Failure::not_found(format!("Operation {name} does not exist."));
-    let record = find(store, req, model_id).map_err(|_| not_found())?;
+    let record = store
+        .find_readable(model_id, req.caller)
+        .map_err(|_| not_found())?;
     match &record.job {
         Some(job) if job.operation_id == op_id && !job.operation_deleted => Ok(record),
         _ => Err(not_found()),
@@ -153,7 +154,7 @@ fn done_filter(req: &Req) -> Result<Option<bool>, Failure> {
 
 pub fn list_for_model(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, Failure> {
     let store = core.store();
-    let record = find(&store, req, model_id)?;
+    let record = store.find_readable(model_id, req.caller)?;
     let done = done_filter(req)?;
     let records: Vec<&Record> = std::iter::once(record)
         .filter(|r| {

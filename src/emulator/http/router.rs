@@ -2,42 +2,16 @@
 //! axum cannot route a `{id}:verb` segment, and the version rules (REFERENCE.md §11 item 1) are
 //! easier to read as a table here than spread over routes.
 
-use super::core::Core;
-use super::wire::{Failure, OutputFormat, json_response, snake_case};
-use super::{generate, operations, permissions, tuned_models};
+use super::request::Req;
+use crate::emulator::core::Core;
+use crate::emulator::handlers::{generate, operations, permissions, tuned_models};
+use crate::emulator::wire::{Failure, OutputFormat};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use secrecy::ExposeSecret;
-use serde::Serialize;
 use std::sync::Arc;
-
-/// One parsed request.
-pub struct Req {
-    pub method: Method,
-    /// `v1` or `v1beta`.
-    pub version: String,
-    pub query: Vec<(String, String)>,
-    pub format: OutputFormat,
-    pub body: Bytes,
-    /// The caller's identity (the emulator has one user).
-    pub caller: &'static str,
-}
-
-impl Req {
-    pub fn query_value(&self, name: &str) -> Option<&str> {
-        let snake = snake_case(name);
-        self.query
-            .iter()
-            .find(|(k, _)| k == name || *k == snake)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn ok<T: Serialize>(&self, body: &T) -> Result<Response, Failure> {
-        Ok(json_response(StatusCode::OK, body, &self.format))
-    }
-}
 
 /// The axum fallback that serves every path.
 pub async fn handle(
@@ -77,7 +51,7 @@ pub async fn handle(
         query,
         format: format.clone(),
         body,
-        caller: super::store::CALLER_EMAIL,
+        caller: crate::emulator::store::CALLER_EMAIL,
     };
     let result = if version == "v1" || version == "v1beta" {
         route(&core, &req, rest).await
@@ -211,68 +185,4 @@ async fn route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
         }
         _ => return None,
     })
-}
-
-/// Page tokens: opaque to clients, tied to the call's other parameters as the API requires.
-pub mod paging {
-    use super::super::trainer::stable_hash;
-    use super::Failure;
-
-    /// Reads `pageSize` (default, capped at `max`) and `pageToken` into an offset.
-    pub fn window(
-        req: &super::Req,
-        default: usize,
-        max: usize,
-        fingerprint: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let size = match req.query_value("pageSize") {
-            None | Some("") => default,
-            Some(raw) => match raw.parse::<i64>() {
-                Ok(n) if n < 0 => {
-                    return Err(Failure::invalid(
-                        "page_size",
-                        "page_size must not be negative",
-                    ));
-                }
-                Ok(0) => default,
-                Ok(n) => (n as usize).min(max),
-                Err(_) => {
-                    return Err(Failure::invalid(
-                        "page_size",
-                        format!("Invalid page_size: {raw:?}"),
-                    ));
-                }
-            },
-        };
-        let offset = match req.query_value("pageToken").filter(|t| !t.is_empty()) {
-            None => 0,
-            Some(token) => decode(token, fingerprint).ok_or_else(|| {
-                Failure::invalid(
-                    "page_token",
-                    "Invalid page_token: it is not one this list returned, or the other parameters changed.",
-                )
-            })?,
-        };
-        Ok((offset, size))
-    }
-
-    pub fn next_token(offset: usize, size: usize, total: usize, fingerprint: &str) -> String {
-        if offset + size >= total {
-            String::new()
-        } else {
-            format!(
-                "{:x}g{:x}",
-                offset + size,
-                stable_hash(fingerprint) & 0xffff_ffff
-            )
-        }
-    }
-
-    fn decode(token: &str, fingerprint: &str) -> Option<usize> {
-        let (offset, check) = token.split_once('g')?;
-        let check = u64::from_str_radix(check, 16).ok()?;
-        (check == stable_hash(fingerprint) & 0xffff_ffff)
-            .then(|| usize::from_str_radix(offset, 16).ok())
-            .flatten()
-    }
 }

@@ -5,14 +5,14 @@
 //! outputs). A base model answers with a deterministic text that says it is emulated: the
 //! emulator has no language model, and pretending otherwise would mislead.
 
-use super::core::Core;
-use super::routes::{Req, paging};
-use super::store::{Record, base_models, random_id};
-use super::tuned_models::{MAX_INPUT_CHARS, find};
-use super::wire::{Failure, OutputFormat, parse_body, sse_json, to_wire_value};
 use crate::api::error::Code;
 use crate::api::sse::encode_event;
 use crate::api::types::*;
+use crate::domain::limits::MAX_INPUT_CHARS;
+use crate::emulator::core::Core;
+use crate::emulator::http::request::{Req, paging};
+use crate::emulator::store::{Record, base_models, random_id};
+use crate::emulator::wire::{Failure, OutputFormat, parse_body, sse_json, to_wire_value};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -158,7 +158,7 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
     let (texts, model_version) = if let Some(id) = model.strip_prefix("tunedModels/") {
         let record = {
             let store = core.store();
-            find(&store, req, id).cloned()?
+            store.find_readable(id, req.caller).cloned()?
         };
         check_tuned_rules(&record, &body, &config, &all_text)?;
         let trainer = core.trainer(id).ok_or_else(|| {
@@ -459,7 +459,7 @@ pub async fn generate_text(core: &Arc<Core>, req: &Req, id: &str) -> Result<Resp
     let (body, _): (GenerateTextRequest, Value) = parse_body(&req.body)?;
     let record = {
         let store = core.store();
-        find(&store, req, id).cloned()?
+        store.find_readable(id, req.caller).cloned()?
     };
     if record.model.state != TunedModelState::Active {
         return Err(Failure::new(
