@@ -4,20 +4,15 @@
 
 pub mod action;
 pub mod dataset;
-mod dataset_files;
-mod editing;
 mod input;
-mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod line_edit;
 pub mod models;
 pub mod monitor;
 pub mod playground;
-mod playing;
 mod replies;
 pub mod settings;
-mod sharing;
 
 use crate::api::types::TunedModelState;
 pub use crate::clock::Now;
@@ -26,7 +21,7 @@ use crate::protocol::{ApiCall, Cmd, RequestId};
 use action::{Action, Context};
 use chrono::{DateTime, Utc};
 use keymap::Keymap;
-use models::{Dialog, EditForm, Load, ModelsPane, PermissionsView, TransferForm};
+use models::{Dialog, Load, ModelsPane};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -439,9 +434,9 @@ impl App {
         self.on_global_action(action, now)
     }
 
-    /// Actions that mean the same everywhere, and the Models pane's.
+    /// Actions that mean the same everywhere (quit, help, tabs, dialogs); the rest are the
+    /// Models pane's.
     fn on_global_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
-        let page = self.table_height().max(1) as isize;
         match action {
             Action::Quit if self.dataset.dirty && !self.dataset.confirm_quit => {
                 self.dataset.confirm_quit = true;
@@ -460,69 +455,6 @@ impl App {
             Action::GoDataset => self.tab = Tab::Dataset,
             Action::GoPlayground => self.tab = Tab::Playground,
             Action::Refresh => return self.refresh_list(),
-            Action::Up => self.models.move_by(-1),
-            Action::Down => self.models.move_by(1),
-            Action::PageUp => self.models.move_by(-page),
-            Action::PageDown => self.models.move_by(page),
-            Action::Top => self.models.selected = 0,
-            Action::Bottom => self.models.move_by(isize::MAX / 2),
-            Action::Open => {
-                self.models.detail = self.models.selected_model().map(|m| m.name.clone())
-            }
-            Action::Back => {
-                // Back out one level: the detail, else the filter, else the marks.
-                if self.models.detail.is_some() {
-                    self.models.detail = None;
-                } else if !self.models.filter.is_empty() {
-                    self.models.filter.clear();
-                    self.models.refresh_view();
-                } else {
-                    self.models.marked.clear();
-                }
-            }
-            Action::Filter => self.models.filter_editing = true,
-            Action::SortNext => {
-                self.models.sort = self.models.sort.next();
-                self.models.refresh_view();
-            }
-            Action::SortReverse => {
-                self.models.descending = !self.models.descending;
-                self.models.refresh_view();
-            }
-            Action::ToggleScope => {
-                self.models.scope = self.models.scope.next();
-                return self.refresh_list();
-            }
-            Action::Mark => {
-                if let Some(name) = self.models.selected_model().map(|m| m.name.clone())
-                    && !self.models.marked.remove(&name)
-                {
-                    self.models.marked.insert(name);
-                }
-                self.models.move_by(1);
-            }
-            Action::Delete => {
-                let names: Vec<String> =
-                    if self.models.detail.is_none() && !self.models.marked.is_empty() {
-                        self.models.marked.iter().cloned().collect()
-                    } else {
-                        self.target().into_iter().collect()
-                    };
-                if !names.is_empty() {
-                    self.models.dialog = Some(Dialog::ConfirmDelete { names });
-                }
-            }
-            Action::Edit => {
-                if let Some(model) = self.target().and_then(|n| self.models.find(&n)) {
-                    self.models.dialog = Some(Dialog::Edit(Box::new(EditForm::for_model(model))));
-                }
-            }
-            Action::CopyName => {
-                if let Some(name) = self.target() {
-                    self.toast(format!("Copied {name}"), Level::Info, now);
-                    self.effects.push(Cmd::Copy(name));
-                }
-            }
             Action::Confirm => return self.confirm(),
             Action::Cancel if self.dataset.confirm_quit => self.dataset.confirm_quit = false,
             Action::Cancel
@@ -535,78 +467,7 @@ impl App {
                 Some(Dialog::Permissions(view)) => view.confirm_remove = None,
                 _ => self.models.dialog = None,
             },
-            Action::Permissions => {
-                if let Some(model) = self.target() {
-                    self.models.dialog = Some(Dialog::Permissions(Box::new(PermissionsView {
-                        model: model.clone(),
-                        ..Default::default()
-                    })));
-                    return vec![self.request(
-                        Pending::Permissions(model.clone()),
-                        ApiCall::ListPermissions { name: model },
-                    )];
-                }
-            }
-            Action::Transfer => {
-                if let Some(model) = self.target() {
-                    self.models.dialog = Some(Dialog::Transfer(Box::new(TransferForm {
-                        model,
-                        email: String::new(),
-                        confirming: false,
-                        error: None,
-                    })));
-                }
-            }
-            Action::Add
-            | Action::ToggleEpochs
-            | Action::ToggleSmoothing
-            | Action::ToggleLog
-            | Action::CursorLeft
-            | Action::CursorRight
-            | Action::CancelJob
-            | Action::Export
-            | Action::Duplicate
-            | Action::MoveUp
-            | Action::MoveDown
-            | Action::Undo
-            | Action::Redo
-            | Action::Save
-            | Action::Search
-            | Action::SearchNext
-            | Action::SearchPrev
-            | Action::OpenFile
-            | Action::ExportAs
-            | Action::EditPrompt
-            | Action::Send
-            | Action::PickModel
-            | Action::PickCompare
-            | Action::Settings
-            | Action::History
-            | Action::CopyAnswer
-            | Action::CopyCurl
-            | Action::NextCandidate
-            | Action::PrevCandidate
-            | Action::Evaluate
-            | Action::Tune => {}
-            Action::OpenPlayground => {
-                if let Some(model) = self.target() {
-                    return self.open_in_playground(&model, now);
-                }
-            }
-            Action::OpenMonitor => {
-                if let Some(model) = self.target() {
-                    self.tab = Tab::Monitor;
-                    if !self.monitor.select_model(&model) {
-                        self.monitor.select_model = Some(model.clone());
-                        if self.finding.insert(model.clone()) {
-                            return vec![self.request(
-                                Pending::FindOperation(model.clone()),
-                                ApiCall::ListOperations { model },
-                            )];
-                        }
-                    }
-                }
-            }
+            _ => return self.on_models_action(action, now),
         }
         Vec::new()
     }

@@ -2,8 +2,8 @@
 //! search, and choose the CSV columns when a file's header names neither `text_input` nor
 //! `output`. Files are read and written by the worker; the prompt only names them.
 
-use super::dataset::{Prompt, PromptKind};
-use super::{App, Level, Pending};
+use crate::app::dataset::{Prompt, PromptKind};
+use crate::app::{App, Level, Pending};
 use crate::dataset::format::{self, Format, Mapping};
 use crate::protocol::{Cmd, DatasetFile};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -113,7 +113,7 @@ pub fn parse_columns(input: &str, columns: &[String]) -> Result<Mapping, String>
 }
 
 impl App {
-    pub(super) fn open_prompt(&mut self, kind: PromptKind) {
+    pub(in crate::app) fn open_prompt(&mut self, kind: PromptKind) {
         let input = match &kind {
             PromptKind::Search => self.dataset.last_search.clone(),
             PromptKind::Export => self
@@ -133,7 +133,11 @@ impl App {
     }
 
     /// Keys while the prompt is open.
-    pub(super) fn on_prompt_input(&mut self, key: KeyEvent, now: Instant) -> Option<Vec<Cmd>> {
+    pub(in crate::app) fn on_prompt_input(
+        &mut self,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Option<Vec<Cmd>> {
         let prompt = self.dataset.prompt.as_mut()?;
         match key.code {
             KeyCode::Esc => self.dataset.prompt = None,
@@ -145,7 +149,8 @@ impl App {
             }
             KeyCode::Enter => return Some(self.submit_prompt(now)),
             _ => {
-                if super::line_edit::edit_line(&mut prompt.input, &mut self.line_cursor, &key) {
+                if crate::app::line_edit::edit_line(&mut prompt.input, &mut self.line_cursor, &key)
+                {
                     prompt.error = None;
                     prompt.candidates.clear();
                 }
@@ -238,7 +243,7 @@ impl App {
     }
 
     /// `/`'s query again, forwards (`n`) or backwards (`N`).
-    pub(super) fn search(&mut self, forward: bool, now: Instant) {
+    pub(in crate::app) fn search(&mut self, forward: bool, now: Instant) {
         let pane = &mut self.dataset;
         let query = pane.last_search.clone();
         if query.is_empty() {
@@ -253,7 +258,7 @@ impl App {
 
     /// A file opened from the prompt arrived, or why it did not: nothing is loaded from a bad
     /// file, and a CSV with unknown columns asks which ones to use.
-    pub(super) fn dataset_read(
+    pub(in crate::app) fn dataset_read(
         &mut self,
         path: &Path,
         result: Result<DatasetFile, format::ImportError>,
@@ -302,10 +307,10 @@ impl App {
         format: Format,
         modified: Option<std::time::SystemTime>,
     ) {
-        let mut pane = super::dataset::DatasetPane::new(examples, Some(path), Some(format));
+        let mut pane = crate::app::dataset::DatasetPane::new(examples, Some(path), Some(format));
         pane.disk_modified = modified;
         pane.last_search = std::mem::take(&mut self.dataset.last_search);
         self.dataset = pane;
-        self.tab = super::Tab::Dataset;
+        self.tab = crate::app::Tab::Dataset;
     }
 }

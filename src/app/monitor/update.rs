@@ -1,16 +1,16 @@
 //! The App's handling of tuning jobs: finding the operation of CREATING models, following
 //! operations, and the Monitor pane's actions.
 
-use super::action::Action;
-use super::monitor;
-use super::{App, Level, Pending};
 use crate::api::types::TunedModelState;
+use crate::app::action::Action;
+use crate::app::monitor;
+use crate::app::{App, Level, Pending};
 use crate::protocol::{ApiCall, Cmd};
 use std::time::Instant;
 
 impl App {
     /// Asks for the operation of every CREATING model the monitor does not follow yet.
-    pub(super) fn find_new_jobs(&mut self) -> Vec<Cmd> {
+    pub(in crate::app) fn find_new_jobs(&mut self) -> Vec<Cmd> {
         let creating: Vec<String> = self
             .models
             .models
@@ -60,7 +60,7 @@ impl App {
         cmds
     }
 
-    pub(super) fn on_monitor_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+    pub(in crate::app) fn on_monitor_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
         let m = &mut self.monitor;
         let count = m.jobs.len();
         match action {

@@ -2,13 +2,13 @@
 //! sending (streamed, or generateContent for models whose streaming answered 404), cancelling,
 //! answers as they arrive, history on disk, curl export, and the batch evaluation.
 
-use super::action::Action;
-use super::playground::{
+use crate::api::types::{GenerateContentResponse, TunedModelState, TuningExample};
+use crate::app::action::Action;
+use crate::app::playground::{
     EVAL_CONCURRENCY, Eval, EvalResult, Focus, HistoryEntry, Run, SAFETY_FIELD, Settings,
     THRESHOLDS, TargetModel, build_request, curl_command, history_file_name,
 };
-use super::{App, Level, Pending, Tab};
-use crate::api::types::{GenerateContentResponse, TunedModelState, TuningExample};
+use crate::app::{App, Level, Pending, Tab};
 use crate::protocol::{ApiCall, Cmd, RequestId};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
@@ -18,7 +18,7 @@ const HISTORY_KEPT: usize = 500;
 
 impl App {
     /// Asks models.list for the base models once, when the Playground is first shown.
-    pub(super) fn playground_models(&mut self) -> Vec<Cmd> {
+    pub(in crate::app) fn playground_models(&mut self) -> Vec<Cmd> {
         if self.tab != Tab::Playground || self.playground_models_asked {
             return Vec::new();
         }
@@ -38,7 +38,7 @@ impl App {
     }
 
     /// Opens the model picker (again, when the base models arrive while it is open).
-    pub(super) fn open_picker(&mut self, compare: bool) {
+    pub(in crate::app) fn open_picker(&mut self, compare: bool) {
         let choices = self.play_choices();
         let pane = &mut self.playground;
         pane.focus = Focus::Picker { compare };
@@ -58,7 +58,7 @@ impl App {
     }
 
     /// `P` on a tuned model in the Models tab.
-    pub(super) fn open_in_playground(&mut self, name: &str, now: Instant) -> Vec<Cmd> {
+    pub(in crate::app) fn open_in_playground(&mut self, name: &str, now: Instant) -> Vec<Cmd> {
         let Some(model) = self.models.find(name) else {
             return Vec::new();
         };
@@ -78,7 +78,11 @@ impl App {
         self.playground_models()
     }
 
-    pub(super) fn on_playground_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+    pub(in crate::app) fn on_playground_action(
+        &mut self,
+        action: Action,
+        now: Instant,
+    ) -> Vec<Cmd> {
         if self.playground.eval.is_some() {
             return self.on_eval_action(action, now);
         }
@@ -222,7 +226,7 @@ impl App {
     }
 
     /// A chunk, a whole answer, or the end of a stream for the playground.
-    pub(super) fn play_reply(
+    pub(in crate::app) fn play_reply(
         &mut self,
         id: RequestId,
         reply: crate::protocol::Reply,
@@ -258,7 +262,7 @@ impl App {
         self.remember_run(id)
     }
 
-    pub(super) fn play_failed(&mut self, id: RequestId, message: String) {
+    pub(in crate::app) fn play_failed(&mut self, id: RequestId, message: String) {
         if let Some(run) = self.playground.runs.iter_mut().find(|r| r.request == id) {
             run.error = Some(message);
         }
@@ -302,7 +306,11 @@ impl App {
     }
 
     /// Keys while the prompt, the settings, the picker or the history has the focus.
-    pub(super) fn on_playground_input(&mut self, key: KeyEvent, now: Instant) -> Option<Vec<Cmd>> {
+    pub(in crate::app) fn on_playground_input(
+        &mut self,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Option<Vec<Cmd>> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let pane = &mut self.playground;
         match pane.focus {
@@ -342,7 +350,7 @@ impl App {
                         };
                     }
                     _ if field < SAFETY_FIELD => {
-                        super::line_edit::edit_line(
+                        crate::app::line_edit::edit_line(
                             &mut pane.settings.values[field],
                             &mut self.line_cursor,
                             &key,
@@ -432,7 +440,11 @@ impl App {
     }
 
     /// The held-out file could not be read: the Dataset tab's examples are used instead.
-    pub(super) fn eval_whole_dataset(&mut self, why: Option<String>, now: Instant) -> Vec<Cmd> {
+    pub(in crate::app) fn eval_whole_dataset(
+        &mut self,
+        why: Option<String>,
+        now: Instant,
+    ) -> Vec<Cmd> {
         if self.dataset.is_empty() {
             self.toast(
                 "Nothing to evaluate: open a dataset in the Dataset tab (3), or hold examples out when tuning",
@@ -527,7 +539,7 @@ impl App {
     }
 
     /// One evaluated example came back (or failed); send the next.
-    pub(super) fn eval_result(
+    pub(in crate::app) fn eval_result(
         &mut self,
         id: RequestId,
         index: usize,

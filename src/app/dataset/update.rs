@@ -2,17 +2,17 @@
 //! adding, duplicating, deleting, moving, undo and redo; every committed change is written to
 //! the autosave journal, and saving writes the file atomically.
 
-use super::action::Action;
-use super::dataset::{ExampleEditor, PromptKind, journal_text};
-use super::{App, Level, Pending};
 use crate::api::types::TuningExample;
+use crate::app::action::Action;
+use crate::app::dataset::{ExampleEditor, PromptKind, journal_text};
+use crate::app::{App, Level, Pending};
 use crate::dataset::format;
 use crate::protocol::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
 impl App {
-    pub(super) fn file_command(
+    pub(in crate::app) fn file_command(
         &mut self,
         pending: Pending,
         path: std::path::PathBuf,
@@ -45,7 +45,7 @@ impl App {
     }
 
     /// Saves to the dataset's file, atomically.
-    pub(super) fn save_dataset(&mut self, now: Instant) -> Vec<Cmd> {
+    pub(in crate::app) fn save_dataset(&mut self, now: Instant) -> Vec<Cmd> {
         let Some(path) = self.dataset.path.clone() else {
             self.toast(
                 "This dataset has no file yet: start tunedeck with --dataset FILE (a new file is fine) to save it.",
@@ -73,7 +73,7 @@ impl App {
 
     /// What a save came to: saved (the journal is no longer needed), refused because the file
     /// changed on disk (the next save overwrites), or failed.
-    pub(super) fn dataset_save_outcome(
+    pub(in crate::app) fn dataset_save_outcome(
         &mut self,
         path: &std::path::Path,
         outcome: crate::protocol::SaveOutcome,
@@ -122,7 +122,7 @@ impl App {
             .collect()
     }
 
-    pub(super) fn on_dataset_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+    pub(in crate::app) fn on_dataset_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
         let page = self.table_height().max(1) as isize;
         let at = self.dataset.selected;
         let pane = &mut self.dataset;
@@ -285,8 +285,8 @@ impl App {
             return Vec::new();
         }
         let mut form = match &self.last_tune {
-            Some(settings) => super::dataset::TuneForm::with_settings(settings),
-            None => super::dataset::TuneForm::default(),
+            Some(settings) => crate::app::dataset::TuneForm::with_settings(settings),
+            None => crate::app::dataset::TuneForm::default(),
         };
         if let Some(path) = &self.dataset.path {
             form.values[0] = path
@@ -299,10 +299,10 @@ impl App {
     }
 
     /// Keys while the start-tuning form is open.
-    pub(super) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+    pub(in crate::app) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
         let pane = &mut self.dataset;
         let form = pane.tune.as_mut()?;
-        use super::dataset::TUNE_SOURCE_FIELD as SOURCE;
+        use crate::app::dataset::TUNE_SOURCE_FIELD as SOURCE;
         const FIELDS: usize = SOURCE + 1;
         match key.code {
             KeyCode::Esc => pane.tune = None,
@@ -332,7 +332,7 @@ impl App {
                 }
             },
             _ if form.focus < SOURCE
-                && super::line_edit::edit_line(
+                && crate::app::line_edit::edit_line(
                     &mut form.values[form.focus],
                     &mut self.line_cursor,
                     &key,
@@ -346,7 +346,7 @@ impl App {
     }
 
     /// Tuning started: follow the operation in the Monitor.
-    pub(super) fn tuning_started(
+    pub(in crate::app) fn tuning_started(
         &mut self,
         operation: crate::api::types::Operation,
         now: Instant,
@@ -356,7 +356,7 @@ impl App {
         let model = operation.tuned_model_name().unwrap_or_default();
         self.toast(format!("Tuning {model}: {steps} steps"), Level::Info, now);
         self.monitor.select_model = Some(model);
-        self.tab = super::Tab::Monitor;
+        self.tab = crate::app::Tab::Monitor;
         let mut cmds = Vec::new();
         if let Some(form) = form {
             let settings = form.settings();
@@ -387,7 +387,11 @@ impl App {
 
     /// Keys while an example is open: they type into the focused field; `tab` switches
     /// fields; `esc` keeps the edit and closes; `ctrl-s` keeps it and saves.
-    pub(super) fn on_editor_input(&mut self, key: KeyEvent, now: Instant) -> Option<Vec<Cmd>> {
+    pub(in crate::app) fn on_editor_input(
+        &mut self,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Option<Vec<Cmd>> {
         let editor = self.dataset.editor.as_mut()?;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
@@ -421,7 +425,11 @@ impl App {
 
     /// `$EDITOR` returned: its text replaces the focused field (still open, so esc keeps it and
     /// undo takes it back as one change).
-    pub(super) fn edited_externally(&mut self, result: Result<String, String>, now: Instant) {
+    pub(in crate::app) fn edited_externally(
+        &mut self,
+        result: Result<String, String>,
+        now: Instant,
+    ) {
         match (result, self.dataset.editor.as_mut()) {
             (Ok(text), Some(editor)) => {
                 let lines: Vec<String> = text.split('\n').map(str::to_owned).collect();

@@ -1,14 +1,14 @@
 //! The App's handling of sharing: the permissions dialog's actions.
 
-use super::action::Action;
-use super::models::{Dialog, PermissionForm, PermissionsView};
-use super::{App, Overlay, Pending};
 use crate::api::types::Role;
+use crate::app::action::Action;
+use crate::app::models::{Dialog, PermissionForm, PermissionsView};
+use crate::app::{App, Overlay, Pending};
 use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
-    pub(super) fn on_permissions_action(&mut self, action: Action) -> Vec<Cmd> {
+    pub(in crate::app) fn on_permissions_action(&mut self, action: Action) -> Vec<Cmd> {
         let Some(Dialog::Permissions(view)) = &mut self.models.dialog else {
             return Vec::new();
         };
@@ -40,7 +40,7 @@ impl App {
     }
 
     /// The permissions dialog, when it is open for `model`.
-    pub(super) fn permissions_view(&mut self, model: &str) -> Option<&mut PermissionsView> {
+    pub(in crate::app) fn permissions_view(&mut self, model: &str) -> Option<&mut PermissionsView> {
         match &mut self.models.dialog {
             Some(Dialog::Permissions(view)) if view.model == model => Some(view),
             _ => None,
@@ -48,7 +48,7 @@ impl App {
     }
 
     /// Text typed into the permission form or the transfer form; `None` when neither is open.
-    pub(super) fn on_sharing_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+    pub(in crate::app) fn on_sharing_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
         if let Some(Dialog::Permissions(view)) = &mut self.models.dialog
             && let Some(form) = &mut view.form
         {
@@ -71,7 +71,7 @@ impl App {
                     }
                 },
                 _ if form.focus == 1
-                    && super::line_edit::edit_line(
+                    && crate::app::line_edit::edit_line(
                         &mut form.email,
                         &mut self.line_cursor,
                         &key,
@@ -98,7 +98,11 @@ impl App {
                     }
                 }
                 _ => {
-                    if super::line_edit::edit_line(&mut form.email, &mut self.line_cursor, &key) {
+                    if crate::app::line_edit::edit_line(
+                        &mut form.email,
+                        &mut self.line_cursor,
+                        &key,
+                    ) {
                         form.error = None;
                     }
                 }

@@ -1,0 +1,8 @@
+//! The Dataset tab: the examples being edited, their lint, the files they come from and go to,
+//! and the start-tuning form.
+
+mod files;
+mod state;
+mod update;
+
+pub use state::*;
