@@ -10,6 +10,21 @@ use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use std::time::Instant;
 
+/// The one-line field that has the keyboard, to reset the cursor when it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldFocus {
+    Palette,
+    ModelsFilter,
+    /// The model edit form's field, by position.
+    ModelEdit(usize),
+    Transfer,
+    Permission(usize),
+    TuneForm(usize),
+    /// Which prompt (open, export, search, columns) is over the Dataset tab.
+    DatasetPrompt(std::mem::Discriminant<dataset::PromptKind>),
+    PlaygroundSettings(usize),
+}
+
 impl App {
     pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Cmd> {
         match mouse.kind {
@@ -56,35 +71,33 @@ impl App {
     }
 
     /// Which form field has the focus, to know when it moves.
-    fn field_focus(&self) -> Option<(u8, usize)> {
+    fn field_focus(&self) -> Option<FieldFocus> {
         use playground::Focus;
         if matches!(self.overlay, Overlay::Palette { .. }) {
-            return Some((7, 0));
+            return Some(FieldFocus::Palette);
         }
         if self.models.filter_editing {
-            return Some((8, 0));
+            return Some(FieldFocus::ModelsFilter);
         }
         match &self.models.dialog {
-            Some(Dialog::Edit(form)) => return Some((1, form.focus)),
-            Some(Dialog::Transfer(_)) => return Some((2, 0)),
+            Some(Dialog::Edit(form)) => return Some(FieldFocus::ModelEdit(form.focus)),
+            Some(Dialog::Transfer(_)) => return Some(FieldFocus::Transfer),
             Some(Dialog::Permissions(view)) if view.form.is_some() => {
-                return view.form.as_ref().map(|f| (3, f.focus));
+                return view.form.as_ref().map(|f| FieldFocus::Permission(f.focus));
             }
             _ => {}
         }
         if let Some(form) = &self.dataset.tune {
-            return Some((4, form.focus));
+            return Some(FieldFocus::TuneForm(form.focus));
         }
         if let Some(prompt) = &self.dataset.prompt {
-            let kind = match prompt.kind {
-                dataset::PromptKind::Open => 0,
-                dataset::PromptKind::Export => 1,
-                dataset::PromptKind::Search => 2,
-                dataset::PromptKind::Columns { .. } => 3,
-            };
-            return Some((5, kind));
+            return Some(FieldFocus::DatasetPrompt(std::mem::discriminant(
+                &prompt.kind,
+            )));
         }
-        (self.playground.focus == Focus::Settings).then_some((6, self.playground.settings_focus))
+        (self.playground.focus == Focus::Settings).then_some(FieldFocus::PlaygroundSettings(
+            self.playground.settings_focus,
+        ))
     }
 
     fn on_key_inner(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {

@@ -3,7 +3,10 @@
 use super::{CliError, CliResult, JsonFlag, exit, print_json, print_table};
 use crate::api::ApiClient;
 use crate::api::client::tuned_model_name;
+use crate::api::serde_util::snake_case;
 use crate::api::types::TunedModel;
+use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
+use crate::domain::tuning::{ModelChange, ModelField, UpdateProblem, build_update};
 use clap::Subcommand;
 use futures::StreamExt;
 use std::io::{BufRead, IsTerminal, Write};
@@ -72,54 +75,19 @@ pub async fn run(client: &ApiClient, command: ModelsCommand) -> CliResult {
             top_k,
             json,
         } => {
-            let mut model = TunedModel {
-                name: tuned_model_name(&name),
-                ..Default::default()
-            };
-            let mut mask = Vec::new();
-            if let Some(v) = display_name {
-                let n = v.chars().count();
-                if n > crate::domain::limits::MAX_DISPLAY_NAME_CHARS {
-                    return Err(CliError::usage(format!(
-                        "--display-name: {n} characters; the limit is {}",
-                        crate::domain::limits::MAX_DISPLAY_NAME_CHARS
-                    )));
-                }
-                model.display_name = v;
-                mask.push("displayName");
-            }
-            if let Some(v) = description {
-                model.description = v;
-                mask.push("description");
-            }
-            if let Some(v) = temperature {
-                if !(0.0..=2.0).contains(&v) {
-                    return Err(CliError::usage(format!(
-                        "--temperature {v} is outside 0 to 2"
-                    )));
-                }
-                model.temperature = Some(v);
-                mask.push("temperature");
-            }
-            if let Some(v) = top_p {
-                if !(0.0..=1.0).contains(&v) {
-                    return Err(CliError::usage(format!("--top-p {v} is outside 0 to 1")));
-                }
-                model.top_p = Some(v);
-                mask.push("topP");
-            }
-            if let Some(v) = top_k {
-                if v < 1 {
-                    return Err(CliError::usage("--top-k must be at least 1"));
-                }
-                model.top_k = Some(v);
-                mask.push("topK");
-            }
-            if mask.is_empty() {
-                return Err(CliError::usage(
-                    "nothing to change: give --display-name, --description, --temperature, --top-p or --top-k",
-                ));
-            }
+            let changes: Vec<ModelChange> = [
+                display_name.map(ModelChange::DisplayName),
+                description.map(ModelChange::Description),
+                temperature.map(|v| ModelChange::Temperature(Some(v))),
+                top_p.map(|v| ModelChange::TopP(Some(v))),
+                top_k.map(|v| ModelChange::TopK(Some(v))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let (model, mask) = build_update(&tuned_model_name(&name), &changes)
+                .map_err(|p| CliError::usage(describe_update_problem(&p)))?;
+            let mask: Vec<&str> = mask.iter().map(String::as_str).collect();
             let updated = client.update_tuned_model(&model, &mask).await?;
             if json.json {
                 print_json(&updated)?;
@@ -283,4 +251,28 @@ async fn delete(client: &ApiClient, names: Vec<String>, yes: bool) -> CliResult 
         }
     }
     Ok(if failed > 0 { exit::FAILED } else { exit::OK })
+}
+
+/// An update problem in the command line's words: its flags.
+fn describe_update_problem(problem: &UpdateProblem) -> String {
+    let flag = |field: &ModelField| format!("--{}", snake_case(field.mask()).replace('_', "-"));
+    match problem {
+        UpdateProblem::NotANumber { field, text } => {
+            format!("{}: {text:?} is not a number", flag(field))
+        }
+        UpdateProblem::DisplayNameTooLong { chars } => format!(
+            "--display-name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}"
+        ),
+        UpdateProblem::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        } => format!("{} {value} is outside {min} to {max}", flag(field)),
+        UpdateProblem::TopKNegative { value } => format!("--top-k {value}: it must be 0 or more"),
+        UpdateProblem::NothingChanged => {
+            "nothing to change: give --display-name, --description, --temperature, --top-p or --top-k"
+                .into()
+        }
+    }
 }

@@ -260,6 +260,131 @@ impl TuningSettings {
     }
 }
 
+/// The fields of a tuned model a PATCH may change (`updateMask`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelField {
+    DisplayName,
+    Description,
+    Temperature,
+    TopP,
+    TopK,
+}
+
+impl ModelField {
+    pub const ALL: [ModelField; 5] = [
+        ModelField::DisplayName,
+        ModelField::Description,
+        ModelField::Temperature,
+        ModelField::TopP,
+        ModelField::TopK,
+    ];
+
+    /// The field's name in `updateMask`.
+    pub fn mask(self) -> &'static str {
+        match self {
+            ModelField::DisplayName => "displayName",
+            ModelField::Description => "description",
+            ModelField::Temperature => "temperature",
+            ModelField::TopP => "topP",
+            ModelField::TopK => "topK",
+        }
+    }
+}
+
+/// One change to a tuned model; `None` clears a sampling default.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelChange {
+    DisplayName(String),
+    Description(String),
+    Temperature(Option<f64>),
+    TopP(Option<f64>),
+    TopK(Option<i32>),
+}
+
+/// Why a model update would be refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateProblem {
+    /// The text of a field is not a number (front ends that take text).
+    NotANumber {
+        field: ModelField,
+        text: String,
+    },
+    DisplayNameTooLong {
+        chars: usize,
+    },
+    OutOfRange {
+        field: ModelField,
+        value: f64,
+        min: f64,
+        max: f64,
+    },
+    TopKNegative {
+        value: i32,
+    },
+    NothingChanged,
+}
+
+/// The service's ranges for a tuned model's sampling defaults (REFERENCE.md §3).
+pub const TEMPERATURE_RANGE: (f64, f64) = (0.0, 2.0);
+pub const TOP_P_RANGE: (f64, f64) = (0.0, 1.0);
+
+/// The PATCH body and `updateMask` for `changes` to the model `name`, or the first problem.
+pub fn build_update(
+    name: &str,
+    changes: &[ModelChange],
+) -> Result<(TunedModel, Vec<String>), UpdateProblem> {
+    let mut model = TunedModel {
+        name: name.to_owned(),
+        ..Default::default()
+    };
+    let mut mask = Vec::new();
+    let ranged = |field, value: Option<f64>, (min, max): (f64, f64)| match value {
+        Some(v) if !(min..=max).contains(&v) => Err(UpdateProblem::OutOfRange {
+            field,
+            value: v,
+            min,
+            max,
+        }),
+        _ => Ok(value),
+    };
+    for change in changes {
+        let field = match change {
+            ModelChange::DisplayName(text) => {
+                let chars = text.chars().count();
+                if chars > MAX_DISPLAY_NAME_CHARS {
+                    return Err(UpdateProblem::DisplayNameTooLong { chars });
+                }
+                model.display_name = text.clone();
+                ModelField::DisplayName
+            }
+            ModelChange::Description(text) => {
+                model.description = text.clone();
+                ModelField::Description
+            }
+            ModelChange::Temperature(v) => {
+                model.temperature = ranged(ModelField::Temperature, *v, TEMPERATURE_RANGE)?;
+                ModelField::Temperature
+            }
+            ModelChange::TopP(v) => {
+                model.top_p = ranged(ModelField::TopP, *v, TOP_P_RANGE)?;
+                ModelField::TopP
+            }
+            ModelChange::TopK(v) => {
+                if let Some(k) = v.filter(|k| *k < 0) {
+                    return Err(UpdateProblem::TopKNegative { value: k });
+                }
+                model.top_k = *v;
+                ModelField::TopK
+            }
+        };
+        mask.push(field.mask().to_owned());
+    }
+    if mask.is_empty() {
+        return Err(UpdateProblem::NothingChanged);
+    }
+    Ok((model, mask))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use crate::api::ApiError;
 use crate::api::types::{GranteeType, Permission, Role, TunedModel, TunedModelState};
 use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
+use crate::domain::tuning::{ModelChange, ModelField, UpdateProblem, build_update};
 use crate::protocol::RequestId;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -123,7 +124,8 @@ pub const EDIT_LABELS: [&str; 5] = [
     "Top P",
     "Top K",
 ];
-pub const EDIT_FIELDS: [&str; 5] = ["displayName", "description", "temperature", "topP", "topK"];
+/// The form's fields, in the order they are drawn; `values[i]` is `EDIT_FIELDS[i]`.
+pub const EDIT_FIELDS: [ModelField; 5] = ModelField::ALL;
 
 impl EditForm {
     pub fn for_model(model: &TunedModel) -> EditForm {
@@ -144,56 +146,81 @@ impl EditForm {
         }
     }
 
-    /// The PATCH body and mask for what changed, or the first problem found.
-    pub fn to_update(&self) -> Result<(TunedModel, Vec<String>), String> {
-        let mut model = TunedModel {
-            name: self.name.clone(),
-            ..Default::default()
-        };
-        let mut mask = Vec::new();
-        for i in 0..5 {
+    /// The changes typed: a field whose text differs from what the model had.
+    fn changes(&self) -> Result<Vec<ModelChange>, UpdateProblem> {
+        let mut changes = Vec::new();
+        for (i, field) in EDIT_FIELDS.iter().enumerate() {
             if self.values[i] == self.original[i] {
                 continue;
             }
-            let v = self.values[i].trim();
-            let number = |lo: f64, hi: f64| -> Result<Option<f64>, String> {
-                if v.is_empty() {
-                    return Ok(None);
-                }
-                let x: f64 = v
-                    .parse()
-                    .map_err(|_| format!("{}: {v:?} is not a number", EDIT_LABELS[i]))?;
-                if !(lo..=hi).contains(&x) {
-                    return Err(format!("{}: {x} is outside {lo} to {hi}", EDIT_LABELS[i]));
-                }
-                Ok(Some(x))
+            let text = self.values[i].trim();
+            let not_a_number = || UpdateProblem::NotANumber {
+                field: *field,
+                text: text.to_owned(),
             };
-            match i {
-                0 => {
-                    let n = self.values[0].chars().count();
-                    if n > MAX_DISPLAY_NAME_CHARS {
-                        return Err(format!(
-                            "Display name: {n} characters; the limit is {MAX_DISPLAY_NAME_CHARS}"
-                        ));
-                    }
-                    model.display_name = self.values[0].clone();
-                }
-                1 => model.description = self.values[1].clone(),
-                2 => model.temperature = number(0.0, 2.0)?,
-                3 => model.top_p = number(0.0, 1.0)?,
-                _ => {
-                    model.top_k = if v.is_empty() {
-                        None
-                    } else {
-                        Some(v.parse::<i32>().ok().filter(|k| *k >= 0).ok_or_else(|| {
-                            format!("Top K: {v:?} is not a whole number of 0 or more")
-                        })?)
-                    }
-                }
-            }
-            mask.push(EDIT_FIELDS[i].to_owned());
+            let number = || -> Result<Option<f64>, UpdateProblem> {
+                (!text.is_empty())
+                    .then(|| text.parse().map_err(|_| not_a_number()))
+                    .transpose()
+            };
+            changes.push(match field {
+                ModelField::DisplayName => ModelChange::DisplayName(self.values[i].clone()),
+                ModelField::Description => ModelChange::Description(self.values[i].clone()),
+                ModelField::Temperature => ModelChange::Temperature(number()?),
+                ModelField::TopP => ModelChange::TopP(number()?),
+                ModelField::TopK => ModelChange::TopK(
+                    (!text.is_empty())
+                        .then(|| text.parse().map_err(|_| not_a_number()))
+                        .transpose()?,
+                ),
+            });
         }
-        Ok((model, mask))
+        Ok(changes)
+    }
+
+    /// The PATCH body and mask for what changed, or the first problem in the form's words.
+    pub fn to_update(&self) -> Result<(TunedModel, Vec<String>), String> {
+        let changes = self.changes().map_err(|p| describe_update_problem(&p))?;
+        if changes.is_empty() {
+            return Ok((
+                TunedModel {
+                    name: self.name.clone(),
+                    ..Default::default()
+                },
+                Vec::new(),
+            ));
+        }
+        build_update(&self.name, &changes).map_err(|p| describe_update_problem(&p))
+    }
+}
+
+/// The form's label for a field.
+fn edit_label(field: ModelField) -> &'static str {
+    EDIT_FIELDS
+        .iter()
+        .position(|f| *f == field)
+        .map_or("", |i| EDIT_LABELS[i])
+}
+
+/// An update problem in the edit form's words.
+pub fn describe_update_problem(problem: &UpdateProblem) -> String {
+    match problem {
+        UpdateProblem::NotANumber { field, text } => {
+            format!("{}: {text:?} is not a number", edit_label(*field))
+        }
+        UpdateProblem::DisplayNameTooLong { chars } => {
+            format!("Display name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}")
+        }
+        UpdateProblem::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        } => format!("{}: {value} is outside {min} to {max}", edit_label(*field)),
+        UpdateProblem::TopKNegative { value } => {
+            format!("Top K: {value} is not a whole number of 0 or more")
+        }
+        UpdateProblem::NothingChanged => "Nothing changed".into(),
     }
 }
 
