@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 use std::time::Duration;
 use tunedeck::api::types::TunedModelState;
 use tunedeck::api::{ApiError, Code};
-use tunedeck::app::models::{Column, Dialog, Load, Scope};
+use tunedeck::app::models::{Column, Dialog, Load, PermissionField, Scope};
 use tunedeck::app::{Msg, Overlay, Tab};
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 
@@ -514,13 +514,13 @@ fn permissions_list_add_and_remove() {
 fn everyone_can_only_read() {
     use tunedeck::api::types::{GranteeType, Role};
     let mut form = tunedeck::app::models::PermissionForm {
-        focus: 0,
+        focus: PermissionField::Grantee,
         ..Default::default()
     };
     form.cycle();
     form.cycle();
     assert_eq!(form.grantee, GranteeType::Everyone);
-    form.focus = 2;
+    form.focus = PermissionField::Role;
     form.cycle();
     assert_eq!(
         form.role,

@@ -18,7 +18,7 @@ enum FieldFocus {
     /// The model edit form's field, by position.
     ModelEdit(usize),
     Transfer,
-    Permission(usize),
+    Permission(crate::app::models::PermissionField),
     TuneForm(usize),
     /// Which prompt (open, export, search, columns) is over the Dataset tab.
     DatasetPrompt(std::mem::Discriminant<dataset::PromptKind>),

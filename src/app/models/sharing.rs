@@ -2,7 +2,7 @@
 
 use crate::api::types::Role;
 use crate::app::action::Action;
-use crate::app::models::{Dialog, PermissionForm, PermissionsView};
+use crate::app::models::{Dialog, PermissionField, PermissionForm, PermissionsView};
 use crate::app::{App, Overlay, Pending};
 use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -54,9 +54,9 @@ impl App {
         {
             match key.code {
                 KeyCode::Esc => view.form = None,
-                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 3,
-                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 2) % 3,
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus != 1 => {
+                KeyCode::Tab | KeyCode::Down => form.focus = form.focus.next(),
+                KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
+                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus != PermissionField::Email => {
                     form.cycle()
                 }
                 KeyCode::Enter => match form.to_permission() {
@@ -70,7 +70,7 @@ impl App {
                         )]);
                     }
                 },
-                _ if form.focus == 1
+                _ if form.focus == PermissionField::Email
                     && crate::app::line_edit::edit_line(
                         &mut form.email,
                         &mut self.line_cursor,

@@ -224,14 +224,35 @@ pub fn describe_update_problem(problem: &UpdateProblem) -> String {
     }
 }
 
+/// The permission form's fields, in the order they are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionField {
+    Grantee,
+    Email,
+    Role,
+}
+
+impl PermissionField {
+    pub fn next(self) -> Self {
+        match self {
+            PermissionField::Grantee => PermissionField::Email,
+            PermissionField::Email => PermissionField::Role,
+            PermissionField::Role => PermissionField::Grantee,
+        }
+    }
+
+    pub fn previous(self) -> Self {
+        self.next().next()
+    }
+}
+
 /// A new permission being typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PermissionForm {
     pub grantee: GranteeType,
     pub email: String,
     pub role: Role,
-    /// 0 grantee type, 1 email, 2 role.
-    pub focus: usize,
+    pub focus: PermissionField,
     pub error: Option<String>,
 }
 
@@ -241,7 +262,7 @@ impl Default for PermissionForm {
             grantee: GranteeType::User,
             email: String::new(),
             role: Role::Reader,
-            focus: 1,
+            focus: PermissionField::Email,
             error: None,
         }
     }
@@ -279,7 +300,7 @@ impl PermissionForm {
     /// Cycles the value of the focused choice field.
     pub fn cycle(&mut self) {
         match self.focus {
-            0 => {
+            PermissionField::Grantee => {
                 self.grantee = match self.grantee {
                     GranteeType::User => GranteeType::Group,
                     GranteeType::Group => GranteeType::Everyone,
@@ -289,7 +310,7 @@ impl PermissionForm {
                     self.role = Role::Reader;
                 }
             }
-            2 if self.grantee != GranteeType::Everyone => {
+            PermissionField::Role if self.grantee != GranteeType::Everyone => {
                 self.role = if self.role == Role::Reader {
                     Role::Writer
                 } else {

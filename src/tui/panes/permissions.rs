@@ -2,7 +2,7 @@
 //! transfer of ownership.
 
 use crate::api::types::{GranteeType, Role};
-use crate::app::models::{PermissionsView, TransferForm};
+use crate::app::models::{PermissionField, PermissionsView, TransferForm};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
 use ratatui::Frame;
@@ -51,21 +51,21 @@ pub fn render_permissions(
     }
     lines.push(Line::raw(""));
     if let Some(form) = &view.form {
-        let field = |i: usize, label: &str, value: String| {
-            dialog::field(format!(" {label:<10}"), value, form.focus == i, theme)
+        let field = |f: PermissionField, label: &str, value: String| {
+            dialog::field(format!(" {label:<10}"), value, form.focus == f, theme)
         };
         let choice = |v: &str| format!("‹ {} ›", v.to_lowercase());
         lines.push(Line::styled("Add a permission", theme.title));
-        lines.push(field(0, "Who", choice(form.grantee.name())));
+        lines.push(field(PermissionField::Grantee, "Who", choice(form.grantee.name())));
         if form.grantee != GranteeType::Everyone {
-            let email = if form.focus == 1 {
+            let email = if form.focus == PermissionField::Email {
                 crate::app::line_edit::with_cursor(&form.email, cursor)
             } else {
                 form.email.clone()
             };
-            lines.push(field(1, "Email", email));
+            lines.push(field(PermissionField::Email, "Email", email));
         }
-        lines.push(field(2, "Role", choice(form.role.name())));
+        lines.push(field(PermissionField::Role, "Role", choice(form.role.name())));
         if let Some(e) = &form.error {
             lines.push(Line::styled(e.clone(), theme.error));
         }
