@@ -162,19 +162,19 @@ pub struct TuneSettings {
 
 impl Default for TuneForm {
     fn default() -> Self {
-        let mut values: [String; 8] = Default::default();
-        values[3] = DEFAULT_EPOCHS.to_string();
-        values[4] = DEFAULT_BATCH_SIZE.to_string();
-        values[5] = DEFAULT_LEARNING_RATE.to_string();
-        values[7] = "0".into();
-        TuneForm {
-            values,
+        let mut form = TuneForm {
+            values: Default::default(),
             bases: None,
             base: 0,
             focus: 0,
             error: None,
             held_out: Vec::new(),
-        }
+        };
+        form.set(TuningField::Epochs, DEFAULT_EPOCHS.to_string());
+        form.set(TuningField::BatchSize, DEFAULT_BATCH_SIZE.to_string());
+        form.set(TuningField::LearningRate, DEFAULT_LEARNING_RATE.to_string());
+        form.set(TuningField::HeldOut, "0".into());
+        form
     }
 }
 
@@ -194,7 +194,7 @@ impl TuneForm {
             .map_or("", |i| self.values[i].as_str())
     }
 
-    fn set(&mut self, field: TuningField, text: String) {
+    pub fn set(&mut self, field: TuningField, text: String) {
         if let Some(i) = TUNE_FIELDS.iter().position(|f| *f == field) {
             self.values[i] = text;
         }

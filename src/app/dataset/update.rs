@@ -289,10 +289,16 @@ impl App {
             None => crate::app::dataset::TuneForm::default(),
         };
         if let Some(path) = &self.dataset.path {
-            form.values[0] = path
+            let stem = path
                 .file_stem()
-                .map(|s| s.to_string_lossy().chars().take(40).collect())
+                .map(|s| {
+                    s.to_string_lossy()
+                        .chars()
+                        .take(crate::domain::limits::MAX_DISPLAY_NAME_CHARS)
+                        .collect()
+                })
                 .unwrap_or_default();
+            form.set(crate::domain::tuning::TuningField::DisplayName, stem);
         }
         self.dataset.tune = Some(form);
         vec![self.request(Pending::TuneBases, crate::protocol::ApiCall::ListModels)]

@@ -56,7 +56,9 @@ impl App {
                 KeyCode::Esc => view.form = None,
                 KeyCode::Tab | KeyCode::Down => form.focus = form.focus.next(),
                 KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus != PermissionField::Email => {
+                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
+                    if form.focus != PermissionField::Email =>
+                {
                     form.cycle()
                 }
                 KeyCode::Enter => match form.to_permission() {

@@ -65,9 +65,19 @@ impl Settings {
     /// The model's own defaults.
     pub fn for_model(model: &TargetModel) -> Self {
         let mut s = Settings::default();
-        s.values[0] = model.temperature.map(|v| v.to_string()).unwrap_or_default();
-        s.values[1] = model.top_p.map(|v| v.to_string()).unwrap_or_default();
-        s.values[2] = model.top_k.map(|v| v.to_string()).unwrap_or_default();
+        let text = |v: Option<String>| v.unwrap_or_default();
+        s.set(
+            GenerationField::Temperature,
+            text(model.temperature.map(|v| v.to_string())),
+        );
+        s.set(
+            GenerationField::TopP,
+            text(model.top_p.map(|v| v.to_string())),
+        );
+        s.set(
+            GenerationField::TopK,
+            text(model.top_k.map(|v| v.to_string())),
+        );
         s
     }
 
@@ -85,6 +95,13 @@ impl Settings {
                 field,
                 text: text.to_owned(),
             })
+    }
+
+    /// Replaces the text of one field.
+    pub fn set(&mut self, field: GenerationField, text: String) {
+        if let Some(i) = SETTING_FIELDS.iter().position(|f| *f == field) {
+            self.values[i] = text;
+        }
     }
 
     /// The text of one field.

@@ -490,7 +490,11 @@ impl App {
             return cmds;
         };
         let mut settings = self.playground.settings.clone();
-        settings.values[4].clear(); // one candidate per example
+        // One candidate per example.
+        settings.set(
+            crate::domain::generation::GenerationField::CandidateCount,
+            String::new(),
+        );
         while let Some(eval) = self.playground.eval.as_mut() {
             if eval.in_flight.len() >= EVAL_CONCURRENCY || eval.next >= eval.examples.len() {
                 break;

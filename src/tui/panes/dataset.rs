@@ -2,9 +2,10 @@
 //! two editors), its findings and the set's, and a stats line.
 
 use crate::app::App;
-use crate::app::dataset::{DatasetPane, Prompt, PromptKind, TUNE_LABELS, TuneForm};
+use crate::app::dataset::{DatasetPane, Prompt, PromptKind, TUNE_FIELDS, TUNE_LABELS, TuneForm};
 use crate::app::layout::table_offset;
 use crate::dataset::lint::{MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, Severity};
+use crate::domain::tuning::TuningField;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{dialog, preview};
 use ratatui::Frame;
@@ -278,15 +279,15 @@ fn render_tune_form(
     theme: &Theme,
 ) {
     let mut lines = Vec::new();
-    for (i, label) in TUNE_LABELS.iter().enumerate() {
+    let multiplier = !form.value(TuningField::Multiplier).trim().is_empty();
+    for (i, (label, field)) in TUNE_LABELS.iter().zip(TUNE_FIELDS).enumerate() {
         let focused = form.focus == i;
-        let multiplier = !form.values[6].trim().is_empty();
-        let hint = match (i, form.values[i].is_empty()) {
-            (1, true) => "  (optional: made from the display name)",
-            (2, true) => "  (optional)",
-            (5, _) if multiplier => "  (not sent: the multiplier is)",
-            (6, true) => "  (optional: sent instead of the rate)",
-            (7, _) => "  (kept out of training, saved beside the dataset)",
+        let hint = match (field, form.values[i].is_empty()) {
+            (TuningField::ModelId, true) => "  (optional: made from the display name)",
+            (TuningField::Description, true) => "  (optional)",
+            (TuningField::LearningRate, _) if multiplier => "  (not sent: the multiplier is)",
+            (TuningField::Multiplier, true) => "  (optional: sent instead of the rate)",
+            (TuningField::HeldOut, _) => "  (kept out of training, saved beside the dataset)",
             _ => "",
         };
         let value = if focused {

@@ -56,7 +56,11 @@ pub fn render_permissions(
         };
         let choice = |v: &str| format!("‹ {} ›", v.to_lowercase());
         lines.push(Line::styled("Add a permission", theme.title));
-        lines.push(field(PermissionField::Grantee, "Who", choice(form.grantee.name())));
+        lines.push(field(
+            PermissionField::Grantee,
+            "Who",
+            choice(form.grantee.name()),
+        ));
         if form.grantee != GranteeType::Everyone {
             let email = if form.focus == PermissionField::Email {
                 crate::app::line_edit::with_cursor(&form.email, cursor)
@@ -65,7 +69,11 @@ pub fn render_permissions(
             };
             lines.push(field(PermissionField::Email, "Email", email));
         }
-        lines.push(field(PermissionField::Role, "Role", choice(form.role.name())));
+        lines.push(field(
+            PermissionField::Role,
+            "Role",
+            choice(form.role.name()),
+        ));
         if let Some(e) = &form.error {
             lines.push(Line::styled(e.clone(), theme.error));
         }
