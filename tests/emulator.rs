@@ -736,6 +736,22 @@ async fn permissions_transfer_and_list_filters() {
     client.delete_permission(&reader.name).await.unwrap();
     assert_eq!(client.all_permissions(name).await.unwrap().len(), 1);
 
+    // To the current owner: nothing changes, and the model stays found, listed and deletable
+    // by its owner (it used to lose its owner and vanish).
+    let before = client.all_permissions(name).await.unwrap();
+    client
+        .transfer_ownership(name, tunedeck::emulator::store::CALLER_EMAIL)
+        .await
+        .unwrap();
+    assert_eq!(client.all_permissions(name).await.unwrap(), before);
+    client.get_tuned_model(name).await.unwrap();
+    let listed = client
+        .list_tuned_models(None, "", Some("owner:me"))
+        .await
+        .unwrap()
+        .tuned_models;
+    assert!(listed.iter().any(|m| m.name == name));
+
     client
         .transfer_ownership(name, "boss@example.com")
         .await

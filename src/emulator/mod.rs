@@ -178,9 +178,10 @@ impl RunningEmulator {
         self.core.tasks.wait().await;
     }
 
-    /// Waits until the server stops (Ctrl-C handling is the caller's).
+    /// Waits until the server stops (Ctrl-C handling is the caller's). The handle is taken, so
+    /// a later [`RunningEmulator::shutdown`] does not poll it again.
     pub async fn wait(&mut self) {
-        if let Some(server) = self.server.as_mut() {
+        if let Some(server) = self.server.take() {
             let _ = server.await;
         }
     }

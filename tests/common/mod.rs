@@ -15,6 +15,7 @@ use tunedeck::emulator::{self, EmulatorOptions, RunningEmulator};
 pub const MACHINE_VARS: &[&str] = &[
     "TUNEDECK_CONFIG",
     "TUNEDECK_LOG",
+    "TUNEDECK_EMULATOR_KEY",
     "GEMINI_API_KEY",
     "GOOGLE_API_KEY",
     "GOOGLE_APPLICATION_CREDENTIALS",

@@ -241,6 +241,11 @@ pub fn transfer_ownership(core: &Arc<Core>, req: &Req, id: &str) -> Result<Respo
         return Err(Failure::tuned_model_not_found(&format!("tunedModels/{id}")));
     };
     let previous = record.owner().map(str::to_owned);
+    if previous.as_deref() == Some(email.as_str()) {
+        // Already the owner: what was asked holds, so nothing changes (REFERENCE.md is silent;
+        // the README's deviations list says so).
+        return req.ok(&json!({}));
+    }
     record
         .permissions
         .retain(|p| p.email_address.as_deref() != Some(email.as_str()));
