@@ -86,3 +86,177 @@ async fn sigint_and_sigterm_end_the_emulator_with_exit_0_after_saving() {
         let _ = wait_exit(&mut again);
     }
 }
+
+/// Every tuned model the emulator at `url` lists, by id, with its display name.
+async fn listed(url: &str) -> std::collections::BTreeMap<String, String> {
+    let client = client_at(url, tunedeck::api::Credentials::None);
+    client
+        .list_tuned_models(Some(1000), "", None)
+        .await
+        .unwrap()
+        .tuned_models
+        .into_iter()
+        .map(|m| (m.id().to_owned(), m.display_name))
+        .collect()
+}
+
+/// `kill -9` right after each acknowledged create, patch and delete, then a restart: what was
+/// acknowledged is exactly what is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_acknowledged_is_lost_to_kill_9() {
+    const N: usize = 20;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut expected = std::collections::BTreeMap::new();
+    let crash_after = |child: &mut Child| {
+        signal(child, "KILL");
+        wait_exit(child);
+    };
+    for i in 0..N {
+        let id = format!("m{i:02}");
+        let (mut child, url) = spawn_emulator(&state, &["--empty", "--step-ms", "5"]);
+        let client = client_at(&url, tunedeck::api::Credentials::None);
+        client
+            .create_tuned_model(
+                &tuning_request(&format!("created {i}"), tutorial_examples(), 4, 1),
+                Some(&id),
+            )
+            .await
+            .unwrap();
+        crash_after(&mut child);
+        expected.insert(id.clone(), format!("created {i}"));
+
+        let (mut child, url) = spawn_emulator(&state, &["--empty", "--step-ms", "5"]);
+        let client = client_at(&url, tunedeck::api::Credentials::None);
+        let patch = tunedeck::api::types::TunedModel {
+            name: format!("tunedModels/{id}"),
+            display_name: format!("patched {i}"),
+            ..Default::default()
+        };
+        client
+            .update_tuned_model(&patch, &["displayName"])
+            .await
+            .unwrap();
+        crash_after(&mut child);
+        expected.insert(id.clone(), format!("patched {i}"));
+
+        if i % 2 == 1 {
+            let (mut child, url) = spawn_emulator(&state, &["--empty", "--step-ms", "5"]);
+            let client = client_at(&url, tunedeck::api::Credentials::None);
+            let gone = format!("m{:02}", i - 1);
+            client.delete_tuned_model(&gone).await.unwrap();
+            crash_after(&mut child);
+            expected.remove(&gone);
+        }
+    }
+    let (mut child, url) = spawn_emulator(&state, &["--empty"]);
+    assert_eq!(listed(&url).await, expected);
+    crash_after(&mut child);
+}
+
+/// A job polled to step k, then `kill -9`: after the restart it shows at least k steps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_job_never_shows_fewer_steps_than_a_client_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    for round in 0..5 {
+        let (mut child, url) = spawn_emulator(&state, &["--empty", "--step-ms", "15"]);
+        let client = client_at(&url, tunedeck::api::Credentials::None);
+        let name = if round == 0 {
+            let examples: Vec<_> = (0..200)
+                .map(|i| {
+                    tunedeck::api::types::TuningExample::new(format!("in {i}"), format!("out {i}"))
+                })
+                .collect();
+            client
+                .create_tuned_model(&tuning_request("long", examples, 1, 5), Some("long"))
+                .await
+                .unwrap()
+                .name
+        } else {
+            let ops = client
+                .list_operations("tunedModels/long", Some(10), "")
+                .await
+                .unwrap();
+            ops.operations[0].name.clone()
+        };
+        // Poll until some steps beyond a checkpoint boundary are visible, then crash.
+        let mut seen = 0;
+        for _ in 0..200 {
+            let op = client.get_operation(&name).await.unwrap();
+            seen = op.tuning_metadata().map_or(0, |m| m.completed_steps);
+            if seen > 0 && seen % 16 != 0 && seen > round * 20 + 5 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(7)).await;
+        }
+        signal(&child, "KILL");
+        wait_exit(&mut child);
+        let (mut again, url) = spawn_emulator(&state, &["--empty", "--step-ms", "100000"]);
+        let client = client_at(&url, tunedeck::api::Credentials::None);
+        let op = client.get_operation(&name).await.unwrap();
+        let after = op.tuning_metadata().map_or(0, |m| m.completed_steps);
+        assert!(
+            after >= seen,
+            "round {round}: a client saw step {seen}, the restarted job shows {after}"
+        );
+        signal(&again, "KILL");
+        wait_exit(&mut again);
+    }
+}
+
+/// With the disk full, a change answers 503 and changes nothing, on disk or in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_answers_503_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let (mut child, url) = spawn_emulator(&state, &["--empty"]);
+    let client = client_at(&url, tunedeck::api::Credentials::None);
+    client
+        .create_tuned_model(
+            &tuning_request("before", tutorial_examples(), 4, 1),
+            Some("kept"),
+        )
+        .await
+        .unwrap();
+    signal(&child, "TERM");
+    wait_exit(&mut child);
+
+    let (mut child, url) = spawn_emulator(&state, &["--empty", "--fault-disk-full"]);
+    let mut config = tunedeck::api::ClientConfig::new(&url, tunedeck::api::Credentials::None);
+    config.retry.max_retries = 0;
+    let client = tunedeck::api::ApiClient::new(config).unwrap();
+    let err = client
+        .create_tuned_model(
+            &tuning_request("lost", tutorial_examples(), 4, 1),
+            Some("refused"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.http_status, Some(503), "{err}");
+    assert!(err.to_string().contains("nothing was changed"), "{err}");
+    let patch = tunedeck::api::types::TunedModel {
+        name: "tunedModels/kept".into(),
+        display_name: "renamed".into(),
+        ..Default::default()
+    };
+    let err = client
+        .update_tuned_model(&patch, &["displayName"])
+        .await
+        .unwrap_err();
+    assert_eq!(err.http_status, Some(503));
+    let err = client.delete_tuned_model("kept").await.unwrap_err();
+    assert_eq!(err.http_status, Some(503));
+    // Nothing changed in memory either.
+    let now = listed(&url).await;
+    assert_eq!(now.get("kept").map(String::as_str), Some("before"));
+    assert!(!now.contains_key("refused"));
+    signal(&child, "KILL");
+    wait_exit(&mut child);
+    let (mut child, url) = spawn_emulator(&state, &["--empty"]);
+    let after = listed(&url).await;
+    assert_eq!(after.keys().collect::<Vec<_>>(), vec!["kept"]);
+    assert_eq!(after["kept"], "before");
+    signal(&child, "KILL");
+    wait_exit(&mut child);
+}

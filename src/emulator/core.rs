@@ -2,6 +2,7 @@
 //! trained models that answer prompts, and the saver that persists it.
 
 use super::faults::Faults;
+use super::journal::{Entry, Journal};
 use super::store::{Job, Record, Store};
 use super::trainer::{DIVERGENCE_LOSS, Trainer, TrainingSpec, epoch_of_step};
 use super::wire::Failure;
@@ -12,7 +13,7 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use secrecy::SecretString;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -52,11 +53,22 @@ impl Default for EmulatorOptions {
     }
 }
 
+/// The journal is folded into the state file after this many entries or bytes.
+const COMPACT_AFTER_ENTRIES: usize = 2_000;
+const COMPACT_AFTER_BYTES: u64 = 32 * 1024 * 1024;
+/// Training steps are appended to the journal at least every this many steps (and before any
+/// answer that shows them).
+const STEP_CHECKPOINT: usize = 16;
+
 /// Trained models kept in memory at once.
 pub const TRAINER_CACHE: usize = 64;
 
 pub struct Core {
     store: Mutex<Store>,
+    /// Where acknowledged changes go before their answer (None: ephemeral state).
+    journal: Mutex<Option<Journal>>,
+    /// Records whose newest training steps are not in the journal yet.
+    unsaved_steps: Mutex<HashSet<String>>,
     pub options: EmulatorOptions,
     /// Trained models of finished jobs, rebuilt by replay on first use after a restart.
     trainers: Mutex<HashMap<String, Arc<Trainer>>>,
@@ -73,9 +85,11 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Core {
-    pub fn new(store: Store, options: EmulatorOptions) -> Arc<Core> {
+    pub fn new(store: Store, journal: Option<Journal>, options: EmulatorOptions) -> Arc<Core> {
         Arc::new(Core {
             store: Mutex::new(store),
+            journal: Mutex::new(journal),
+            unsaved_steps: Mutex::new(HashSet::new()),
             fault_rng: Mutex::new(ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed)),
             options,
             trainers: Mutex::new(HashMap::new()),
@@ -89,8 +103,8 @@ impl Core {
         lock(&self.store)
     }
 
-    /// Marks the state changed so the saver writes it soon.
-    pub fn touch(&self) {
+    /// Asks the saver to fold the journal into the state file.
+    fn touch(&self) {
         self.dirty.notify_one();
     }
 
@@ -98,17 +112,98 @@ impl Core {
         lock(&self.trainers).remove(id);
     }
 
-    /// Writes the state now (when persistent).
-    pub fn save_now(&self) {
-        if let Some(path) = &self.options.state_file {
-            let result = self.store().save(path);
-            if let Err(e) = result {
-                tracing::error!("saving emulator state to {}: {e}", path.display());
+    /// Appends entries to the journal and waits until they are on disk (nothing to do for an
+    /// ephemeral emulator); a failure is the 503 the caller answers with.
+    fn write(&self, entries: &[Entry]) -> Result<(), Failure> {
+        let mut journal = lock(&self.journal);
+        let Some(journal) = journal.as_mut() else {
+            return Ok(());
+        };
+        if let Err(e) = journal.append(entries) {
+            tracing::error!("writing {}: {e}", journal.path().display());
+            return Err(Failure::not_saved(&e.to_string()));
+        }
+        if journal.entries >= COMPACT_AFTER_ENTRIES || journal.bytes >= COMPACT_AFTER_BYTES {
+            self.touch();
+        }
+        Ok(())
+    }
+
+    /// Stores a new record once it is durable.
+    pub fn commit_insert(&self, store: &mut Store, record: Record) -> Result<(), Failure> {
+        self.write(&[Entry::Put(Box::new(record.clone()))])?;
+        store.insert(record);
+        Ok(())
+    }
+
+    /// Makes the change already made to record `id` durable; when that fails, the record is put
+    /// back as it was (`before`) and the caller answers 503.
+    pub fn commit_update(
+        &self,
+        store: &mut Store,
+        id: &str,
+        before: Record,
+    ) -> Result<(), Failure> {
+        let Some(record) = store.get(id) else {
+            return Ok(());
+        };
+        if let Err(failure) = self.write(&[Entry::update(record)]) {
+            if let Some(record) = store.get_mut(id) {
+                *record = before;
             }
+            return Err(failure);
+        }
+        lock(&self.unsaved_steps).remove(id);
+        Ok(())
+    }
+
+    /// Removes record `id` once its removal is durable.
+    pub fn commit_delete(&self, store: &mut Store, id: &str) -> Result<Option<Record>, Failure> {
+        self.write(&[Entry::Delete { id: id.to_owned() }])?;
+        lock(&self.unsaved_steps).remove(id);
+        Ok(store.remove(id))
+    }
+
+    /// Makes every training step recorded so far durable: called before any answer that shows
+    /// steps, so a restart never goes back behind what a client has seen.
+    pub fn flush_steps(&self, store: &Store) -> Result<(), Failure> {
+        let ids: Vec<String> = lock(&self.unsaved_steps).drain().collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let entries: Vec<Entry> = ids
+            .iter()
+            .filter_map(|id| store.get(id))
+            .map(Entry::update)
+            .collect();
+        if let Err(failure) = self.write(&entries) {
+            lock(&self.unsaved_steps).extend(ids);
+            return Err(failure);
+        }
+        Ok(())
+    }
+
+    /// Folds the journal into the state file (written atomically) and empties it.
+    pub fn compact(&self) {
+        let Some(path) = &self.options.state_file else {
+            return;
+        };
+        let store = self.store();
+        let mut journal = lock(&self.journal);
+        match store.save(path) {
+            Ok(()) => {
+                lock(&self.unsaved_steps).clear();
+                if let Some(journal) = journal.as_mut()
+                    && let Err(e) = journal.reset()
+                {
+                    tracing::error!("emptying {}: {e}", journal.path().display());
+                }
+            }
+            Err(e) => tracing::error!("saving emulator state to {}: {e}", path.display()),
         }
     }
 
-    /// Saves shortly after each change, at most a few times a second, and once at shutdown.
+    /// Folds the journal into the state file when it has grown, and once at shutdown.
     pub fn spawn_saver(self: &Arc<Self>) {
         if self.options.state_file.is_none() {
             return;
@@ -120,14 +215,10 @@ impl Core {
                     () = core.cancel.cancelled() => break,
                     () = core.dirty.notified() => {}
                 }
-                tokio::select! {
-                    () = core.cancel.cancelled() => break,
-                    () = tokio::time::sleep(Duration::from_millis(250)) => {}
-                }
                 let core2 = Arc::clone(&core);
-                let _ = tokio::task::spawn_blocking(move || core2.save_now()).await;
+                let _ = tokio::task::spawn_blocking(move || core2.compact()).await;
             }
-            core.save_now();
+            core.compact();
         });
     }
 
@@ -215,9 +306,17 @@ impl Core {
                     return; // cancelled
                 }
                 let outcome = record_step(record, &trainer, loss, Utc::now());
-                outcome != StepOutcome::Running
+                let steps = record.model.snapshots().len();
+                let finished = outcome != StepOutcome::Running;
+                lock(&self.unsaved_steps).insert(id.clone());
+                if (finished || steps % STEP_CHECKPOINT == 0)
+                    && let Err(failure) = self.flush_steps(&store)
+                {
+                    // Kept in memory and retried at the next checkpoint or read.
+                    tracing::warn!("checkpointing {id}: {}", failure.message);
+                }
+                finished
             };
-            self.touch();
             if finished {
                 self.cache_trainer(&id, Arc::new(trainer));
                 return;

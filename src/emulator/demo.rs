@@ -95,7 +95,9 @@ pub fn seed(core: &Arc<Core>) -> Vec<String> {
         5,
     );
     if let Ok(new) = prepare(core, tuned, Some(DEMO_TUNED_ID), now - Duration::days(1)) {
-        let mut record = insert(core, new, super::store::CALLER_EMAIL);
+        let Ok(mut record) = insert(core, new, super::store::CALLER_EMAIL) else {
+            return live;
+        };
         train_in_the_past(&mut record, 1.5);
         record.demo = true;
         replace(core, record);
@@ -109,7 +111,9 @@ pub fn seed(core: &Arc<Core>) -> Vec<String> {
         20,
     );
     if let Ok(new) = prepare(core, public, Some(DEMO_PUBLIC_ID), now - Duration::days(3)) {
-        let mut record = insert(core, new, "community@example.com");
+        let Ok(mut record) = insert(core, new, "community@example.com") else {
+            return live;
+        };
         train_in_the_past(&mut record, 2.0);
         record.demo = true;
         record.permissions.push(Permission {
@@ -129,12 +133,15 @@ pub fn seed(core: &Arc<Core>) -> Vec<String> {
         5,
     );
     if let Ok(new) = prepare(core, running, Some(DEMO_LIVE_ID), now) {
-        let mut record = insert(core, new, super::store::CALLER_EMAIL);
+        let Ok(mut record) = insert(core, new, super::store::CALLER_EMAIL) else {
+            return live;
+        };
         record.demo = true;
         replace(core, record);
         live.push(DEMO_LIVE_ID.to_owned());
     }
-    core.touch();
+    // The demo is on disk before the first request.
+    core.compact();
     live
 }
 

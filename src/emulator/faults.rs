@@ -21,6 +21,8 @@ pub struct Faults {
     /// Answer `tunedModels/*:streamGenerateContent` with 404, as the live service did before
     /// the binding was added on 2024-11-19.
     pub no_tuned_streaming: bool,
+    /// Every write of the state fails, as on a full disk.
+    pub disk_full: bool,
 }
 
 impl Faults {
@@ -31,6 +33,7 @@ impl Faults {
             || self.drop_stream_rate > 0.0
             || self.fail_job_rate > 0.0
             || self.no_tuned_streaming
+            || self.disk_full
     }
 
     /// One line for the start-up banner.
@@ -46,6 +49,9 @@ impl Faults {
                 pct(self.rate_429),
                 self.retry_delay.as_millis()
             ));
+        }
+        if self.disk_full {
+            parts.push("every write fails (disk full)".into());
         }
         if self.no_tuned_streaming {
             parts.push("tuned-model streaming 404s (before 2024-11-19)".into());

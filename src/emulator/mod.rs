@@ -7,6 +7,7 @@ pub mod demo;
 pub mod faults;
 pub mod handlers;
 pub mod http;
+pub mod journal;
 pub mod store;
 pub mod trainer;
 pub mod tuning;
@@ -63,6 +64,10 @@ pub struct EmulatorArgs {
     /// Start with no demo models.
     #[arg(long)]
     pub empty: bool,
+    /// Fault: every write of the state fails as on a full disk (changes answer 503 and change
+    /// nothing).
+    #[arg(long)]
+    pub fault_disk_full: bool,
     /// Milliseconds between streamed answer chunks.
     #[arg(long, default_value_t = 40)]
     pub stream_chunk_ms: u64,
@@ -135,6 +140,7 @@ impl EmulatorArgs {
                 drop_stream_rate: self.fault_drop_stream,
                 fail_job_rate: self.fault_fail_job,
                 no_tuned_streaming: self.no_tuned_streaming,
+                disk_full: self.fault_disk_full,
             },
             stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
         }
@@ -210,9 +216,27 @@ pub async fn start(
     options: EmulatorOptions,
     bind: SocketAddr,
 ) -> color_eyre::Result<RunningEmulator> {
-    let store = match &options.state_file {
-        Some(path) => Store::load(path).map_err(|e| color_eyre::eyre::eyre!(e))?,
-        None => Store::new(),
+    // The state file, then the changes acknowledged since it was written; folded together
+    // and the journal emptied, so the emulator starts from one consistent file.
+    let (store, journal) = match &options.state_file {
+        Some(path) => {
+            let mut store = Store::load(path).map_err(|e| color_eyre::eyre::eyre!(e))?;
+            journal::replay(path, &mut store).map_err(|e| color_eyre::eyre::eyre!(e))?;
+            store.save(path).map_err(|e| {
+                color_eyre::eyre::eyre!("cannot write the state file {}: {e}", path.display())
+            })?;
+            let mut journal = journal::Journal::open(path, options.faults.disk_full)
+                .and_then(|mut j| j.reset().map(|()| j))
+                .map_err(|e| {
+                    color_eyre::eyre::eyre!(
+                        "cannot open the journal {}: {e}",
+                        journal::path_for(path).display()
+                    )
+                })?;
+            journal.entries = 0;
+            (store, Some(journal))
+        }
+        None => (Store::new(), None),
     };
     let fresh = store.is_empty();
     let resume: Vec<String> = store
@@ -227,7 +251,7 @@ pub async fn start(
         .await
         .map_err(|e| color_eyre::eyre::eyre!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr()?;
-    let core = Core::new(store, options);
+    let core = Core::new(store, journal, options);
     let mut jobs = resume;
     if fresh && core.options.demo {
         jobs.extend(demo::seed(&core));

@@ -313,8 +313,8 @@ pub fn owner_permission(model_name: &str, email: &str) -> Permission {
     }
 }
 
-/// Stores a prepared tuning and returns its record.
-pub fn insert(core: &Core, new: NewTuning, owner: &str) -> Record {
+/// Stores a prepared tuning once it is durable, and returns its record.
+pub fn insert(core: &Core, new: NewTuning, owner: &str) -> Result<Record, Failure> {
     let record = Record {
         permissions: vec![owner_permission(&new.model.name, owner)],
         model: new.model,
@@ -322,7 +322,6 @@ pub fn insert(core: &Core, new: NewTuning, owner: &str) -> Record {
         job: Some(new.job),
         demo: false,
     };
-    core.store().insert(record.clone());
-    core.touch();
-    record
+    core.commit_insert(&mut core.store(), record.clone())?;
+    Ok(record)
 }

@@ -101,6 +101,16 @@ impl Failure {
         Self::new(Code::Unavailable, "The service is currently unavailable.")
     }
 
+    /// 503 for a change that could not be made durable; nothing was changed.
+    pub fn not_saved(reason: &str) -> Self {
+        Self::new(
+            Code::Unavailable,
+            format!(
+                "The change could not be saved ({reason}); nothing was changed. Try again later."
+            ),
+        )
+    }
+
     /// The `google.rpc.Status` for an HTTP error body (with the `status` name).
     pub fn to_status(&self) -> Status {
         Status {

@@ -106,6 +106,8 @@ fn find_operation<'a>(
 
 pub fn get(core: &Arc<Core>, req: &Req, model_id: &str, op_id: &str) -> Result<Response, Failure> {
     let store = core.store();
+    // What this answer shows of training must survive a crash.
+    core.flush_steps(&store)?;
     let record = find_operation(&store, req, model_id, op_id)?;
     req.ok(&operation_json(record, Detail::Full))
 }
@@ -154,6 +156,8 @@ fn done_filter(req: &Req) -> Result<Option<bool>, Failure> {
 
 pub fn list_for_model(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, Failure> {
     let store = core.store();
+    // What this answer shows of training must survive a crash.
+    core.flush_steps(&store)?;
     let record = store.find_readable(model_id, req.caller)?;
     let done = done_filter(req)?;
     let records: Vec<&Record> = std::iter::once(record)
@@ -166,6 +170,8 @@ pub fn list_for_model(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Res
 
 pub fn list_all(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
     let store = core.store();
+    // What this answer shows of training must survive a crash.
+    core.flush_steps(&store)?;
     let done = done_filter(req)?;
     let records: Vec<&Record> = store
         .records
@@ -186,6 +192,7 @@ pub fn cancel(
 ) -> Result<Response, Failure> {
     let mut store = core.store();
     find_operation(&store, req, model_id, op_id)?;
+    let before = store.get(model_id).cloned();
     let Some(record) = store.get_mut(model_id) else {
         return Err(Failure::not_found("Operation does not exist."));
     };
@@ -205,9 +212,11 @@ pub fn cancel(
             task.complete_time = Some(now);
         }
     }
+    if let Some(before) = before {
+        core.commit_update(&mut store, model_id, before)?;
+    }
     drop(store);
     core.forget_trainer(model_id);
-    core.touch();
     req.ok(&json!({}))
 }
 
@@ -225,10 +234,12 @@ pub fn delete(core: &Arc<Core>, req: &Req, name: &str) -> Result<Response, Failu
             "Operation {name} does not exist."
         )));
     };
+    let before = store.records[index].clone();
+    let id = before.id().to_owned();
     if let Some(job) = store.records[index].job.as_mut() {
         job.operation_deleted = true;
     }
+    core.commit_update(&mut store, &id, before)?;
     drop(store);
-    core.touch();
     req.ok(&json!({}))
 }

@@ -132,6 +132,7 @@ pub fn create(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, F
             ),
         ));
     }
+    let before = record.clone();
     let Some(record) = store.get_mut(model_id) else {
         return Err(Failure::tuned_model_not_found(&format!(
             "tunedModels/{model_id}"
@@ -144,8 +145,8 @@ pub fn create(core: &Arc<Core>, req: &Req, model_id: &str) -> Result<Response, F
         role: body.role,
     };
     record.permissions.push(permission.clone());
+    core.commit_update(&mut store, model_id, before)?;
     drop(store);
-    core.touch();
     req.ok(&permission)
 }
 
@@ -184,6 +185,7 @@ pub fn patch(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<R
         everyone_reads_only(grantee, &body.role)?;
     }
     let name = existing.name.clone();
+    let before = record.clone();
     let Some(record) = store.get_mut(model_id) else {
         return Err(Failure::tuned_model_not_found(&format!(
             "tunedModels/{model_id}"
@@ -196,8 +198,8 @@ pub fn patch(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<R
             answer = Some(p.clone());
         }
     }
+    core.commit_update(&mut store, model_id, before)?;
     drop(store);
-    core.touch();
     req.ok(&answer)
 }
 
@@ -213,10 +215,11 @@ pub fn delete(core: &Arc<Core>, req: &Req, model_id: &str, pid: &str) -> Result<
         ));
     }
     let name = existing.name.clone();
+    let before = record.clone();
     if let Some(record) = store.get_mut(model_id) {
         record.permissions.retain(|p| p.name != name);
     }
+    core.commit_update(&mut store, model_id, before)?;
     drop(store);
-    core.touch();
     req.ok(&json!({}))
 }

@@ -19,7 +19,7 @@ pub fn create(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
     let (body, _raw): (TunedModel, Value) = parse_body_at(&req.body, "tuned_model")?;
     let new = prepare(core, body, req.query_value("tunedModelId"), Utc::now())?;
     let id = new.id.clone();
-    let record = insert(core, new, req.caller);
+    let record = insert(core, new, req.caller)?;
     core.spawn_job(id);
     req.ok(&crate::emulator::handlers::operations::operation_json(
         &record,
@@ -42,6 +42,8 @@ fn require_role(record: &Record, req: &Req, allowed: &[Role], action: &str) -> R
 
 pub fn get(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
     let store = core.store();
+    // What this answer shows of training must survive a crash.
+    core.flush_steps(&store)?;
     let record = store.find_readable(id, req.caller)?;
     req.ok(&record.model)
 }
@@ -109,6 +111,8 @@ pub fn list(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
     let filter = Filter::parse(&filter_raw)?;
     let (offset, size) = paging::window(req, 10, 1000, &filter_raw)?;
     let store = core.store();
+    // What this answer shows of training must survive a crash.
+    core.flush_steps(&store)?;
     let matching: Vec<&Record> = store
         .records
         .iter()
@@ -188,6 +192,7 @@ pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure>
     let mut store = core.store();
     let record = store.find_readable(id, req.caller)?;
     require_role(record, req, &[Role::Owner, Role::Writer], "update")?;
+    let before = record.clone();
     let Some(record) = store.get_mut(id) else {
         return Err(Failure::tuned_model_not_found(&format!("tunedModels/{id}")));
     };
@@ -209,8 +214,8 @@ pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure>
         model.update_time = Some(Utc::now());
     }
     let answer = model.clone();
+    core.commit_update(&mut store, id, before)?;
     drop(store);
-    core.touch();
     req.ok(&answer)
 }
 
@@ -218,10 +223,9 @@ pub fn delete(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure
     let mut store = core.store();
     let record = store.find_readable(id, req.caller)?;
     require_role(record, req, &[Role::Owner], "delete")?;
-    store.remove(id);
+    core.commit_delete(&mut store, id)?;
     drop(store);
     core.forget_trainer(id);
-    core.touch();
     req.ok(&json!({}))
 }
 
@@ -237,6 +241,7 @@ pub fn transfer_ownership(core: &Arc<Core>, req: &Req, id: &str) -> Result<Respo
     let mut store = core.store();
     let record = store.find_readable(id, req.caller)?;
     require_role(record, req, &[Role::Owner], "transfer ownership of")?;
+    let before = record.clone();
     let Some(record) = store.get_mut(id) else {
         return Err(Failure::tuned_model_not_found(&format!("tunedModels/{id}")));
     };
@@ -263,7 +268,7 @@ pub fn transfer_ownership(core: &Arc<Core>, req: &Req, id: &str) -> Result<Respo
             role: Role::Writer,
         });
     }
+    core.commit_update(&mut store, id, before)?;
     drop(store);
-    core.touch();
     req.ok(&json!({}))
 }
