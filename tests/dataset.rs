@@ -241,6 +241,19 @@ fn every_lint() {
         lint::submittable(&lint::lint(&big)),
         "warnings do not block"
     );
+    // Over the service's 20 MiB request limit: an error that names the limit.
+    let huge: Vec<_> = (0..5_000)
+        .map(|i| TuningExample::new(format!("{i} {}", "z".repeat(4_500)), "o"))
+        .collect();
+    let issues = lint::lint(&huge);
+    let too_large = issues.iter().find(|i| i.kind == Kind::TooLarge).unwrap();
+    assert_eq!(too_large.severity, Severity::Error);
+    assert!(
+        too_large.message.contains("20971520 bytes"),
+        "{}",
+        too_large.message
+    );
+    assert!(!lint::submittable(&issues));
 }
 
 #[test]

@@ -1067,3 +1067,138 @@ async fn unknown_json_fields_are_refused_like_the_live_service() {
     .await;
     assert_eq!(status, 200);
 }
+
+/// Sends raw bytes to the emulator and returns what it answers (status, the JSON body).
+fn raw_exchange(base_url: &str, request: &[u8]) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    // A refusal may come before everything is written; that is fine.
+    let _ = stream.write_all(request);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text:?}"));
+    (status, json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_http_layer_refusal_has_a_google_style_json_body() {
+    let emu = start(fast_options()).await;
+    let url = emu.base_url();
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("a bad request line", b"BLAH\r\n\r\n".to_vec(), 400, "could not be parsed"),
+        (
+            "a URI too long",
+            format!(
+                "GET /v1beta/tunedModels?x={} HTTP/1.1\r\nHost: x\r\n\r\n",
+                "a".repeat(100_000)
+            )
+            .into_bytes(),
+            414,
+            "too long",
+        ),
+        (
+            "a bad Content-Length",
+            b"POST /v1beta/tunedModels HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n".to_vec(),
+            400,
+            "could not be parsed",
+        ),
+        (
+            "a broken chunked body",
+            b"POST /v1beta/tunedModels HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n".to_vec(),
+            400,
+            "",
+        ),
+    ];
+    for (what, request, status, words) in cases {
+        let url = url.clone();
+        let (got, body) = tokio::task::spawn_blocking(move || raw_exchange(&url, &request))
+            .await
+            .unwrap();
+        assert_eq!(got, status, "{what}: {body}");
+        assert_eq!(body["error"]["code"], status, "{what}: {body}");
+        assert!(body["error"]["status"].is_string(), "{what}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(words),
+            "{what}: {body}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_up_to_20_mib_are_read_and_larger_ones_refused_as_the_service_does() {
+    let emu = start(fast_options()).await;
+    let client = client_for(&emu);
+    // 3 MB of examples: over axum's default 2 MiB, well under the service's 20 MiB.
+    let examples: Vec<_> = (0..600)
+        .map(|i| {
+            tunedeck::api::types::TuningExample::new(
+                format!("{i} {}", "x".repeat(4_990)),
+                format!("{i}"),
+            )
+        })
+        .collect();
+    let op = client
+        .create_tuned_model(&tuning_request("big", examples, 16, 1), Some("big"))
+        .await
+        .unwrap();
+    assert!(op.name.starts_with("tunedModels/big/operations/"));
+    let body = format!("{{\"displayName\": \"{}\"}}", "x".repeat(21 * 1024 * 1024));
+    let (status, error) = raw(
+        "POST",
+        &format!("{}/v1beta/tunedModels", emu.base_url()),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error["error"]["message"],
+        "Request payload size exceeds the limit: 20971520 bytes."
+    );
+    assert_eq!(error["error"]["status"], "INVALID_ARGUMENT");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_sends_half_a_request_is_closed() {
+    let emu = start(EmulatorOptions {
+        header_timeout: std::time::Duration::from_secs(1),
+        ..fast_options()
+    })
+    .await;
+    let addr = emu.base_url().trim_start_matches("http://").to_owned();
+    let closed = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .write_all(b"GET /v1beta/tunedModels HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let result = stream.read_to_end(&mut answer);
+        (result.is_ok(), started.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(
+        closed.0,
+        "the server closed the connection (not our 10 s read timeout)"
+    );
+    assert!(
+        closed.1 < std::time::Duration::from_secs(8),
+        "{:?}",
+        closed.1
+    );
+}

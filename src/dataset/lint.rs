@@ -5,8 +5,9 @@ use crate::api::types::TuningExample;
 use std::collections::HashMap;
 
 pub use crate::domain::limits::{
-    MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, MAX_TRAINING_JSON_BYTES as MAX_JSON_BYTES,
-    MIN_RECOMMENDED_EXAMPLES as MIN_EXAMPLES,
+    MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, MAX_REQUEST_BYTES,
+    MAX_TRAINING_JSON_BYTES as MAX_JSON_BYTES, MIN_RECOMMENDED_EXAMPLES as MIN_EXAMPLES,
+    REQUEST_OVERHEAD_BYTES,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,7 +212,18 @@ fn lint_sized(examples: &[TuningExample], size: usize) -> Vec<Issue> {
             ),
         );
     }
-    if size > MAX_JSON_BYTES {
+    if size + REQUEST_OVERHEAD_BYTES > MAX_REQUEST_BYTES {
+        push(
+            None,
+            Severity::Error,
+            Kind::TooLarge,
+            format!(
+                "{:.1} MB as JSON; the service takes requests of at most {} MB (20971520 bytes), dataset included",
+                size as f64 / 1_048_576.0,
+                MAX_REQUEST_BYTES / 1_048_576
+            ),
+        );
+    } else if size > MAX_JSON_BYTES {
         push(
             None,
             Severity::Warning,

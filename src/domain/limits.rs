@@ -17,6 +17,13 @@ pub const DEFAULT_LEARNING_RATE: f64 = 0.001;
 pub const DEFAULT_BASE_MODEL: &str = "models/gemini-1.5-flash-001-tuning";
 /// Fewer examples than this tune poorly (the guide recommends 100 to 500; 20 is the floor it names).
 pub const MIN_RECOMMENDED_EXAMPLES: usize = 20;
+/// The largest request body the service's front end takes: 20 MiB, the "20 MB total request
+/// size" of the Gemini API docs; above it the front end answers 400 "Request payload size
+/// exceeds the limit: 20971520 bytes." A tuning request carries its dataset, so this bounds it.
+pub const MAX_REQUEST_BYTES: usize = 20 * 1024 * 1024;
+/// What a create request adds around its examples (names, settings): kept free below
+/// [`MAX_REQUEST_BYTES`] when judging a dataset's size.
+pub const REQUEST_OVERHEAD_BYTES: usize = 4 * 1024;
 /// AI Studio and the SDK refuse training files over 4 MB.
 pub const MAX_TRAINING_JSON_BYTES: usize = 4 * 1024 * 1024;
 /// `generationConfig.candidateCount` range.

@@ -37,6 +37,8 @@ pub struct EmulatorOptions {
     pub faults: Faults,
     /// Pause between streamed chunks of an answer.
     pub stream_chunk_delay: Duration,
+    /// A connection that has not sent a whole request head (or body) by then is closed.
+    pub header_timeout: Duration,
 }
 
 impl Default for EmulatorOptions {
@@ -49,6 +51,7 @@ impl Default for EmulatorOptions {
             demo: true,
             faults: Faults::default(),
             stream_chunk_delay: Duration::from_millis(40),
+            header_timeout: Duration::from_secs(30),
         }
     }
 }

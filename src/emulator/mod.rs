@@ -68,6 +68,10 @@ pub struct EmulatorArgs {
     /// nothing).
     #[arg(long)]
     pub fault_disk_full: bool,
+    /// Seconds a client may take to send a whole request (head and body) before the connection
+    /// is closed.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout_secs: u64,
     /// Milliseconds between streamed answer chunks.
     #[arg(long, default_value_t = 40)]
     pub stream_chunk_ms: u64,
@@ -143,6 +147,7 @@ impl EmulatorArgs {
                 disk_full: self.fault_disk_full,
             },
             stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
+            header_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
         }
     }
 }
@@ -205,8 +210,10 @@ impl Drop for RunningEmulator {
 
 /// The axum app over a core (for tests that want to drive it without a socket).
 pub fn router(core: Arc<Core>) -> Router {
+    // The handler reads the body itself, up to the service's limit, to answer as it does.
     Router::new()
         .fallback(http::router::handle)
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(core)
 }
 
@@ -262,14 +269,8 @@ pub async fn start(
     core.spawn_saver();
     let app = router(Arc::clone(&core));
     let cancel = core.cancel.clone();
-    let server = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { cancel.cancelled().await })
-            .await;
-        if let Err(e) = result {
-            tracing::error!("emulator server stopped: {e}");
-        }
-    });
+    let header_timeout = core.options.header_timeout;
+    let server = tokio::spawn(http::server::serve(listener, app, cancel, header_timeout));
     let running = RunningEmulator {
         addr,
         core,

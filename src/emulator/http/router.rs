@@ -3,10 +3,12 @@
 //! easier to read as a table here than spread over routes.
 
 use super::request::Req;
+use crate::api::error::Code;
+use crate::domain::limits::MAX_REQUEST_BYTES;
 use crate::emulator::core::Core;
 use crate::emulator::handlers::{generate, operations, permissions, tuned_models};
 use crate::emulator::wire::{Failure, OutputFormat};
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
@@ -19,7 +21,7 @@ pub async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let query: Vec<(String, String)> = uri
         .query()
@@ -30,6 +32,18 @@ pub async fn handle(
         })
         .unwrap_or_default();
     let format = OutputFormat::from_query(&query);
+    let read = axum::body::to_bytes(body, MAX_REQUEST_BYTES);
+    let body = match tokio::time::timeout(core.options.header_timeout, read).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => return body_failure(&e).into_response(&format),
+        Err(_) => {
+            return Failure::new(
+                Code::DeadlineExceeded,
+                "The request body was not received in time.",
+            )
+            .into_response(&format);
+        }
+    };
     if let Err(failure) = check_key(&core, &headers, &query) {
         return failure.into_response(&format);
     }
@@ -62,6 +76,29 @@ pub async fn handle(
         Some(Ok(response)) => response,
         Some(Err(failure)) => failure.into_response(&format),
         None => Failure::no_route(method.as_str(), &path).into_response(&format),
+    }
+}
+
+/// Why a body could not be read, as the front end words it: too large, or cut off or malformed
+/// on the way (a broken chunked encoding, a body shorter than its Content-Length).
+fn body_failure(error: &axum::Error) -> Failure {
+    let too_large = std::error::Error::source(error)
+        .into_iter()
+        .chain(std::iter::successors(
+            std::error::Error::source(error),
+            |e| e.source(),
+        ))
+        .any(|e| e.is::<http_body_util::LengthLimitError>());
+    if too_large {
+        Failure::new(
+            Code::InvalidArgument,
+            format!("Request payload size exceeds the limit: {MAX_REQUEST_BYTES} bytes."),
+        )
+    } else {
+        Failure::new(
+            Code::InvalidArgument,
+            "The request body could not be read: it was cut off or its framing is malformed.",
+        )
     }
 }
 
