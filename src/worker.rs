@@ -374,7 +374,9 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
             Reply::TunedModel(Box::new(client.get_tuned_model(&name).await?))
         }
         ApiCall::CreateTunedModel { model, id } => Reply::Operation(Box::new(
-            client.create_tuned_model(&model, id.as_deref()).await?,
+            client
+                .create_tuned_model_safely(&model, id.as_deref())
+                .await?,
         )),
         ApiCall::UpdateTunedModel { model, mask } => {
             let mask: Vec<&str> = mask.iter().map(String::as_str).collect();

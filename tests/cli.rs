@@ -513,3 +513,74 @@ async fn list_filters_and_generate_json() {
         text(&out.stderr)
     );
 }
+
+/// A quarter of all answers are 429 or 503: `tune --id --watch` still starts exactly one job
+/// and follows it to the end, with every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_and_watch_ride_out_a_quarter_of_answers_failing() {
+    let mut options = common::fast_options();
+    options.step_interval = Duration::from_millis(20);
+    options.faults = tunedeck::emulator::faults::Faults {
+        rate_429: 0.125,
+        rate_503: 0.125,
+        retry_delay: Duration::from_millis(20),
+        ..Default::default()
+    };
+    options.seed = 7;
+    let emu = common::start(options).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("d.jsonl");
+    let examples: String = (1..=40)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    std::fs::write(&dataset, examples).unwrap();
+    for round in 0..3 {
+        let id = format!("flaky-{round}");
+        let out = run({
+            let mut c = tunedeck(&emu, home.path());
+            c.args(["tune", "--dataset"]).arg(&dataset).args([
+                "--id",
+                &id,
+                "--epochs",
+                "3",
+                "--batch-size",
+                "2",
+                "--watch",
+                "--json",
+            ]);
+            c
+        })
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            text(&out.stderr)
+        );
+        let operation: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let snapshots = operation["response"]["tuningTask"]["snapshots"]
+            .as_array()
+            .map(Vec::len)
+            .or_else(|| operation["metadata"]["snapshots"].as_array().map(Vec::len));
+        assert_eq!(
+            snapshots,
+            Some(60),
+            "round {round}: every step of ceil(40·3/2)"
+        );
+    }
+    // Exactly one model per id: no retry started a second job.
+    let client = common::client_for(&emu);
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        if let Ok(page) = client.list_tuned_models(Some(100), "", None).await {
+            ids = page
+                .tuned_models
+                .iter()
+                .map(|m| m.id().to_owned())
+                .collect();
+            break;
+        }
+    }
+    ids.sort();
+    assert_eq!(ids, vec!["flaky-0", "flaky-1", "flaky-2"]);
+}

@@ -322,3 +322,79 @@ async fn no_secret_in_errors_logs_or_debug_output() {
     let ok = client_at(&emu.base_url(), Credentials::api_key("the-right-key"));
     ok.list_tuned_models(None, "", None).await.unwrap();
 }
+
+/// A third of the answers are lost after the work is done: a create with an id is sent again, meets
+/// 409 and returns the first job's operation, so each id has exactly one model; the lost answer
+/// reads as a cut connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_with_an_id_survives_lost_answers_without_a_second_job() {
+    let mut options = fast_options();
+    options.seed = 3;
+    options.faults.lose_answer_rate = 0.3;
+    let emu = start(options).await;
+    let (client, waits) = recording_client(&emu.base_url(), Credentials::None);
+    for i in 0..12 {
+        let id = format!("lossy-{i}");
+        let op = client
+            .create_tuned_model_safely(
+                &tuning_request("lossy", tutorial_examples(), 4, 1),
+                Some(&id),
+            )
+            .await
+            .unwrap();
+        assert!(
+            op.name
+                .starts_with(&format!("tunedModels/{id}/operations/")),
+            "{}",
+            op.name
+        );
+    }
+    assert!(
+        !waits.lock().unwrap().is_empty(),
+        "some answers were lost and retried"
+    );
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        if let Ok(page) = client.list_tuned_models(Some(100), "", None).await {
+            ids = page
+                .tuned_models
+                .iter()
+                .map(|m| m.id().to_owned())
+                .collect();
+            break;
+        }
+    }
+    ids.sort();
+    let mut expected: Vec<String> = (0..12).map(|i| format!("lossy-{i}")).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "one model per id");
+    // Without an id a lost answer is not sent again (it could start a second job), and says
+    // what happened.
+    let mut seen_cut = false;
+    for _ in 0..10 {
+        if let Err(e) = client
+            .create_tuned_model_safely(&tuning_request("no id", tutorial_examples(), 4, 1), None)
+            .await
+        {
+            assert_eq!(e.kind, ErrorKind::Transport, "{e}");
+            assert!(e.to_string().contains("connection was cut"), "{e}");
+            seen_cut = true;
+        }
+    }
+    assert!(seen_cut);
+}
+
+/// Nothing listens: the request never left, so even a create without an id is sent again.
+#[tokio::test]
+async fn a_create_that_never_reached_the_server_is_sent_again() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let (client, waits) = recording_client(&url, Credentials::None);
+    let err = client
+        .create_tuned_model_safely(&tuning_request("x", tutorial_examples(), 4, 1), None)
+        .await
+        .unwrap_err();
+    assert!(err.unsent, "{err}");
+    assert_eq!(waits.lock().unwrap().len(), 4, "the policy's four retries");
+}

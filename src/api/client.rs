@@ -356,6 +356,50 @@ impl ApiClient {
         .await
     }
 
+    /// `tunedModels.create`, sent again when that cannot start a second job: with an explicit id
+    /// after any transient failure (a second create of the same id is refused with 409, and then
+    /// the model the first one made is read and its operation returned), without one only when
+    /// the request never reached the server. Waits as [`RetryPolicy`] says.
+    pub async fn create_tuned_model_safely(
+        &self,
+        model: &TunedModel,
+        tuned_model_id: Option<&str>,
+    ) -> Result<Operation, ApiError> {
+        let mut attempt = 0;
+        loop {
+            let error = match self.create_tuned_model(model, tuned_model_id).await {
+                Ok(operation) => return Ok(operation),
+                Err(e) => e,
+            };
+            if let Some(id) = tuned_model_id
+                && attempt > 0
+                && error.http_status == Some(409)
+            {
+                // An earlier attempt got through but its answer was lost.
+                let name = tuned_model_name(id);
+                let operations = self.list_operations(&name, Some(100), "").await?;
+                return match operations.operations.into_iter().last() {
+                    Some(operation) => Ok(operation),
+                    None => Err(error),
+                };
+            }
+            let safe = if tuned_model_id.is_some() {
+                error.is_retryable()
+            } else {
+                error.unsent
+            };
+            let delay = safe
+                .then(|| self.config.retry.delay(attempt, &error, &mut rand::rng()))
+                .flatten();
+            let Some(delay) = delay else {
+                return Err(error);
+            };
+            tracing::debug!(attempt, ?delay, code = %error.code, "sending the create again");
+            (self.config.sleeper)(delay).await;
+            attempt += 1;
+        }
+    }
+
     /// `tunedModels.patch` with an explicit `updateMask` (camelCase paths).
     pub async fn update_tuned_model(
         &self,

@@ -71,6 +71,34 @@ impl Code {
     }
 }
 
+/// A body that failed because the connection broke (reset, closed early), not because its
+/// content was wrong.
+fn cut_off(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        let text = e.to_string();
+        if text.contains("connection closed before message completed")
+            || text.contains("unexpected end of file")
+            || text.contains("error reading a body from connection")
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
 /// What kind of failure an [`ApiError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -99,6 +127,9 @@ pub struct ApiError {
     pub details: Vec<ErrorDetail>,
     /// How long the server asked us to wait (`RetryInfo.retryDelay` or `Retry-After`).
     pub retry_after: Option<Duration>,
+    /// The request provably never reached the server (the connection could not be made), so
+    /// even a call that is not idempotent may be sent again.
+    pub unsent: bool,
 }
 
 impl std::fmt::Display for ApiError {
@@ -121,6 +152,7 @@ impl ApiError {
             message: message.into(),
             details: Vec::new(),
             retry_after: None,
+            unsent: false,
         }
     }
 
@@ -168,6 +200,7 @@ impl ApiError {
             message: status.message,
             details: status.details,
             retry_after,
+            unsent: false,
         }
     }
 
@@ -180,6 +213,12 @@ impl ApiError {
                 Code::DeadlineExceeded,
                 "the request timed out",
             )
+        } else if err.is_body() || cut_off(&err) {
+            Self::new(
+                ErrorKind::Transport,
+                Code::Unavailable,
+                "the connection was cut before the whole answer arrived",
+            )
         } else if err.is_decode() {
             Self::new(
                 ErrorKind::Decode,
@@ -190,13 +229,16 @@ impl ApiError {
             let cause = std::error::Error::source(&err)
                 .map(|s| s.to_string())
                 .unwrap_or_default();
-            Self::new(
-                ErrorKind::Transport,
-                Code::Unavailable,
-                format!("could not connect: {cause}")
-                    .trim_end_matches(": ")
-                    .to_owned(),
-            )
+            ApiError {
+                unsent: true,
+                ..Self::new(
+                    ErrorKind::Transport,
+                    Code::Unavailable,
+                    format!("could not connect: {cause}")
+                        .trim_end_matches(": ")
+                        .to_owned(),
+                )
+            }
         } else {
             Self::new(
                 ErrorKind::Transport,

@@ -54,6 +54,8 @@ pub struct TuneArgs {
     #[arg(long)]
     pub watch: bool,
     #[command(flatten)]
+    pub patience: Patience,
+    #[command(flatten)]
     pub json: JsonFlag,
 }
 
@@ -65,7 +67,18 @@ pub struct WatchArgs {
     #[arg(long, default_value_t = 2.0)]
     pub interval: f64,
     #[command(flatten)]
+    pub patience: Patience,
+    #[command(flatten)]
     pub json: JsonFlag,
+}
+
+/// How long a follow loop rides out failures.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Patience {
+    /// Stop following after this many seconds without one successful poll (429, 503, timeouts
+    /// and dropped connections are waited out until then; the job itself goes on regardless).
+    #[arg(long, default_value_t = 600.0)]
+    pub give_up_after: f64,
 }
 
 #[derive(Debug, Args)]
@@ -127,7 +140,7 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         .map_err(|p| CliError::usage(describe_tuning_problem(&p)))?;
     let steps = settings.total_steps(examples.len()).unwrap_or(0);
     let operation = client
-        .create_tuned_model(&request.model, request.id.as_deref())
+        .create_tuned_model_safely(&request.model, request.id.as_deref())
         .await?;
     if !request.held_out.is_empty() {
         let path = crate::dataset::held_out_path(Some(&args.dataset));
@@ -156,7 +169,14 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         }
         return Ok(exit::OK);
     }
-    follow(client, operation, Duration::from_secs(2), args.json.json).await
+    follow(
+        client,
+        operation,
+        Duration::from_secs(2),
+        args.patience,
+        args.json.json,
+    )
+    .await
 }
 
 /// A tuning problem in the command line's words: its flags.
@@ -215,7 +235,7 @@ async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, Cli
 pub async fn watch(client: &ApiClient, args: WatchArgs) -> CliResult {
     let operation = operation_of(client, &args.target).await?;
     let interval = Duration::from_secs_f64(args.interval.max(0.1));
-    follow(client, operation, interval, args.json.json).await
+    follow(client, operation, interval, args.patience, args.json.json).await
 }
 
 pub async fn cancel(client: &ApiClient, args: CancelArgs) -> CliResult {
@@ -261,7 +281,16 @@ pub fn progress_line(job: &Job) -> String {
 
 /// Polls until done, drawing progress on stderr (a bar on a terminal, a line per new step
 /// otherwise); exit 0 when ACTIVE, 3 when FAILED, 4 when CANCELLED.
-async fn follow(client: &ApiClient, first: Operation, interval: Duration, json: bool) -> CliResult {
+async fn follow(
+    client: &ApiClient,
+    first: Operation,
+    interval: Duration,
+    patience: Patience,
+    json: bool,
+) -> CliResult {
+    let give_up_after = Duration::from_secs_f64(patience.give_up_after.max(0.0));
+    let mut last_success = std::time::Instant::now();
+    let mut wait = interval;
     let mut job = Job {
         operation: first.name.clone(),
         model: first.tuned_model_name().unwrap_or_default(),
@@ -294,17 +323,52 @@ async fn follow(client: &ApiClient, first: Operation, interval: Duration, json: 
         if job.done {
             break;
         }
-        tokio::time::sleep(interval).await;
-        operation = if polls_model {
-            crate::domain::progress::operation_from_model(client.get_tuned_model(&job.model).await?)
+        tokio::time::sleep(wait).await;
+        let polled = if polls_model {
+            client
+                .get_tuned_model(&job.model)
+                .await
+                .map(crate::domain::progress::operation_from_model)
         } else {
-            match client.get_operation(&job.operation).await {
-                Ok(op) => op,
-                // Transient failures are retried by the client; what remains is reported.
-                Err(e) => return Err(e.into()),
-            }
+            client.get_operation(&job.operation).await
         };
-        job.absorb(&operation);
+        match polled {
+            Ok(op) => {
+                operation = op;
+                last_success = std::time::Instant::now();
+                wait = interval;
+                job.absorb(&operation);
+            }
+            // The client already retried a few times; a follow loop keeps going longer, since
+            // the job runs whether or not we can see it.
+            Err(e) if e.is_retryable() => {
+                let quiet = last_success.elapsed();
+                if quiet >= give_up_after {
+                    let target = if polls_model {
+                        &job.model
+                    } else {
+                        &job.operation
+                    };
+                    return Err(CliError::failed(format!(
+                        "no successful poll for {} s (last: {e}); the job itself may still be running: `tunedeck watch {target}` follows it again",
+                        quiet.as_secs()
+                    )));
+                }
+                wait = e
+                    .retry_after
+                    .unwrap_or_else(|| wait.saturating_mul(2))
+                    .clamp(interval, Duration::from_secs(30).max(interval));
+                let line = format!(
+                    "poll failed ({e}); trying again in {} s",
+                    wait.as_secs_f64().ceil()
+                );
+                match &bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     if let Some(bar) = bar {
         bar.finish();

@@ -423,6 +423,10 @@ impl Core {
         None
     }
 
+    pub fn should_lose_answer(&self) -> bool {
+        self.roll(self.options.faults.lose_answer_rate)
+    }
+
     pub fn should_drop_stream(&self) -> bool {
         self.roll(self.options.faults.drop_stream_rate)
     }

@@ -23,6 +23,9 @@ pub struct Faults {
     pub no_tuned_streaming: bool,
     /// Every write of the state fails, as on a full disk.
     pub disk_full: bool,
+    /// Share of requests whose answer is lost: the request is carried out, then the connection
+    /// is cut before the answer's body (the case a retried create must not double).
+    pub lose_answer_rate: f64,
 }
 
 impl Faults {
@@ -34,6 +37,7 @@ impl Faults {
             || self.fail_job_rate > 0.0
             || self.no_tuned_streaming
             || self.disk_full
+            || self.lose_answer_rate > 0.0
     }
 
     /// One line for the start-up banner.
@@ -48,6 +52,12 @@ impl Faults {
                 "{} of requests 429 (retry after {} ms)",
                 pct(self.rate_429),
                 self.retry_delay.as_millis()
+            ));
+        }
+        if self.lose_answer_rate > 0.0 {
+            parts.push(format!(
+                "{} of answers lost after the work is done",
+                pct(self.lose_answer_rate)
             ));
         }
         if self.disk_full {

@@ -64,6 +64,10 @@ pub struct EmulatorArgs {
     /// Start with no demo models.
     #[arg(long)]
     pub empty: bool,
+    /// Fault: share of requests (0 to 1) carried out whose answer is then lost (the connection
+    /// is cut), as when a network drops a reply.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub fault_lose_answer: f64,
     /// Fault: every write of the state fails as on a full disk (changes answer 503 and change
     /// nothing).
     #[arg(long)]
@@ -145,6 +149,7 @@ impl EmulatorArgs {
                 fail_job_rate: self.fault_fail_job,
                 no_tuned_streaming: self.no_tuned_streaming,
                 disk_full: self.fault_disk_full,
+                lose_answer_rate: self.fault_lose_answer,
             },
             stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
             header_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),

@@ -72,6 +72,16 @@ pub async fn handle(
     } else {
         None
     };
+    if result.is_some() && core.should_lose_answer() {
+        // The work is done (and durable); the answer never arrives.
+        let cut = futures::stream::once(async {
+            Err::<axum::body::Bytes, _>(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "emulator fault: answer lost",
+            ))
+        });
+        return Response::new(Body::from_stream(cut));
+    }
     match result {
         Some(Ok(response)) => response,
         Some(Err(failure)) => failure.into_response(&format),
