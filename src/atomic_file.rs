@@ -108,9 +108,11 @@ mod tests {
         std::fs::write(&probe, "").unwrap();
         assert_eq!(mode(&fresh), mode(&probe), "as any new file here");
         assert!(
-            std::fs::read_dir(dir.path())
+            std::fs::read_dir(dir.path()).unwrap().all(|e| !e
                 .unwrap()
-                .all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".tunedeck")),
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".tunedeck")),
             "no probe left behind"
         );
     }
@@ -124,7 +126,12 @@ mod tests {
         let link = dir.path().join("link.jsonl");
         std::os::unix::fs::symlink("real/data.jsonl", &link).unwrap();
         write_atomically(&link, b"new").unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
     }
 }

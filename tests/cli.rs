@@ -584,3 +584,107 @@ async fn tune_and_watch_ride_out_a_quarter_of_answers_failing() {
     ids.sort();
     assert_eq!(ids, vec!["flaky-0", "flaky-1", "flaky-2"]);
 }
+
+/// Malformed datasets through `tunedeck dataset lint`: each gets the exit code and the message
+/// a user needs (file, line, what is wrong), and a good file with a quirk (BOM, CRLF) is read.
+#[test]
+fn malformed_datasets_each_get_a_clear_exit_code_and_message() {
+    let home = tempfile::tempdir().unwrap();
+    let good = |i: usize| format!("{{\"text_input\": \"in {i}\", \"output\": \"out {i}\"}}");
+    let twenty: String = (1..=20).map(|i| good(i) + "\n").collect();
+    let cases: Vec<(&str, Vec<u8>, i32, &str)> = vec![
+        (
+            "bom.jsonl",
+            [b"\xef\xbb\xbf".to_vec(), twenty.clone().into_bytes()].concat(),
+            0,
+            "20 examples",
+        ),
+        (
+            "crlf.jsonl",
+            twenty.replace('\n', "\r\n").into_bytes(),
+            0,
+            "20 examples",
+        ),
+        (
+            "bom.csv",
+            b"\xef\xbb\xbftext_input,output\na,b\n".to_vec(),
+            0,
+            "1 example",
+        ),
+        ("one-line.txt", good(1).into_bytes(), 0, "1 example"),
+        ("empty.jsonl", Vec::new(), 2, "no examples"),
+        ("blank.jsonl", b"\n\n  \n".to_vec(), 2, "no examples"),
+        (
+            "nul.jsonl",
+            b"{\"text_input\": \"a\x00\", \"output\": \"b\"}\n".to_vec(),
+            2,
+            "nul.jsonl:1:",
+        ),
+        (
+            "latin1.jsonl",
+            b"{\"text_input\": \"caf\xe9\", \"output\": \"b\"}\n".to_vec(),
+            2,
+            "latin1.jsonl:1: not UTF-8 text",
+        ),
+        (
+            "broken.jsonl",
+            format!("{}\n{{\"text_input\": \"x\",\n", good(1)).into_bytes(),
+            2,
+            "broken.jsonl:2:",
+        ),
+        (
+            "shape.jsonl",
+            b"[\"only one\"]\n".to_vec(),
+            2,
+            "shape.jsonl:1: expected an object with text_input and output",
+        ),
+        (
+            "number.json",
+            b"[{\"text_input\": \"a\", \"output\": \"b\"}, 7]".to_vec(),
+            2,
+            "example 2: expected an object",
+        ),
+        (
+            "quote.csv",
+            b"text_input,output\na,\"unclosed\nb,c\n".to_vec(),
+            2,
+            "quote.csv:2: a quoted field opened on this line is never closed",
+        ),
+        (
+            "fields.csv",
+            b"text_input,output\na,b,c\n".to_vec(),
+            2,
+            "fields.csv:2: 3 fields where the header has 2",
+        ),
+        (
+            "columns.csv",
+            b"question,answer\na,b\n".to_vec(),
+            2,
+            "the header has no text_input and output columns",
+        ),
+    ];
+    for (name, bytes, code, words) in cases {
+        let path = home.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let out = bare(home.path())
+            .args(["dataset", "lint"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {all}");
+        assert!(all.contains(words), "{name}: expected {words:?} in {all}");
+    }
+    // A folder is not a dataset.
+    let out = bare(home.path())
+        .args(["dataset", "lint"])
+        .arg(home.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("directory"),
+        "{}",
+        text(&out.stderr)
+    );
+}

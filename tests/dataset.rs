@@ -108,7 +108,8 @@ fn a_bad_jsonl_line_names_its_line_and_column() {
 fn a_bad_json_array_names_the_line_of_the_broken_example() {
     let text = "[\n  {\"text_input\": \"a\", \"output\": \"b\"},\n  {\"text_input\": \"c\"}\n]\n";
     let e = err("d.json", text, Format::Json);
-    assert_eq!(e.to_string(), "d.json:3: example 1: missing output");
+    // Numbered from 1, like the lines and the lint: the second item is example 2.
+    assert_eq!(e.to_string(), "d.json:3: example 2: missing output");
     let e = err("d.json", "[\n {\"text_input\": \"a\",, }\n]", Format::Json);
     assert_eq!((e.line, e.column), (2, 21), "the second comma");
     let e = err("d.json", "{\"a\": 1}", Format::Json);

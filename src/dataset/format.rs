@@ -88,8 +88,19 @@ pub fn detect(path: &Path, text: &str) -> Format {
                 .lines()
                 .next()
                 .is_some_and(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v.is_object()));
-            if first_line_is_object && trimmed.lines().filter(|l| !l.trim().is_empty()).count() > 1
-            {
+            let several = trimmed.lines().filter(|l| !l.trim().is_empty()).count() > 1;
+            // One line holding one example (text_input/output at its top) is JSONL too: an API
+            // body holds its examples deeper.
+            let one_example = first_line_is_object
+                && trimmed.lines().next().is_some_and(|l| {
+                    serde_json::from_str::<Value>(l).is_ok_and(|v| {
+                        INPUT_KEYS
+                            .iter()
+                            .chain(OUTPUT_KEYS)
+                            .any(|k| v.get(k).is_some())
+                    })
+                });
+            if (first_line_is_object && several) || one_example {
                 Format::Jsonl
             } else {
                 Format::ApiBody
@@ -152,7 +163,11 @@ pub fn parse(
                 .enumerate()
                 .map(|(i, item)| {
                     example_from_value(item, mapping).map_err(|reason| {
-                        error(line_of_item(text, i), 0, format!("example {i}: {reason}"))
+                        error(
+                            line_of_item(text, i),
+                            0,
+                            format!("example {}: {reason}", i + 1),
+                        )
                     })
                 })
                 .collect()
@@ -192,7 +207,7 @@ pub fn parse(
                 .enumerate()
                 .map(|(i, item)| {
                     example_from_value(item, mapping)
-                        .map_err(|reason| error(0, 0, format!("example {i}: {reason}")))
+                        .map_err(|reason| error(0, 0, format!("example {}: {reason}", i + 1)))
                 })
                 .collect()
         }
@@ -330,6 +345,13 @@ fn parse_csv(
         reason,
         csv_columns: columns,
     };
+    if let Some(line) = unclosed_quote(text) {
+        return Err(error(
+            line,
+            "a quoted field opened on this line is never closed (a missing \")".into(),
+            None,
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -379,6 +401,30 @@ fn parse_csv(
         out.push(TuningExample::new(field(input), field(output)));
     }
     Ok(out)
+}
+
+/// The line where a quoted CSV field opens and never closes, if one does. A quote opens a
+/// field only at its start; inside one, `""` is a quote and `"` closes it (RFC 4180).
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let mut line = 1;
+    let mut opened_on = None;
+    let mut at_field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (opened_on.is_some(), c) {
+            (false, '"') if at_field_start => opened_on = Some(line),
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+            }
+            (true, '"') => opened_on = None,
+            _ => {}
+        }
+        if c == '\n' {
+            line += 1;
+        }
+        at_field_start = opened_on.is_none() && matches!(c, ',' | '\n' | '\r');
+    }
+    opened_on
 }
 
 /// Writes a dataset in a format (not [`Format::ApiBody`], which is written as JSON).
@@ -436,6 +482,8 @@ pub fn read_file(
             csv_columns: None,
         }
     })?;
-    let format = format.unwrap_or_else(|| detect(path, &text));
-    parse(&name, &text, format, mapping).map(|examples| (examples, format))
+    // A byte-order mark (Windows editors, Excel) is not part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let format = format.unwrap_or_else(|| detect(path, text));
+    parse(&name, text, format, mapping).map(|examples| (examples, format))
 }

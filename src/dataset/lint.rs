@@ -28,6 +28,8 @@ pub enum Kind {
     InconsistentPrefix,
     TooFew,
     TooLarge,
+    /// No examples at all: the service refuses a tuning without training data.
+    Empty,
 }
 
 /// One finding. `index` is the example's position (0-based); `None` for the whole dataset.
@@ -201,7 +203,14 @@ fn lint_sized(examples: &[TuningExample], size: usize) -> Vec<Issue> {
             );
         }
     }
-    if examples.len() < MIN_EXAMPLES {
+    if examples.is_empty() {
+        push(
+            None,
+            Severity::Error,
+            Kind::Empty,
+            "no examples: the service needs at least one to tune".into(),
+        );
+    } else if examples.len() < MIN_EXAMPLES {
         push(
             None,
             Severity::Warning,
