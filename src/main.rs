@@ -38,14 +38,33 @@ enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
+/// Runs the command; a failure is one line on stderr (the whole report, backtrace included,
+/// when `RUST_BACKTRACE` asks for it) and exit status 1. The dashboard ended by a signal exits
+/// 128 + the signal's number, after giving the terminal back.
+fn main() -> std::process::ExitCode {
+    let verbose = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+    // color-eyre's panic hook too: the terminal guard chains onto it.
+    let _ = color_eyre::install();
+    match run() {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(report) => {
+            if verbose {
+                eprintln!("Error: {report:?}");
+            } else {
+                eprintln!("error: {report:#}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> color_eyre::Result<u8> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Some(Command::Emulator(args)) => {
             let _log = init_logging(true);
-            runtime.block_on(run_emulator(args))
+            runtime.block_on(run_emulator(args)).map(|()| 0)
         }
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -54,7 +73,7 @@ fn main() -> color_eyre::Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "tunedeck", &mut script);
             use std::io::Write;
             let _ = std::io::stdout().write_all(&script);
-            Ok(())
+            Ok(0)
         }
         Some(Command::Headless(command)) => {
             let _log = init_logging(false);
@@ -200,7 +219,7 @@ fn load_history(
     history
 }
 
-async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyre::Result<()> {
+async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyre::Result<u8> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(eyre!(

@@ -489,6 +489,22 @@ async fn list_filters_and_generate_json() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("404"), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
+    // A name is a name: no path, no query hidden in it, and nothing is sent.
+    for bent in [
+        "../models/gemini-1.5-flash-001-tuning",
+        "x?key=abc",
+        "a/b",
+        "Upper",
+    ] {
+        let out = cli(&emu, home.path(), &["models", "get", bent]).await;
+        assert_eq!(out.status.code(), Some(2), "{bent}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{bent}");
+        assert!(
+            text(&out.stderr).contains("not a"),
+            "{bent}: {}",
+            text(&out.stderr)
+        );
+    }
     // Refusals name flags and arguments, never the dashboard's keys.
     let out = cli(
         &emu,

@@ -938,6 +938,16 @@ async fn request_faults_and_the_required_key() {
         .await
         .unwrap();
     assert_eq!(bearer.status(), 200);
+    // The scheme in any case (RFC 9110): bearer, BEARER.
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let answer = reqwest::Client::new()
+            .get(format!("{b}/v1beta/tunedModels"))
+            .header("authorization", format!("{scheme} k-123"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{scheme}");
+    }
 }
 
 #[tokio::test]

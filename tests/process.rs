@@ -260,3 +260,54 @@ async fn a_failed_write_answers_503_and_changes_nothing() {
     signal(&child, "KILL");
     wait_exit(&mut child);
 }
+
+/// A start-up failure is one clear line on stderr and exit 1: no report, no backtrace.
+#[test]
+fn start_up_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let bad_state = dir.path().join("state.json");
+    std::fs::write(&bad_state, "{bad").unwrap();
+    let runs: [(&[&str], &str); 2] = [
+        (
+            &["emulator", "--ephemeral", "--bind", &addr],
+            "Address already in use",
+        ),
+        (
+            &[
+                "emulator",
+                "--bind",
+                "127.0.0.1:0",
+                "--state",
+                bad_state.to_str().unwrap(),
+            ],
+            "not an emulator state file",
+        ),
+    ];
+    for (args, words) in runs {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tunedeck"));
+        for var in MACHINE_VARS {
+            cmd.env_remove(var);
+        }
+        let out = cmd
+            .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .env("HOME", dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(errors[0].contains(words), "{stderr}");
+        assert!(
+            !stderr.contains("BACKTRACE") && !stderr.contains("Location"),
+            "{stderr}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! End to end in a real terminal: tmux runs the binary with no credentials, we read the screen
 //! with capture-pane, type with send-keys, and check that quitting with `q` or being sent
-//! SIGTERM gives the terminal back (no alternate screen, no mouse reporting, exit status 0).
+//! a signal gives the terminal back (no alternate screen, no mouse reporting; exit status 0
+//! after `q`, 130 after SIGINT, 143 after SIGTERM).
 //!
 //! Needs tmux; without it the test says so and passes, unless TUNEDECK_REQUIRE_TMUX_TEST is set
 //! (CI sets it after installing tmux).
@@ -102,8 +103,9 @@ impl Tmux {
             .to_owned()
     }
 
-    fn assert_restored(&self) {
-        let screen = self.wait_for("EXITED 0");
+    /// The terminal is given back and the process ended with `status`.
+    fn assert_restored(&self, status: i32) {
+        let screen = self.wait_for(&format!("EXITED {status}"));
         assert_eq!(
             self.flag("alternate_on"),
             "0",
@@ -153,7 +155,7 @@ fn with_no_credentials_it_shows_the_emulators_demo_and_quits_cleanly() {
     tmux.run(&["send-keys", "-t", "t", "j", "Enter"]);
     tmux.wait_for("meanLoss");
     tmux.run(&["send-keys", "-t", "t", "q"]);
-    tmux.assert_restored();
+    tmux.assert_restored(0);
 }
 
 #[test]
@@ -166,7 +168,21 @@ fn sigterm_restores_the_terminal() {
     let pid = tmux.app_pid();
     assert!(!pid.is_empty(), "found the process");
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    tmux.assert_restored();
+    // 128 + 15, as a shell reports a process ended by SIGTERM, so scripts can tell.
+    tmux.assert_restored(143);
+}
+
+#[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start("int");
+    tmux.wait_for("number-generator-demo");
+    let pid = tmux.app_pid();
+    assert!(!pid.is_empty(), "found the process");
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    tmux.assert_restored(130);
 }
 
 #[test]
@@ -198,5 +214,5 @@ fn the_playground_streams_the_demo_models_answer() {
         "the tuned demo answers its training output:\n{screen}"
     );
     keys(&["q"]);
-    tmux.assert_restored();
+    tmux.assert_restored(0);
 }

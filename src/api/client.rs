@@ -166,13 +166,12 @@ impl ApiClient {
         &self.config
     }
 
-    fn url(&self, version: &str, path: &str) -> String {
-        format!(
-            "{}/{}/{}",
-            self.config.base_url,
-            version,
-            path.trim_start_matches('/')
-        )
+    /// The URL of a resource path, once every segment of it is checked: a name typed by a user
+    /// (`../models/x`, `x?key=…`, `a/b`) never reaches the service as another path or a query.
+    fn url(&self, version: &str, path: &str) -> Result<String, ApiError> {
+        let path = path.trim_start_matches('/');
+        check_resource_path(path)?;
+        Ok(format!("{}/{}/{}", self.config.base_url, version, path))
     }
 
     /// Sends one call, retrying as the policy allows, and decodes a JSON answer.
@@ -300,7 +299,7 @@ impl ApiClient {
         let q = Self::page_query(page_size, page_token, filter);
         self.call::<_, ()>(
             Method::GET,
-            &self.url(self.v(), "tunedModels"),
+            &self.url(self.v(), "tunedModels")?,
             &q,
             None,
             Retry::Idempotent,
@@ -330,7 +329,7 @@ impl ApiClient {
 
     /// `tunedModels.get`. `name` is `tunedModels/{id}` or the bare id.
     pub async fn get_tuned_model(&self, name: &str) -> Result<TunedModel, ApiError> {
-        let url = self.url(self.v(), &tuned_model_name(name));
+        let url = self.url(self.v(), &tuned_model_path(name)?)?;
         self.call::<_, ()>(Method::GET, &url, &[], None, Retry::Idempotent, self.t())
             .await
     }
@@ -347,7 +346,7 @@ impl ApiClient {
             .unwrap_or_default();
         self.call(
             Method::POST,
-            &self.url(self.v(), "tunedModels"),
+            &self.url(self.v(), "tunedModels")?,
             &q,
             Some(model),
             Retry::Never,
@@ -406,7 +405,7 @@ impl ApiClient {
         model: &TunedModel,
         update_mask: &[&str],
     ) -> Result<TunedModel, ApiError> {
-        let url = self.url(self.v(), &tuned_model_name(&model.name));
+        let url = self.url(self.v(), &tuned_model_path(&model.name)?)?;
         let q = vec![("updateMask", update_mask.join(","))];
         let mut body = model.clone();
         body.name.clear();
@@ -423,7 +422,7 @@ impl ApiClient {
 
     /// `tunedModels.delete`.
     pub async fn delete_tuned_model(&self, name: &str) -> Result<(), ApiError> {
-        let url = self.url(self.v(), &tuned_model_name(name));
+        let url = self.url(self.v(), &tuned_model_path(name)?)?;
         let _: serde_json::Value = self
             .call::<_, ()>(Method::DELETE, &url, &[], None, Retry::Idempotent, self.t())
             .await?;
@@ -438,7 +437,7 @@ impl ApiClient {
     ) -> Result<(), ApiError> {
         let url = format!(
             "{}:transferOwnership",
-            self.url(self.v(), &tuned_model_name(name))
+            self.url(self.v(), &tuned_model_path(name)?)?
         );
         let body = TransferOwnershipRequest {
             email_address: email_address.to_owned(),
@@ -457,7 +456,10 @@ impl ApiClient {
         model: &str,
         request: &GenerateContentRequest,
     ) -> Result<GenerateContentResponse, ApiError> {
-        let url = format!("{}:generateContent", self.url(self.v(), &model_path(model)));
+        let url = format!(
+            "{}:generateContent",
+            self.url(self.v(), &model_path(model))?
+        );
         self.call(
             Method::POST,
             &url,
@@ -478,7 +480,7 @@ impl ApiClient {
     ) -> Result<BoxStream<'static, Result<GenerateContentResponse, ApiError>>, ApiError> {
         let url = format!(
             "{}:streamGenerateContent",
-            self.url(self.v(), &model_path(model))
+            self.url(self.v(), &model_path(model))?
         );
         let q = [("alt", "sse".to_owned())];
         let response = self
@@ -500,7 +502,7 @@ impl ApiClient {
         model: &str,
         request: &GenerateContentRequest,
     ) -> Result<CountTokensResponse, ApiError> {
-        let url = format!("{}:countTokens", self.url(self.v(), &model_path(model)));
+        let url = format!("{}:countTokens", self.url(self.v(), &model_path(model))?);
         let body = serde_json::json!({ "contents": request.contents });
         self.call(
             Method::POST,
@@ -519,7 +521,7 @@ impl ApiClient {
         model: &str,
         request: &GenerateTextRequest,
     ) -> Result<GenerateTextResponse, ApiError> {
-        let url = format!("{}:generateText", self.url(self.v(), &model_path(model)));
+        let url = format!("{}:generateText", self.url(self.v(), &model_path(model))?);
         self.call(
             Method::POST,
             &url,
@@ -540,8 +542,8 @@ impl ApiClient {
     ) -> Result<Permission, ApiError> {
         let url = self.url(
             self.v(),
-            &format!("{}/permissions", tuned_model_name(tuned_model)),
-        );
+            &format!("{}/permissions", tuned_model_path(tuned_model)?),
+        )?;
         self.call(
             Method::POST,
             &url,
@@ -561,8 +563,8 @@ impl ApiClient {
     ) -> Result<ListPermissionsResponse, ApiError> {
         let url = self.url(
             self.v(),
-            &format!("{}/permissions", tuned_model_name(tuned_model)),
-        );
+            &format!("{}/permissions", tuned_model_path(tuned_model)?),
+        )?;
         let q = Self::page_query(page_size, page_token, None);
         self.call::<_, ()>(Method::GET, &url, &q, None, Retry::Idempotent, self.t())
             .await
@@ -584,7 +586,7 @@ impl ApiClient {
     pub async fn get_permission(&self, name: &str) -> Result<Permission, ApiError> {
         self.call::<_, ()>(
             Method::GET,
-            &self.url(self.v(), name),
+            &self.url(self.v(), name)?,
             &[],
             None,
             Retry::Idempotent,
@@ -602,7 +604,7 @@ impl ApiClient {
         let q = [("updateMask", "role".to_owned())];
         self.call(
             Method::PATCH,
-            &self.url(self.v(), name),
+            &self.url(self.v(), name)?,
             &q,
             Some(&body),
             Retry::Idempotent,
@@ -615,7 +617,7 @@ impl ApiClient {
         let _: serde_json::Value = self
             .call::<_, ()>(
                 Method::DELETE,
-                &self.url(self.v(), name),
+                &self.url(self.v(), name)?,
                 &[],
                 None,
                 Retry::Idempotent,
@@ -629,7 +631,7 @@ impl ApiClient {
 
     /// `operations.get`: `GET /v1/tunedModels/{id}/operations/{op}`.
     pub async fn get_operation(&self, name: &str) -> Result<Operation, ApiError> {
-        let url = self.url(&self.config.operations_version, name);
+        let url = self.url(&self.config.operations_version, name)?;
         self.call::<_, ()>(Method::GET, &url, &[], None, Retry::Idempotent, self.t())
             .await
     }
@@ -641,8 +643,8 @@ impl ApiClient {
         page_size: Option<u32>,
         page_token: &str,
     ) -> Result<ListOperationsResponse, ApiError> {
-        let path = format!("{}/operations", tuned_model_name(tuned_model));
-        let url = self.url(&self.config.operations_version, &path);
+        let path = format!("{}/operations", tuned_model_path(tuned_model)?);
+        let url = self.url(&self.config.operations_version, &path)?;
         let q = Self::page_query(page_size, page_token, None);
         self.call::<_, ()>(Method::GET, &url, &q, None, Retry::Idempotent, self.t())
             .await
@@ -655,7 +657,7 @@ impl ApiClient {
         page_token: &str,
         filter: Option<&str>,
     ) -> Result<ListOperationsResponse, ApiError> {
-        let url = self.url(&self.config.operations_version, "operations");
+        let url = self.url(&self.config.operations_version, "operations")?;
         let q = Self::page_query(page_size, page_token, filter);
         self.call::<_, ()>(Method::GET, &url, &q, None, Retry::Idempotent, self.t())
             .await
@@ -663,7 +665,10 @@ impl ApiClient {
 
     /// `operations.cancel` (v1 only on the real service).
     pub async fn cancel_operation(&self, name: &str) -> Result<(), ApiError> {
-        let url = format!("{}:cancel", self.url(&self.config.operations_version, name));
+        let url = format!(
+            "{}:cancel",
+            self.url(&self.config.operations_version, name)?
+        );
         let _: serde_json::Value = self
             .call(
                 Method::POST,
@@ -684,7 +689,7 @@ impl ApiClient {
         } else {
             format!("operations/{name}")
         };
-        let url = self.url(&self.config.operations_version, &name);
+        let url = self.url(&self.config.operations_version, &name)?;
         let _: serde_json::Value = self
             .call::<_, ()>(Method::DELETE, &url, &[], None, Retry::Idempotent, self.t())
             .await?;
@@ -701,7 +706,7 @@ impl ApiClient {
         let q = Self::page_query(page_size, page_token, None);
         self.call::<_, ()>(
             Method::GET,
-            &self.url(self.v(), "models"),
+            &self.url(self.v(), "models")?,
             &q,
             None,
             Retry::Idempotent,
@@ -721,7 +726,7 @@ impl ApiClient {
     }
 
     pub async fn get_model(&self, name: &str) -> Result<Model, ApiError> {
-        let url = self.url(self.v(), &model_path(name));
+        let url = self.url(self.v(), &model_path(name))?;
         self.call::<_, ()>(Method::GET, &url, &[], None, Retry::Idempotent, self.t())
             .await
     }
@@ -744,6 +749,47 @@ pub fn tuned_model_name(name: &str) -> String {
     } else {
         format!("tunedModels/{name}")
     }
+}
+
+/// `tunedModels/{id}` for a name or a bare id, or why it is not one (`a/b` names something else).
+fn tuned_model_path(name: &str) -> Result<String, ApiError> {
+    let path = tuned_model_name(name);
+    if path.matches('/').count() != 1 {
+        return Err(ApiError::invalid_name(format!(
+            "{name:?} is not a tuned model: tunedModels/ID or ID"
+        )));
+    }
+    check_resource_path(&path)?;
+    Ok(path)
+}
+
+/// Refuses a resource path a user could have bent: every segment non-empty, not `.` or `..`,
+/// and made of letters, digits, `-`, `_` and `.` only (every name of this API is), and a tuned
+/// model's id as the API allows it.
+pub fn check_resource_path(path: &str) -> Result<(), ApiError> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let bad = segments.iter().any(|s| {
+        s.is_empty()
+            || *s == "."
+            || *s == ".."
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    });
+    if bad {
+        return Err(ApiError::invalid_name(format!(
+            "{path:?} is not a resource name (letters, digits, '-', '_' and '.' between slashes)"
+        )));
+    }
+    if segments.first() == Some(&"tunedModels")
+        && let Some(id) = segments.get(1)
+        && !crate::domain::tuning::valid_model_id(id)
+    {
+        return Err(ApiError::invalid_name(format!(
+            "{id:?} is not a tuned model id: lowercase letters, digits and hyphens, 1 to 40, starting with a letter"
+        )));
+    }
+    Ok(())
 }
 
 /// A model path for generation: `tunedModels/…` stays, anything else is a base model.

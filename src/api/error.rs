@@ -114,6 +114,8 @@ pub enum ErrorKind {
     Auth,
     /// The request was cancelled by the user.
     Cancelled,
+    /// The request was refused before it was sent (a malformed name).
+    Invalid,
 }
 
 /// Any failure of an API call.
@@ -252,6 +254,11 @@ impl ApiError {
         Self::new(ErrorKind::Decode, Code::Unknown, message)
     }
 
+    /// A name that cannot be sent as asked (a path or a query hidden in it); never sent.
+    pub fn invalid_name(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Invalid, Code::InvalidArgument, message)
+    }
+
     pub fn auth(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Auth, Code::Unauthenticated, message)
     }
@@ -265,7 +272,9 @@ impl ApiError {
         match self.kind {
             ErrorKind::Api => matches!(self.http_status, Some(429 | 500 | 503)),
             ErrorKind::Transport | ErrorKind::Timeout => true,
-            ErrorKind::Decode | ErrorKind::Auth | ErrorKind::Cancelled => false,
+            ErrorKind::Decode | ErrorKind::Auth | ErrorKind::Cancelled | ErrorKind::Invalid => {
+                false
+            }
         }
     }
 

@@ -65,7 +65,12 @@ impl CliError {
 impl From<ApiError> for CliError {
     fn from(e: ApiError) -> Self {
         CliError {
-            code: exit::FAILED,
+            // A name refused before anything was sent is bad input, like any other.
+            code: if e.kind == crate::api::ErrorKind::Invalid {
+                exit::USAGE
+            } else {
+                exit::FAILED
+            },
             hint: e.hint(),
             message: e.to_string(),
         }

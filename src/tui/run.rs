@@ -43,14 +43,17 @@ fn dispatch(
     }
 }
 
-/// Runs the dashboard until the user quits or a signal arrives.
+/// Runs the dashboard until the user quits (0) or a signal arrives (128 + its number: 130 for
+/// SIGINT, 143 for SIGTERM, 129 for SIGHUP, as shells report them), the terminal given back
+/// either way.
 pub async fn run(
     mut app: App,
     theme: Theme,
     commands: mpsc::UnboundedSender<Cmd>,
     mut events: mpsc::UnboundedReceiver<WorkerEvent>,
-) -> color_eyre::Result<()> {
+) -> color_eyre::Result<u8> {
     let mut guard = TerminalGuard::enter()?;
+    let mut exit = 0;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
     for cmd in app.start() {
@@ -84,14 +87,15 @@ pub async fn run(
         #[cfg(unix)]
         let signal = async {
             tokio::select! {
-                _ = sigterm.recv() => {}
-                _ = sighup.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+                _ = sigterm.recv() => 143,
+                _ = sighup.recv() => 129,
+                _ = tokio::signal::ctrl_c() => 130,
             }
         };
         #[cfg(not(unix))]
         let signal = async {
             let _ = tokio::signal::ctrl_c().await;
+            130
         };
         let msg = tokio::select! {
             event = input.next() => match event {
@@ -104,7 +108,10 @@ pub async fn run(
                 None => break,
             },
             () = sleep_until(deadline), if deadline.is_some() => Some(Msg::Timer),
-            () = signal => break,
+            code = signal => {
+                exit = code;
+                break;
+            }
         };
         if let Some(msg) = msg {
             dispatch(&mut app, msg, &commands, &mut edit);
@@ -125,7 +132,7 @@ pub async fn run(
         }
     }
     drop(guard);
-    Ok(())
+    Ok(exit)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -135,8 +135,13 @@ fn check_key(core: &Core, headers: &HeaderMap, query: &[(String, String)]) -> Re
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
+        .and_then(|v| {
+            // The scheme is case-insensitive (RFC 9110 §11.1): Bearer, bearer, BEARER.
+            let (scheme, token) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_owned())
+        });
     match header.or(param).or(bearer) {
         None => Err(Failure::unregistered_caller()),
         Some(given) if given == required.expose_secret() => Ok(()),
