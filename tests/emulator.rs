@@ -1216,3 +1216,98 @@ async fn a_connection_that_sends_half_a_request_is_closed() {
         closed.1
     );
 }
+
+#[tokio::test]
+async fn oneofs_read_only_fields_and_malformed_json_are_answered_as_the_service_does() {
+    let emu = start(fast_options()).await;
+    let create = format!("{}/v1beta/tunedModels", emu.base_url());
+    let message = |v: &Value| v["error"]["message"].as_str().unwrap_or("").to_owned();
+
+    // Both members of the source oneof.
+    let mut both: Value = serde_json::from_str(&create_body(&[("a", "b")], 1, 1)).unwrap();
+    both["tunedModelSource"] = json!({"tunedModel": "tunedModels/number-generator-demo"});
+    let (status, e) = raw("POST", &create, Some(&both.to_string())).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["error"]["status"], "INVALID_ARGUMENT");
+    assert!(
+        message(&e).contains("oneof field 'source_model' is already set"),
+        "{e}"
+    );
+
+    // Output-only fields in a create are ignored, as Google's APIs ignore them.
+    let mut sneaky: Value = serde_json::from_str(&create_body(&[("a", "b")], 1, 1)).unwrap();
+    sneaky["name"] = json!("tunedModels/hijacked");
+    sneaky["state"] = json!("ACTIVE");
+    sneaky["createTime"] = json!("2020-01-01T00:00:00Z");
+    sneaky["tuningTask"]["snapshots"] = json!([{"step": 9, "meanLoss": 0.1}]);
+    let (status, op) = raw(
+        "POST",
+        &format!("{create}?tunedModelId=honest"),
+        Some(&sneaky.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200, "{op}");
+    let client = client_for(&emu);
+    let model = client.get_tuned_model("honest").await.unwrap();
+    assert_eq!(model.name, "tunedModels/honest");
+    assert_ne!(model.state, tunedeck::api::types::TunedModelState::Active);
+    assert!(model.create_time.unwrap().timestamp() > 1_700_000_000);
+    assert!(model.snapshots().iter().all(|s| s.step != 9));
+    assert!(client.get_tuned_model("hijacked").await.is_err());
+
+    // Malformed JSON: the front end's words, the line, and a caret under the position.
+    for (body, reason, caret_at) in [
+        (
+            "{\"a\": 1 \"b\": 2}",
+            "Expected , or } after key:value pair.",
+            8,
+        ),
+        ("{\"displayName\": \"x\"} trailing", "Unexpected token.", 21),
+        ("{1: 2}", "Expected an object key or }.", 1),
+        ("{\"displayName\": \"x\"", "Unexpected end of string.", 19),
+    ] {
+        let (status, e) = raw("POST", &create, Some(body)).await;
+        assert_eq!(status, 400, "{body}: {e}");
+        let text = message(&e);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{body}: {text}");
+        assert!(
+            lines[0].starts_with("Invalid JSON payload received. ") && lines[0].contains(reason),
+            "{body}: {text}"
+        );
+        assert_eq!(lines[1], body, "the offending line");
+        assert_eq!(lines[2].find('^'), Some(caret_at), "{body}: {text}");
+        assert!(!text.contains("line 1 column"), "{text}");
+    }
+
+    // A list where a message belongs is refused, not read field by field.
+    let (status, e) = raw("POST", &create, Some("[{\"displayName\": \"x\"}]")).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        message(&e),
+        "Invalid JSON payload received. Unknown name \"\": Root element must be a message."
+    );
+    let listed = json!({"baseModel": "models/gemini-1.5-flash-001-tuning",
+        "tuningTask": {"hyperparameters": [0.001, 5, 4],
+                       "trainingData": {"examples": {"examples": [{"textInput": "a", "output": "b"}]}}}})
+    .to_string();
+    let (status, e) = raw("POST", &create, Some(&listed)).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(
+        message(&e),
+        "Invalid JSON payload received. Unknown name \"hyperparameters\" at 'tuned_model.tuning_task': Proto field is not repeating, cannot start list."
+    );
+
+    // A negative maxOutputTokens.
+    let (status, e) = raw(
+        "POST",
+        &format!(
+            "{}/v1beta/models/gemini-1.5-flash-001-tuning:generateContent",
+            emu.base_url()
+        ),
+        Some(r#"{"contents": [{"parts": [{"text": "hi"}]}], "generationConfig": {"maxOutputTokens": -5}}"#),
+    )
+    .await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(violation_field(&e), "generation_config.max_output_tokens");
+}

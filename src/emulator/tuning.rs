@@ -80,7 +80,15 @@ pub fn prepare(
         body.base_model.clone().filter(|b| !b.is_empty()),
         source_tuned,
     ) {
-        (Some(base), _) => (base, None),
+        (Some(_), Some(_)) => {
+            // The source is a oneof (REFERENCE.md §2.2): one or the other, as the front end
+            // words a oneof set twice.
+            return Err(Failure::invalid(
+                "tuned_model",
+                "Invalid value at 'tuned_model' (oneof), oneof field 'source_model' is already set. Cannot set 'tunedModelSource'",
+            ));
+        }
+        (Some(base), None) => (base, None),
         (None, Some(tuned)) => {
             let tuned_id = tuned.strip_prefix("tunedModels/").unwrap_or(&tuned);
             let record = store.get(tuned_id).ok_or_else(|| {

@@ -158,14 +158,23 @@ impl OutputFormat {
 
 /// Parses a request body as the live front end does: trailing commas accepted, snake_case field
 /// names turned into the lowerCamelCase the types use.
-pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, Value), Failure> {
+pub fn parse_body<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<(T, Value), Failure> {
     parse_body_at(bytes, "")
 }
 
 /// [`parse_body`] for a body that is one field of the request message (`tuned_model` for
 /// tunedModels.create): unknown names are reported under that field, as the service does.
-pub fn parse_body_at<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<(T, Value), Failure> {
+pub fn parse_body_at<T: DeserializeOwned + Serialize>(
+    bytes: &[u8],
+    root: &str,
+) -> Result<(T, Value), Failure> {
     let value = parse_lenient(bytes)?;
+    if value.is_array() {
+        return Err(Failure::new(
+            Code::InvalidArgument,
+            "Invalid JSON payload received. Unknown name \"\": Root element must be a message.",
+        ));
+    }
     let value = camelize_keys(value);
     let mut unknown: Option<(String, String)> = None;
     let typed = serde_ignored::deserialize(value.clone(), |path| {
@@ -183,7 +192,52 @@ pub fn parse_body_at<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<(T
     if let Some((field, message)) = unknown {
         return Err(Failure::invalid(field, message));
     }
+    // serde reads a struct from a list, field by field; the service refuses a list where a
+    // message belongs. A list the typed value turned into an object is one.
+    let read = serde_json::to_value(&typed).unwrap_or(Value::Null);
+    if let Some((parent, key)) = list_for_message(&value, &read, root) {
+        let at = if parent.is_empty() {
+            String::new()
+        } else {
+            format!(" at '{parent}'")
+        };
+        return Err(Failure::invalid(
+            if parent.is_empty() {
+                snake_case(&key)
+            } else {
+                format!("{parent}.{}", snake_case(&key))
+            },
+            format!(
+                "Invalid JSON payload received. Unknown name \"{key}\"{at}: Proto field is not repeating, cannot start list."
+            ),
+        ));
+    }
     Ok((typed, value))
+}
+
+/// Where `given` holds a list and `read` (the same body as the types understood it) an object:
+/// the parent path (proto names) and the key.
+fn list_for_message(given: &Value, read: &Value, path: &str) -> Option<(String, String)> {
+    match (given, read) {
+        (Value::Object(given), Value::Object(read)) => given.iter().find_map(|(key, value)| {
+            let inner = read.get(key)?;
+            if value.is_array() && inner.is_object() {
+                return Some((path.to_owned(), key.clone()));
+            }
+            let child = if path.is_empty() {
+                snake_case(key)
+            } else {
+                format!("{path}.{}", snake_case(key))
+            };
+            list_for_message(value, inner, &child)
+        }),
+        (Value::Array(given), Value::Array(read)) => given
+            .iter()
+            .zip(read)
+            .enumerate()
+            .find_map(|(i, (g, r))| list_for_message(g, r, &format!("{path}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// The unknown field's path (proto names, snake_case) and the service's message for it:
@@ -238,13 +292,55 @@ pub fn parse_lenient(bytes: &[u8]) -> Result<Value, Failure> {
     de.set_ignore_trailing_commas(true);
     let value = Value::deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| {
-            Failure::new(
-                Code::InvalidArgument,
-                format!("Invalid JSON payload received. {e}"),
-            )
-        })?;
+        .map_err(|e| Failure::new(Code::InvalidArgument, syntax_message(bytes, &e)))?;
     Ok(value)
+}
+
+/// A JSON syntax error in the words of Google's front end, then the offending line of the
+/// payload and a caret under the position (not serde's "at line N column M").
+fn syntax_message(bytes: &[u8], e: &serde_json_lenient::Error) -> String {
+    let raw = e.to_string();
+    let what = raw.split(" at line ").next().unwrap_or(&raw);
+    let reason = if what.starts_with("EOF while parsing an object") {
+        "Unexpected end of string. Expected , or } after key:value pair."
+    } else if what.starts_with("EOF while parsing a list") {
+        "Unexpected end of string. Expected , or ] after array value."
+    } else if what.starts_with("EOF while parsing") {
+        "Unexpected end of string."
+    } else if what.contains("expected `,` or `}`") {
+        "Expected , or } after key:value pair."
+    } else if what.contains("expected `,` or `]`") {
+        "Expected , or ] after array value."
+    } else if what.contains("expected `:`") {
+        "Expected : after key."
+    } else if what.contains("key must be a string") {
+        "Expected an object key or }."
+    } else if what.contains("escape") {
+        "Invalid escape sequence."
+    } else if what.contains("control character") {
+        "Invalid control character in string."
+    } else {
+        "Unexpected token."
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let line = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+    // The column counts characters (1-based); at the end of the input the caret goes after
+    // the last one. A long line is shown around the position.
+    let column = if what.starts_with("EOF") {
+        e.column()
+    } else {
+        e.column().saturating_sub(1)
+    };
+    let chars: Vec<char> = line.chars().collect();
+    let start = column.saturating_sub(60);
+    let end = (column + 20).min(chars.len());
+    let shown: String = chars
+        .get(start..end.max(start))
+        .unwrap_or(&[])
+        .iter()
+        .collect();
+    let caret = " ".repeat(column - start) + "^";
+    format!("Invalid JSON payload received. {reason}\n{shown}\n{caret}")
 }
 
 use serde::Deserialize;

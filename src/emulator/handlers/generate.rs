@@ -72,7 +72,7 @@ pub fn count_tokens(req: &Req, model: &str) -> Result<Response, Failure> {
 }
 
 /// `CountTokensRequest`: the contents, or a whole generateContent request.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", default)]
 struct CountTokensRequest {
     contents: Vec<Content>,
@@ -132,6 +132,12 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
         return Err(Failure::invalid(
             "generation_config.candidate_count",
             format!("candidateCount must be between 1 and {MAX_CANDIDATES}, got {count}."),
+        ));
+    }
+    if let Some(max) = config.max_output_tokens.filter(|m| *m < 0) {
+        return Err(Failure::invalid(
+            "generation_config.max_output_tokens",
+            format!("max_output_tokens must be positive, got {max}."),
         ));
     }
     if config.stop_sequences.len() > 5 {
