@@ -25,6 +25,15 @@ pub struct GlobalArgs {
     /// API key (prefer GEMINI_API_KEY: flags show up in `ps`).
     #[arg(long, global = true, hide_env_values = true)]
     pub api_key: Option<String>,
+    /// An OAuth access token to send as is, e.g. "$(gcloud auth print-access-token)" (after an
+    /// API key, before application-default credentials).
+    #[arg(
+        long,
+        global = true,
+        env = "TUNEDECK_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: Option<String>,
     /// Quota project for OAuth (sent as x-goog-user-project).
     #[arg(long, global = true)]
     pub project: Option<String>,
@@ -211,6 +220,10 @@ pub enum AuthSource {
         source: AdcSource,
         project: Option<String>,
     },
+    AccessToken {
+        from: String,
+        last_four: String,
+    },
 }
 
 impl AuthSource {
@@ -219,6 +232,9 @@ impl AuthSource {
         match self {
             AuthSource::None => "no credentials".into(),
             AuthSource::ApiKey { from, last_four } => format!("API key {last_four} from {from}"),
+            AuthSource::AccessToken { from, last_four } => {
+                format!("OAuth access token {last_four} from {from}")
+            }
             AuthSource::OAuth { source, project } => match project {
                 Some(p) => format!("OAuth: {} (project {p})", source.describe()),
                 None => format!("OAuth: {}", source.describe()),
@@ -282,6 +298,7 @@ pub fn resolve(
         .clone()
         .or_else(|| file.api_version.clone())
         .unwrap_or_else(|| "v1beta".into());
+    let token = nonempty(flags.access_token.clone()).map(|t| (t, "--access-token".to_owned()));
     let key_auth = |(key, from): (String, String)| {
         let secret = SecretString::from(key);
         let auth = AuthSource::ApiKey {
@@ -290,6 +307,18 @@ pub fn resolve(
         };
         (Credentials::ApiKey(secret), auth)
     };
+    let token_auth = |(token, from): (String, String)| {
+        let secret = SecretString::from(token);
+        let auth = AuthSource::AccessToken {
+            from,
+            last_four: last_four(&secret),
+        };
+        (Credentials::AccessToken(secret), auth)
+    };
+    // An API key first, then a token given as is.
+    let key = key
+        .map(|k| key_auth(k))
+        .or_else(|| token.map(|t| token_auth(t)));
     if flags.emulator {
         return Resolved {
             backend: Backend::EmbeddedEmulator,
@@ -303,9 +332,7 @@ pub fn resolve(
         .map(|e| (e, "--endpoint".to_owned()))
         .or_else(|| nonempty(file.endpoint.clone()).map(|e| (e, "the config file".to_owned())));
     if let Some((base_url, from)) = endpoint {
-        let (credentials, auth) = key
-            .map(key_auth)
-            .unwrap_or((Credentials::None, AuthSource::None));
+        let (credentials, auth) = key.unwrap_or((Credentials::None, AuthSource::None));
         return Resolved {
             backend: Backend::Endpoint {
                 base_url: base_url.trim_end_matches('/').to_owned(),
@@ -320,8 +347,7 @@ pub fn resolve(
     let gemini_backend = Backend::Gemini {
         base_url: DEFAULT_BASE_URL.to_owned(),
     };
-    if let Some(key) = key {
-        let (credentials, auth) = key_auth(key);
+    if let Some((credentials, auth)) = key {
         return Resolved {
             backend: gemini_backend,
             credentials,

@@ -704,3 +704,56 @@ fn malformed_datasets_each_get_a_clear_exit_code_and_message() {
         text(&out.stderr)
     );
 }
+
+/// An OAuth token given as is: the emulator checks it as the service does, and the CLI's hint
+/// says what to do for a bad token and for one without the tuning scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_token_failures_come_with_their_fix() {
+    let mut options = common::fast_options();
+    options.demo = true;
+    options.require_token = Some("ya29.good".to_owned().into());
+    options.scopeless_tokens = vec!["ya29.narrow".to_owned().into()];
+    let emu = common::start(options).await;
+    let home = tempfile::tempdir().unwrap();
+    let with = |token: &str| {
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["--access-token", token, "models", "list"]);
+        c
+    };
+    let out = run(with("ya29.good")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("number-generator-demo"));
+    let out = run(with("ya29.expired")).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("401 UNAUTHENTICATED"), "{err}");
+    assert!(
+        err.contains("hint: The OAuth token is invalid or expired"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("ya29.expired"),
+        "the token never shows: {err}"
+    );
+    let out = run(with("ya29.narrow")).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("403 PERMISSION_DENIED"), "{err}");
+    assert!(
+        err.contains("hint: The credentials lack the tuning scope"),
+        "{err}"
+    );
+    // doctor says which credentials are in use, with at most the token's last four characters.
+    let out = run({
+        let mut c = tunedeck(&emu, home.path());
+        c.args(["--access-token", "ya29.narrow", "doctor"]);
+        c
+    })
+    .await;
+    let report = text(&out.stdout) + &text(&out.stderr);
+    assert!(
+        report.contains("OAuth access token …rrow from --access-token"),
+        "{report}"
+    );
+    assert!(!report.contains("ya29.narrow"), "{report}");
+}

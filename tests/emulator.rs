@@ -1311,3 +1311,74 @@ async fn oneofs_read_only_fields_and_malformed_json_are_answered_as_the_service_
     assert_eq!(status, 400, "{e}");
     assert_eq!(violation_field(&e), "generation_config.max_output_tokens");
 }
+
+#[tokio::test]
+async fn tokens_are_checked_as_the_service_checks_them() {
+    let emu = start(EmulatorOptions {
+        require_token: Some("ya29.good-token".to_owned().into()),
+        scopeless_tokens: vec!["ya29.no-tuning-scope".to_owned().into()],
+        ..fast_options()
+    })
+    .await;
+    let url = format!("{}/v1beta/tunedModels", emu.base_url());
+    let with = |token: &str| {
+        reqwest::Client::new()
+            .get(&url)
+            .header("authorization", format!("Bearer {token}"))
+    };
+    let body = |r: reqwest::Response| async move {
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(
+        body(with("ya29.good-token").send().await.unwrap()).await.0,
+        200
+    );
+    let (status, e) = body(with("ya29.someone-else").send().await.unwrap()).await;
+    assert_eq!(status, 401, "{e}");
+    assert_eq!(e["error"]["status"], "UNAUTHENTICATED");
+    let (status, e) = body(with("ya29.no-tuning-scope").send().await.unwrap()).await;
+    assert_eq!(status, 403, "{e}");
+    assert_eq!(
+        e["error"]["message"],
+        "Request had insufficient authentication scopes."
+    );
+    assert_eq!(
+        e["error"]["details"][0]["reason"],
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+    );
+    assert_eq!(
+        e["error"]["details"][0]["metadata"]["method"],
+        "google.ai.generativelanguage.v1beta.ModelService.ListTunedModels"
+    );
+    // The recorded body's shape, field for field.
+    let recorded: Value = serde_json::from_str(&fixture("error-insufficient-scopes.json")).unwrap();
+    assert_eq!(
+        e["error"]["details"][0]["domain"],
+        recorded["error"]["details"][0]["domain"]
+    );
+    let (status, e) = raw("GET", &url, None).await;
+    assert_eq!(
+        status, 401,
+        "no credentials where only tokens are taken: {e}"
+    );
+
+    // With a key required, a bearer token that is not the key is a bad token (401), a wrong key
+    // is API_KEY_INVALID with the recorded details, LocalizedMessage included.
+    let keyed = start(EmulatorOptions {
+        require_key: Some("k-123".to_owned().into()),
+        ..fast_options()
+    })
+    .await;
+    let url = format!("{}/v1beta/tunedModels", keyed.base_url());
+    let answer = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth("ya29.an-oauth-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    let (status, e) = raw("GET", &format!("{url}?key=nope"), None).await;
+    assert_eq!(status, 400);
+    let recorded: Value = serde_json::from_str(&fixture("error-api-key-invalid.json")).unwrap();
+    assert_eq!(e, recorded, "the recorded API_KEY_INVALID body");
+}

@@ -5,12 +5,16 @@ mod common;
 use common::app::{app, clock, code, key};
 use common::*;
 use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tunedeck::app::models::Load;
 use tunedeck::app::{App, Msg};
+use tunedeck::config::ThemeConfig;
 use tunedeck::emulator::EmulatorOptions;
 use tunedeck::protocol::{Cmd, WorkerEvent};
+use tunedeck::tui::theme::Theme;
 use tunedeck::worker::{self, WorkerOptions};
 
 struct Harness {
@@ -151,4 +155,56 @@ async fn list_detail_rename_and_delete_against_the_emulator() {
         h.app.models.detail, None,
         "the detail of a deleted model closes"
     );
+}
+
+/// The dashboard against an emulator that checks OAuth tokens: a token without the tuning scope
+/// and a bad one each leave the Models tab usable, saying what failed and what to do.
+#[tokio::test]
+async fn oauth_failures_show_their_fix_in_the_models_tab() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        require_token: Some("ya29.good".to_owned().into()),
+        scopeless_tokens: vec!["ya29.narrow".to_owned().into()],
+        ..fast_options()
+    })
+    .await;
+    for (token, words) in [
+        ("ya29.narrow", "The credentials lack the tuning scope"),
+        ("ya29.expired", "The OAuth token is invalid or expired"),
+    ] {
+        let client = client_at(
+            &emu.base_url(),
+            tunedeck::api::Credentials::AccessToken(token.to_owned().into()),
+        );
+        let (commands, events, _worker) = worker::spawn(client, WorkerOptions::default());
+        let mut h = Harness {
+            app: app(),
+            commands,
+            events,
+        };
+        for cmd in h.app.start() {
+            h.commands.send(cmd).unwrap();
+        }
+        h.until("the list to fail", |a| {
+            matches!(a.models.load, Load::Failed(_))
+        })
+        .await;
+        let theme = Theme::new(&ThemeConfig::default(), true);
+        let mut terminal = Terminal::new(TestBackend::new(140, 30)).unwrap();
+        terminal
+            .draw(|f| tunedeck::tui::ui::draw(f, &h.app, &theme))
+            .unwrap();
+        let screen: String = terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(screen.contains(words), "{token}: {screen}");
+        assert!(!screen.contains(token), "the token never shows");
+        // Still usable: a refresh asks again.
+        h.send(key('r'));
+        assert!(matches!(h.app.models.load, Load::Loading { .. }));
+    }
 }

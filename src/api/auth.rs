@@ -129,6 +129,9 @@ pub enum Credentials {
     None,
     ApiKey(SecretString),
     OAuth(Arc<OAuth>),
+    /// An OAuth access token given as is (`--access-token "$(gcloud auth print-access-token)"`),
+    /// sent as a bearer token until it expires.
+    AccessToken(SecretString),
 }
 
 impl Credentials {
@@ -144,6 +147,7 @@ impl Credentials {
         Ok(match self {
             Credentials::None => request,
             Credentials::ApiKey(key) => request.header("x-goog-api-key", key.expose_secret()),
+            Credentials::AccessToken(token) => request.bearer_auth(token.expose_secret()),
             Credentials::OAuth(oauth) => {
                 let token = oauth.token().await?;
                 let request = request.bearer_auth(token);

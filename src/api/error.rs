@@ -311,7 +311,7 @@ impl ApiError {
                 "These credentials have no access to this tuned model: ask its owner to share it, or use the owner's credentials.".to_owned()
             }
             (_, Some(401)) => {
-                "The OAuth token is invalid or expired: run `gcloud auth application-default login` again, or use an API key.".to_owned()
+                "The OAuth token is invalid or expired: log in again (`gcloud auth application-default login`) or pass a fresh --access-token, or use an API key.".to_owned()
             }
             (_, Some(404)) if msg.starts_with("Tuned model") && msg.contains("does not exist") => {
                 "The tuned model was deleted or the name is wrong: refresh the list of tuned models.".to_owned()

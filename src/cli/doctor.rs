@@ -102,6 +102,7 @@ fn fix_for(auth: &AuthSource) -> String {
     match auth {
         AuthSource::None => "set GEMINI_API_KEY, or point --endpoint at a running `tunedeck emulator`".into(),
         AuthSource::ApiKey { .. } => "check the key in AI Studio (API keys) and that the Generative Language API is enabled for its project".into(),
+        AuthSource::AccessToken { .. } => "get a fresh token (`gcloud auth print-access-token`); it must carry the cloud-platform or generative-language.tuning scope".into(),
         AuthSource::OAuth { .. } => "run `gcloud auth application-default login --scopes=https://www.googleapis.com/auth/cloud-platform,https://www.googleapis.com/auth/generative-language.tuning` and set a quota project with --project".into(),
     }
 }

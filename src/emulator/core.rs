@@ -32,6 +32,11 @@ pub struct EmulatorOptions {
     pub seed: u64,
     /// When set, only requests carrying this key (header, `?key=` or bearer) are served.
     pub require_key: Option<SecretString>,
+    /// When set, requests must carry this OAuth access token as a bearer token (or the key).
+    pub require_token: Option<SecretString>,
+    /// Tokens taken as a caller's identity without the tuning scope: answered 403
+    /// ACCESS_TOKEN_SCOPE_INSUFFICIENT, so clients' hints for it can be tried.
+    pub scopeless_tokens: Vec<SecretString>,
     /// Seed a demo into an empty state.
     pub demo: bool,
     pub faults: Faults,
@@ -48,6 +53,8 @@ impl Default for EmulatorOptions {
             step_interval: Duration::from_millis(500),
             seed: 0,
             require_key: None,
+            require_token: None,
+            scopeless_tokens: Vec::new(),
             demo: true,
             faults: Faults::default(),
             stream_chunk_delay: Duration::from_millis(40),

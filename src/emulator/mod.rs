@@ -61,6 +61,14 @@ pub struct EmulatorArgs {
     /// Serve only requests carrying this API key (x-goog-api-key, ?key= or a bearer token).
     #[arg(long, env = "TUNEDECK_EMULATOR_KEY", hide_env_values = true)]
     pub require_key: Option<String>,
+    /// Serve only requests carrying this OAuth access token as `Authorization: Bearer` (a key
+    /// from --require-key is taken too); another token is answered 401 UNAUTHENTICATED.
+    #[arg(long, env = "TUNEDECK_EMULATOR_TOKEN", hide_env_values = true)]
+    pub require_token: Option<String>,
+    /// A bearer token taken as a caller without the tuning scope: answered 403
+    /// ACCESS_TOKEN_SCOPE_INSUFFICIENT (repeat for more).
+    #[arg(long, hide_env_values = true)]
+    pub scopeless_token: Vec<String>,
     /// Start with no demo models.
     #[arg(long)]
     pub empty: bool,
@@ -139,6 +147,13 @@ impl EmulatorArgs {
             step_interval: Duration::from_millis(self.step_ms),
             seed: self.seed,
             require_key: self.require_key.clone().map(SecretString::from),
+            require_token: self.require_token.clone().map(SecretString::from),
+            scopeless_tokens: self
+                .scopeless_token
+                .iter()
+                .cloned()
+                .map(SecretString::from)
+                .collect(),
             demo: !self.empty,
             faults: Faults {
                 rate_429: self.fault_429,

@@ -4,8 +4,8 @@
 
 use crate::api::error::Code;
 use crate::api::types::{
-    BadRequest, ErrorDetail, ErrorEnvelope, ErrorInfo, FieldViolation, RetryInfo, Status,
-    enum_number_for_field,
+    BadRequest, ErrorDetail, ErrorEnvelope, ErrorInfo, FieldViolation, LocalizedMessage, RetryInfo,
+    Status, enum_number_for_field,
 };
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -70,17 +70,55 @@ impl Failure {
         )
     }
 
+    /// The recorded body (shared/api/fixtures/error-api-key-invalid.json).
     pub fn invalid_api_key() -> Self {
+        let message = "API key not valid. Please pass a valid API key.";
         Failure {
             code: Code::InvalidArgument,
-            message: "API key not valid. Please pass a valid API key.".into(),
+            message: message.into(),
+            details: vec![
+                ErrorDetail::ErrorInfo(ErrorInfo {
+                    reason: "API_KEY_INVALID".into(),
+                    domain: "googleapis.com".into(),
+                    metadata: [(
+                        "service".to_owned(),
+                        "generativelanguage.googleapis.com".to_owned(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                }),
+                ErrorDetail::LocalizedMessage(LocalizedMessage {
+                    locale: "en-US".into(),
+                    message: message.into(),
+                }),
+            ],
+        }
+    }
+
+    /// A bearer token that is not a valid access token.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            Code::Unauthenticated,
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+        )
+    }
+
+    /// A valid token without the tuning scope: the recorded body
+    /// (shared/api/fixtures/error-insufficient-scopes.json), `method` naming what was called.
+    pub fn scope_insufficient(method: &str) -> Self {
+        Failure {
+            code: Code::PermissionDenied,
+            message: "Request had insufficient authentication scopes.".into(),
             details: vec![ErrorDetail::ErrorInfo(ErrorInfo {
-                reason: "API_KEY_INVALID".into(),
+                reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT".into(),
                 domain: "googleapis.com".into(),
-                metadata: [(
-                    "service".to_owned(),
-                    "generativelanguage.googleapis.com".to_owned(),
-                )]
+                metadata: [
+                    (
+                        "service".to_owned(),
+                        "generativelanguage.googleapis.com".to_owned(),
+                    ),
+                    ("method".to_owned(), method.to_owned()),
+                ]
                 .into_iter()
                 .collect(),
             })],

@@ -44,7 +44,8 @@ pub async fn handle(
             .into_response(&format);
         }
     };
-    if let Err(failure) = check_key(&core, &headers, &query) {
+    let rpc = rpc_method(&method, uri.path());
+    if let Err(failure) = check_caller(&core, &headers, &query, &rpc) {
         return failure.into_response(&format);
     }
     if let Some(failure) = core.inject_request_fault().await {
@@ -112,6 +113,39 @@ fn body_failure(error: &axum::Error) -> Failure {
     }
 }
 
+/// The RPC a request calls, as error details name it
+/// (`google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent`).
+fn rpc_method(method: &Method, path: &str) -> String {
+    let version = if path.starts_with("/v1/") {
+        "v1"
+    } else {
+        "v1beta"
+    };
+    let (service, rpc) = if path.contains(":generateContent") {
+        ("GenerativeService", "GenerateContent")
+    } else if path.contains(":streamGenerateContent") {
+        ("GenerativeService", "StreamGenerateContent")
+    } else if path.contains(":countTokens") {
+        ("GenerativeService", "CountTokens")
+    } else if path.contains("/permissions") {
+        ("PermissionService", "Permissions")
+    } else if path.contains("/operations") {
+        ("Operations", "Operations")
+    } else if path.contains("tunedModels") {
+        let rpc = match *method {
+            Method::POST => "CreateTunedModel",
+            Method::PATCH => "UpdateTunedModel",
+            Method::DELETE => "DeleteTunedModel",
+            _ if path.trim_end_matches('/').ends_with("tunedModels") => "ListTunedModels",
+            _ => "GetTunedModel",
+        };
+        ("ModelService", rpc)
+    } else {
+        ("ModelService", "GetModel")
+    };
+    format!("google.ai.generativelanguage.{version}.{service}.{rpc}")
+}
+
 fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
         .next()
@@ -119,34 +153,74 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_else(|| s.to_owned())
 }
 
-/// `--require-key`: the key may come as `x-goog-api-key`, `?key=` or a bearer token.
-fn check_key(core: &Core, headers: &HeaderMap, query: &[(String, String)]) -> Result<(), Failure> {
-    let Some(required) = &core.options.require_key else {
+/// `--require-key` / `--require-token`: who may call. A key comes as `x-goog-api-key` or
+/// `?key=` (or, as before, a bearer token); an OAuth access token as `Authorization: Bearer`
+/// (the scheme in any case, RFC 9110). Answers as the service does: no credentials 403 (401
+/// when only tokens are accepted), a wrong key 400 API_KEY_INVALID, a token that is not a valid
+/// one 401 UNAUTHENTICATED, a token without the tuning scope 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT.
+fn check_caller(
+    core: &Core,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+    method: &str,
+) -> Result<(), Failure> {
+    let options = &core.options;
+    if options.require_key.is_none()
+        && options.require_token.is_none()
+        && options.scopeless_tokens.is_empty()
+    {
         return Ok(());
+    }
+    let is = |secret: &Option<secrecy::SecretString>, given: &str| {
+        secret.as_ref().is_some_and(|s| s.expose_secret() == given)
     };
-    let header = headers
+    let key = headers
         .get("x-goog-api-key")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let param = query
-        .iter()
-        .find(|(k, _)| k == "key")
-        .map(|(_, v)| v.clone());
+        .map(str::to_owned)
+        .or_else(|| {
+            query
+                .iter()
+                .find(|(k, _)| k == "key")
+                .map(|(_, v)| v.clone())
+        });
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
-            // The scheme is case-insensitive (RFC 9110 §11.1): Bearer, bearer, BEARER.
             let (scheme, token) = v.split_once(' ')?;
             scheme
                 .eq_ignore_ascii_case("bearer")
                 .then(|| token.trim().to_owned())
         });
-    match header.or(param).or(bearer) {
-        None => Err(Failure::unregistered_caller()),
-        Some(given) if given == required.expose_secret() => Ok(()),
-        Some(_) => Err(Failure::invalid_api_key()),
+    if let Some(key) = key {
+        return if is(&options.require_key, &key) {
+            Ok(())
+        } else {
+            Err(Failure::invalid_api_key())
+        };
     }
+    let Some(token) = bearer else {
+        return Err(if options.require_key.is_some() {
+            Failure::unregistered_caller()
+        } else {
+            Failure::new(
+                Code::Unauthenticated,
+                "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+            )
+        });
+    };
+    if is(&options.require_token, &token) || is(&options.require_key, &token) {
+        return Ok(());
+    }
+    if options
+        .scopeless_tokens
+        .iter()
+        .any(|s| s.expose_secret() == token)
+    {
+        return Err(Failure::scope_insufficient(method));
+    }
+    Err(Failure::unauthenticated())
 }
 
 /// Splits `name:verb` on the last colon.
