@@ -316,9 +316,7 @@ pub fn resolve(
         (Credentials::AccessToken(secret), auth)
     };
     // An API key first, then a token given as is.
-    let key = key
-        .map(|k| key_auth(k))
-        .or_else(|| token.map(|t| token_auth(t)));
+    let key = key.map(key_auth).or_else(|| token.map(token_auth));
     if flags.emulator {
         return Resolved {
             backend: Backend::EmbeddedEmulator,

@@ -1382,3 +1382,79 @@ async fn tokens_are_checked_as_the_service_checks_them() {
     let recorded: Value = serde_json::from_str(&fixture("error-api-key-invalid.json")).unwrap();
     assert_eq!(e, recorded, "the recorded API_KEY_INVALID body");
 }
+
+#[tokio::test]
+async fn a_state_file_with_an_unknown_state_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let emu = start(EmulatorOptions {
+        state_file: Some(path.clone()),
+        ..fast_options()
+    })
+    .await;
+    client_for(&emu)
+        .create_tuned_model(&tuning_request("x", tutorial_examples(), 4, 1), Some("x"))
+        .await
+        .unwrap();
+    emu.shutdown().await;
+    let text = std::fs::read_to_string(&path).unwrap();
+    let state: Value = serde_json::from_str(&text).unwrap();
+    let old = state["records"][0]["model"]["state"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bogus = text.replacen(&format!("\"state\":\"{old}\""), "\"state\":\"BOGUS\"", 1);
+    assert_ne!(bogus, text, "the state was in the file");
+    std::fs::write(&path, bogus).unwrap();
+    let Err(e) = tunedeck::emulator::start(
+        EmulatorOptions {
+            state_file: Some(path.clone()),
+            ..fast_options()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    else {
+        panic!("an unknown state was loaded");
+    };
+    let e = format!("{e:#}");
+    assert!(e.contains("BOGUS") && e.contains("state.json"), "{e}");
+}
+
+#[tokio::test]
+async fn no_reported_time_lies_in_the_future_and_create_times_are_microseconds() {
+    let emu = start(EmulatorOptions {
+        step_interval: std::time::Duration::from_millis(50),
+        ..fast_options()
+    })
+    .await;
+    let (status, _) = raw(
+        "POST",
+        &format!("{}/v1beta/tunedModels?tunedModelId=timely", emu.base_url()),
+        Some(&create_body(&[("a", "b"), ("c", "d")], 1, 3)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut saw_start = false;
+    for _ in 0..40 {
+        let (_, model) = raw(
+            "GET",
+            &format!("{}/v1beta/tunedModels/timely", emu.base_url()),
+            None,
+        )
+        .await;
+        let answered = chrono::Utc::now();
+        for field in ["createTime", "updateTime"] {
+            let t = model[field].as_str().unwrap();
+            let fraction = t.split('.').nth(1).map_or(0, |f| f.trim_end_matches('Z').len());
+            assert!(fraction <= 6, "{field} {t}: microseconds at most, as the service");
+        }
+        if let Some(start) = model["tuningTask"]["startTime"].as_str() {
+            saw_start = true;
+            let start = tunedeck::api::serde_util::parse_timestamp(start).unwrap();
+            assert!(start <= answered, "startTime {start} is after the answer ({answered})");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(saw_start, "the job started within a second");
+}

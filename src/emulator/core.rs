@@ -395,7 +395,7 @@ pub fn record_step(
                 ..Default::default()
             });
             record.model.state = TunedModelState::Failed;
-            record.model.update_time = Some(now);
+            record.model.update_time = Some(super::store::micros(now));
             return StepOutcome::Failed;
         }
     }
@@ -403,7 +403,7 @@ pub fn record_step(
         job.done = true;
         task.complete_time = Some(now);
         record.model.state = TunedModelState::Active;
-        record.model.update_time = Some(now);
+        record.model.update_time = Some(super::store::micros(now));
         return StepOutcome::Succeeded;
     }
     StepOutcome::Running

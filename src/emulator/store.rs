@@ -2,7 +2,9 @@
 //! kept in memory and saved atomically to a JSON file (write a temp file, fsync, rename).
 
 use super::wire::Failure;
-use crate::api::types::{GranteeType, Model, Permission, Role, Status, TunedModel, TuningExample};
+use crate::api::types::{
+    GranteeType, Model, Permission, Role, Status, TunedModel, TunedModelState, TuningExample,
+};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -49,6 +51,18 @@ pub struct Job {
 }
 
 impl Record {
+    /// The model as an answer at `now` shows it: a tuning that has not started yet has no
+    /// `startTime` (a reported time never lies in the future of its response).
+    pub fn served(&self, now: chrono::DateTime<chrono::Utc>) -> TunedModel {
+        let mut model = self.model.clone();
+        if let Some(task) = model.tuning_task.as_mut()
+            && task.start_time.is_some_and(|t| t > now)
+        {
+            task.start_time = None;
+        }
+        model
+    }
+
     pub fn id(&self) -> &str {
         self.model.id()
     }
@@ -152,6 +166,20 @@ impl Store {
                 path.display()
             )
         })?;
+        // A value the emulator never writes means the file is not what it says: refuse it,
+        // like any other corruption, rather than serve a model in a state no client knows.
+        if let Some(record) = store
+            .records
+            .iter()
+            .find(|r| !r.model.state.is_known() || r.model.state == TunedModelState::Unspecified)
+        {
+            return Err(format!(
+                "{}: {} has the state {:?}, which is not one of CREATING, ACTIVE, FAILED; move the file away or pass --ephemeral",
+                path.display(),
+                record.model.name,
+                record.model.state.to_string()
+            ));
+        }
         store.reindex();
         Ok(store)
     }
@@ -161,6 +189,14 @@ impl Store {
         let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         crate::atomic_file::write_atomically(path, &bytes)
     }
+}
+
+/// A time cut to whole microseconds: the precision of the service's `createTime` and
+/// `updateTime` (`2023-09-19T19:56:25.999303Z`).
+pub fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::Timelike;
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
 }
 
 /// Lowercase letters and digits, like the live service's ids.

@@ -6,7 +6,7 @@ use crate::api::serde_util::Timestamp;
 use crate::api::types::*;
 use crate::emulator::core::Core;
 use crate::emulator::store::{
-    Job, Record, base_models, generate_model_id, random_id, valid_model_id,
+    Job, Record, base_models, generate_model_id, micros, random_id, valid_model_id,
 };
 use crate::emulator::trainer::{stable_hash, total_steps};
 use crate::emulator::wire::Failure;
@@ -248,8 +248,10 @@ pub fn prepare(
         display_name: body.display_name,
         description: body.description,
         state: TunedModelState::Creating,
-        create_time: Some(now),
-        update_time: Some(now),
+        // createTime and updateTime in microseconds, as the service reports them; startTime,
+        // computeTime and completeTime keep nanoseconds (REFERENCE.md §1, the recorded bodies).
+        create_time: Some(micros(now)),
+        update_time: Some(micros(now)),
         tuning_task: Some(TuningTask {
             start_time: Some(start),
             hyperparameters: Some(Hyperparameters {

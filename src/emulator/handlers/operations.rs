@@ -79,7 +79,7 @@ pub fn operation_json(record: &Record, detail: Detail) -> Value {
                 );
             }
             None => {
-                let model = serde_json::to_value(&record.model).unwrap_or(Value::Null);
+                let model = serde_json::to_value(record.served(Utc::now())).unwrap_or(Value::Null);
                 op.insert("response".into(), any(TUNED_MODEL_TYPE, model));
             }
         }
@@ -207,7 +207,7 @@ pub fn cancel(
         // The docs warn a cancelled job leaves a model of unpredictable quality, i.e. a usable
         // one: it becomes ACTIVE with what it learned so far.
         record.model.state = TunedModelState::Active;
-        record.model.update_time = Some(now);
+        record.model.update_time = Some(crate::emulator::store::micros(now));
         if let Some(task) = record.model.tuning_task.as_mut() {
             task.complete_time = Some(now);
         }

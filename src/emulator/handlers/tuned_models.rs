@@ -45,7 +45,7 @@ pub fn get(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure> {
     // What this answer shows of training must survive a crash.
     core.flush_steps(&store)?;
     let record = store.find_readable(id, req.caller)?;
-    req.ok(&record.model)
+    req.ok(&record.served(Utc::now()))
 }
 
 /// The `filter` of tunedModels.list: `owner:me`, `writers:me`, `readers:me`, `readers:everyone`
@@ -118,11 +118,12 @@ pub fn list(core: &Arc<Core>, req: &Req) -> Result<Response, Failure> {
         .iter()
         .filter(|r| filter.matches(r, req.caller))
         .collect();
-    let page: Vec<&TunedModel> = matching
+    let now = Utc::now();
+    let page: Vec<TunedModel> = matching
         .iter()
         .skip(offset)
         .take(size)
-        .map(|r| &r.model)
+        .map(|r| r.served(now))
         .collect();
     let mut body = serde_json::Map::new();
     if !page.is_empty() {
@@ -211,9 +212,9 @@ pub fn patch(core: &Arc<Core>, req: &Req, id: &str) -> Result<Response, Failure>
         }
     }
     if !paths.is_empty() {
-        model.update_time = Some(Utc::now());
+        model.update_time = Some(crate::emulator::store::micros(Utc::now()));
     }
-    let answer = model.clone();
+    let answer = record.served(Utc::now());
     core.commit_update(&mut store, id, before)?;
     drop(store);
     req.ok(&answer)
