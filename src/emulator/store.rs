@@ -387,6 +387,7 @@ mod tests {
         store.insert(Record {
             model: TunedModel {
                 name: "tunedModels/abc".into(),
+                state: TunedModelState::Active,
                 ..Default::default()
             },
             examples: Arc::new(vec![TuningExample::new("1", "2")]),
