@@ -401,7 +401,7 @@ pub fn record_step(
     }
     if trainer.is_done() {
         job.done = true;
-        task.complete_time = Some(now);
+        task.complete_time = Some(super::store::micros(now));
         record.model.state = TunedModelState::Active;
         record.model.update_time = Some(super::store::micros(now));
         return StepOutcome::Succeeded;

@@ -248,8 +248,9 @@ pub fn prepare(
         display_name: body.display_name,
         description: body.description,
         state: TunedModelState::Creating,
-        // createTime and updateTime in microseconds, as the service reports them; startTime,
-        // computeTime and completeTime keep nanoseconds (REFERENCE.md §1, the recorded bodies).
+        // createTime and updateTime in microseconds, as the service reports them (completeTime,
+        // which updateTime moves to, too); startTime and computeTime keep nanoseconds
+        // (REFERENCE.md §1, the recorded bodies).
         create_time: Some(micros(now)),
         update_time: Some(micros(now)),
         tuning_task: Some(TuningTask {

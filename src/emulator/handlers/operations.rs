@@ -209,7 +209,7 @@ pub fn cancel(
         record.model.state = TunedModelState::Active;
         record.model.update_time = Some(crate::emulator::store::micros(now));
         if let Some(task) = record.model.tuning_task.as_mut() {
-            task.complete_time = Some(now);
+            task.complete_time = Some(crate::emulator::store::micros(now));
         }
     }
     if let Some(before) = before {
