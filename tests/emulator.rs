@@ -1446,15 +1446,115 @@ async fn no_reported_time_lies_in_the_future_and_create_times_are_microseconds()
         let answered = chrono::Utc::now();
         for field in ["createTime", "updateTime"] {
             let t = model[field].as_str().unwrap();
-            let fraction = t.split('.').nth(1).map_or(0, |f| f.trim_end_matches('Z').len());
-            assert!(fraction <= 6, "{field} {t}: microseconds at most, as the service");
+            let fraction = t
+                .split('.')
+                .nth(1)
+                .map_or(0, |f| f.trim_end_matches('Z').len());
+            assert!(
+                fraction <= 6,
+                "{field} {t}: microseconds at most, as the service"
+            );
         }
         if let Some(start) = model["tuningTask"]["startTime"].as_str() {
             saw_start = true;
             let start = tunedeck::api::serde_util::parse_timestamp(start).unwrap();
-            assert!(start <= answered, "startTime {start} is after the answer ({answered})");
+            assert!(
+                start <= answered,
+                "startTime {start} is after the answer ({answered})"
+            );
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(saw_start, "the job started within a second");
+}
+
+/// The tutorials' "tune a tuned model further": B starts from A's weights and outputs.
+#[tokio::test]
+async fn tuning_from_a_tuned_model_starts_from_what_it_learned() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let emu = start(EmulatorOptions {
+        state_file: Some(state.clone()),
+        ..fast_options()
+    })
+    .await;
+    let client = client_for(&emu);
+    let a = client
+        .create_tuned_model(
+            &tuning_request("A", tutorial_examples(), 2, 5),
+            Some("model-a"),
+        )
+        .await
+        .unwrap();
+    let a = wait_done(&client, &a.name).await;
+    let a_first = a.tuned_model().unwrap().snapshots()[0].mean_loss;
+    // B: new numbers in the same style, and none of A's examples.
+    let more: Vec<_> = [
+        ("fifty", "fifty one"),
+        ("sixty", "sixty one"),
+        ("40", "41"),
+        ("-7", "-6"),
+    ]
+    .into_iter()
+    .map(|(i, o)| tunedeck::api::types::TuningExample::new(i, o))
+    .collect();
+    let mut request = tuning_request("B", more, 2, 5);
+    request.base_model = None;
+    request.tuned_model_source = Some(tunedeck::api::types::TunedModelSource {
+        tuned_model: Some("tunedModels/model-a".into()),
+        base_model: None,
+    });
+    let b = client
+        .create_tuned_model(&request, Some("model-b"))
+        .await
+        .unwrap();
+    let b = wait_done(&client, &b.name).await;
+    let b_model = b.tuned_model().unwrap();
+    let b_first = b_model.snapshots()[0].mean_loss;
+    assert!(
+        b_first < a_first / 2.0,
+        "B starts near where A ended: first loss {b_first} vs A's first {a_first}"
+    );
+    // The source chain, as the service reports it.
+    let b_model = client.get_tuned_model("model-b").await.unwrap();
+    let source = b_model.tuned_model_source.as_ref().unwrap();
+    assert_eq!(source.tuned_model.as_deref(), Some("tunedModels/model-a"));
+    assert_eq!(
+        source.base_model.as_deref(),
+        Some("models/gemini-1.5-flash-001-tuning")
+    );
+    // B answers A's inputs as A did, and its own as it learned.
+    let answer = |prompt: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .generate_content(
+                    "tunedModels/model-b",
+                    &tunedeck::api::types::GenerateContentRequest::text(prompt),
+                )
+                .await
+                .unwrap()
+                .text()
+        }
+    };
+    assert_eq!(answer("seven").await, "eight", "one of A's examples");
+    assert_eq!(answer("fifty").await, "fifty one", "one of B's");
+    // A deleted, then a restart: B's record carries A's training, so B is rebuilt by replay
+    // and still answers as A taught it.
+    client.delete_tuned_model("model-a").await.unwrap();
+    emu.shutdown().await;
+    let emu = start(EmulatorOptions {
+        state_file: Some(state),
+        ..fast_options()
+    })
+    .await;
+    let answer = client_for(&emu)
+        .generate_content(
+            "tunedModels/model-b",
+            &tunedeck::api::types::GenerateContentRequest::text("thirteen"),
+        )
+        .await
+        .unwrap()
+        .text();
+    assert_eq!(answer, "fourteen");
 }

@@ -3,10 +3,11 @@
 
 use super::faults::Faults;
 use super::journal::{Entry, Journal};
-use super::store::{Job, Record, Store};
+use super::store::{BaseTraining, Job, Record, Store};
 use super::trainer::{DIVERGENCE_LOSS, Trainer, TrainingSpec, epoch_of_step};
 use super::wire::Failure;
 use crate::api::serde_util::f32_to_wire;
+use crate::api::types::TuningExample;
 use crate::api::types::{Status, TunedModelState, TuningSnapshot};
 use chrono::Utc;
 use rand::Rng;
@@ -237,7 +238,7 @@ impl Core {
         if let Some(t) = lock(&self.trainers).get(id) {
             return Some(Arc::clone(t));
         }
-        let (examples, spec, steps) = {
+        let (examples, spec, steps, base) = {
             let store = self.store();
             let record = store.get(id)?;
             let job = record.job.as_ref()?;
@@ -245,9 +246,10 @@ impl Core {
                 Arc::clone(&record.examples),
                 spec_of(job),
                 record.model.snapshots().len(),
+                job.base.clone(),
             )
         };
-        let mut trainer = Trainer::new(&examples, spec);
+        let mut trainer = starting_trainer(&examples, spec, base.as_deref());
         for _ in 0..steps {
             trainer.step();
         }
@@ -275,7 +277,7 @@ impl Core {
     }
 
     async fn run_job(self: Arc<Self>, id: String) {
-        let Some((examples, spec, done_steps, start)) = ({
+        let Some((examples, spec, done_steps, start, base)) = ({
             let store = self.store();
             store.get(&id).and_then(|r| {
                 let job = r.job.as_ref().filter(|j| !j.done)?;
@@ -285,6 +287,7 @@ impl Core {
                     spec_of(job),
                     r.model.snapshots().len(),
                     start,
+                    job.base.clone(),
                 ))
             })
         }) else {
@@ -297,7 +300,7 @@ impl Core {
                 () = tokio::time::sleep(wait) => {}
             }
         }
-        let mut trainer = Trainer::new(&examples, spec);
+        let mut trainer = starting_trainer(&examples, spec, base.as_deref());
         for _ in 0..done_steps {
             trainer.step();
         }
@@ -331,6 +334,31 @@ impl Core {
                 self.cache_trainer(&id, Arc::new(trainer));
                 return;
             }
+        }
+    }
+}
+
+/// A job's trainer before its first step: fresh, or continuing from its source's training
+/// (replayed, along the whole chain of sources).
+pub fn starting_trainer(
+    examples: &[TuningExample],
+    spec: TrainingSpec,
+    base: Option<&BaseTraining>,
+) -> Trainer {
+    match base {
+        None => Trainer::new(examples, spec),
+        Some(base) => {
+            let base_spec = TrainingSpec {
+                epochs: base.epochs,
+                batch_size: base.batch_size,
+                learning_rate: base.learning_rate,
+                seed: base.seed,
+            };
+            let mut from = starting_trainer(&base.examples, base_spec, base.base.as_deref());
+            for _ in 0..base.steps {
+                from.step();
+            }
+            Trainer::continuing(&from, examples, spec)
         }
     }
 }

@@ -48,6 +48,41 @@ pub struct Job {
     /// The operation was deleted (operations.delete); the model and its training remain.
     #[serde(default)]
     pub operation_deleted: bool,
+    /// When tuned from a tuned model: that model's training, replayed to start from its
+    /// weights (kept here, so the source may be deleted without this model forgetting it).
+    #[serde(default)]
+    pub base: Option<Box<BaseTraining>>,
+}
+
+/// A finished training another one continues from: its examples, settings, how many steps it
+/// ran, and what it continued from in turn.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseTraining {
+    pub examples: Arc<Vec<TuningExample>>,
+    pub epochs: u32,
+    pub batch_size: u32,
+    pub learning_rate: f64,
+    pub seed: u64,
+    pub steps: u64,
+    #[serde(default)]
+    pub base: Option<Box<BaseTraining>>,
+}
+
+impl BaseTraining {
+    /// The training of `record`, as a base for another.
+    pub fn of(record: &Record) -> Option<BaseTraining> {
+        let job = record.job.as_ref()?;
+        Some(BaseTraining {
+            examples: Arc::clone(&record.examples),
+            epochs: job.epochs,
+            batch_size: job.batch_size,
+            learning_rate: job.learning_rate,
+            seed: job.seed,
+            steps: record.model.snapshots().len() as u64,
+            base: job.base.clone(),
+        })
+    }
 }
 
 impl Record {

@@ -186,6 +186,45 @@ impl Trainer {
         }
     }
 
+    /// A training that starts where `from` ended (tuning a tuned model): its weights, its
+    /// learned shift towards the data, and its outputs, with the new examples' outputs added
+    /// after them. So the first steps on data like `from`'s already have a low loss, and inputs
+    /// the new data does not touch keep `from`'s answers.
+    pub fn continuing(from: &Trainer, examples: &[TuningExample], spec: TrainingSpec) -> Self {
+        let mut next = Trainer::new(examples, spec);
+        let mut classes = from.classes.clone();
+        let mut index: HashMap<String, usize> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect();
+        for class in &next.classes {
+            if !index.contains_key(class) {
+                index.insert(class.clone(), classes.len());
+                classes.push(class.clone());
+            }
+        }
+        next.labels = examples
+            .iter()
+            .map(|e| index.get(&e.output).copied().unwrap_or(0))
+            .collect();
+        let width = classes.len();
+        let widen = |row: &Vec<f32>| {
+            let mut row = row.clone();
+            row.resize(width, 0.0);
+            row
+        };
+        next.weights = from
+            .weights
+            .iter()
+            .map(|(id, row)| (*id, widen(row)))
+            .collect();
+        next.bias = widen(&from.bias);
+        next.background_shift = from.background_shift;
+        next.classes = classes;
+        next
+    }
+
     pub fn total_steps(&self) -> u64 {
         self.total
     }
@@ -363,6 +402,30 @@ mod tests {
         for ex in tutorial() {
             assert_eq!(t.predict(&ex.text_input, 1)[0].output, ex.output);
         }
+    }
+
+    #[test]
+    fn a_continued_training_starts_from_what_its_source_learned() {
+        let (losses_a, a) = run(TUTORIAL);
+        let more = vec![
+            TuningExample::new("fifty", "fifty one"),
+            TuningExample::new("seven", "eight"),
+        ];
+        let mut b = Trainer::continuing(&a, &more, TUTORIAL);
+        let first_b = b.step().unwrap();
+        assert!(
+            first_b < losses_a[0] / 2.0,
+            "B's first loss {first_b} vs A's first {}",
+            losses_a[0]
+        );
+        while b.step().is_some() {}
+        assert_eq!(b.predict("seven", 1)[0].output, "eight");
+        assert_eq!(b.predict("fifty", 1)[0].output, "fifty one");
+        assert_eq!(
+            b.predict("thirteen", 1)[0].output,
+            "fourteen",
+            "A's answer kept"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::api::serde_util::Timestamp;
 use crate::api::types::*;
 use crate::emulator::core::Core;
 use crate::emulator::store::{
-    Job, Record, base_models, generate_model_id, micros, random_id, valid_model_id,
+    BaseTraining, Job, Record, base_models, generate_model_id, micros, random_id, valid_model_id,
 };
 use crate::emulator::trainer::{stable_hash, total_steps};
 use crate::emulator::wire::Failure;
@@ -107,7 +107,10 @@ pub fn prepare(
                 ));
             }
             let base = record.model.source_model().unwrap_or_default().to_owned();
-            (base, Some(record.model.name.clone()))
+            (
+                base,
+                Some((record.model.name.clone(), BaseTraining::of(record))),
+            )
         }
         (None, None) => {
             return Err(Failure::invalid(
@@ -240,8 +243,8 @@ pub fn prepare(
     let start = now + chrono::Duration::milliseconds(300 + (stable_hash(&id) % 400) as i64);
     let model = TunedModel {
         name: format!("tunedModels/{id}"),
-        tuned_model_source: source.map(|tuned| TunedModelSource {
-            tuned_model: Some(tuned),
+        tuned_model_source: source.as_ref().map(|(tuned, _)| TunedModelSource {
+            tuned_model: Some(tuned.clone()),
             base_model: Some(base.name.clone()),
         }),
         base_model: body.tuned_model_source.is_none().then(|| base.name.clone()),
@@ -279,6 +282,7 @@ pub fn prepare(
         done: false,
         fail_at_step: core.job_failure_step(total),
         operation_deleted: false,
+        base: source.and_then(|(_, base)| base).map(Box::new),
     };
     Ok(NewTuning {
         id,
