@@ -216,3 +216,27 @@ fn the_playground_streams_the_demo_models_answer() {
     keys(&["q"]);
     tmux.assert_restored(0);
 }
+
+/// 5,000 characters typed at once, then a bracketed paste: each appears in full with no
+/// further key (input used to stall at 1,024 characters until the next key, and a paste was
+/// not drawn until the next event).
+#[test]
+fn fast_input_and_a_bracketed_paste_arrive_in_full() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start("paste");
+    tmux.wait_for("number-generator-demo");
+    tmux.run(&["send-keys", "-t", "t", "4"]);
+    tmux.wait_for("Model none yet");
+    tmux.run(&["send-keys", "-t", "t", "i"]);
+    tmux.wait_for("Prompt · 0 chars");
+    tmux.run(&["send-keys", "-t", "t", "-l", &"a".repeat(5_000)]);
+    tmux.wait_for("Prompt · 5000 chars");
+    tmux.run(&["set-buffer", &"b".repeat(100)]);
+    tmux.run(&["paste-buffer", "-p", "-t", "t"]);
+    tmux.wait_for("Prompt · 5100 chars");
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}

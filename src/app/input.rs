@@ -53,6 +53,71 @@ impl App {
         Vec::new()
     }
 
+    /// A bracketed paste: inserted whole, as one edit, into the field that has the keyboard
+    /// (a one-line field takes the first line); with no field open it is ignored, so pasted
+    /// text never runs as commands.
+    pub(super) fn on_paste(&mut self, text: &str) {
+        use playground::Focus;
+        self.dirty = true;
+        let cursor = &mut self.line_cursor;
+        if let Overlay::Palette { input } = &mut self.overlay {
+            return line_edit::insert(input, cursor, text);
+        }
+        if self.models.filter_editing {
+            line_edit::insert(&mut self.models.filter, cursor, text);
+            self.models.refresh_view();
+            return;
+        }
+        match &mut self.models.dialog {
+            Some(Dialog::Edit(form)) => {
+                return line_edit::insert(&mut form.values[form.focus], cursor, text);
+            }
+            Some(Dialog::Transfer(form)) if !form.confirming => {
+                return line_edit::insert(&mut form.email, cursor, text);
+            }
+            Some(Dialog::Permissions(view)) => {
+                if let Some(form) = view.form.as_mut()
+                    && form.focus == super::models::PermissionField::Email
+                {
+                    line_edit::insert(&mut form.email, cursor, text);
+                }
+                return;
+            }
+            _ => {}
+        }
+        match self.tab {
+            Tab::Dataset => {
+                if let Some(prompt) = self.dataset.prompt.as_mut() {
+                    line_edit::insert(&mut prompt.input, cursor, text);
+                } else if let Some(form) = self.dataset.tune.as_mut() {
+                    if form.focus < dataset::TUNE_SOURCE_FIELD {
+                        line_edit::insert(&mut form.values[form.focus], cursor, text);
+                    }
+                } else if let Some(editor) = self.dataset.editor.as_mut() {
+                    let area = if editor.on_output {
+                        &mut editor.output
+                    } else {
+                        &mut editor.input
+                    };
+                    area.insert_str(text);
+                }
+            }
+            Tab::Playground => match self.playground.focus {
+                Focus::Prompt => {
+                    self.playground.prompt.insert_str(text);
+                }
+                Focus::Settings => {
+                    let i = self.playground.settings_focus;
+                    if let Some(value) = self.playground.settings.values.get_mut(i) {
+                        line_edit::insert(value, cursor, text);
+                    }
+                }
+                _ => {}
+            },
+            Tab::Models | Tab::Monitor => {}
+        }
+    }
+
     /// Rows of the models table that fit on screen.
     pub fn table_height(&self) -> usize {
         let failed = matches!(self.models.load, super::models::Load::Failed(_));

@@ -61,6 +61,17 @@ pub fn edit_line(text: &mut String, cursor: &mut Option<usize>, key: &KeyEvent) 
     true
 }
 
+/// Inserts pasted text at the cursor: its first line only (a one-line field), as one edit.
+pub fn insert(text: &mut String, cursor: &mut Option<usize>, pasted: &str) {
+    let line = pasted.lines().next().unwrap_or("");
+    let len = text.chars().count();
+    let at = cursor.unwrap_or(len).min(len);
+    text.insert_str(byte_at(text, at), line);
+    let at = at + line.chars().count();
+    let len = text.chars().count();
+    *cursor = (at < len).then_some(at);
+}
+
 /// The text with a bar where the cursor is, for drawing a focused field.
 pub fn with_cursor(text: &str, cursor: Option<usize>) -> String {
     let at = byte_at(text, cursor.unwrap_or(usize::MAX));

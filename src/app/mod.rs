@@ -320,24 +320,7 @@ impl App {
                 Vec::new()
             }
             Msg::Paste(text) => {
-                if self.models.filter_editing {
-                    self.models
-                        .filter
-                        .push_str(text.lines().next().unwrap_or(""));
-                    self.models.refresh_view();
-                    self.dirty = true;
-                } else if self.tab == Tab::Playground
-                    && self.playground.focus == playground::Focus::Prompt
-                {
-                    self.playground.prompt.insert_str(&text);
-                } else if let Some(prompt) = self.dataset.prompt.as_mut()
-                    && self.tab == Tab::Dataset
-                {
-                    prompt.input.push_str(text.lines().next().unwrap_or(""));
-                } else if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
-                    form.values[form.focus].push_str(text.lines().next().unwrap_or(""));
-                    self.dirty = true;
-                }
+                self.on_paste(&text);
                 Vec::new()
             }
             Msg::Worker(event) => self.on_worker(event, now),

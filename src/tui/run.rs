@@ -13,6 +13,9 @@ use futures::StreamExt;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
+/// How long input may pause and still count as one burst (a paste, a key held down).
+const BURST_GAP: std::time::Duration = std::time::Duration::from_millis(3);
+
 fn from_terminal(event: TermEvent) -> Option<Msg> {
     match event {
         TermEvent::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
@@ -116,15 +119,20 @@ pub async fn run(
         if let Some(msg) = msg {
             dispatch(&mut app, msg, &commands, &mut edit);
         }
-        // Drain what is already queued so a burst costs one frame. The stream is polled from
-        // this task (not with `now_or_never`, whose no-op waker would leave crossterm's
-        // wake-up thread unable to wake the loop for the next key).
+        // Drain what is already queued so a burst costs one frame. Terminal input comes through
+        // crossterm's reader thread one event at a time, so a paste or fast typing is a stream
+        // of events microseconds apart: the burst counts as over only after BURST_GAP without
+        // one, and is drawn once. (The stream is polled from this task, not with
+        // `now_or_never`, whose no-op waker would leave crossterm's thread unable to wake it.)
         loop {
             let next = tokio::select! {
                 biased;
-                Some(Ok(event)) = input.next() => from_terminal(event),
                 Ok(event) = async { events.try_recv() } => Some(Msg::Worker(event)),
-                () = std::future::ready(()) => break,
+                input_event = tokio::time::timeout(BURST_GAP, input.next()) => match input_event {
+                    Ok(Some(Ok(event))) => from_terminal(event),
+                    Ok(Some(Err(e))) => return Err(e.into()),
+                    Ok(None) | Err(_) => break,
+                },
             };
             if let Some(msg) = next {
                 dispatch(&mut app, msg, &commands, &mut edit);
