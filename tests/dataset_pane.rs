@@ -753,9 +753,19 @@ fn opening_another_file_with_unsaved_changes_is_refused() {
     let mut a = with_dataset();
     let now = clock();
     a.update(key('d'), now);
+    let left = a.dataset.dataset.examples.len();
     a.update(key('o'), now);
-    assert!(a.dataset.prompt.is_none());
-    assert!(a.toasts.last().unwrap().text.contains("unsaved changes"));
+    // The prompt opens and says why it cannot open a file yet; a path typed into it is text,
+    // not commands (a path starting with `d` used to delete an example).
+    let prompt = a.dataset.prompt.as_ref().unwrap();
+    assert!(prompt.error.as_deref().unwrap().contains("unsaved changes"));
+    for c in "data.jsonl".chars() {
+        a.update(key(c), now);
+    }
+    assert_eq!(a.dataset.dataset.examples.len(), left, "nothing deleted");
+    let cmds = a.update(code(KeyCode::Enter), now);
+    assert!(cmds.is_empty(), "still refused: {cmds:?}");
+    assert!(a.dataset.prompt.as_ref().unwrap().error.is_some());
 }
 
 #[test]

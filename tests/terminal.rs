@@ -29,7 +29,14 @@ impl Tmux {
 
     /// Starts the binary in a fresh session with a private home and no credentials.
     fn start(name: &str) -> Tmux {
+        Tmux::start_with(name, "", |_| {})
+    }
+
+    /// [`Tmux::start`] with arguments, after `prepare` has written files into the home (the
+    /// command runs there).
+    fn start_with(name: &str, args: &str, prepare: impl FnOnce(&Path)) -> Tmux {
         let home = tempfile::tempdir().unwrap();
+        prepare(home.path());
         let socket = format!("tunedeck-test-{}-{name}", std::process::id());
         let tmux = Tmux {
             socket,
@@ -37,7 +44,8 @@ impl Tmux {
         };
         let h = tmux._home.path();
         let script = format!(
-            "{env} {bin}; echo EXITED $?; sleep 30",
+            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
+            home = h.display(),
             env = common::clean_env_prefix(h),
             bin = env!("CARGO_BIN_EXE_tunedeck"),
         );
@@ -238,5 +246,42 @@ fn fast_input_and_a_bracketed_paste_arrive_in_full() {
     tmux.wait_for("Prompt · 5100 chars");
     tmux.run(&["send-keys", "-t", "t", "Escape"]);
     tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Unsaved dataset edits, then `q` on the Models tab: the question is drawn there (it used to
+/// change only the footer); `n` stays, `y` quits.
+#[test]
+fn the_quit_question_is_drawn_on_every_tab() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("quit-question", "--dataset numbers.jsonl", |home| {
+        let lines: String = (1..=5)
+            .map(|i| format!("{{\"text_input\": \"{i}\", \"output\": \"{}\"}}\n", i + 1))
+            .collect();
+        std::fs::write(home.join("numbers.jsonl"), lines).unwrap();
+    });
+    tmux.wait_for("Tuned models");
+    tmux.run(&["send-keys", "-t", "t", "3"]);
+    tmux.wait_for("numbers.jsonl");
+    tmux.run(&["send-keys", "-t", "t", "d"]);
+    tmux.wait_for("unsaved");
+    for tab in ["1", "2", "4"] {
+        tmux.run(&["send-keys", "-t", "t", tab]);
+        std::thread::sleep(Duration::from_millis(200));
+        tmux.run(&["send-keys", "-t", "t", "q"]);
+        let screen = tmux.wait_for("Quit?");
+        assert!(
+            screen.contains("The dataset has unsaved changes."),
+            "tab {tab}:\n{screen}"
+        );
+        tmux.run(&["send-keys", "-t", "t", "n"]);
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!tmux.screen().contains("Quit?"), "n closes it");
+    }
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.wait_for("Quit?");
+    tmux.run(&["send-keys", "-t", "t", "y"]);
     tmux.assert_restored(0);
 }

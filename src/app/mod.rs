@@ -439,6 +439,11 @@ impl App {
             Action::GoPlayground => self.tab = Tab::Playground,
             Action::Refresh => return self.refresh_list(),
             Action::Confirm => return self.confirm(),
+            // "Quit with unsaved changes?": save first, from whichever tab asked.
+            Action::Save if self.dataset.confirm_quit => {
+                self.dataset.confirm_quit = false;
+                return self.save_dataset(now);
+            }
             Action::Cancel if self.dataset.confirm_quit => self.dataset.confirm_quit = false,
             Action::Cancel
                 if self.monitor.confirm_cancel.is_some() || self.monitor.offer_delete.is_some() =>

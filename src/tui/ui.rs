@@ -3,7 +3,7 @@
 use crate::app::{App, MIN_SIZE, Overlay, Tab, layout};
 use crate::tui::panes;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{footer, header, overlays};
+use crate::tui::widgets::{dialog, footer, header, overlays};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::Line;
@@ -44,5 +44,35 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         }
         Overlay::None => {}
     }
+    // Asked from any tab: the question must be seen wherever `q` was pressed.
+    if app.dataset.confirm_quit {
+        render_quit(frame, body, theme);
+    }
     overlays::render_toasts(frame, body, app, theme);
+}
+
+/// "Quit with unsaved dataset changes?"
+fn render_quit(frame: &mut Frame, area: ratatui::layout::Rect, theme: &Theme) {
+    let lines = vec![
+        Line::raw("The dataset has unsaved changes."),
+        Line::styled(
+            "They stay in the autosave journal and come back next time.",
+            theme.muted,
+        ),
+        dialog::keys_line(
+            &[
+                ("y", "quit anyway"),
+                ("n", "stay"),
+                ("ctrl-s", "save first"),
+            ],
+            theme,
+        ),
+    ];
+    dialog::render(
+        frame,
+        area,
+        ratatui::text::Span::styled(" Quit? ", theme.warn),
+        lines,
+        64,
+    );
 }

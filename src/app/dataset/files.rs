@@ -177,6 +177,9 @@ impl App {
                 self.search(true, now);
                 Vec::new()
             }
+            PromptKind::Open if self.dataset.dirty => {
+                reopen(self, super::update::UNSAVED_BEFORE_OPEN.into())
+            }
             PromptKind::Open if text.is_empty() => reopen(self, "type a file's path".into()),
             PromptKind::Open => {
                 let path = expand_home(&text);

@@ -11,6 +11,10 @@ use crate::protocol::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
+/// Why another file cannot be opened yet.
+pub(in crate::app) const UNSAVED_BEFORE_OPEN: &str =
+    "this dataset has unsaved changes: esc, then save them (ctrl-s) or export them (x) first";
+
 impl App {
     pub(in crate::app) fn file_command(
         &mut self,
@@ -195,11 +199,13 @@ impl App {
                 return Vec::new();
             }
             Action::OpenFile if pane.dirty => {
-                self.toast(
-                    "This dataset has unsaved changes: save them (ctrl-s) or export them (x) before opening another file",
-                    Level::Error,
-                    now,
-                );
+                // The prompt opens all the same, saying why it cannot open a file yet: what is
+                // typed next goes into it, not to the table as commands (a path starting with
+                // `d` would delete an example).
+                self.open_prompt(PromptKind::Open);
+                if let Some(prompt) = self.dataset.prompt.as_mut() {
+                    prompt.error = Some(UNSAVED_BEFORE_OPEN.into());
+                }
                 return Vec::new();
             }
             Action::OpenFile => {

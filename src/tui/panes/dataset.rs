@@ -94,24 +94,6 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(form) = &pane.tune {
         render_tune_form(frame, area, pane, form, app.line_cursor, theme);
     }
-    if pane.confirm_quit {
-        let lines = vec![
-            Line::raw("The dataset has unsaved changes."),
-            Line::styled(
-                "They stay in the autosave journal and come back next time.",
-                theme.muted,
-            ),
-            dialog::keys_line(
-                &[
-                    ("y", "quit anyway"),
-                    ("n", "stay"),
-                    ("ctrl-s", "save first"),
-                ],
-                theme,
-            ),
-        ];
-        dialog::render(frame, area, Span::styled(" Quit? ", theme.warn), lines, 64);
-    }
 }
 
 fn render_stats(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme) {
