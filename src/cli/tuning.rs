@@ -264,7 +264,14 @@ pub async fn cancel(client: &ApiClient, args: CancelArgs) -> CliResult {
 /// One line of progress: step, epoch, loss, ETA.
 pub fn progress_line(job: &Job) -> String {
     let last = job.snapshots.last();
-    let epoch = last.map_or(0, |s| s.epoch);
+    // The epoch the job is in, from 1 (a snapshot's `epoch` counts completed ones); once it
+    // is done, the epochs it completed.
+    let completed = last.map_or(0, |s| s.epoch);
+    let epoch = if job.done && job.error.is_none() {
+        completed.max(1)
+    } else {
+        monitor::epoch_in_progress(completed, None)
+    };
     let loss = last.map_or("-".to_owned(), |s| format!("{:.4}", s.mean_loss));
     let eta = monitor::eta(&job.snapshots, job.total_steps)
         .map_or("-".to_owned(), |d| format!("{}s", d.as_secs()));

@@ -139,16 +139,39 @@ pub fn is_stalled(series: &[TuningSnapshot], now: Timestamp, factor: f64) -> boo
     limit > 0.0 && waited > limit
 }
 
-/// The mean loss of each epoch, as (epoch, mean), from the snapshots reported in it.
+/// The epoch a person means at a snapshot: the one its step ran in, counted from 1. A
+/// snapshot's `epoch` counts epochs *completed* when its step ended (REFERENCE.md §5), so at
+/// step 46 of 150 (N=120, B=4) it says 1 while the job is in its second epoch. A step belongs
+/// to the epoch after the one the previous step completed.
+pub fn epochs_of_steps(series: &[TuningSnapshot]) -> Vec<i32> {
+    let mut previous = 0;
+    series
+        .iter()
+        .map(|s| {
+            let epoch = previous + 1;
+            previous = s.epoch;
+            epoch
+        })
+        .collect()
+}
+
+/// The epoch a job is in (from 1), given the epochs completed so far and how many it has:
+/// the next one while it runs, never past the last.
+pub fn epoch_in_progress(completed: i32, epochs: Option<i32>) -> i32 {
+    let next = completed + 1;
+    epochs.map_or(next, |e| next.min(e.max(1)))
+}
+
+/// The mean loss of each epoch, as (epoch from 1, mean), from the steps that ran in it.
 pub fn epoch_means(series: &[TuningSnapshot]) -> Vec<(i32, f64)> {
     let mut out: Vec<(i32, f64, usize)> = Vec::new();
-    for s in series {
+    for (s, e) in series.iter().zip(epochs_of_steps(series)) {
         match out.last_mut() {
-            Some((epoch, sum, n)) if *epoch == s.epoch => {
+            Some((epoch, sum, n)) if *epoch == e => {
                 *sum += s.mean_loss;
                 *n += 1;
             }
-            _ => out.push((s.epoch, s.mean_loss, 1)),
+            _ => out.push((e, s.mean_loss, 1)),
         }
     }
     out.into_iter()
@@ -193,10 +216,13 @@ pub fn downsample(points: &[(f64, f64)], width: usize) -> Vec<(f64, f64)> {
 
 /// Steps at which an epoch ends (the epoch number changes after it).
 pub fn epoch_boundaries(series: &[TuningSnapshot]) -> Vec<i32> {
+    // The step that completes an epoch is the one whose count of completed epochs goes up;
+    // the newest step is the edge of the chart already.
     series
         .windows(2)
         .filter(|w| w[1].epoch != w[0].epoch)
-        .map(|w| w[0].step)
+        .map(|w| w[1].step)
+        .filter(|step| series.last().is_some_and(|l| l.step != *step))
         .collect()
 }
 
@@ -321,8 +347,17 @@ mod tests {
     #[test]
     fn epoch_means_smoothing_and_downsampling() {
         let series: Vec<_> = (1..=8).map(|s| snap(s, f64::from(s), 0)).collect();
-        assert_eq!(epoch_means(&series), vec![(0, 2.0), (1, 5.5), (2, 8.0)]);
-        assert_eq!(epoch_boundaries(&series), vec![3, 7]);
+        // Four steps an epoch: step 4 completes epoch 1 (its snapshot says 1), yet ran in it.
+        assert_eq!(epochs_of_steps(&series), vec![1, 1, 1, 1, 2, 2, 2, 2]);
+        assert_eq!(epoch_means(&series), vec![(1, 2.5), (2, 6.5)]);
+        assert_eq!(epoch_boundaries(&series), vec![4]);
+        assert_eq!(
+            epoch_in_progress(1, Some(5)),
+            2,
+            "step 46 of 150: the second epoch"
+        );
+        assert_eq!(epoch_in_progress(5, Some(5)), 5);
+        assert_eq!(epoch_in_progress(0, None), 1);
         assert_eq!(ema(&[4.0, 0.0, 0.0], 0.5), vec![4.0, 2.0, 1.0]);
         assert_eq!(ema(&[4.0, 0.0], 1.0), vec![4.0, 0.0]);
         let points: Vec<(f64, f64)> = (0..100_000).map(|i| (f64::from(i), 1.0)).collect();

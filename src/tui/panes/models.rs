@@ -338,6 +338,14 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
         .iter()
         .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss))
         .unwrap_or(first);
+    // Epochs as a person counts them: the one each step ran in, from 1.
+    let step_epochs = crate::domain::progress::epochs_of_steps(snaps);
+    let epoch_of = |step: i32| {
+        snaps
+            .iter()
+            .position(|s| s.step == step)
+            .map_or(0, |i| step_epochs[i])
+    };
     let [summary, chart] =
         Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
     let lines = vec![
@@ -350,7 +358,9 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
             " Lowest",
             format!(
                 "{:.4} (step {}, epoch {})",
-                lowest.mean_loss, lowest.step, lowest.epoch
+                lowest.mean_loss,
+                lowest.step,
+                epoch_of(lowest.step)
             ),
             theme,
         ),
@@ -358,7 +368,9 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
             " Last",
             format!(
                 "{:.4} (step {}, epoch {})",
-                last.mean_loss, last.step, last.epoch
+                last.mean_loss,
+                last.step,
+                epoch_of(last.step)
             ),
             theme,
         ),

@@ -4,7 +4,8 @@
 
 use crate::app::App;
 use crate::domain::progress::{
-    Job, downsample, epoch_boundaries, eta, is_stalled, steps_per_minute,
+    Job, downsample, epoch_boundaries, epoch_in_progress, epochs_of_steps, eta, is_stalled,
+    steps_per_minute,
 };
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
@@ -177,7 +178,16 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         now
     };
     let elapsed = started.and_then(|s| (end - s).to_std().ok());
-    let mut facts = vec![format!("epoch {} of {epochs}", last.map_or(0, |s| s.epoch))];
+    let epoch_count = hp.as_ref().and_then(|h| h.epoch_count);
+    let completed = last.map_or(0, |s| s.epoch);
+    // A job that finished well ran every epoch it completed; one still running, or stopped,
+    // was in the next.
+    let current = if job.done && job.error.is_none() {
+        completed.max(1)
+    } else {
+        epoch_in_progress(completed, epoch_count)
+    };
+    let mut facts = vec![format!("epoch {current} of {epochs}")];
     if let Some(e) = elapsed {
         facts.push(format!("elapsed {}", human(e)));
     }
@@ -193,6 +203,13 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         .snapshots
         .iter()
         .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss));
+    let step_epochs = epochs_of_steps(&job.snapshots);
+    let epoch_of = |step: i32| {
+        job.snapshots
+            .iter()
+            .position(|s| s.step == step)
+            .map_or(0, |i| step_epochs[i])
+    };
     let series = m.series(job, app.ema_alpha);
     let mode = format!(
         "{}{}{}",
@@ -219,8 +236,11 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
             Span::styled("loss ", theme.muted),
             Span::raw(match (lowest, last) {
                 (Some(lo), Some(la)) => format!(
-                    "lowest {:.4} at step {} · last {:.4} · {mode}",
-                    lo.mean_loss, lo.step, la.mean_loss
+                    "lowest {:.4} at step {} (epoch {}) · last {:.4} · {mode}",
+                    lo.mean_loss,
+                    lo.step,
+                    epoch_of(lo.step),
+                    la.mean_loss
                 ),
                 _ => format!("no snapshots yet · {mode}"),
             }),
@@ -232,15 +252,13 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         let what = if m.per_epoch {
             format!("epoch {x}: mean loss {y:.4}")
         } else {
-            let snap = job.snapshots.iter().find(|s| f64::from(s.step) == *x);
-            let at = snap
-                .and_then(|s| s.compute_time)
+            let index = job.snapshots.iter().position(|s| f64::from(s.step) == *x);
+            let at = index
+                .and_then(|i| job.snapshots[i].compute_time)
                 .map(|t| t.format("%H:%M:%S%.3fZ").to_string())
                 .unwrap_or_default();
-            format!(
-                "step {x} · epoch {} · loss {y:.4} · {at}",
-                snap.map_or(0, |s| s.epoch)
-            )
+            let epoch = index.map_or(0, |i| epochs_of_steps(&job.snapshots)[i]);
+            format!("step {x} · epoch {epoch} · loss {y:.4} · {at}")
         };
         lines.push(Line::from(vec![
             Span::styled("cursor ", theme.key),
