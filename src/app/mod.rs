@@ -354,7 +354,8 @@ impl App {
         Vec::new()
     }
 
-    fn label_of(&self, name: &str) -> String {
+    /// "Display name (id)" for a model, or its name when it is not listed.
+    pub fn label_of(&self, name: &str) -> String {
         self.models
             .find(name)
             .map(|m| {

@@ -164,6 +164,7 @@ impl App {
                             .to_owned();
                         // A cancelled model's quality is unpredictable; the docs advise deleting it.
                         self.monitor.offer_delete = Some(model);
+                        self.monitor.offer_after_cancel = true;
                     }
                     (Pending::Update, Reply::TunedModel(model)) => {
                         let label = model.display_name.clone();

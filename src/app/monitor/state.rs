@@ -20,8 +20,11 @@ pub struct MonitorPane {
     pub confirm_cancel: Option<String>,
     /// A model whose job should be selected once it is known.
     pub select_model: Option<String>,
-    /// A cancelled model the user is asked whether to delete (the docs advise it).
+    /// A model the user is asked whether to delete: after cancelling its job (the docs advise
+    /// it), or asked for with `d` on a finished job.
     pub offer_delete: Option<String>,
+    /// The question follows a cancel (it says why deleting is advised).
+    pub offer_after_cancel: bool,
     /// Operations whose runs are overlaid on the chart with the selected one.
     pub compare: std::collections::BTreeSet<String>,
 }

@@ -4,7 +4,7 @@
 use crate::api::types::TunedModelState;
 use crate::app::action::Action;
 use crate::app::monitor;
-use crate::app::{App, Level, Pending};
+use crate::app::{App, Level, Pending, Tab};
 use crate::protocol::{ApiCall, Cmd};
 use std::time::Instant;
 
@@ -111,6 +111,35 @@ impl App {
                     }
                 }
             }
+            // The selected job's model, as in the Models tab.
+            Action::Open => {
+                if let Some(model) = m.selected_job().map(|j| j.model.clone()) {
+                    self.tab = Tab::Models;
+                    self.models.detail = Some(model);
+                }
+            }
+            Action::OpenPlayground => {
+                if let Some(model) = m.selected_job().map(|j| j.model.clone()) {
+                    return self.open_in_playground(&model, now);
+                }
+            }
+            Action::CopyName => {
+                if let Some(model) = m.selected_job().map(|j| j.model.clone()) {
+                    self.toast(format!("Copied {model}"), Level::Info, now);
+                    self.effects.push(Cmd::Copy(model));
+                }
+            }
+            Action::Delete => match m.selected_job() {
+                Some(job) if job.done => {
+                    m.offer_delete = Some(job.model.clone());
+                    m.offer_after_cancel = false;
+                }
+                Some(_) => {
+                    let text = "The job is still tuning: cancel it first (c), then delete its model";
+                    self.toast(text, Level::Error, now);
+                }
+                None => {}
+            },
             Action::Export => {
                 let Some(job) = m.selected_job() else {
                     return Vec::new();

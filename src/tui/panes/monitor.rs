@@ -66,14 +66,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         render_job(frame, main, app, job, theme);
     }
     if let Some(model) = &m.offer_delete {
-        let lines = vec![
-            Line::raw(format!("Tuning of {model} was cancelled.")),
-            Line::styled(
-                "Its quality is unpredictable; the docs advise deleting it. Delete it now?",
-                theme.warn,
-            ),
-            dialog::keys_line(&[("y", "delete the model"), ("n", "keep it")], theme),
-        ];
+        let label = app.label_of(model);
+        let lines = if m.offer_after_cancel {
+            vec![
+                Line::raw(format!("Tuning of {label} was cancelled.")),
+                Line::styled(
+                    "Its quality is unpredictable; the docs advise deleting it. Delete it now?",
+                    theme.warn,
+                ),
+                dialog::keys_line(&[("y", "delete the model"), ("n", "keep it")], theme),
+            ]
+        } else {
+            vec![
+                Line::raw(format!("Delete {label}?")),
+                Line::styled(
+                    "The tuned model and its tuning history are deleted; this cannot be undone.",
+                    theme.warn,
+                ),
+                dialog::keys_line(&[("y", "delete the model"), ("n", "keep it")], theme),
+            ]
+        };
         dialog::render(
             frame,
             area,

@@ -14,15 +14,19 @@ pub fn hinted(context: Context) -> &'static [Action] {
         Context::Models => &[
             Action::Open,
             Action::Filter,
+            Action::OpenMonitor,
+            Action::OpenPlayground,
             Action::Delete,
             Action::Edit,
-            Action::Refresh,
-            Action::Help,
-            Action::Quit,
+            Action::CopyName,
             Action::SortNext,
+            Action::SortReverse,
+            Action::Refresh,
             Action::ToggleScope,
             Action::Mark,
             Action::Palette,
+            Action::Help,
+            Action::Quit,
         ],
         Context::Detail => &[
             Action::Back,
@@ -32,37 +36,44 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::Permissions,
             Action::Transfer,
             Action::OpenMonitor,
+            Action::OpenPlayground,
             Action::Help,
             Action::Quit,
         ],
         Context::Permissions => &[Action::Add, Action::Delete, Action::Back],
         Context::Monitor => &[
-            Action::Up,
-            Action::Down,
+            Action::Open,
             Action::ToggleEpochs,
             Action::ToggleSmoothing,
             Action::ToggleLog,
             Action::CursorLeft,
             Action::CursorRight,
+            Action::Mark,
+            Action::Export,
             Action::CancelJob,
+            Action::OpenPlayground,
+            Action::CopyName,
+            Action::Delete,
+            Action::Up,
+            Action::Down,
             Action::Help,
             Action::Quit,
         ],
         Context::Dataset => &[
             Action::Open,
             Action::Add,
-            Action::Duplicate,
             Action::Delete,
-            Action::MoveUp,
-            Action::MoveDown,
-            Action::Undo,
-            Action::Redo,
             Action::Save,
             Action::Tune,
-            Action::Mark,
             Action::Search,
             Action::OpenFile,
             Action::ExportAs,
+            Action::Undo,
+            Action::Redo,
+            Action::Duplicate,
+            Action::MoveUp,
+            Action::MoveDown,
+            Action::Mark,
             Action::Help,
             Action::Quit,
         ],
@@ -89,11 +100,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
     } else if app.models.filter_editing {
         Some(&[("type", "to filter"), ("enter", "keep"), ("esc", "clear")])
+    } else if let Some(crate::app::models::Dialog::Permissions(v)) = &app.models.dialog
+        && let Some(form) = &v.form
+    {
+        // The form's own words: enter adds; space changes only a choice field.
+        if form.focus == crate::app::models::PermissionField::Email {
+            Some(&[("tab", "next field"), ("enter", "add"), ("esc", "cancel")])
+        } else {
+            Some(&[
+                ("tab", "next field"),
+                ("space", "change"),
+                ("enter", "add"),
+                ("esc", "cancel"),
+            ])
+        }
     } else if matches!(
         &app.models.dialog,
         Some(crate::app::models::Dialog::Edit(_) | crate::app::models::Dialog::Transfer(_))
-    ) || matches!(&app.models.dialog, Some(crate::app::models::Dialog::Permissions(v)) if v.form.is_some())
-    {
+    ) {
         Some(&[("tab", "next field"), ("enter", "save"), ("esc", "cancel")])
     } else if app.tab == crate::app::Tab::Playground
         && app.playground.focus != crate::app::playground::Focus::Normal
@@ -152,21 +176,49 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         None
     };
-    let hints: Vec<(String, &str)> = match fixed {
-        Some(list) => list.iter().map(|(k, l)| ((*k).to_owned(), *l)).collect(),
+    let (hints, always): (Vec<(String, &str)>, Vec<(String, &str)>) = match fixed {
+        Some(list) => (
+            list.iter().map(|(k, l)| ((*k).to_owned(), *l)).collect(),
+            Vec::new(),
+        ),
         None => {
             let context = app.context();
-            app.keymap.hints(context, hinted(context))
+            let wanted: Vec<Action> = hinted(context)
+                .iter()
+                .copied()
+                .filter(|a| !matches!(a, Action::Help | Action::Quit))
+                .collect();
+            let mut hints = app.keymap.hints(context, &wanted);
+            // Enter edits the example in the Dataset tab; "details" would mislead.
+            if context == Context::Dataset {
+                for hint in &mut hints {
+                    if hint.1 == Action::Open.label() {
+                        hint.1 = "edit";
+                    }
+                }
+            }
+            let always = if context == Context::Dialog {
+                Vec::new()
+            } else {
+                app.keymap.hints(context, &[Action::Help, Action::Quit])
+            };
+            (hints, always)
         }
     };
+    let width = |(key, label): &(String, &str)| key.chars().count() + label.chars().count() + 3;
+    // `? help` and `q quit` always fit; the other hints fill what is left, most used first.
+    let reserved: usize = always.iter().map(width).sum();
     let mut spans = vec![Span::raw(" ")];
-    let mut used = 1usize;
-    for (key, label) in hints {
-        let width = key.chars().count() + label.chars().count() + 3;
-        if used + width > usize::from(area.width) {
-            break;
+    let mut used = 1 + reserved;
+    let mut shown = Vec::new();
+    for hint in hints {
+        if used + width(&hint) > usize::from(area.width) {
+            continue;
         }
-        used += width;
+        used += width(&hint);
+        shown.push(hint);
+    }
+    for (key, label) in shown.into_iter().chain(always) {
         spans.push(Span::styled(key, theme.key));
         spans.push(Span::raw(format!(" {label}  ")));
     }
