@@ -276,6 +276,8 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
                 .join("dataset-journal.jsonl")
         })
         .unwrap_or_else(|| std::env::temp_dir().join("tunedeck-dataset-journal.jsonl"));
+    // `--dataset FILE` means "I want to work on this file": open on its tab.
+    let open_dataset_tab = dataset.is_some();
     let (pane, recovered) = load_dataset(dataset, &journal);
     let tune_settings = journal.with_file_name("tune-settings.json");
     let history_dir = journal.with_file_name("playground");
@@ -286,6 +288,9 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         tunedeck::clock::Now::read(),
     );
     app.dataset = pane;
+    if open_dataset_tab {
+        app.tab = tunedeck::app::Tab::Dataset;
+    }
     app.journal = Some(journal);
     app.last_tune = std::fs::read_to_string(&tune_settings)
         .ok()

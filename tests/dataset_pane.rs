@@ -356,8 +356,7 @@ fn a_killed_session_comes_back_with_its_edits() {
         }
     };
     start();
-    wait_for("Tuned models");
-    tmux(&["send-keys", "-t", "t", "3"]);
+    // --dataset opens on the Dataset tab.
     wait_for("numbers.jsonl");
     tmux(&["send-keys", "-t", "t", "Enter", "End"]);
     tmux(&["send-keys", "-t", "t", "-l", " edited before the crash"]);

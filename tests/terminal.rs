@@ -262,9 +262,9 @@ fn the_quit_question_is_drawn_on_every_tab() {
             .collect();
         std::fs::write(home.join("numbers.jsonl"), lines).unwrap();
     });
-    tmux.wait_for("Tuned models");
-    tmux.run(&["send-keys", "-t", "t", "3"]);
-    tmux.wait_for("numbers.jsonl");
+    // --dataset opens on the Dataset tab.
+    let screen = tmux.wait_for("numbers.jsonl");
+    assert!(!screen.contains("Tuned models"), "{screen}");
     tmux.run(&["send-keys", "-t", "t", "d"]);
     tmux.wait_for("unsaved");
     for tab in ["1", "2", "4"] {

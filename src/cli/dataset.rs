@@ -96,8 +96,8 @@ fn lint_file(file: &std::path::Path, json: bool) -> CliResult {
             );
         }
         outln!(
-            "{} examples · input {}/{}/{} · output {}/{}/{} chars (min/median/max) · {:.1} KB as JSON · {errors} errors · {} warnings",
-            stats.count,
+            "{} · input {}/{}/{} · output {}/{}/{} chars (min/median/max) · {:.1} KB as JSON · {} · {}",
+            crate::domain::words::count(stats.count as u64, "example"),
             stats.input.0,
             stats.input.1,
             stats.input.2,
@@ -105,7 +105,8 @@ fn lint_file(file: &std::path::Path, json: bool) -> CliResult {
             stats.output.1,
             stats.output.2,
             stats.json_bytes as f64 / 1024.0,
-            issues.len() - errors
+            crate::domain::words::count(errors as u64, "error"),
+            crate::domain::words::count((issues.len() - errors) as u64, "warning")
         );
     }
     Ok(if errors > 0 { exit::USAGE } else { exit::OK })
@@ -127,8 +128,8 @@ fn convert(
     crate::atomic_file::write_atomically(output, text.as_bytes())
         .map_err(|e| CliError::failed(format!("could not write {}: {e}", output.display())))?;
     eprintln!(
-        "Wrote {} examples from {} ({}) to {} ({})",
-        examples.len(),
+        "Wrote {} from {} ({}) to {} ({})",
+        crate::domain::words::count(examples.len() as u64, "example"),
         input.display(),
         from.name(),
         output.display(),

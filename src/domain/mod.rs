@@ -9,3 +9,4 @@ pub mod generation;
 pub mod limits;
 pub mod progress;
 pub mod tuning;
+pub mod words;

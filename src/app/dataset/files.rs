@@ -273,9 +273,10 @@ impl App {
                 self.replace_dataset(path.to_owned(), file.examples, file.format, file.modified);
                 self.toast(
                     format!(
-                        "Opened {} ({}): {count} examples",
+                        "Opened {} ({}): {}",
                         path.display(),
-                        file.format.name()
+                        file.format.name(),
+                        crate::domain::words::count(count as u64, "example")
                     ),
                     Level::Info,
                     now,

@@ -115,7 +115,11 @@ impl App {
         self.dataset.dirty = false;
         let count = self.dataset.len();
         self.toast(
-            format!("Saved {count} examples to {}", path.display()),
+            format!(
+                "Saved {} to {}",
+                crate::domain::words::count(count as u64, "example"),
+                path.display()
+            ),
             Level::Info,
             now,
         );
@@ -217,7 +221,10 @@ impl App {
                 let done = pane.dataset.remove_many(&marked);
                 if done {
                     self.toast(
-                        format!("Deleted {} marked examples (u undoes)", marked.len()),
+                        format!(
+                            "Deleted {} (u undoes)",
+                            crate::domain::words::count(marked.len() as u64, "marked example")
+                        ),
                         Level::Info,
                         now,
                     );

@@ -135,7 +135,8 @@ impl App {
                     m.offer_after_cancel = false;
                 }
                 Some(_) => {
-                    let text = "The job is still tuning: cancel it first (c), then delete its model";
+                    let text =
+                        "The job is still tuning: cancel it first (c), then delete its model";
                     self.toast(text, Level::Error, now);
                 }
                 None => {}

@@ -47,8 +47,8 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!(" · {} marked", pane.marked.len())
     };
     let title = format!(
-        " Dataset: {file} · {} examples{marked}{unsaved} ",
-        pane.len()
+        " Dataset: {file} · {}{marked}{unsaved} ",
+        crate::domain::words::count(pane.len() as u64, "example")
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -105,8 +105,8 @@ fn render_stats(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
         .count();
     let warnings = pane.issues.len() - errors;
     let mut spans = vec![Span::raw(format!(
-        " {} examples · input {}/{}/{} · output {}/{}/{} chars (min/median/max) · {:.1} KB as JSON · ",
-        s.count,
+        " {} · input {}/{}/{} · output {}/{}/{} chars (min/median/max) · {:.1} KB as JSON · ",
+        crate::domain::words::count(s.count as u64, "example"),
         s.input.0,
         s.input.1,
         s.input.2,
@@ -116,12 +116,12 @@ fn render_stats(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
         s.json_bytes as f64 / 1024.0
     ))];
     spans.push(Span::styled(
-        format!("{errors} errors"),
+        crate::domain::words::count(errors as u64, "error"),
         if errors > 0 { theme.error } else { theme.ok },
     ));
     spans.push(Span::raw(" · "));
     spans.push(Span::styled(
-        format!("{warnings} warnings"),
+        crate::domain::words::count(warnings as u64, "warning"),
         if warnings > 0 { theme.warn } else { theme.ok },
     ));
     frame.render_widget(Line::from(spans), area);

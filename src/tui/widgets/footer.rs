@@ -95,6 +95,9 @@ pub fn hinted(context: Context) -> &'static [Action] {
     }
 }
 
+/// `key label` pairs, as drawn.
+type Hints<'a> = Vec<(String, &'a str)>;
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let fixed: Option<&[(&str, &str)]> = if matches!(app.overlay, Overlay::Palette { .. }) {
         Some(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
@@ -176,7 +179,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         None
     };
-    let (hints, always): (Vec<(String, &str)>, Vec<(String, &str)>) = match fixed {
+    let (hints, always): (Hints, Hints) = match fixed {
         Some(list) => (
             list.iter().map(|(k, l)| ((*k).to_owned(), *l)).collect(),
             Vec::new(),
