@@ -190,6 +190,7 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
             .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         pane = DatasetPane::new(examples, source.clone(), format);
         pane.dirty = true;
+        pane.dataset.forget_saved();
         pane.disk_modified = disk_modified;
         message = Some(format!(
             "Recovered {count} examples with unsaved edits{} from the autosave journal",

@@ -64,20 +64,63 @@ fn editing_an_example_is_one_undoable_journalled_change() {
         a.update(key(c), now);
     }
     a.update(code(KeyCode::Tab), now);
+    // The editor opens with the cursor at the end of each field.
     a.update(key('='), now);
     assert!(!a.dataset.dirty, "nothing is committed while typing");
     let cmds = a.update(code(KeyCode::Esc), now);
     assert_eq!(
         a.dataset.dataset.examples[1],
-        TuningExample::new("2 two", "=3")
+        TuningExample::new("2 two", "3=")
     );
     assert!(a.dataset.dirty);
-    assert_eq!(journalled(&cmds)[1], TuningExample::new("2 two", "=3"));
+    assert_eq!(journalled(&cmds)[1], TuningExample::new("2 two", "3="));
     let cmds = a.update(key('u'), now);
     assert_eq!(a.dataset.dataset.examples[1], TuningExample::new("2", "3"));
     assert_eq!(journalled(&cmds), numbers(), "undo is journalled too");
+    assert!(
+        !a.dataset.dirty,
+        "undone back to the file's content: it reads as saved"
+    );
     a.update(ctrl('r'), now);
     assert_eq!(a.dataset.dataset.examples[1].text_input, "2 two");
+    assert!(a.dataset.dirty);
+}
+
+#[test]
+fn the_example_editor_undoes_typing_discards_and_deletes_to_the_line_start() {
+    let mut a = with_dataset();
+    let now = clock();
+    a.update(code(KeyCode::Enter), now);
+    for c in "23".chars() {
+        a.update(key(c), now);
+    }
+    a.update(ctrl('z'), now);
+    assert_eq!(
+        a.dataset.editor.as_ref().unwrap().example().text_input,
+        "12"
+    );
+    a.update(ctrl('u'), now);
+    assert_eq!(a.dataset.editor.as_ref().unwrap().example().text_input, "");
+    // ctrl-g closes without keeping anything typed.
+    a.update(ctrl('g'), now);
+    assert!(a.dataset.editor.is_none());
+    assert_eq!(a.dataset.dataset.examples[0], TuningExample::new("1", "2"));
+    assert!(!a.dataset.dirty);
+    // A new search starts empty; enter on nothing repeats the last one.
+    a.update(key('/'), now);
+    assert_eq!(a.dataset.prompt.as_ref().unwrap().input, "");
+    for c in "1".chars() {
+        a.update(key(c), now);
+    }
+    a.update(code(KeyCode::Enter), now);
+    a.update(key('/'), now);
+    assert_eq!(
+        a.dataset.prompt.as_ref().unwrap().input,
+        "",
+        "not the old query"
+    );
+    a.update(code(KeyCode::Enter), now);
+    assert_eq!(a.dataset.last_search, "1");
 }
 
 #[test]

@@ -934,3 +934,18 @@ fn a_long_answer_follows_its_end_and_page_up_scrolls_back_to_its_start() {
     a.update(code(KeyCode::PageDown), now);
     assert_eq!(a.playground.scroll_back, 50);
 }
+
+#[test]
+fn the_prompt_deletes_to_the_line_start_with_ctrl_u_and_undoes_with_ctrl_z() {
+    let mut a = playground();
+    choose_first(&mut a);
+    let now = clock();
+    a.update(key('i'), now);
+    for c in "seven".chars() {
+        a.update(key(c), now);
+    }
+    a.update(ctrl('u'), now);
+    assert_eq!(a.playground.prompt_text(), "", "as in every one-line field");
+    a.update(ctrl('z'), now);
+    assert_eq!(a.playground.prompt_text(), "seven");
+}

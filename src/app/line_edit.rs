@@ -72,6 +72,36 @@ pub fn insert(text: &mut String, cursor: &mut Option<usize>, pasted: &str) {
     *cursor = (at < len).then_some(at);
 }
 
+/// A key for a multi-line editor (an example's fields, the Playground prompt), with the same
+/// editing keys as every one-line field: ctrl-u deletes to the start of the line, ctrl-z
+/// undoes and ctrl-y redoes typing; the rest is ratatui-textarea's.
+pub fn edit_area(area: &mut ratatui_textarea::TextArea<'static>, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => {
+            area.delete_line_by_head();
+        }
+        KeyCode::Char('z') if ctrl => {
+            area.undo();
+        }
+        KeyCode::Char('y') if ctrl => {
+            area.redo();
+        }
+        _ => {
+            area.input(key);
+        }
+    }
+}
+
+/// A text area holding `text` with the cursor at its end, where typing goes on.
+pub fn area_at_end(text: &str) -> ratatui_textarea::TextArea<'static> {
+    let mut area =
+        ratatui_textarea::TextArea::new(text.split('\n').map(str::to_owned).collect::<Vec<_>>());
+    area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    area
+}
+
 /// The text with a bar where the cursor is, for drawing a focused field.
 pub fn with_cursor(text: &str, cursor: Option<usize>) -> String {
     let at = byte_at(text, cursor.unwrap_or(usize::MAX));

@@ -67,6 +67,9 @@ pub struct Dataset {
     pub examples: Vec<TuningExample>,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
+    /// How many edits the undo stack held when the examples last matched the file (`None`:
+    /// that point can no longer be reached by undo or redo).
+    saved_at: Option<usize>,
 }
 
 impl Dataset {
@@ -75,6 +78,7 @@ impl Dataset {
             examples,
             undo: Vec::new(),
             redo: Vec::new(),
+            saved_at: Some(0),
         }
     }
 
@@ -105,9 +109,38 @@ impl Dataset {
         if !self.apply(&edit) {
             return false;
         }
+        // A new change after undoing past the saved point leaves that point behind for good.
+        if self.saved_at.is_some_and(|at| at > self.undo.len()) {
+            self.saved_at = None;
+        }
         self.undo.push(edit);
         self.redo.clear();
         true
+    }
+
+    /// The examples as they are now are what the file holds.
+    pub fn mark_saved(&mut self) {
+        self.saved_at = Some(self.undo.len());
+    }
+
+    /// The examples are not what any file holds (recovered from a journal).
+    pub fn forget_saved(&mut self) {
+        self.saved_at = None;
+    }
+
+    /// True when undo and redo have brought the examples back to what was last saved.
+    pub fn is_as_saved(&self) -> bool {
+        self.saved_at == Some(self.undo.len())
+    }
+
+    /// The undo depth now, to mark as saved once a save of these examples succeeds.
+    pub fn depth(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Marks the state `depth` edits deep as saved (the save of it succeeded).
+    pub fn mark_saved_at(&mut self, depth: usize) {
+        self.saved_at = Some(depth);
     }
 
     pub fn insert(&mut self, at: usize, examples: Vec<TuningExample>) -> bool {

@@ -115,7 +115,9 @@ pub fn parse_columns(input: &str, columns: &[String]) -> Result<Mapping, String>
 impl App {
     pub(in crate::app) fn open_prompt(&mut self, kind: PromptKind) {
         let input = match &kind {
-            PromptKind::Search => self.dataset.last_search.clone(),
+            // A new search starts empty (the last one is shown, and enter on nothing repeats
+            // it), rather than appending to the old query.
+            PromptKind::Search => String::new(),
             PromptKind::Export => self
                 .dataset
                 .path
@@ -173,7 +175,9 @@ impl App {
         };
         match &prompt.kind {
             PromptKind::Search => {
-                self.dataset.last_search = text;
+                if !text.is_empty() {
+                    self.dataset.last_search = text;
+                }
                 self.search(true, now);
                 Vec::new()
             }

@@ -52,12 +52,12 @@ pub struct ExampleEditor {
 }
 
 impl ExampleEditor {
+    /// Opens with the cursor at the end of each field, where typing usually goes on.
     pub fn new(index: usize, example: &TuningExample) -> Self {
-        let lines = |t: &str| t.split('\n').map(str::to_owned).collect::<Vec<_>>();
         ExampleEditor {
             index,
-            input: TextArea::new(lines(&example.text_input)),
-            output: TextArea::new(lines(&example.output)),
+            input: crate::app::line_edit::area_at_end(&example.text_input),
+            output: crate::app::line_edit::area_at_end(&example.output),
             on_output: false,
         }
     }
@@ -340,6 +340,8 @@ pub struct DatasetPane {
     /// Marked examples (by index; cleared by any change that moves examples).
     pub marked: std::collections::BTreeSet<usize>,
     pub prompt: Option<Prompt>,
+    /// The undo depth of the examples a save in flight is writing.
+    pub saving_depth: Option<usize>,
     /// The last search, for `n` and `N`.
     pub last_search: String,
 }

@@ -35,7 +35,8 @@ impl App {
     /// After a committed change: relint, mark unsaved, and journal the examples.
     fn dataset_changed(&mut self) -> Vec<Cmd> {
         let pane = &mut self.dataset;
-        pane.dirty = true;
+        // Undoing back to what was saved reads as saved again.
+        pane.dirty = !pane.dataset.is_as_saved();
         // Indices move with inserts, removals and moves: marks would point at other examples.
         pane.marked.clear();
         pane.relint();
@@ -59,6 +60,7 @@ impl App {
             return Vec::new();
         };
         let text = format::write(&self.dataset.dataset.examples, self.dataset.save_format());
+        self.dataset.saving_depth = Some(self.dataset.dataset.depth());
         let id = self.next_request;
         self.next_request += 1;
         self.pending.insert(id, Pending::SaveDataset);
@@ -112,7 +114,14 @@ impl App {
 
     /// A saved dataset no longer needs its journal.
     fn dataset_saved(&mut self, path: &std::path::Path, now: Instant) -> Vec<Cmd> {
-        self.dataset.dirty = false;
+        // What was saved is the state when the save was asked for; edits since stay unsaved.
+        let depth = self
+            .dataset
+            .saving_depth
+            .take()
+            .unwrap_or(self.dataset.dataset.depth());
+        self.dataset.dataset.mark_saved_at(depth);
+        self.dataset.dirty = !self.dataset.dataset.is_as_saved();
         let count = self.dataset.len();
         self.toast(
             format!(
@@ -416,6 +425,11 @@ impl App {
         match key.code {
             KeyCode::Tab | KeyCode::BackTab => editor.on_output = !editor.on_output,
             KeyCode::Esc => return Some(self.close_editor()),
+            // Discard: close without keeping what was typed.
+            KeyCode::Char('g') if ctrl => {
+                self.dataset.editor = None;
+                self.toast("Edit discarded", Level::Info, now);
+            }
             KeyCode::Char('o') if ctrl => {
                 let field = if editor.on_output {
                     &editor.output
@@ -436,7 +450,7 @@ impl App {
                 } else {
                     &mut editor.input
                 };
-                field.input(key);
+                crate::app::line_edit::edit_area(field, key);
             }
         }
         Some(Vec::new())

@@ -324,9 +324,7 @@ impl App {
                 KeyCode::Char('o') if ctrl => {
                     self.effects.push(Cmd::EditExternally(pane.prompt_text()))
                 }
-                _ => {
-                    pane.prompt.input(key);
-                }
+                _ => crate::app::line_edit::edit_area(&mut pane.prompt, key),
             },
             Focus::Settings => {
                 let field = pane.settings_focus;

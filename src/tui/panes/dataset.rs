@@ -19,7 +19,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Drawn last, over the bottom of the pane, whatever else is shown.
     if let Some(prompt) = &app.dataset.prompt {
         let inner = Block::default().borders(Borders::ALL).inner(area);
-        render_prompt_after(frame, inner, prompt, app.line_cursor, theme);
+        render_prompt_after(
+            frame,
+            inner,
+            prompt,
+            &app.dataset.last_search,
+            app.line_cursor,
+            theme,
+        );
     }
 }
 
@@ -333,6 +340,7 @@ fn render_prompt_after(
     frame: &mut Frame,
     inner: Rect,
     prompt: &Prompt,
+    last_search: &str,
     cursor: Option<usize>,
     theme: &Theme,
 ) {
@@ -350,8 +358,11 @@ fn render_prompt_after(
         lines.push(Line::styled(e.clone(), theme.error));
     }
     let hint = match prompt.kind {
-        PromptKind::Open | PromptKind::Export => "tab completes · enter · esc",
-        _ => "enter · esc",
+        PromptKind::Open | PromptKind::Export => "tab completes · enter · esc".to_owned(),
+        PromptKind::Search if !last_search.is_empty() => {
+            format!("enter · enter on nothing finds {last_search:?} again · esc")
+        }
+        _ => "enter · esc".to_owned(),
     };
     lines.push(Line::styled(hint, theme.muted));
     let height = (lines.len() as u16 + 2).min(inner.height);

@@ -130,6 +130,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Focus::Prompt => &[
                 ("esc", "done"),
                 ("ctrl-s", "send"),
+                ("ctrl-z", "undo"),
                 ("ctrl-o", "edit in $EDITOR"),
             ],
             Focus::Settings => &[
@@ -170,9 +171,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(&[
             ("tab", "other field"),
             ("esc", "keep and close"),
+            ("ctrl-g", "discard"),
+            ("ctrl-z", "undo typing"),
             ("ctrl-s", "keep and save"),
             ("ctrl-o", "edit in $EDITOR"),
-            ("ctrl-z", "undo typing"),
         ])
     } else if app.overlay == Overlay::Help {
         Some(&[("any key", "close")])
