@@ -161,6 +161,7 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
             Ok((examples, f)) => {
                 let mut pane = DatasetPane::new(examples, Some(p.clone()), Some(f));
                 pane.disk_modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
+                pane.spaced_json = format::spaced_json_style(p);
                 pane
             }
             Err(e) => {
@@ -191,6 +192,7 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
         pane = DatasetPane::new(examples, source.clone(), format);
         pane.dirty = true;
         pane.dataset.forget_saved();
+        pane.spaced_json = source.as_deref().is_some_and(format::spaced_json_style);
         pane.disk_modified = disk_modified;
         message = Some(format!(
             "Recovered {count} examples with unsaved edits{} from the autosave journal",

@@ -166,6 +166,8 @@ pub struct DatasetFile {
     pub examples: Vec<crate::api::types::TuningExample>,
     pub format: crate::dataset::format::Format,
     pub modified: Option<std::time::SystemTime>,
+    /// JSON lines written with a space after `:` and `,`; saving keeps it.
+    pub spaced: bool,
 }
 
 /// An event for the UI.

@@ -29,6 +29,7 @@ pub fn read_dataset(
         examples,
         format,
         modified,
+        spaced: crate::dataset::format::spaced_json_style(path),
     })
 }
 

@@ -285,3 +285,34 @@ fn the_quit_question_is_drawn_on_every_tab() {
     tmux.run(&["send-keys", "-t", "t", "y"]);
     tmux.assert_restored(0);
 }
+
+/// Saving keeps what the user's file looked like: its mode (0644 stays 0644, not 0600) and its
+/// JSON-lines spacing.
+#[test]
+fn saving_keeps_the_files_mode_and_style() {
+    use std::os::unix::fs::PermissionsExt;
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("save-style", "--dataset numbers.jsonl", |home| {
+        let path = home.join("numbers.jsonl");
+        std::fs::write(
+            &path,
+            "{\"text_input\": \"sun\", \"output\": \"day\"}\n{\"text_input\": \"moon\", \"output\": \"night\"}\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    });
+    let path = tmux._home.path().join("numbers.jsonl");
+    tmux.wait_for("numbers.jsonl");
+    tmux.run(&["send-keys", "-t", "t", "d"]);
+    tmux.wait_for("unsaved");
+    tmux.run(&["send-keys", "-t", "t", "C-s"]);
+    tmux.wait_for("Saved 1 example");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text, "{\"text_input\": \"moon\", \"output\": \"night\"}\n");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}

@@ -429,6 +429,37 @@ fn unclosed_quote(text: &str) -> Option<usize> {
 
 /// Writes a dataset in a format (not [`Format::ApiBody`], which is written as JSON).
 pub fn write(examples: &[TuningExample], format: Format) -> String {
+    write_styled(examples, format, false)
+}
+
+/// Whether a JSON-lines file writes a space after `:` and `,` (`{"text_input": "sun", …}`),
+/// from its first line, so that saving keeps the file's look.
+pub fn spaced_json_style(path: &Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    let _ = std::io::BufReader::new(file.take(64 * 1024)).read_line(&mut first);
+    first.contains("\": ")
+}
+
+/// [`write`], with JSON lines spaced like `{"text_input": "sun", "output": "☀"}` when
+/// `spaced` (the style the file had).
+pub fn write_styled(examples: &[TuningExample], format: Format, spaced: bool) -> String {
+    if format == Format::Jsonl && spaced {
+        let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        return examples
+            .iter()
+            .map(|e| {
+                format!(
+                    "{{\"text_input\": {}, \"output\": {}}}\n",
+                    quote(&e.text_input),
+                    quote(&e.output)
+                )
+            })
+            .collect();
+    }
     #[derive(serde::Serialize)]
     struct Row<'a> {
         text_input: &'a str,

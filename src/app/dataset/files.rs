@@ -275,6 +275,7 @@ impl App {
             Ok(file) => {
                 let count = file.examples.len();
                 self.replace_dataset(path.to_owned(), file.examples, file.format, file.modified);
+                self.dataset.spaced_json = file.spaced;
                 self.toast(
                     format!(
                         "Opened {} ({}): {}",

@@ -340,6 +340,8 @@ pub struct DatasetPane {
     /// Marked examples (by index; cleared by any change that moves examples).
     pub marked: std::collections::BTreeSet<usize>,
     pub prompt: Option<Prompt>,
+    /// The file's JSON lines have a space after `:` and `,`: saving writes them so.
+    pub spaced_json: bool,
     /// The undo depth of the examples a save in flight is writing.
     pub saving_depth: Option<usize>,
     /// The last search, for `n` and `N`.

@@ -59,7 +59,11 @@ impl App {
             );
             return Vec::new();
         };
-        let text = format::write(&self.dataset.dataset.examples, self.dataset.save_format());
+        let text = format::write_styled(
+            &self.dataset.dataset.examples,
+            self.dataset.save_format(),
+            self.dataset.spaced_json,
+        );
         self.dataset.saving_depth = Some(self.dataset.dataset.depth());
         let id = self.next_request;
         self.next_request += 1;
