@@ -276,6 +276,29 @@ pub fn operation_from_model(model: TunedModel) -> Operation {
     }
 }
 
+/// An ACTIVE model whose training stopped before its last epoch (it was cancelled): the step
+/// it stopped at, the epochs it completed and the epochs asked for. A tuned model does not say
+/// it was cancelled; its snapshots and `epochCount` do.
+pub fn stopped_early(model: &TunedModel) -> Option<(i32, i32, i32)> {
+    if model.state != TunedModelState::Active {
+        return None;
+    }
+    let last = model.snapshots().last()?;
+    let epochs = model.hyperparameters()?.epoch_count?;
+    (last.epoch < epochs).then_some((last.step, last.epoch, epochs))
+}
+
+/// A model's state as a person needs it: `ACTIVE (stopped at step 9, 1 of 5 epochs done)` for
+/// one whose tuning was cancelled, the plain state otherwise.
+pub fn state_label(model: &TunedModel) -> String {
+    match stopped_early(model) {
+        Some((step, done, epochs)) => {
+            format!("ACTIVE (stopped at step {step}, {done} of {epochs} epochs done)")
+        }
+        None => model.state.name().to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,5 +427,32 @@ mod tests {
             2,
             "a poll without metadata keeps the series"
         );
+    }
+
+    #[test]
+    fn a_cancelled_model_reads_as_stopped_early() {
+        use crate::api::types::{Hyperparameters, TuningTask};
+        let mut model = TunedModel {
+            state: TunedModelState::Active,
+            tuning_task: Some(TuningTask {
+                snapshots: (1..=9).map(|s| snap(s, 1.0, i64::from(s))).collect(),
+                hyperparameters: Some(Hyperparameters {
+                    epoch_count: Some(5),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(stopped_early(&model), Some((9, 2, 5)));
+        assert_eq!(
+            state_label(&model),
+            "ACTIVE (stopped at step 9, 2 of 5 epochs done)"
+        );
+        if let Some(task) = model.tuning_task.as_mut() {
+            task.snapshots = (1..=20).map(|s| snap(s, 1.0, i64::from(s))).collect();
+        }
+        assert_eq!(stopped_early(&model), None, "all five epochs ran");
+        assert_eq!(state_label(&model), "ACTIVE");
     }
 }

@@ -36,7 +36,10 @@ fn cell_text(model: &TunedModel, column: Column) -> String {
     match column {
         Column::Id => model.id().to_owned(),
         Column::DisplayName => model.display_name.clone(),
-        Column::State => model.state.name().to_owned(),
+        Column::State => match crate::domain::progress::stopped_early(model) {
+            Some(_) => "ACTIVE*".to_owned(),
+            None => model.state.name().to_owned(),
+        },
         Column::BaseModel => model
             .source_model()
             .unwrap_or("—")
@@ -265,7 +268,10 @@ fn render_detail(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Them
         field("Description", model.description.clone(), theme),
         Line::from(vec![
             Span::styled(format!("{:<16}", "State"), theme.muted),
-            Span::styled(model.state.name().to_owned(), theme.state(&model.state)),
+            Span::styled(
+                crate::domain::progress::state_label(model),
+                theme.state(&model.state),
+            ),
         ]),
         field(
             "Source",
