@@ -243,3 +243,46 @@ fn a_click_selects_the_model_drawn_under_it_and_a_tab_title_switches_tabs() {
     );
     assert_eq!(a.tab, tunedeck::app::Tab::Monitor);
 }
+
+/// Emoji with a variation selector and wide (CJK) text: every row keeps its right border in the
+/// last column, no variation selector reaches the terminal (terminals disagree on its width),
+/// and a cut name ends with …, at 80x24 and at 200x60.
+#[test]
+fn wide_characters_keep_the_table_square() {
+    let names = [
+        "☀️ sunny day ❤️ ⛰️ mountains and more",
+        "日本語のモデル名はとても長いです",
+        "plain",
+    ];
+    let models: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| model(&format!("m-{i}"), n, TunedModelState::Active, 1 + i as u32))
+        .collect();
+    for (w, h) in [(80u16, 24u16), (200, 60)] {
+        let mut a = loaded(models.clone());
+        let drawn = screen(&mut a, w, h);
+        assert!(!drawn.contains('\u{FE0F}'), "{drawn}");
+        let theme = Theme::new(&ThemeConfig::default(), true);
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| tunedeck::tui::ui::draw(f, &a, &theme))
+            .unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        for y in 3..6 {
+            assert_eq!(
+                buffer[(w - 1, y)].symbol(),
+                "│",
+                "row {y} at {w}x{h}:\n{drawn}"
+            );
+        }
+        if w == 80 {
+            assert!(drawn.contains('…'), "a cut is marked:\n{drawn}");
+        } else {
+            assert!(
+                drawn.contains("☀ sunny day ❤ ⛰ mountains and more"),
+                "room to show it whole:\n{drawn}"
+            );
+        }
+    }
+}

@@ -343,19 +343,36 @@ impl EvalResult {
     }
 }
 
-/// A text on one line of at most `width` characters: newlines shown as ⏎, the rest cut with
-/// an ellipsis. Tables, lists and the CLI's tables all preview text this way.
+/// A text on one line of at most `width` terminal columns: newlines shown as ⏎, the rest cut
+/// with an ellipsis. Tables, lists and the CLI's tables all preview text this way.
+///
+/// Width is measured as terminals draw it (wide CJK and emoji take two columns). Variation
+/// selectors are dropped: terminals disagree on whether `☀️` (sun + VS16) takes one column or
+/// two (tmux 3.3 draws one, unicode-width counts two), and a table whose idea of a width differs
+/// from the terminal's shifts its right border; the plain `☀` is one column everywhere.
 pub fn preview(text: &str, width: usize) -> String {
-    let flat: String = text
+    use unicode_width::UnicodeWidthChar;
+    let flat = text
         .chars()
-        .map(|c| if c == '\n' { '⏎' } else { c })
-        .collect();
-    if flat.chars().count() > width {
-        flat.chars()
-            .take(width.saturating_sub(1))
-            .collect::<String>()
-            + "…"
-    } else {
-        flat
+        .filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}'))
+        .map(|c| if c == '\n' { '⏎' } else { c });
+    let chars: Vec<char> = flat.collect();
+    let total: usize = chars.iter().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return chars.into_iter().collect();
     }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in chars {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }

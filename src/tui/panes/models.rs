@@ -6,6 +6,7 @@ use crate::api::types::TunedModel;
 use crate::app::App;
 use crate::app::layout::table_offset;
 use crate::app::models::{Column, Dialog, EDIT_LABELS, Load, ModelsPane};
+use crate::domain::generation::preview;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
 use ratatui::Frame;
@@ -58,8 +59,10 @@ fn cell_text(model: &TunedModel, column: Column) -> String {
     }
 }
 
-/// Column widths in priority order; the lowest-priority columns drop out on narrow screens.
-fn columns_for(width: u16) -> Vec<(Column, u16)> {
+/// Column widths in priority order; the lowest-priority columns drop out on narrow screens, and
+/// what is left over widens the columns whose text is longer (`wanted`: the widest text of each
+/// column among the models listed).
+fn columns_for(width: u16, wanted: &dyn Fn(Column) -> u16) -> Vec<(Column, u16)> {
     let all = [
         (Column::Id, 26u16),
         (Column::DisplayName, 20),
@@ -77,6 +80,16 @@ fn columns_for(width: u16) -> Vec<(Column, u16)> {
         if used + w < width || chosen.len() < 3 {
             used += w + 1;
             chosen.push((c, w));
+        }
+    }
+    // Room to spare goes to the text that was cut: display names first, then ids and base
+    // models, each up to what its longest entry needs.
+    let mut spare = width.saturating_sub(used);
+    for grow in [Column::DisplayName, Column::Id, Column::BaseModel] {
+        if let Some((_, w)) = chosen.iter_mut().find(|(c, _)| *c == grow) {
+            let more = wanted(grow).saturating_sub(*w).min(spare);
+            *w += more;
+            spare -= more;
         }
     }
     // Keep the table's own order.
@@ -178,7 +191,20 @@ fn render_table(
 }
 
 fn render_rows(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) {
-    let columns = columns_for(area.width);
+    let wanted = |column: Column| {
+        let widest = pane
+            .visible
+            .iter()
+            .map(|i| {
+                unicode_width::UnicodeWidthStr::width(cell_text(&pane.models[*i], column).as_str())
+            })
+            .max()
+            .unwrap_or(0);
+        // The id column also holds the two-column mark.
+        let extra = if column == Column::Id { 2 } else { 0 };
+        u16::try_from(widest + extra).unwrap_or(u16::MAX)
+    };
+    let columns = columns_for(area.width, &wanted);
     let height = usize::from(area.height.saturating_sub(1));
     if pane.visible.is_empty() {
         frame.render_widget(
@@ -208,11 +234,13 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) 
         .map(|(i, index)| {
             let model = &pane.models[*index];
             let marked = pane.marked.contains(&model.name);
-            let cells = columns.iter().map(|(c, _)| {
+            let cells = columns.iter().map(|(c, w)| {
                 let mut text = cell_text(model, *c);
                 if *c == Column::Id {
                     text = format!("{}{text}", if marked { "● " } else { "  " });
                 }
+                // A cut is marked with …, and widths are the terminal's.
+                let text = preview(&text, usize::from(*w));
                 let style = if *c == Column::State {
                     theme.state(&model.state)
                 } else {
