@@ -503,3 +503,53 @@ async fn with_no_operation_found_it_follows_the_model_itself() {
     assert_eq!(job.snapshots, model.snapshots().to_vec());
     assert_eq!(job.error, None);
 }
+
+/// `d` on a finished job asks, names the model, deletes it; its job leaves the Monitor and is
+/// no longer polled (it used to stay as "epoch 0 of ?").
+#[test]
+fn deleting_a_finished_jobs_model_drops_the_job() {
+    let mut a = following(10);
+    let now = clock();
+    a.update(
+        Msg::Worker(WorkerEvent::OperationPolled {
+            operation: Box::new(operation("bravo-2", 75, 75, true)),
+        }),
+        now,
+    );
+    let cmds = a.update(key('d'), now);
+    assert!(cmds.is_empty());
+    assert_eq!(
+        a.monitor.offer_delete.as_deref(),
+        Some("tunedModels/bravo-2")
+    );
+    assert!(screen(&mut a).contains("Delete Bravo (bravo-2)?"));
+    let cmds = a.update(key('y'), now);
+    let [
+        Cmd::Call {
+            id,
+            call: ApiCall::DeleteTunedModel { name },
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(name, "tunedModels/bravo-2");
+    let cmds = a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id: *id,
+            reply: Reply::Empty,
+        }),
+        now,
+    );
+    assert!(a.monitor.jobs.is_empty(), "the deleted model's job is gone");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Unwatch { operation } if operation.starts_with("tunedModels/bravo-2/"))),
+        "{cmds:?}"
+    );
+    // A running job is not deleted from here: cancel first.
+    let mut b = following(10);
+    b.update(key('d'), now);
+    assert!(b.monitor.offer_delete.is_none());
+    assert!(b.toasts.last().unwrap().text.contains("cancel it first"));
+}

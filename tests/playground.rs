@@ -449,10 +449,27 @@ fn compare_sends_to_both_models_and_candidates_have_tabs() {
     assert_eq!(a.playground.candidate, 1);
     a.update(key(']'), now);
     assert_eq!(a.playground.candidate, 0, "wraps");
-    // d in the compare picker drops the second model.
+    // d in the compare picker drops the second model, and its answer pane with it; the
+    // one still streaming is cancelled.
     a.update(key('M'), now);
-    a.update(key('d'), now);
+    let cmds = a.update(key('d'), now);
     assert!(a.playground.compare.is_none());
+    assert_eq!(
+        a.playground.runs.len(),
+        1,
+        "the second model's answer left the screen"
+    );
+    assert_eq!(a.playground.runs[0].model, "tunedModels/alpha-1");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Cancel { id } if *id == base_id)),
+        "{cmds:?}"
+    );
+    // Choosing another model clears the first one's answer too.
+    a.update(key('m'), now);
+    a.update(key('j'), now);
+    a.update(code(KeyCode::Enter), now);
+    assert!(a.playground.runs.is_empty());
 }
 
 #[test]

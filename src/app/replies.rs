@@ -38,7 +38,26 @@ impl App {
                     (Pending::Delete(name), _) => {
                         let label = self.label_of(&name);
                         self.models.remove(&name);
+                        // Its job goes too (it read "epoch 0 of ?" forever), and is no longer
+                        // polled.
+                        let gone: Vec<String> = self
+                            .monitor
+                            .jobs
+                            .iter()
+                            .filter(|j| j.model == name)
+                            .map(|j| j.operation.clone())
+                            .collect();
+                        self.monitor.jobs.retain(|j| j.model != name);
+                        self.monitor.compare.retain(|op| !gone.contains(op));
+                        self.monitor.selected = self
+                            .monitor
+                            .selected
+                            .min(self.monitor.jobs.len().saturating_sub(1));
                         self.toast(format!("Deleted {label}"), Level::Info, now);
+                        return gone
+                            .into_iter()
+                            .map(|operation| Cmd::Unwatch { operation })
+                            .collect();
                     }
                     (Pending::Permissions(model), Reply::Permissions(list)) => {
                         if let Some(view) = self.permissions_view(&model) {

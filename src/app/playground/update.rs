@@ -55,6 +55,25 @@ impl App {
         self.playground.settings = Settings::for_model(&model);
         self.playground.model = Some(model);
         self.playground.refused = None;
+        self.drop_stale_runs();
+    }
+
+    /// Answers from models no longer chosen (the model changed, the comparison was dropped)
+    /// leave the screen; any still streaming is cancelled.
+    fn drop_stale_runs(&mut self) {
+        let pane = &mut self.playground;
+        let chosen: Vec<String> = pane
+            .model
+            .iter()
+            .chain(pane.compare.iter())
+            .map(|m| m.name.clone())
+            .collect();
+        for run in pane.runs.iter().filter(|r| !chosen.contains(&r.model)) {
+            if !run.done() {
+                self.effects.push(Cmd::Cancel { id: run.request });
+            }
+        }
+        pane.runs.retain(|r| chosen.contains(&r.model));
     }
 
     /// `P` on a tuned model in the Models tab.
@@ -370,6 +389,7 @@ impl App {
                 KeyCode::Char('d') | KeyCode::Backspace if compare => {
                     pane.compare = None;
                     pane.focus = Focus::Normal;
+                    self.drop_stale_runs();
                 }
                 KeyCode::Enter => {
                     pane.focus = Focus::Normal;
