@@ -966,3 +966,38 @@ fn the_prompt_deletes_to_the_line_start_with_ctrl_u_and_undoes_with_ctrl_z() {
     a.update(ctrl('z'), now);
     assert_eq!(a.playground.prompt_text(), "seven");
 }
+
+#[test]
+fn the_picker_filters_with_slash_and_jumps_with_g() {
+    let mut a = playground();
+    let now = clock();
+    a.update(key('m'), now);
+    let all = a.playground.choices.len();
+    assert!(all >= 2, "{:?}", a.playground.choices);
+    a.update(key('G'), now);
+    assert_eq!(a.playground.picker_selected, all - 1);
+    a.update(key('g'), now);
+    assert_eq!(a.playground.picker_selected, 0);
+    // `/` then text narrows the list to names or display names containing it.
+    a.update(key('/'), now);
+    for c in "flash".chars() {
+        a.update(key(c), now);
+    }
+    let shown = a.playground.picker_visible();
+    assert!(!shown.is_empty() && shown.len() < all, "{shown:?}");
+    assert!(
+        shown
+            .iter()
+            .all(|i| a.playground.choices[*i].name.contains("flash")),
+        "{shown:?}"
+    );
+    assert!(shown.contains(&a.playground.picker_selected));
+    a.update(code(KeyCode::Enter), now);
+    assert!(
+        !a.playground.picker_typing,
+        "enter keeps the filter and ends typing"
+    );
+    a.update(code(KeyCode::Enter), now);
+    let chosen = a.playground.model.as_ref().unwrap().name.clone();
+    assert!(chosen.contains("flash"), "{chosen}");
+}

@@ -470,7 +470,12 @@ pub struct PlaygroundPane {
     pub base_models: Option<Vec<TargetModel>>,
     /// The picker's entries when it was opened: ACTIVE tuned models, then base models.
     pub choices: Vec<TargetModel>,
+    /// Index into `choices`; always one the filter shows.
     pub picker_selected: usize,
+    /// Narrows the picker to names and display names containing it (ignoring case).
+    pub picker_filter: String,
+    /// `/` was pressed: keys type into the filter.
+    pub picker_typing: bool,
     pub model: Option<TargetModel>,
     /// A second model to send the same prompt to, side by side.
     pub compare: Option<TargetModel>,
@@ -495,6 +500,29 @@ pub struct PlaygroundPane {
 }
 
 impl PlaygroundPane {
+    /// The choices the picker's filter lets through, as indices into `choices`.
+    pub fn picker_visible(&self) -> Vec<usize> {
+        let wanted = self.picker_filter.to_lowercase();
+        self.choices
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                wanted.is_empty()
+                    || c.name.to_lowercase().contains(&wanted)
+                    || c.label.to_lowercase().contains(&wanted)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Keeps the selection on a visible choice: the same one if it still shows, else the first.
+    pub fn settle_picker(&mut self) {
+        let visible = self.picker_visible();
+        if !visible.contains(&self.picker_selected) {
+            self.picker_selected = visible.first().copied().unwrap_or(0);
+        }
+    }
+
     pub fn prompt_text(&self) -> String {
         self.prompt.lines().join("\n")
     }

@@ -43,6 +43,8 @@ impl App {
         let pane = &mut self.playground;
         pane.focus = Focus::Picker { compare };
         pane.choices = choices;
+        pane.picker_filter.clear();
+        pane.picker_typing = false;
         let current = if compare { &pane.compare } else { &pane.model };
         pane.picker_selected = current
             .as_ref()
@@ -377,32 +379,71 @@ impl App {
                 }
                 pane.refused = None;
             }
-            Focus::Picker { compare } => match key.code {
-                KeyCode::Esc => pane.focus = Focus::Normal,
-                KeyCode::Char('j') | KeyCode::Down => {
-                    pane.picker_selected =
-                        (pane.picker_selected + 1).min(pane.choices.len().saturating_sub(1))
+            Focus::Picker { .. } if pane.picker_typing => {
+                match key.code {
+                    KeyCode::Char(c) if !ctrl => pane.picker_filter.push(c),
+                    KeyCode::Backspace => {
+                        pane.picker_filter.pop();
+                    }
+                    KeyCode::Enter | KeyCode::Down | KeyCode::Up => pane.picker_typing = false,
+                    KeyCode::Esc => {
+                        pane.picker_filter.clear();
+                        pane.picker_typing = false;
+                    }
+                    _ => {}
                 }
-                KeyCode::Char('k') | KeyCode::Up => {
-                    pane.picker_selected = pane.picker_selected.saturating_sub(1)
-                }
-                KeyCode::Char('d') | KeyCode::Backspace if compare => {
-                    pane.compare = None;
-                    pane.focus = Focus::Normal;
-                    self.drop_stale_runs();
-                }
-                KeyCode::Enter => {
-                    pane.focus = Focus::Normal;
-                    if let Some(choice) = pane.choices.get(pane.picker_selected).cloned() {
-                        if compare {
-                            pane.compare = Some(choice);
-                        } else {
-                            self.choose_play_model(choice);
+                pane.settle_picker();
+            }
+            Focus::Picker { compare } => {
+                let visible = pane.picker_visible();
+                let at = visible
+                    .iter()
+                    .position(|i| *i == pane.picker_selected)
+                    .unwrap_or(0);
+                let pick = |n: usize| visible.get(n).copied();
+                match key.code {
+                    KeyCode::Esc if !pane.picker_filter.is_empty() => {
+                        pane.picker_filter.clear();
+                        pane.settle_picker();
+                    }
+                    KeyCode::Esc => pane.focus = Focus::Normal,
+                    KeyCode::Char('/') => pane.picker_typing = true,
+                    KeyCode::Char('j') | KeyCode::Down => {
+                        pane.picker_selected = pick(at + 1).unwrap_or(pane.picker_selected)
+                    }
+                    KeyCode::Char('k') | KeyCode::Up => {
+                        pane.picker_selected =
+                            pick(at.saturating_sub(1)).unwrap_or(pane.picker_selected)
+                    }
+                    KeyCode::Char('g') | KeyCode::Home => {
+                        pane.picker_selected = pick(0).unwrap_or(pane.picker_selected)
+                    }
+                    KeyCode::Char('G') | KeyCode::End => {
+                        pane.picker_selected =
+                            visible.last().copied().unwrap_or(pane.picker_selected)
+                    }
+                    KeyCode::Char('d') | KeyCode::Backspace if compare => {
+                        pane.compare = None;
+                        pane.focus = Focus::Normal;
+                        self.drop_stale_runs();
+                    }
+                    KeyCode::Enter => {
+                        let choice = visible
+                            .contains(&pane.picker_selected)
+                            .then(|| pane.choices.get(pane.picker_selected).cloned())
+                            .flatten();
+                        if let Some(choice) = choice {
+                            pane.focus = Focus::Normal;
+                            if compare {
+                                pane.compare = Some(choice);
+                            } else {
+                                self.choose_play_model(choice);
+                            }
                         }
                     }
+                    _ => {}
                 }
-                _ => {}
-            },
+            }
             Focus::History => {
                 let count = pane.model_history().len();
                 match key.code {

@@ -369,18 +369,50 @@ fn render_picker(
             theme.muted,
         ));
     }
-    let visible = 14usize;
-    let offset = crate::app::layout::table_offset(pane.picker_selected, visible);
-    for (i, choice) in pane.choices.iter().enumerate().skip(offset).take(visible) {
+    if pane.picker_typing || !pane.picker_filter.is_empty() {
+        let filter = if pane.picker_typing {
+            format!("{}▏", pane.picker_filter)
+        } else {
+            pane.picker_filter.clone()
+        };
+        lines.push(Line::from(vec![
+            Span::styled("filter /", theme.key),
+            Span::raw(filter),
+        ]));
+    }
+    let shown = pane.picker_visible();
+    if shown.is_empty() && !pane.choices.is_empty() {
+        lines.push(Line::styled(
+            "No model matches; esc clears the filter.",
+            theme.muted,
+        ));
+    }
+    let rows = 14usize;
+    let at = shown
+        .iter()
+        .position(|i| *i == pane.picker_selected)
+        .unwrap_or(0);
+    let offset = crate::app::layout::table_offset(at, rows);
+    for &i in shown.iter().skip(offset).take(rows) {
+        let choice = &pane.choices[i];
         let kind = if choice.tuned { "tuned" } else { "base " };
         let style = if i == pane.picker_selected {
             theme.selected
         } else {
             Style::default()
         };
+        // The display name beside the id, when the model has one of its own.
+        let id = choice.name.rsplit('/').next().unwrap_or(&choice.name);
+        let label = if choice.label.is_empty() || choice.label == id {
+            String::new()
+        } else {
+            preview(&choice.label, 40)
+        };
         lines.push(Line::from(vec![
             Span::styled(format!("{kind} "), theme.muted),
-            Span::styled(format!("{:<40}", choice.name), style),
+            Span::styled(format!("{:<44}", preview(&choice.name, 44)), style),
+            Span::raw(" "),
+            Span::styled(label, theme.muted),
         ]));
         if i == pane.picker_selected {
             lines.push(Line::styled(

@@ -138,13 +138,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ("←/→", "safety"),
                 ("enter/esc", "done"),
             ],
+            Focus::Picker { .. } if app.playground.picker_typing => {
+                &[("type", "to filter"), ("enter", "keep"), ("esc", "clear")]
+            }
             Focus::Picker { compare: true } => &[
-                ("j/k", "move"),
+                ("j/k g/G", "move"),
+                ("/", "filter"),
                 ("enter", "compare with it"),
                 ("d", "no comparison"),
                 ("esc", "cancel"),
             ],
-            Focus::Picker { .. } => &[("j/k", "move"), ("enter", "choose"), ("esc", "cancel")],
+            Focus::Picker { .. } => &[
+                ("j/k g/G", "move"),
+                ("/", "filter"),
+                ("enter", "choose"),
+                ("esc", "cancel"),
+            ],
             _ => &[
                 ("j/k", "move"),
                 ("enter", "run again"),
