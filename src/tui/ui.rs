@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.dataset.confirm_quit {
         render_quit(frame, body, theme);
     }
-    overlays::render_toasts(frame, body, app, theme);
+    overlays::render_toasts(frame, foot, app, theme);
 }
 
 /// "Quit with unsaved dataset changes?"

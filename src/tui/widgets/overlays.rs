@@ -3,11 +3,12 @@
 
 use crate::app::action::Context;
 use crate::app::{App, Level, PALETTE_COMMANDS};
+use crate::domain::generation::preview;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     const COLUMN: u16 = 36;
@@ -122,32 +123,43 @@ pub fn render_palette(
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-pub fn render_toasts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut y = area.y;
-    for toast in app.toasts.iter().rev().take(3) {
-        let width = (toast.text.chars().count() as u16 + 4)
-            .min(area.width)
-            .min(70);
-        let height = if toast.text.chars().count() as u16 + 4 > width {
-            4
-        } else {
-            3
-        };
-        if y + height > area.y + area.height {
-            break;
-        }
-        let rect = Rect::new(area.x + area.width - width, y, width, height);
-        let style = match toast.level {
-            Level::Info => theme.ok,
-            Level::Error => theme.error,
-        };
-        frame.render_widget(Clear, rect);
-        frame.render_widget(
-            Paragraph::new(toast.text.clone())
-                .wrap(Wrap { trim: true })
-                .block(Block::default().borders(Borders::ALL).border_style(style)),
-            rect,
-        );
-        y += height;
-    }
+/// The newest toast, over the footer (and, when it needs a second line, the row above it: the
+/// pane's bottom border), so it never covers the data it talks about; `+N` counts the others.
+pub fn render_toasts(frame: &mut Frame, footer: Rect, app: &App, theme: &Theme) {
+    let Some(toast) = app.toasts.last() else {
+        return;
+    };
+    let (mark, style) = match toast.level {
+        Level::Info => ("✓ ", theme.ok),
+        Level::Error => ("✗ ", theme.error),
+    };
+    let more = app.toasts.len() - 1;
+    let suffix = if more > 0 {
+        format!("  (+{more})")
+    } else {
+        String::new()
+    };
+    let width = usize::from(footer.width).saturating_sub(2);
+    let text = format!("{mark}{}{suffix}", toast.text.replace('\n', " "));
+    let chars: Vec<char> = text.chars().collect();
+    // One line when it fits, else two (the second ends with … if it still does not).
+    let lines: Vec<String> = if chars.len() <= width || footer.y == 0 {
+        vec![preview(&text, width)]
+    } else {
+        let first: String = chars[..width].iter().collect();
+        let rest: String = chars[width..].iter().collect();
+        vec![first, preview(&rest, width)]
+    };
+    let height = lines.len() as u16;
+    let area = Rect::new(footer.x, footer.y + 1 - height, footer.width, height);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(
+            lines
+                .into_iter()
+                .map(|l| Line::styled(format!(" {l}"), style))
+                .collect::<Vec<_>>(),
+        ),
+        area,
+    );
 }
