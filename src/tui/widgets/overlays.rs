@@ -12,36 +12,57 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     const COLUMN: u16 = 36;
-    let mut lines: Vec<Line> = Vec::new();
+    let rows = usize::from(area.height.saturating_sub(3)).max(2);
+    // Each context's bindings under its heading; a section never starts a column without its
+    // heading (a long one goes on under "… (continued)").
+    let mut columns: Vec<Vec<Line>> = vec![Vec::new()];
     for context in Context::ALL {
         let bindings = app.keymap.bindings(context);
         if bindings.is_empty() {
             continue;
         }
-        if !lines.is_empty() {
-            lines.push(Line::raw(""));
+        let heading = format!("{} keys", context.name());
+        let entries: Vec<Line> = bindings
+            .iter()
+            .map(|(action, keys)| {
+                let keys: Vec<String> = keys.iter().map(|k| k.display()).collect();
+                Line::from(vec![
+                    Span::styled(format!(" {:<13}", keys.join(" ")), theme.key),
+                    Span::raw(action.label()),
+                ])
+            })
+            .collect();
+        let mut column = columns.len() - 1;
+        // A blank line between sections; a new column when the heading and at least two
+        // entries (or the whole section) do not fit below what is there.
+        let needed = (entries.len() + 1).min(3);
+        let used = columns[column].len();
+        let gap = usize::from(used > 0);
+        if used > 0 && used + gap + needed > rows {
+            columns.push(Vec::new());
+            column += 1;
+        } else if gap == 1 {
+            columns[column].push(Line::raw(""));
         }
-        lines.push(Line::styled(
-            format!("{} keys", context.name()),
-            theme.title,
-        ));
-        for (action, keys) in bindings {
-            let keys: Vec<String> = keys.iter().map(|k| k.display()).collect();
-            lines.push(Line::from(vec![
-                Span::styled(format!(" {:<13}", keys.join(" ")), theme.key),
-                Span::raw(action.label()),
-            ]));
+        columns[column].push(Line::styled(heading.clone(), theme.title));
+        for entry in entries {
+            if columns[column].len() >= rows {
+                columns.push(vec![Line::styled(
+                    format!("{heading} (continued)"),
+                    theme.title,
+                )]);
+                column += 1;
+            }
+            columns[column].push(entry);
         }
     }
-    let rows = usize::from(area.height.saturating_sub(3)).max(1);
-    let fit = usize::from((area.width.saturating_sub(2)) / COLUMN).max(1);
-    let per_page = rows * fit;
-    let pages = lines.len().div_ceil(per_page).max(1);
+    let fit = usize::from(area.width.saturating_sub(2) / COLUMN).max(1);
+    let pages = columns.len().div_ceil(fit).max(1);
     let page = app.help_page % pages;
-    let shown = &lines[page * per_page..((page + 1) * per_page).min(lines.len())];
-    let columns = shown.len().div_ceil(rows).max(1) as u16;
-    let width = (columns * COLUMN + 2).min(area.width);
-    let height = (shown.len().min(rows) as u16 + 3).min(area.height);
+    let shown = &columns[page * fit..((page + 1) * fit).min(columns.len())];
+    let tallest = shown.iter().map(Vec::len).max().unwrap_or(0);
+    let width = (shown.len() as u16 * COLUMN + 2).min(area.width);
+    let height = (tallest as u16 + 3).min(area.height);
     let rect = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
     frame.render_widget(Clear, rect);
     let title = if pages > 1 {
@@ -57,7 +78,7 @@ pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title(Span::styled(title, theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    for (c, chunk) in shown.chunks(rows).enumerate() {
+    for (c, chunk) in shown.iter().enumerate() {
         let x = inner.x + c as u16 * COLUMN;
         if x >= inner.x + inner.width {
             break;
@@ -68,7 +89,7 @@ pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             COLUMN.min(inner.x + inner.width - x),
             inner.height.saturating_sub(1),
         );
-        frame.render_widget(Paragraph::new(chunk.to_vec()), column);
+        frame.render_widget(Paragraph::new(chunk.clone()), column);
     }
     let foot = Rect::new(
         inner.x,
