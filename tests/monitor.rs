@@ -553,3 +553,16 @@ fn deleting_a_finished_jobs_model_drops_the_job() {
     assert!(b.monitor.offer_delete.is_none());
     assert!(b.toasts.last().unwrap().text.contains("cancel it first"));
 }
+
+/// The header counts your jobs still tuning whatever scope the list shows.
+#[test]
+fn the_tuning_count_does_not_depend_on_the_lists_scope() {
+    let mut a = following(10);
+    let now = clock();
+    assert_eq!(a.creating_count(), 1);
+    a.update(key('1'), now);
+    let id = list_request(&a.update(key('o'), now));
+    a.update(page(id, vec![], true), now);
+    assert_ne!(a.models.scope, tunedeck::app::models::Scope::Mine);
+    assert_eq!(a.creating_count(), 1, "the followed job still counts");
+}

@@ -532,13 +532,26 @@ impl App {
             .or_else(|| self.models.selected_model().map(|m| m.name.clone()))
     }
 
-    /// Models still tuning, for the header.
+    /// Your models still tuning, for the header, whatever the list's scope: the jobs the
+    /// Monitor follows that have not ended, and CREATING models in the list of your own.
     pub fn creating_count(&self) -> usize {
-        self.models
-            .models
+        let mut tuning: std::collections::HashSet<&str> = self
+            .monitor
+            .jobs
             .iter()
-            .filter(|m| m.state == TunedModelState::Creating)
-            .count()
+            .filter(|j| !j.done)
+            .map(|j| j.model.as_str())
+            .collect();
+        if self.models.scope == models::Scope::Mine {
+            tuning.extend(
+                self.models
+                    .models
+                    .iter()
+                    .filter(|m| m.state == TunedModelState::Creating)
+                    .map(|m| m.name.as_str()),
+            );
+        }
+        tuning.len()
     }
 
     pub fn last_refresh(&self) -> Option<DateTime<Utc>> {

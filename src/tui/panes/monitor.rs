@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let lines = vec![
             Line::raw("No tuning jobs yet."),
             Line::styled(
-                "Models that are CREATING appear here and are followed live; finished jobs stay listed.",
+                "Models that are CREATING appear here and are followed live; finished jobs stay listed until you quit (w on a model in the Models tab brings any job back).",
                 theme.muted,
             ),
         ];
