@@ -13,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let pane = &app.models;
@@ -411,27 +411,49 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
         field(" Steps", snaps.len().to_string(), theme),
     ];
     frame.render_widget(Paragraph::new(lines), summary);
-    // One bar per column: each is the mean of the snapshots it covers (drawing only; data kept).
-    let width = usize::from(chart.width.saturating_sub(1)).max(1);
-    let max = snaps
+    // A small line chart with axes, like the Monitor's: meanLoss per step, thinned to the
+    // columns there are (drawing only; the data is kept).
+    let points: Vec<(f64, f64)> = snaps
         .iter()
-        .map(|s| s.mean_loss)
-        .fold(f64::MIN, f64::max)
-        .max(1e-9);
-    let buckets = snaps.len().min(width);
-    let data: Vec<u64> = (0..buckets)
-        .map(|b| {
-            let start = b * snaps.len() / buckets;
-            let end = ((b + 1) * snaps.len() / buckets).max(start + 1);
-            let mean = snaps[start..end]
-                .iter()
-                .map(|s| s.mean_loss.max(0.0))
-                .sum::<f64>()
-                / (end - start) as f64;
-            (mean / max * 1000.0).round() as u64
-        })
+        .map(|s| (f64::from(s.step), s.mean_loss))
         .collect();
-    frame.render_widget(Sparkline::default().data(&data).style(theme.accent), chart);
+    let points = crate::domain::progress::downsample(&points, usize::from(chart.width) * 2);
+    let (y_min, y_max) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
+    let (y_min, y_max) = if y_max > y_min {
+        (y_min, y_max)
+    } else {
+        (y_min - 0.5, y_max + 0.5)
+    };
+    let (x_min, x_max) = (
+        f64::from(first.step),
+        f64::from(last.step).max(f64::from(first.step) + 1.0),
+    );
+    let dataset = ratatui::widgets::Dataset::default()
+        .marker(ratatui::symbols::Marker::Braille)
+        .graph_type(ratatui::widgets::GraphType::Line)
+        .style(theme.accent)
+        .data(&points);
+    let widget = ratatui::widgets::Chart::new(vec![dataset])
+        .x_axis(
+            ratatui::widgets::Axis::default()
+                .title(Span::styled("step", theme.muted))
+                .bounds([x_min, x_max])
+                .labels(vec![
+                    Span::raw(format!("{}", first.step)),
+                    Span::raw(format!("{}", last.step)),
+                ]),
+        )
+        .y_axis(
+            ratatui::widgets::Axis::default()
+                .bounds([y_min, y_max])
+                .labels(vec![
+                    Span::raw(format!("{y_min:.2}")),
+                    Span::raw(format!("{y_max:.2}")),
+                ]),
+        );
+    frame.render_widget(widget, chart);
 }
 
 fn render_dialog(
