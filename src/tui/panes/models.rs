@@ -438,10 +438,9 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
     let widget = ratatui::widgets::Chart::new(vec![dataset])
         .x_axis(
             ratatui::widgets::Axis::default()
-                .title(Span::styled("step", theme.muted))
                 .bounds([x_min, x_max])
                 .labels(vec![
-                    Span::raw(format!("{}", first.step)),
+                    Span::raw(format!("step {}", first.step)),
                     Span::raw(format!("{}", last.step)),
                 ]),
         )

@@ -420,14 +420,15 @@ fn render_chart(
         let v = if m.log_scale { y.exp() } else { y };
         Span::raw(format!("{v:.3}"))
     };
+    // The unit goes with the first label: an axis title is drawn over the chart's bottom
+    // right corner, where the newest (lowest) points are.
     let x_title = if m.per_epoch { "epoch" } else { "step" };
     let chart = Chart::new(datasets)
         .x_axis(
             Axis::default()
-                .title(Span::styled(x_title, theme.muted))
                 .bounds([x_min, x_max])
                 .labels(vec![
-                    Span::raw(format!("{x_min}")),
+                    Span::raw(format!("{x_title} {x_min}")),
                     Span::raw(format!("{}", ((x_min + x_max) / 2.0).round())),
                     Span::raw(format!("{x_max}")),
                 ]),
@@ -514,13 +515,12 @@ fn render_compare(frame: &mut Frame, area: Rect, app: &App, jobs: &[&Job], theme
     let chart = Chart::new(datasets)
         .x_axis(
             Axis::default()
-                .title(Span::styled(
-                    if m.per_epoch { "epoch" } else { "step" },
-                    theme.muted,
-                ))
                 .bounds([x_min, x_max])
                 .labels(vec![
-                    Span::raw(format!("{x_min}")),
+                    Span::raw(format!(
+                        "{} {x_min}",
+                        if m.per_epoch { "epoch" } else { "step" }
+                    )),
                     Span::raw(format!("{x_max}")),
                 ]),
         )
