@@ -180,6 +180,7 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
 }
 
 fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme) {
+    // One line each, cut with … where the pane is too narrow.
     let findings: Vec<Line> = pane
         .issues_here()
         .take(6)
@@ -189,7 +190,7 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Them
             } else {
                 theme.warn
             };
-            Line::styled(i.message.clone(), style)
+            Line::styled(preview(&i.message, usize::from(area.width)), style)
         })
         .collect();
     let findings_height = findings.len().min(6) as u16;
