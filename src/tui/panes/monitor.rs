@@ -277,7 +277,8 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
             Span::raw(what),
         ]));
     } else if let Some((code, message)) = &job.error {
-        let hint = if *code == 1 {
+        // The service's message may already say what to do (a diverged job names the rate).
+        let hint = if *code == 1 || message.to_lowercase().contains("learning rate") {
             ""
         } else {
             " — lower the learning rate, or check the data"
@@ -296,7 +297,11 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
     }
     let [text, gauge] =
         Layout::vertical([Constraint::Length(4), Constraint::Length(1)]).areas(stats);
-    frame.render_widget(Paragraph::new(lines), text);
+    // Long lines (a failure's message) wrap rather than run off the pane.
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        text,
+    );
     let ratio = (job.percent() / 100.0).clamp(0.0, 1.0);
     frame.render_widget(
         LineGauge::default()
