@@ -215,15 +215,19 @@ fn a_failed_poll_is_shown_and_cleared_by_the_next_success() {
 }
 
 fn screen(a: &mut App) -> String {
+    screen_at(a, 110, 30)
+}
+
+fn screen_at(a: &mut App, w: u16, h: u16) -> String {
     // The app's own clock: a screen drawn later shows what that later moment shows.
-    a.update(Msg::Resize(110, 30), a.clock);
+    a.update(Msg::Resize(w, h), a.clock);
     let theme = Theme::new(&ThemeConfig::default(), true);
-    let mut t = Terminal::new(TestBackend::new(110, 30)).unwrap();
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
     let b = t.backend().buffer().clone();
-    (0..30)
+    (0..h)
         .map(|y| {
-            let line: String = (0..110).map(|x| b[(x, y)].symbol().to_owned()).collect();
+            let line: String = (0..w).map(|x| b[(x, y)].symbol().to_owned()).collect();
             line.trim_end().to_owned() + "\n"
         })
         .collect::<String>()
@@ -565,4 +569,19 @@ fn the_tuning_count_does_not_depend_on_the_lists_scope() {
     a.update(page(id, vec![], true), now);
     assert_ne!(a.models.scope, tunedeck::app::models::Scope::Mine);
     assert_eq!(a.creating_count(), 1, "the followed job still counts");
+}
+
+/// The Monitor at the smallest size it is made for and on a large screen: the epoch wording,
+/// the footer's priorities (help and quit always there), nothing cut without a mark.
+#[test]
+fn the_monitor_at_80x24_and_200x60() {
+    let mut a = following(40);
+    let small = screen_at(&mut a, 80, 24);
+    assert!(small.contains("epoch 3 of 5"), "{small}");
+    assert!(
+        small.contains("? help") && small.contains("q quit"),
+        "{small}"
+    );
+    insta::assert_snapshot!("monitor_80x24", small);
+    insta::assert_snapshot!("monitor_200x60", screen_at(&mut a, 200, 60));
 }

@@ -286,3 +286,27 @@ fn wide_characters_keep_the_table_square() {
         }
     }
 }
+
+/// The Models tab at 80x24 and 200x60, with wide and long names: columns sized from the content
+/// and the width, every cut marked, the footer keeping `? help` and `q quit`.
+#[test]
+fn the_models_tab_at_80x24_and_200x60() {
+    let names = [
+        "☀️ sunny day ❤️ ⛰️ mountains and more",
+        "日本語のモデル名",
+        "plain",
+    ];
+    let models: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| model(&format!("m-{i}"), n, TunedModelState::Active, 1 + i as u32))
+        .collect();
+    let mut a = loaded(models);
+    let small = screen(&mut a, 80, 24);
+    assert!(
+        small.contains("? help") && small.contains("q quit"),
+        "{small}"
+    );
+    insta::assert_snapshot!("models_80x24", small);
+    insta::assert_snapshot!("models_200x60", screen(&mut a, 200, 60));
+}

@@ -429,15 +429,11 @@ fn render_chart(
     // right corner, where the newest (lowest) points are.
     let x_title = if m.per_epoch { "epoch" } else { "step" };
     let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([x_min, x_max])
-                .labels(vec![
-                    Span::raw(format!("{x_title} {x_min}")),
-                    Span::raw(format!("{}", ((x_min + x_max) / 2.0).round())),
-                    Span::raw(format!("{x_max}")),
-                ]),
-        )
+        .x_axis(Axis::default().bounds([x_min, x_max]).labels(vec![
+            Span::raw(format!("{x_title} {x_min}")),
+            Span::raw(format!("{}", ((x_min + x_max) / 2.0).round())),
+            Span::raw(format!("{x_max}")),
+        ]))
         .y_axis(
             Axis::default()
                 .title(Span::styled(
@@ -518,17 +514,13 @@ fn render_compare(frame: &mut Frame, area: Rect, app: &App, jobs: &[&Job], theme
         .collect();
     let label = |y: f64| Span::raw(format!("{:.3}", if m.log_scale { y.exp() } else { y }));
     let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([x_min, x_max])
-                .labels(vec![
-                    Span::raw(format!(
-                        "{} {x_min}",
-                        if m.per_epoch { "epoch" } else { "step" }
-                    )),
-                    Span::raw(format!("{x_max}")),
-                ]),
-        )
+        .x_axis(Axis::default().bounds([x_min, x_max]).labels(vec![
+            Span::raw(format!(
+                "{} {x_min}",
+                if m.per_epoch { "epoch" } else { "step" }
+            )),
+            Span::raw(format!("{x_max}")),
+        ]))
         .y_axis(
             Axis::default()
                 .title(Span::styled(
