@@ -343,6 +343,14 @@ impl EvalResult {
     }
 }
 
+/// Text as the dashboard draws it: without variation selectors, whose width terminals
+/// disagree on (see [`preview`]).
+pub fn display_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}'))
+        .collect()
+}
+
 /// A text on one line of at most `width` terminal columns: newlines shown as ⏎, the rest cut
 /// with an ellipsis. Tables, lists and the CLI's tables all preview text this way.
 ///
@@ -352,10 +360,11 @@ impl EvalResult {
 /// from the terminal's shifts its right border; the plain `☀` is one column everywhere.
 pub fn preview(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
-    let flat = text
+    let flat = display_text(text)
         .chars()
-        .filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}'))
-        .map(|c| if c == '\n' { '⏎' } else { c });
+        .map(|c| if c == '\n' { '⏎' } else { c })
+        .collect::<Vec<_>>()
+        .into_iter();
     let chars: Vec<char> = flat.collect();
     let total: usize = chars.iter().map(|c| c.width().unwrap_or(0)).sum();
     if total <= width {

@@ -248,7 +248,7 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Them
                         .border_style(theme.muted)
                         .title(format!(" {label} · {} chars ", text.chars().count()));
                     frame.render_widget(
-                        Paragraph::new(text.as_str())
+                        Paragraph::new(crate::domain::generation::display_text(text))
                             .block(block)
                             .wrap(Wrap { trim: false }),
                         rect,

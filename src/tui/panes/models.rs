@@ -6,7 +6,7 @@ use crate::api::types::TunedModel;
 use crate::app::App;
 use crate::app::layout::table_offset;
 use crate::app::models::{Column, Dialog, EDIT_LABELS, Load, ModelsPane};
-use crate::domain::generation::preview;
+use crate::domain::generation::{display_text, preview};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
 use ratatui::Frame;
@@ -292,8 +292,8 @@ fn render_detail(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Them
         _ => "—".into(),
     };
     let mut lines = vec![
-        field("Display name", model.display_name.clone(), theme),
-        field("Description", model.description.clone(), theme),
+        field("Display name", display_text(&model.display_name), theme),
+        field("Description", display_text(&model.description), theme),
         Line::from(vec![
             Span::styled(format!("{:<16}", "State"), theme.muted),
             Span::styled(

@@ -183,7 +183,7 @@ fn render_run(
     let [text_area, info_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(info_height)]).areas(inner);
     let index = candidate.min(run.candidates.len().saturating_sub(1));
-    let text = run.text(index);
+    let text = crate::domain::generation::display_text(run.text(index));
     // Keep the end of a long answer in view while it streams, unless scrolled back (pageup).
     let width = usize::from(text_area.width.max(1));
     let lines: usize = text
