@@ -373,6 +373,18 @@ pub struct ModelsPane {
     /// The model whose detail is open.
     pub detail: Option<String>,
     pub dialog: Option<Dialog>,
+    /// The widest id, display name and base model among the visible models, in terminal
+    /// columns: what the table would like to give those columns (measured when the view
+    /// changes, not on every frame).
+    pub text_widths: TextWidths,
+}
+
+/// See [`ModelsPane::text_widths`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextWidths {
+    pub id: u16,
+    pub display_name: u16,
+    pub base_model: u16,
 }
 
 impl Default for ModelsPane {
@@ -391,6 +403,7 @@ impl Default for ModelsPane {
             marked: BTreeSet::new(),
             detail: None,
             dialog: None,
+            text_widths: TextWidths::default(),
         }
     }
 }
@@ -485,6 +498,21 @@ impl ModelsPane {
                 order
             }
         });
+        let width = |text: &str| {
+            let shown = crate::domain::generation::display_text(text);
+            u16::try_from(unicode_width::UnicodeWidthStr::width(shown.as_str())).unwrap_or(u16::MAX)
+        };
+        let mut widths = TextWidths::default();
+        for m in visible.iter().map(|i| &self.models[*i]) {
+            widths.id = widths.id.max(width(m.id()));
+            widths.display_name = widths.display_name.max(width(&m.display_name));
+            let base = m
+                .source_model()
+                .unwrap_or("—")
+                .trim_start_matches("models/");
+            widths.base_model = widths.base_model.max(width(base));
+        }
+        self.text_widths = widths;
         self.visible = visible;
         self.selected = keep
             .and_then(|name| {

@@ -191,18 +191,13 @@ fn render_table(
 }
 
 fn render_rows(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) {
-    let wanted = |column: Column| {
-        let widest = pane
-            .visible
-            .iter()
-            .map(|i| {
-                unicode_width::UnicodeWidthStr::width(cell_text(&pane.models[*i], column).as_str())
-            })
-            .max()
-            .unwrap_or(0);
+    let widths = pane.text_widths;
+    let wanted = |column: Column| match column {
         // The id column also holds the two-column mark.
-        let extra = if column == Column::Id { 2 } else { 0 };
-        u16::try_from(widest + extra).unwrap_or(u16::MAX)
+        Column::Id => widths.id.saturating_add(2),
+        Column::DisplayName => widths.display_name,
+        Column::BaseModel => widths.base_model,
+        _ => 0,
     };
     let columns = columns_for(area.width, &wanted);
     let height = usize::from(area.height.saturating_sub(1));
