@@ -351,6 +351,15 @@ pub fn display_text(text: &str) -> String {
         .collect()
 }
 
+/// The terminal columns [`display_text`] of `text` takes, without building it.
+pub fn display_width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    text.chars()
+        .filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}'))
+        .map(|c| c.width().unwrap_or(0))
+        .sum()
+}
+
 /// A text on one line of at most `width` terminal columns: newlines shown as ⏎, the rest cut
 /// with an ellipsis. Tables, lists and the CLI's tables all preview text this way.
 ///

@@ -499,8 +499,7 @@ impl ModelsPane {
             }
         });
         let width = |text: &str| {
-            let shown = crate::domain::generation::display_text(text);
-            u16::try_from(unicode_width::UnicodeWidthStr::width(shown.as_str())).unwrap_or(u16::MAX)
+            u16::try_from(crate::domain::generation::display_width(text)).unwrap_or(u16::MAX)
         };
         let mut widths = TextWidths::default();
         for m in visible.iter().map(|i| &self.models[*i]) {
