@@ -32,10 +32,10 @@ pub async fn handle(
         })
         .unwrap_or_default();
     let format = OutputFormat::from_query(&query);
-    let read = axum::body::to_bytes(body, MAX_REQUEST_BYTES);
+    let read = read_body(body);
     let body = match tokio::time::timeout(core.options.header_timeout, read).await {
         Ok(Ok(body)) => body,
-        Ok(Err(e)) => return body_failure(&e).into_response(&format),
+        Ok(Err(failure)) => return failure.into_response(&format),
         Err(_) => {
             return Failure::new(
                 Code::DeadlineExceeded,
@@ -90,27 +90,42 @@ pub async fn handle(
     }
 }
 
-/// Why a body could not be read, as the front end words it: too large, or cut off or malformed
-/// on the way (a broken chunked encoding, a body shorter than its Content-Length).
-fn body_failure(error: &axum::Error) -> Failure {
-    let too_large = std::error::Error::source(error)
-        .into_iter()
-        .chain(std::iter::successors(
-            std::error::Error::source(error),
-            |e| e.source(),
-        ))
-        .any(|e| e.is::<http_body_util::LengthLimitError>());
-    if too_large {
-        Failure::new(
-            Code::InvalidArgument,
-            format!("Request payload size exceeds the limit: {MAX_REQUEST_BYTES} bytes."),
-        )
-    } else {
+/// How much of a too-large body is read and thrown away before answering: a client still
+/// writing when the answer comes would see a reset connection instead of the answer.
+const DRAIN_LIMIT: usize = 4 * MAX_REQUEST_BYTES;
+
+/// Reads a body up to the service's limit. Too large: 400 as the front end words it, after
+/// draining what a client is still sending (up to [`DRAIN_LIMIT`]); cut off or malformed on the
+/// way (a broken chunked encoding, a body shorter than its Content-Length): 400 too.
+async fn read_body(mut body: Body) -> Result<axum::body::Bytes, Failure> {
+    use http_body_util::BodyExt;
+    let broken = || {
         Failure::new(
             Code::InvalidArgument,
             "The request body could not be read: it was cut off or its framing is malformed.",
         )
+    };
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| broken())?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= MAX_REQUEST_BYTES {
+            kept.extend_from_slice(&data);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
     }
+    if seen > MAX_REQUEST_BYTES {
+        return Err(Failure::new(
+            Code::InvalidArgument,
+            format!("Request payload size exceeds the limit: {MAX_REQUEST_BYTES} bytes."),
+        ));
+    }
+    Ok(kept.into())
 }
 
 /// The RPC a request calls, as error details name it
