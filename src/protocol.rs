@@ -22,13 +22,6 @@ pub enum Msg {
     Edited(Result<String, String>),
 }
 
-impl Cmd {
-    /// Effects the event loop performs itself, on the terminal, rather than the worker.
-    pub fn is_local(&self) -> bool {
-        matches!(self, Cmd::Copy(_) | Cmd::Bell | Cmd::EditExternally(_))
-    }
-}
-
 /// Identifies one request so its answer (or its cancellation) can be matched.
 pub type RequestId = u64;
 

@@ -134,11 +134,6 @@ fn paths_at(text: &str) -> Vec<String> {
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
         .collect();
     let path = path.trim_end_matches(':');
-    if let Some(i) = path.rfind("::")
-        && text[path.len()..].starts_with("::{")
-    {
-        let _ = i;
-    }
     if text[path.len()..].starts_with("::{") {
         return paths_at(&text[path.len() + 2..])
             .into_iter()

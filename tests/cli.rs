@@ -585,19 +585,7 @@ async fn tune_and_watch_ride_out_a_quarter_of_answers_failing() {
         );
     }
     // Exactly one model per id: no retry started a second job.
-    let client = common::client_for(&emu);
-    let mut ids = Vec::new();
-    for _ in 0..20 {
-        if let Ok(page) = client.list_tuned_models(Some(100), "", None).await {
-            ids = page
-                .tuned_models
-                .iter()
-                .map(|m| m.id().to_owned())
-                .collect();
-            break;
-        }
-    }
-    ids.sort();
+    let ids = common::listed_ids(&common::client_for(&emu)).await;
     assert_eq!(ids, vec!["flaky-0", "flaky-1", "flaky-2"]);
 }
 

@@ -353,18 +353,7 @@ async fn a_create_with_an_id_survives_lost_answers_without_a_second_job() {
         !waits.lock().unwrap().is_empty(),
         "some answers were lost and retried"
     );
-    let mut ids = Vec::new();
-    for _ in 0..50 {
-        if let Ok(page) = client.list_tuned_models(Some(100), "", None).await {
-            ids = page
-                .tuned_models
-                .iter()
-                .map(|m| m.id().to_owned())
-                .collect();
-            break;
-        }
-    }
-    ids.sort();
+    let ids = listed_ids(&client).await;
     let mut expected: Vec<String> = (0..12).map(|i| format!("lossy-{i}")).collect();
     expected.sort();
     assert_eq!(ids, expected, "one model per id");

@@ -249,16 +249,11 @@ fn a_click_selects_the_model_drawn_under_it_and_a_tab_title_switches_tabs() {
 /// and a cut name ends with …, at 80x24 and at 200x60.
 #[test]
 fn wide_characters_keep_the_table_square() {
-    let names = [
+    let models = named_models(&[
         "☀️ sunny day ❤️ ⛰️ mountains and more",
         "日本語のモデル名はとても長いです",
         "plain",
-    ];
-    let models: Vec<_> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| model(&format!("m-{i}"), n, TunedModelState::Active, 1 + i as u32))
-        .collect();
+    ]);
     for (w, h) in [(80u16, 24u16), (200, 60)] {
         let mut a = loaded(models.clone());
         let drawn = screen(&mut a, w, h);
@@ -291,16 +286,11 @@ fn wide_characters_keep_the_table_square() {
 /// and the width, every cut marked, the footer keeping `? help` and `q quit`.
 #[test]
 fn the_models_tab_at_80x24_and_200x60() {
-    let names = [
+    let models = named_models(&[
         "☀️ sunny day ❤️ ⛰️ mountains and more",
         "日本語のモデル名",
         "plain",
-    ];
-    let models: Vec<_> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| model(&format!("m-{i}"), n, TunedModelState::Active, 1 + i as u32))
-        .collect();
+    ]);
     let mut a = loaded(models);
     let small = screen(&mut a, 80, 24);
     assert!(
@@ -309,4 +299,13 @@ fn the_models_tab_at_80x24_and_200x60() {
     );
     insta::assert_snapshot!("models_80x24", small);
     insta::assert_snapshot!("models_200x60", screen(&mut a, 200, 60));
+}
+
+/// ACTIVE models `m-0`, `m-1`, … with these display names.
+fn named_models(names: &[&str]) -> Vec<tunedeck::api::types::TunedModel> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| model(&format!("m-{i}"), n, TunedModelState::Active, 1 + i as u32))
+        .collect()
 }

@@ -118,11 +118,6 @@ impl Dataset {
         true
     }
 
-    /// The examples as they are now are what the file holds.
-    pub fn mark_saved(&mut self) {
-        self.saved_at = Some(self.undo.len());
-    }
-
     /// The examples are not what any file holds (recovered from a journal).
     pub fn forget_saved(&mut self) {
         self.saved_at = None;

@@ -128,3 +128,20 @@ pub async fn wait_done(client: &ApiClient, operation: &str) -> tunedeck::api::ty
     }
     panic!("operation {operation} did not finish");
 }
+
+/// The ids of every tuned model `client` lists, sorted; asked again while injected faults
+/// refuse the list.
+pub async fn listed_ids(client: &ApiClient) -> Vec<String> {
+    for _ in 0..50 {
+        if let Ok(page) = client.list_tuned_models(Some(1000), "", None).await {
+            let mut ids: Vec<String> = page
+                .tuned_models
+                .iter()
+                .map(|m| m.id().to_owned())
+                .collect();
+            ids.sort();
+            return ids;
+        }
+    }
+    panic!("the list never answered")
+}
