@@ -304,7 +304,7 @@ async fn poll(client: &ApiClient, name: &str) -> Result<Operation, ApiError> {
         client
             .get_tuned_model(name)
             .await
-            .map(crate::domain::progress::operation_from_model)
+            .map(crate::domain::progress::gemini::operation_from_model)
     }
 }
 

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tunedeck::api::types::*;
 use tunedeck::app::{App, Msg, Tab};
 use tunedeck::config::ThemeConfig;
+use tunedeck::domain::progress::gemini;
 use tunedeck::emulator::EmulatorOptions;
 use tunedeck::emulator::faults::Faults;
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
@@ -108,7 +109,7 @@ fn a_creating_model_becomes_a_followed_job_and_finishing_rings() {
         }),
         clock(),
     );
-    assert!(a.monitor.jobs[0].done);
+    assert!(a.monitor.jobs[0].is_done());
     assert!(
         cmds.iter().any(|c| matches!(c, Cmd::Bell)),
         "completion rings the bell"
@@ -143,7 +144,7 @@ fn toggles_cursor_and_cancel() {
     let smoothed = a.monitor.series(&job, a.ema_alpha);
     assert_eq!(smoothed.len(), 20);
     assert!(
-        smoothed[5].1 > job.snapshots[5].mean_loss,
+        smoothed[5].1 > job.train_loss[5].value,
         "EMA lags a falling curve"
     );
     a.update(key('L'), now);
@@ -194,7 +195,7 @@ fn a_failed_poll_is_shown_and_cleared_by_the_next_success() {
         br#"{"error": {"code": 503, "message": "down", "status": "UNAVAILABLE"}}"#,
         None,
     );
-    let op = a.monitor.jobs[0].operation.clone();
+    let op = a.monitor.jobs[0].name.clone();
     a.update(
         Msg::Worker(WorkerEvent::PollFailed {
             operation: op.clone(),
@@ -298,7 +299,7 @@ async fn run_to_active(options: EmulatorOptions, config: tunedeck::api::ClientCo
         commands.send(c).unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !a.monitor.jobs[0].done {
+    while !a.monitor.jobs[0].is_done() {
         assert!(Instant::now() < deadline, "the job did not finish");
         if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
             send(&mut a, Msg::Worker(e), &commands);
@@ -314,11 +315,11 @@ async fn run_to_active(options: EmulatorOptions, config: tunedeck::api::ClientCo
     let model = model.expect("the model");
     assert_eq!(model.state, TunedModelState::Active);
     assert_eq!(
-        a.monitor.jobs[0].snapshots,
-        model.snapshots().to_vec(),
+        a.monitor.jobs[0].train_loss,
+        gemini::points(model.snapshots()),
         "the chart's series is the model's snapshots"
     );
-    assert_eq!(a.monitor.jobs[0].snapshots.len(), 38);
+    assert_eq!(a.monitor.jobs[0].train_loss.len(), 38);
 }
 
 #[tokio::test]
@@ -382,7 +383,7 @@ fn open_in_monitor_from_the_models_tab_finds_and_selects_the_job() {
     assert!(cmds.is_empty(), "a finished job is not watched");
     let job = a.monitor.selected_job().unwrap();
     assert_eq!(
-        (job.model.as_str(), job.completed_steps(), job.done),
+        (job.model.as_str(), job.completed_steps(), job.is_done()),
         ("tunedModels/alpha-1", 75, true)
     );
 }
@@ -429,7 +430,14 @@ async fn export_writes_csv_and_json_through_the_worker() {
         &std::fs::read_to_string(dir.path().join("bravo-2-snapshots.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(json, a.monitor.jobs[0].snapshots);
+    assert_eq!(
+        json,
+        a.monitor.jobs[0]
+            .train_loss
+            .iter()
+            .map(gemini::snapshot)
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -490,7 +498,7 @@ async fn with_no_operation_found_it_follows_the_model_itself() {
         commands.send(c).unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(30);
-    while a.monitor.jobs.first().is_none_or(|j| !j.done) {
+    while a.monitor.jobs.first().is_none_or(|j| !j.is_done()) {
         assert!(Instant::now() < deadline, "the model job did not finish");
         if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
             for c in a.update(Msg::Worker(e), clock()) {
@@ -499,12 +507,9 @@ async fn with_no_operation_found_it_follows_the_model_itself() {
         }
     }
     let job = &a.monitor.jobs[0];
-    assert_eq!(
-        job.operation, "tunedModels/orphan",
-        "the job polls the model"
-    );
+    assert_eq!(job.name, "tunedModels/orphan", "the job polls the model");
     let model = client.get_tuned_model("orphan").await.unwrap();
-    assert_eq!(job.snapshots, model.snapshots().to_vec());
+    assert_eq!(job.train_loss, gemini::points(model.snapshots()));
     assert_eq!(job.error, None);
 }
 

@@ -539,7 +539,7 @@ impl App {
             .monitor
             .jobs
             .iter()
-            .filter(|j| !j.done)
+            .filter(|j| !j.is_done())
             .map(|j| j.model.as_str())
             .collect();
         if self.models.scope == models::Scope::Mine {

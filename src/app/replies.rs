@@ -45,7 +45,7 @@ impl App {
                             .jobs
                             .iter()
                             .filter(|j| j.model == name)
-                            .map(|j| j.operation.clone())
+                            .map(|j| j.name.clone())
                             .collect();
                         self.monitor.jobs.retain(|j| j.model != name);
                         self.monitor.compare.retain(|op| !gone.contains(op));
@@ -155,7 +155,7 @@ impl App {
                         if ops.is_empty() && creating {
                             // No operation to poll: follow the tuned model itself.
                             self.monitor.jobs.push(monitor::Job {
-                                operation: model.clone(),
+                                name: model.clone(),
                                 model: model.clone(),
                                 ..Default::default()
                             });
@@ -291,9 +291,9 @@ impl App {
                 let Some(job) = self.monitor.job_mut(&operation.name) else {
                     return Vec::new();
                 };
-                let was_done = job.done;
+                let was_done = job.is_done();
                 job.absorb(&operation);
-                let finished = job.done && !was_done;
+                let finished = job.is_done() && !was_done;
                 let (failed, model) = (job.error.clone(), job.model.clone());
                 if finished {
                     let label = self.label_of(&model);

@@ -226,7 +226,7 @@ async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, Cli
     let ops = client.list_operations(&model, Some(100), "").await?;
     match ops.operations.into_iter().last() {
         Some(op) => Ok(op),
-        None => Ok(crate::domain::progress::operation_from_model(
+        None => Ok(crate::domain::progress::gemini::operation_from_model(
             client.get_tuned_model(&model).await?,
         )),
     }
@@ -263,17 +263,17 @@ pub async fn cancel(client: &ApiClient, args: CancelArgs) -> CliResult {
 
 /// One line of progress: step, epoch, loss, ETA.
 pub fn progress_line(job: &Job) -> String {
-    let last = job.snapshots.last();
+    let last = job.train_loss.last();
     // The epoch the job is in, from 1 (a snapshot's `epoch` counts completed ones); once it
     // is done, the epochs it completed.
     let completed = last.map_or(0, |s| s.epoch);
-    let epoch = if job.done && job.error.is_none() {
+    let epoch = if job.is_done() && job.error.is_none() {
         completed.max(1)
     } else {
         monitor::epoch_in_progress(completed, None)
     };
-    let loss = last.map_or("-".to_owned(), |s| format!("{:.4}", s.mean_loss));
-    let eta = monitor::eta(&job.snapshots, job.total_steps)
+    let loss = last.map_or("-".to_owned(), |s| format!("{:.4}", s.value));
+    let eta = monitor::eta(&job.train_loss, job.total_steps)
         .map_or("-".to_owned(), |d| format!("{}s", d.as_secs()));
     let total = if job.total_steps > 0 {
         job.total_steps.to_string()
@@ -298,12 +298,7 @@ async fn follow(
     let give_up_after = Duration::from_secs_f64(patience.give_up_after.max(0.0));
     let mut last_success = std::time::Instant::now();
     let mut wait = interval;
-    let mut job = Job {
-        operation: first.name.clone(),
-        model: first.tuned_model_name().unwrap_or_default(),
-        ..Default::default()
-    };
-    job.absorb(&first);
+    let mut job = Job::from_operation(&first);
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(job.total_steps.max(1) as u64);
         bar.set_style(
@@ -327,7 +322,7 @@ async fn follow(
             None => {}
         }
         last_step = step;
-        if job.done {
+        if job.is_done() {
             break;
         }
         tokio::time::sleep(wait).await;
@@ -335,9 +330,9 @@ async fn follow(
             client
                 .get_tuned_model(&job.model)
                 .await
-                .map(crate::domain::progress::operation_from_model)
+                .map(crate::domain::progress::gemini::operation_from_model)
         } else {
-            client.get_operation(&job.operation).await
+            client.get_operation(&job.name).await
         };
         match polled {
             Ok(op) => {
@@ -351,11 +346,7 @@ async fn follow(
             Err(e) if e.is_retryable() => {
                 let quiet = last_success.elapsed();
                 if quiet >= give_up_after {
-                    let target = if polls_model {
-                        &job.model
-                    } else {
-                        &job.operation
-                    };
+                    let target = if polls_model { &job.model } else { &job.name };
                     return Err(CliError::failed(format!(
                         "no successful poll for {} s (last: {e}); the job itself may still be running: `tunedeck watch {target}` follows it again",
                         quiet.as_secs()
@@ -383,8 +374,8 @@ async fn follow(
     if json {
         print_json(&operation)?;
     }
-    let first_loss = job.snapshots.first().map(|s| s.mean_loss);
-    let last_loss = job.snapshots.last().map(|s| s.mean_loss);
+    let first_loss = job.train_loss.first().map(|s| s.value);
+    let last_loss = job.train_loss.last().map(|s| s.value);
     match &job.error {
         None => {
             if let (Some(a), Some(b)) = (first_loss, last_loss) {

@@ -35,7 +35,7 @@ impl MonitorPane {
     }
 
     pub fn job_mut(&mut self, operation: &str) -> Option<&mut Job> {
-        self.jobs.iter_mut().find(|j| j.operation == operation)
+        self.jobs.iter_mut().find(|j| j.name == operation)
     }
 
     pub fn tracks_model(&self, model: &str) -> bool {
@@ -51,7 +51,7 @@ impl MonitorPane {
         self.jobs
             .iter()
             .enumerate()
-            .filter(|(i, j)| *i == self.selected || self.compare.contains(&j.operation))
+            .filter(|(i, j)| *i == self.selected || self.compare.contains(&j.name))
             .map(|(_, j)| j)
             .collect()
     }
@@ -71,14 +71,14 @@ impl MonitorPane {
     /// The points drawn for a job in the current mode: (x, loss), x a step or an epoch.
     pub fn series(&self, job: &Job, alpha: f64) -> Vec<(f64, f64)> {
         let raw: Vec<(f64, f64)> = if self.per_epoch {
-            epoch_means(&job.snapshots)
+            epoch_means(&job.train_loss)
                 .into_iter()
                 .map(|(e, l)| (f64::from(e), l))
                 .collect()
         } else {
-            job.snapshots
+            job.train_loss
                 .iter()
-                .map(|s| (f64::from(s.step), s.mean_loss))
+                .map(|s| (f64::from(s.step), s.value))
                 .collect()
         };
         if !self.smoothing {

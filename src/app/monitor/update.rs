@@ -38,13 +38,8 @@ impl App {
             if self.monitor.job_mut(&op.name).is_some() {
                 continue;
             }
-            let mut job = monitor::Job {
-                operation: op.name.clone(),
-                model: op.tuned_model_name().unwrap_or_default(),
-                ..Default::default()
-            };
-            job.absorb(&op);
-            if !job.done {
+            let job = monitor::Job::from_operation(&op);
+            if !job.is_done() {
                 cmds.push(Cmd::Watch {
                     operation: op.name.clone(),
                 });
@@ -94,16 +89,16 @@ impl App {
             }
             Action::Back => m.cursor = None,
             Action::Mark => {
-                if let Some(op) = m.selected_job().map(|j| j.operation.clone())
+                if let Some(op) = m.selected_job().map(|j| j.name.clone())
                     && !m.compare.remove(&op)
                 {
                     m.compare.insert(op);
                 }
             }
             Action::CancelJob => {
-                if let Some(job) = m.selected_job().filter(|j| !j.done) {
-                    if job.operation.contains("/operations/") {
-                        m.confirm_cancel = Some(job.operation.clone());
+                if let Some(job) = m.selected_job().filter(|j| !j.is_done()) {
+                    if job.name.contains("/operations/") {
+                        m.confirm_cancel = Some(job.name.clone());
                     } else {
                         let text =
                             "This job's operation is unknown, so it cannot be cancelled from here.";
@@ -130,7 +125,7 @@ impl App {
                 }
             }
             Action::Delete => match m.selected_job() {
-                Some(job) if job.done => {
+                Some(job) if job.is_done() => {
                     m.offer_delete = Some(job.model.clone());
                     m.offer_after_cancel = false;
                 }
@@ -149,11 +144,11 @@ impl App {
                 let files = [
                     (
                         format!("{stem}-snapshots.csv"),
-                        crate::domain::progress::snapshots_csv(&job.snapshots),
+                        crate::domain::progress::gemini::snapshots_csv(&job.train_loss),
                     ),
                     (
                         format!("{stem}-snapshots.json"),
-                        crate::domain::progress::snapshots_json(&job.snapshots),
+                        crate::domain::progress::gemini::snapshots_json(&job.train_loss),
                     ),
                 ];
                 return files

@@ -37,7 +37,7 @@ fn cell_text(model: &TunedModel, column: Column) -> String {
     match column {
         Column::Id => model.id().to_owned(),
         Column::DisplayName => model.display_name.clone(),
-        Column::State => match crate::domain::progress::stopped_early(model) {
+        Column::State => match crate::domain::progress::gemini::stopped_early(model) {
             Some(_) => "ACTIVE*".to_owned(),
             None => model.state.name().to_owned(),
         },
@@ -292,7 +292,7 @@ fn render_detail(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Them
         Line::from(vec![
             Span::styled(format!("{:<16}", "State"), theme.muted),
             Span::styled(
-                crate::domain::progress::state_label(model),
+                crate::domain::progress::gemini::state_label(model),
                 theme.state(&model.state),
             ),
         ]),
@@ -368,7 +368,8 @@ fn render_loss(frame: &mut Frame, area: Rect, model: &TunedModel, theme: &Theme)
         .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss))
         .unwrap_or(first);
     // Epochs as a person counts them: the one each step ran in, from 1.
-    let step_epochs = crate::domain::progress::epochs_of_steps(snaps);
+    let step_epochs =
+        crate::domain::progress::epochs_of_steps(&crate::domain::progress::gemini::points(snaps));
     let epoch_of = |step: i32| {
         snaps
             .iter()

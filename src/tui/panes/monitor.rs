@@ -4,8 +4,8 @@
 
 use crate::app::App;
 use crate::domain::progress::{
-    Job, downsample, epoch_boundaries, epoch_in_progress, epochs_of_steps, eta, is_stalled,
-    steps_per_minute,
+    Job, JobState, downsample, epoch_boundaries, epoch_in_progress, epochs_of_steps, eta,
+    is_stalled, steps_per_minute,
 };
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
@@ -31,12 +31,9 @@ fn human(d: Duration) -> String {
 }
 
 fn job_state(job: &Job, stalled: bool) -> &'static str {
-    match (&job.error, job.done) {
-        (Some((1, _)), _) => "CANCELLED",
-        (Some(_), _) => "FAILED",
-        (None, true) => "DONE",
-        (None, false) if stalled => "STALLED",
-        _ => "TUNING",
+    match job.state {
+        JobState::Running if stalled => "STALLED",
+        state => state.label(),
     }
 }
 
@@ -122,7 +119,7 @@ fn render_jobs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .enumerate()
         .map(|(i, job)| {
-            let stalled = !job.done && is_stalled(&job.snapshots, now, app.stall_factor);
+            let stalled = !job.is_done() && is_stalled(&job.train_loss, now, app.stall_factor);
             let state = job_state(job, stalled);
             let style = match state {
                 "DONE" => theme.ok,
@@ -137,7 +134,7 @@ fn render_jobs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned());
             let row = Line::from(vec![
-                Span::raw(if m.compare.contains(&job.operation) {
+                Span::raw(if m.compare.contains(&job.name) {
                     "◆"
                 } else {
                     " "
@@ -168,7 +165,7 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
     let [stats, chart_area] =
         Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(inner);
     let now = app.clock.utc;
-    let stalled = !job.done && is_stalled(&job.snapshots, now, app.stall_factor);
+    let stalled = !job.is_done() && is_stalled(&job.train_loss, now, app.stall_factor);
     let state = job_state(job, stalled);
     let hp = app
         .models
@@ -178,14 +175,14 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         .as_ref()
         .and_then(|h| h.epoch_count)
         .map_or_else(|| "?".to_owned(), |e| e.to_string());
-    let last = job.snapshots.last();
+    let last = job.train_loss.last();
     let started = app
         .models
         .find(&job.model)
         .and_then(|x| x.tuning_task.as_ref().and_then(|t| t.start_time))
-        .or_else(|| job.snapshots.first().and_then(|s| s.compute_time));
-    let end = if job.done {
-        last.and_then(|s| s.compute_time).unwrap_or(now)
+        .or_else(|| job.train_loss.first().and_then(|s| s.time));
+    let end = if job.is_done() {
+        last.and_then(|s| s.time).unwrap_or(now)
     } else {
         now
     };
@@ -194,7 +191,7 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
     let completed = last.map_or(0, |s| s.epoch);
     // A job that finished well ran every epoch it completed; one still running, or stopped,
     // was in the next.
-    let current = if job.done && job.error.is_none() {
+    let current = if job.is_done() && job.error.is_none() {
         completed.max(1)
     } else {
         epoch_in_progress(completed, epoch_count)
@@ -203,21 +200,21 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
     if let Some(e) = elapsed {
         facts.push(format!("elapsed {}", human(e)));
     }
-    if let Some(rate) = steps_per_minute(&job.snapshots) {
+    if let Some(rate) = steps_per_minute(&job.train_loss) {
         facts.push(format!("{rate:.0} steps/min"));
     }
-    if !job.done
-        && let Some(left) = eta(&job.snapshots, job.total_steps)
+    if !job.is_done()
+        && let Some(left) = eta(&job.train_loss, job.total_steps)
     {
         facts.push(format!("ETA {}", human(left)));
     }
     let lowest = job
-        .snapshots
+        .train_loss
         .iter()
-        .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss));
-    let step_epochs = epochs_of_steps(&job.snapshots);
+        .min_by(|a, b| a.value.total_cmp(&b.value));
+    let step_epochs = epochs_of_steps(&job.train_loss);
     let epoch_of = |step: i32| {
-        job.snapshots
+        job.train_loss
             .iter()
             .position(|s| s.step == step)
             .map_or(0, |i| step_epochs[i])
@@ -249,10 +246,10 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
             Span::raw(match (lowest, last) {
                 (Some(lo), Some(la)) => format!(
                     "lowest {:.4} at step {} (epoch {}) · last {:.4} · {mode}",
-                    lo.mean_loss,
+                    lo.value,
                     lo.step,
                     epoch_of(lo.step),
-                    la.mean_loss
+                    la.value
                 ),
                 _ => format!("no snapshots yet · {mode}"),
             }),
@@ -264,12 +261,12 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         let what = if m.per_epoch {
             format!("epoch {x}: mean loss {y:.4}")
         } else {
-            let index = job.snapshots.iter().position(|s| f64::from(s.step) == *x);
+            let index = job.train_loss.iter().position(|s| f64::from(s.step) == *x);
             let at = index
-                .and_then(|i| job.snapshots[i].compute_time)
+                .and_then(|i| job.train_loss[i].time)
                 .map(|t| t.format("%H:%M:%S%.3fZ").to_string())
                 .unwrap_or_default();
-            let epoch = index.map_or(0, |i| epochs_of_steps(&job.snapshots)[i]);
+            let epoch = index.map_or(0, |i| epochs_of_steps(&job.train_loss)[i]);
             format!("step {x} · epoch {epoch} · loss {y:.4} · {at}")
         };
         lines.push(Line::from(vec![
@@ -284,7 +281,7 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
             " — lower the learning rate, or check the data"
         };
         lines.push(Line::styled(format!("{message}{hint}"), theme.error));
-    } else if let Some(poll) = m.poll_errors.get(&job.operation) {
+    } else if let Some(poll) = m.poll_errors.get(&job.name) {
         lines.push(Line::styled(format!("polling: {poll}"), theme.warn));
     } else if stalled {
         lines.push(Line::styled(
@@ -364,7 +361,7 @@ fn render_chart(
     } else {
         (y_min, y_max)
     };
-    let boundary_steps = epoch_boundaries(&job.snapshots);
+    let boundary_steps = epoch_boundaries(&job.train_loss);
     // A line per epoch only while they stay apart on screen; past that they would fill it.
     let boundaries: Vec<Vec<(f64, f64)>> =
         if m.per_epoch || boundary_steps.len() > usize::from(area.width) / 4 {
