@@ -8,6 +8,7 @@ use tunedeck::api::types::TunedModelState;
 use tunedeck::api::{ApiError, Code};
 use tunedeck::app::models::{Column, Dialog, Load, PermissionField, Scope};
 use tunedeck::app::{Msg, Overlay, Tab};
+use tunedeck::domain::tuning::ModelField;
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 
 fn ids(app: &tunedeck::app::App) -> Vec<String> {
@@ -579,10 +580,13 @@ fn form_fields_have_a_cursor_that_starts_at_the_end_of_each_field() {
     let Some(Dialog::Edit(form)) = &app.models.dialog else {
         panic!()
     };
-    assert_eq!(form.values[0], "CharXie");
+    assert_eq!(form.values.get(ModelField::DisplayName), "CharXie");
     assert_eq!(app.line_cursor, Some(5));
     assert_eq!(
-        tunedeck::app::line_edit::with_cursor(&form.values[0], app.line_cursor),
+        tunedeck::app::line_edit::with_cursor(
+            form.values.get(ModelField::DisplayName),
+            app.line_cursor
+        ),
         "CharX▏ie"
     );
     // Another field: the cursor is at its end again.
@@ -592,5 +596,6 @@ fn form_fields_have_a_cursor_that_starts_at_the_end_of_each_field() {
     let Some(Dialog::Edit(form)) = &app.models.dialog else {
         panic!()
     };
-    assert!(form.values[1].ends_with('!'), "{}", form.values[1]);
+    let description = form.values.get(ModelField::Description);
+    assert!(description.ends_with('!'), "{description}");
 }

@@ -11,6 +11,7 @@ use tunedeck::api::types::TuningExample;
 use tunedeck::app::dataset::{DatasetPane, parse_journal};
 use tunedeck::app::{App, Msg, Now, Tab};
 use tunedeck::dataset::format::Format;
+use tunedeck::domain::tuning::TuningField;
 use tunedeck::protocol::{Cmd, SaveOutcome, WorkerEvent};
 use tunedeck::worker::save_file;
 
@@ -453,7 +454,8 @@ fn the_tune_form_validates_and_sends_the_exact_request() {
     };
     let form = a.dataset.tune.as_ref().expect("the form");
     assert_eq!(
-        form.values[0], "numbers",
+        form.values.get(TuningField::DisplayName),
+        "numbers",
         "the display name defaults to the file's name"
     );
     let models = vec![
@@ -1025,7 +1027,10 @@ fn the_tune_form_sends_a_multiplier_holds_examples_out_tunes_a_tuned_model_and_r
     a.update(key('T'), now);
     let form = a.dataset.tune.as_ref().unwrap();
     assert_eq!(
-        (form.values[6].as_str(), form.values[7].as_str()),
+        (
+            form.values.get(TuningField::Multiplier),
+            form.values.get(TuningField::HeldOut)
+        ),
         ("2", "20")
     );
 }
@@ -1033,21 +1038,21 @@ fn the_tune_form_sends_a_multiplier_holds_examples_out_tunes_a_tuned_model_and_r
 #[test]
 fn held_out_share_is_checked() {
     let mut form = tunedeck::app::dataset::TuneForm::default();
-    form.values[7] = "100".into();
+    form.values.set(TuningField::HeldOut, "100");
     assert!(
         form.held_out_count(10)
             .unwrap_err()
             .contains("outside 0 to 99")
     );
-    form.values[7] = "99".into();
+    form.values.set(TuningField::HeldOut, "99");
     assert!(form.held_out_count(10).unwrap_err().contains("leaves none"));
-    form.values[7] = "1".into();
+    form.values.set(TuningField::HeldOut, "1");
     assert_eq!(
         form.held_out_count(10),
         Ok(1),
         "a share above 0 holds out at least one"
     );
-    form.values[7] = "x".into();
+    form.values.set(TuningField::HeldOut, "x");
     assert!(
         form.held_out_count(10)
             .unwrap_err()

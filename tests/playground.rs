@@ -13,6 +13,7 @@ use tunedeck::api::types::*;
 use tunedeck::app::playground::{Focus, Settings, TargetModel, build_request, normalize};
 use tunedeck::app::{App, Msg, Tab};
 use tunedeck::config::ThemeConfig;
+use tunedeck::domain::generation::GenerationField;
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
 use tunedeck::tui::theme::Theme;
 
@@ -146,7 +147,15 @@ fn the_picker_lists_active_tuned_models_then_generating_base_models_with_their_d
     a.update(code(KeyCode::Enter), clock());
     let model = a.playground.model.as_ref().unwrap();
     assert_eq!(model.name, "models/gemini-1.5-flash-001-tuning");
-    assert_eq!(a.playground.settings.values[..3], ["1", "0.95", "64"]);
+    assert_eq!(
+        [
+            GenerationField::Temperature,
+            GenerationField::TopP,
+            GenerationField::TopK
+        ]
+        .map(|f| a.playground.settings.values.get(f)),
+        ["1", "0.95", "64"]
+    );
 }
 
 #[test]
@@ -185,14 +194,18 @@ fn tuned_model_rules_are_checked_before_sending() {
             .contains("40001 characters; a tuned model takes at most 40,000")
     );
     assert!(build_request(&tuned, &"a".repeat(40_000), &settings).is_ok());
-    settings.values[6] = "Be brief".into();
+    settings
+        .values
+        .set(GenerationField::SystemInstruction, "Be brief");
     assert!(
         build_request(&tuned, "hi", &settings)
             .unwrap_err()
             .contains("no system instruction")
     );
-    settings.values[6].clear();
-    settings.values[7] = "application/json".into();
+    settings.values.set(GenerationField::SystemInstruction, "");
+    settings
+        .values
+        .set(GenerationField::ResponseMimeType, "application/json");
     assert!(
         build_request(&tuned, "hi", &settings)
             .unwrap_err()
@@ -203,7 +216,9 @@ fn tuned_model_rules_are_checked_before_sending() {
         name: "models/b".into(),
         ..Default::default()
     };
-    settings.values[6] = "Be brief".into();
+    settings
+        .values
+        .set(GenerationField::SystemInstruction, "Be brief");
     let request = build_request(&base_model, "hi", &settings).unwrap();
     assert!(request.system_instruction.is_some());
     assert_eq!(
@@ -216,27 +231,27 @@ fn tuned_model_rules_are_checked_before_sending() {
     );
     // Ranges.
     let mut s = Settings::default();
-    s.values[0] = "2.5".into();
+    s.values.set(GenerationField::Temperature, "2.5");
     assert!(
         build_request(&base_model, "hi", &s)
             .unwrap_err()
             .contains("temperature 2.5 is outside 0 to 2")
     );
-    s.values[0] = "0.5".into();
-    s.values[4] = "9".into();
+    s.values.set(GenerationField::Temperature, "0.5");
+    s.values.set(GenerationField::CandidateCount, "9");
     assert!(
         build_request(&base_model, "hi", &s)
             .unwrap_err()
             .contains("candidateCount")
     );
-    s.values[4] = "2".into();
-    s.values[5] = "a,b,c,d,e,f".into();
+    s.values.set(GenerationField::CandidateCount, "2");
+    s.values.set(GenerationField::StopSequences, "a,b,c,d,e,f");
     assert!(
         build_request(&base_model, "hi", &s)
             .unwrap_err()
             .contains("at most 5")
     );
-    s.values[5] = "END, STOP".into();
+    s.values.set(GenerationField::StopSequences, "END, STOP");
     s.safety = 1;
     let request = build_request(&base_model, "hi", &s).unwrap();
     let config = request.generation_config.as_ref().unwrap();

@@ -6,6 +6,7 @@ use super::models::Dialog;
 use super::{
     App, MIN_SIZE, Overlay, Pending, Tab, complete, dataset, layout, line_edit, playground,
 };
+use crate::app::form::{next_field, previous_field};
 use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use std::time::Instant;
@@ -15,14 +16,13 @@ use std::time::Instant;
 enum FieldFocus {
     Palette,
     ModelsFilter,
-    /// The model edit form's field, by position.
-    ModelEdit(usize),
+    ModelEdit(crate::domain::tuning::ModelField),
     Transfer,
     Permission(crate::app::models::PermissionField),
-    TuneForm(usize),
+    TuneForm(crate::app::form::Focus<crate::domain::tuning::TuningField>),
     /// Which prompt (open, export, search, columns) is over the Dataset tab.
     DatasetPrompt(std::mem::Discriminant<dataset::PromptKind>),
-    PlaygroundSettings(usize),
+    PlaygroundSettings(crate::app::form::Focus<crate::domain::generation::GenerationField>),
 }
 
 impl App {
@@ -70,7 +70,7 @@ impl App {
         }
         match &mut self.models.dialog {
             Some(Dialog::Edit(form)) => {
-                return line_edit::insert(&mut form.values[form.focus], cursor, text);
+                return line_edit::insert(form.values.get_mut(form.focus), cursor, text);
             }
             Some(Dialog::Transfer(form)) if !form.confirming => {
                 return line_edit::insert(&mut form.email, cursor, text);
@@ -90,8 +90,8 @@ impl App {
                 if let Some(prompt) = self.dataset.prompt.as_mut() {
                     line_edit::insert(&mut prompt.input, cursor, text);
                 } else if let Some(form) = self.dataset.tune.as_mut() {
-                    if form.focus < dataset::TUNE_SOURCE_FIELD {
-                        line_edit::insert(&mut form.values[form.focus], cursor, text);
+                    if let Some(field) = form.focus.text() {
+                        line_edit::insert(form.values.get_mut(field), cursor, text);
                     }
                 } else if let Some(editor) = self.dataset.editor.as_mut() {
                     let area = if editor.on_output {
@@ -107,8 +107,8 @@ impl App {
                     self.playground.prompt.insert_str(text);
                 }
                 Focus::Settings => {
-                    let i = self.playground.settings_focus;
-                    if let Some(value) = self.playground.settings.values.get_mut(i) {
+                    if let Some(field) = self.playground.settings_focus.text() {
+                        let value = self.playground.settings.values.get_mut(field);
                         line_edit::insert(value, cursor, text);
                     }
                 }
@@ -229,8 +229,8 @@ impl App {
         if let Some(Dialog::Edit(form)) = &mut self.models.dialog {
             match key.code {
                 KeyCode::Esc => self.models.dialog = None,
-                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 5,
-                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 4) % 5,
+                KeyCode::Tab | KeyCode::Down => form.focus = next_field(form.focus),
+                KeyCode::BackTab | KeyCode::Up => form.focus = previous_field(form.focus),
                 KeyCode::Enter => match form.to_update() {
                     Err(problem) => form.error = Some(problem),
                     Ok((_, mask)) if mask.is_empty() => self.models.dialog = None,
@@ -247,7 +247,7 @@ impl App {
                 },
                 _ => {
                     if line_edit::edit_line(
-                        &mut form.values[form.focus],
+                        form.values.get_mut(form.focus),
                         &mut self.line_cursor,
                         &key,
                     ) {

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod dataset;
+pub mod form;
 mod input;
 pub mod keymap;
 pub mod layout;

@@ -2,6 +2,7 @@
 //! their lint, and the editor of one example (two ratatui-textarea fields).
 
 use crate::api::types::TuningExample;
+use crate::app::form::{Fields, Focus, FormField};
 use crate::dataset::Dataset;
 use crate::dataset::format::{self, Format};
 use crate::dataset::lint::{self, Issue, Severity, Stats};
@@ -74,58 +75,51 @@ impl ExampleEditor {
 /// The start-tuning form over the Dataset tab.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TuneForm {
-    /// The text fields of [`TUNE_LABELS`], as typed.
-    pub values: [String; 8],
+    /// The text fields, as typed.
+    pub values: Fields<TuningField>,
     /// What can be tuned from: base models from models.list that support createTunedModel,
     /// then the caller's ACTIVE tuned models (`None` while loading).
     pub bases: Option<Vec<String>>,
     pub base: usize,
-    /// 0-7: the text fields; 8: the source model.
-    pub focus: usize,
+    /// A text field, or the source model (the form's choice, picked with ←/→).
+    pub focus: Focus<TuningField>,
     pub error: Option<String>,
     /// The examples kept out of training by the last submit, written beside the dataset once
     /// the job starts.
     pub held_out: Vec<TuningExample>,
 }
 
-/// The form's text fields, in the order they are drawn; `values[i]` is `TUNE_FIELDS[i]`.
-pub const TUNE_FIELDS: [TuningField; 8] = [
-    TuningField::DisplayName,
-    TuningField::ModelId,
-    TuningField::Description,
-    TuningField::Epochs,
-    TuningField::BatchSize,
-    TuningField::LearningRate,
-    TuningField::Multiplier,
-    TuningField::HeldOut,
-];
-/// The labels drawn beside [`TUNE_FIELDS`].
-pub const TUNE_LABELS: [&str; 8] = [
-    "Display name",
-    "Model id",
-    "Description",
-    "Epochs",
-    "Batch size",
-    "Learning rate",
-    "LR multiplier",
-    "Held out %",
-];
-/// The index of the source model among the form's fields.
-pub const TUNE_SOURCE_FIELD: usize = 8;
+impl FormField for TuningField {
+    const ALL: &'static [Self] = &[
+        TuningField::DisplayName,
+        TuningField::ModelId,
+        TuningField::Description,
+        TuningField::Epochs,
+        TuningField::BatchSize,
+        TuningField::LearningRate,
+        TuningField::Multiplier,
+        TuningField::HeldOut,
+    ];
 
-/// The form's label for a field.
-pub fn tune_label(field: TuningField) -> &'static str {
-    TUNE_FIELDS
-        .iter()
-        .position(|f| *f == field)
-        .map_or("", |i| TUNE_LABELS[i])
+    fn label(self) -> &'static str {
+        match self {
+            TuningField::DisplayName => "Display name",
+            TuningField::ModelId => "Model id",
+            TuningField::Description => "Description",
+            TuningField::Epochs => "Epochs",
+            TuningField::BatchSize => "Batch size",
+            TuningField::LearningRate => "Learning rate",
+            TuningField::Multiplier => "LR multiplier",
+            TuningField::HeldOut => "Held out %",
+        }
+    }
 }
 
 /// A tuning problem in the form's words: its labels, its limits.
 pub fn describe_tuning_problem(problem: &TuningProblem) -> String {
     match problem {
         TuningProblem::NotANumber { field, text } => {
-            format!("{}: {text:?} is not a number", tune_label(*field))
+            format!("{}: {text:?} is not a number", field.label())
         }
         TuningProblem::DisplayNameTooLong { chars } => {
             format!("Display name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}")
@@ -163,17 +157,20 @@ pub struct TuneSettings {
 impl Default for TuneForm {
     fn default() -> Self {
         let mut form = TuneForm {
-            values: Default::default(),
+            values: Fields::default(),
             bases: None,
             base: 0,
-            focus: 0,
+            focus: Focus::default(),
             error: None,
             held_out: Vec::new(),
         };
-        form.set(TuningField::Epochs, DEFAULT_EPOCHS.to_string());
-        form.set(TuningField::BatchSize, DEFAULT_BATCH_SIZE.to_string());
-        form.set(TuningField::LearningRate, DEFAULT_LEARNING_RATE.to_string());
-        form.set(TuningField::HeldOut, "0".into());
+        form.values
+            .set(TuningField::Epochs, DEFAULT_EPOCHS.to_string());
+        form.values
+            .set(TuningField::BatchSize, DEFAULT_BATCH_SIZE.to_string());
+        form.values
+            .set(TuningField::LearningRate, DEFAULT_LEARNING_RATE.to_string());
+        form.values.set(TuningField::HeldOut, "0");
         form
     }
 }
@@ -186,44 +183,35 @@ impl TuneForm {
             .unwrap_or_else(|| DEFAULT_BASE_MODEL.to_owned())
     }
 
-    /// The text of one field.
-    pub fn value(&self, field: TuningField) -> &str {
-        TUNE_FIELDS
-            .iter()
-            .position(|f| *f == field)
-            .map_or("", |i| self.values[i].as_str())
-    }
-
-    pub fn set(&mut self, field: TuningField, text: String) {
-        if let Some(i) = TUNE_FIELDS.iter().position(|f| *f == field) {
-            self.values[i] = text;
-        }
-    }
-
     /// Starts from remembered settings; the source is picked when the list arrives.
     pub fn with_settings(settings: &TuneSettings) -> Self {
         let mut form = TuneForm::default();
-        form.set(TuningField::Epochs, settings.epochs.clone());
-        form.set(TuningField::BatchSize, settings.batch_size.clone());
-        form.set(TuningField::LearningRate, settings.learning_rate.clone());
-        form.set(TuningField::Multiplier, settings.multiplier.clone());
-        form.set(TuningField::HeldOut, settings.held_out.clone());
+        form.values
+            .set(TuningField::Epochs, settings.epochs.clone());
+        form.values
+            .set(TuningField::BatchSize, settings.batch_size.clone());
+        form.values
+            .set(TuningField::LearningRate, settings.learning_rate.clone());
+        form.values
+            .set(TuningField::Multiplier, settings.multiplier.clone());
+        form.values
+            .set(TuningField::HeldOut, settings.held_out.clone());
         form
     }
 
     pub fn settings(&self) -> TuneSettings {
         TuneSettings {
-            epochs: self.value(TuningField::Epochs).to_owned(),
-            batch_size: self.value(TuningField::BatchSize).to_owned(),
-            learning_rate: self.value(TuningField::LearningRate).to_owned(),
-            multiplier: self.value(TuningField::Multiplier).to_owned(),
-            held_out: self.value(TuningField::HeldOut).to_owned(),
+            epochs: self.values.get(TuningField::Epochs).to_owned(),
+            batch_size: self.values.get(TuningField::BatchSize).to_owned(),
+            learning_rate: self.values.get(TuningField::LearningRate).to_owned(),
+            multiplier: self.values.get(TuningField::Multiplier).to_owned(),
+            held_out: self.values.get(TuningField::HeldOut).to_owned(),
             source: Some(self.base_model()),
         }
     }
 
     fn number<T: std::str::FromStr>(&self, field: TuningField) -> Result<T, TuningProblem> {
-        let text = self.value(field);
+        let text = self.values.get(field);
         text.trim().parse().map_err(|_| TuningProblem::NotANumber {
             field,
             text: text.to_owned(),
@@ -231,7 +219,7 @@ impl TuneForm {
     }
 
     fn held_out_percent(&self) -> Result<f64, TuningProblem> {
-        if self.value(TuningField::HeldOut).trim().is_empty() {
+        if self.values.get(TuningField::HeldOut).trim().is_empty() {
             Ok(0.0)
         } else {
             self.number(TuningField::HeldOut)
@@ -241,16 +229,16 @@ impl TuneForm {
     /// The form as typed settings, or the first field that does not parse.
     pub fn typed(&self) -> Result<TuningSettings, TuningProblem> {
         // A multiplier, when given, is sent instead of the rate (the API takes one of them).
-        let learning_rate = if self.value(TuningField::Multiplier).trim().is_empty() {
+        let learning_rate = if self.values.get(TuningField::Multiplier).trim().is_empty() {
             LearningRate::Rate(self.number(TuningField::LearningRate)?)
         } else {
             LearningRate::Multiplier(self.number(TuningField::Multiplier)?)
         };
-        let id = self.value(TuningField::ModelId).trim();
+        let id = self.values.get(TuningField::ModelId).trim();
         Ok(TuningSettings {
-            display_name: self.value(TuningField::DisplayName).trim().to_owned(),
+            display_name: self.values.get(TuningField::DisplayName).trim().to_owned(),
             model_id: (!id.is_empty()).then(|| id.to_owned()),
-            description: self.value(TuningField::Description).trim().to_owned(),
+            description: self.values.get(TuningField::Description).trim().to_owned(),
             source: Source::from_name(&self.base_model()),
             epochs: self.number(TuningField::Epochs)?,
             batch_size: self.number(TuningField::BatchSize)?,

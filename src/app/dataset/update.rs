@@ -315,7 +315,7 @@ impl App {
             None => crate::app::dataset::TuneForm::default(),
         };
         if let Some(path) = &self.dataset.path {
-            let stem = path
+            let stem: String = path
                 .file_stem()
                 .map(|s| {
                     s.to_string_lossy()
@@ -324,7 +324,8 @@ impl App {
                         .collect()
                 })
                 .unwrap_or_default();
-            form.set(crate::domain::tuning::TuningField::DisplayName, stem);
+            form.values
+                .set(crate::domain::tuning::TuningField::DisplayName, stem);
         }
         self.dataset.tune = Some(form);
         vec![self.request(Pending::TuneBases, crate::protocol::ApiCall::ListModels)]
@@ -334,13 +335,11 @@ impl App {
     pub(in crate::app) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
         let pane = &mut self.dataset;
         let form = pane.tune.as_mut()?;
-        use crate::app::dataset::TUNE_SOURCE_FIELD as SOURCE;
-        const FIELDS: usize = SOURCE + 1;
         match key.code {
             KeyCode::Esc => pane.tune = None,
-            KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % FIELDS,
-            KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + FIELDS - 1) % FIELDS,
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus == SOURCE => {
+            KeyCode::Tab | KeyCode::Down => form.focus = form.focus.next(),
+            KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus.text().is_none() => {
                 let count = form.bases.as_ref().map_or(1, |b| b.len().max(1));
                 form.base = if key.code == KeyCode::Left {
                     (form.base + count - 1) % count
@@ -363,16 +362,17 @@ impl App {
                     )]);
                 }
             },
-            _ if form.focus < SOURCE
-                && crate::app::line_edit::edit_line(
-                    &mut form.values[form.focus],
-                    &mut self.line_cursor,
-                    &key,
-                ) =>
-            {
-                form.error = None;
+            _ => {
+                if let Some(field) = form.focus.text()
+                    && crate::app::line_edit::edit_line(
+                        form.values.get_mut(field),
+                        &mut self.line_cursor,
+                        &key,
+                    )
+                {
+                    form.error = None;
+                }
             }
-            _ => {}
         }
         Some(Vec::new())
     }

@@ -3,6 +3,7 @@
 
 use crate::api::ApiError;
 use crate::api::types::{GranteeType, Permission, Role, TunedModel, TunedModelState};
+use crate::app::form::{Fields, FormField};
 use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::domain::tuning::{ModelChange, ModelField, UpdateProblem, build_update};
 use crate::protocol::RequestId;
@@ -110,38 +111,44 @@ pub enum Load {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EditForm {
     pub name: String,
-    /// display name, description, temperature, topP, topK, as typed.
-    pub values: [String; 5],
-    pub original: [String; 5],
-    pub focus: usize,
+    /// The fields as typed, and as the model had them (what is unchanged is not sent).
+    pub values: Fields<ModelField>,
+    pub original: Fields<ModelField>,
+    pub focus: ModelField,
     pub error: Option<String>,
 }
 
-pub const EDIT_LABELS: [&str; 5] = [
-    "Display name",
-    "Description",
-    "Temperature",
-    "Top P",
-    "Top K",
-];
-/// The form's fields, in the order they are drawn; `values[i]` is `EDIT_FIELDS[i]`.
-pub const EDIT_FIELDS: [ModelField; 5] = ModelField::ALL;
+impl FormField for ModelField {
+    const ALL: &'static [Self] = &ModelField::ALL;
+
+    fn label(self) -> &'static str {
+        match self {
+            ModelField::DisplayName => "Display name",
+            ModelField::Description => "Description",
+            ModelField::Temperature => "Temperature",
+            ModelField::TopP => "Top P",
+            ModelField::TopK => "Top K",
+        }
+    }
+}
 
 impl EditForm {
     pub fn for_model(model: &TunedModel) -> EditForm {
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        let values = [
-            model.display_name.clone(),
-            model.description.clone(),
-            opt(model.temperature),
-            opt(model.top_p),
+        let mut values = Fields::default();
+        values.set(ModelField::DisplayName, model.display_name.clone());
+        values.set(ModelField::Description, model.description.clone());
+        values.set(ModelField::Temperature, opt(model.temperature));
+        values.set(ModelField::TopP, opt(model.top_p));
+        values.set(
+            ModelField::TopK,
             model.top_k.map(|k| k.to_string()).unwrap_or_default(),
-        ];
+        );
         EditForm {
             name: model.name.clone(),
             original: values.clone(),
             values,
-            focus: 0,
+            focus: ModelField::DisplayName,
             error: None,
         }
     }
@@ -149,13 +156,13 @@ impl EditForm {
     /// The changes typed: a field whose text differs from what the model had.
     fn changes(&self) -> Result<Vec<ModelChange>, UpdateProblem> {
         let mut changes = Vec::new();
-        for (i, field) in EDIT_FIELDS.iter().enumerate() {
-            if self.values[i] == self.original[i] {
+        for (field, typed) in self.values.iter() {
+            if typed == self.original.get(field) {
                 continue;
             }
-            let text = self.values[i].trim();
+            let text = typed.trim();
             let not_a_number = || UpdateProblem::NotANumber {
-                field: *field,
+                field,
                 text: text.to_owned(),
             };
             let number = || -> Result<Option<f64>, UpdateProblem> {
@@ -164,8 +171,8 @@ impl EditForm {
                     .transpose()
             };
             changes.push(match field {
-                ModelField::DisplayName => ModelChange::DisplayName(self.values[i].clone()),
-                ModelField::Description => ModelChange::Description(self.values[i].clone()),
+                ModelField::DisplayName => ModelChange::DisplayName(typed.to_owned()),
+                ModelField::Description => ModelChange::Description(typed.to_owned()),
                 ModelField::Temperature => ModelChange::Temperature(number()?),
                 ModelField::TopP => ModelChange::TopP(number()?),
                 ModelField::TopK => ModelChange::TopK(
@@ -194,19 +201,11 @@ impl EditForm {
     }
 }
 
-/// The form's label for a field.
-fn edit_label(field: ModelField) -> &'static str {
-    EDIT_FIELDS
-        .iter()
-        .position(|f| *f == field)
-        .map_or("", |i| EDIT_LABELS[i])
-}
-
 /// An update problem in the edit form's words.
 pub fn describe_update_problem(problem: &UpdateProblem) -> String {
     match problem {
         UpdateProblem::NotANumber { field, text } => {
-            format!("{}: {text:?} is not a number", edit_label(*field))
+            format!("{}: {text:?} is not a number", field.label())
         }
         UpdateProblem::DisplayNameTooLong { chars } => {
             format!("Display name: {chars} characters; the limit is {MAX_DISPLAY_NAME_CHARS}")
@@ -216,7 +215,7 @@ pub fn describe_update_problem(problem: &UpdateProblem) -> String {
             value,
             min,
             max,
-        } => format!("{}: {value} is outside {min} to {max}", edit_label(*field)),
+        } => format!("{}: {value} is outside {min} to {max}", field.label()),
         UpdateProblem::TopKNegative { value } => {
             format!("Top K: {value} is not a whole number of 0 or more")
         }

@@ -7,6 +7,7 @@ use crate::api::types::{
     GenerateContentRequest, GenerateContentResponse, HarmBlockThreshold, TuningExample,
     UsageMetadata,
 };
+use crate::app::form::{self, Fields, FormField};
 pub use crate::domain::generation::TargetModel;
 use crate::domain::generation::{self, GenerationField, GenerationSettings, RequestProblem};
 use crate::domain::limits::{MAX_CANDIDATES, MAX_STOP_SEQUENCES};
@@ -18,30 +19,24 @@ use std::time::{Duration, Instant};
 /// How many evaluation requests run at once.
 pub const EVAL_CONCURRENCY: usize = 4;
 
-/// The settings form's text fields, in order; `values[i]` is `SETTING_FIELDS[i]`.
-pub const SETTING_FIELDS: [GenerationField; 8] = [
-    GenerationField::Temperature,
-    GenerationField::TopP,
-    GenerationField::TopK,
-    GenerationField::MaxOutputTokens,
-    GenerationField::CandidateCount,
-    GenerationField::StopSequences,
-    GenerationField::SystemInstruction,
-    GenerationField::ResponseMimeType,
-];
-/// The labels drawn beside [`SETTING_FIELDS`]: the wire names.
-pub const SETTING_LABELS: [&str; 8] = [
-    "temperature",
-    "topP",
-    "topK",
-    "maxOutputTokens",
-    "candidateCount",
-    "stopSequences",
-    "systemInstruction",
-    "responseMimeType",
-];
-/// The settings form's last field: the safety threshold, chosen with ←/→.
-pub const SAFETY_FIELD: usize = 8;
+impl FormField for GenerationField {
+    const ALL: &'static [Self] = &[
+        GenerationField::Temperature,
+        GenerationField::TopP,
+        GenerationField::TopK,
+        GenerationField::MaxOutputTokens,
+        GenerationField::CandidateCount,
+        GenerationField::StopSequences,
+        GenerationField::SystemInstruction,
+        GenerationField::ResponseMimeType,
+    ];
+
+    /// The wire names: the settings are what is sent.
+    fn label(self) -> &'static str {
+        self.wire_name()
+    }
+}
+
 /// The safety thresholds offered, applied to the four Gemini harm categories; `None`: the
 /// service's default (nothing sent).
 pub const THRESHOLDS: [Option<HarmBlockThreshold>; 6] = [
@@ -56,7 +51,7 @@ pub const THRESHOLDS: [Option<HarmBlockThreshold>; 6] = [
 /// Generation settings as typed; an empty field is not sent.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Settings {
-    pub values: [String; 8],
+    pub values: Fields<GenerationField>,
     /// Index into [`THRESHOLDS`].
     pub safety: usize,
 }
@@ -66,15 +61,15 @@ impl Settings {
     pub fn for_model(model: &TargetModel) -> Self {
         let mut s = Settings::default();
         let text = |v: Option<String>| v.unwrap_or_default();
-        s.set(
+        s.values.set(
             GenerationField::Temperature,
             text(model.temperature.map(|v| v.to_string())),
         );
-        s.set(
+        s.values.set(
             GenerationField::TopP,
             text(model.top_p.map(|v| v.to_string())),
         );
-        s.set(
+        s.values.set(
             GenerationField::TopK,
             text(model.top_k.map(|v| v.to_string())),
         );
@@ -85,7 +80,7 @@ impl Settings {
         &self,
         field: GenerationField,
     ) -> Result<Option<T>, RequestProblem> {
-        let text = self.value(field).trim();
+        let text = self.values.get(field).trim();
         if text.is_empty() {
             return Ok(None);
         }
@@ -97,25 +92,10 @@ impl Settings {
             })
     }
 
-    /// Replaces the text of one field.
-    pub fn set(&mut self, field: GenerationField, text: String) {
-        if let Some(i) = SETTING_FIELDS.iter().position(|f| *f == field) {
-            self.values[i] = text;
-        }
-    }
-
-    /// The text of one field.
-    pub fn value(&self, field: GenerationField) -> &str {
-        SETTING_FIELDS
-            .iter()
-            .position(|f| *f == field)
-            .map_or("", |i| self.values[i].as_str())
-    }
-
     /// The settings as typed values, or the first field that does not parse.
     pub fn typed(&self) -> Result<GenerationSettings, RequestProblem> {
         let text = |field| {
-            let t = self.value(field).trim();
+            let t = self.values.get(field).trim();
             (!t.is_empty()).then(|| t.to_owned())
         };
         Ok(GenerationSettings {
@@ -125,7 +105,8 @@ impl Settings {
             max_output_tokens: self.parse(GenerationField::MaxOutputTokens)?,
             candidate_count: self.parse(GenerationField::CandidateCount)?,
             stop_sequences: self
-                .value(GenerationField::StopSequences)
+                .values
+                .get(GenerationField::StopSequences)
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -150,11 +131,11 @@ impl Settings {
 
     /// One line for the pane: what will be sent.
     pub fn summary(&self) -> String {
-        let parts: Vec<String> = SETTING_LABELS
+        let parts: Vec<String> = self
+            .values
             .iter()
-            .zip(&self.values)
             .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(l, v)| format!("{l} {}", v.trim()))
+            .map(|(f, v)| format!("{} {}", f.label(), v.trim()))
             .chain((self.safety > 0).then(|| format!("safety {}", self.threshold_label())))
             .collect();
         if parts.is_empty() {
@@ -481,7 +462,8 @@ pub struct PlaygroundPane {
     pub compare: Option<TargetModel>,
     pub prompt: TextArea<'static>,
     pub settings: Settings,
-    pub settings_focus: usize,
+    /// A settings field, or the safety threshold (the form's choice).
+    pub settings_focus: form::Focus<GenerationField>,
     pub focus: Focus,
     /// The last send's answers: one, or two when comparing.
     pub runs: Vec<Run>,

@@ -5,8 +5,8 @@
 use crate::api::types::{GenerateContentResponse, TunedModelState, TuningExample};
 use crate::app::action::Action;
 use crate::app::playground::{
-    EVAL_CONCURRENCY, Eval, EvalResult, Focus, HistoryEntry, Run, SAFETY_FIELD, Settings,
-    THRESHOLDS, TargetModel, build_request, curl_command, history_file_name,
+    EVAL_CONCURRENCY, Eval, EvalResult, Focus, HistoryEntry, Run, Settings, THRESHOLDS,
+    TargetModel, build_request, curl_command, history_file_name,
 };
 use crate::app::{App, Level, Pending, Tab};
 use crate::protocol::{ApiCall, Cmd, RequestId};
@@ -117,7 +117,7 @@ impl App {
             Action::PickCompare => self.open_picker(true),
             Action::Settings => {
                 pane.focus = Focus::Settings;
-                pane.settings_focus = 0;
+                pane.settings_focus = Default::default();
             }
             Action::History => {
                 pane.focus = Focus::History;
@@ -351,14 +351,10 @@ impl App {
                 let field = pane.settings_focus;
                 match key.code {
                     KeyCode::Esc | KeyCode::Enter => pane.focus = Focus::Normal,
-                    KeyCode::Tab | KeyCode::Down => {
-                        pane.settings_focus = (field + 1) % (SAFETY_FIELD + 1)
-                    }
-                    KeyCode::BackTab | KeyCode::Up => {
-                        pane.settings_focus = (field + SAFETY_FIELD) % (SAFETY_FIELD + 1)
-                    }
+                    KeyCode::Tab | KeyCode::Down => pane.settings_focus = field.next(),
+                    KeyCode::BackTab | KeyCode::Up => pane.settings_focus = field.previous(),
                     KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
-                        if field == SAFETY_FIELD =>
+                        if field.text().is_none() =>
                     {
                         let n = THRESHOLDS.len();
                         let s = &mut pane.settings.safety;
@@ -368,14 +364,15 @@ impl App {
                             (*s + 1) % n
                         };
                     }
-                    _ if field < SAFETY_FIELD => {
-                        crate::app::line_edit::edit_line(
-                            &mut pane.settings.values[field],
-                            &mut self.line_cursor,
-                            &key,
-                        );
+                    _ => {
+                        if let Some(field) = field.text() {
+                            crate::app::line_edit::edit_line(
+                                pane.settings.values.get_mut(field),
+                                &mut self.line_cursor,
+                                &key,
+                            );
+                        }
                     }
-                    _ => {}
                 }
                 pane.refused = None;
             }
@@ -550,7 +547,7 @@ impl App {
         };
         let mut settings = self.playground.settings.clone();
         // One candidate per example.
-        settings.set(
+        settings.values.set(
             crate::domain::generation::GenerationField::CandidateCount,
             String::new(),
         );

@@ -2,7 +2,8 @@
 //! two editors), its findings and the set's, and a stats line.
 
 use crate::app::App;
-use crate::app::dataset::{DatasetPane, Prompt, PromptKind, TUNE_FIELDS, TUNE_LABELS, TuneForm};
+use crate::app::dataset::{DatasetPane, Prompt, PromptKind, TuneForm};
+use crate::app::form::{Focus, FormField};
 use crate::app::layout::table_offset;
 use crate::dataset::lint::{MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, Severity};
 use crate::domain::tuning::TuningField;
@@ -269,10 +270,10 @@ fn render_tune_form(
     theme: &Theme,
 ) {
     let mut lines = Vec::new();
-    let multiplier = !form.value(TuningField::Multiplier).trim().is_empty();
-    for (i, (label, field)) in TUNE_LABELS.iter().zip(TUNE_FIELDS).enumerate() {
-        let focused = form.focus == i;
-        let hint = match (field, form.values[i].is_empty()) {
+    let multiplier = !form.values.get(TuningField::Multiplier).trim().is_empty();
+    for (field, text) in form.values.iter() {
+        let focused = form.focus == Focus::Text(field);
+        let hint = match (field, text.is_empty()) {
             (TuningField::ModelId, true) => "  (optional: made from the display name)",
             (TuningField::Description, true) => "  (optional)",
             (TuningField::LearningRate, _) if multiplier => "  (not sent: the multiplier is)",
@@ -281,11 +282,11 @@ fn render_tune_form(
             _ => "",
         };
         let value = if focused {
-            crate::app::line_edit::with_cursor(&form.values[i], cursor)
+            crate::app::line_edit::with_cursor(text, cursor)
         } else {
-            form.values[i].clone()
+            text.to_owned()
         };
-        let mut line = dialog::field(format!("{label:<15}"), value, focused, theme);
+        let mut line = dialog::field(format!("{:<15}", field.label()), value, focused, theme);
         line.spans.push(Span::styled(hint, theme.muted));
         lines.push(line);
     }
@@ -297,7 +298,7 @@ fn render_tune_form(
     lines.push(dialog::field(
         format!("{:<15}", "Tune from"),
         base,
-        form.focus == crate::app::dataset::TUNE_SOURCE_FIELD,
+        form.focus == Focus::Choice,
         theme,
     ));
     lines.push(Line::raw(""));

@@ -4,8 +4,9 @@
 use crate::api::serde_util::Timestamp;
 use crate::api::types::TunedModel;
 use crate::app::App;
+use crate::app::form::FormField;
 use crate::app::layout::table_offset;
-use crate::app::models::{Column, Dialog, EDIT_LABELS, Load, ModelsPane};
+use crate::app::models::{Column, Dialog, Load, ModelsPane};
 use crate::domain::generation::{display_text, preview};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
@@ -500,14 +501,15 @@ fn render_dialog(
         }
         Dialog::Edit(form) => {
             let mut lines = Vec::new();
-            for (i, label) in EDIT_LABELS.iter().enumerate() {
-                let focused = i == form.focus;
+            for (field, text) in form.values.iter() {
+                let focused = field == form.focus;
                 let value = if focused {
-                    crate::app::line_edit::with_cursor(&form.values[i], cursor)
+                    crate::app::line_edit::with_cursor(text, cursor)
                 } else {
-                    form.values[i].clone()
+                    text.to_owned()
                 };
-                lines.push(dialog::field(format!("{label:<14}"), value, focused, theme));
+                let label = format!("{:<14}", field.label());
+                lines.push(dialog::field(label, value, focused, theme));
             }
             lines.push(Line::raw(""));
             match &form.error {

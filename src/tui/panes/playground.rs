@@ -3,7 +3,9 @@
 //! them the model picker, the settings form, the history, or a batch evaluation's table.
 
 use crate::app::App;
-use crate::app::playground::{Eval, Focus, PlaygroundPane, Run, SAFETY_FIELD, SETTING_LABELS};
+use crate::app::form::{self, FormField};
+use crate::app::playground::{Eval, Focus, PlaygroundPane, Run};
+use crate::domain::generation::GenerationField;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{dialog, preview};
 use ratatui::Frame;
@@ -438,19 +440,21 @@ fn render_settings(
 ) {
     let mut lines = Vec::new();
     let tuned = pane.model.as_ref().is_some_and(|m| m.tuned);
-    for (i, label) in SETTING_LABELS.iter().enumerate() {
-        let focused = pane.settings_focus == i;
+    for (field, text) in pane.settings.values.iter() {
+        let focused = pane.settings_focus == form::Focus::Text(field);
         let value = if focused {
-            crate::app::line_edit::with_cursor(&pane.settings.values[i], cursor)
+            crate::app::line_edit::with_cursor(text, cursor)
         } else {
-            pane.settings.values[i].clone()
+            text.to_owned()
         };
-        let mut line = dialog::field(format!("{label:<18}"), value, focused, theme);
-        let hint = match i {
-            5 => "  comma-separated, at most 5",
-            6 if tuned => "  (tuned models refuse it)",
-            7 if tuned => "  (no application/json for tuned models)",
-            7 => "  text/plain, application/json, text/x.enum",
+        let mut line = dialog::field(format!("{:<18}", field.label()), value, focused, theme);
+        let hint = match field {
+            GenerationField::StopSequences => "  comma-separated, at most 5",
+            GenerationField::SystemInstruction if tuned => "  (tuned models refuse it)",
+            GenerationField::ResponseMimeType if tuned => {
+                "  (no application/json for tuned models)"
+            }
+            GenerationField::ResponseMimeType => "  text/plain, application/json, text/x.enum",
             _ => "",
         };
         line.spans.push(Span::styled(hint, theme.muted));
@@ -459,7 +463,7 @@ fn render_settings(
     lines.push(dialog::field(
         format!("{:<18}", "safety threshold"),
         format!("‹ {} ›", pane.settings.threshold_label()),
-        pane.settings_focus == SAFETY_FIELD,
+        pane.settings_focus == form::Focus::Choice,
         theme,
     ));
     lines.push(Line::styled(
