@@ -6,6 +6,7 @@ pub mod error;
 pub mod serde_util;
 pub mod sse;
 pub mod types;
+pub mod vertex;
 pub(crate) mod wire_enum;
 
 pub use auth::Credentials;

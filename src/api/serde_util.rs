@@ -67,6 +67,40 @@ pub mod int64_list {
     }
 }
 
+/// serde `with` module for an optional int64 that proto3 JSON carries as a string (`"3"`),
+/// while accepting a plain number (what clients such as google-genai send) too.
+pub mod opt_int64 {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_str(&n.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Int64 {
+            Number(i64),
+            Float(f64),
+            Text(String),
+        }
+        match Option::<Int64>::deserialize(d)? {
+            None => Ok(None),
+            Some(Int64::Number(n)) => Ok(Some(n)),
+            Some(Int64::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+            Some(Int64::Float(f)) => Err(serde::de::Error::custom(format!("not an int64: {f}"))),
+            Some(Int64::Text(t)) => t
+                .trim()
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| serde::de::Error::custom(format!("not an int64: {t:?}"))),
+        }
+    }
+}
+
 /// Parses a `google.protobuf.Duration` string such as `"59s"` or `"47.174066935s"`.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let secs = s.trim().strip_suffix('s')?;

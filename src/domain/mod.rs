@@ -9,4 +9,5 @@ pub mod generation;
 pub mod limits;
 pub mod progress;
 pub mod tuning;
+pub mod vertex;
 pub mod words;

@@ -140,6 +140,11 @@ impl Core {
         Ok(())
     }
 
+    /// Makes entries durable (the emulator's other surfaces write through this).
+    pub fn commit(&self, entries: &[Entry]) -> Result<(), Failure> {
+        self.write(entries)
+    }
+
     /// Stores a new record once it is durable.
     pub fn commit_insert(&self, store: &mut Store, record: Record) -> Result<(), Failure> {
         self.write(&[Entry::Put(Box::new(record.clone()))])?;
@@ -258,6 +263,20 @@ impl Core {
         Some(trainer)
     }
 
+    /// A trained model kept under `key`, built (by replaying its training) when not cached.
+    pub fn cached_trainer(
+        &self,
+        key: &str,
+        build: impl FnOnce() -> Option<Trainer>,
+    ) -> Option<Arc<Trainer>> {
+        if let Some(t) = lock(&self.trainers).get(key) {
+            return Some(Arc::clone(t));
+        }
+        let trainer = Arc::new(build()?);
+        self.cache_trainer(key, Arc::clone(&trainer));
+        Some(trainer)
+    }
+
     /// Keeps at most [`TRAINER_CACHE`] trained models in memory; the rest are rebuilt by
     /// replaying their training (milliseconds) when next asked for.
     fn cache_trainer(&self, id: &str, trainer: Arc<Trainer>) {
@@ -355,6 +374,9 @@ pub fn starting_trainer(
                 seed: base.seed,
             };
             let mut from = starting_trainer(&base.examples, base_spec, base.base.as_deref());
+            if let Some(rank) = base.adapter_rank {
+                from = from.with_adapter_rank(rank);
+            }
             for _ in 0..base.steps {
                 from.step();
             }

@@ -5,6 +5,7 @@
 //! with a write-ahead log. Training steps are appended in batches, and flushed before any answer
 //! that shows them, so a restarted job never shows fewer steps than a client has seen.
 
+use super::cloud::{StoredObject, VertexJob, VertexJobState};
 use super::store::{Job, Record, Store};
 use crate::api::types::{Permission, TunedModel};
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,16 @@ pub enum Entry {
     Delete {
         id: String,
     },
+    /// A new Vertex tuning job, with its training data.
+    VertexPut(Box<VertexJob>),
+    /// A Vertex job's new state.
+    VertexUpdate(Box<VertexJobState>),
+    /// A Cloud Storage object written (replacing one of the same name).
+    ObjectPut(Box<StoredObject>),
+    ObjectDelete {
+        bucket: String,
+        name: String,
+    },
 }
 
 /// A record without its examples.
@@ -35,6 +46,11 @@ pub struct RecordState {
 }
 
 impl Entry {
+    /// A Vertex job's state as it is now.
+    pub fn vertex_update(job: &VertexJob) -> Entry {
+        Entry::VertexUpdate(Box::new(job.state.clone()))
+    }
+
     pub fn update(record: &Record) -> Entry {
         Entry::Update(Box::new(RecordState {
             model: record.model.clone(),
@@ -62,6 +78,24 @@ impl Entry {
             }
             Entry::Delete { id } => {
                 store.remove(&id);
+            }
+            Entry::VertexPut(job) => {
+                if store.cloud.job(job.id()).is_some() {
+                    return Err(format!("tuning job {} is created twice", job.id()));
+                }
+                store.cloud.put_job(*job);
+            }
+            Entry::VertexUpdate(state) => {
+                let id = state.job.id().to_owned();
+                let job = store
+                    .cloud
+                    .job_mut(&id)
+                    .ok_or_else(|| format!("tuning job {id} is updated before it is created"))?;
+                job.state = *state;
+            }
+            Entry::ObjectPut(object) => store.cloud.put_object(*object),
+            Entry::ObjectDelete { bucket, name } => {
+                store.cloud.remove_object(&bucket, &name);
             }
         }
         Ok(())

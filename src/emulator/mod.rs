@@ -2,6 +2,7 @@
 //! for the official Python SDKs and the tutorials' curl commands (REFERENCE.md §11). It is both
 //! `tunedeck emulator` and what the dashboard starts in-process when no credentials are found.
 
+pub mod cloud;
 pub mod core;
 pub mod demo;
 pub mod faults;
@@ -11,6 +12,7 @@ pub mod journal;
 pub mod store;
 pub mod trainer;
 pub mod tuning;
+pub mod vertex_tuning;
 pub mod wire;
 
 use self::core::Core;
@@ -274,6 +276,13 @@ pub async fn start(
         })
         .map(|r| r.id().to_owned())
         .collect();
+    let resume_vertex: Vec<String> = store
+        .cloud
+        .jobs
+        .iter()
+        .filter(|j| !j.state.job.state.is_terminal())
+        .map(|j| j.id().to_owned())
+        .collect();
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| color_eyre::eyre::eyre!("cannot listen on {bind}: {e}"))?;
@@ -285,6 +294,11 @@ pub async fn start(
     }
     for id in jobs {
         core.spawn_job(id);
+    }
+    for id in resume_vertex {
+        let core2 = Arc::clone(&core);
+        core.tasks
+            .spawn(async move { vertex_tuning::run(core2, id, None).await });
     }
     core.spawn_saver();
     let app = router(Arc::clone(&core));

@@ -67,6 +67,9 @@ pub struct BaseTraining {
     pub steps: u64,
     #[serde(default)]
     pub base: Option<Box<BaseTraining>>,
+    /// A Vertex job's adapter rank (its features fold to match); none on the Gemini API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter_rank: Option<u32>,
 }
 
 impl BaseTraining {
@@ -81,6 +84,7 @@ impl BaseTraining {
             seed: job.seed,
             steps: record.model.snapshots().len() as u64,
             base: job.base.clone(),
+            adapter_rank: None,
         })
     }
 }
@@ -141,6 +145,9 @@ impl Record {
 pub struct Store {
     /// In creation order (the order lists use).
     pub records: Vec<Record>,
+    /// Cloud Storage objects and Vertex AI tuning jobs.
+    #[serde(default)]
+    pub cloud: super::cloud::Cloud,
     #[serde(skip)]
     index: HashMap<String, usize>,
 }
@@ -185,7 +192,7 @@ impl Store {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.is_empty() && self.cloud.jobs.is_empty()
     }
 
     /// Loads a saved state; a missing file is an empty store.

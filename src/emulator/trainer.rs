@@ -92,6 +92,26 @@ pub fn features(text: &str) -> Vec<(u32, f32)> {
     out
 }
 
+/// Features with their ids folded into `mask`'s bits (colliding ones added up).
+fn fold(x: &[(u32, f32)], mask: u32) -> Vec<(u32, f32)> {
+    let mut folded: Vec<(u32, f32)> = x.iter().map(|(id, v)| (id & mask, *v)).collect();
+    folded.sort_unstable_by_key(|(id, _)| *id);
+    folded.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+    folded
+}
+
+/// Output tokens of a text, estimated as Vertex's checks do.
+fn output_tokens(text: &str) -> u64 {
+    crate::domain::vertex::estimate_tokens(text) as u64
+}
+
 fn hash_feature<'a>(kind: u8, chars: impl Iterator<Item = &'a char>) -> u32 {
     // FNV-1a: stable across builds and platforms, unlike std's RandomState.
     let mut h = FnvHasher::default();
@@ -147,6 +167,18 @@ pub struct Trainer {
     order_epoch: Option<u64>,
     step: u64,
     total: u64,
+    /// Feature ids are folded into this many bits: a smaller adapter has fewer weights.
+    feature_mask: u32,
+}
+
+/// What one step (or one evaluation) measured: the batch's mean loss, the share of examples
+/// whose most likely output was the right one, and how many output tokens were predicted (the
+/// TensorBoard series a Vertex job writes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepStats {
+    pub loss: f32,
+    pub accuracy: f32,
+    pub predictions: u64,
 }
 
 /// What the model says for a prompt.
@@ -183,6 +215,29 @@ impl Trainer {
             order: Vec::new(),
             order_epoch: None,
             step: 0,
+            feature_mask: u32::MAX,
+        }
+    }
+
+    /// The same training with an adapter of this rank (Vertex AI's adapter size): feature ids
+    /// fold into `8 + 2·log2(rank)` bits, so rank 1 has 256 weights per output and rank 16 has
+    /// 65,536, and a small adapter confuses inputs a large one tells apart.
+    pub fn with_adapter_rank(mut self, rank: u32) -> Self {
+        let bits = 8 + 2 * rank.max(1).ilog2();
+        self.feature_mask = (1u32 << bits.min(31)) - 1;
+        let mask = self.feature_mask;
+        for input in &mut self.inputs {
+            *input = fold(input, mask);
+        }
+        self
+    }
+
+    fn featurize(&self, text: &str) -> Vec<(u32, f32)> {
+        let x = features(text);
+        if self.feature_mask == u32::MAX {
+            x
+        } else {
+            fold(&x, self.feature_mask)
         }
     }
 
@@ -282,6 +337,42 @@ impl Trainer {
 
     /// Runs the next step and returns its mean loss, or `None` when training is complete.
     pub fn step(&mut self) -> Option<f32> {
+        self.step_stats().map(|s| s.loss)
+    }
+
+    /// The loss, accuracy and predicted tokens of `examples` under the current weights, with no
+    /// update (a validation pass). An output the training never saw counts as one of the
+    /// background's outputs.
+    pub fn evaluate(&self, examples: &[TuningExample]) -> StepStats {
+        let mut loss = 0.0f32;
+        let mut correct = 0usize;
+        let mut predictions = 0u64;
+        for ex in examples {
+            let z = self.logits(&self.featurize(&ex.text_input));
+            let p = self.probabilities(&z);
+            let label = self.classes.iter().position(|c| *c == ex.output);
+            let background = 1.0 - p.iter().sum::<f32>();
+            let p_label = match label {
+                Some(l) => p[l],
+                None => background / BACKGROUND_CLASSES,
+            };
+            loss += -p_label.max(f32::MIN_POSITIVE).ln();
+            let best = (0..p.len()).max_by(|a, b| p[*a].total_cmp(&p[*b]));
+            if label.is_some() && best == label {
+                correct += 1;
+            }
+            predictions += output_tokens(&ex.output);
+        }
+        let n = examples.len().max(1) as f32;
+        StepStats {
+            loss: loss / n,
+            accuracy: correct as f32 / n,
+            predictions,
+        }
+    }
+
+    /// Runs the next step and returns what it measured, or `None` when training is complete.
+    pub fn step_stats(&mut self) -> Option<StepStats> {
         if self.is_done() || self.labels.is_empty() {
             return None;
         }
@@ -293,6 +384,8 @@ impl Trainer {
         let lr = (self.spec.learning_rate * LEARNING_RATE_SCALE) as f32 / batch_len;
 
         let mut loss_sum = 0.0f32;
+        let mut correct = 0usize;
+        let mut predictions = 0u64;
         let mut grads: Vec<(usize, Vec<f32>)> = Vec::new();
         let mut background_grad = 0.0f32;
         for position in start..end {
@@ -300,6 +393,10 @@ impl Trainer {
             let z = self.logits(&self.inputs[i]);
             let mut p = self.probabilities(&z);
             let label = self.labels[i];
+            if (0..p.len()).max_by(|a, b| p[*a].total_cmp(&p[*b])) == Some(label) {
+                correct += 1;
+            }
+            predictions += output_tokens(&self.classes[label]);
             background_grad += 1.0 - p.iter().sum::<f32>();
             loss_sum += -p[label].max(f32::MIN_POSITIVE).ln();
             p[label] -= 1.0;
@@ -322,7 +419,11 @@ impl Trainer {
             }
         }
         self.step += 1;
-        Some(loss_sum / batch_len)
+        Some(StepStats {
+            loss: loss_sum / batch_len,
+            accuracy: correct as f32 / batch_len,
+            predictions,
+        })
     }
 
     /// The most likely outputs for a prompt, best first.
@@ -330,7 +431,7 @@ impl Trainer {
         if self.classes.is_empty() {
             return Vec::new();
         }
-        let z = self.logits(&features(prompt));
+        let z = self.logits(&self.featurize(prompt));
         let p = self.probabilities(&z);
         let mut ranked: Vec<usize> = (0..self.classes.len()).collect();
         ranked.sort_by(|a, b| p[*b].total_cmp(&p[*a]).then(a.cmp(b)));

@@ -110,8 +110,13 @@ fn negligible_ratings() -> Vec<SafetyRating> {
 
 /// Checks a request and works out the answer.
 fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
-    let (body, raw): (GenerateContentRequest, Value) = parse_body(&req.body)?;
-    if req.version == "v1" {
+    let vertex = model.starts_with("projects/");
+    let (body, raw): (GenerateContentRequest, Value) = if vertex {
+        parse_body(&vertex_body(&req.body)?)?
+    } else {
+        parse_body(&req.body)?
+    };
+    if req.version == "v1" && !vertex {
         for field in ["systemInstruction", "tools", "toolConfig", "cachedContent"] {
             if raw.get(field).is_some() {
                 return Err(Failure::invalid(
@@ -161,7 +166,9 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
         .unwrap_or_default();
     let all_text: String = body.contents.iter().map(Content::text).collect();
 
-    let (texts, model_version) = if let Some(id) = model.strip_prefix("tunedModels/") {
+    let (texts, model_version) = if vertex {
+        vertex_answer(core, model, &prompt, count as usize)?
+    } else if let Some(id) = model.strip_prefix("tunedModels/") {
         let record = {
             let store = core.store();
             store.find_readable(id, req.caller).cloned()?
@@ -202,6 +209,85 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
         prompt_tokens: approx_tokens(&all_text),
         model_version,
     })
+}
+
+/// A Vertex request body as the Gemini types read it: `parts` given as one object (which
+/// Vertex accepts, and Google's own sample sends) becomes a list of one.
+fn vertex_body(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
+    let mut value = crate::emulator::wire::parse_lenient(bytes)?;
+    if let Some(contents) = value.get_mut("contents").and_then(|c| c.as_array_mut()) {
+        for content in contents {
+            if let Some(parts) = content.get_mut("parts")
+                && parts.is_object()
+            {
+                *parts = Value::Array(vec![parts.take()]);
+            }
+            if let Some(role) = content.get_mut("role")
+                && let Some(text) = role.as_str()
+            {
+                *role = Value::String(text.to_lowercase());
+            }
+        }
+    }
+    // Billing labels are Vertex's own; the answer does not depend on them.
+    if let Some(map) = value.as_object_mut() {
+        map.remove("labels");
+    }
+    serde_json::to_vec(&value).map_err(|e| Failure::new(Code::Internal, e.to_string()))
+}
+
+/// A Vertex model's answers: a tuned endpoint (or a checkpoint's) answers from its weights, a
+/// publisher model with the emulated text; a Model Registry name is refused as the service
+/// refuses it.
+fn vertex_answer(
+    core: &Arc<Core>,
+    model: &str,
+    prompt: &str,
+    count: usize,
+) -> Result<(Vec<String>, String), Failure> {
+    if let Some((_, endpoint)) = model.split_once("/endpoints/") {
+        let (job_id, steps, base) = {
+            let store = core.store();
+            let (job, steps) = store.cloud.endpoint(endpoint).ok_or_else(|| {
+                Failure::new(Code::NotFound, format!("Endpoint `{model}` not found."))
+            })?;
+            (job.id().to_owned(), steps, job.state.job.base_model.clone())
+        };
+        let trainer =
+            crate::emulator::vertex_tuning::trainer_at(core, &job_id, steps).ok_or_else(|| {
+                Failure::new(Code::Internal, format!("{model} has no training record."))
+            })?;
+        let texts = trainer
+            .predict(prompt, count)
+            .into_iter()
+            .map(|p| p.output)
+            .collect();
+        return Ok((texts, base));
+    }
+    if let Some((_, short)) = model.split_once("/publishers/google/models/") {
+        let known = crate::domain::vertex::tunable_model(short).is_some()
+            || base_models()
+                .iter()
+                .any(|m| m.name.trim_start_matches("models/") == short);
+        if !known {
+            return Err(Failure::new(
+                Code::NotFound,
+                format!(
+                    "Publisher Model `{model}` was not found or your project does not have access to it."
+                ),
+            ));
+        }
+        let texts = (0..count)
+            .map(|i| emulated_base_answer(short, prompt, i as i32))
+            .collect();
+        return Ok((texts, short.to_owned()));
+    }
+    Err(Failure::invalid(
+        "model",
+        format!(
+            "The Model name {model} is malformed and it should be in form of projects/{{project}}/locations/{{location}}/publishers/google/models/{{model}}"
+        ),
+    ))
 }
 
 /// Tuned models take text only, no system instruction, no JSON mode, and at most 40,000

@@ -3,4 +3,7 @@
 pub mod generate;
 pub mod operations;
 pub mod permissions;
+pub mod storage;
+pub mod tensorboard;
 pub mod tuned_models;
+pub mod vertex;

@@ -10,16 +10,22 @@ use serde::Serialize;
 /// One parsed request.
 pub struct Req {
     pub method: Method,
-    /// `v1` or `v1beta`.
+    /// `v1`, `v1beta` or `v1beta1` (Vertex AI); empty for Cloud Storage.
     pub version: String,
     pub query: Vec<(String, String)>,
     pub format: OutputFormat,
     pub body: Bytes,
     /// The caller's identity (the emulator has one user).
     pub caller: &'static str,
+    /// The request's headers (Cloud Storage uploads read Content-Type and Content-Range).
+    pub headers: axum::http::HeaderMap,
 }
 
 impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     pub fn query_value(&self, name: &str) -> Option<&str> {
         let snake = snake_case(name);
         self.query

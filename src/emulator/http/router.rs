@@ -6,7 +6,10 @@ use super::request::Req;
 use crate::api::error::Code;
 use crate::domain::limits::MAX_REQUEST_BYTES;
 use crate::emulator::core::Core;
-use crate::emulator::handlers::{generate, operations, permissions, tuned_models};
+use crate::emulator::handlers::{
+    generate, operations, permissions, storage, tensorboard, tuned_models, vertex,
+};
+use crate::emulator::vertex_tuning::Scope;
 use crate::emulator::wire::{Failure, OutputFormat};
 use axum::body::Body;
 use axum::extract::State;
@@ -32,7 +35,13 @@ pub async fn handle(
         })
         .unwrap_or_default();
     let format = OutputFormat::from_query(&query);
-    let read = read_body(body);
+    // Uploads to Cloud Storage may be larger than an API request.
+    let limit = if uri.path().starts_with("/upload/") {
+        crate::emulator::handlers::storage::MAX_OBJECT_BYTES
+    } else {
+        MAX_REQUEST_BYTES
+    };
+    let read = read_body(body, limit);
     let body = match tokio::time::timeout(core.options.header_timeout, read).await {
         Ok(Ok(body)) => body,
         Ok(Err(failure)) => return failure.into_response(&format),
@@ -67,11 +76,20 @@ pub async fn handle(
         format: format.clone(),
         body,
         caller: crate::emulator::store::CALLER_EMAIL,
+        headers,
     };
-    let result = if version == "v1" || version == "v1beta" {
-        route(&core, &req, rest).await
-    } else {
-        None
+    let is_vertex = rest.first().is_some_and(|s| s == "projects");
+    let result = match (version.as_str(), rest) {
+        ("upload" | "storage" | "download", _) => {
+            let req = Req {
+                version: String::new(),
+                ..req
+            };
+            storage_route(&core, &req, version, rest).await
+        }
+        ("v1" | "v1beta1", _) if is_vertex => vertex_route(&core, &req, rest).await,
+        ("v1" | "v1beta", _) => route(&core, &req, rest).await,
+        _ => None,
     };
     if result.is_some() && core.should_lose_answer() {
         // The work is done (and durable); the answer never arrives.
@@ -97,7 +115,7 @@ const DRAIN_LIMIT: usize = 4 * MAX_REQUEST_BYTES;
 /// Reads a body up to the service's limit. Too large: 400 as the front end words it, after
 /// draining what a client is still sending (up to [`DRAIN_LIMIT`]); cut off or malformed on the
 /// way (a broken chunked encoding, a body shorter than its Content-Length): 400 too.
-async fn read_body(mut body: Body) -> Result<axum::body::Bytes, Failure> {
+async fn read_body(mut body: Body, limit: usize) -> Result<axum::body::Bytes, Failure> {
     use http_body_util::BodyExt;
     let broken = || {
         Failure::new(
@@ -113,16 +131,16 @@ async fn read_body(mut body: Body) -> Result<axum::body::Bytes, Failure> {
             continue;
         };
         seen += data.len();
-        if seen <= MAX_REQUEST_BYTES {
+        if seen <= limit {
             kept.extend_from_slice(&data);
         } else if seen > DRAIN_LIMIT {
             break;
         }
     }
-    if seen > MAX_REQUEST_BYTES {
+    if seen > limit {
         return Err(Failure::new(
             Code::InvalidArgument,
-            format!("Request payload size exceeds the limit: {MAX_REQUEST_BYTES} bytes."),
+            format!("Request payload size exceeds the limit: {limit} bytes."),
         ));
     }
     Ok(kept.into())
@@ -321,6 +339,133 @@ async fn route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
                     generate::stream(core, req, &model).await
                 }
                 (Some("countTokens"), Method::POST) => generate::count_tokens(req, &model),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Cloud Storage's JSON API: `/upload/storage/v1/…`, `/storage/v1/…`, `/download/storage/v1/…`.
+async fn storage_route(core: &Arc<Core>, req: &Req, root: &str, rest: &[String]) -> Answer {
+    let m = &req.method;
+    let parts: Vec<&str> = rest.iter().map(String::as_str).collect();
+    Some(match (root, parts.as_slice()) {
+        ("upload", ["storage", "v1", "b", bucket, "o"]) if m == Method::POST => {
+            storage::upload(core, req, bucket)
+        }
+        ("upload", ["storage", "v1", "b", _, "o"]) if m == Method::PUT => {
+            storage::upload_chunk(core, req)
+        }
+        ("storage", ["v1", "b", bucket]) if m == Method::GET => {
+            storage::get_bucket(core, req, bucket)
+        }
+        ("storage", ["v1", "b", bucket, "o"]) if m == Method::GET => {
+            storage::list(core, req, bucket)
+        }
+        ("storage", ["v1", "b", bucket, "o", object @ ..]) if !object.is_empty() => {
+            let name = object.join("/");
+            match m.clone() {
+                Method::GET => storage::get(core, req, bucket, &name),
+                Method::DELETE => storage::delete(core, bucket, &name),
+                _ => return None,
+            }
+        }
+        ("download", ["storage", "v1", "b", bucket, "o", object @ ..])
+            if m == Method::GET && !object.is_empty() =>
+        {
+            storage::download(core, bucket, &object.join("/"))
+        }
+        _ => return None,
+    })
+}
+
+/// Vertex AI: `/{v1|v1beta1}/projects/{p}/locations/{l}/…`.
+async fn vertex_route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
+    let m = &req.method;
+    let parts: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let ["projects", project, "locations", location, tail @ ..] = parts.as_slice() else {
+        return None;
+    };
+    let scope = Scope::new(project, location);
+    let parent = scope.parent();
+    Some(match tail {
+        ["tuningJobs"] if m == Method::GET => vertex::list(core, req, &scope),
+        ["tuningJobs"] if m == Method::POST => vertex::create(core, req, &scope),
+        ["tuningJobs", segment] => match (split_verb(segment), m.clone()) {
+            ((id, None), Method::GET) => vertex::get(core, req, &scope, id),
+            ((id, Some("cancel")), Method::POST) => vertex::cancel(core, req, &scope, id),
+            _ => return None,
+        },
+        ["models", segment] if m == Method::DELETE => {
+            vertex::delete_model(core, req, &scope, segment)
+        }
+        ["endpoints" | "models", segment] | ["publishers", "google", "models", segment] => {
+            let (name, verb) = split_verb(segment);
+            let kind = &tail[..tail.len() - 1].join("/");
+            let model = format!("{parent}/{kind}/{name}");
+            match (verb, m.clone()) {
+                (Some("generateContent"), Method::POST) => {
+                    generate::generate(core, req, &model).await
+                }
+                (Some("streamGenerateContent"), Method::POST) => {
+                    generate::stream(core, req, &model).await
+                }
+                _ => return None,
+            }
+        }
+        ["metadataStores", "default", "contexts"] if m == Method::GET => {
+            tensorboard::list_contexts(core, req, &scope)
+        }
+        ["metadataStores", "default", "contexts", id] if m == Method::GET => {
+            tensorboard::get_context(core, req, &scope, id)
+        }
+        ["tensorboards"] if m == Method::GET => tensorboard::list_tensorboards(req, &scope),
+        ["tensorboards", segment] if m == Method::GET => match split_verb(segment) {
+            (tb, None) => tensorboard::get_tensorboard(req, &scope, tb),
+            (tb, Some("batchRead")) => tensorboard::batch_read(core, req, &scope, tb),
+            _ => return None,
+        },
+        ["tensorboards", tb, "experiments", experiment] if m == Method::GET => {
+            tensorboard::get_experiment(core, req, &scope, tb, experiment)
+        }
+        ["tensorboards", tb, "experiments", experiment, "runs"] if m == Method::GET => {
+            tensorboard::list_runs(core, req, &scope, tb, experiment)
+        }
+        ["tensorboards", tb, "experiments", experiment, "runs", run] if m == Method::GET => {
+            tensorboard::get_run(core, req, &scope, (tb, experiment, run))
+        }
+        [
+            "tensorboards",
+            tb,
+            "experiments",
+            experiment,
+            "runs",
+            run,
+            "timeSeries",
+        ] if m == Method::GET => {
+            tensorboard::list_time_series(core, req, &scope, (tb, experiment, run))
+        }
+        [
+            "tensorboards",
+            tb,
+            "experiments",
+            experiment,
+            "runs",
+            run,
+            "timeSeries",
+            segment,
+        ] => {
+            let (id, verb) = split_verb(segment);
+            let name = format!(
+                "{parent}/tensorboards/{tb}/experiments/{experiment}/runs/{run}/timeSeries/{id}"
+            );
+            match (verb, m.clone()) {
+                (None, Method::GET) => tensorboard::get_time_series(core, req, &scope, &name),
+                (Some("read"), Method::GET) => tensorboard::read(core, req, &scope, &name),
+                (Some("exportTensorboardTimeSeries"), Method::POST) => {
+                    tensorboard::export(core, req, &scope, &name)
+                }
                 _ => return None,
             }
         }

@@ -1,0 +1,5 @@
+//! Vertex AI supervised tuning (VERTEX.md): the wire types, and the client that speaks it:
+//! tuning jobs, Cloud Storage uploads, the TensorBoard series behind a job's loss curves, and
+//! generation on tuned endpoints.
+
+pub mod types;

@@ -1,0 +1,256 @@
+//! The emulator's Google Cloud state beside the Gemini API's: Cloud Storage objects (with
+//! resumable uploads in progress) and Vertex AI tuning jobs with everything behind them (their
+//! training data, metric series, checkpoints and endpoints). Plain data, saved with the rest of
+//! the store and journalled the same way.
+
+use crate::api::types::TuningExample;
+use crate::api::vertex::types::{StorageObject, TuningJob};
+use crate::emulator::trainer::stable_hash;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A stored object: its metadata as served and its bytes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredObject {
+    pub meta: StorageObject,
+    #[serde(with = "base64_bytes")]
+    pub data: Arc<Vec<u8>>,
+}
+
+mod base64_bytes {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Arc<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v.as_slice()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Vec<u8>>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map(Arc::new)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A resumable upload begun and not finished: where it goes and what has arrived.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Upload {
+    pub id: String,
+    pub bucket: String,
+    pub name: String,
+    pub content_type: String,
+    #[serde(with = "base64_bytes")]
+    pub received: Arc<Vec<u8>>,
+}
+
+/// One scalar point of a TensorBoard series.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScalarPoint {
+    pub step: i64,
+    pub value: f64,
+    pub wall_time: chrono::DateTime<chrono::Utc>,
+}
+
+/// The six series a supervised tuning job writes, in the order their ids are numbered.
+pub const METRICS: [&str; 6] = [
+    "/train_total_loss",
+    "/train_fraction_of_correct_next_step_preds",
+    "/train_num_predictions",
+    "/eval_total_loss",
+    "/eval_fraction_of_correct_next_step_preds",
+    "/eval_num_predictions",
+];
+
+/// The training settings a Vertex job runs with, after the emulator filled in its choices.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VertexSpec {
+    pub epochs: u32,
+    pub batch_size: u32,
+    pub learning_rate: f64,
+    pub seed: u64,
+    pub adapter_rank: u32,
+}
+
+/// An endpoint a job deployed: the final model's, or a checkpoint's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployed {
+    pub endpoint_id: String,
+    /// Training steps the weights behind it have seen.
+    pub step: u64,
+}
+
+/// A Vertex tuning job and what the emulator keeps beside it: the data it trains on (written
+/// once, at create) and its state (journalled at every change).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VertexJob {
+    #[serde(flatten)]
+    pub state: VertexJobState,
+    pub examples: Arc<Vec<TuningExample>>,
+    pub validation: Arc<Vec<TuningExample>>,
+}
+
+/// What changes as a Vertex job runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VertexJobState {
+    /// The resource as served on v1beta1 (v1 leaves out the beta-only fields).
+    pub job: TuningJob,
+    /// Why the dataset cannot be used: the job fails with it once it starts processing.
+    pub dataset_error: Option<String>,
+    pub spec: VertexSpec,
+    /// Points of each series of [`METRICS`], in step order.
+    pub series: Vec<Vec<ScalarPoint>>,
+    /// The model id in the registry (`models/{id}`) and its version.
+    pub model_id: String,
+    pub model_version: u32,
+    pub model_deleted: bool,
+    /// Endpoints of the checkpoints (by checkpoint id order) and of the final model.
+    pub endpoints: Vec<Deployed>,
+    /// When tuned from a tuned model: that training, replayed to start from its weights.
+    pub base: Option<Box<super::store::BaseTraining>>,
+    /// The steps that end an epoch: checkpoints come at these steps.
+    pub epoch_steps: Vec<u64>,
+    pub cancel_requested: bool,
+}
+
+impl VertexJob {
+    pub fn id(&self) -> &str {
+        self.state.job.id()
+    }
+
+    /// Steps trained so far.
+    pub fn steps_done(&self) -> u64 {
+        self.state
+            .series
+            .first()
+            .and_then(|s| s.last())
+            .map_or(0, |p| p.step.max(0) as u64)
+    }
+}
+
+/// Everything Google-Cloud-shaped the emulator stores.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cloud {
+    pub objects: Vec<StoredObject>,
+    /// Resumable uploads in progress: not durable (no 2xx has acknowledged them).
+    #[serde(skip)]
+    pub uploads: Vec<Upload>,
+    pub jobs: Vec<VertexJob>,
+}
+
+impl Cloud {
+    pub fn object(&self, bucket: &str, name: &str) -> Option<&StoredObject> {
+        self.objects
+            .iter()
+            .find(|o| o.meta.bucket == bucket && o.meta.name == name)
+    }
+
+    /// Stores an object, replacing one of the same name.
+    pub fn put_object(&mut self, object: StoredObject) {
+        match self
+            .objects
+            .iter_mut()
+            .find(|o| o.meta.bucket == object.meta.bucket && o.meta.name == object.meta.name)
+        {
+            Some(slot) => *slot = object,
+            None => self.objects.push(object),
+        }
+    }
+
+    pub fn remove_object(&mut self, bucket: &str, name: &str) -> Option<StoredObject> {
+        let i = self
+            .objects
+            .iter()
+            .position(|o| o.meta.bucket == bucket && o.meta.name == name)?;
+        Some(self.objects.remove(i))
+    }
+
+    pub fn job(&self, id: &str) -> Option<&VertexJob> {
+        self.jobs.iter().find(|j| j.id() == id)
+    }
+
+    pub fn job_mut(&mut self, id: &str) -> Option<&mut VertexJob> {
+        self.jobs.iter_mut().find(|j| j.id() == id)
+    }
+
+    /// Stores a job, replacing its earlier state.
+    pub fn put_job(&mut self, job: VertexJob) {
+        match self.jobs.iter_mut().find(|j| j.id() == job.id()) {
+            Some(slot) => *slot = job,
+            None => self.jobs.push(job),
+        }
+    }
+
+    /// The job that deployed an endpoint, and the steps behind it.
+    pub fn endpoint(&self, endpoint_id: &str) -> Option<(&VertexJob, u64)> {
+        self.jobs.iter().find_map(|j| {
+            j.state
+                .endpoints
+                .iter()
+                .find(|d| d.endpoint_id == endpoint_id)
+                .map(|d| (j, d.step))
+        })
+    }
+
+    /// The job whose model is `models/{model_id}`, at `version` (the newest when `None`).
+    pub fn model(&self, model_id: &str, version: Option<u32>) -> Option<&VertexJob> {
+        self.jobs
+            .iter()
+            .filter(|j| {
+                j.state.model_id == model_id
+                    && !j.state.model_deleted
+                    && j.state.job.tuned_model.is_some()
+            })
+            .filter(|j| version.is_none_or(|v| j.state.model_version == v))
+            .max_by_key(|j| j.state.model_version)
+    }
+}
+
+/// A project's number as the service prints it in resource names: a project id is mapped to a
+/// stable 12-digit number, a number is itself.
+pub fn project_number(project: &str) -> String {
+    if !project.is_empty() && project.bytes().all(|b| b.is_ascii_digit()) {
+        return project.to_owned();
+    }
+    (100_000_000_000 + stable_hash(project) % 900_000_000_000).to_string()
+}
+
+/// A long decimal id as the service makes them (19 digits for jobs, models and endpoints).
+pub fn numeric_id(seed: &str) -> String {
+    (1_000_000_000_000_000_000u64 + stable_hash(seed) % 8_000_000_000_000_000_000).to_string()
+}
+
+/// The project's default TensorBoard id in a location.
+pub fn tensorboard_id(project_number: &str, location: &str) -> String {
+    (1_000_000_000_000_000_000u64
+        + stable_hash(&format!("tensorboard/{project_number}/{location}"))
+            % 8_000_000_000_000_000_000)
+        .to_string()
+}
+
+/// The TensorBoard run every tuning experiment writes to (the run context's id is
+/// `{experiment}-{run}`, as the SDK's recipe expects).
+pub const RUN_ID: &str = "tuning-run";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_numbers_are_stable_and_numbers_stay() {
+        assert_eq!(project_number("123456789012"), "123456789012");
+        let n = project_number("my-project");
+        assert_eq!(n.len(), 12);
+        assert_eq!(n, project_number("my-project"));
+        assert_eq!(numeric_id("a").len(), 19);
+    }
+}

@@ -1,0 +1,187 @@
+//! Vertex AI's `tuningJobs` and tuned-model deletion, v1 and v1beta1 (VERTEX.md §2): JSON
+//! only, 200 on success, int64 as strings, camelCase or snake_case accepted.
+
+use crate::api::error::Code;
+use crate::api::vertex::types::{ListTuningJobsResponse, TuningJob};
+use crate::emulator::core::Core;
+use crate::emulator::http::request::{Req, paging};
+use crate::emulator::journal::Entry;
+use crate::emulator::vertex_tuning::{self, Scope, job_not_found, served};
+use crate::emulator::wire::{Failure, parse_lenient};
+use axum::response::Response;
+use std::sync::Arc;
+
+/// The request's job: only the fields a caller sets (output-only ones are ignored, as the
+/// service ignores them), read from camelCase or snake_case; label keys kept as written.
+fn read_request(req: &Req) -> Result<TuningJob, Failure> {
+    let raw = parse_lenient(&req.body)?;
+    if !raw.is_object() {
+        return Err(Failure::new(
+            Code::InvalidArgument,
+            "Invalid JSON payload received. The tuning job must be a JSON object.",
+        ));
+    }
+    let labels = raw.get("labels").cloned();
+    let mut value = crate::api::serde_util::camelize_keys(raw);
+    if let (Some(labels), Some(map)) = (labels, value.as_object_mut()) {
+        map.insert("labels".into(), labels);
+    }
+    let given: TuningJob = serde_json::from_value(value).map_err(|e| {
+        Failure::new(
+            Code::InvalidArgument,
+            format!("Invalid JSON payload received. {e}"),
+        )
+    })?;
+    Ok(TuningJob {
+        tuned_model_display_name: given.tuned_model_display_name,
+        description: given.description,
+        base_model: given.base_model,
+        pre_tuned_model: given.pre_tuned_model.map(|mut p| {
+            p.base_model.clear();
+            p
+        }),
+        supervised_tuning_spec: given.supervised_tuning_spec,
+        labels: given.labels,
+        ..Default::default()
+    })
+}
+
+/// `POST …/tuningJobs`: the job itself (not an operation), PENDING.
+pub fn create(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Failure> {
+    let request = read_request(req)?;
+    let job = vertex_tuning::create(core, scope, request, chrono::Utc::now())?;
+    req.ok(&served(&job, &req.version))
+}
+
+fn find(core: &Core, scope: &Scope, id: &str) -> Result<TuningJob, Failure> {
+    let store = core.store();
+    store
+        .cloud
+        .job(id)
+        .filter(|j| {
+            j.state
+                .job
+                .name
+                .starts_with(&format!("{}/", scope.parent()))
+        })
+        .map(|j| j.state.job.clone())
+        .ok_or_else(|| job_not_found(id))
+}
+
+pub fn get(core: &Arc<Core>, req: &Req, scope: &Scope, id: &str) -> Result<Response, Failure> {
+    let job = find(core, scope, id)?;
+    req.ok(&served(&job, &req.version))
+}
+
+/// A list filter: `state="JOB_STATE_…"` (also `!=`) and `labels.KEY="VALUE"` terms joined with
+/// AND. The service documents only "the standard list filter"; these are the fields a person
+/// filters tuning jobs by.
+fn matches_filter(job: &TuningJob, filter: &str) -> Result<bool, Failure> {
+    for term in filter
+        .split(" AND ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let unquote = |s: &str| s.trim().trim_matches('"').to_owned();
+        let ok = if let Some(v) = term.strip_prefix("state!=") {
+            job.state.name() != unquote(v)
+        } else if let Some(v) = term.strip_prefix("state=") {
+            job.state.name() == unquote(v)
+        } else if let Some((key, v)) = term
+            .strip_prefix("labels.")
+            .and_then(|rest| rest.split_once('='))
+        {
+            job.labels.get(key.trim()).map(String::as_str) == Some(unquote(v).as_str())
+        } else {
+            return Err(Failure::invalid(
+                "filter",
+                format!(
+                    "Unsupported filter term {term:?}: the emulator filters on state=, state!= and labels.KEY=."
+                ),
+            ));
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `GET …/tuningJobs`: newest first, paged (50 a page by default, 1,000 at most).
+pub fn list(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Failure> {
+    let filter = req.query_value("filter").unwrap_or_default().to_owned();
+    let mut jobs = Vec::new();
+    for job in core.store().cloud.jobs.iter().rev() {
+        if job
+            .state
+            .job
+            .name
+            .starts_with(&format!("{}/", scope.parent()))
+            && matches_filter(&job.state.job, &filter)?
+        {
+            jobs.push(served(&job.state.job, &req.version));
+        }
+    }
+    let fingerprint = format!("{}|{filter}", scope.parent());
+    let (offset, size) = paging::window(req, 50, 1000, &fingerprint)?;
+    let total = jobs.len();
+    req.ok(&ListTuningJobsResponse {
+        tuning_jobs: jobs.into_iter().skip(offset).take(size).collect(),
+        next_page_token: paging::next_token(offset, size, total, &fingerprint),
+    })
+}
+
+/// `POST …/tuningJobs/{id}:cancel`: `{}`; the job ends CANCELLED at its next step.
+pub fn cancel(core: &Arc<Core>, req: &Req, scope: &Scope, id: &str) -> Result<Response, Failure> {
+    find(core, scope, id)?;
+    vertex_tuning::cancel(core, id, chrono::Utc::now())?;
+    req.ok(&serde_json::json!({}))
+}
+
+/// `DELETE …/models/{id}`: the tuned model (every version) and its endpoints go; the jobs that
+/// made it stay, as the service keeps them.
+pub fn delete_model(
+    core: &Arc<Core>,
+    req: &Req,
+    scope: &Scope,
+    id: &str,
+) -> Result<Response, Failure> {
+    let model_id = id.split('@').next().unwrap_or(id);
+    let mut store = core.store();
+    let prefix = format!("{}/", scope.parent());
+    let ids: Vec<String> = store
+        .cloud
+        .jobs
+        .iter()
+        .filter(|j| {
+            j.state.model_id == model_id
+                && !j.state.model_deleted
+                && j.state.job.tuned_model.is_some()
+                && j.state.job.name.starts_with(&prefix)
+        })
+        .map(|j| j.id().to_owned())
+        .collect();
+    if ids.is_empty() {
+        return Err(Failure::new(
+            Code::NotFound,
+            format!("Model {}/models/{model_id} was not found.", scope.parent()),
+        ));
+    }
+    let mut entries = Vec::new();
+    for job_id in &ids {
+        if let Some(job) = store.cloud.job(job_id) {
+            let mut job = job.clone();
+            job.state.model_deleted = true;
+            job.state.endpoints.clear();
+            entries.push(Entry::vertex_update(&job));
+        }
+    }
+    core.commit(&entries)?;
+    for job_id in &ids {
+        if let Some(job) = store.cloud.job_mut(job_id) {
+            job.state.model_deleted = true;
+            job.state.endpoints.clear();
+        }
+    }
+    req.ok(&serde_json::json!({}))
+}

@@ -1,0 +1,954 @@
+//! Vertex AI supervised tuning in the emulator (VERTEX.md §2, §3, §4): a create request checked
+//! as the service checks it, the datasets read from the emulator's Cloud Storage, and the job
+//! run for real with the small model: PENDING, then RUNNING through its sub-states
+//! (processing the dataset, tuning, post-processing), then SUCCEEDED, FAILED or CANCELLED, with
+//! the TensorBoard series, checkpoints and endpoints the service makes.
+//!
+//! The emulator's own choices where the service decides (README, "Deviations"):
+//! - epochs when unset: enough passes for about 1,000 examples seen, between 1 and 10;
+//! - batch size: 4 below 64 examples, 8 below 512, else 16;
+//! - base learning rate: 0.001 (the Gemini API's default), times `learningRateMultiplier`;
+//! - adapter size: rank r folds features into `8 + 2·log2(r)` bits (more rank, more capacity);
+//!   unset is rank 4;
+//! - an evaluation on the validation set every `max(1, steps/10)` steps and at the last step;
+//! - a checkpoint at the end of each epoch, each with its own endpoint; the last one shares the
+//!   model's endpoint.
+
+use super::cloud::{
+    Deployed, METRICS, ScalarPoint, VertexJob, VertexJobState, VertexSpec, numeric_id,
+    project_number,
+};
+use super::core::{Core, starting_trainer};
+use super::journal::Entry;
+use super::store::BaseTraining;
+use super::trainer::{StepStats, Trainer, TrainingSpec, epoch_of_step, total_steps};
+use super::wire::Failure;
+use crate::api::error::Code;
+use crate::api::serde_util::f32_to_wire;
+use crate::api::types::{Content, Part, Status, TuningExample};
+use crate::api::vertex::types::{
+    AdapterSize, Bucket, Checkpoint, Distribution, JobState, SupervisedTuningDataStats,
+    TunedModelRef, TuningDataStats, TuningJob, TuningJobMetadata, TuningJobState,
+};
+use crate::domain::vertex::{
+    MAX_TOKENS_PER_EXAMPLE, TUNABLE_MODELS, estimate_tokens, tunable_model,
+};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// The base learning rate a multiplier scales.
+pub const BASE_LEARNING_RATE: f64 = 0.001;
+/// The adapter rank when none is asked for.
+pub const DEFAULT_ADAPTER_RANK: u32 = 4;
+/// Longest tuned model display name.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 128;
+
+/// The project and location a request is addressed to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    /// The project as a number (ids are mapped to numbers, as the service prints them).
+    pub project: String,
+    pub location: String,
+}
+
+impl Scope {
+    pub fn new(project: &str, location: &str) -> Scope {
+        Scope {
+            project: project_number(project),
+            location: location.to_owned(),
+        }
+    }
+
+    pub fn parent(&self) -> String {
+        format!("projects/{}/locations/{}", self.project, self.location)
+    }
+}
+
+/// The epochs the emulator picks when the request leaves them out.
+pub fn default_epochs(examples: usize) -> u32 {
+    (1000usize.div_ceil(examples.max(1))).clamp(1, 10) as u32
+}
+
+/// The batch size the emulator picks (Vertex takes none for Gemini).
+pub fn batch_size(examples: usize) -> u32 {
+    match examples {
+        0..64 => 4,
+        64..512 => 8,
+        _ => 16,
+    }
+}
+
+/// Steps between two evaluations on the validation set.
+pub fn eval_interval(total: u64) -> u64 {
+    (total / 10).max(1)
+}
+
+/// One line of a Vertex tuning file, read: its turns as (role, text), and the system text.
+struct Line {
+    turns: Vec<(String, String)>,
+    system: String,
+}
+
+/// Reads a Vertex JSONL dataset: `contents` of `user`/`model` turns, an optional
+/// `systemInstruction`. Bad lines are an error naming the line.
+fn read_lines(uri: &str, bytes: &[u8]) -> Result<Vec<Line>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| format!("{uri} is not UTF-8 text."))?;
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let at = |why: &str| format!("Failed to parse line {} of {uri}: {why}", i + 1);
+        let value: serde_json::Value =
+            serde_json::from_str(raw).map_err(|e| at(&format!("not JSON ({e}).")))?;
+        let value = crate::api::serde_util::camelize_keys(value);
+        let contents = value
+            .get("contents")
+            .and_then(|c| c.as_array())
+            .ok_or_else(|| at("it has no \"contents\" list."))?;
+        let mut turns = Vec::new();
+        for (j, content) in contents.iter().enumerate() {
+            let role = content
+                .get("role")
+                .and_then(|r| r.as_str())
+                .unwrap_or("user")
+                .to_lowercase();
+            if role != "user" && role != "model" {
+                return Err(at(&format!(
+                    "contents[{j}].role is {role:?}; it must be \"user\" or \"model\"."
+                )));
+            }
+            turns.push((role, parts_text(content.get("parts"))));
+        }
+        if !turns.iter().any(|(r, _)| r == "model") {
+            return Err(at("it has no \"model\" turn to learn."));
+        }
+        let system = value
+            .get("systemInstruction")
+            .map(|s| parts_text(s.get("parts")))
+            .unwrap_or_default();
+        out.push(Line { turns, system });
+    }
+    if out.is_empty() {
+        return Err(format!("{uri} has no examples."));
+    }
+    Ok(out)
+}
+
+/// The text of a `parts` list (or of one part given as an object, as the service accepts).
+fn parts_text(parts: Option<&serde_json::Value>) -> String {
+    let text_of = |p: &serde_json::Value| {
+        p.get("text")
+            .and_then(|t| t.as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    match parts {
+        Some(serde_json::Value::Array(list)) => list.iter().map(text_of).collect(),
+        Some(part @ serde_json::Value::Object(_)) => text_of(part),
+        _ => String::new(),
+    }
+}
+
+/// The small model's training pairs of a line: each model turn, learned from the user turn
+/// before it.
+fn pairs(line: &Line) -> Vec<TuningExample> {
+    line.turns
+        .windows(2)
+        .filter(|w| w[0].0 == "user" && w[1].0 == "model")
+        .map(|w| TuningExample::new(w[0].1.clone(), w[1].1.clone()))
+        .collect()
+}
+
+/// A dataset read: pairs to train on, the lines' token counts, and what was dropped.
+struct Dataset {
+    examples: Vec<TuningExample>,
+    kept: Vec<Line>,
+    truncated: Vec<(i64, String)>,
+}
+
+fn read_dataset(core: &Core, uri: &str) -> Result<Dataset, String> {
+    let (bucket, object) = split_gs_uri(uri).ok_or_else(|| format!("{uri} is not a gs:// URI"))?;
+    let bytes = {
+        let store = core.store();
+        store
+            .cloud
+            .object(bucket, object)
+            .map(|o| Arc::clone(&o.data))
+            .ok_or_else(|| format!("Failed to read {uri}: No such object: {bucket}/{object}."))?
+    };
+    let lines = read_lines(uri, &bytes)?;
+    let mut data = Dataset {
+        examples: Vec::new(),
+        kept: Vec::new(),
+        truncated: Vec::new(),
+    };
+    for (i, line) in lines.into_iter().enumerate() {
+        let tokens: usize = line
+            .turns
+            .iter()
+            .map(|(_, t)| estimate_tokens(t))
+            .sum::<usize>()
+            + estimate_tokens(&line.system);
+        if tokens > MAX_TOKENS_PER_EXAMPLE {
+            data.truncated.push((
+                i as i64 + 1,
+                format!(
+                    "Example has {tokens} tokens, more than the limit of {MAX_TOKENS_PER_EXAMPLE}."
+                ),
+            ));
+            continue;
+        }
+        data.examples.extend(pairs(&line));
+        data.kept.push(line);
+    }
+    if data.examples.is_empty() {
+        return Err(format!("{uri} has no example within the limits."));
+    }
+    Ok(data)
+}
+
+/// `gs://bucket/object` split in two.
+pub fn split_gs_uri(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("gs://")?;
+    let (bucket, object) = rest.split_once('/')?;
+    (!bucket.is_empty() && !object.is_empty()).then_some((bucket, object))
+}
+
+/// A summary and histogram of counts, as `SupervisedTuningDatasetDistribution`.
+fn distribution(values: &[f64]) -> Distribution {
+    if values.is_empty() {
+        return Distribution::default();
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
+    let sum: f64 = sorted.iter().sum();
+    let buckets = 10usize.min(sorted.len());
+    let width = ((max - min) / buckets as f64).max(1.0);
+    let mut counts = vec![0usize; buckets];
+    for v in &sorted {
+        let b = (((v - min) / width) as usize).min(buckets - 1);
+        counts[b] += 1;
+    }
+    Distribution {
+        sum: Some(sum as i64),
+        billable_sum: Some(sum as i64),
+        min,
+        max,
+        mean: sum / sorted.len() as f64,
+        median: at(0.5),
+        p5: at(0.05),
+        p95: at(0.95),
+        buckets: counts
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| *c > 0)
+            .map(|(b, c)| Bucket {
+                count: c as f64,
+                left: (min + b as f64 * width).floor(),
+                right: (min + (b + 1) as f64 * width).floor().min(max),
+            })
+            .collect(),
+    }
+}
+
+fn data_stats(data: &Dataset, steps: u64) -> SupervisedTuningDataStats {
+    let inputs: Vec<f64> = data
+        .kept
+        .iter()
+        .map(|l| {
+            (l.turns
+                .iter()
+                .filter(|(r, _)| r == "user")
+                .map(|(_, t)| estimate_tokens(t))
+                .sum::<usize>()
+                + estimate_tokens(&l.system)) as f64
+        })
+        .collect();
+    let outputs: Vec<f64> = data
+        .kept
+        .iter()
+        .map(|l| {
+            l.turns
+                .iter()
+                .filter(|(r, _)| r == "model")
+                .map(|(_, t)| estimate_tokens(t))
+                .sum::<usize>() as f64
+        })
+        .collect();
+    let messages: Vec<f64> = data.kept.iter().map(|l| l.turns.len() as f64).collect();
+    let characters: usize = data
+        .kept
+        .iter()
+        .flat_map(|l| l.turns.iter().map(|(_, t)| t.chars().count()))
+        .sum();
+    let tokens = (inputs.iter().sum::<f64>() + outputs.iter().sum::<f64>()) as i64;
+    let samples = data
+        .kept
+        .first()
+        .map(|l| {
+            l.turns
+                .iter()
+                .take(2)
+                .map(|(role, text)| Content {
+                    role: Some(role.clone()),
+                    parts: vec![Part::text(text.chars().take(200).collect::<String>())],
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    SupervisedTuningDataStats {
+        tuning_dataset_example_count: Some(data.kept.len() as i64),
+        total_tuning_character_count: Some(characters as i64),
+        total_billable_token_count: Some(tokens),
+        tuning_step_count: Some(steps as i64),
+        user_input_token_distribution: Some(distribution(&inputs)),
+        user_output_token_distribution: Some(distribution(&outputs)),
+        user_message_per_example_distribution: Some(distribution(&messages)),
+        user_dataset_examples: samples,
+        total_truncated_example_count: (!data.truncated.is_empty())
+            .then_some(data.truncated.len() as i64),
+        truncated_example_indices: data.truncated.iter().map(|(i, _)| *i).collect(),
+        dropped_example_reasons: data.truncated.iter().map(|(_, r)| r.clone()).collect(),
+    }
+}
+
+/// A tuned model name, `projects/P/locations/L/models/M[@version]`, as (model id, version).
+fn parse_model_name(name: &str) -> Option<(String, Option<u32>)> {
+    let rest = name.split("/models/").nth(1)?;
+    let (id, version) = match rest.split_once('@') {
+        Some((id, v)) => (id, Some(v.parse().ok()?)),
+        None => (rest, None),
+    };
+    (!id.is_empty()).then(|| (id.to_owned(), version))
+}
+
+fn invalid(message: impl Into<String>) -> Failure {
+    Failure::new(Code::InvalidArgument, message)
+}
+
+/// Checks a create request and stores the job, PENDING; its run starts in the background.
+pub fn create(
+    core: &Arc<Core>,
+    scope: &Scope,
+    mut request: TuningJob,
+    now: DateTime<Utc>,
+) -> Result<TuningJob, Failure> {
+    let spec_in = request
+        .supervised_tuning_spec
+        .clone()
+        .ok_or_else(|| invalid("supervised_tuning_spec is required: the emulator tunes with supervised fine-tuning only."))?;
+    if spec_in.training_dataset_uri.is_empty() {
+        return Err(invalid(
+            "supervised_tuning_spec.training_dataset_uri is required.",
+        ));
+    }
+    for (field, uri) in [
+        ("training_dataset_uri", &spec_in.training_dataset_uri),
+        ("validation_dataset_uri", &spec_in.validation_dataset_uri),
+    ] {
+        if !uri.is_empty() && split_gs_uri(uri).is_none() {
+            return Err(invalid(format!(
+                "supervised_tuning_spec.{field} {uri:?} is not a Cloud Storage URI (gs://BUCKET/OBJECT); the emulator does not serve Vertex datasets."
+            )));
+        }
+    }
+    let hp = spec_in.hyper_parameters.clone().unwrap_or_default();
+    if hp.learning_rate.is_some() && hp.learning_rate_multiplier.is_some() {
+        return Err(invalid(
+            "learning_rate and learning_rate_multiplier cannot both be set.",
+        ));
+    }
+    if hp.learning_rate.is_some() {
+        return Err(invalid(
+            "learning_rate is for open models only; Gemini models take learning_rate_multiplier.",
+        ));
+    }
+    if let Some(m) = hp.learning_rate_multiplier.filter(|m| m.is_nan() || *m <= 0.0) {
+        return Err(invalid(format!(
+            "learning_rate_multiplier must be greater than 0, got {m}."
+        )));
+    }
+    if let Some(e) = hp.epoch_count.filter(|e| *e <= 0) {
+        return Err(invalid(format!(
+            "epoch_count must be greater than 0, got {e}."
+        )));
+    }
+    let chars = request.tuned_model_display_name.chars().count();
+    if chars > MAX_DISPLAY_NAME_CHARS {
+        return Err(invalid(format!(
+            "tuned_model_display_name is {chars} characters; at most {MAX_DISPLAY_NAME_CHARS} are allowed."
+        )));
+    }
+    for (k, v) in &request.labels {
+        let ok = |s: &str, allow_empty: bool| {
+            (allow_empty || !s.is_empty())
+                && s.chars().count() <= 64
+                && s.chars()
+                    .all(|c| c.is_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        };
+        if !ok(k, false) || !ok(v, true) {
+            return Err(invalid(format!(
+                "Label {k:?}: keys and values are at most 64 lowercase letters, digits, '_' or '-'."
+            )));
+        }
+    }
+
+    // The source: a base model, or a tuned model (and maybe one of its checkpoints).
+    let mut base: Option<Box<BaseTraining>> = None;
+    let mut model_id = String::new();
+    let mut model_version = 1;
+    let base_model = match (&request.base_model, &request.pre_tuned_model) {
+        (b, Some(_)) if !b.is_empty() => {
+            return Err(invalid(
+                "base_model and pre_tuned_model are alternatives: set one.",
+            ));
+        }
+        (_, Some(pre)) => {
+            let (source_id, version) = parse_model_name(&pre.tuned_model_name).ok_or_else(|| {
+                invalid(format!(
+                    "pre_tuned_model.tuned_model_name {:?} is not projects/P/locations/L/models/M[@VERSION].",
+                    pre.tuned_model_name
+                ))
+            })?;
+            let store = core.store();
+            let source = store.cloud.model(&source_id, version).ok_or_else(|| {
+                Failure::new(
+                    Code::NotFound,
+                    format!("Model {} was not found.", pre.tuned_model_name),
+                )
+            })?;
+            let steps = if pre.checkpoint_id.is_empty() {
+                source.steps_done()
+            } else {
+                let index: usize = pre.checkpoint_id.parse().unwrap_or(0);
+                source
+                    .state
+                    .job
+                    .tuned_model
+                    .as_ref()
+                    .and_then(|m| m.checkpoints.get(index.wrapping_sub(1)))
+                    .and_then(|c| c.step)
+                    .ok_or_else(|| {
+                        Failure::new(
+                            Code::NotFound,
+                            format!(
+                                "Checkpoint {} of {} was not found.",
+                                pre.checkpoint_id, pre.tuned_model_name
+                            ),
+                        )
+                    })? as u64
+            };
+            base = Some(Box::new(BaseTraining {
+                examples: Arc::clone(&source.examples),
+                epochs: source.state.spec.epochs,
+                batch_size: source.state.spec.batch_size,
+                learning_rate: source.state.spec.learning_rate,
+                seed: source.state.spec.seed,
+                steps,
+                base: source.state.base.clone(),
+                adapter_rank: Some(source.state.spec.adapter_rank),
+            }));
+            // The same display name (or none) makes a new version of the same model.
+            let source_name = &source.state.job.tuned_model_display_name;
+            if request.tuned_model_display_name.is_empty()
+                || request.tuned_model_display_name == *source_name
+            {
+                request.tuned_model_display_name = source_name.clone();
+                model_id = source.state.model_id.clone();
+                model_version = store
+                    .cloud
+                    .jobs
+                    .iter()
+                    .filter(|j| j.state.model_id == model_id)
+                    .map(|j| j.state.model_version)
+                    .max()
+                    .unwrap_or(0)
+                    + 1;
+            }
+            let mut pre = pre.clone();
+            pre.base_model = source.state.job.base_model.clone();
+            let short = pre.base_model.clone();
+            request.pre_tuned_model = Some(pre);
+            short
+        }
+        (b, None) if b.is_empty() => {
+            return Err(invalid("base_model or pre_tuned_model is required."));
+        }
+        (b, None) => b.clone(),
+    };
+    let tunable = tunable_model(&base_model).ok_or_else(|| {
+        invalid(format!(
+            "Base model {base_model} is not supported for supervised tuning. Supported models: {}.",
+            TUNABLE_MODELS
+                .iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let rank = match hp.adapter_size.rank() {
+        None if hp.adapter_size == AdapterSize::Unspecified => DEFAULT_ADAPTER_RANK,
+        Some(r) if tunable.adapter_ranks.contains(&r) => r,
+        _ => {
+            return Err(invalid(
+                "The adapter size is not supported for this base model.",
+            ));
+        }
+    };
+
+    // The datasets are read now; a problem with them fails the job once it starts.
+    let training = read_dataset(core, &spec_in.training_dataset_uri);
+    let validation = if spec_in.validation_dataset_uri.is_empty() {
+        Ok(None)
+    } else {
+        read_dataset(core, &spec_in.validation_dataset_uri).map(Some)
+    };
+    let (examples, validation, stats, dataset_error) = match (training, validation) {
+        (Ok(t), Ok(v)) => (
+            t.examples.clone(),
+            v.map(|v| v.examples).unwrap_or_default(),
+            Some(t),
+            None,
+        ),
+        (Err(e), _) | (_, Err(e)) => (Vec::new(), Vec::new(), None, Some(e)),
+    };
+    let epochs = hp
+        .epoch_count
+        .map_or_else(|| default_epochs(examples.len()), |e| e.min(1000) as u32);
+    let batch = batch_size(examples.len());
+    let multiplier = hp.learning_rate_multiplier.unwrap_or(1.0);
+    let id = numeric_id(&format!(
+        "{}{}",
+        now.timestamp_nanos_opt().unwrap_or(0),
+        rand_suffix()
+    ));
+    let spec = VertexSpec {
+        epochs,
+        batch_size: batch,
+        learning_rate: BASE_LEARNING_RATE * multiplier,
+        seed: core.options.seed ^ crate::emulator::trainer::stable_hash(&id),
+        adapter_rank: rank,
+    };
+    if model_id.is_empty() {
+        model_id = numeric_id(&format!("model/{id}"));
+    }
+    if request.tuned_model_display_name.is_empty() {
+        request.tuned_model_display_name = format!("{base_model}-{}", &id[id.len() - 8..]);
+    }
+    let steps = total_steps(examples.len(), epochs, batch);
+    let epoch_steps: Vec<u64> = (1..=steps)
+        .filter(|s| {
+            epoch_of_step(*s, examples.len(), epochs, batch)
+                > epoch_of_step(s - 1, examples.len(), epochs, batch)
+        })
+        .collect();
+
+    let mut spec_out = spec_in.clone();
+    let mut hp_out = hp.clone();
+    hp_out.epoch_count = Some(i64::from(epochs));
+    hp_out.learning_rate_multiplier = Some(multiplier);
+    hp_out.adapter_size = AdapterSize::from_rank(rank).unwrap_or_default();
+    spec_out.hyper_parameters = Some(hp_out);
+    let now = super::store::micros(now);
+    let job = TuningJob {
+        name: format!("{}/tuningJobs/{id}", scope.parent()),
+        base_model: if request.pre_tuned_model.is_some() {
+            String::new()
+        } else {
+            base_model.clone()
+        },
+        supervised_tuning_spec: Some(spec_out),
+        state: JobState::Pending,
+        create_time: Some(now),
+        update_time: Some(now),
+        experiment: format!(
+            "{}/metadataStores/default/contexts/tuning-experiment-{}",
+            scope.parent(),
+            now.format("%Y%m%d%H%M%S%6f")
+        ),
+        tuning_data_stats: None,
+        ..request
+    };
+    let record = VertexJob {
+        state: VertexJobState {
+            job: job.clone(),
+            dataset_error,
+            spec,
+            series: vec![Vec::new(); METRICS.len()],
+            model_id,
+            model_version,
+            model_deleted: false,
+            endpoints: Vec::new(),
+            base,
+            epoch_steps,
+            cancel_requested: false,
+        },
+        examples: Arc::new(examples),
+        validation: Arc::new(validation),
+    };
+    // Kept aside for the stats the job shows once it processes its dataset.
+    let stats = stats.map(|d| data_stats(&d, steps));
+    {
+        let mut store = core.store();
+        core.commit(&[Entry::VertexPut(Box::new(record.clone()))])?;
+        store.cloud.put_job(record);
+    }
+    let core2 = Arc::clone(core);
+    let job_id = job.id().to_owned();
+    core.tasks
+        .spawn(async move { run(core2, job_id, stats).await });
+    Ok(job)
+}
+
+fn rand_suffix() -> u64 {
+    use rand::Rng;
+    rand::rng().random()
+}
+
+/// Cancels a job that has not ended: it stops at its next step, CANCELLED.
+pub fn cancel(core: &Core, id: &str, now: DateTime<Utc>) -> Result<(), Failure> {
+    let mut store = core.store();
+    let job = store.cloud.job_mut(id).ok_or_else(|| job_not_found(id))?;
+    if job.state.job.state.is_terminal() {
+        return Err(Failure::new(
+            Code::FailedPrecondition,
+            format!(
+                "Tuning job {} is in state {} and cannot be cancelled.",
+                job.state.job.name, job.state.job.state
+            ),
+        ));
+    }
+    let before = job.state.clone();
+    job.state.cancel_requested = true;
+    job.state.job.state = JobState::Cancelling;
+    job.state.job.update_time = Some(super::store::micros(now));
+    let entry = Entry::vertex_update(job);
+    if let Err(f) = core.commit(&[entry]) {
+        if let Some(job) = store.cloud.job_mut(id) {
+            job.state = before;
+        }
+        return Err(f);
+    }
+    Ok(())
+}
+
+pub fn job_not_found(id: &str) -> Failure {
+    Failure::new(
+        Code::NotFound,
+        format!("The TuningJob does not exist: tuningJobs/{id}."),
+    )
+}
+
+/// Applies a change to a stored job and makes it durable (kept in memory when the disk fails,
+/// and written with the next change).
+fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<VertexJob> {
+    let mut store = core.store();
+    let job = store.cloud.job_mut(id)?;
+    change(job);
+    let entry = Entry::vertex_update(job);
+    let copy = job.clone();
+    if let Err(f) = core.commit(&[entry]) {
+        tracing::warn!("saving tuning job {id}: {}", f.message);
+    }
+    Some(copy)
+}
+
+/// How a running job ends when asked to stop.
+fn end_cancelled(job: &mut VertexJob, now: DateTime<Utc>) {
+    let t = &mut job.state.job;
+    t.state = JobState::Cancelled;
+    t.tuning_job_state = TuningJobState::Unspecified;
+    t.end_time = Some(now);
+    t.update_time = Some(now);
+    t.error = Some(Status {
+        code: 1,
+        message: "The tuning job was cancelled.".into(),
+        ..Default::default()
+    });
+}
+
+/// The trainer of a job before its first step (its source's weights when continuing), with the
+/// job's adapter.
+pub fn fresh_trainer(job: &VertexJob) -> Trainer {
+    let s = job.state.spec;
+    let spec = TrainingSpec {
+        epochs: s.epochs,
+        batch_size: s.batch_size,
+        learning_rate: s.learning_rate,
+        seed: s.seed,
+    };
+    starting_trainer(&job.examples, spec, job.state.base.as_deref())
+        .with_adapter_rank(s.adapter_rank)
+}
+
+/// The job's trainer after `steps` steps (an endpoint's weights), replayed and cached.
+pub fn trainer_at(core: &Core, job_id: &str, steps: u64) -> Option<Arc<Trainer>> {
+    let key = format!("vertex/{job_id}@{steps}");
+    core.cached_trainer(&key, || {
+        let job = core.store().cloud.job(job_id).cloned()?;
+        let mut trainer = fresh_trainer(&job);
+        for _ in 0..steps {
+            trainer.step();
+        }
+        Some(trainer)
+    })
+}
+
+fn point(step: u64, value: f64, now: DateTime<Utc>) -> ScalarPoint {
+    ScalarPoint {
+        step: step as i64,
+        value,
+        wall_time: now,
+    }
+}
+
+fn push_stats(
+    series: &mut [Vec<ScalarPoint>],
+    first: usize,
+    step: u64,
+    s: StepStats,
+    now: DateTime<Utc>,
+) {
+    series[first].push(point(step, f32_to_wire(s.loss), now));
+    series[first + 1].push(point(step, f32_to_wire(s.accuracy), now));
+    series[first + 2].push(point(step, s.predictions as f64, now));
+}
+
+/// Waits one step interval; false when the emulator is shutting down.
+async fn tick(core: &Core) -> bool {
+    tokio::select! {
+        () = core.cancel.cancelled() => false,
+        () = tokio::time::sleep(core.options.step_interval) => true,
+    }
+}
+
+/// Runs a job from where it is (after a restart too) to its end.
+pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningDataStats>) {
+    let Some(job) = core.store().cloud.job(&id).cloned() else {
+        return;
+    };
+    if job.state.job.state.is_terminal() {
+        return;
+    }
+    let stats = stats.or_else(|| {
+        job.state
+            .job
+            .tuning_data_stats
+            .clone()
+            .and_then(|s| s.supervised_tuning_data_stats)
+    });
+    if job.state.job.state == JobState::Pending {
+        if !tick(&core).await {
+            return;
+        }
+        let failed = update(&core, &id, |j| {
+            let now = super::store::micros(Utc::now());
+            if j.state.cancel_requested {
+                return end_cancelled(j, now);
+            }
+            let t = &mut j.state.job;
+            t.state = JobState::Running;
+            t.start_time = Some(now);
+            t.update_time = Some(now);
+            t.tuning_job_state = TuningJobState::ProcessingDataset;
+            if let Some(message) = j.state.dataset_error.clone() {
+                t.state = JobState::Failed;
+                t.tuning_job_state = TuningJobState::Unspecified;
+                t.end_time = Some(now);
+                t.error = Some(Status {
+                    code: 3,
+                    message,
+                    ..Default::default()
+                });
+            } else {
+                t.tuning_data_stats = stats.clone().map(|s| TuningDataStats {
+                    supervised_tuning_data_stats: Some(s),
+                });
+            }
+        })
+        .is_none_or(|j| j.state.job.state.is_terminal());
+        if failed || !tick(&core).await {
+            return;
+        }
+    }
+    let mut trainer = fresh_trainer(&job);
+    for _ in 0..job.steps_done() {
+        trainer.step();
+    }
+    let total = trainer.total_steps();
+    let every = eval_interval(total);
+    loop {
+        let stepped = trainer.step_stats();
+        let eval = stepped.is_some().then(|| {
+            let step = trainer.completed_steps();
+            (!job.validation.is_empty() && (step % every == 0 || step == total))
+                .then(|| trainer.evaluate(&job.validation))
+        });
+        let done = trainer.is_done();
+        let step = trainer.completed_steps();
+        let Some(now_job) = update(&core, &id, |j| {
+            let now = super::store::micros(Utc::now());
+            if j.state.cancel_requested {
+                return end_cancelled(j, now);
+            }
+            let t = &mut j.state.job;
+            t.tuning_job_state = if done {
+                TuningJobState::PostProcessing
+            } else {
+                TuningJobState::Tuning
+            };
+            t.update_time = Some(now);
+            if let Some(s) = stepped {
+                push_stats(&mut j.state.series, 0, step, s, now);
+                if let Some(Some(e)) = eval {
+                    push_stats(&mut j.state.series, 3, step, e, now);
+                }
+                let epochs_done = j.state.epoch_steps.iter().filter(|e| **e <= step).count();
+                j.state.job.tuning_job_metadata = Some(TuningJobMetadata {
+                    completed_epoch_count: Some(epochs_done as i64),
+                    completed_step_count: Some(step as i64),
+                });
+            }
+        }) else {
+            return; // gone
+        };
+        if now_job.state.job.state.is_terminal() || !tick(&core).await {
+            return;
+        }
+        if done {
+            break;
+        }
+    }
+    if !trainer.is_done() {
+        return;
+    }
+    // Post-processing done: the model, its endpoints and checkpoints.
+    update(&core, &id, |j| {
+        let now = super::store::micros(Utc::now());
+        if j.state.cancel_requested {
+            return end_cancelled(j, now);
+        }
+        let parent = j
+            .state
+            .job
+            .name
+            .split("/tuningJobs/")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let endpoint = |seed: &str| format!("{parent}/endpoints/{}", numeric_id(seed));
+        let final_endpoint = endpoint(&format!("endpoint/{}", j.id()));
+        let last_only = j
+            .state
+            .job
+            .supervised_tuning_spec
+            .as_ref()
+            .is_some_and(|s| s.export_last_checkpoint_only);
+        let mut checkpoints = Vec::new();
+        let mut deployed = Vec::new();
+        let ends = j.state.epoch_steps.clone();
+        for (k, step) in ends.iter().enumerate() {
+            let last = k + 1 == ends.len();
+            if last_only && !last {
+                continue;
+            }
+            let name = if last {
+                final_endpoint.clone()
+            } else {
+                endpoint(&format!("endpoint/{}/{}", j.id(), k + 1))
+            };
+            if !last {
+                deployed.push(Deployed {
+                    endpoint_id: name.rsplit('/').next().unwrap_or_default().to_owned(),
+                    step: *step,
+                });
+            }
+            if !last_only {
+                checkpoints.push(Checkpoint {
+                    checkpoint_id: (k + 1).to_string(),
+                    epoch: Some(k as i64 + 1),
+                    step: Some(*step as i64),
+                    endpoint: name,
+                });
+            }
+        }
+        deployed.push(Deployed {
+            endpoint_id: final_endpoint
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            step: ends.last().copied().unwrap_or(0),
+        });
+        j.state.endpoints = deployed;
+        let t = &mut j.state.job;
+        t.tuned_model = Some(TunedModelRef {
+            model: format!(
+                "{parent}/models/{}@{}",
+                j.state.model_id, j.state.model_version
+            ),
+            endpoint: final_endpoint,
+            checkpoints,
+        });
+        t.state = JobState::Succeeded;
+        t.tuning_job_state = TuningJobState::Unspecified;
+        t.end_time = Some(now);
+        t.update_time = Some(now);
+    });
+}
+
+/// The job as a request in `version` sees it: v1 has no beta-only fields.
+pub fn served(job: &TuningJob, version: &str) -> TuningJob {
+    let mut job = job.clone();
+    if version == "v1" {
+        job.tuning_job_state = TuningJobState::Unspecified;
+        job.tuning_job_metadata = None;
+    }
+    job
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_emulators_choices() {
+        assert_eq!(default_epochs(15), 10);
+        assert_eq!(default_epochs(400), 3);
+        assert_eq!(default_epochs(100_000), 1);
+        assert_eq!(
+            (batch_size(10), batch_size(100), batch_size(1000)),
+            (4, 8, 16)
+        );
+        assert_eq!(eval_interval(5), 1);
+        assert_eq!(eval_interval(250), 25);
+    }
+
+    #[test]
+    fn dataset_lines_are_read_or_refused_with_the_line() {
+        let good = br#"{"systemInstruction": {"parts": [{"text": "be brief"}]}, "contents": [{"role": "user", "parts": [{"text": "1"}]}, {"role": "model", "parts": [{"text": "2"}]}, {"role": "USER", "parts": {"text": "3"}}, {"role": "model", "parts": [{"text": "4"}]}]}"#;
+        let lines = read_lines("gs://b/t.jsonl", good).unwrap();
+        assert_eq!(lines[0].system, "be brief");
+        let learned = pairs(&lines[0]);
+        assert_eq!(learned.len(), 2);
+        assert_eq!(
+            (learned[1].text_input.as_str(), learned[1].output.as_str()),
+            ("3", "4")
+        );
+        let bad = b"{\"contents\": [{\"role\": \"user\", \"parts\": [{\"text\": \"1\"}]}, {\"role\": \"model\", \"parts\": [{\"text\": \"2\"}]}]}\n{\"contents\": []}\n";
+        let e = read_lines("gs://b/t.jsonl", bad).err().unwrap();
+        assert!(e.contains("line 2 of gs://b/t.jsonl"), "{e}");
+        assert!(split_gs_uri("gs://b/").is_none());
+        assert_eq!(split_gs_uri("gs://b/d/t.jsonl"), Some(("b", "d/t.jsonl")));
+    }
+
+    #[test]
+    fn distributions_summarise_and_bucket() {
+        let d = distribution(&[10.0, 20.0, 30.0, 40.0]);
+        assert_eq!((d.min, d.max, d.mean, d.sum), (10.0, 40.0, 25.0, Some(100)));
+        assert_eq!(d.buckets.iter().map(|b| b.count).sum::<f64>(), 4.0);
+    }
+}
