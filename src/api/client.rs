@@ -133,13 +133,13 @@ pub fn is_loopback_url(url: &str) -> bool {
 /// The Gemini API tuning client. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
 pub struct ApiClient {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     config: Arc<ClientConfig>,
 }
 
 /// Whether a call may be sent again after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Retry {
+pub(crate) enum Retry {
     Idempotent,
     Never,
 }
@@ -168,14 +168,14 @@ impl ApiClient {
 
     /// The URL of a resource path, once every segment of it is checked: a name typed by a user
     /// (`../models/x`, `x?key=…`, `a/b`) never reaches the service as another path or a query.
-    fn url(&self, version: &str, path: &str) -> Result<String, ApiError> {
+    pub(crate) fn url(&self, version: &str, path: &str) -> Result<String, ApiError> {
         let path = path.trim_start_matches('/');
         check_resource_path(path)?;
         Ok(format!("{}/{}/{}", self.config.base_url, version, path))
     }
 
     /// Sends one call, retrying as the policy allows, and decodes a JSON answer.
-    async fn call<T: DeserializeOwned, B: Serialize + ?Sized + Sync>(
+    pub(crate) async fn call<T: DeserializeOwned, B: Serialize + ?Sized + Sync>(
         &self,
         method: Method,
         url: &str,
@@ -196,7 +196,7 @@ impl ApiClient {
             .map_err(|e| ApiError::decode(format!("the answer is not the expected JSON: {e}")))
     }
 
-    async fn send_with_retry<B: Serialize + ?Sized + Sync>(
+    pub(crate) async fn send_with_retry<B: Serialize + ?Sized + Sync>(
         &self,
         method: Method,
         url: &str,

@@ -366,7 +366,10 @@ pub fn create(
             "learning_rate is for open models only; Gemini models take learning_rate_multiplier.",
         ));
     }
-    if let Some(m) = hp.learning_rate_multiplier.filter(|m| m.is_nan() || *m <= 0.0) {
+    if let Some(m) = hp
+        .learning_rate_multiplier
+        .filter(|m| m.is_nan() || *m <= 0.0)
+    {
         return Err(invalid(format!(
             "learning_rate_multiplier must be greater than 0, got {m}."
         )));

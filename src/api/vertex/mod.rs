@@ -2,4 +2,5 @@
 //! tuning jobs, Cloud Storage uploads, the TensorBoard series behind a job's loss curves, and
 //! generation on tuned endpoints.
 
+pub mod client;
 pub mod types;

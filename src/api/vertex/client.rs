@@ -1,0 +1,701 @@
+//! The Vertex AI client: tuning jobs, tuned-model deletion, generation on endpoints and
+//! publisher models, Cloud Storage uploads and reads, and a job's metric series from
+//! Experiments and TensorBoard. It rides on [`ApiClient`] (connections, credentials, retries,
+//! error decoding, SSE), one for the Vertex host and one for Cloud Storage's.
+
+use super::types::*;
+use crate::api::client::{ApiClient, Retry, sse_json_stream};
+use crate::api::error::ApiError;
+use crate::api::serde_util::Timestamp;
+use crate::api::types::{GenerateContentRequest, GenerateContentResponse};
+use futures::stream::BoxStream;
+use reqwest::Method;
+use std::collections::{BTreeMap, HashMap};
+
+/// The Vertex AI host of a location: `https://{location}-aiplatform.googleapis.com`, the
+/// multi-region `https://aiplatform.{us|eu}.rep.googleapis.com`, or the global host.
+pub fn aiplatform_host(location: &str) -> String {
+    match location {
+        "global" => "https://aiplatform.googleapis.com".into(),
+        "us" | "eu" => format!("https://aiplatform.{location}.rep.googleapis.com"),
+        _ => format!("https://{location}-aiplatform.googleapis.com"),
+    }
+}
+
+/// Cloud Storage's host: `STORAGE_EMULATOR_HOST` when set (with or without a scheme, as
+/// Google's own clients take it), else the service.
+pub fn storage_host(emulator_host: Option<&str>) -> String {
+    match emulator_host.map(str::trim).filter(|h| !h.is_empty()) {
+        Some(h) if h.contains("://") => h.trim_end_matches('/').to_owned(),
+        Some(h) => format!("http://{}", h.trim_end_matches('/')),
+        None => "https://storage.googleapis.com".into(),
+    }
+}
+
+/// Files up to this size go up in one request; larger ones in resumable chunks.
+pub const SIMPLE_UPLOAD_LIMIT: usize = 8 << 20;
+/// A resumable upload's chunk (a multiple of 256 KiB, as the service requires).
+pub const UPLOAD_CHUNK: usize = 8 << 20;
+
+/// The series a supervised tuning job writes (VERTEX.md §4.1).
+pub const TRAIN_LOSS: &str = "/train_total_loss";
+pub const TRAIN_ACCURACY: &str = "/train_fraction_of_correct_next_step_preds";
+pub const TRAIN_PREDICTIONS: &str = "/train_num_predictions";
+pub const EVAL_LOSS: &str = "/eval_total_loss";
+pub const EVAL_ACCURACY: &str = "/eval_fraction_of_correct_next_step_preds";
+pub const EVAL_PREDICTIONS: &str = "/eval_num_predictions";
+
+/// One metric point: step, value, wall time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricPoint {
+    pub step: i64,
+    pub value: f64,
+    pub time: Option<Timestamp>,
+}
+
+/// What a job's metrics resolved to, kept between polls so a running job costs one request per
+/// series (new points only) instead of the whole recipe each time.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsCache {
+    /// Display name → time series resource name.
+    pub series: BTreeMap<String, String>,
+    /// Display name → the highest step read so far.
+    pub last_step: HashMap<String, i64>,
+    /// The export call was refused (an older server): read whole series instead.
+    pub no_export: bool,
+    /// Requests made, for the benchmark and the Monitor's cost line.
+    pub requests: u64,
+}
+
+/// A Vertex AI client for one project and location.
+#[derive(Clone, Debug)]
+pub struct VertexClient {
+    api: ApiClient,
+    storage: ApiClient,
+    pub project: String,
+    pub location: String,
+    /// `v1` unless told otherwise (every SFT field exists there).
+    pub version: String,
+}
+
+impl VertexClient {
+    /// `api` speaks to the Vertex host (or an emulator), `storage` to Cloud Storage's.
+    pub fn new(api: ApiClient, storage: ApiClient, project: &str, location: &str) -> Self {
+        VertexClient {
+            api,
+            storage,
+            project: project.to_owned(),
+            location: location.to_owned(),
+            version: "v1".into(),
+        }
+    }
+
+    /// `projects/{project}/locations/{location}`
+    pub fn parent(&self) -> String {
+        format!("projects/{}/locations/{}", self.project, self.location)
+    }
+
+    fn url(&self, path: &str) -> Result<String, ApiError> {
+        self.api.url(&self.version, path)
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        self.api.config().request_timeout
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        let url = self.url(path)?;
+        self.api
+            .call::<T, ()>(
+                Method::GET,
+                &url,
+                query,
+                None,
+                Retry::Idempotent,
+                self.timeout(),
+            )
+            .await
+    }
+
+    // ---- tuningJobs ----
+
+    /// `tuningJobs.create`: the job itself comes back (no operation). Never retried: a retry
+    /// after a lost answer would start a second job.
+    pub async fn create_tuning_job(&self, job: &TuningJob) -> Result<TuningJob, ApiError> {
+        let url = self.url(&format!("{}/tuningJobs", self.parent()))?;
+        self.api
+            .call(
+                Method::POST,
+                &url,
+                &[],
+                Some(job),
+                Retry::Never,
+                self.timeout(),
+            )
+            .await
+    }
+
+    /// `tuningJobs.get` by full name or bare id.
+    pub async fn get_tuning_job(&self, name: &str) -> Result<TuningJob, ApiError> {
+        self.get(&self.job_name(name), &[]).await
+    }
+
+    /// A job's full name from a bare id or a full name.
+    pub fn job_name(&self, name: &str) -> String {
+        if name.starts_with("projects/") {
+            name.to_owned()
+        } else {
+            format!("{}/tuningJobs/{name}", self.parent())
+        }
+    }
+
+    /// `tuningJobs.list`: one page.
+    pub async fn list_tuning_jobs(
+        &self,
+        page_size: Option<u32>,
+        page_token: &str,
+        filter: &str,
+    ) -> Result<ListTuningJobsResponse, ApiError> {
+        let mut q = Vec::new();
+        if let Some(size) = page_size {
+            q.push(("pageSize", size.to_string()));
+        }
+        if !page_token.is_empty() {
+            q.push(("pageToken", page_token.to_owned()));
+        }
+        if !filter.is_empty() {
+            q.push(("filter", filter.to_owned()));
+        }
+        self.get(&format!("{}/tuningJobs", self.parent()), &q).await
+    }
+
+    /// Every tuning job, all pages (a repeated token ends the walk rather than loop).
+    pub async fn all_tuning_jobs(&self, filter: &str) -> Result<Vec<TuningJob>, ApiError> {
+        let mut all = Vec::new();
+        let mut token = String::new();
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let page = self.list_tuning_jobs(Some(100), &token, filter).await?;
+            all.extend(page.tuning_jobs);
+            if page.next_page_token.is_empty() || !seen.insert(page.next_page_token.clone()) {
+                return Ok(all);
+            }
+            token = page.next_page_token;
+        }
+    }
+
+    /// `tuningJobs.cancel`: asynchronous; poll until the job reaches a terminal state.
+    pub async fn cancel_tuning_job(&self, name: &str) -> Result<(), ApiError> {
+        let url = format!("{}:cancel", self.url(&self.job_name(name))?);
+        self.api
+            .call::<serde_json::Value, _>(
+                Method::POST,
+                &url,
+                &[],
+                Some(&serde_json::json!({})),
+                Retry::Idempotent,
+                self.timeout(),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Deletes a tuned model (`projects/…/models/M`, with or without `@version`, or a bare id).
+    pub async fn delete_model(&self, name: &str) -> Result<(), ApiError> {
+        let name = name.split('@').next().unwrap_or(name);
+        let path = if name.starts_with("projects/") {
+            name.to_owned()
+        } else {
+            format!("{}/models/{name}", self.parent())
+        };
+        let url = self.url(&path)?;
+        self.api
+            .call::<serde_json::Value, ()>(
+                Method::DELETE,
+                &url,
+                &[],
+                None,
+                Retry::Idempotent,
+                self.timeout(),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    // ---- generation ----
+
+    /// What `generateContent` is called on: an endpoint or publisher name as given, a bare
+    /// model id as a Google publisher model of this project and location.
+    pub fn model_resource(&self, model: &str) -> String {
+        if model.starts_with("projects/") {
+            model.to_owned()
+        } else {
+            let short = model.trim_start_matches("publishers/google/models/");
+            format!("{}/publishers/google/models/{short}", self.parent())
+        }
+    }
+
+    pub async fn generate_content(
+        &self,
+        model: &str,
+        request: &GenerateContentRequest,
+    ) -> Result<GenerateContentResponse, ApiError> {
+        let url = format!("{}:generateContent", self.url(&self.model_resource(model))?);
+        self.api
+            .call(
+                Method::POST,
+                &url,
+                &[],
+                Some(request),
+                Retry::Idempotent,
+                self.api.config().generate_timeout,
+            )
+            .await
+    }
+
+    /// `streamGenerateContent?alt=sse`; dropping the stream cancels the request.
+    pub async fn stream_generate_content(
+        &self,
+        model: &str,
+        request: &GenerateContentRequest,
+    ) -> Result<BoxStream<'static, Result<GenerateContentResponse, ApiError>>, ApiError> {
+        let url = format!(
+            "{}:streamGenerateContent",
+            self.url(&self.model_resource(model))?
+        );
+        let response = self
+            .api
+            .send_with_retry(
+                Method::POST,
+                &url,
+                &[("alt", "sse".to_owned())],
+                Some(request),
+                Retry::Idempotent,
+                None,
+            )
+            .await?;
+        Ok(sse_json_stream(response.bytes_stream()))
+    }
+
+    // ---- Cloud Storage ----
+
+    fn storage_base(&self) -> &str {
+        &self.storage.config().base_url
+    }
+
+    fn object_url(&self, bucket: &str, object: &str) -> String {
+        format!(
+            "{}/storage/v1/b/{}/o/{}",
+            self.storage_base(),
+            encode(bucket),
+            encode(object)
+        )
+    }
+
+    /// Sends raw bytes to Cloud Storage; `308 Resume Incomplete` counts as an answer.
+    async fn send_bytes(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, String)],
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, ApiError> {
+        let mut request = self
+            .storage
+            .http
+            .request(method, url)
+            .query(query)
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = self
+            .storage
+            .config()
+            .credentials
+            .apply(request.timeout(self.timeout()))
+            .await?;
+        let response = request.send().await.map_err(ApiError::from_reqwest)?;
+        let status = response.status();
+        if status.is_success() || status.as_u16() == 308 {
+            return Ok(response);
+        }
+        let body = response.bytes().await.unwrap_or_default();
+        Err(ApiError::from_response(status.as_u16(), &body, None))
+    }
+
+    /// Uploads `data` to `gs://bucket/object`: one request up to [`SIMPLE_UPLOAD_LIMIT`],
+    /// resumable chunks above it. `progress(sent, total)` is called as bytes are acknowledged.
+    pub async fn upload(
+        &self,
+        bucket: &str,
+        object: &str,
+        data: &[u8],
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<StorageObject, ApiError> {
+        let total = data.len() as u64;
+        let upload = format!(
+            "{}/upload/storage/v1/b/{}/o",
+            self.storage_base(),
+            encode(bucket)
+        );
+        if data.len() <= SIMPLE_UPLOAD_LIMIT {
+            let response = self
+                .send_bytes(
+                    Method::POST,
+                    &upload,
+                    &[("uploadType", "media".into()), ("name", object.into())],
+                    &[("content-type", "application/jsonl".into())],
+                    data.to_vec(),
+                )
+                .await?;
+            progress(total, total);
+            return decode(response).await;
+        }
+        let started = self
+            .send_bytes(
+                Method::POST,
+                &upload,
+                &[("uploadType", "resumable".into()), ("name", object.into())],
+                &[
+                    ("content-type", "application/json".into()),
+                    ("x-upload-content-type", "application/jsonl".into()),
+                ],
+                serde_json::to_vec(&serde_json::json!({"name": object}))
+                    .map_err(|e| ApiError::decode(e.to_string()))?,
+            )
+            .await?;
+        let session = started
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| ApiError::decode("the resumable upload answer has no Location"))?
+            .to_owned();
+        let mut sent = 0usize;
+        loop {
+            let end = (sent + UPLOAD_CHUNK).min(data.len());
+            let range = format!("bytes {sent}-{}/{total}", end.saturating_sub(1));
+            let response = self
+                .send_bytes(
+                    Method::PUT,
+                    &session,
+                    &[],
+                    &[("content-range", range)],
+                    data[sent..end].to_vec(),
+                )
+                .await?;
+            if response.status().as_u16() != 308 {
+                progress(total, total);
+                return decode(response).await;
+            }
+            // The service says how much it kept; continue from there.
+            sent = response
+                .headers()
+                .get(reqwest::header::RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|r| r.rsplit('-').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .map_or(0, |last| last + 1);
+            progress(sent as u64, total);
+        }
+    }
+
+    /// An object's metadata (to check that it is there, and its size).
+    pub async fn get_object(&self, bucket: &str, object: &str) -> Result<StorageObject, ApiError> {
+        let url = self.object_url(bucket, object);
+        self.storage
+            .call::<_, ()>(
+                Method::GET,
+                &url,
+                &[],
+                None,
+                Retry::Idempotent,
+                self.timeout(),
+            )
+            .await
+    }
+
+    /// An object's bytes.
+    pub async fn read_object(&self, bucket: &str, object: &str) -> Result<Vec<u8>, ApiError> {
+        let url = self.object_url(bucket, object);
+        let response = self
+            .storage
+            .send_with_retry::<()>(
+                Method::GET,
+                &url,
+                &[("alt", "media".into())],
+                None,
+                Retry::Idempotent,
+                Some(self.timeout()),
+            )
+            .await?;
+        Ok(response
+            .bytes()
+            .await
+            .map_err(ApiError::from_reqwest)?
+            .to_vec())
+    }
+
+    // ---- metrics ----
+
+    /// The job's metric series by display name, every point, sorted by step; with a warm
+    /// `cache`, only points after those already read (merge them into what you keep). Follows
+    /// VERTEX.md §4.3: the experiment's backing TensorBoard (else the location's default one),
+    /// its ExperimentRun child (else the run listed under the experiment), the run's series,
+    /// then each series whole (`:read?maxDataPoints=-1`) or its new points
+    /// (`exportTensorboardTimeSeries` with `step > N`).
+    pub async fn read_metrics(
+        &self,
+        job: &TuningJob,
+        cache: &mut MetricsCache,
+    ) -> Result<BTreeMap<String, Vec<MetricPoint>>, ApiError> {
+        if job.experiment.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        if cache.series.is_empty() {
+            cache.series = self.resolve_series(&job.experiment, cache).await?;
+        }
+        let mut out = BTreeMap::new();
+        let names: Vec<(String, String)> = cache
+            .series
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (display, series) in names {
+            let last = cache.last_step.get(&display).copied();
+            let points = match last {
+                Some(after) if !cache.no_export => {
+                    match self.export_points(&series, after, cache).await {
+                        Ok(points) => points,
+                        Err(e)
+                            if e.http_status
+                                .is_some_and(|s| s == 400 || s == 404 || s == 501) =>
+                        {
+                            cache.no_export = true;
+                            self.read_points(&series, cache).await?
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                _ => self.read_points(&series, cache).await?,
+            };
+            let mut points: Vec<MetricPoint> = points
+                .into_iter()
+                .filter(|p| last.is_none_or(|l| p.step > l))
+                .collect();
+            points.sort_by_key(|p| p.step);
+            if let Some(max) = points.last().map(|p| p.step) {
+                cache.last_step.insert(display.clone(), max);
+            }
+            out.insert(display, points);
+        }
+        Ok(out)
+    }
+
+    async fn resolve_series(
+        &self,
+        experiment: &str,
+        cache: &mut MetricsCache,
+    ) -> Result<BTreeMap<String, String>, ApiError> {
+        let parent = experiment
+            .split("/metadataStores/")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let exp_id = experiment.rsplit('/').next().unwrap_or_default().to_owned();
+        cache.requests += 1;
+        let context: MetadataContext = self.get(experiment, &[]).await?;
+        let tensorboard = match context.backing_tensorboard() {
+            Some(tb) => tb.to_owned(),
+            None => {
+                cache.requests += 1;
+                let list: ListTensorboardsResponse =
+                    self.get(&format!("{parent}/tensorboards"), &[]).await?;
+                let mut boards = list.tensorboards;
+                boards.sort_by_key(|t| !t.is_default);
+                boards.into_iter().next().map(|t| t.name).ok_or_else(|| {
+                    ApiError::decode(format!("{parent} has no TensorBoard for {exp_id}"))
+                })?
+            }
+        };
+        // The run: the ExperimentRun child's id without the experiment's prefix; else the one
+        // run listed under the experiment.
+        cache.requests += 1;
+        let filter =
+            format!("schema_title=\"system.ExperimentRun\" AND parent_contexts:\"{experiment}\"");
+        let runs: Result<ListContextsResponse, ApiError> = self
+            .get(
+                &format!("{parent}/metadataStores/default/contexts"),
+                &[("filter", filter)],
+            )
+            .await;
+        let derived = runs.ok().and_then(|r| {
+            r.contexts.first().map(|c| {
+                let id = c.name.rsplit('/').next().unwrap_or_default();
+                id.strip_prefix(&format!("{exp_id}-"))
+                    .unwrap_or(id)
+                    .to_owned()
+            })
+        });
+        let experiment_path = format!("{tensorboard}/experiments/{exp_id}");
+        let run = match derived {
+            Some(run) => format!("{experiment_path}/runs/{run}"),
+            None => {
+                cache.requests += 1;
+                let runs: ListRunsResponse =
+                    self.get(&format!("{experiment_path}/runs"), &[]).await?;
+                runs.tensorboard_runs
+                    .into_iter()
+                    .next()
+                    .map(|r| r.name)
+                    .ok_or_else(|| ApiError::decode(format!("{experiment_path} has no run")))?
+            }
+        };
+        let mut series = BTreeMap::new();
+        let mut token = String::new();
+        loop {
+            cache.requests += 1;
+            let mut q = Vec::new();
+            if !token.is_empty() {
+                q.push(("pageToken", token.clone()));
+            }
+            let page: ListTimeSeriesResponse = self.get(&format!("{run}/timeSeries"), &q).await?;
+            for s in page.tensorboard_time_series {
+                series.insert(s.display_name, s.name);
+            }
+            if page.next_page_token.is_empty() || page.next_page_token == token {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(series)
+    }
+
+    async fn read_points(
+        &self,
+        series: &str,
+        cache: &mut MetricsCache,
+    ) -> Result<Vec<MetricPoint>, ApiError> {
+        cache.requests += 1;
+        let url = format!("{}:read", self.url(series)?);
+        let read: ReadTimeSeriesResponse = self
+            .api
+            .call::<_, ()>(
+                Method::GET,
+                &url,
+                &[("maxDataPoints", "-1".into())],
+                None,
+                Retry::Idempotent,
+                self.timeout(),
+            )
+            .await?;
+        Ok(points(read.time_series_data.values))
+    }
+
+    async fn export_points(
+        &self,
+        series: &str,
+        after: i64,
+        cache: &mut MetricsCache,
+    ) -> Result<Vec<MetricPoint>, ApiError> {
+        let url = format!("{}:exportTensorboardTimeSeries", self.url(series)?);
+        let mut all = Vec::new();
+        let mut token = String::new();
+        loop {
+            cache.requests += 1;
+            let request = ExportTimeSeriesRequest {
+                filter: format!("step > {after}"),
+                page_size: Some(10_000),
+                page_token: token.clone(),
+                order_by: String::new(),
+            };
+            let page: ExportTimeSeriesResponse = self
+                .api
+                .call(
+                    Method::POST,
+                    &url,
+                    &[],
+                    Some(&request),
+                    Retry::Idempotent,
+                    self.timeout(),
+                )
+                .await?;
+            all.extend(points(page.time_series_data_points));
+            if page.next_page_token.is_empty() || page.next_page_token == token {
+                return Ok(all);
+            }
+            token = page.next_page_token;
+        }
+    }
+}
+
+fn points(values: Vec<TimeSeriesPoint>) -> Vec<MetricPoint> {
+    values
+        .into_iter()
+        .filter_map(|p| {
+            Some(MetricPoint {
+                step: p.step?,
+                value: p.scalar?.value,
+                time: p.wall_time,
+            })
+        })
+        .collect()
+}
+
+async fn decode<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, ApiError> {
+    let bytes = response.bytes().await.map_err(ApiError::from_reqwest)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::decode(format!("the answer is not the expected JSON: {e}")))
+}
+
+/// A path segment percent-encoded (an object name's `/` included).
+fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// `gs://bucket/object` as (bucket, object).
+pub fn parse_gs_uri(uri: &str) -> Option<(&str, &str)> {
+    let (bucket, object) = uri.strip_prefix("gs://")?.split_once('/')?;
+    (!bucket.is_empty() && !object.is_empty()).then_some((bucket, object))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            aiplatform_host("us-central1"),
+            "https://us-central1-aiplatform.googleapis.com"
+        );
+        assert_eq!(
+            aiplatform_host("eu"),
+            "https://aiplatform.eu.rep.googleapis.com"
+        );
+        assert_eq!(
+            aiplatform_host("global"),
+            "https://aiplatform.googleapis.com"
+        );
+        assert_eq!(
+            storage_host(Some("localhost:9023")),
+            "http://localhost:9023"
+        );
+        assert_eq!(
+            storage_host(Some("http://127.0.0.1:1/")),
+            "http://127.0.0.1:1"
+        );
+        assert_eq!(storage_host(None), "https://storage.googleapis.com");
+        assert_eq!(parse_gs_uri("gs://b/a/b.jsonl"), Some(("b", "a/b.jsonl")));
+        assert_eq!(encode("a/b c.jsonl"), "a%2Fb%20c.jsonl");
+    }
+}

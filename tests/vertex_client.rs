@@ -1,0 +1,390 @@
+//! The Vertex AI client against the emulator over HTTP, every method: Cloud Storage uploads
+//! (one request and resumable), reads and checks; tuning jobs created, followed, listed (every
+//! page, by state), cancelled; metrics read whole and then incrementally while a job runs;
+//! generation on the tuned endpoint, a checkpoint and a publisher model, whole and streamed;
+//! a tuned model deleted; errors.
+
+mod common;
+use common::*;
+use futures::StreamExt;
+use std::time::Duration;
+use tunedeck::api::types::{Content, GenerateContentRequest};
+use tunedeck::api::vertex::client::{
+    EVAL_LOSS, MetricsCache, TRAIN_LOSS, VertexClient, parse_gs_uri,
+};
+use tunedeck::api::vertex::types::*;
+use tunedeck::emulator::EmulatorOptions;
+
+const CAPITALS: [(&str, &str); 8] = [
+    ("city france", "the capital is paris"),
+    ("city italy", "the capital is rome"),
+    ("city spain", "the capital is madrid"),
+    ("city japan", "the capital is tokyo"),
+    ("city kenya", "the capital is nairobi"),
+    ("city peru", "the capital is lima"),
+    ("city chile", "the capital is santiago"),
+    ("city egypt", "the capital is cairo"),
+];
+
+fn jsonl(pairs: &[(&str, &str)]) -> Vec<u8> {
+    pairs
+        .iter()
+        .map(|(q, a)| {
+            serde_json::json!({"contents": [
+                {"role": "user", "parts": [{"text": q}]},
+                {"role": "model", "parts": [{"text": a}]}
+            ]})
+            .to_string()
+                + "\n"
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn vertex(emu: &tunedeck::emulator::RunningEmulator) -> VertexClient {
+    VertexClient::new(
+        client_for(emu),
+        client_for(emu),
+        "my-project",
+        "us-central1",
+    )
+}
+
+fn job_request(epochs: i64, validation: bool) -> TuningJob {
+    TuningJob {
+        base_model: "gemini-2.5-flash".into(),
+        tuned_model_display_name: "capitals".into(),
+        supervised_tuning_spec: Some(SupervisedTuningSpec {
+            training_dataset_uri: "gs://tunedeck-test/train.jsonl".into(),
+            validation_dataset_uri: if validation {
+                "gs://tunedeck-test/validation.jsonl".into()
+            } else {
+                String::new()
+            },
+            hyper_parameters: Some(HyperParameters {
+                epoch_count: Some(epochs),
+                adapter_size: AdapterSize::Sixteen,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+async fn wait_ended(client: &VertexClient, name: &str) -> TuningJob {
+    for _ in 0..2000 {
+        let job = client.get_tuning_job(name).await.expect("get");
+        if job.state.is_terminal() {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{name} did not end");
+}
+
+async fn upload_datasets(client: &VertexClient) {
+    let mut events = Vec::new();
+    let object = client
+        .upload("tunedeck-test", "train.jsonl", &jsonl(&CAPITALS), |s, t| {
+            events.push((s, t))
+        })
+        .await
+        .expect("upload");
+    assert_eq!(object.size, Some(jsonl(&CAPITALS).len() as i64));
+    assert_eq!(
+        events.last().map(|e| e.0),
+        Some(object.size.unwrap() as u64)
+    );
+    client
+        .upload(
+            "tunedeck-test",
+            "validation.jsonl",
+            &jsonl(&CAPITALS[..3]),
+            |_, _| {},
+        )
+        .await
+        .expect("upload");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_uploads_small_and_resumable_files_and_reads_them_back() {
+    let emu = start(fast_options()).await;
+    let client = vertex(&emu);
+    // 9 MiB: above the one-request limit, so it goes up in resumable chunks.
+    let big: Vec<u8> = (0..9 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let mut events = Vec::new();
+    let object = client
+        .upload("bkt", "dir/big file.jsonl", &big, |sent, total| {
+            events.push((sent, total))
+        })
+        .await
+        .expect("resumable upload");
+    assert_eq!(object.name, "dir/big file.jsonl");
+    assert!(events.len() >= 2, "progress came in chunks: {events:?}");
+    assert!(events.windows(2).all(|w| w[0].0 <= w[1].0), "{events:?}");
+    assert_eq!(events.last(), Some(&(big.len() as u64, big.len() as u64)));
+    assert_eq!(
+        client
+            .read_object("bkt", "dir/big file.jsonl")
+            .await
+            .unwrap(),
+        big
+    );
+    let meta = client
+        .get_object("bkt", "dir/big file.jsonl")
+        .await
+        .unwrap();
+    assert_eq!(meta.size, Some(big.len() as i64));
+    let missing = client.get_object("bkt", "nope.jsonl").await.unwrap_err();
+    assert_eq!(missing.http_status, Some(404));
+    assert_eq!(parse_gs_uri("gs://bkt/dir/x"), Some(("bkt", "dir/x")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_is_created_followed_listed_and_its_metrics_read_whole_and_incrementally() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(15),
+        ..fast_options()
+    };
+    let emu = start(options).await;
+    let client = vertex(&emu);
+    upload_datasets(&client).await;
+
+    let created = client
+        .create_tuning_job(&job_request(6, true))
+        .await
+        .expect("create");
+    assert_eq!(created.state, JobState::Pending);
+    assert!(created.name.contains("/tuningJobs/"));
+    // Incremental reads while it runs add up to the whole series.
+    let mut cache = MetricsCache::default();
+    let mut merged: Vec<(i64, f64)> = Vec::new();
+    let mut polls = 0;
+    let job = loop {
+        let job = client.get_tuning_job(&created.name).await.unwrap();
+        if job.state == JobState::Running || job.state.is_terminal() {
+            let before = cache.requests;
+            let new = client
+                .read_metrics(&job, &mut cache)
+                .await
+                .expect("metrics");
+            if polls > 0 {
+                assert!(
+                    cache.requests - before <= cache.series.len() as u64,
+                    "a warm poll costs a request a series"
+                );
+            }
+            polls += 1;
+            merged.extend(
+                new.get(TRAIN_LOSS)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| (p.step, p.value)),
+            );
+        }
+        if job.state.is_terminal() {
+            break job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
+    let steps = job.step_count().expect("tuningStepCount");
+    assert!(polls >= 2, "the job was read while it ran");
+    let fresh = client
+        .read_metrics(&job, &mut MetricsCache::default())
+        .await
+        .unwrap();
+    let whole: Vec<(i64, f64)> = fresh[TRAIN_LOSS]
+        .iter()
+        .map(|p| (p.step, p.value))
+        .collect();
+    assert_eq!(whole.len() as i64, steps, "one point per step");
+    assert_eq!(merged, whole, "incremental reads equal one whole read");
+    assert!(whole.last().unwrap().1 < whole[0].1, "the loss falls");
+    assert!(
+        !fresh[EVAL_LOSS].is_empty(),
+        "a validation set gives eval points"
+    );
+
+    let tuned = job.tuned_model.clone().expect("tunedModel");
+    assert_eq!(tuned.checkpoints.len(), 6);
+    let request = |text: &str| GenerateContentRequest {
+        contents: vec![Content::user_text(text)],
+        ..Default::default()
+    };
+    let answer = client
+        .generate_content(&tuned.endpoint, &request(CAPITALS[2].0))
+        .await
+        .unwrap();
+    assert_eq!(answer.text(), CAPITALS[2].1);
+    let mut stream = client
+        .stream_generate_content(&tuned.checkpoints[4].endpoint, &request(CAPITALS[5].0))
+        .await
+        .unwrap();
+    let mut streamed = String::new();
+    while let Some(chunk) = stream.next().await {
+        streamed.push_str(&chunk.unwrap().text());
+    }
+    assert_eq!(streamed, CAPITALS[5].1);
+    let base = client
+        .generate_content("gemini-2.5-flash", &request("Hi"))
+        .await
+        .unwrap();
+    assert!(base.text().contains("emulat"));
+
+    // A second job, cancelled; the list has both, every page, and filters by state.
+    let second = client
+        .create_tuning_job(&job_request(200, false))
+        .await
+        .unwrap();
+    client.cancel_tuning_job(&second.name).await.unwrap();
+    let second = wait_ended(&client, &second.name).await;
+    assert_eq!(second.state, JobState::Cancelled);
+    assert_eq!(second.error.as_ref().map(|e| e.code), Some(1));
+    let page = client.list_tuning_jobs(Some(1), "", "").await.unwrap();
+    assert_eq!(page.tuning_jobs.len(), 1);
+    assert!(!page.next_page_token.is_empty());
+    let all = client.all_tuning_jobs("").await.unwrap();
+    assert_eq!(all.len(), 2);
+    let done = client
+        .all_tuning_jobs("state=\"JOB_STATE_SUCCEEDED\"")
+        .await
+        .unwrap();
+    assert_eq!(
+        done.iter().map(|j| j.name.as_str()).collect::<Vec<_>>(),
+        vec![job.name.as_str()]
+    );
+    let again = client.cancel_tuning_job(&second.name).await.unwrap_err();
+    assert_eq!(
+        again.http_status,
+        Some(400),
+        "a finished job cannot be cancelled"
+    );
+
+    // Deleting the model takes its endpoints with it.
+    client.delete_model(&tuned.model).await.unwrap();
+    let gone = client
+        .generate_content(&tuned.endpoint, &request(CAPITALS[2].0))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.http_status, Some(404));
+    let missing = client
+        .get_tuning_job(&format!("{}/tuningJobs/404", client.parent()))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.http_status, Some(404));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_rules_refuse_bad_jobs_and_bad_datasets_fail_the_job() {
+    let emu = start(fast_options()).await;
+    let client = vertex(&emu);
+    upload_datasets(&client).await;
+    let mut pro = job_request(1, false);
+    pro.base_model = "gemini-2.5-pro".into();
+    let e = client.create_tuning_job(&pro).await.unwrap_err();
+    assert_eq!(e.http_status, Some(400));
+    assert!(
+        e.message.contains("adapter size is not supported"),
+        "{}",
+        e.message
+    );
+    let mut old = job_request(1, false);
+    old.base_model = "gemini-1.0-pro".into();
+    let e = client.create_tuning_job(&old).await.unwrap_err();
+    assert!(e.message.contains("gemini-2.5-flash"), "{}", e.message);
+    // A dataset that does not exist, or does not parse, fails the job, not the create.
+    let mut missing = job_request(1, false);
+    if let Some(spec) = missing.supervised_tuning_spec.as_mut() {
+        spec.training_dataset_uri = "gs://tunedeck-test/none.jsonl".into();
+    }
+    let job = client.create_tuning_job(&missing).await.unwrap();
+    let job = wait_ended(&client, &job.name).await;
+    assert_eq!(job.state, JobState::Failed);
+    assert!(
+        job.error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("No such object"),
+        "{:?}",
+        job.error
+    );
+    client
+        .upload(
+            "tunedeck-test",
+            "broken.jsonl",
+            b"{\"contents\": [\n",
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+    let mut broken = job_request(1, false);
+    if let Some(spec) = broken.supervised_tuning_spec.as_mut() {
+        spec.training_dataset_uri = "gs://tunedeck-test/broken.jsonl".into();
+    }
+    let job = client.create_tuning_job(&broken).await.unwrap();
+    let job = wait_ended(&client, &job.name).await;
+    let message = &job.error.as_ref().unwrap().message;
+    assert!(
+        message.contains("line 1 of gs://tunedeck-test/broken.jsonl"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continuing_from_a_tuned_model_starts_from_its_weights() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(5),
+        ..fast_options()
+    };
+    let emu = start(options).await;
+    let client = vertex(&emu);
+    upload_datasets(&client).await;
+    let first = client
+        .create_tuning_job(&job_request(8, false))
+        .await
+        .unwrap();
+    let first = wait_ended(&client, &first.name).await;
+    let model = first.tuned_model.clone().unwrap().model;
+    let mut next = job_request(1, false);
+    next.base_model.clear();
+    next.pre_tuned_model = Some(PreTunedModel {
+        tuned_model_name: model.clone(),
+        ..Default::default()
+    });
+    let second = client.create_tuning_job(&next).await.unwrap();
+    assert_eq!(
+        second
+            .pre_tuned_model
+            .as_ref()
+            .map(|p| p.base_model.as_str()),
+        Some("gemini-2.5-flash")
+    );
+    let second = wait_ended(&client, &second.name).await;
+    assert_eq!(second.state, JobState::Succeeded, "{:?}", second.error);
+    let new_model = second.tuned_model.clone().unwrap().model;
+    assert!(
+        new_model.ends_with("@2") && new_model.split('@').next() == model.split('@').next(),
+        "the same display name makes a new version: {model} then {new_model}"
+    );
+    let loss = |job: &TuningJob| {
+        let client = client.clone();
+        let job = job.clone();
+        async move {
+            client
+                .read_metrics(&job, &mut MetricsCache::default())
+                .await
+                .unwrap()[TRAIN_LOSS]
+                .clone()
+        }
+    };
+    let (a, b) = (loss(&first).await, loss(&second).await);
+    assert!(
+        b[0].value < a[0].value / 2.0,
+        "continued training starts low: {} vs {}",
+        b[0].value,
+        a[0].value
+    );
+}
