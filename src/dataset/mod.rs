@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod lint;
+pub mod vertex;
 
 use crate::api::types::TuningExample;
 

@@ -6,6 +6,7 @@
 //! job's state and TensorBoard series are read the same way.
 
 pub mod gemini;
+pub mod vertex;
 
 use crate::api::serde_util::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,364 @@
+//! Vertex AI's tuning JSONL (VERTEX.md §3.1): one example a line, `contents` of `user` and
+//! `model` turns with `parts`, an optional `systemInstruction`, and whatever else the service
+//! takes (`tools`, …). An example is kept as the JSON it was read from, so a multi-turn example,
+//! or one with parts the editor cannot show, is written back exactly as it came; only an
+//! example that is one text turn each way reads as a `text_input`/`output` pair.
+
+use super::format::ImportError;
+use super::lint::{Issue, Kind, Severity};
+use crate::api::types::TuningExample;
+use crate::domain::vertex::{
+    MAX_TOKENS_PER_EXAMPLE, MAX_TRAINING_EXAMPLES, MAX_TRAINING_FILE_BYTES, estimate_tokens,
+};
+use serde_json::{Value, json};
+
+/// One example of a Vertex tuning file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VertexExample {
+    /// The line's JSON, as read (key order kept).
+    pub raw: Value,
+}
+
+/// The text of a `parts` value: a list of parts, or one part given as an object.
+fn parts_text(parts: Option<&Value>) -> String {
+    let text_of = |p: &Value| {
+        p.get("text")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    match parts {
+        Some(Value::Array(list)) => list.iter().map(text_of).collect(),
+        Some(part @ Value::Object(_)) => text_of(part),
+        _ => String::new(),
+    }
+}
+
+/// A turn's parts are all text (no file, inline data or function call).
+fn text_only(parts: Option<&Value>) -> bool {
+    let is_text = |p: &Value| {
+        p.as_object()
+            .is_some_and(|o| o.len() == 1 && o.contains_key("text"))
+    };
+    match parts {
+        Some(Value::Array(list)) => list.iter().all(is_text),
+        Some(part @ Value::Object(_)) => is_text(part),
+        _ => false,
+    }
+}
+
+impl VertexExample {
+    /// The example a pair makes: one user turn, one model turn.
+    pub fn from_pair(example: &TuningExample) -> Self {
+        VertexExample {
+            raw: json!({"contents": [
+                {"role": "user", "parts": [{"text": example.text_input}]},
+                {"role": "model", "parts": [{"text": example.output}]},
+            ]}),
+        }
+    }
+
+    fn contents(&self) -> &[Value] {
+        self.raw
+            .get("contents")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The turns as (role, text), roles lower-cased.
+    pub fn turns(&self) -> Vec<(String, String)> {
+        self.contents()
+            .iter()
+            .map(|c| {
+                let role = c
+                    .get("role")
+                    .and_then(Value::as_str)
+                    .unwrap_or("user")
+                    .to_lowercase();
+                (role, parts_text(c.get("parts")))
+            })
+            .collect()
+    }
+
+    /// The system instruction's text, if any.
+    pub fn system_instruction(&self) -> Option<String> {
+        self.raw
+            .get("systemInstruction")
+            .or_else(|| self.raw.get("system_instruction"))
+            .map(|s| parts_text(s.get("parts")))
+    }
+
+    /// The pair this example is, when it is exactly one text turn each way with nothing else.
+    pub fn as_pair(&self) -> Option<TuningExample> {
+        let object = self.raw.as_object()?;
+        if object.keys().any(|k| k != "contents") {
+            return None;
+        }
+        let contents = self.contents();
+        if contents.len() != 2 || !contents.iter().all(|c| text_only(c.get("parts"))) {
+            return None;
+        }
+        match self.turns().as_slice() {
+            [(u, input), (m, output)] if u == "user" && m == "model" => {
+                Some(TuningExample::new(input.clone(), output.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Estimated tokens of every turn and the system instruction (see `estimate_tokens`).
+    pub fn tokens(&self) -> usize {
+        self.turns()
+            .iter()
+            .map(|(_, t)| estimate_tokens(t))
+            .sum::<usize>()
+            + self.system_instruction().map_or(0, |s| estimate_tokens(&s))
+    }
+
+    /// The line as written back.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(&self.raw).unwrap_or_default()
+    }
+}
+
+/// True when the text looks like a Vertex tuning file (its first example has `contents`).
+pub fn is_vertex_jsonl(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .is_some_and(|v| v.get("contents").is_some())
+}
+
+/// Reads a Vertex JSONL file; the first bad line fails the whole read, naming it.
+pub fn parse(file: &str, text: &str) -> Result<Vec<VertexExample>, ImportError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fail = |reason: String| ImportError {
+            file: file.to_owned(),
+            line: i + 1,
+            column: 0,
+            reason,
+            csv_columns: None,
+        };
+        let raw: Value = serde_json::from_str(line).map_err(|e| fail(format!("not JSON: {e}")))?;
+        let example = VertexExample { raw };
+        let Some(contents) = example.raw.get("contents").and_then(Value::as_array) else {
+            return Err(fail(
+                "no \"contents\" list: not a Vertex tuning example".into(),
+            ));
+        };
+        for (j, content) in contents.iter().enumerate() {
+            match content
+                .get("role")
+                .and_then(Value::as_str)
+                .map(str::to_lowercase)
+            {
+                None => {}
+                Some(role) if role == "user" || role == "model" => {}
+                Some(role) => {
+                    return Err(fail(format!(
+                        "contents[{j}].role is {role:?}; it must be \"user\" or \"model\""
+                    )));
+                }
+            }
+            if content.get("parts").is_none() {
+                return Err(fail(format!("contents[{j}] has no \"parts\"")));
+            }
+        }
+        out.push(example);
+    }
+    Ok(out)
+}
+
+/// The examples as a Vertex JSONL file.
+pub fn to_jsonl(examples: &[VertexExample]) -> String {
+    examples.iter().map(|e| e.to_line() + "\n").collect()
+}
+
+/// Pairs as a Vertex JSONL file.
+pub fn pairs_to_jsonl(examples: &[TuningExample]) -> String {
+    examples
+        .iter()
+        .map(|e| VertexExample::from_pair(e).to_line() + "\n")
+        .collect()
+}
+
+/// The pairs of a Vertex file, or the first example that is not one (by line of the file's
+/// examples, from 1), for converting to the pair formats.
+pub fn to_pairs(examples: &[VertexExample]) -> Result<Vec<TuningExample>, (usize, String)> {
+    examples
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            e.as_pair().ok_or_else(|| {
+                let turns = e.turns().len();
+                (
+                    i + 1,
+                    format!(
+                        "example {} has {turns} turns{}; only one user turn and one model turn of text convert to a text_input/output pair",
+                        i + 1,
+                        if e.system_instruction().is_some() {
+                            " and a system instruction"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Vertex's limits (VERTEX.md §3.2), each finding naming the example: no examples, too many,
+/// an example over the token limit (estimated), an example with no model turn, a file over
+/// 1 GB.
+pub fn lint(examples: &[VertexExample], file_bytes: u64) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let mut push = |index: Option<usize>, kind, message: String| {
+        issues.push(Issue {
+            index,
+            severity: Severity::Error,
+            kind,
+            message,
+        });
+    };
+    if examples.is_empty() {
+        push(
+            None,
+            Kind::Empty,
+            "no examples: Vertex AI needs at least one".into(),
+        );
+    }
+    if examples.len() > MAX_TRAINING_EXAMPLES {
+        push(
+            None,
+            Kind::TooLarge,
+            format!(
+                "{} examples; Vertex AI takes at most {MAX_TRAINING_EXAMPLES} text examples",
+                examples.len()
+            ),
+        );
+    }
+    if file_bytes > MAX_TRAINING_FILE_BYTES {
+        push(
+            None,
+            Kind::TooLarge,
+            format!(
+                "the file is {file_bytes} bytes; Vertex AI takes at most {MAX_TRAINING_FILE_BYTES} (1 GB)"
+            ),
+        );
+    }
+    for (i, example) in examples.iter().enumerate() {
+        let tokens = example.tokens();
+        if tokens > MAX_TOKENS_PER_EXAMPLE {
+            push(
+                Some(i),
+                Kind::InputTooLong,
+                format!(
+                    "example {}: about {tokens} tokens (a token per 4 characters); the limit is {MAX_TOKENS_PER_EXAMPLE}, and longer examples are dropped",
+                    i + 1
+                ),
+            );
+        }
+        if !example.turns().iter().any(|(r, _)| r == "model") {
+            push(
+                Some(i),
+                Kind::EmptyOutput,
+                format!("example {}: no model turn, so nothing to learn", i + 1),
+            );
+        }
+    }
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn multi_turn_examples_survive_and_do_not_pretend_to_be_pairs() {
+        let line = r#"{"systemInstruction":{"role":"system","parts":[{"text":"You are a pirate dog."}]},"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh!"}]},{"role":"user","parts":[{"text":"Name?"}]},{"role":"model","parts":[{"text":"Barktholomew"}]}]}"#;
+        let examples = parse("pirate.jsonl", &format!("{line}\n")).unwrap();
+        assert_eq!(
+            to_jsonl(&examples),
+            format!("{line}\n"),
+            "written back unchanged"
+        );
+        assert_eq!(examples[0].turns().len(), 4);
+        assert_eq!(
+            examples[0].system_instruction().as_deref(),
+            Some("You are a pirate dog.")
+        );
+        assert!(examples[0].as_pair().is_none());
+        let (line_no, why) = to_pairs(&examples).unwrap_err();
+        assert_eq!(line_no, 1);
+        assert!(why.contains("4 turns and a system instruction"), "{why}");
+        let bad = parse(
+            "x.jsonl",
+            "{\"contents\": []}\n{\"contents\": [{\"role\": \"bot\", \"parts\": []}]}\n",
+        )
+        .unwrap_err();
+        assert_eq!(bad.line, 2);
+        assert!(bad.reason.contains("\"bot\""));
+        assert!(is_vertex_jsonl("\n{\"contents\": []}\n"));
+        assert!(!is_vertex_jsonl(
+            "{\"text_input\": \"a\", \"output\": \"b\"}\n"
+        ));
+    }
+
+    #[test]
+    fn the_lint_names_vertex_limits() {
+        let long = TuningExample::new("x".repeat(4 * MAX_TOKENS_PER_EXAMPLE + 4), "y");
+        let examples = vec![VertexExample::from_pair(&long)];
+        let issues = lint(&examples, 10);
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].index, Some(0));
+        assert!(
+            issues[0].message.contains("131072"),
+            "{}",
+            issues[0].message
+        );
+        assert_eq!(lint(&[], 0)[0].kind, Kind::Empty);
+        assert!(
+            lint(&[], MAX_TRAINING_FILE_BYTES + 1)
+                .iter()
+                .any(|i| i.message.contains("1 GB"))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn pairs_round_trip_through_vertex_jsonl(
+            pairs in proptest::collection::vec(("\\PC*", "\\PC*"), 0..20)
+        ) {
+            let examples: Vec<TuningExample> =
+                pairs.iter().map(|(i, o)| TuningExample::new(i.clone(), o.clone())).collect();
+            let file = pairs_to_jsonl(&examples);
+            let read = parse("p.jsonl", &file).unwrap();
+            prop_assert_eq!(to_pairs(&read).unwrap(), examples);
+        }
+
+        #[test]
+        fn vertex_lines_are_written_back_unchanged(
+            turns in proptest::collection::vec(("(user|model|USER)", "\\PC*"), 1..6),
+            system in proptest::option::of("\\PC*"),
+        ) {
+            let contents: Vec<Value> = turns
+                .iter()
+                .map(|(role, text)| json!({"role": role, "parts": [{"text": text}]}))
+                .collect();
+            let mut raw = json!({"contents": contents});
+            if let Some(s) = system {
+                raw["systemInstruction"] = json!({"parts": [{"text": s}]});
+            }
+            let line = serde_json::to_string(&raw).unwrap();
+            let read = parse("v.jsonl", &format!("{line}\n")).unwrap();
+            prop_assert_eq!(to_jsonl(&read), format!("{line}\n"));
+        }
+    }
+}

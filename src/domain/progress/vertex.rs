@@ -1,0 +1,144 @@
+//! Vertex AI's wire read into job progress: a `TuningJob` gives the state and the planned
+//! steps, its TensorBoard series give the train and eval loss (VERTEX.md §2.5, §4).
+
+use super::{Job, JobState, Point, merge};
+use crate::api::vertex::client::{EVAL_LOSS, MetricPoint, TRAIN_LOSS};
+use crate::api::vertex::types::{self, TuningJob};
+use std::collections::BTreeMap;
+
+/// A Vertex job state in the concept's words; an unknown one reads as running (new states keep
+/// appearing, and polling on is the safe reading).
+pub fn job_state(state: &types::JobState) -> JobState {
+    use types::JobState as W;
+    match state {
+        W::Queued | W::Pending | W::Paused | W::Unspecified => JobState::Pending,
+        W::Cancelling => JobState::Cancelling,
+        W::Succeeded | W::PartiallySucceeded => JobState::Succeeded,
+        W::Failed | W::Expired => JobState::Failed,
+        W::Cancelled => JobState::Cancelled,
+        W::Running | W::Updating | W::Unrecognized(_) => JobState::Running,
+    }
+}
+
+/// Steps per epoch of a job, from its plan (`tuningStepCount` over `epochCount`).
+fn steps_per_epoch(job: &TuningJob) -> Option<i64> {
+    let steps = job.step_count()?;
+    let epochs = job.epoch_count().filter(|e| *e > 0)?;
+    Some((steps + epochs - 1) / epochs).filter(|s| *s > 0)
+}
+
+impl Job {
+    /// A job followed through its `tuningJobs` resource.
+    pub fn from_tuning_job(job: &TuningJob) -> Job {
+        let mut out = Job {
+            name: job.name.clone(),
+            ..Default::default()
+        };
+        out.absorb_tuning_job(job);
+        out
+    }
+
+    /// Folds a polled `TuningJob` in: state, planned steps, the model, the error.
+    pub fn absorb_tuning_job(&mut self, job: &TuningJob) {
+        self.state = job_state(&job.state);
+        if let Some(steps) = job.step_count() {
+            self.total_steps = i32::try_from(steps).unwrap_or(i32::MAX);
+        }
+        self.model = job
+            .tuned_model
+            .as_ref()
+            .map(|m| m.model.clone())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| job.tuned_model_display_name.clone());
+        self.error = job
+            .error
+            .as_ref()
+            .filter(|_| self.state.is_done())
+            .map(|e| (e.code, e.message.clone()));
+    }
+
+    /// Folds new metric points in (from `VertexClient::read_metrics`): `/train_total_loss` and
+    /// `/eval_total_loss`, each point's epoch counted from the job's plan.
+    pub fn absorb_metrics(
+        &mut self,
+        job: &TuningJob,
+        metrics: &BTreeMap<String, Vec<MetricPoint>>,
+    ) {
+        let per_epoch = steps_per_epoch(job);
+        let convert = |points: &[MetricPoint]| -> Vec<Point> {
+            points
+                .iter()
+                .map(|p| Point {
+                    step: i32::try_from(p.step).unwrap_or(i32::MAX),
+                    epoch: per_epoch.map_or(0, |s| i32::try_from(p.step / s).unwrap_or(0)),
+                    value: p.value,
+                    time: p.time,
+                })
+                .collect()
+        };
+        if let Some(points) = metrics.get(TRAIN_LOSS) {
+            merge(&mut self.train_loss, convert(points));
+        }
+        if let Some(points) = metrics.get(EVAL_LOSS) {
+            merge(&mut self.eval_loss, convert(points));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vertex_job_reads_into_progress() {
+        let job: TuningJob = serde_json::from_value(serde_json::json!({
+            "name": "projects/1/locations/us-central1/tuningJobs/7",
+            "state": "JOB_STATE_RUNNING",
+            "supervisedTuningSpec": {"hyperParameters": {"epochCount": "2"}},
+            "tuningDataStats": {"supervisedTuningDataStats": {"tuningStepCount": "10"}}
+        }))
+        .unwrap();
+        let mut progress = Job::from_tuning_job(&job);
+        assert_eq!(
+            (progress.state, progress.total_steps),
+            (JobState::Running, 10)
+        );
+        let point = |step, value| MetricPoint {
+            step,
+            value,
+            time: None,
+        };
+        let mut metrics = BTreeMap::new();
+        metrics.insert(
+            TRAIN_LOSS.to_owned(),
+            vec![point(1, 5.0), point(5, 3.0), point(6, 2.5)],
+        );
+        metrics.insert(EVAL_LOSS.to_owned(), vec![point(5, 3.5)]);
+        progress.absorb_metrics(&job, &metrics);
+        assert_eq!(progress.completed_steps(), 6);
+        assert_eq!(
+            progress
+                .train_loss
+                .iter()
+                .map(|p| p.epoch)
+                .collect::<Vec<_>>(),
+            vec![0, 1, 1],
+            "step 5 completes the first of two epochs"
+        );
+        assert_eq!(progress.eval_loss.len(), 1);
+        assert_eq!(
+            job_state(&types::JobState::Unrecognized("JOB_STATE_NEW".into())),
+            JobState::Running
+        );
+        let mut cancelled = job.clone();
+        cancelled.state = types::JobState::Cancelled;
+        cancelled.error = Some(crate::api::types::Status {
+            code: 1,
+            message: "cancelled".into(),
+            ..Default::default()
+        });
+        progress.absorb_tuning_job(&cancelled);
+        assert_eq!(progress.state, JobState::Cancelled);
+        assert_eq!(progress.error, Some((1, "cancelled".into())));
+    }
+}
