@@ -215,6 +215,48 @@ impl Cloud {
     }
 }
 
+/// The metadata of an object written now.
+pub fn object_metadata(
+    base: &str,
+    bucket: &str,
+    name: &str,
+    content_type: &str,
+    data: &[u8],
+) -> StorageObject {
+    use md5::Digest;
+    let now = super::store::micros(chrono::Utc::now());
+    let generation = now.timestamp_micros();
+    let encoded = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>();
+    StorageObject {
+        kind: "storage#object".into(),
+        id: format!("{bucket}/{name}/{generation}"),
+        name: name.to_owned(),
+        bucket: bucket.to_owned(),
+        generation: Some(generation),
+        metageneration: Some(1),
+        content_type: if content_type.is_empty() {
+            "application/octet-stream".into()
+        } else {
+            content_type.to_owned()
+        },
+        storage_class: "STANDARD".into(),
+        size: Some(data.len() as i64),
+        md5_hash: encode(&md5::Md5::digest(data)),
+        crc32c: encode(&crc32c::crc32c(data).to_be_bytes()),
+        etag: encode(&generation.to_be_bytes()),
+        self_link: format!("{base}/storage/v1/b/{bucket}/o/{encoded}"),
+        media_link: format!(
+            "{base}/download/storage/v1/b/{bucket}/o/{encoded}?generation={generation}&alt=media"
+        ),
+        time_created: Some(now),
+        updated: Some(now),
+    }
+}
+
+fn encode(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// A project's number as the service prints it in resource names: a project id is mapped to a
 /// stable 12-digit number, a number is itself.
 pub fn project_number(project: &str) -> String {

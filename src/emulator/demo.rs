@@ -151,3 +151,124 @@ fn replace(core: &Core, record: Record) {
         *slot = record;
     }
 }
+
+/// The project and location of the Vertex AI demo (`tunedeck --emulator --vertex` uses them).
+pub const VERTEX_DEMO_PROJECT: &str = "tunedeck-demo";
+pub const VERTEX_DEMO_LOCATION: &str = "us-central1";
+pub const VERTEX_DEMO_BUCKET: &str = "tunedeck-demo";
+
+/// Pairs as Vertex tuning lines.
+fn vertex_lines(examples: &[TuningExample]) -> Vec<u8> {
+    examples
+        .iter()
+        .map(|e| {
+            serde_json::json!({"contents": [
+                {"role": "user", "parts": [{"text": e.text_input}]},
+                {"role": "model", "parts": [{"text": e.output}]},
+            ]})
+            .to_string()
+                + "\n"
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn put_object(core: &Core, name: &str, data: Vec<u8>) {
+    use super::cloud::{StoredObject, object_metadata};
+    let meta = object_metadata(
+        "http://127.0.0.1",
+        VERTEX_DEMO_BUCKET,
+        name,
+        "application/jsonl",
+        &data,
+    );
+    let object = StoredObject {
+        meta,
+        data: Arc::new(data),
+    };
+    let mut store = core.store();
+    if let Err(e) = core.commit(&[super::journal::Entry::ObjectPut(Box::new(object.clone()))]) {
+        tracing::warn!("seeding the Vertex demo: {}", e.message);
+    }
+    store.cloud.put_object(object);
+}
+
+fn vertex_request(
+    display_name: &str,
+    description: &str,
+    train: &str,
+    validation: &str,
+    epochs: i64,
+) -> crate::api::vertex::types::TuningJob {
+    use crate::api::vertex::types::*;
+    TuningJob {
+        base_model: "gemini-2.5-flash".into(),
+        tuned_model_display_name: display_name.into(),
+        description: format!("Demo seeded by the tunedeck emulator: {description}"),
+        labels: [("demo".to_owned(), "tunedeck".to_owned())].into(),
+        supervised_tuning_spec: Some(SupervisedTuningSpec {
+            training_dataset_uri: format!("gs://{VERTEX_DEMO_BUCKET}/{train}"),
+            validation_dataset_uri: if validation.is_empty() {
+                String::new()
+            } else {
+                format!("gs://{VERTEX_DEMO_BUCKET}/{validation}")
+            },
+            hyper_parameters: Some(HyperParameters {
+                epoch_count: Some(epochs),
+                adapter_size: AdapterSize::Eight,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Seeds the Vertex AI demo: the datasets in Cloud Storage, the number generator tuned
+/// (finished three hours ago, with checkpoints and an eval curve), and the Roman numerals
+/// tuning live.
+pub fn seed_vertex(core: &Arc<Core>) {
+    use super::vertex_tuning::{Scope, complete_now, create_with};
+    let numbers = bundled_examples(NUMBER_GENERATOR);
+    let (train, validation) = numbers.split_at(numbers.len().saturating_sub(3));
+    put_object(core, "number-generator/train.jsonl", vertex_lines(train));
+    put_object(
+        core,
+        "number-generator/validation.jsonl",
+        vertex_lines(validation),
+    );
+    put_object(
+        core,
+        "roman-numerals/train.jsonl",
+        vertex_lines(&bundled_examples(ROMAN_NUMERALS)),
+    );
+    let scope = Scope::new(VERTEX_DEMO_PROJECT, VERTEX_DEMO_LOCATION);
+    let started = Utc::now() - Duration::hours(3);
+    let finished = vertex_request(
+        "number-generator",
+        "the official tutorial's number generator, tuned on Vertex AI with a validation set",
+        "number-generator/train.jsonl",
+        "number-generator/validation.jsonl",
+        8,
+    );
+    match create_with(
+        core,
+        &scope,
+        finished,
+        started - Duration::minutes(2),
+        false,
+    ) {
+        Ok((job, stats)) => complete_now(core, job.id(), stats, started, Duration::seconds(20)),
+        Err(e) => tracing::warn!("seeding the Vertex demo: {}", e.message),
+    }
+    let live = vertex_request(
+        "roman-numerals",
+        "numbers to Roman numerals, tuning live",
+        "roman-numerals/train.jsonl",
+        "",
+        6,
+    );
+    if let Err(e) = create_with(core, &scope, live, Utc::now(), true) {
+        tracing::warn!("seeding the Vertex demo: {}", e.message);
+    }
+}

@@ -39,7 +39,19 @@ pub const ROUTES: &str = "Routes (v1beta unless marked; v1 = both versions):
   GET   (v1)         /{v}/tunedModels/{id}/operations[/{op}]  list / get
   POST  (v1)         /{v}/tunedModels/{id}/operations/{op}:cancel
   GET/DELETE         /v1/operations[/**]                      list all / delete
-  GET   (v1)         /{v}/models[/{m}]; POST /{v}/models/{m}:generateContent, :streamGenerateContent, :countTokens";
+  GET   (v1)         /{v}/models[/{m}]; POST /{v}/models/{m}:generateContent, :streamGenerateContent, :countTokens
+Vertex AI ({v} = v1 or v1beta1; P = projects/{project}/locations/{location}):
+  GET/POST           /{v}/P/tuningJobs                        list (pageSize, pageToken, filter) / create
+  GET                /{v}/P/tuningJobs/{id}; POST …:cancel
+  DELETE             /{v}/P/models/{id}
+  POST               /{v}/P/endpoints/{e}:generateContent, :streamGenerateContent (also publishers/google/models/{m})
+  GET                /{v}/P/metadataStores/default/contexts[/{id}] (?filter=)
+  GET                /{v}/P/tensorboards[/{tb}]; /{tb}:batchRead?timeSeries=…
+  GET                /{v}/P/tensorboards/{tb}/experiments/{x}[/runs[/{r}[/timeSeries[/{ts}]]]]
+  GET/POST           …/timeSeries/{ts}:read?maxDataPoints= / :exportTensorboardTimeSeries
+Cloud Storage (STORAGE_EMULATOR_HOST=http://HOST:PORT):
+  POST/PUT           /upload/storage/v1/b/{bucket}/o?uploadType=media|multipart|resumable
+  GET/DELETE         /storage/v1/b/{bucket}/o/{object} (?alt=media); GET /storage/v1/b/{bucket}[/o]";
 
 /// `tunedeck emulator` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -267,7 +279,7 @@ pub async fn start(
         }
         None => (Store::new(), None),
     };
-    let fresh = store.is_empty();
+    let fresh = store.records.is_empty();
     let resume: Vec<String> = store
         .records
         .iter()
@@ -291,6 +303,11 @@ pub async fn start(
     let mut jobs = resume;
     if fresh && core.options.demo {
         jobs.extend(demo::seed(&core));
+    }
+    // The Vertex demo comes separately, so a state made before it existed gets it too.
+    let no_vertex = core.store().cloud.jobs.is_empty();
+    if no_vertex && core.options.demo {
+        demo::seed_vertex(&core);
     }
     for id in jobs {
         core.spawn_job(id);

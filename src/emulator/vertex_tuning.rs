@@ -333,9 +333,21 @@ fn invalid(message: impl Into<String>) -> Failure {
 pub fn create(
     core: &Arc<Core>,
     scope: &Scope,
-    mut request: TuningJob,
+    request: TuningJob,
     now: DateTime<Utc>,
 ) -> Result<TuningJob, Failure> {
+    create_with(core, scope, request, now, true).map(|(job, _)| job)
+}
+
+/// [`create`], with the run started or not (the demo completes its job at once), and the
+/// dataset statistics the job will show once it has processed its data.
+pub fn create_with(
+    core: &Arc<Core>,
+    scope: &Scope,
+    mut request: TuningJob,
+    now: DateTime<Utc>,
+    start: bool,
+) -> Result<(TuningJob, Option<SupervisedTuningDataStats>), Failure> {
     let spec_in = request
         .supervised_tuning_spec
         .clone()
@@ -599,11 +611,49 @@ pub fn create(
         core.commit(&[Entry::VertexPut(Box::new(record.clone()))])?;
         store.cloud.put_job(record);
     }
-    let core2 = Arc::clone(core);
-    let job_id = job.id().to_owned();
-    core.tasks
-        .spawn(async move { run(core2, job_id, stats).await });
-    Ok(job)
+    if start {
+        let core2 = Arc::clone(core);
+        let job_id = job.id().to_owned();
+        let stats = stats.clone();
+        core.tasks
+            .spawn(async move { run(core2, job_id, stats).await });
+    }
+    Ok((job, stats))
+}
+
+/// Runs a job (created without starting) to the end at once, its steps stamped `step` apart
+/// from `started`: a finished job with a history, for the demo.
+pub fn complete_now(
+    core: &Core,
+    id: &str,
+    stats: Option<SupervisedTuningDataStats>,
+    started: DateTime<Utc>,
+    step: chrono::Duration,
+) {
+    let Some(job) = core.store().cloud.job(id).cloned() else {
+        return;
+    };
+    let started = super::store::micros(started);
+    let mut trainer = fresh_trainer(&job);
+    let total = trainer.total_steps();
+    let every = eval_interval(total);
+    update(core, id, |j| {
+        let t = &mut j.state.job;
+        t.state = JobState::Running;
+        t.start_time = Some(started);
+        t.tuning_data_stats = stats.map(|s| TuningDataStats {
+            supervised_tuning_data_stats: Some(s),
+        });
+        let mut at = started;
+        while let Some(stepped) = trainer.step_stats() {
+            at += step;
+            let n = trainer.completed_steps();
+            let eval = (!j.validation.is_empty() && (n % every == 0 || n == total))
+                .then(|| trainer.evaluate(&j.validation));
+            record_step(j, n, Some(stepped), eval, trainer.is_done(), at);
+        }
+        finish(j, at + step);
+    });
 }
 
 fn rand_suffix() -> u64 {
@@ -797,24 +847,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
             if j.state.cancel_requested {
                 return end_cancelled(j, now);
             }
-            let t = &mut j.state.job;
-            t.tuning_job_state = if done {
-                TuningJobState::PostProcessing
-            } else {
-                TuningJobState::Tuning
-            };
-            t.update_time = Some(now);
-            if let Some(s) = stepped {
-                push_stats(&mut j.state.series, 0, step, s, now);
-                if let Some(Some(e)) = eval {
-                    push_stats(&mut j.state.series, 3, step, e, now);
-                }
-                let epochs_done = j.state.epoch_steps.iter().filter(|e| **e <= step).count();
-                j.state.job.tuning_job_metadata = Some(TuningJobMetadata {
-                    completed_epoch_count: Some(epochs_done as i64),
-                    completed_step_count: Some(step as i64),
-                });
-            }
+            record_step(j, step, stepped, eval.flatten(), done, now);
         }) else {
             return; // gone
         };
@@ -834,73 +867,108 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         if j.state.cancel_requested {
             return end_cancelled(j, now);
         }
-        let parent = j
-            .state
-            .job
-            .name
-            .split("/tuningJobs/")
+        finish(j, now);
+    });
+}
+
+/// Records a finished step: its train points (and eval points when measured), the progress
+/// counts, the sub-state.
+fn record_step(
+    j: &mut VertexJob,
+    step: u64,
+    stats: Option<StepStats>,
+    eval: Option<StepStats>,
+    done: bool,
+    now: DateTime<Utc>,
+) {
+    let t = &mut j.state.job;
+    t.tuning_job_state = if done {
+        TuningJobState::PostProcessing
+    } else {
+        TuningJobState::Tuning
+    };
+    t.update_time = Some(now);
+    if let Some(s) = stats {
+        push_stats(&mut j.state.series, 0, step, s, now);
+        if let Some(e) = eval {
+            push_stats(&mut j.state.series, 3, step, e, now);
+        }
+        let epochs_done = j.state.epoch_steps.iter().filter(|e| **e <= step).count();
+        j.state.job.tuning_job_metadata = Some(TuningJobMetadata {
+            completed_epoch_count: Some(epochs_done as i64),
+            completed_step_count: Some(step as i64),
+        });
+    }
+}
+
+/// A job whose training ended: its model, endpoints and checkpoints, SUCCEEDED.
+fn finish(j: &mut VertexJob, now: DateTime<Utc>) {
+    let parent = j
+        .state
+        .job
+        .name
+        .split("/tuningJobs/")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let endpoint = |seed: &str| format!("{parent}/endpoints/{}", numeric_id(seed));
+    let final_endpoint = endpoint(&format!("endpoint/{}", j.id()));
+    let last_only = j
+        .state
+        .job
+        .supervised_tuning_spec
+        .as_ref()
+        .is_some_and(|s| s.export_last_checkpoint_only);
+    let mut checkpoints = Vec::new();
+    let mut deployed = Vec::new();
+    let ends = j.state.epoch_steps.clone();
+    for (k, step) in ends.iter().enumerate() {
+        let last = k + 1 == ends.len();
+        if last_only && !last {
+            continue;
+        }
+        let name = if last {
+            final_endpoint.clone()
+        } else {
+            endpoint(&format!("endpoint/{}/{}", j.id(), k + 1))
+        };
+        if !last {
+            deployed.push(Deployed {
+                endpoint_id: name.rsplit('/').next().unwrap_or_default().to_owned(),
+                step: *step,
+            });
+        }
+        if !last_only {
+            checkpoints.push(Checkpoint {
+                checkpoint_id: (k + 1).to_string(),
+                epoch: Some(k as i64 + 1),
+                step: Some(*step as i64),
+                endpoint: name,
+            });
+        }
+    }
+    deployed.push(Deployed {
+        endpoint_id: final_endpoint
+            .rsplit('/')
             .next()
             .unwrap_or_default()
-            .to_owned();
-        let endpoint = |seed: &str| format!("{parent}/endpoints/{}", numeric_id(seed));
-        let final_endpoint = endpoint(&format!("endpoint/{}", j.id()));
-        let last_only = j
-            .state
-            .job
-            .supervised_tuning_spec
-            .as_ref()
-            .is_some_and(|s| s.export_last_checkpoint_only);
-        let mut checkpoints = Vec::new();
-        let mut deployed = Vec::new();
-        let ends = j.state.epoch_steps.clone();
-        for (k, step) in ends.iter().enumerate() {
-            let last = k + 1 == ends.len();
-            if last_only && !last {
-                continue;
-            }
-            let name = if last {
-                final_endpoint.clone()
-            } else {
-                endpoint(&format!("endpoint/{}/{}", j.id(), k + 1))
-            };
-            if !last {
-                deployed.push(Deployed {
-                    endpoint_id: name.rsplit('/').next().unwrap_or_default().to_owned(),
-                    step: *step,
-                });
-            }
-            if !last_only {
-                checkpoints.push(Checkpoint {
-                    checkpoint_id: (k + 1).to_string(),
-                    epoch: Some(k as i64 + 1),
-                    step: Some(*step as i64),
-                    endpoint: name,
-                });
-            }
-        }
-        deployed.push(Deployed {
-            endpoint_id: final_endpoint
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-            step: ends.last().copied().unwrap_or(0),
-        });
-        j.state.endpoints = deployed;
-        let t = &mut j.state.job;
-        t.tuned_model = Some(TunedModelRef {
-            model: format!(
-                "{parent}/models/{}@{}",
-                j.state.model_id, j.state.model_version
-            ),
-            endpoint: final_endpoint,
-            checkpoints,
-        });
-        t.state = JobState::Succeeded;
-        t.tuning_job_state = TuningJobState::Unspecified;
-        t.end_time = Some(now);
-        t.update_time = Some(now);
+            .to_owned(),
+        step: ends.last().copied().unwrap_or(0),
     });
+    j.state.endpoints = deployed;
+    let t = &mut j.state.job;
+    t.tuned_model = Some(TunedModelRef {
+        model: format!(
+            "{parent}/models/{}@{}",
+            j.state.model_id, j.state.model_version
+        ),
+        endpoint: final_endpoint,
+        checkpoints,
+    });
+    t.state = JobState::Succeeded;
+    t.tuning_job_state = TuningJobState::Unspecified;
+    t.end_time = Some(now);
+    t.update_time = Some(now);
 }
 
 /// The job as a request in `version` sees it: v1 has no beta-only fields.

@@ -4,16 +4,15 @@
 
 use crate::api::error::Code;
 use crate::api::vertex::types::{ListObjectsResponse, StorageObject};
-use crate::emulator::cloud::{StoredObject, Upload};
+use crate::emulator::cloud::{StoredObject, Upload, object_metadata};
 use crate::emulator::core::Core;
 use crate::emulator::http::request::{Req, paging};
 use crate::emulator::journal::Entry;
-use crate::emulator::store::{micros, random_id};
+use crate::emulator::store::random_id;
 use crate::emulator::wire::Failure;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use std::sync::Arc;
 
 /// Largest object the emulator stores (the service's is 5 TiB; a tuning file's is 1 GB).
@@ -21,48 +20,6 @@ pub const MAX_OBJECT_BYTES: usize = 256 << 20;
 
 fn no_such_object(bucket: &str, name: &str) -> Failure {
     Failure::new(Code::NotFound, format!("No such object: {bucket}/{name}"))
-}
-
-fn encode(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// The metadata of an object written now.
-fn metadata(
-    base: &str,
-    bucket: &str,
-    name: &str,
-    content_type: &str,
-    data: &[u8],
-) -> StorageObject {
-    use md5::Digest;
-    let now = micros(chrono::Utc::now());
-    let generation = now.timestamp_micros();
-    let encoded = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>();
-    StorageObject {
-        kind: "storage#object".into(),
-        id: format!("{bucket}/{name}/{generation}"),
-        name: name.to_owned(),
-        bucket: bucket.to_owned(),
-        generation: Some(generation),
-        metageneration: Some(1),
-        content_type: if content_type.is_empty() {
-            "application/octet-stream".into()
-        } else {
-            content_type.to_owned()
-        },
-        storage_class: "STANDARD".into(),
-        size: Some(data.len() as i64),
-        md5_hash: encode(&md5::Md5::digest(data)),
-        crc32c: encode(&crc32c::crc32c(data).to_be_bytes()),
-        etag: encode(&generation.to_be_bytes()),
-        self_link: format!("{base}/storage/v1/b/{bucket}/o/{encoded}"),
-        media_link: format!(
-            "{base}/download/storage/v1/b/{bucket}/o/{encoded}?generation={generation}&alt=media"
-        ),
-        time_created: Some(now),
-        updated: Some(now),
-    }
 }
 
 /// `http://HOST` as the client reached the emulator, for links and upload sessions.
@@ -99,7 +56,7 @@ fn store_object(
             ),
         ));
     }
-    let meta = metadata(&base_url(req), bucket, name, content_type, &data);
+    let meta = object_metadata(&base_url(req), bucket, name, content_type, &data);
     let object = StoredObject {
         meta: meta.clone(),
         data: Arc::new(data),
