@@ -115,7 +115,7 @@ pub struct VertexJobState {
     /// Endpoints of the checkpoints (by checkpoint id order) and of the final model.
     pub endpoints: Vec<Deployed>,
     /// When tuned from a tuned model: that training, replayed to start from its weights.
-    pub base: Option<Box<super::store::BaseTraining>>,
+    pub base: Option<Box<super::trainer::BaseTraining>>,
     /// The steps that end an epoch: checkpoints come at these steps.
     pub epoch_steps: Vec<u64>,
     pub cancel_requested: bool,
@@ -224,7 +224,7 @@ pub fn object_metadata(
     data: &[u8],
 ) -> StorageObject {
     use md5::Digest;
-    let now = super::store::micros(chrono::Utc::now());
+    let now = super::wire::micros(chrono::Utc::now());
     let generation = now.timestamp_micros();
     let encoded = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>();
     StorageObject {

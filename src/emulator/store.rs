@@ -1,7 +1,9 @@
 //! The emulator's state: tuned models with their training data, operations and permissions,
 //! kept in memory and saved atomically to a JSON file (write a temp file, fsync, rename).
 
+pub use super::trainer::BaseTraining;
 use super::wire::Failure;
+pub use super::wire::micros;
 use crate::api::types::{
     GranteeType, Model, Permission, Role, Status, TunedModel, TunedModelState, TuningExample,
 };
@@ -52,24 +54,6 @@ pub struct Job {
     /// weights (kept here, so the source may be deleted without this model forgetting it).
     #[serde(default)]
     pub base: Option<Box<BaseTraining>>,
-}
-
-/// A finished training another one continues from: its examples, settings, how many steps it
-/// ran, and what it continued from in turn.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BaseTraining {
-    pub examples: Arc<Vec<TuningExample>>,
-    pub epochs: u32,
-    pub batch_size: u32,
-    pub learning_rate: f64,
-    pub seed: u64,
-    pub steps: u64,
-    #[serde(default)]
-    pub base: Option<Box<BaseTraining>>,
-    /// A Vertex job's adapter rank (its features fold to match); none on the Gemini API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub adapter_rank: Option<u32>,
 }
 
 impl BaseTraining {
@@ -231,14 +215,6 @@ impl Store {
         let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         crate::atomic_file::write_atomically(path, &bytes)
     }
-}
-
-/// A time cut to whole microseconds: the precision of the service's `createTime` and
-/// `updateTime` (`2023-09-19T19:56:25.999303Z`).
-pub fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    use chrono::Timelike;
-    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(t)
 }
 
 /// Lowercase letters and digits, like the live service's ids.

@@ -19,6 +19,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The number of "other" outputs the fixed background logit stands for.
 pub const BACKGROUND_CLASSES: f32 = 1000.0;
@@ -141,6 +142,24 @@ impl Hasher for FnvHasher {
         }
         self.0 = h;
     }
+}
+
+/// A finished training another one continues from: its examples, settings, how many steps it
+/// ran, and what it continued from in turn.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseTraining {
+    pub examples: Arc<Vec<TuningExample>>,
+    pub epochs: u32,
+    pub batch_size: u32,
+    pub learning_rate: f64,
+    pub seed: u64,
+    pub steps: u64,
+    #[serde(default)]
+    pub base: Option<Box<BaseTraining>>,
+    /// A Vertex job's adapter rank (its features fold to match); none on the Gemini API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter_rank: Option<u32>,
 }
 
 /// A stable 64-bit hash of a string (for seeds and tokens).

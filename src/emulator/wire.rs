@@ -460,6 +460,14 @@ pub fn sse_json(value: &Value) -> String {
     String::from_utf8(out).unwrap_or_else(|_| "{}".into())
 }
 
+/// A time cut to whole microseconds: the precision of the service's `createTime` and
+/// `updateTime` (`2023-09-19T19:56:25.999303Z`).
+pub fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::Timelike;
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
