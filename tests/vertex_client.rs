@@ -388,3 +388,58 @@ async fn continuing_from_a_tuned_model_starts_from_its_weights() {
         a[0].value
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_and_jobs_survive_a_restart_and_a_running_job_finishes_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = EmulatorOptions {
+        state_file: Some(dir.path().join("state.json")),
+        step_interval: Duration::from_millis(20),
+        ..fast_options()
+    };
+    let emu = start(options.clone()).await;
+    let client = vertex(&emu);
+    upload_datasets(&client).await;
+    let job = client
+        .create_tuning_job(&job_request(30, true))
+        .await
+        .unwrap();
+    // Stop it part-way.
+    loop {
+        let now = client.get_tuning_job(&job.name).await.unwrap();
+        if now
+            .tuning_job_metadata
+            .as_ref()
+            .and_then(|m| m.completed_step_count)
+            .is_some_and(|s| s >= 3)
+            || now.state.is_terminal()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    emu.shutdown().await;
+
+    let emu = start(options).await;
+    let client = vertex(&emu);
+    assert_eq!(
+        client
+            .read_object("tunedeck-test", "train.jsonl")
+            .await
+            .unwrap(),
+        jsonl(&CAPITALS),
+        "an acknowledged upload is on disk"
+    );
+    let done = wait_ended(&client, &job.name).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    let series = client
+        .read_metrics(&done, &mut MetricsCache::default())
+        .await
+        .unwrap();
+    let steps: Vec<i64> = series[TRAIN_LOSS].iter().map(|p| p.step).collect();
+    assert_eq!(
+        steps,
+        (1..=done.step_count().unwrap()).collect::<Vec<_>>(),
+        "no step lost or repeated across the restart"
+    );
+}
