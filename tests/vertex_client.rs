@@ -380,6 +380,28 @@ async fn continuing_from_a_tuned_model_starts_from_its_weights() {
                 .clone()
         }
     };
+    // From a checkpoint: the first epoch's weights, under a new name (a new model).
+    let mut from_checkpoint = job_request(1, false);
+    from_checkpoint.base_model.clear();
+    from_checkpoint.tuned_model_display_name = "from-epoch-one".into();
+    from_checkpoint.pre_tuned_model = Some(PreTunedModel {
+        tuned_model_name: model.clone(),
+        checkpoint_id: "1".into(),
+        ..Default::default()
+    });
+    let third = client.create_tuning_job(&from_checkpoint).await.unwrap();
+    let third = wait_ended(&client, &third.name).await;
+    let third_model = third.tuned_model.clone().unwrap().model;
+    assert!(
+        third_model.ends_with("@1") && third_model.split('@').next() != model.split('@').next(),
+        "a new name makes a new model: {third_model}"
+    );
+    let mut missing = from_checkpoint.clone();
+    if let Some(p) = missing.pre_tuned_model.as_mut() {
+        p.checkpoint_id = "99".into();
+    }
+    let e = client.create_tuning_job(&missing).await.unwrap_err();
+    assert_eq!(e.http_status, Some(404), "{}", e.message);
     let (a, b) = (loss(&first).await, loss(&second).await);
     assert!(
         b[0].value < a[0].value / 2.0,

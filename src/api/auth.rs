@@ -20,6 +20,9 @@ pub const OAUTH_SCOPES: &[&str] = &[
     "https://www.googleapis.com/auth/generative-language.tuning",
 ];
 
+/// The scope Vertex AI (tuning, TensorBoard, Cloud Storage) needs, and all the genai SDK asks for.
+pub const VERTEX_SCOPES: &[&str] = &["https://www.googleapis.com/auth/cloud-platform"];
+
 const OAUTH_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where application-default credentials were found.
@@ -64,6 +67,8 @@ pub struct OAuth {
     pub source: AdcSource,
     /// Sent as `x-goog-user-project` (quota and billing project).
     pub project: Option<String>,
+    /// The scopes asked for: the Gemini API's tuning scopes, or Vertex AI's.
+    pub scopes: &'static [&'static str],
     provider: OnceCell<Arc<dyn TokenProvider>>,
 }
 
@@ -81,7 +86,16 @@ impl OAuth {
         OAuth {
             source,
             project,
+            scopes: OAUTH_SCOPES,
             provider: OnceCell::new(),
+        }
+    }
+
+    /// Credentials for Vertex AI: the `cloud-platform` scope only.
+    pub fn for_vertex(source: AdcSource, project: Option<String>) -> Self {
+        OAuth {
+            scopes: VERTEX_SCOPES,
+            ..OAuth::new(source, project)
         }
     }
 
@@ -113,7 +127,7 @@ impl OAuth {
     /// A bearer token with the tuning scopes.
     pub async fn token(&self) -> Result<String, ApiError> {
         let provider = self.provider().await?;
-        let token = tokio::time::timeout(OAUTH_TIMEOUT, provider.token(OAUTH_SCOPES))
+        let token = tokio::time::timeout(OAUTH_TIMEOUT, provider.token(self.scopes))
             .await
             .map_err(|_| ApiError::auth("OAuth: timed out fetching an access token"))?
             .map_err(|e| ApiError::auth(format!("OAuth: could not get an access token: {e}")))?;

@@ -90,6 +90,35 @@ impl VertexClient {
         }
     }
 
+    /// A client for a project and location: the location's Vertex host (or `endpoint`, an
+    /// emulator or proxy, for both Vertex and Cloud Storage), Cloud Storage's host (or
+    /// `storage_emulator_host`, as `STORAGE_EMULATOR_HOST` gives it).
+    pub fn connect(
+        config: crate::api::ClientConfig,
+        endpoint: Option<&str>,
+        storage_emulator_host: Option<&str>,
+        project: &str,
+        location: &str,
+    ) -> Result<Self, ApiError> {
+        let host = endpoint.map_or_else(|| aiplatform_host(location), str::to_owned);
+        let storage = match (storage_emulator_host, endpoint) {
+            (Some(h), _) => storage_host(Some(h)),
+            (None, Some(e)) => e.to_owned(),
+            (None, None) => storage_host(None),
+        };
+        let with = |base: String| {
+            let mut config = config.clone();
+            config.base_url = base.trim_end_matches('/').to_owned();
+            ApiClient::new(config)
+        };
+        Ok(VertexClient::new(
+            with(host)?,
+            with(storage)?,
+            project,
+            location,
+        ))
+    }
+
     /// `projects/{project}/locations/{location}`
     pub fn parent(&self) -> String {
         format!("projects/{}/locations/{}", self.project, self.location)
@@ -696,6 +725,25 @@ mod tests {
         );
         assert_eq!(storage_host(None), "https://storage.googleapis.com");
         assert_eq!(parse_gs_uri("gs://b/a/b.jsonl"), Some(("b", "a/b.jsonl")));
+        let config = crate::api::ClientConfig::new("", crate::api::Credentials::None);
+        let live = VertexClient::connect(config.clone(), None, None, "p", "eu").unwrap();
+        assert_eq!(
+            live.api.config().base_url,
+            "https://aiplatform.eu.rep.googleapis.com"
+        );
+        assert_eq!(
+            live.storage.config().base_url,
+            "https://storage.googleapis.com"
+        );
+        let local = VertexClient::connect(
+            config,
+            Some("http://127.0.0.1:9/"),
+            None,
+            "p",
+            "us-central1",
+        )
+        .unwrap();
+        assert_eq!(local.storage.config().base_url, "http://127.0.0.1:9");
         assert_eq!(encode("a/b c.jsonl"), "a%2Fb%20c.jsonl");
     }
 }
