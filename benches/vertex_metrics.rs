@@ -282,5 +282,34 @@ async fn main() {
         poll.requests,
         poll.bytes as f64 / 1024.0,
     );
+    // google-cloud-aiplatform's recipe, when the SDK venv has it.
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/vertex_metrics_aiplatform.py");
+    let project = job.name.split('/').nth(1).unwrap_or_default().to_owned();
+    let output = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(emu.base_url())
+        .arg(&job.experiment)
+        .arg(&project)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .output();
+    match output {
+        Ok(out) if out.status.success() => {
+            let line = String::from_utf8_lossy(&out.stdout);
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if let [requests, bytes, ms, points] = fields.as_slice() {
+                println!(
+                    "  google-cloud-aiplatform 1.91.0's recipe (REST): {requests} requests, {} KiB, {ms} ms, {points} points (batchRead: sampled)",
+                    bytes.parse::<u64>().unwrap_or(0) / 1024
+                );
+            }
+        }
+        Ok(out) => println!(
+            "  google-cloud-aiplatform's recipe failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => println!("  google-cloud-aiplatform's recipe: no .venv (see the README's Tests)"),
+    }
     emu.shutdown().await;
 }

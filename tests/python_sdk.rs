@@ -27,7 +27,7 @@ async fn run_script(script: &str, options: EmulatorOptions, passed: &str) {
     let Some(python) = sdk_python() else {
         assert!(
             std::env::var_os("TUNEDECK_REQUIRE_SDK_TEST").is_none(),
-            "TUNEDECK_REQUIRE_SDK_TEST is set but there is no SDK venv at .venv (make it with: python3 -m venv .venv && .venv/bin/pip install google-generativeai==0.8.6 google-genai==3.3.0 google-cloud-storage==3.17.1)"
+            "TUNEDECK_REQUIRE_SDK_TEST is set but there is no SDK venv at .venv (make it with: python3 -m venv .venv && .venv/bin/pip install google-generativeai==0.8.6 google-genai==3.3.0 google-cloud-storage==2.19.0 google-cloud-aiplatform==1.91.0)"
         );
         eprintln!("skipped: no .venv with the SDKs; see the README to run the SDK tests");
         return;
@@ -83,4 +83,13 @@ async fn google_genai_tunes_on_vertex_and_google_cloud_storage_uploads_unmodifie
         ..fast_options()
     };
     run_script("genai_vertex.py", options, "google-genai vertex passed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notebooks_metrics_recipe_runs_with_google_cloud_aiplatform_unmodified() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(10),
+        ..fast_options()
+    };
+    run_script("aiplatform_metrics.py", options, "aiplatform recipe passed").await;
 }
