@@ -465,3 +465,81 @@ async fn objects_and_jobs_survive_a_restart_and_a_running_job_finishes_after_it(
         "no step lost or repeated across the restart"
     );
 }
+
+/// A server with the shapes VERTEX.md §4.3's fallbacks are for: an experiment context without
+/// `backing_tensorboard_resource`, no ExperimentRun child, a default TensorBoard to find and a
+/// run to list. The client must still read every point; the paths it asked for are returned.
+async fn fallback_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::response::IntoResponse;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let p = "projects/1/locations/us-central1";
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let log = log.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            log.lock().unwrap().push(path.clone());
+            let tb = format!("{p}/tensorboards/77");
+            let run = format!("{tb}/experiments/exp-1/runs/only-run");
+            let body = if path == format!("/v1/{p}/metadataStores/default/contexts/exp-1") {
+                serde_json::json!({"name": format!("{p}/metadataStores/default/contexts/exp-1"), "metadata": {}})
+            } else if path == format!("/v1/{p}/metadataStores/default/contexts") {
+                serde_json::json!({})
+            } else if path == format!("/v1/{p}/tensorboards") {
+                serde_json::json!({"tensorboards": [
+                    {"name": format!("{p}/tensorboards/5")},
+                    {"name": tb, "isDefault": true}
+                ]})
+            } else if path == format!("/v1/{tb}/experiments/exp-1/runs") {
+                serde_json::json!({"tensorboardRuns": [{"name": run}]})
+            } else if path == format!("/v1/{run}/timeSeries") {
+                serde_json::json!({"tensorboardTimeSeries": [
+                    {"name": format!("{run}/timeSeries/9"), "displayName": "/train_total_loss"}
+                ]})
+            } else if path == format!("/v1/{run}/timeSeries/9:read") {
+                // Out of order, as a sample may come.
+                serde_json::json!({"timeSeriesData": {"tensorboardTimeSeriesId": "9", "values": [
+                    {"step": "2", "scalar": {"value": 1.5}},
+                    {"step": 1, "scalar": {"value": 2.5}, "wallTime": "2026-01-01T00:00:00Z"}
+                ]}})
+            } else {
+                return (axum::http::StatusCode::NOT_FOUND, "{}").into_response();
+            };
+            axum::Json(body).into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn metrics_are_found_through_the_fallbacks_when_the_recipe_s_links_are_missing() {
+    let (base, seen) = fallback_server().await;
+    let api = client_at(&base, tunedeck::api::Credentials::None);
+    let client = VertexClient::new(api.clone(), api, "1", "us-central1");
+    let job = TuningJob {
+        name: "projects/1/locations/us-central1/tuningJobs/3".into(),
+        experiment: "projects/1/locations/us-central1/metadataStores/default/contexts/exp-1".into(),
+        ..Default::default()
+    };
+    let metrics = client
+        .read_metrics(&job, &mut MetricsCache::default())
+        .await
+        .expect("read through the fallbacks");
+    let loss: Vec<(i64, f64)> = metrics[TRAIN_LOSS]
+        .iter()
+        .map(|p| (p.step, p.value))
+        .collect();
+    assert_eq!(loss, vec![(1, 2.5), (2, 1.5)], "sorted by step");
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|p| p.ends_with("/tensorboards")),
+        "the default TensorBoard was looked up: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|p| p.ends_with("/experiments/exp-1/runs")),
+        "the run was listed: {seen:?}"
+    );
+}
