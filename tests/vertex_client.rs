@@ -543,3 +543,61 @@ async fn metrics_are_found_through_the_fallbacks_when_the_recipe_s_links_are_mis
         "the run was listed: {seen:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beta_fields_are_served_on_v1beta1_only_and_last_checkpoint_only_keeps_none() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(5),
+        ..fast_options()
+    };
+    let emu = start(options).await;
+    let client = vertex(&emu);
+    upload_datasets(&client).await;
+    let mut request = job_request(3, false);
+    if let Some(spec) = request.supervised_tuning_spec.as_mut() {
+        spec.export_last_checkpoint_only = true;
+    }
+    let job = client.create_tuning_job(&request).await.unwrap();
+    let job = wait_ended(&client, &job.name).await;
+    let tuned = job.tuned_model.clone().unwrap();
+    assert!(tuned.checkpoints.is_empty(), "{:?}", tuned.checkpoints);
+    assert!(!tuned.endpoint.is_empty());
+    assert!(
+        job.tuning_job_metadata.is_none(),
+        "v1 has no tuningJobMetadata"
+    );
+    let http = reqwest::Client::new();
+    let beta: serde_json::Value = http
+        .get(format!("{}/v1beta1/{}", emu.base_url(), job.name))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        beta["tuningJobMetadata"]["completedStepCount"],
+        job.step_count().unwrap().to_string(),
+        "v1beta1 has it, as an int64 string"
+    );
+    // snake_case bodies are read too (Google's curl sample sends them).
+    let snake: serde_json::Value = http
+        .post(format!(
+            "{}/v1/projects/my-project/locations/us-central1/tuningJobs",
+            emu.base_url()
+        ))
+        .body(
+            r#"{"base_model": "gemini-2.5-flash", "supervised_tuning_spec": {"training_dataset_uri": "gs://tunedeck-test/train.jsonl", "hyper_parameters": {"epoch_count": "2"}}, "tuned_model_display_name": "snake"}"#,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(snake["tunedModelDisplayName"], "snake");
+    assert_eq!(
+        snake["supervisedTuningSpec"]["hyperParameters"]["epochCount"],
+        "2"
+    );
+}
