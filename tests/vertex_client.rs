@@ -601,3 +601,63 @@ async fn beta_fields_are_served_on_v1beta1_only_and_last_checkpoint_only_keeps_n
         "2"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_copy_of_the_files_replays_to_contiguous_steps_and_a_small_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let options = EmulatorOptions {
+        state_file: Some(state.clone()),
+        step_interval: Duration::from_millis(2),
+        ..fast_options()
+    };
+    let emu = start(options.clone()).await;
+    let client = vertex(&emu);
+    upload_datasets(&client).await;
+    let job = client
+        .create_tuning_job(&job_request(60, true))
+        .await
+        .unwrap();
+    let crash = tempfile::tempdir().unwrap();
+    let (journal_bytes, copied_steps) = loop {
+        let now = client.get_tuning_job(&job.name).await.unwrap();
+        let steps = client
+            .read_metrics(&now, &mut MetricsCache::default())
+            .await
+            .unwrap()
+            .get(TRAIN_LOSS)
+            .map_or(0, Vec::len);
+        if steps >= 60 {
+            // The files as a crash would leave them, copied while the job writes.
+            for name in ["state.json", "state.json.journal"] {
+                let _ = std::fs::copy(dir.path().join(name), crash.path().join(name));
+            }
+            let bytes =
+                std::fs::metadata(crash.path().join("state.json.journal")).map_or(0, |m| m.len());
+            break (bytes, steps as u64);
+        }
+        assert!(!now.state.is_terminal(), "the job ended before the copy");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    emu.shutdown().await;
+    // An entry a step: the job (~2.5 KB here) and that step's points. Entries carrying whole
+    // series (as they once did) made 64 steps ~9.7 KB a step, and growing.
+    assert!(
+        journal_bytes / copied_steps < 5_000,
+        "the journal grows with the steps, not their square: {journal_bytes} bytes for {copied_steps} steps"
+    );
+    let options = EmulatorOptions {
+        state_file: Some(crash.path().join("state.json")),
+        ..options
+    };
+    let emu = start(options).await;
+    let client = vertex(&emu);
+    let done = wait_ended(&client, &job.name).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    let series = client
+        .read_metrics(&done, &mut MetricsCache::default())
+        .await
+        .unwrap();
+    let steps: Vec<i64> = series[TRAIN_LOSS].iter().map(|p| p.step).collect();
+    assert_eq!(steps, (1..=done.step_count().unwrap()).collect::<Vec<_>>());
+}

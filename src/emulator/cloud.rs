@@ -95,6 +95,10 @@ pub struct VertexJob {
     pub state: VertexJobState,
     pub examples: Arc<Vec<TuningExample>>,
     pub validation: Arc<Vec<TuningExample>>,
+    /// How many points of each series are on disk (in the state file or the journal); the
+    /// next journal entry carries the rest.
+    #[serde(skip)]
+    pub journaled: Vec<usize>,
 }
 
 /// What changes as a Vertex job runs.
@@ -121,9 +125,33 @@ pub struct VertexJobState {
     pub cancel_requested: bool,
 }
 
+impl VertexJobState {
+    /// A copy without the metric series (which journal entries carry as appended points).
+    pub fn clone_without_series(&self) -> VertexJobState {
+        VertexJobState {
+            job: self.job.clone(),
+            dataset_error: self.dataset_error.clone(),
+            spec: self.spec,
+            series: Vec::new(),
+            model_id: self.model_id.clone(),
+            model_version: self.model_version,
+            model_deleted: self.model_deleted,
+            endpoints: self.endpoints.clone(),
+            base: self.base.clone(),
+            epoch_steps: self.epoch_steps.clone(),
+            cancel_requested: self.cancel_requested,
+        }
+    }
+}
+
 impl VertexJob {
     pub fn id(&self) -> &str {
         self.state.job.id()
+    }
+
+    /// Every point so far is on disk.
+    pub fn mark_journaled(&mut self) {
+        self.journaled = self.state.series.iter().map(Vec::len).collect();
     }
 
     /// Steps trained so far.

@@ -5,7 +5,7 @@
 //! with a write-ahead log. Training steps are appended in batches, and flushed before any answer
 //! that shows them, so a restarted job never shows fewer steps than a client has seen.
 
-use super::cloud::{StoredObject, VertexJob, VertexJobState};
+use super::cloud::{ScalarPoint, StoredObject, VertexJob, VertexJobState};
 use super::store::{Job, Record, Store};
 use crate::api::types::{Permission, TunedModel};
 use serde::{Deserialize, Serialize};
@@ -26,8 +26,12 @@ pub enum Entry {
     },
     /// A new Vertex tuning job, with its training data.
     VertexPut(Box<VertexJob>),
-    /// A Vertex job's new state.
-    VertexUpdate(Box<VertexJobState>),
+    /// A Vertex job's new state, without its series, and the points added to each series
+    /// since the last entry (a long job's journal grows with its steps, not their square).
+    VertexUpdate {
+        state: Box<VertexJobState>,
+        appended: Vec<Vec<ScalarPoint>>,
+    },
     /// A Cloud Storage object written (replacing one of the same name).
     ObjectPut(Box<StoredObject>),
     ObjectDelete {
@@ -46,9 +50,24 @@ pub struct RecordState {
 }
 
 impl Entry {
-    /// A Vertex job's state as it is now.
+    /// A Vertex job's state as it is now, with the points not journalled yet; once the entry
+    /// is on disk, [`VertexJob::mark_journaled`] records that they are.
     pub fn vertex_update(job: &VertexJob) -> Entry {
-        Entry::VertexUpdate(Box::new(job.state.clone()))
+        let appended = job
+            .state
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s[job.journaled.get(i).copied().unwrap_or(0).min(s.len())..].to_vec())
+            .collect();
+        let state = VertexJobState {
+            series: Vec::new(),
+            ..job.state.clone_without_series()
+        };
+        Entry::VertexUpdate {
+            state: Box::new(state),
+            appended,
+        }
     }
 
     pub fn update(record: &Record) -> Entry {
@@ -79,19 +98,27 @@ impl Entry {
             Entry::Delete { id } => {
                 store.remove(&id);
             }
-            Entry::VertexPut(job) => {
+            Entry::VertexPut(mut job) => {
                 if store.cloud.job(job.id()).is_some() {
                     return Err(format!("tuning job {} is created twice", job.id()));
                 }
+                job.mark_journaled();
                 store.cloud.put_job(*job);
             }
-            Entry::VertexUpdate(state) => {
+            Entry::VertexUpdate { state, appended } => {
                 let id = state.job.id().to_owned();
                 let job = store
                     .cloud
                     .job_mut(&id)
                     .ok_or_else(|| format!("tuning job {id} is updated before it is created"))?;
+                let mut series = std::mem::take(&mut job.state.series);
+                series.resize(appended.len().max(series.len()), Vec::new());
+                for (kept, added) in series.iter_mut().zip(appended) {
+                    kept.extend(added);
+                }
                 job.state = *state;
+                job.state.series = series;
+                job.mark_journaled();
             }
             Entry::ObjectPut(object) => store.cloud.put_object(*object),
             Entry::ObjectDelete { bucket, name } => {

@@ -207,6 +207,10 @@ impl Store {
             ));
         }
         store.reindex();
+        // Everything in the file is on disk.
+        for job in &mut store.cloud.jobs {
+            job.mark_journaled();
+        }
         Ok(store)
     }
 

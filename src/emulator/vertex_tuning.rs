@@ -603,6 +603,7 @@ pub fn create_with(
         },
         examples: Arc::new(examples),
         validation: Arc::new(validation),
+        journaled: Vec::new(),
     };
     // Kept aside for the stats the job shows once it processes its dataset.
     let stats = stats.map(|d| data_stats(&d, steps));
@@ -685,6 +686,7 @@ pub fn cancel(core: &Core, id: &str, now: DateTime<Utc>) -> Result<(), Failure> 
         }
         return Err(f);
     }
+    job_marked(&mut store, id);
     Ok(())
 }
 
@@ -702,11 +704,18 @@ fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<
     let job = store.cloud.job_mut(id)?;
     change(job);
     let entry = Entry::vertex_update(job);
-    let copy = job.clone();
-    if let Err(f) = core.commit(&[entry]) {
-        tracing::warn!("saving tuning job {id}: {}", f.message);
+    match core.commit(&[entry]) {
+        Ok(()) => job.mark_journaled(),
+        Err(f) => tracing::warn!("saving tuning job {id}: {}", f.message),
     }
-    Some(copy)
+    Some(job.clone())
+}
+
+/// Records that a job's points are on disk.
+fn job_marked(store: &mut super::store::Store, id: &str) {
+    if let Some(job) = store.cloud.job_mut(id) {
+        job.mark_journaled();
+    }
 }
 
 /// How a running job ends when asked to stop.

@@ -181,6 +181,7 @@ pub fn delete_model(
         if let Some(job) = store.cloud.job_mut(job_id) {
             job.state.model_deleted = true;
             job.state.endpoints.clear();
+            job.mark_journaled();
         }
     }
     req.ok(&serde_json::json!({}))
