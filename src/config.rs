@@ -34,9 +34,17 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub access_token: Option<String>,
-    /// Quota project for OAuth (sent as x-goog-user-project).
+    /// The Google Cloud project: Vertex AI's jobs live in it; for the Gemini API, the quota
+    /// project sent as x-goog-user-project with OAuth.
     #[arg(long, global = true)]
     pub project: Option<String>,
+    /// Speak Vertex AI instead of the Gemini API (also `backend = "vertex"` in the config file,
+    /// or GOOGLE_GENAI_USE_VERTEXAI=true).
+    #[arg(long, global = true)]
+    pub vertex: bool,
+    /// Vertex AI location (default: GOOGLE_CLOUD_LOCATION, else us-central1).
+    #[arg(long, global = true)]
+    pub location: Option<String>,
     /// API version for tuned models and generation.
     #[arg(long, global = true)]
     pub api_version: Option<String>,
@@ -55,6 +63,10 @@ pub struct FileConfig {
     pub endpoint: Option<String>,
     pub api_key: Option<String>,
     pub project: Option<String>,
+    /// `"gemini"` (the default) or `"vertex"`.
+    pub backend: Option<String>,
+    /// Vertex AI location.
+    pub location: Option<String>,
     pub api_version: Option<String>,
     /// Key bindings per context, overriding assets/default-config.toml.
     pub keys: Option<KeysTable>,
@@ -183,7 +195,7 @@ pub fn load_file(path: &Path) -> Result<FileConfig, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
-    toml::from_str(&text).map_err(|e| {
+    let file: FileConfig = toml::from_str(&text).map_err(|e| {
         let position = e
             .span()
             .map(|span| {
@@ -194,7 +206,21 @@ pub fn load_file(path: &Path) -> Result<FileConfig, String> {
         // toml's message may quote the offending line; never echo an api_key value.
         let message = e.message().to_owned();
         format!("{}:{position} {message}", path.display())
-    })
+    })?;
+    if let Some(backend) = file.backend.as_deref()
+        && backend != "gemini"
+        && backend != "vertex"
+    {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("backend"))
+            .map_or(String::new(), |i| format!(" line {}:", i + 1));
+        return Err(format!(
+            "{}:{line} backend = {backend:?}: it is \"gemini\" or \"vertex\"",
+            path.display()
+        ));
+    }
+    Ok(file)
 }
 
 /// Where the backend came from.
@@ -202,6 +228,8 @@ pub fn load_file(path: &Path) -> Result<FileConfig, String> {
 pub enum Backend {
     /// The live Gemini API.
     Gemini { base_url: String },
+    /// Vertex AI's host for the location.
+    Vertex { base_url: String },
     /// A server named by --endpoint or the config file.
     Endpoint { base_url: String, from: String },
     /// The emulator started in-process.
@@ -243,10 +271,34 @@ impl AuthSource {
     }
 }
 
+/// Vertex AI, when it was chosen: the project and location its requests name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VertexTarget {
+    /// `None` when nothing named one (an error, except on the embedded emulator).
+    pub project: Option<String>,
+    pub location: String,
+    /// What chose Vertex AI, for the header and errors.
+    pub chosen_by: String,
+}
+
+impl VertexTarget {
+    /// The project, or what to do about its absence.
+    pub fn require_project(&self) -> Result<&str, String> {
+        self.project.as_deref().ok_or_else(|| {
+            format!(
+                "Vertex AI (chosen by {}) needs a Google Cloud project: pass --project ID, set project = \"ID\" in the config file, or export GOOGLE_CLOUD_PROJECT=ID (`gcloud auth application-default set-quota-project ID` also names one)",
+                self.chosen_by
+            )
+        })
+    }
+}
+
 /// The outcome of resolution.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub backend: Backend,
+    /// Set when Vertex AI was chosen.
+    pub vertex: Option<VertexTarget>,
     pub credentials: Credentials,
     pub auth: AuthSource,
     pub api_version: String,
@@ -265,7 +317,9 @@ impl Resolved {
     /// The base URL, unless the embedded emulator is to be started.
     pub fn base_url(&self) -> Option<&str> {
         match &self.backend {
-            Backend::Gemini { base_url } | Backend::Endpoint { base_url, .. } => Some(base_url),
+            Backend::Gemini { base_url }
+            | Backend::Vertex { base_url }
+            | Backend::Endpoint { base_url, .. } => Some(base_url),
             Backend::EmbeddedEmulator => None,
         }
     }
@@ -315,10 +369,24 @@ pub fn resolve(
         };
         (Credentials::AccessToken(secret), auth)
     };
+    let vertex = vertex_target(flags, file, env, adc.as_ref());
+    if let Some(target) = &vertex {
+        return resolve_vertex(
+            flags,
+            file,
+            target.clone(),
+            key,
+            token,
+            adc,
+            api_version,
+            warnings,
+        );
+    }
     // An API key first, then a token given as is.
     let key = key.map(key_auth).or_else(|| token.map(token_auth));
     if flags.emulator {
         return Resolved {
+            vertex: None,
             backend: Backend::EmbeddedEmulator,
             credentials: Credentials::None,
             auth: AuthSource::None,
@@ -332,6 +400,7 @@ pub fn resolve(
     if let Some((base_url, from)) = endpoint {
         let (credentials, auth) = key.unwrap_or((Credentials::None, AuthSource::None));
         return Resolved {
+            vertex: None,
             backend: Backend::Endpoint {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 from,
@@ -347,6 +416,7 @@ pub fn resolve(
     };
     if let Some((credentials, auth)) = key {
         return Resolved {
+            vertex: None,
             backend: gemini_backend,
             credentials,
             auth,
@@ -359,6 +429,7 @@ pub fn resolve(
             .or_else(|| nonempty(file.project.clone()))
             .or_else(|| nonempty(env("GOOGLE_CLOUD_PROJECT")));
         return Resolved {
+            vertex: None,
             backend: gemini_backend,
             credentials: Credentials::OAuth(Arc::new(OAuth::new(source.clone(), project.clone()))),
             auth: AuthSource::OAuth { source, project },
@@ -367,9 +438,149 @@ pub fn resolve(
         };
     }
     Resolved {
+        vertex: None,
         backend: Backend::EmbeddedEmulator,
         credentials: Credentials::None,
         auth: AuthSource::None,
+        api_version,
+        warnings,
+    }
+}
+
+/// Whether Vertex AI was chosen, and its project and location: `--vertex`, `backend =
+/// "vertex"`, or GOOGLE_GENAI_USE_VERTEXAI (and its alias GOOGLE_GENAI_USE_ENTERPRISE), as
+/// google-genai reads them; the project from `--project`, the file, GOOGLE_CLOUD_PROJECT or the
+/// credentials file; the location from `--location`, the file, GOOGLE_CLOUD_LOCATION, else
+/// us-central1.
+fn vertex_target(
+    flags: &GlobalArgs,
+    file: &FileConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+    adc: Option<&AdcSource>,
+) -> Option<VertexTarget> {
+    let truthy = |name: &str| {
+        env(name).is_some_and(|v| matches!(v.trim().to_lowercase().as_str(), "true" | "1" | "yes"))
+    };
+    let chosen_by = if flags.vertex {
+        "--vertex"
+    } else if file.backend.as_deref() == Some("vertex") {
+        "backend = \"vertex\" in the config file"
+    } else if file.backend.is_none() && truthy("GOOGLE_GENAI_USE_VERTEXAI") {
+        "GOOGLE_GENAI_USE_VERTEXAI"
+    } else if file.backend.is_none() && truthy("GOOGLE_GENAI_USE_ENTERPRISE") {
+        "GOOGLE_GENAI_USE_ENTERPRISE"
+    } else {
+        return None;
+    };
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let project = nonempty(flags.project.clone())
+        .or_else(|| nonempty(file.project.clone()))
+        .or_else(|| nonempty(env("GOOGLE_CLOUD_PROJECT")))
+        .or_else(|| adc.and_then(AdcSource::project));
+    let location = nonempty(flags.location.clone())
+        .or_else(|| nonempty(file.location.clone()))
+        .or_else(|| nonempty(env("GOOGLE_CLOUD_LOCATION")))
+        .unwrap_or_else(|| crate::domain::vertex::DEFAULT_LOCATION.to_owned());
+    Some(VertexTarget {
+        project,
+        location,
+        chosen_by: chosen_by.to_owned(),
+    })
+}
+
+/// Resolution once Vertex AI is chosen: an endpoint (with whatever credentials were given),
+/// else an access token, application-default credentials with the `cloud-platform` scope, or an
+/// API key (express mode: generation only, tuning refuses it); with none, the embedded
+/// emulator and its Vertex demo project.
+#[allow(clippy::too_many_arguments)]
+fn resolve_vertex(
+    flags: &GlobalArgs,
+    file: &FileConfig,
+    target: VertexTarget,
+    key: Option<(String, String)>,
+    token: Option<(String, String)>,
+    adc: Option<AdcSource>,
+    api_version: String,
+    mut warnings: Vec<String>,
+) -> Resolved {
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let secret = |(value, from): (String, String), token: bool| {
+        let secret = SecretString::from(value);
+        let last_four = last_four(&secret);
+        if token {
+            (
+                Credentials::AccessToken(secret),
+                AuthSource::AccessToken { from, last_four },
+            )
+        } else {
+            (
+                Credentials::ApiKey(secret),
+                AuthSource::ApiKey { from, last_four },
+            )
+        }
+    };
+    let embedded = |mut target: VertexTarget, warnings: Vec<String>| {
+        target
+            .project
+            .get_or_insert_with(|| crate::emulator::demo::VERTEX_DEMO_PROJECT.to_owned());
+        Resolved {
+            vertex: Some(target),
+            backend: Backend::EmbeddedEmulator,
+            credentials: Credentials::None,
+            auth: AuthSource::None,
+            api_version: api_version.clone(),
+            warnings,
+        }
+    };
+    if flags.emulator {
+        return embedded(target, warnings);
+    }
+    let given = token
+        .map(|t| secret(t, true))
+        .or_else(|| key.clone().map(|k| secret(k, false)));
+    let endpoint = nonempty(flags.endpoint.clone())
+        .map(|e| (e, "--endpoint".to_owned()))
+        .or_else(|| nonempty(file.endpoint.clone()).map(|e| (e, "the config file".to_owned())));
+    if let Some((base_url, from)) = endpoint {
+        let (credentials, auth) = given.unwrap_or((Credentials::None, AuthSource::None));
+        return Resolved {
+            vertex: Some(target),
+            backend: Backend::Endpoint {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                from,
+            },
+            credentials,
+            auth,
+            api_version,
+            warnings,
+        };
+    }
+    let live = Backend::Vertex {
+        base_url: crate::api::vertex::client::aiplatform_host(&target.location),
+    };
+    let (credentials, auth) = match (given, adc) {
+        (Some((c, a @ AuthSource::AccessToken { .. })), _) => (c, a),
+        (_, Some(source)) => {
+            let quota = source.project();
+            (
+                Credentials::OAuth(Arc::new(OAuth::for_vertex(source.clone(), quota.clone()))),
+                AuthSource::OAuth {
+                    source,
+                    project: quota,
+                },
+            )
+        }
+        (Some((c, a)), None) => {
+            warnings.push("Vertex AI tuning needs OAuth (`gcloud auth application-default login`, or --access-token); an API key reaches only express mode's generation.".into());
+            (c, a)
+        }
+        (None, None) => return embedded(target, warnings),
+    };
+    Resolved {
+        vertex: Some(target),
+        backend: live,
+        credentials,
+        auth,
         api_version,
         warnings,
     }
@@ -488,6 +699,78 @@ mod tests {
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("endpont"), "{err}");
         assert!(!err.contains("sekrit"), "{err}");
+    }
+
+    #[test]
+    fn vertex_is_chosen_by_flag_file_or_env_with_project_and_location() {
+        let adc = AdcSource::GcloudUserFile("/nonexistent/adc.json".into());
+        let r = resolve(
+            &GlobalArgs::default(),
+            &FileConfig::default(),
+            &env_of(&[
+                ("GOOGLE_GENAI_USE_VERTEXAI", "True"),
+                ("GOOGLE_CLOUD_PROJECT", "proj"),
+            ]),
+            Some(adc.clone()),
+        );
+        let target = r.vertex.clone().expect("vertex");
+        assert_eq!(target.chosen_by, "GOOGLE_GENAI_USE_VERTEXAI");
+        assert_eq!(
+            (target.project.as_deref(), target.location.as_str()),
+            (Some("proj"), "us-central1")
+        );
+        assert_eq!(
+            r.base_url(),
+            Some("https://us-central1-aiplatform.googleapis.com")
+        );
+        assert!(
+            matches!(&r.credentials, Credentials::OAuth(o) if o.scopes == crate::api::auth::VERTEX_SCOPES)
+        );
+        // The file says gemini: the environment does not override it.
+        let file = FileConfig {
+            backend: Some("gemini".into()),
+            ..Default::default()
+        };
+        let r = resolve(
+            &GlobalArgs::default(),
+            &file,
+            &env_of(&[("GOOGLE_GENAI_USE_VERTEXAI", "true")]),
+            None,
+        );
+        assert!(r.vertex.is_none());
+        // A flag, a location, no project: the error says how to name one.
+        let flags = GlobalArgs {
+            vertex: true,
+            location: Some("eu".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let r = resolve(&flags, &FileConfig::default(), &env_of(&[]), None);
+        let target = r.vertex.clone().expect("vertex");
+        assert_eq!(target.location, "eu");
+        let e = target.require_project().unwrap_err();
+        assert!(
+            e.contains("--project") && e.contains("GOOGLE_CLOUD_PROJECT"),
+            "{e}"
+        );
+        assert_eq!(r.base_url(), Some("http://127.0.0.1:9"));
+        // Nothing found: the embedded emulator's Vertex demo project.
+        let flags = GlobalArgs {
+            vertex: true,
+            ..Default::default()
+        };
+        let r = resolve(&flags, &FileConfig::default(), &env_of(&[]), None);
+        assert_eq!(r.backend, Backend::EmbeddedEmulator);
+        assert_eq!(r.vertex.unwrap().project.as_deref(), Some("tunedeck-demo"));
+    }
+
+    #[test]
+    fn an_unknown_backend_in_the_file_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "project = \"p\"\nbackend = \"vertx\"\n").unwrap();
+        let err = load_file(&path).unwrap_err();
+        assert!(err.contains("line 2") && err.contains("vertx"), "{err}");
     }
 
     #[test]

@@ -236,19 +236,50 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     };
     let ui = UiConfig::load(&file).map_err(|e| eyre!("config: {e}"))?;
     let env = |name: &str| std::env::var(name).ok();
-    let resolved: Resolved = config::resolve(
+    let mut resolved: Resolved = config::resolve(
         &flags,
         &file,
         &env,
         tunedeck::api::auth::AdcSource::discover(),
     );
+    // The dashboard's Vertex AI views are not built yet: it shows the Gemini API, resolved as
+    // if Vertex had not been chosen, and says so (the headless commands speak Vertex AI).
+    let vertex_notice = resolved.vertex.as_ref().map(|target| {
+        format!(
+            "Vertex AI is chosen by {}, but the dashboard shows the Gemini API until its Vertex views are built; `tunedeck jobs list` and the other headless commands speak Vertex AI now",
+            target.chosen_by
+        )
+    });
+    if vertex_notice.is_some() {
+        let gemini_flags = GlobalArgs {
+            vertex: false,
+            ..flags.clone()
+        };
+        let gemini_file = config::FileConfig {
+            backend: None,
+            ..file.clone()
+        };
+        let gemini_env = |name: &str| {
+            (!name.starts_with("GOOGLE_GENAI_USE_"))
+                .then(|| std::env::var(name).ok())
+                .flatten()
+        };
+        resolved = config::resolve(
+            &gemini_flags,
+            &gemini_file,
+            &gemini_env,
+            tunedeck::api::auth::AdcSource::discover(),
+        );
+    }
     for warning in &resolved.warnings {
         tracing::warn!("{warning}");
     }
     // The embedded emulator, when nothing else was found.
     let mut embedded = None;
     let (base_url, backend_label) = match &resolved.backend {
-        Backend::Gemini { base_url } => (base_url.clone(), "Gemini API".to_owned()),
+        Backend::Gemini { base_url } | Backend::Vertex { base_url } => {
+            (base_url.clone(), "Gemini API".to_owned())
+        }
         Backend::Endpoint { base_url, .. } => (base_url.clone(), "ENDPOINT".to_owned()),
         Backend::EmbeddedEmulator => {
             let running = emulator::start_embedded()
@@ -303,6 +334,9 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     app.history_dir = Some(history_dir);
     if let Some(message) = recovered {
         app.tab = tunedeck::app::Tab::Dataset;
+        app.announce(message, tunedeck::clock::Now::read());
+    }
+    if let Some(message) = vertex_notice {
         app.announce(message, tunedeck::clock::Now::read());
     }
     app.bell_on_finish = ui.bell;

@@ -52,6 +52,22 @@ impl AdcSource {
         file.is_file().then_some(AdcSource::GcloudUserFile(file))
     }
 
+    /// The project the credentials file names: a user login's `quota_project_id`, a service
+    /// account's `project_id` (read from the file, no network).
+    pub fn project(&self) -> Option<String> {
+        let (path, key) = match self {
+            AdcSource::ServiceAccountFile(p) => (p, "project_id"),
+            AdcSource::GcloudUserFile(p) => (p, "quota_project_id"),
+        };
+        let text = std::fs::read_to_string(path).ok()?;
+        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+        value
+            .get(key)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    }
+
     pub fn describe(&self) -> String {
         match self {
             AdcSource::ServiceAccountFile(p) => {

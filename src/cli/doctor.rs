@@ -46,6 +46,9 @@ pub async fn run(flags: &GlobalArgs) -> CliResult {
         Backend::Gemini { base_url } => {
             format!("{base_url} (the Gemini API, because credentials were found)")
         }
+        Backend::Vertex { base_url } => {
+            format!("{base_url} (Vertex AI, because credentials were found)")
+        }
         Backend::Endpoint { base_url, from } => format!("{base_url} (from {from})"),
         Backend::EmbeddedEmulator => {
             "the embedded emulator (no --endpoint and no credentials found)".into()

@@ -119,6 +119,9 @@ pub struct JsonFlag {
 pub struct Connected {
     pub client: ApiClient,
     pub embedded: Option<RunningEmulator>,
+    /// Set when Vertex AI was chosen (`--vertex`, `backend = "vertex"`,
+    /// GOOGLE_GENAI_USE_VERTEXAI).
+    pub vertex: Option<crate::api::vertex::client::VertexClient>,
 }
 
 impl Connected {
@@ -137,9 +140,9 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
         eprintln!("warning: {warning}");
     }
     let (base_url, embedded) = match &resolved.backend {
-        Backend::Gemini { base_url } | Backend::Endpoint { base_url, .. } => {
-            (base_url.clone(), None)
-        }
+        Backend::Gemini { base_url }
+        | Backend::Vertex { base_url }
+        | Backend::Endpoint { base_url, .. } => (base_url.clone(), None),
         Backend::EmbeddedEmulator => {
             let running = emulator::start_embedded()
                 .await
@@ -151,7 +154,28 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
         }
     };
     let client = ApiClient::new(resolved.client_config(&base_url))?;
-    Ok(Connected { client, embedded })
+    let vertex = match &resolved.vertex {
+        None => None,
+        Some(target) => {
+            let project = target.require_project().map_err(CliError::usage)?;
+            // The live service's Cloud Storage, unless an endpoint or emulator stands in (or
+            // STORAGE_EMULATOR_HOST names one, as for Google's own clients).
+            let live = matches!(resolved.backend, Backend::Vertex { .. });
+            let storage_emulator = std::env::var("STORAGE_EMULATOR_HOST").ok();
+            Some(crate::api::vertex::client::VertexClient::connect(
+                resolved.client_config(&base_url),
+                (!live).then_some(base_url.as_str()),
+                storage_emulator.as_deref(),
+                project,
+                &target.location,
+            )?)
+        }
+    };
+    Ok(Connected {
+        client,
+        embedded,
+        vertex,
+    })
 }
 
 /// Runs a headless command; returns the exit code.
