@@ -14,11 +14,15 @@ pub enum DatasetCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
-    /// Convert between JSONL, a JSON array, an API request body (input only) and CSV; the
-    /// output's extension (.jsonl, .json, .csv) picks its format.
+    /// Convert between JSONL, a JSON array, an API request body (input only), CSV and Vertex
+    /// AI's JSONL (`contents` turns, read when the input has them); the output's extension
+    /// (.jsonl, .json, .csv) picks its format, or `--to vertex`.
     Convert {
         input: PathBuf,
         output: PathBuf,
+        /// Write Vertex AI's tuning JSONL (one user and one model turn an example).
+        #[arg(long, value_parser = ["vertex"])]
+        to: Option<String>,
         /// For CSV whose header lacks text_input/output: the input column.
         #[arg(long, requires = "output_column")]
         input_column: Option<String>,
@@ -34,13 +38,14 @@ pub fn run(command: DatasetCommand) -> CliResult {
         DatasetCommand::Convert {
             input,
             output,
+            to,
             input_column,
             output_column,
         } => {
             let mapping = input_column
                 .zip(output_column)
                 .map(|(input, output)| format::Mapping { input, output });
-            convert(&input, &output, mapping.as_ref())
+            convert(&input, &output, mapping.as_ref(), to.is_some())
         }
     }
 }
@@ -112,26 +117,66 @@ fn lint_file(file: &std::path::Path, json: bool) -> CliResult {
     Ok(if errors > 0 { exit::USAGE } else { exit::OK })
 }
 
+fn write(output: &std::path::Path, text: &str) -> Result<(), CliError> {
+    crate::atomic_file::write_atomically(output, text.as_bytes())
+        .map_err(|e| CliError::failed(format!("could not write {}: {e}", output.display())))
+}
+
 fn convert(
     input: &std::path::Path,
     output: &std::path::Path,
     mapping: Option<&format::Mapping>,
+    to_vertex: bool,
 ) -> CliResult {
-    let (examples, from) = format::read_file(input, None, mapping)?;
+    use crate::dataset::vertex;
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| CliError::usage(format!("nothing loaded: {}: {e}", input.display())))?;
+    let file = input.display().to_string();
+    let from_vertex = vertex::is_vertex_jsonl(&text);
+    if to_vertex {
+        // A Vertex file is copied example by example, exactly; pairs become two turns.
+        let examples = if from_vertex {
+            vertex::parse(&file, &text)?
+        } else {
+            format::read_file(input, None, mapping)?
+                .0
+                .iter()
+                .map(vertex::VertexExample::from_pair)
+                .collect()
+        };
+        write(output, &vertex::to_jsonl(&examples))?;
+        eprintln!(
+            "Wrote {} from {} to {} (Vertex AI JSONL)",
+            crate::domain::words::count(examples.len() as u64, "example"),
+            input.display(),
+            output.display()
+        );
+        return Ok(exit::OK);
+    }
+    let (examples, from) = if from_vertex {
+        let read = vertex::parse(&file, &text)?;
+        let pairs = vertex::to_pairs(&read).map_err(|(_, why)| {
+            CliError::usage(format!(
+                "nothing written: {file}: {why} (keep it as Vertex JSONL with --to vertex)"
+            ))
+        })?;
+        (pairs, None)
+    } else {
+        let (examples, from) = format::read_file(input, None, mapping)?;
+        (examples, Some(from))
+    };
     let to = Format::from_path(output).ok_or_else(|| {
         CliError::usage(format!(
             "{}: name the output .jsonl, .json or .csv; its extension picks the format",
             output.display()
         ))
     })?;
-    let text = format::write(&examples, to);
-    crate::atomic_file::write_atomically(output, text.as_bytes())
-        .map_err(|e| CliError::failed(format!("could not write {}: {e}", output.display())))?;
+    write(output, &format::write(&examples, to))?;
     eprintln!(
         "Wrote {} from {} ({}) to {} ({})",
         crate::domain::words::count(examples.len() as u64, "example"),
         input.display(),
-        from.name(),
+        from.map_or("Vertex AI JSONL", |f| f.name()),
         output.display(),
         to.name()
     );

@@ -4,6 +4,7 @@
 use super::{CliError, CliResult, JsonFlag, exit, print_json, print_table};
 use crate::api::ApiClient;
 use crate::api::types::GenerateContentResponse;
+use crate::api::vertex::client::VertexClient;
 use crate::domain::generation::{
     EvalResult, GenerationSettings, RequestProblem, TargetModel, build_request, preview,
 };
@@ -89,7 +90,8 @@ fn flag_of(wire: &str) -> String {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// tunedModels/ID, models/NAME, or a bare tuned model id.
+    /// Gemini API: tunedModels/ID, models/NAME, or a bare tuned model id. Vertex AI: an
+    /// endpoint (projects/…/endpoints/ID, or its number) or a Google model (gemini-2.5-flash).
     pub model: String,
     /// The prompt; `-` or nothing reads it from stdin.
     pub prompt: Option<String>,
@@ -120,25 +122,68 @@ pub struct EvalArgs {
     pub json: JsonFlag,
 }
 
-/// `tunedModels/x` and `models/x` stay; a bare name is a tuned model's id.
-fn model_name(name: &str) -> String {
-    if name.contains('/') {
-        name.to_owned()
-    } else {
-        format!("tunedModels/{name}")
+/// Who answers: the Gemini API, or Vertex AI (tuned endpoints and publisher models).
+#[derive(Clone, Copy)]
+pub enum Generator<'a> {
+    Gemini(&'a ApiClient),
+    Vertex(&'a VertexClient),
+}
+
+impl Generator<'_> {
+    /// The model as the backend names it. Gemini API: `tunedModels/x` and `models/x` stay, a
+    /// bare name is a tuned model's id. Vertex AI: a full name stays, a bare number is an
+    /// endpoint of the project, anything else a Google model (`gemini-2.5-flash`).
+    fn model_name(&self, name: &str) -> String {
+        match self {
+            Generator::Gemini(_) if name.contains('/') => name.to_owned(),
+            Generator::Gemini(_) => format!("tunedModels/{name}"),
+            Generator::Vertex(v)
+                if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                format!("{}/endpoints/{name}", v.parent())
+            }
+            Generator::Vertex(v) => v.model_resource(name),
+        }
+    }
+
+    /// The model the domain's rules see: a Gemini tuned model has the tuned-model limits; a
+    /// Vertex endpoint is served like its base model (system instructions and all).
+    fn target(&self, name: &str) -> TargetModel {
+        TargetModel {
+            name: name.to_owned(),
+            label: name.to_owned(),
+            tuned: matches!(self, Generator::Gemini(_)) && name.starts_with("tunedModels/"),
+            ..Default::default()
+        }
+    }
+
+    async fn generate(
+        &self,
+        name: &str,
+        request: &crate::api::types::GenerateContentRequest,
+    ) -> Result<GenerateContentResponse, crate::api::ApiError> {
+        match self {
+            Generator::Gemini(c) => c.generate_content(name, request).await,
+            Generator::Vertex(c) => c.generate_content(name, request).await,
+        }
+    }
+
+    async fn stream(
+        &self,
+        name: &str,
+        request: &crate::api::types::GenerateContentRequest,
+    ) -> Result<
+        futures::stream::BoxStream<'static, Result<GenerateContentResponse, crate::api::ApiError>>,
+        crate::api::ApiError,
+    > {
+        match self {
+            Generator::Gemini(c) => c.stream_generate_content(name, request).await,
+            Generator::Vertex(c) => c.stream_generate_content(name, request).await,
+        }
     }
 }
 
-fn play_model(name: &str) -> TargetModel {
-    TargetModel {
-        name: name.to_owned(),
-        label: name.to_owned(),
-        tuned: name.starts_with("tunedModels/"),
-        ..Default::default()
-    }
-}
-
-pub async fn generate(client: &ApiClient, args: GenerateArgs) -> CliResult {
+pub async fn generate(client: Generator<'_>, args: GenerateArgs) -> CliResult {
     let prompt = match args.prompt.as_deref() {
         Some(p) if p != "-" => p.to_owned(),
         _ => {
@@ -156,9 +201,9 @@ pub async fn generate(client: &ApiClient, args: GenerateArgs) -> CliResult {
             text
         }
     };
-    let name = model_name(&args.model);
+    let name = client.model_name(&args.model);
     let request = build_request(
-        &play_model(&name),
+        &client.target(&name),
         &prompt,
         &args.settings.settings(args.candidate_count),
     )
@@ -166,7 +211,7 @@ pub async fn generate(client: &ApiClient, args: GenerateArgs) -> CliResult {
     let mut out = std::io::stdout().lock();
     let mut finish = None;
     if args.stream {
-        let stream = match client.stream_generate_content(&name, &request).await {
+        let stream = match client.stream(&name, &request).await {
             Ok(s) => Some(s),
             // Tuned-model streaming answered 404 before late 2024: answer whole instead.
             Err(e) if e.http_status == Some(404) && name.starts_with("tunedModels/") => {
@@ -183,7 +228,7 @@ pub async fn generate(client: &ApiClient, args: GenerateArgs) -> CliResult {
             return finished(&mut out, args.json.json, finish);
         }
     }
-    let answer = client.generate_content(&name, &request).await?;
+    let answer = client.generate(&name, &request).await?;
     write_answer(&mut out, &answer, args.json.json, &mut finish)?;
     finished(&mut out, args.json.json, finish)
 }
@@ -230,10 +275,10 @@ fn finished(out: &mut impl Write, json: bool, finish: Option<String>) -> CliResu
     Ok(exit::OK)
 }
 
-pub async fn eval(client: &ApiClient, args: EvalArgs) -> CliResult {
+pub async fn eval(client: Generator<'_>, args: EvalArgs) -> CliResult {
     let examples = super::read_dataset(&args.dataset)?;
-    let name = model_name(&args.model);
-    let model = play_model(&name);
+    let name = client.model_name(&args.model);
+    let model = client.target(&name);
     let settings = args.settings.settings(None);
     let started = std::time::Instant::now();
     let results: Vec<EvalResult> = futures::stream::iter(examples.iter())
@@ -243,7 +288,7 @@ pub async fn eval(client: &ApiClient, args: EvalArgs) -> CliResult {
             async move {
                 match request {
                     Err(p) => EvalResult::failed(describe_request_problem(&p)),
-                    Ok(request) => match client.generate_content(&name, &request).await {
+                    Ok(request) => match client.generate(&name, &request).await {
                         Ok(answer) => EvalResult::new(&example.output, answer.text()),
                         Err(e) => EvalResult::failed(e.to_string()),
                     },

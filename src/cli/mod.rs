@@ -16,6 +16,7 @@ mod doctor;
 mod generate;
 mod models;
 mod tuning;
+mod vertex;
 
 use crate::api::{ApiClient, ApiError};
 use crate::config::{self, Backend, GlobalArgs};
@@ -100,6 +101,9 @@ pub enum Headless {
     Generate(generate::GenerateArgs),
     /// Run a dataset's inputs through a model and compare with the expected outputs.
     Eval(generate::EvalArgs),
+    /// Vertex AI tuning jobs: list, show, cancel (needs Vertex AI: --vertex).
+    #[command(subcommand)]
+    Jobs(vertex::JobsCommand),
     /// Check or convert dataset files.
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
@@ -125,6 +129,14 @@ pub struct Connected {
 }
 
 impl Connected {
+    /// Who answers prompts: Vertex AI when it was chosen, else the Gemini API.
+    pub fn generator(&self) -> generate::Generator<'_> {
+        match &self.vertex {
+            Some(v) => generate::Generator::Vertex(v),
+            None => generate::Generator::Gemini(&self.client),
+        }
+    }
+
     pub async fn close(self) {
         if let Some(running) = self.embedded {
             running.shutdown().await;
@@ -186,14 +198,30 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
         other => match connect(flags).await {
             Err(e) => Err(e),
             Ok(connected) => {
-                let result = match other {
-                    Headless::Models(c) => models::run(&connected.client, c).await,
-                    Headless::Tune(a) => tuning::tune(&connected.client, a).await,
-                    Headless::Watch(a) => tuning::watch(&connected.client, a).await,
-                    Headless::Cancel(a) => tuning::cancel(&connected.client, a).await,
-                    Headless::Generate(a) => generate::generate(&connected.client, a).await,
-                    Headless::Eval(a) => generate::eval(&connected.client, a).await,
-                    Headless::Dataset(_) | Headless::Doctor => Ok(exit::OK),
+                let vertex = connected.vertex.as_ref();
+                let result = match (other, vertex) {
+                    (Headless::Jobs(c), Some(v)) => vertex::jobs(v, c).await,
+                    (Headless::Jobs(_), None) => Err(CliError::usage(
+                        "`jobs` lists Vertex AI tuning jobs: add --vertex (with --project and --location), or set GOOGLE_GENAI_USE_VERTEXAI=true",
+                    )),
+                    (Headless::Models(models::ModelsCommand::Delete { names, yes }), Some(v)) => {
+                        vertex::delete_models(v, names, yes).await
+                    }
+                    (Headless::Models(_), Some(_)) => Err(CliError::usage(
+                        "on Vertex AI, `tunedeck jobs list` shows the tuning jobs and the models they made; `models delete` deletes one",
+                    )),
+                    (Headless::Tune(a), Some(v)) => vertex::tune(v, a).await,
+                    (Headless::Watch(a), Some(v)) => vertex::watch(v, a).await,
+                    (Headless::Cancel(a), Some(v)) => vertex::cancel(v, &a.target).await,
+                    (Headless::Models(c), None) => models::run(&connected.client, c).await,
+                    (Headless::Tune(a), None) => tuning::tune(&connected.client, a).await,
+                    (Headless::Watch(a), None) => tuning::watch(&connected.client, a).await,
+                    (Headless::Cancel(a), None) => tuning::cancel(&connected.client, a).await,
+                    (Headless::Generate(a), _) => {
+                        generate::generate(connected.generator(), a).await
+                    }
+                    (Headless::Eval(a), _) => generate::eval(connected.generator(), a).await,
+                    (Headless::Dataset(_) | Headless::Doctor, _) => Ok(exit::OK),
                 };
                 connected.close().await;
                 result

@@ -215,27 +215,37 @@ fn describe(m: &TunedModel) {
     }
 }
 
+/// Asks before deleting, naming what goes, unless `yes`; refuses without a terminal to ask on.
+pub fn confirm_delete(names: &[String], yes: bool) -> Result<bool, CliError> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "refusing to delete without --yes: stdin is not a terminal to ask on",
+        ));
+    }
+    eprint!(
+        "Delete {} tuned model{} ({})? [y/N] ",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(true)
+    } else {
+        eprintln!("Nothing deleted.");
+        Ok(false)
+    }
+}
+
 async fn delete(client: &ApiClient, names: Vec<String>, yes: bool) -> CliResult {
     let names: Vec<String> = names.iter().map(|n| tuned_model_name(n)).collect();
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(CliError::usage(
-                "refusing to delete without --yes: stdin is not a terminal to ask on",
-            ));
-        }
-        eprint!(
-            "Delete {} tuned model{} ({})? [y/N] ",
-            names.len(),
-            if names.len() == 1 { "" } else { "s" },
-            names.join(", ")
-        );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("Nothing deleted.");
-            return Ok(exit::USAGE);
-        }
+    if !confirm_delete(&names, yes)? {
+        return Ok(exit::USAGE);
     }
     let mut failed = 0;
     for name in &names {

@@ -33,8 +33,9 @@ pub struct TuneArgs {
     pub id: Option<String>,
     #[arg(long, default_value = "")]
     pub description: String,
-    #[arg(long, default_value_t = 5)]
-    pub epochs: u32,
+    /// Gemini API: default 5. Vertex AI: default the service's choice for the dataset's size.
+    #[arg(long)]
+    pub epochs: Option<u32>,
     #[arg(long, default_value_t = 4)]
     pub batch_size: u32,
     #[arg(
@@ -47,12 +48,14 @@ pub struct TuneArgs {
     #[arg(long)]
     pub learning_rate_multiplier: Option<f64>,
     /// Keep this percentage of examples out of training, written to NAME.heldout.jsonl beside
-    /// the dataset (for `tunedeck eval`).
+    /// the dataset (for `tunedeck eval`); on Vertex AI, uploaded as the validation dataset.
     #[arg(long, default_value_t = 0.0)]
     pub held_out: f64,
     /// Follow the job until it ends (exit 3 when it fails, 4 when cancelled).
     #[arg(long)]
     pub watch: bool,
+    #[command(flatten)]
+    pub vertex: super::vertex::VertexTuneFlags,
     #[command(flatten)]
     pub patience: Patience,
     #[command(flatten)]
@@ -127,7 +130,8 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         model_id: args.id.clone(),
         description: args.description.clone(),
         source,
-        epochs: i32::try_from(args.epochs).unwrap_or(i32::MAX),
+        epochs: i32::try_from(args.epochs.unwrap_or(crate::domain::limits::DEFAULT_EPOCHS))
+            .unwrap_or(i32::MAX),
         batch_size: i32::try_from(args.batch_size).unwrap_or(i32::MAX),
         learning_rate: match args.learning_rate_multiplier {
             Some(m) => LearningRate::Multiplier(m),
@@ -158,7 +162,7 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
     eprintln!(
         "Started {model}: {steps} steps ({} examples × {} epochs / batch {})",
         examples.len() - request.held_out.len(),
-        args.epochs,
+        args.epochs.unwrap_or(crate::domain::limits::DEFAULT_EPOCHS),
         args.batch_size
     );
     if !args.watch {

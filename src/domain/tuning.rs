@@ -148,10 +148,7 @@ pub fn held_out_count(percent: f64, examples: usize) -> Result<usize, TuningProb
 
 /// Splits `count` examples off for evaluation, chosen by a fixed-seed shuffle so the same set
 /// and share always hold out the same examples; both parts keep the file's order.
-pub fn split_held_out(
-    examples: &[TuningExample],
-    count: usize,
-) -> (Vec<TuningExample>, Vec<TuningExample>) {
+pub fn split_held_out<T: Clone>(examples: &[T], count: usize) -> (Vec<T>, Vec<T>) {
     use rand::SeedableRng;
     use rand::seq::SliceRandom;
     let mut order: Vec<usize> = (0..examples.len()).collect();

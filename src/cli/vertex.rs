@@ -1,0 +1,519 @@
+//! The headless commands on Vertex AI: `jobs list|get|cancel`, and `tune`, `watch`, `cancel`
+//! when Vertex AI is chosen (upload the dataset to Cloud Storage, create the job, follow its
+//! state and its train and eval loss).
+
+use super::{CliError, CliResult, JsonFlag, exit, print_json, print_table};
+use crate::api::vertex::client::{MetricsCache, VertexClient};
+use crate::api::vertex::types::{
+    AdapterSize, HyperParameters, JobState, PreTunedModel, SupervisedTuningSpec, TuningJob,
+};
+use crate::dataset::lint::Severity;
+use crate::dataset::vertex as vertex_jsonl;
+use crate::domain::progress::{self as progress, Job};
+use clap::{Args, Subcommand};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Every tuning job of the project and location, all pages, newest first.
+    List {
+        /// The service's list filter, e.g. 'state="JOB_STATE_RUNNING"'.
+        #[arg(long, default_value = "")]
+        filter: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// One job, every field.
+    Get {
+        /// projects/…/tuningJobs/ID, or the ID.
+        job: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Cancel a running job (it ends CANCELLED).
+    Cancel { job: String },
+}
+
+/// The options `tune` takes on Vertex AI only.
+#[derive(Debug, Clone, Args)]
+pub struct VertexTuneFlags {
+    /// Cloud Storage bucket the dataset is uploaded to (Vertex AI).
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Object name prefix in the bucket (Vertex AI), e.g. tunedeck/datasets.
+    #[arg(long, default_value = "tunedeck")]
+    pub prefix: String,
+    /// Adapter size (LoRA rank: 1, 2, 4, 8, 16) (Vertex AI).
+    #[arg(long)]
+    pub adapter_size: Option<u32>,
+}
+
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn duration(job: &TuningJob) -> String {
+    match (job.start_time, job.end_time) {
+        (Some(a), Some(b)) => {
+            let s = (b - a).num_seconds().max(0);
+            format!("{}m{:02}s", s / 60, s % 60)
+        }
+        (Some(_), None) => "running".into(),
+        _ => "-".into(),
+    }
+}
+
+fn row(job: &TuningJob) -> Vec<String> {
+    let hp = job
+        .supervised_tuning_spec
+        .as_ref()
+        .and_then(|s| s.hyper_parameters.clone())
+        .unwrap_or_default();
+    vec![
+        job.id().to_owned(),
+        job.tuned_model_display_name.clone(),
+        job.state.name().trim_start_matches("JOB_STATE_").to_owned(),
+        if job.base_model.is_empty() {
+            job.pre_tuned_model
+                .as_ref()
+                .map(|p| p.base_model.clone())
+                .unwrap_or_default()
+        } else {
+            job.base_model.clone()
+        },
+        when(job.create_time),
+        duration(job),
+        hp.epoch_count.map_or("-".into(), |e| e.to_string()),
+        hp.adapter_size.rank().map_or("-".into(), |r| r.to_string()),
+        job.step_count().map_or("-".into(), |s| s.to_string()),
+    ]
+}
+
+pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
+    match command {
+        JobsCommand::List { filter, json } => {
+            let jobs = client.all_tuning_jobs(&filter).await?;
+            if json.json {
+                print_json(&jobs)?;
+            } else {
+                let rows: Vec<Vec<String>> = jobs.iter().map(row).collect();
+                print_table(
+                    &[
+                        "ID",
+                        "DISPLAY NAME",
+                        "STATE",
+                        "BASE MODEL",
+                        "CREATED",
+                        "DURATION",
+                        "EPOCHS",
+                        "ADAPTER",
+                        "STEPS",
+                    ],
+                    &rows,
+                );
+            }
+            Ok(exit::OK)
+        }
+        JobsCommand::Get { job, json } => {
+            let job = client.get_tuning_job(&job).await?;
+            if json.json {
+                print_json(&job)?;
+            } else {
+                describe(&job);
+            }
+            Ok(exit::OK)
+        }
+        JobsCommand::Cancel { job } => cancel(client, &job).await,
+    }
+}
+
+/// A job for a person: what it is, where it stands, what it made.
+fn describe(job: &TuningJob) {
+    let r = row(job);
+    outln!("{}  {}", job.name, r[1]);
+    outln!("state      {}", job.state);
+    outln!("base model {}", r[3]);
+    outln!("created    {}  ·  duration {}", r[4], r[5]);
+    outln!(
+        "epochs     {}  ·  adapter {}  ·  steps {}",
+        r[6],
+        r[7],
+        r[8]
+    );
+    if let Some(spec) = &job.supervised_tuning_spec {
+        outln!("training   {}", spec.training_dataset_uri);
+        if !spec.validation_dataset_uri.is_empty() {
+            outln!("validation {}", spec.validation_dataset_uri);
+        }
+    }
+    if let Some(stats) = job
+        .tuning_data_stats
+        .as_ref()
+        .and_then(|s| s.supervised_tuning_data_stats.as_ref())
+    {
+        outln!(
+            "data       {} examples · {} billable tokens{}",
+            stats.tuning_dataset_example_count.unwrap_or(0),
+            stats.total_billable_token_count.unwrap_or(0),
+            stats
+                .total_truncated_example_count
+                .map_or(String::new(), |n| format!(" · {n} dropped"))
+        );
+    }
+    if let Some(model) = &job.tuned_model {
+        outln!("model      {}", model.model);
+        outln!("endpoint   {}", model.endpoint);
+        for c in &model.checkpoints {
+            outln!(
+                "checkpoint {} · epoch {} · step {} · {}",
+                c.checkpoint_id,
+                c.epoch.unwrap_or(0),
+                c.step.unwrap_or(0),
+                c.endpoint
+            );
+        }
+    }
+    if let Some(error) = &job.error {
+        outln!("error      {} (code {})", error.message, error.code);
+    }
+}
+
+pub async fn cancel(client: &VertexClient, job: &str) -> CliResult {
+    let job = client.get_tuning_job(job).await?;
+    if job.state.is_terminal() {
+        return Err(CliError::usage(format!(
+            "{} has already ended ({}); nothing to cancel",
+            job.name, job.state
+        )));
+    }
+    client.cancel_tuning_job(&job.name).await?;
+    eprintln!(
+        "Cancelling {}; it ends CANCELLED at its next step",
+        job.name
+    );
+    Ok(exit::OK)
+}
+
+/// `tunedeck tune` on Vertex AI: lint, split off the validation share, upload both files,
+/// create the job, and follow it with `--watch`.
+pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliResult {
+    let bucket = args.vertex.bucket.clone().ok_or_else(|| {
+        CliError::usage("Vertex AI tunes from Cloud Storage: pass --bucket NAME (and --prefix PATH) for the upload")
+    })?;
+    let text = std::fs::read_to_string(&args.dataset)
+        .map_err(|e| CliError::usage(format!("nothing loaded: {}: {e}", args.dataset.display())))?;
+    let file = args.dataset.display().to_string();
+    // A Vertex file is taken as it is; a pair format is converted.
+    let examples = if vertex_jsonl::is_vertex_jsonl(&text) {
+        vertex_jsonl::parse(&file, &text)?
+    } else {
+        super::read_dataset(&args.dataset)?
+            .iter()
+            .map(vertex_jsonl::VertexExample::from_pair)
+            .collect()
+    };
+    let issues = vertex_jsonl::lint(&examples, text.len() as u64);
+    for issue in &issues {
+        eprintln!(
+            "{file}: {}: error: {}",
+            super::dataset::issue_place(issue),
+            issue.message
+        );
+    }
+    if issues.iter().any(|i| i.severity == Severity::Error) {
+        return Err(CliError::usage(
+            "the dataset breaks Vertex AI's limits; nothing was uploaded or started",
+        ));
+    }
+    let held = crate::domain::tuning::held_out_count(args.held_out, examples.len())
+        .map_err(|p| CliError::usage(super::tuning::describe_tuning_problem(&p)))?;
+    let (train, validation) = crate::domain::tuning::split_held_out(&examples, held);
+    let stem = args
+        .dataset
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "dataset".into());
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let prefix = args.vertex.prefix.trim_matches('/');
+    let object = |kind: &str| {
+        if prefix.is_empty() {
+            format!("{stem}-{stamp}-{kind}.jsonl")
+        } else {
+            format!("{prefix}/{stem}-{stamp}-{kind}.jsonl")
+        }
+    };
+    let train_uri = upload(client, &bucket, &object("train"), &train).await?;
+    let validation_uri = if validation.is_empty() {
+        String::new()
+    } else {
+        upload(client, &bucket, &object("validation"), &validation).await?
+    };
+    let adapter_size = match args.vertex.adapter_size {
+        None => AdapterSize::Unspecified,
+        Some(r) => AdapterSize::from_rank(r)
+            .ok_or_else(|| CliError::usage(format!("--adapter-size {r}: use 1, 2, 4, 8 or 16")))?,
+    };
+    let (base_model, pre_tuned_model) = match &args.source_model {
+        Some(m) => (
+            String::new(),
+            Some(PreTunedModel {
+                tuned_model_name: m.clone(),
+                ..Default::default()
+            }),
+        ),
+        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => {
+            (DEFAULT_VERTEX_BASE.to_owned(), None)
+        }
+        None => (
+            args.base_model.trim_start_matches("models/").to_owned(),
+            None,
+        ),
+    };
+    if pre_tuned_model.is_none() && crate::domain::vertex::tunable_model(&base_model).is_none() {
+        return Err(CliError::usage(format!(
+            "--base-model {base_model}: Vertex AI tunes {}",
+            crate::domain::vertex::TUNABLE_MODELS
+                .iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let request = TuningJob {
+        base_model,
+        pre_tuned_model,
+        tuned_model_display_name: args.display_name.clone().unwrap_or(stem),
+        description: args.description.clone(),
+        supervised_tuning_spec: Some(SupervisedTuningSpec {
+            training_dataset_uri: train_uri,
+            validation_dataset_uri: validation_uri,
+            hyper_parameters: Some(HyperParameters {
+                epoch_count: args.epochs.map(i64::from),
+                learning_rate_multiplier: args.learning_rate_multiplier,
+                adapter_size,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let job = client.create_tuning_job(&request).await?;
+    eprintln!(
+        "Started {} ({} training examples{})",
+        job.name,
+        train.len(),
+        if validation.is_empty() {
+            String::new()
+        } else {
+            format!(", {} for validation", validation.len())
+        }
+    );
+    if !args.watch {
+        if args.json.json {
+            print_json(&job)?;
+        } else {
+            outln!("{}", job.name);
+        }
+        return Ok(exit::OK);
+    }
+    follow(
+        client,
+        job,
+        Duration::from_secs(2),
+        args.patience,
+        args.json.json,
+    )
+    .await
+}
+
+/// The base model `tune` uses on Vertex AI when none is named.
+pub const DEFAULT_VERTEX_BASE: &str = "gemini-2.5-flash";
+
+async fn upload(
+    client: &VertexClient,
+    bucket: &str,
+    object: &str,
+    examples: &[vertex_jsonl::VertexExample],
+) -> Result<String, CliError> {
+    let data = vertex_jsonl::to_jsonl(examples).into_bytes();
+    let total = data.len() as u64;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total.max(1));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("upload {bar:30} {bytes}/{total_bytes} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("gs://{bucket}/{object}"));
+        bar
+    });
+    client
+        .upload(bucket, object, &data, |sent, _| {
+            if let Some(bar) = &bar {
+                bar.set_position(sent);
+            }
+        })
+        .await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let uri = format!("gs://{bucket}/{object}");
+    eprintln!("uploaded {uri} ({total} bytes)");
+    Ok(uri)
+}
+
+pub async fn watch(client: &VertexClient, args: super::tuning::WatchArgs) -> CliResult {
+    let job = client.get_tuning_job(&args.target).await?;
+    let interval = Duration::from_secs_f64(args.interval.max(0.1));
+    follow(client, job, interval, args.patience, args.json.json).await
+}
+
+/// One line of progress: step of total, epoch, train and eval loss, ETA.
+pub fn progress_line(job: &Job) -> String {
+    let total = if job.total_steps > 0 {
+        job.total_steps.to_string()
+    } else {
+        "?".into()
+    };
+    let loss = |series: &[progress::Point]| {
+        series
+            .last()
+            .map_or("-".to_owned(), |p| format!("{:.4}", p.value))
+    };
+    let eta = progress::eta(&job.train_loss, job.total_steps)
+        .map_or("-".to_owned(), |d| format!("{}s", d.as_secs()));
+    let mut line = format!(
+        "{} · step {}/{total} · train loss {}",
+        job.state.label(),
+        job.completed_steps(),
+        loss(&job.train_loss)
+    );
+    if !job.eval_loss.is_empty() {
+        line.push_str(&format!(" · eval loss {}", loss(&job.eval_loss)));
+    }
+    line.push_str(&format!(" · ETA {eta}"));
+    line
+}
+
+/// Polls a job and its metrics until it ends; exit 0 SUCCEEDED, 3 FAILED, 4 CANCELLED.
+async fn follow(
+    client: &VertexClient,
+    first: TuningJob,
+    interval: Duration,
+    patience: super::tuning::Patience,
+    json: bool,
+) -> CliResult {
+    let give_up_after = Duration::from_secs_f64(patience.give_up_after.max(0.0));
+    let mut last_success = std::time::Instant::now();
+    let mut wait = interval;
+    let mut cache = MetricsCache::default();
+    let mut progress = Job::from_tuning_job(&first);
+    let mut job = first;
+    let mut last_line = String::new();
+    loop {
+        if matches!(job.state, JobState::Running) || job.state.is_terminal() {
+            match client.read_metrics(&job, &mut cache).await {
+                Ok(metrics) => progress.absorb_metrics(&job, &metrics),
+                Err(e) if e.is_retryable() => {}
+                Err(e) => eprintln!("metrics: {e}"),
+            }
+        }
+        let line = progress_line(&progress);
+        if line != last_line {
+            eprintln!("{line}");
+            last_line = line;
+        }
+        if job.state.is_terminal() {
+            break;
+        }
+        tokio::time::sleep(wait).await;
+        match client.get_tuning_job(&job.name).await {
+            Ok(next) => {
+                job = next;
+                progress.absorb_tuning_job(&job);
+                last_success = std::time::Instant::now();
+                wait = interval;
+            }
+            Err(e) if e.is_retryable() => {
+                let quiet = last_success.elapsed();
+                if quiet >= give_up_after {
+                    return Err(CliError::failed(format!(
+                        "no successful poll for {} s (last: {e}); the job itself may still be running: `tunedeck watch {}` follows it again",
+                        quiet.as_secs(),
+                        job.name
+                    )));
+                }
+                wait = e
+                    .retry_after
+                    .unwrap_or_else(|| wait.saturating_mul(2))
+                    .clamp(interval, Duration::from_secs(30).max(interval));
+                eprintln!(
+                    "poll failed ({e}); trying again in {} s",
+                    wait.as_secs_f64().ceil()
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if json {
+        print_json(&job)?;
+    }
+    match job.state {
+        JobState::Succeeded => {
+            let model = job.tuned_model.clone().unwrap_or_default();
+            eprintln!(
+                "{} SUCCEEDED: endpoint {} ({} checkpoints)",
+                job.name,
+                model.endpoint,
+                model.checkpoints.len()
+            );
+            if !json {
+                outln!("{}", model.endpoint);
+            }
+            Ok(exit::OK)
+        }
+        JobState::Cancelled => {
+            eprintln!("{} was CANCELLED", job.name);
+            Ok(exit::JOB_CANCELLED)
+        }
+        _ => {
+            let why = job
+                .error
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
+            eprintln!("{} ended {}: {why}", job.name, job.state);
+            Ok(exit::JOB_FAILED)
+        }
+    }
+}
+
+/// `models delete` on Vertex AI: tuned models by name (projects/…/models/M[@v]) or id, with
+/// every version and the endpoints that serve them (the jobs stay).
+pub async fn delete_models(client: &VertexClient, names: Vec<String>, yes: bool) -> CliResult {
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| {
+            if n.starts_with("projects/") {
+                n.clone()
+            } else {
+                format!("{}/models/{n}", client.parent())
+            }
+        })
+        .collect();
+    if !super::models::confirm_delete(&names, yes)? {
+        return Ok(exit::USAGE);
+    }
+    let mut failed = 0;
+    for name in &names {
+        match client.delete_model(name).await {
+            Ok(()) => outln!("deleted {name}"),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {name}: {e}");
+            }
+        }
+    }
+    Ok(if failed == 0 { exit::OK } else { exit::FAILED })
+}

@@ -1,0 +1,319 @@
+//! The headless commands on Vertex AI, run as a script would (assert_cmd) against the
+//! emulator: `jobs list|get|cancel`, `tune --watch` (upload, create, follow with train and eval
+//! loss), `watch`, `generate` on the tuned endpoint, `models delete`, `dataset convert`, and
+//! the errors that name their fix.
+
+mod common;
+use assert_cmd::Command;
+use std::path::Path;
+use std::time::Duration;
+use tunedeck::emulator::{EmulatorOptions, RunningEmulator};
+
+fn bare(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("tunedeck").unwrap();
+    for var in common::MACHINE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("HOME", home)
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// `tunedeck --endpoint EMU --vertex --project P ARGS`, run to the end.
+async fn vertex(
+    emu: &RunningEmulator,
+    home: &Path,
+    project: &str,
+    args: &[&str],
+) -> std::process::Output {
+    let mut cmd = bare(home);
+    cmd.args([
+        "--endpoint",
+        &emu.base_url(),
+        "--vertex",
+        "--project",
+        project,
+    ])
+    .args(args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn dataset(dir: &Path, n: usize) -> std::path::PathBuf {
+    let path = dir.join("colors.jsonl");
+    let lines: String = (0..n)
+        .map(|i| {
+            serde_json::json!({"text_input": format!("color {i}"), "output": format!("hue {}", i % 4)})
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&path, lines).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_list_and_get_show_the_vertex_demo_and_errors_name_their_fix() {
+    let home = tempfile::tempdir().unwrap();
+    let options = EmulatorOptions {
+        demo: true,
+        ..common::fast_options()
+    };
+    let emu = common::start(options).await;
+    let out = vertex(&emu, home.path(), "tunedeck-demo", &["jobs", "list"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.starts_with("ID "), "{table}");
+    assert!(
+        table.contains("number-generator") && table.contains("SUCCEEDED"),
+        "{table}"
+    );
+    assert!(table.contains("roman-numerals"), "{table}");
+    let out = vertex(
+        &emu,
+        home.path(),
+        "tunedeck-demo",
+        &["jobs", "list", "--json"],
+    )
+    .await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(jobs.len(), 2);
+    let finished = jobs
+        .iter()
+        .find(|j| j["state"] == "JOB_STATE_SUCCEEDED")
+        .unwrap();
+    let name = finished["name"].as_str().unwrap();
+    let out = vertex(&emu, home.path(), "tunedeck-demo", &["jobs", "get", name]).await;
+    let shown = text(&out.stdout);
+    assert!(shown.contains("checkpoint 1 · epoch 1"), "{shown}");
+    assert!(shown.contains("endpoint   projects/"), "{shown}");
+    let id = name.rsplit('/').next().unwrap();
+    let out = vertex(
+        &emu,
+        home.path(),
+        "tunedeck-demo",
+        &["jobs", "get", id, "--json"],
+    )
+    .await;
+    let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(job["name"], name, "a bare id names the job in the project");
+    let out = vertex(&emu, home.path(), "tunedeck-demo", &["jobs", "cancel", id]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a finished job cannot be cancelled"
+    );
+    assert!(text(&out.stderr).contains("has already ended"));
+
+    // Without Vertex AI chosen, or without a project: exit 2 and what to do.
+    let mut cmd = bare(home.path());
+    cmd.args(["--endpoint", &emu.base_url(), "jobs", "list"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--vertex"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mut cmd = bare(home.path());
+    cmd.args(["--endpoint", &emu.base_url(), "jobs", "list"])
+        .env("GOOGLE_GENAI_USE_VERTEXAI", "true");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("GOOGLE_GENAI_USE_VERTEXAI") && err.contains("--project"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_uploads_creates_and_watches_then_the_endpoint_answers_and_the_model_goes() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    let data = dataset(home.path(), 24);
+    let path = data.to_str().unwrap();
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &["tune", "--dataset", path, "--epochs", "4"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "no bucket");
+    assert!(text(&out.stderr).contains("--bucket"));
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "tune",
+            "--dataset",
+            path,
+            "--bucket",
+            "bkt",
+            "--held-out",
+            "25",
+            "--epochs",
+            "6",
+            "--adapter-size",
+            "16",
+            "--watch",
+        ],
+    )
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("uploaded gs://bkt/tunedeck/colors-"), "{err}");
+    assert!(
+        err.contains("18 training examples, 6 for validation"),
+        "{err}"
+    );
+    assert!(
+        err.contains("eval loss"),
+        "the progress line has the eval loss: {err}"
+    );
+    assert!(err.contains("SUCCEEDED"), "{err}");
+    let endpoint = text(&out.stdout).trim().to_owned();
+    assert!(endpoint.contains("/endpoints/"), "{endpoint}");
+    // A training input (the held-out share is split off with the domain's fixed seed).
+    let inputs: Vec<usize> = (0..24).collect();
+    let (training, _) = tunedeck::domain::tuning::split_held_out(&inputs, 6);
+    let trained = training[3];
+    let prompt = format!("color {trained}");
+    let out = vertex(&emu, home.path(), "p", &["generate", &endpoint, &prompt]).await;
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("hue {}", trained % 4),
+        "{}",
+        text(&out.stderr)
+    );
+    let jobs = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
+    let model = jobs[0]["tunedModel"]["model"].as_str().unwrap().to_owned();
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &["models", "delete", &model, "--yes"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = vertex(&emu, home.path(), "p", &["generate", &endpoint, &prompt]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the endpoint went with the model"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_started_without_watch_is_cancelled_and_watch_exits_4() {
+    let home = tempfile::tempdir().unwrap();
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(50),
+        ..common::fast_options()
+    };
+    let emu = common::start(options).await;
+    let data = dataset(home.path(), 40);
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "tune",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--bucket",
+            "b",
+            "--epochs",
+            "100",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let job = text(&out.stdout).trim().to_owned();
+    assert!(job.contains("/tuningJobs/"), "{job}");
+    let out = vertex(&emu, home.path(), "p", &["cancel", &job]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &["watch", &job, "--interval", "0.1"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("CANCELLED"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dataset_convert_to_vertex_and_back_and_multi_turn_refuses_to_become_pairs() {
+    let home = tempfile::tempdir().unwrap();
+    let data = dataset(home.path(), 3);
+    let vertex_file = home.path().join("v.jsonl");
+    let run = |args: Vec<String>| {
+        let mut cmd = bare(home.path());
+        cmd.args(args);
+        cmd.output().unwrap()
+    };
+    let out = run(vec![
+        "dataset".into(),
+        "convert".into(),
+        data.display().to_string(),
+        vertex_file.display().to_string(),
+        "--to".into(),
+        "vertex".into(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&vertex_file).unwrap();
+    assert!(
+        written.starts_with("{\"contents\":[{\"role\":\"user\""),
+        "{written}"
+    );
+    let back = home.path().join("back.jsonl");
+    let out = run(vec![
+        "dataset".into(),
+        "convert".into(),
+        vertex_file.display().to_string(),
+        back.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&back).unwrap(),
+        std::fs::read_to_string(&data).unwrap(),
+        "pairs → Vertex → pairs is the same file"
+    );
+    let multi = home.path().join("multi.jsonl");
+    std::fs::write(
+        &multi,
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"a\"}]},{\"role\":\"model\",\"parts\":[{\"text\":\"b\"}]},{\"role\":\"user\",\"parts\":[{\"text\":\"c\"}]},{\"role\":\"model\",\"parts\":[{\"text\":\"d\"}]}]}\n",
+    )
+    .unwrap();
+    let csv = home.path().join("multi.csv");
+    let out = run(vec![
+        "dataset".into(),
+        "convert".into(),
+        multi.display().to_string(),
+        csv.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("4 turns"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!csv.exists(), "nothing written");
+}
