@@ -317,3 +317,45 @@ async fn dataset_convert_to_vertex_and_back_and_multi_turn_refuses_to_become_pai
     );
     assert!(!csv.exists(), "nothing written");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_project_location_credentials_and_the_bucket_with_fixes() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    let out = vertex(&emu, home.path(), "p", &["doctor", "--bucket", "bkt"]).await;
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}{}", text(&out.stderr));
+    assert!(
+        shown.contains("✓ backend: Vertex AI (chosen by --vertex)"),
+        "{shown}"
+    );
+    assert!(shown.contains("✓ project: p"), "{shown}");
+    assert!(shown.contains("✓ location: us-central1"), "{shown}");
+    assert!(shown.contains("✓ tuningJobs.list"), "{shown}");
+    assert!(
+        shown.contains("✓ bucket: gs://bkt can be listed"),
+        "{shown}"
+    );
+    // An emulator that wants a token, and none sent: the failure and its fix.
+    let locked = common::start(EmulatorOptions {
+        require_token: Some("right-token".to_owned().into()),
+        ..common::fast_options()
+    })
+    .await;
+    let out = vertex(&locked, home.path(), "p", &["doctor"]).await;
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("✗ tuningJobs.list"), "{shown}");
+    assert!(shown.contains("fix: log in again"), "{shown}");
+    let mut cmd = bare(home.path());
+    cmd.args(["--endpoint", &emu.base_url(), "--vertex", "doctor"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("✗ project"),
+        "{}",
+        text(&out.stdout)
+    );
+}

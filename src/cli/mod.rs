@@ -108,7 +108,7 @@ pub enum Headless {
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
     /// Which endpoint and credentials would be used and why, checked live.
-    Doctor,
+    Doctor(doctor::DoctorArgs),
 }
 
 /// `--json` for machines.
@@ -194,7 +194,7 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
 pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
     let result = match command {
         Headless::Dataset(command) => dataset::run(command),
-        Headless::Doctor => doctor::run(flags).await,
+        Headless::Doctor(args) => doctor::run(flags, args).await,
         other => match connect(flags).await {
             Err(e) => Err(e),
             Ok(connected) => {
@@ -221,7 +221,7 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
                         generate::generate(connected.generator(), a).await
                     }
                     (Headless::Eval(a), _) => generate::eval(connected.generator(), a).await,
-                    (Headless::Dataset(_) | Headless::Doctor, _) => Ok(exit::OK),
+                    (Headless::Dataset(_) | Headless::Doctor(_), _) => Ok(exit::OK),
                 };
                 connected.close().await;
                 result

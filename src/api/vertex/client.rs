@@ -449,6 +449,29 @@ impl VertexClient {
             .await
     }
 
+    /// Objects of a bucket under a prefix, one page of at most `max`.
+    pub async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        max: u32,
+    ) -> Result<ListObjectsResponse, ApiError> {
+        let url = format!("{}/storage/v1/b/{}/o", self.storage_base(), encode(bucket));
+        self.storage
+            .call::<_, ()>(
+                Method::GET,
+                &url,
+                &[
+                    ("prefix", prefix.to_owned()),
+                    ("maxResults", max.to_string()),
+                ],
+                None,
+                Retry::Idempotent,
+                self.timeout(),
+            )
+            .await
+    }
+
     /// An object's bytes.
     pub async fn read_object(&self, bucket: &str, object: &str) -> Result<Vec<u8>, ApiError> {
         let url = self.object_url(bucket, object);
