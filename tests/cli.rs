@@ -17,15 +17,7 @@ fn tunedeck(emu: &RunningEmulator, home: &Path) -> Command {
 
 /// The binary with none of the machine's credentials, config or per-user folders.
 fn bare(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("tunedeck").unwrap();
-    for var in common::MACHINE_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("HOME", home);
-    cmd
+    common::bare_command(home)
 }
 
 async fn demo_emulator() -> RunningEmulator {

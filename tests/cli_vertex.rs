@@ -10,15 +10,8 @@ use std::time::Duration;
 use tunedeck::emulator::{EmulatorOptions, RunningEmulator};
 
 fn bare(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("tunedeck").unwrap();
-    for var in common::MACHINE_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("HOME", home)
-        .timeout(Duration::from_secs(60));
+    let mut cmd = common::bare_command(home);
+    cmd.timeout(Duration::from_secs(60));
     cmd
 }
 

@@ -31,6 +31,20 @@ pub const MACHINE_VARS: &[&str] = &[
     "EDITOR",
 ];
 
+/// The `tunedeck` binary with none of the machine's credentials, config or per-user folders
+/// (those are inside `home`), for tests that run it as a script would.
+pub fn bare_command(home: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("tunedeck").expect("the binary is built");
+    for var in MACHINE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("HOME", home);
+    cmd
+}
+
 /// `env -u … HOME=… XDG_…=…`: a shell prefix that runs a command with none of [`MACHINE_VARS`]
 /// and with every per-user folder inside `home`, for tests that start the binary in tmux.
 pub fn clean_env_prefix(home: &std::path::Path) -> String {

@@ -279,14 +279,18 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// `GET /storage/v1/b/{bucket}/o/{object}`: metadata, or the bytes with `alt=media`.
-pub fn get(core: &Arc<Core>, req: &Req, bucket: &str, name: &str) -> Result<Response, Failure> {
-    let object = core
-        .store()
+/// A stored object, or the service's 404.
+fn find_object(core: &Core, bucket: &str, name: &str) -> Result<StoredObject, Failure> {
+    core.store()
         .cloud
         .object(bucket, name)
         .cloned()
-        .ok_or_else(|| no_such_object(bucket, name))?;
+        .ok_or_else(|| no_such_object(bucket, name))
+}
+
+/// `GET /storage/v1/b/{bucket}/o/{object}`: metadata, or the bytes with `alt=media`.
+pub fn get(core: &Arc<Core>, req: &Req, bucket: &str, name: &str) -> Result<Response, Failure> {
+    let object = find_object(core, bucket, name)?;
     if req.query_value("alt") != Some("media") {
         return req.ok(&object.meta);
     }
@@ -322,13 +326,7 @@ pub fn media(object: &StoredObject) -> Result<Response, Failure> {
 
 /// `GET /download/storage/v1/b/{bucket}/o/{object}` (the mediaLink).
 pub fn download(core: &Arc<Core>, bucket: &str, name: &str) -> Result<Response, Failure> {
-    let object = core
-        .store()
-        .cloud
-        .object(bucket, name)
-        .cloned()
-        .ok_or_else(|| no_such_object(bucket, name))?;
-    media(&object)
+    media(&find_object(core, bucket, name)?)
 }
 
 /// `GET /storage/v1/b/{bucket}/o?prefix=&maxResults=&pageToken=`
