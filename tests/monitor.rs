@@ -590,3 +590,29 @@ fn the_monitor_at_80x24_and_200x60() {
     insta::assert_snapshot!("monitor_80x24", small);
     insta::assert_snapshot!("monitor_200x60", screen_at(&mut a, 200, 60));
 }
+
+#[test]
+fn an_eval_loss_is_drawn_beside_the_train_loss_in_the_per_step_view() {
+    let mut a = following(40);
+    // Validation every ten steps (a Vertex AI job's /eval_total_loss), above the train loss.
+    let eval: Vec<tunedeck::domain::progress::Point> = (1..=4)
+        .map(|k| tunedeck::domain::progress::Point {
+            step: k * 10,
+            epoch: 0,
+            value: 7.5 * 0.95f64.powi(k * 10),
+            time: None,
+        })
+        .collect();
+    a.monitor.jobs[0].eval_loss = eval;
+    let shown = screen(&mut a);
+    assert!(shown.contains("eval 0.9638 at"), "{shown}");
+    assert!(shown.contains("train") && shown.contains("eval"), "{shown}");
+    insta::assert_snapshot!("with_eval", shown);
+    assert!(shown.contains("│eval "), "the legend names it: {shown}");
+    a.update(key('e'), clock());
+    let per_epoch = screen(&mut a);
+    assert!(
+        !per_epoch.contains("│eval "),
+        "no eval line per epoch: {per_epoch}"
+    );
+}

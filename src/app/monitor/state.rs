@@ -68,6 +68,18 @@ impl MonitorPane {
         }
     }
 
+    /// The validation loss drawn beside the training loss: (step, loss), in the per-step view
+    /// only (a job evaluates every few steps, so per-epoch means of it would mislead).
+    pub fn eval_series(&self, job: &Job) -> Vec<(f64, f64)> {
+        if self.per_epoch {
+            return Vec::new();
+        }
+        job.eval_loss
+            .iter()
+            .map(|p| (f64::from(p.step), p.value))
+            .collect()
+    }
+
     /// The points drawn for a job in the current mode: (x, loss), x a step or an epoch.
     pub fn series(&self, job: &Job, alpha: f64) -> Vec<(f64, f64)> {
         let raw: Vec<(f64, f64)> = if self.per_epoch {

@@ -245,11 +245,15 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
             Span::styled("loss ", theme.muted),
             Span::raw(match (lowest, last) {
                 (Some(lo), Some(la)) => format!(
-                    "lowest {:.4} at step {} (epoch {}) · last {:.4} · {mode}",
+                    "lowest {:.4} at step {} (epoch {}) · last {:.4}{} · {mode}",
                     lo.value,
                     lo.step,
                     epoch_of(lo.step),
-                    la.value
+                    la.value,
+                    job.eval_loss
+                        .last()
+                        .map(|e| format!(" · eval {:.4} at step {}", e.value, e.step))
+                        .unwrap_or_default(),
                 ),
                 _ => format!("no snapshots yet · {mode}"),
             }),
@@ -349,11 +353,16 @@ fn render_chart(
         .into_iter()
         .map(|(x, y)| (x, transform(y)))
         .collect();
+    let eval = m.eval_series(job);
+    let eval_drawn: Vec<(f64, f64)> = downsample(&eval, usize::from(area.width) * 2)
+        .into_iter()
+        .map(|(x, y)| (x, transform(y)))
+        .collect();
     let (x_min, x_max) = (
         series[0].0,
         series[series.len() - 1].0.max(series[0].0 + 1.0),
     );
-    let y_values = series.iter().map(|p| transform(p.1));
+    let y_values = series.iter().chain(&eval).map(|p| transform(p.1));
     let y_min = y_values.clone().fold(f64::MAX, f64::min);
     let y_max = y_values.fold(f64::MIN, f64::max);
     let (y_min, y_max) = if (y_max - y_min).abs() < 1e-9 {
@@ -395,12 +404,22 @@ fn render_chart(
         .collect();
     datasets.push(
         Dataset::default()
-            .name("meanLoss")
+            .name(if eval.is_empty() { "meanLoss" } else { "train" })
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(theme.accent)
             .data(&drawn),
     );
+    if !eval_drawn.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("eval")
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.warn)
+                .data(&eval_drawn),
+        );
+    }
     if !cursor.is_empty() {
         datasets.push(
             Dataset::default()
