@@ -150,3 +150,42 @@ fn monitor_chart_100k_snapshots_at_200x60(bencher: divan::Bencher, smoothed: boo
             .unwrap();
     });
 }
+
+/// A Vertex AI job's Monitor: 10,000 train points and 10,000 eval points on one chart.
+#[divan::bench]
+fn monitor_chart_train_and_eval_10k_each_at_200x60(bencher: divan::Bencher) {
+    use tunedeck::domain::progress::{Job, JobState, Point};
+    let mut app = app_with(Vec::new());
+    let point = |step: i32, value: f64| Point {
+        step,
+        epoch: step / 1000,
+        value,
+        time: None,
+    };
+    app.monitor.jobs.push(Job {
+        name: "projects/1/locations/us-central1/tuningJobs/1".into(),
+        model: "vertex-job".into(),
+        total_steps: 20_000,
+        train_loss: (1..=10_000)
+            .map(|s| point(s, 7.0 * 0.9997f64.powi(s)))
+            .collect(),
+        eval_loss: (1..=10_000)
+            .map(|s| point(s, 7.2 * 0.9998f64.powi(s)))
+            .collect(),
+        state: JobState::Running,
+        error: None,
+    });
+    app.update(
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('2'),
+        )),
+        Now::read(),
+    );
+    let theme = Theme::new(&ThemeConfig::default(), false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    bencher.bench_local(|| {
+        terminal
+            .draw(|f| tunedeck::tui::ui::draw(f, &app, &theme))
+            .unwrap();
+    });
+}
