@@ -193,6 +193,16 @@ async fn tune_uploads_creates_and_watches_then_the_endpoint_answers_and_the_mode
         "{}",
         text(&out.stderr)
     );
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &["eval", &endpoint, "--dataset", path],
+    )
+    .await;
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", text(&out.stderr));
+    assert!(report.contains("on 24 examples: exact"), "{report}");
     let jobs = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
     let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
     let model = jobs[0]["tunedModel"]["model"].as_str().unwrap().to_owned();

@@ -661,3 +661,53 @@ async fn a_crash_copy_of_the_files_replays_to_contiguous_steps_and_a_small_journ
     let steps: Vec<i64> = series[TRAIN_LOSS].iter().map(|p| p.step).collect();
     assert_eq!(steps, (1..=done.step_count().unwrap()).collect::<Vec<_>>());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_quarter_of_answers_429_or_503_uploads_reads_and_metrics_still_complete() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(5),
+        faults: tunedeck::emulator::faults::Faults {
+            rate_429: 0.125,
+            rate_503: 0.125,
+            retry_delay: Duration::from_millis(1),
+            ..Default::default()
+        },
+        ..fast_options()
+    };
+    let emu = start(options).await;
+    // Waits are recorded, not slept, and a few more tries than the default allow for the rate.
+    let mut config =
+        tunedeck::api::ClientConfig::new(emu.base_url(), tunedeck::api::Credentials::None);
+    config.sleeper = std::sync::Arc::new(|_| Box::pin(async {}));
+    config.retry.max_retries = 12;
+    let api = tunedeck::api::ApiClient::new(config).unwrap();
+    let client = VertexClient::new(api.clone(), api, "p", "us-central1");
+    let big: Vec<u8> = (0..9 * 1024 * 1024).map(|i| (i % 7) as u8).collect();
+    for round in 0..3 {
+        let name = format!("big-{round}.bin");
+        client
+            .upload("bkt", &name, &big, |_, _| {})
+            .await
+            .expect("upload");
+        assert_eq!(client.read_object("bkt", &name).await.unwrap(), big);
+    }
+    client
+        .upload("tunedeck-test", "train.jsonl", &jsonl(&CAPITALS), |_, _| {})
+        .await
+        .expect("upload");
+    // create is never retried (no request id: a lost answer could mean a second job), so a
+    // refused create is tried again here, by the caller, as a person would.
+    let job = loop {
+        match client.create_tuning_job(&job_request(4, false)).await {
+            Ok(job) => break job,
+            Err(e) => assert!(e.is_retryable(), "{e}"),
+        }
+    };
+    let job = wait_ended(&client, &job.name).await;
+    assert_eq!(job.state, JobState::Succeeded);
+    let metrics = client
+        .read_metrics(&job, &mut MetricsCache::default())
+        .await
+        .unwrap();
+    assert_eq!(metrics[TRAIN_LOSS].len() as i64, job.step_count().unwrap());
+}

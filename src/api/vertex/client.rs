@@ -325,8 +325,36 @@ impl VertexClient {
         )
     }
 
-    /// Sends raw bytes to Cloud Storage; `308 Resume Incomplete` counts as an answer.
+    /// Sends raw bytes to Cloud Storage, again after a transient failure as the retry policy
+    /// allows (every upload request is safe to repeat: a media upload rewrites the same object,
+    /// a chunk the same range); `308 Resume Incomplete` counts as an answer.
     async fn send_bytes(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, String)],
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, ApiError> {
+        let config = self.storage.config();
+        let mut attempt = 0;
+        loop {
+            let sent = self
+                .send_bytes_once(method.clone(), url, query, headers, body.clone())
+                .await;
+            let error = match sent {
+                Ok(response) => return Ok(response),
+                Err(e) => e,
+            };
+            let Some(delay) = config.retry.delay(attempt, &error, &mut rand::rng()) else {
+                return Err(error);
+            };
+            (config.sleeper)(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn send_bytes_once(
         &self,
         method: Method,
         url: &str,
@@ -354,8 +382,14 @@ impl VertexClient {
         if status.is_success() || status.as_u16() == 308 {
             return Ok(response);
         }
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs);
         let body = response.bytes().await.unwrap_or_default();
-        Err(ApiError::from_response(status.as_u16(), &body, None))
+        Err(ApiError::from_response(status.as_u16(), &body, retry_after))
     }
 
     /// Uploads `data` to `gs://bucket/object`: one request up to [`SIMPLE_UPLOAD_LIMIT`],
