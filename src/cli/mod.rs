@@ -159,9 +159,15 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
             let running = emulator::start_embedded()
                 .await
                 .map_err(|e| CliError::failed(format!("starting the embedded emulator: {e}")))?;
-            eprintln!(
-                "note: no credentials found; using the embedded emulator (set GEMINI_API_KEY or --endpoint for another backend)"
-            );
+            if resolved.vertex.is_some() {
+                eprintln!(
+                    "note: using the embedded emulator's Vertex AI (for Google Cloud: `gcloud auth application-default login`, or --endpoint for another server)"
+                );
+            } else {
+                eprintln!(
+                    "note: no credentials found; using the embedded emulator (set GEMINI_API_KEY or --endpoint for another backend)"
+                );
+            }
             (running.base_url(), Some(running))
         }
     };
