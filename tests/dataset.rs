@@ -283,3 +283,19 @@ fn edits_outside_the_dataset_change_nothing() {
     d.insert(0, vec![TuningExample::new("n", "m")]);
     assert!(!d.can_redo(), "a new edit clears redo");
 }
+
+#[test]
+fn an_empty_file_is_no_examples_in_every_format_not_a_broken_csv_header() {
+    for f in [Format::Jsonl, Format::Csv] {
+        assert_eq!(
+            format::parse("empty", "", f, None).map(|e| e.len()),
+            Ok(0),
+            "{f:?}"
+        );
+        assert_eq!(
+            format::parse("blank", "\n  \n", f, None).map(|e| e.len()),
+            Ok(0),
+            "{f:?}"
+        );
+    }
+}

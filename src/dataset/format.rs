@@ -345,6 +345,10 @@ fn parse_csv(
         reason,
         csv_columns: columns,
     };
+    // An empty file has no examples (as an empty JSONL file has none), not a broken header.
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
     if let Some(line) = unclosed_quote(text) {
         return Err(error(
             line,
