@@ -309,3 +309,22 @@ fn named_models(names: &[&str]) -> Vec<tunedeck::api::types::TunedModel> {
         .map(|(i, n)| model(&format!("m-{i}"), n, TunedModelState::Active, 1 + i as u32))
         .collect()
 }
+
+#[test]
+fn a_model_stopped_early_shows_active_star_and_the_title_says_what_it_means() {
+    let mut models = three();
+    let mut stopped = model("cancelled-one", "Cancelled", TunedModelState::Active, 9);
+    if let Some(task) = stopped.tuning_task.as_mut() {
+        task.snapshots.truncate(4);
+    }
+    models.push(stopped);
+    let mut a = loaded(models);
+    let shown = screen(&mut a, 160, 24);
+    assert!(shown.contains("ACTIVE*"), "{shown}");
+    assert!(shown.contains("· ACTIVE* stopped early"), "{shown}");
+    let plain = screen(&mut loaded(three()), 160, 24);
+    assert!(
+        !plain.contains("stopped early"),
+        "only when one shows: {plain}"
+    );
+}

@@ -122,6 +122,14 @@ fn title(pane: &ModelsPane, cursor: Option<usize>) -> String {
     if !pane.marked.is_empty() {
         t.push_str(&format!(" · {} marked", pane.marked.len()));
     }
+    // The table's one abbreviation, explained where it shows.
+    if pane.visible.iter().any(|&i| {
+        pane.models
+            .get(i)
+            .is_some_and(|m| crate::domain::progress::gemini::stopped_early(m).is_some())
+    }) {
+        t.push_str(" · ACTIVE* stopped early");
+    }
     if let Load::Loading { pages, .. } = pane.load
         && !pane.models.is_empty()
     {
