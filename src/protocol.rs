@@ -121,6 +121,11 @@ pub enum Cmd {
     Unwatch {
         operation: String,
     },
+    /// Poll a Vertex AI tuning job (and its metrics, new points only) until it ends; stopped
+    /// by `Unwatch` with the job's name.
+    WatchVertex {
+        job: String,
+    },
     /// Write a file atomically (exports), off the UI task.
     WriteFile {
         id: RequestId,
@@ -181,7 +186,13 @@ pub enum WorkerEvent {
     OperationPolled {
         operation: Box<Operation>,
     },
-    /// Polling a watched operation failed; it is retried on a longer interval.
+    /// A watched Vertex AI tuning job as last polled, and the metric points added since the
+    /// last poll (by series display name).
+    VertexJobPolled {
+        job: Box<crate::api::vertex::types::TuningJob>,
+        metrics: std::collections::BTreeMap<String, Vec<crate::api::vertex::client::MetricPoint>>,
+    },
+    /// Polling a watched operation or job failed; it is retried on a longer interval.
     PollFailed {
         operation: String,
         error: ApiError,

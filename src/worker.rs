@@ -7,10 +7,12 @@
 
 use crate::api::client::collect_pages;
 use crate::api::types::*;
+use crate::api::vertex::client::{MetricPoint, MetricsCache, TRAIN_LOSS, VertexClient};
+use crate::api::vertex::types::{JobState as VertexJobState, TuningJob};
 use crate::api::{ApiClient, ApiError};
 use crate::protocol::*;
 use futures::StreamExt;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
@@ -119,6 +121,31 @@ enum Finished {
         name: String,
         result: Box<Result<Operation, ApiError>>,
     },
+    /// A Vertex job's poll, with its metrics cache handed back.
+    PollVertex {
+        name: String,
+        result: Box<Result<VertexPoll, ApiError>>,
+        cache: MetricsCache,
+    },
+}
+
+/// What a Vertex job's poll brought: the job, and its new metric points.
+type VertexPoll = (TuningJob, BTreeMap<String, Vec<MetricPoint>>);
+
+/// Polls a Vertex job, then (once it trains) its new metric points.
+async fn poll_vertex(
+    client: &VertexClient,
+    name: &str,
+    cache: &mut MetricsCache,
+) -> Result<VertexPoll, ApiError> {
+    let job = client.get_tuning_job(name).await?;
+    let trains = job.state == VertexJobState::Running || job.state.is_terminal();
+    let metrics = if trains && !job.experiment.is_empty() {
+        client.read_metrics(&job, cache).await?
+    } else {
+        BTreeMap::new()
+    };
+    Ok((job, metrics))
 }
 
 /// Starts the worker on the current runtime; returns the command sender and event receiver.
@@ -130,19 +157,45 @@ pub fn spawn(
     mpsc::UnboundedReceiver<WorkerEvent>,
     tokio::task::JoinHandle<()>,
 ) {
+    spawn_with_vertex(client, None, options)
+}
+
+/// [`spawn`], with a Vertex AI client for [`Cmd::WatchVertex`].
+pub fn spawn_with_vertex(
+    client: ApiClient,
+    vertex: Option<VertexClient>,
+    options: WorkerOptions,
+) -> (
+    mpsc::UnboundedSender<Cmd>,
+    mpsc::UnboundedReceiver<WorkerEvent>,
+    tokio::task::JoinHandle<()>,
+) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
-    let handle = tokio::spawn(run(client, cmd_rx, event_tx, options));
+    let handle = tokio::spawn(run_with_vertex(client, vertex, cmd_rx, event_tx, options));
     (cmd_tx, event_rx, handle)
 }
 
 /// The worker loop. Returns when the command channel closes or the event receiver is gone.
 pub async fn run(
     client: ApiClient,
+    commands: mpsc::UnboundedReceiver<Cmd>,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+    options: WorkerOptions,
+) {
+    run_with_vertex(client, None, commands, events, options).await;
+}
+
+/// [`run`], with a Vertex AI client for [`Cmd::WatchVertex`].
+pub async fn run_with_vertex(
+    client: ApiClient,
+    vertex: Option<VertexClient>,
     mut commands: mpsc::UnboundedReceiver<Cmd>,
     events: mpsc::UnboundedSender<WorkerEvent>,
     options: WorkerOptions,
 ) {
+    // Vertex jobs watched, with each one's resolved series and last steps read.
+    let mut vertex_watches: HashMap<String, MetricsCache> = HashMap::new();
     let permits = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
     let mut tasks: JoinSet<Finished> = JoinSet::new();
     let mut cancels: HashMap<RequestId, CancellationToken> = HashMap::new();
@@ -185,6 +238,20 @@ pub async fn run(
                     }
                     Cmd::Unwatch { operation } => {
                         watches.remove(&operation);
+                        vertex_watches.remove(&operation);
+                    }
+                    Cmd::WatchVertex { job } => {
+                        if vertex.is_none() {
+                            tracing::warn!("{job}: no Vertex AI client to watch it with");
+                            continue;
+                        }
+                        vertex_watches.entry(job.clone()).or_default();
+                        watches.entry(job).or_insert_with(|| Watch {
+                            interval: options.poll_default,
+                            due: Instant::now(),
+                            in_flight: false,
+                            last_steps: -1,
+                        });
                     }
                     Cmd::SaveFile { id, path, contents, unless_modified_since } => {
                         let events = events.clone();
@@ -270,6 +337,32 @@ pub async fn run(
                             }
                         }
                     }
+                    Ok(Finished::PollVertex { name, result, cache }) => {
+                        let Some(watch) = watches.get_mut(&name) else { continue };
+                        watch.in_flight = false;
+                        let steps = cache.last_step.get(TRAIN_LOSS).copied().unwrap_or(0);
+                        vertex_watches.insert(name.clone(), cache);
+                        match *result {
+                            Ok((job, metrics)) => {
+                                watch.after_success(i32::try_from(steps).unwrap_or(i32::MAX), &options);
+                                watch.due = Instant::now() + watch.interval;
+                                let done = job.state.is_terminal();
+                                if events.send(WorkerEvent::VertexJobPolled { job: Box::new(job), metrics }).is_err() {
+                                    break;
+                                }
+                                if done {
+                                    watches.remove(&name);
+                                    vertex_watches.remove(&name);
+                                }
+                            }
+                            Err(error) => {
+                                watch.after_error(&error, &options);
+                                watch.due = Instant::now() + watch.interval;
+                                let retry_in = watch.interval;
+                                let _ = events.send(WorkerEvent::PollFailed { operation: name, error, retry_in });
+                            }
+                        }
+                    }
                     Err(e) => tracing::error!("worker task failed: {e}"),
                 }
             }
@@ -277,7 +370,16 @@ pub async fn run(
                 let now = Instant::now();
                 for (name, watch) in watches.iter_mut().filter(|(_, w)| !w.in_flight && w.due <= now) {
                     watch.in_flight = true;
-                    let (client, name, permits) = (client.clone(), name.clone(), Arc::clone(&permits));
+                    let (name, permits) = (name.clone(), Arc::clone(&permits));
+                    if let (Some(mut cache), Some(vertex)) = (vertex_watches.remove(&name), vertex.clone()) {
+                        tasks.spawn(async move {
+                            let _permit = permits.acquire_owned().await;
+                            let result = poll_vertex(&vertex, &name, &mut cache).await;
+                            Finished::PollVertex { name, result: Box::new(result), cache }
+                        });
+                        continue;
+                    }
+                    let client = client.clone();
                     tasks.spawn(async move {
                         let _permit = permits.acquire_owned().await;
                         let result = poll(&client, &name).await;

@@ -711,3 +711,78 @@ async fn with_a_quarter_of_answers_429_or_503_uploads_reads_and_metrics_still_co
         .unwrap();
     assert_eq!(metrics[TRAIN_LOSS].len() as i64, job.step_count().unwrap());
 }
+
+/// A server whose second series fails (403) on the second poll, then recovers.
+async fn flaky_series_server() -> String {
+    use axum::response::IntoResponse;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let b_exports = std::sync::Arc::new(AtomicUsize::new(0));
+    let p = "projects/1/locations/us-central1";
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let b_exports = b_exports.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            let tb = format!("{p}/tensorboards/7");
+            let run = format!("{tb}/experiments/exp-1/runs/r");
+            let point = |step: i64| serde_json::json!({"step": step.to_string(), "scalar": {"value": step as f64}});
+            let body = if path.ends_with("/contexts/exp-1") {
+                serde_json::json!({"metadata": {"backing_tensorboard_resource": tb}})
+            } else if path.ends_with("/metadataStores/default/contexts") {
+                serde_json::json!({"contexts": [{"name": format!("{p}/metadataStores/default/contexts/exp-1-r")}]})
+            } else if path.ends_with("/runs/r/timeSeries") {
+                serde_json::json!({"tensorboardTimeSeries": [
+                    {"name": format!("{run}/timeSeries/a"), "displayName": "/eval_total_loss"},
+                    {"name": format!("{run}/timeSeries/b"), "displayName": "/train_total_loss"}
+                ]})
+            } else if path.ends_with(":read") {
+                serde_json::json!({"timeSeriesData": {"values": [point(1), point(2)]}})
+            } else if path.ends_with("/a:exportTensorboardTimeSeries") {
+                serde_json::json!({"timeSeriesDataPoints": [point(3), point(4)]})
+            } else if path.ends_with("/b:exportTensorboardTimeSeries") {
+                if b_exports.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return (
+                        axum::http::StatusCode::FORBIDDEN,
+                        r#"{"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}"#,
+                    )
+                        .into_response();
+                }
+                serde_json::json!({"timeSeriesDataPoints": [point(3)]})
+            } else {
+                return (axum::http::StatusCode::NOT_FOUND, "{}").into_response();
+            };
+            axum::Json(body).into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_poll_that_fails_part_way_loses_no_points_for_the_next_one() {
+    let base = flaky_series_server().await;
+    let api = client_at(&base, tunedeck::api::Credentials::None);
+    let client = VertexClient::new(api.clone(), api, "1", "us-central1");
+    let job = TuningJob {
+        experiment: "projects/1/locations/us-central1/metadataStores/default/contexts/exp-1".into(),
+        ..Default::default()
+    };
+    let mut cache = MetricsCache::default();
+    let cold = client.read_metrics(&job, &mut cache).await.unwrap();
+    assert_eq!(cold[TRAIN_LOSS].len(), 2);
+    // The eval series' new points arrive (it is read first), then the train series fails:
+    // the poll fails, and keeps nothing.
+    assert!(client.read_metrics(&job, &mut cache).await.is_err());
+    let next = client.read_metrics(&job, &mut cache).await.unwrap();
+    let steps: Vec<i64> = next[EVAL_LOSS].iter().map(|p| p.step).collect();
+    assert_eq!(
+        steps,
+        vec![3, 4],
+        "the eval points of the failed poll come again"
+    );
+    assert_eq!(
+        next[TRAIN_LOSS].iter().map(|p| p.step).collect::<Vec<_>>(),
+        vec![3]
+    );
+}

@@ -296,22 +296,25 @@ impl App {
                 let finished = job.is_done() && !was_done;
                 let (failed, model) = (job.error.clone(), job.model.clone());
                 if finished {
-                    let label = self.label_of(&model);
-                    match failed {
-                        Some((1, _)) => {
-                            self.toast(format!("Tuning of {label} was cancelled"), Level::Info, now)
-                        }
-                        Some((_, message)) => self.toast(
-                            format!("Tuning of {label} failed: {message}"),
-                            Level::Error,
-                            now,
-                        ),
-                        None => self.toast(format!("Tuning of {label} finished"), Level::Info, now),
-                    }
-                    if self.bell_on_finish {
-                        self.effects.push(Cmd::Bell);
-                    }
+                    self.announce_finished(&model, failed, now);
                     return self.refresh_list();
+                }
+            }
+            WorkerEvent::VertexJobPolled {
+                job: polled,
+                metrics,
+            } => {
+                self.monitor.poll_errors.remove(&polled.name);
+                let Some(job) = self.monitor.job_mut(&polled.name) else {
+                    return Vec::new();
+                };
+                let was_done = job.is_done();
+                job.absorb_tuning_job(&polled);
+                job.absorb_metrics(&polled, &metrics);
+                if job.is_done() && !was_done {
+                    let label = polled.tuned_model_display_name.clone();
+                    let failed = job.error.clone();
+                    self.announce_finished(&label, failed, now);
                 }
             }
             WorkerEvent::FileSaved { id, path, outcome } => {
@@ -369,5 +372,26 @@ impl App {
             }
         }
         Vec::new()
+    }
+}
+
+impl App {
+    /// A followed job ended: a toast that says how (and the bell, when asked for).
+    fn announce_finished(&mut self, name: &str, failed: Option<(i32, String)>, now: Instant) {
+        let label = self.label_of(name);
+        match failed {
+            Some((1, _)) => {
+                self.toast(format!("Tuning of {label} was cancelled"), Level::Info, now)
+            }
+            Some((_, message)) => self.toast(
+                format!("Tuning of {label} failed: {message}"),
+                Level::Error,
+                now,
+            ),
+            None => self.toast(format!("Tuning of {label} finished"), Level::Info, now),
+        }
+        if self.bell_on_finish {
+            self.effects.push(Cmd::Bell);
+        }
     }
 }

@@ -575,10 +575,14 @@ impl VertexClient {
                 .filter(|p| last.is_none_or(|l| p.step > l))
                 .collect();
             points.sort_by_key(|p| p.step);
+            out.insert(display, points);
+        }
+        // Only now that every series was read: a failure part-way leaves the cache where it
+        // was, so the next poll reads those points again instead of skipping them.
+        for (display, points) in &out {
             if let Some(max) = points.last().map(|p| p.step) {
                 cache.last_step.insert(display.clone(), max);
             }
-            out.insert(display, points);
         }
         Ok(out)
     }

@@ -31,6 +31,28 @@ impl App {
             .collect()
     }
 
+    /// Follows Vertex AI tuning jobs: a job each, its state and metrics polled until it ends
+    /// (once, for one that has ended).
+    pub fn track_vertex_jobs(
+        &mut self,
+        jobs: Vec<crate::api::vertex::types::TuningJob>,
+    ) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        for tuning_job in jobs {
+            if self.monitor.job_mut(&tuning_job.name).is_some() {
+                continue;
+            }
+            // A finished job is polled once too: its series live behind it, not in it.
+            cmds.push(Cmd::WatchVertex {
+                job: tuning_job.name.clone(),
+            });
+            self.monitor
+                .jobs
+                .push(monitor::Job::from_tuning_job(&tuning_job));
+        }
+        cmds
+    }
+
     /// Follows tuning operations: a job each, watched until done.
     pub fn track_operations(&mut self, operations: Vec<crate::api::types::Operation>) -> Vec<Cmd> {
         let mut cmds = Vec::new();
