@@ -136,6 +136,9 @@ assert streamed == answer, streamed
 late = checkpoints[-2]
 reply = client.models.generate_content(model=late.endpoint, contents=PAIRS[0][0])
 assert reply.text == PAIRS[0][1], (late, reply.text)
+streamed = "".join(c.text or "" for c in client.models.generate_content_stream(
+    model=late.endpoint, contents=PAIRS[1][0]))
+assert streamed == PAIRS[1][1], (late, streamed)
 base = client.models.generate_content(model="gemini-2.5-flash", contents="Hi")
 assert "emulat" in base.text, base.text
 
