@@ -166,6 +166,7 @@ fn monitor_chart_train_and_eval_10k_each_at_200x60(bencher: divan::Bencher) {
         name: "projects/1/locations/us-central1/tuningJobs/1".into(),
         model: "vertex-job".into(),
         total_steps: 20_000,
+        epochs: Some(10),
         train_loss: (1..=10_000)
             .map(|s| point(s, 7.0 * 0.9997f64.powi(s)))
             .collect(),

@@ -222,6 +222,34 @@ fn load_history(
     history
 }
 
+/// The Vertex AI client the dashboard's Monitor follows jobs with: the Vertex resolution's host
+/// (the embedded emulator's, when that is what runs), or what is wrong with it.
+fn vertex_client(
+    vertex: &Resolved,
+    embedded_url: &str,
+) -> Result<tunedeck::api::vertex::client::VertexClient, String> {
+    let Some(target) = &vertex.vertex else {
+        return Err("Vertex AI was not chosen".into());
+    };
+    let project = target.require_project()?;
+    let (base, endpoint) = match &vertex.backend {
+        Backend::Vertex { base_url } => (base_url.clone(), None),
+        Backend::Endpoint { base_url, .. } => (base_url.clone(), Some(base_url.clone())),
+        Backend::EmbeddedEmulator | Backend::Gemini { .. } => {
+            (embedded_url.to_owned(), Some(embedded_url.to_owned()))
+        }
+    };
+    let storage_emulator = std::env::var("STORAGE_EMULATOR_HOST").ok();
+    tunedeck::api::vertex::client::VertexClient::connect(
+        vertex.client_config(&base),
+        endpoint.as_deref(),
+        storage_emulator.as_deref(),
+        project,
+        &target.location,
+    )
+    .map_err(|e| format!("Vertex AI: {e}"))
+}
+
 async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyre::Result<u8> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -242,11 +270,13 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         &env,
         tunedeck::api::auth::AdcSource::discover(),
     );
-    // The dashboard's Vertex AI views are not built yet: it shows the Gemini API, resolved as
-    // if Vertex had not been chosen, and says so (the headless commands speak Vertex AI).
-    let vertex_notice = resolved.vertex.as_ref().map(|target| {
+    // With Vertex AI chosen, the Monitor follows its running tuning jobs; the other tabs'
+    // Vertex views are not built yet, so they show the Gemini API, resolved as if Vertex had
+    // not been chosen, and a toast says so (the headless commands speak Vertex AI).
+    let vertex_resolved = resolved.vertex.is_some().then(|| resolved.clone());
+    let mut vertex_notice = resolved.vertex.as_ref().map(|target| {
         format!(
-            "Vertex AI is chosen by {}, but the dashboard shows the Gemini API until its Vertex views are built; `tunedeck jobs list` and the other headless commands speak Vertex AI now",
+            "Vertex AI is chosen by {}: the Monitor follows its running tuning jobs; the Models, Dataset and Playground tabs show the Gemini API until their Vertex views are built (`tunedeck jobs list` and the other headless commands speak Vertex AI)",
             target.chosen_by
         )
     });
@@ -296,7 +326,20 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         resolved.auth.describe()
     };
     let client = ApiClient::new(resolved.client_config(&base_url)).map_err(|e| eyre!(e))?;
-    let (commands, events, worker) = worker::spawn(client, worker::WorkerOptions::polling(ui.poll));
+    let vertex = match vertex_resolved
+        .as_ref()
+        .map(|v| vertex_client(v, &base_url))
+    {
+        Some(Ok(client)) => Some(client),
+        Some(Err(problem)) => {
+            vertex_notice = Some(problem);
+            None
+        }
+        None => None,
+    };
+    let follows_vertex = vertex.is_some();
+    let (commands, events, worker) =
+        worker::spawn_with_vertex(client, vertex, worker::WorkerOptions::polling(ui.poll));
     let connection = Connection {
         backend: backend_label,
         address: base_url,
@@ -340,6 +383,7 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         app.announce(message, tunedeck::clock::Now::read());
     }
     app.bell_on_finish = ui.bell;
+    app.follows_vertex = follows_vertex;
     app.stall_factor = ui.stall_factor;
     app.ema_alpha = ui.ema_alpha;
     let theme = Theme::from_env(&ui.theme);

@@ -79,6 +79,12 @@ pub enum ApiCall {
         model: String,
         request: Box<GenerateContentRequest>,
     },
+    /// Vertex AI: every tuning job of the project and location, all pages.
+    ListTuningJobs,
+    /// Vertex AI: cancel a tuning job (it ends CANCELLED at its next step).
+    CancelTuningJob {
+        name: String,
+    },
 }
 
 /// What a finished call returns.
@@ -100,6 +106,7 @@ pub enum Reply {
     StreamEnd {
         fell_back: bool,
     },
+    TuningJobs(Vec<crate::api::vertex::types::TuningJob>),
     Empty,
 }
 

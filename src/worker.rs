@@ -214,11 +214,12 @@ pub async fn run_with_vertex(
                         let token = CancellationToken::new();
                         cancels.insert(id, token.clone());
                         let (client, events, permits) = (client.clone(), events.clone(), Arc::clone(&permits));
+                        let vertex = vertex.clone();
                         tasks.spawn(async move {
                             let _permit = permits.acquire_owned().await;
                             tokio::select! {
                                 () = token.cancelled() => { let _ = events.send(WorkerEvent::Cancelled { id }); }
-                                () = perform(&client, id, call, &events) => {}
+                                () = perform(&client, vertex.as_ref(), id, call, &events) => {}
                             }
                             Finished::Call(id)
                         });
@@ -420,6 +421,7 @@ async fn sleep_until(due: Option<Instant>) {
 /// Runs one call and sends its events.
 async fn perform(
     client: &ApiClient,
+    vertex: Option<&VertexClient>,
     id: RequestId,
     call: ApiCall,
     events: &mpsc::UnboundedSender<WorkerEvent>,
@@ -467,7 +469,29 @@ async fn perform(
             }
             send(Ok(Reply::StreamEnd { fell_back: false }));
         }
+        ApiCall::ListTuningJobs | ApiCall::CancelTuningJob { .. } => {
+            send(vertex_call(vertex, call).await)
+        }
         other => send(call_once(client, other).await),
+    }
+}
+
+/// A Vertex AI call, or why there is none to make it with.
+async fn vertex_call(vertex: Option<&VertexClient>, call: ApiCall) -> Result<Reply, ApiError> {
+    let Some(vertex) = vertex else {
+        return Err(ApiError::decode(
+            "internal: a Vertex AI call reached a worker without a Vertex AI client",
+        ));
+    };
+    match call {
+        ApiCall::ListTuningJobs => Ok(Reply::TuningJobs(vertex.all_tuning_jobs("").await?)),
+        ApiCall::CancelTuningJob { name } => {
+            vertex.cancel_tuning_job(&name).await?;
+            Ok(Reply::Empty)
+        }
+        _ => Err(ApiError::decode(
+            "internal: a Gemini API call routed to Vertex AI",
+        )),
     }
 }
 
@@ -527,6 +551,11 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
         ApiCall::ListTunedModels { .. } | ApiCall::StreamGenerateContent { .. } => {
             return Err(ApiError::decode(
                 "internal: streaming call routed as a single call",
+            ));
+        }
+        ApiCall::ListTuningJobs | ApiCall::CancelTuningJob { .. } => {
+            return Err(ApiError::decode(
+                "internal: a Vertex AI call routed to the Gemini API",
             ));
         }
     })

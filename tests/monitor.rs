@@ -616,3 +616,86 @@ fn an_eval_loss_is_drawn_beside_the_train_loss_in_the_per_step_view() {
         "no eval line per epoch: {per_epoch}"
     );
 }
+
+#[test]
+fn with_vertex_ai_chosen_the_monitor_follows_its_running_jobs_and_cancels_them() {
+    use tunedeck::api::vertex::types::{JobState as VertexState, TuningJob};
+    let mut a = app();
+    a.follows_vertex = true;
+    let cmds = a.start();
+    let list = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Call {
+                id,
+                call: ApiCall::ListTuningJobs,
+            } => Some(*id),
+            _ => None,
+        })
+        .expect("the Vertex jobs are listed with the models");
+    let job = |id: &str, state: VertexState| TuningJob {
+        name: format!("projects/1/locations/us-central1/tuningJobs/{id}"),
+        tuned_model_display_name: format!("job {id}"),
+        state,
+        ..Default::default()
+    };
+    let cmds = a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id: list,
+            reply: Reply::TuningJobs(vec![
+                job("7", VertexState::Running),
+                job("8", VertexState::Succeeded),
+            ]),
+        }),
+        clock(),
+    );
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::WatchVertex { job }] if job.ends_with("/tuningJobs/7")),
+        "only the running one is followed: {cmds:?}"
+    );
+    assert_eq!(a.monitor.jobs.len(), 1);
+    // A poll brings the plan and the first points.
+    let mut polled = job("7", VertexState::Running);
+    polled.tuning_data_stats = serde_json::from_value(serde_json::json!(
+        {"supervisedTuningDataStats": {"tuningStepCount": "20"}}
+    ))
+    .unwrap();
+    let point = |step, value| tunedeck::api::vertex::client::MetricPoint {
+        step,
+        value,
+        time: None,
+    };
+    let metrics = [
+        (
+            "/train_total_loss".to_owned(),
+            vec![point(1, 5.0), point(2, 4.0)],
+        ),
+        ("/eval_total_loss".to_owned(), vec![point(2, 4.5)]),
+    ]
+    .into();
+    a.update(
+        Msg::Worker(WorkerEvent::VertexJobPolled {
+            job: Box::new(polled),
+            metrics,
+        }),
+        clock(),
+    );
+    let followed = &a.monitor.jobs[0];
+    assert_eq!(
+        (
+            followed.total_steps,
+            followed.completed_steps(),
+            followed.eval_loss.len()
+        ),
+        (20, 2, 1)
+    );
+    a.update(key('2'), clock());
+    let shown = screen(&mut a);
+    assert!(shown.contains("step 2 of 20"), "{shown}");
+    assert!(a.update(key('c'), clock()).is_empty(), "cancel asks first");
+    let cmds = a.update(key('y'), clock());
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Call { call: ApiCall::CancelTuningJob { name }, .. }] if name.ends_with("/tuningJobs/7")),
+        "{cmds:?}"
+    );
+}

@@ -131,6 +131,8 @@ enum Pending {
     Play,
     Eval(usize),
     EvalHeldOut,
+    VertexJobs,
+    CancelVertexJob(String),
 }
 
 pub struct App {
@@ -148,6 +150,11 @@ pub struct App {
     pub journal: Option<std::path::PathBuf>,
     /// Ring the terminal bell when a job finishes.
     pub bell_on_finish: bool,
+    /// Vertex AI was chosen: the Monitor also follows its running tuning jobs (listed with
+    /// every refresh of the models list).
+    pub follows_vertex: bool,
+    /// The last Vertex AI job list failed (said once, not at every refresh).
+    vertex_list_failed: bool,
     pub stall_factor: f64,
     pub ema_alpha: f64,
     /// Models whose operation is being looked up.
@@ -196,6 +203,8 @@ impl App {
             history_dir: None,
             journal: None,
             bell_on_finish: true,
+            follows_vertex: false,
+            vertex_list_failed: false,
             stall_factor: 5.0,
             ema_alpha: 0.3,
             finding: Default::default(),
@@ -297,6 +306,9 @@ impl App {
         }
         self.next_refresh = None;
         cmds.push(cmd);
+        if self.follows_vertex {
+            cmds.push(self.request(Pending::VertexJobs, ApiCall::ListTuningJobs));
+        }
         self.dirty = true;
         cmds
     }
@@ -475,6 +487,12 @@ impl App {
             )];
         }
         if let Some(operation) = self.monitor.confirm_cancel.take() {
+            if operation.contains("/tuningJobs/") {
+                return vec![self.request(
+                    Pending::CancelVertexJob(operation.clone()),
+                    ApiCall::CancelTuningJob { name: operation },
+                )];
+            }
             return vec![self.request(
                 Pending::CancelJob(operation.clone()),
                 ApiCall::CancelOperation { name: operation },

@@ -175,6 +175,26 @@ impl App {
                         }
                         return self.track_operations(ops);
                     }
+                    (Pending::VertexJobs, Reply::TuningJobs(jobs)) => {
+                        self.vertex_list_failed = false;
+                        let running = jobs
+                            .into_iter()
+                            .filter(|j| !j.state.is_terminal())
+                            .collect();
+                        return self.track_vertex_jobs(running);
+                    }
+                    (Pending::CancelVertexJob(name), _) => {
+                        let label = self
+                            .monitor
+                            .job_mut(&name)
+                            .map(|j| j.model.clone())
+                            .unwrap_or(name);
+                        self.toast(
+                            format!("Cancelling {label}: it stops at its next step"),
+                            Level::Info,
+                            now,
+                        );
+                    }
                     (Pending::CancelJob(operation), _) => {
                         let model = operation
                             .split("/operations/")
@@ -267,12 +287,22 @@ impl App {
                             now,
                         ),
                     },
-                    Pending::CancelJob(_) => {
+                    Pending::CancelJob(_) | Pending::CancelVertexJob(_) => {
                         self.toast(
                             format!("Could not cancel: {error}{hint}"),
                             Level::Error,
                             now,
                         );
+                    }
+                    Pending::VertexJobs => {
+                        if !self.vertex_list_failed {
+                            self.vertex_list_failed = true;
+                            self.toast(
+                                format!("Could not list Vertex AI tuning jobs: {error}{hint}"),
+                                Level::Error,
+                                now,
+                            );
+                        }
                     }
                     Pending::Transfer { .. } => {
                         self.toast(

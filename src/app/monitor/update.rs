@@ -119,7 +119,7 @@ impl App {
             }
             Action::CancelJob => {
                 if let Some(job) = m.selected_job().filter(|j| !j.is_done()) {
-                    if job.name.contains("/operations/") {
+                    if job.name.contains("/operations/") || job.name.contains("/tuningJobs/") {
                         m.confirm_cancel = Some(job.name.clone());
                     } else {
                         let text =

@@ -68,6 +68,9 @@ pub struct Job {
     pub model: String,
     /// Steps planned; 0 while unknown.
     pub total_steps: i32,
+    /// Epochs planned, where the job's resource says (a Vertex AI job; a Gemini API job's
+    /// come from its tuned model).
+    pub epochs: Option<i32>,
     /// Training loss, one point per step, in step order.
     pub train_loss: Vec<Point>,
     /// Loss on the validation set, at the steps it was measured (empty when there is none).

@@ -44,6 +44,9 @@ impl Job {
         if let Some(steps) = job.step_count() {
             self.total_steps = i32::try_from(steps).unwrap_or(i32::MAX);
         }
+        if let Some(epochs) = job.epoch_count() {
+            self.epochs = i32::try_from(epochs).ok();
+        }
         self.model = job
             .tuned_model
             .as_ref()

@@ -171,10 +171,8 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         .models
         .find(&job.model)
         .and_then(|x| x.hyperparameters().cloned());
-    let epochs = hp
-        .as_ref()
-        .and_then(|h| h.epoch_count)
-        .map_or_else(|| "?".to_owned(), |e| e.to_string());
+    let epoch_count = job.epochs.or(hp.as_ref().and_then(|h| h.epoch_count));
+    let epochs = epoch_count.map_or_else(|| "?".to_owned(), |e| e.to_string());
     let last = job.train_loss.last();
     let started = app
         .models
@@ -187,7 +185,6 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         now
     };
     let elapsed = started.and_then(|s| (end - s).to_std().ok());
-    let epoch_count = hp.as_ref().and_then(|h| h.epoch_count);
     let completed = last.map_or(0, |s| s.epoch);
     // A job that finished well ran every epoch it completed; one still running, or stopped,
     // was in the next.
