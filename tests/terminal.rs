@@ -316,3 +316,30 @@ fn saving_keeps_the_files_mode_and_style() {
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
 }
+
+#[test]
+fn with_vertex_ai_chosen_the_monitor_follows_the_vertex_demo_job_live() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("vertex", "--emulator --vertex", |_| {});
+    tmux.wait_for("Vertex AI is chosen by --vertex");
+    tmux.run(&["send-keys", "-t", "t", "2"]);
+    // The Gemini demo's job is "Roman numerals (demo)"; the Vertex demo's is "roman-numerals".
+    let screen = tmux.wait_for("% roman-numerals");
+    assert!(screen.contains("Jobs (2)"), "{screen}");
+    // Which job the list shows first depends on which answer came first: move to the other
+    // one when the Gemini job is shown.
+    if !tmux.screen().contains("of 6 ·") {
+        tmux.run(&["send-keys", "-t", "t", "j"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    if !tmux.screen().contains("of 6 ·") {
+        tmux.run(&["send-keys", "-t", "t", "k"]);
+    }
+    tmux.wait_for("of 6 ·");
+    // Its planned steps come once the (emulated) service has read the dataset.
+    tmux.wait_for("of 90 ·");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
