@@ -251,12 +251,7 @@ impl ApiClient {
         if status.is_success() {
             return Ok(response);
         }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(response.headers());
         let body = response.bytes().await.unwrap_or_default();
         Err(ApiError::from_response(status.as_u16(), &body, retry_after))
     }
@@ -740,6 +735,15 @@ impl ApiClient {
     pub fn status_is(err: &ApiError, status: StatusCode) -> bool {
         err.http_status == Some(status.as_u16())
     }
+}
+
+/// The wait a `Retry-After` header (in seconds) asks for.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// `tunedModels/{id}` from a bare id or a full name.

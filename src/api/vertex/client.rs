@@ -382,12 +382,7 @@ impl VertexClient {
         if status.is_success() || status.as_u16() == 308 {
             return Ok(response);
         }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(std::time::Duration::from_secs);
+        let retry_after = crate::api::client::retry_after(response.headers());
         let body = response.bytes().await.unwrap_or_default();
         Err(ApiError::from_response(status.as_u16(), &body, retry_after))
     }
