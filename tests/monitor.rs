@@ -692,6 +692,39 @@ fn with_vertex_ai_chosen_the_monitor_follows_its_running_jobs_and_cancels_them()
     a.update(key('2'), clock());
     let shown = screen(&mut a);
     assert!(shown.contains("step 2 of 20"), "{shown}");
+    // The accuracy series, when the job reports it: `a` switches the chart to it and back.
+    let mut accurate = job("7", VertexState::Running);
+    accurate.tuning_data_stats = serde_json::from_value(serde_json::json!(
+        {"supervisedTuningDataStats": {"tuningStepCount": "20"}}
+    ))
+    .unwrap();
+    a.update(
+        Msg::Worker(WorkerEvent::VertexJobPolled {
+            job: Box::new(accurate),
+            metrics: [(
+                "/train_fraction_of_correct_next_step_preds".to_owned(),
+                vec![point(1, 0.25), point(2, 0.5)],
+            )]
+            .into(),
+        }),
+        clock(),
+    );
+    a.update(key('a'), clock());
+    let job_now = a.monitor.jobs[0].clone();
+    assert_eq!(
+        a.monitor.series(&job_now, a.ema_alpha),
+        vec![(1.0, 0.25), (2.0, 0.5)]
+    );
+    assert!(
+        screen(&mut a).contains("train accuracy"),
+        "{}",
+        screen(&mut a)
+    );
+    a.update(key('a'), clock());
+    assert_eq!(
+        a.monitor.series(&job_now, a.ema_alpha),
+        vec![(1.0, 5.0), (2.0, 4.0)]
+    );
     assert!(a.update(key('c'), clock()).is_empty(), "cancel asks first");
     let cmds = a.update(key('y'), clock());
     assert!(

@@ -103,6 +103,7 @@ actions! {
     ToggleEpochs => "toggle_epochs", "per epoch";
     ToggleSmoothing => "toggle_smoothing", "smooth";
     ToggleLog => "toggle_log", "log scale";
+    ToggleAccuracy => "toggle_accuracy", "accuracy";
     CursorLeft => "cursor_left", "cursor ←";
     CursorRight => "cursor_right", "cursor →";
     CancelJob => "cancel_job", "cancel job";

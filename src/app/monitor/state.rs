@@ -12,6 +12,8 @@ pub struct MonitorPane {
     pub per_epoch: bool,
     pub smoothing: bool,
     pub log_scale: bool,
+    /// The chart shows next-token accuracy instead of loss (jobs that report it: Vertex AI).
+    pub accuracy: bool,
     /// Index into the drawn series that the cursor reads.
     pub cursor: Option<usize>,
     /// The last poll failure per operation, shown until a poll succeeds.
@@ -74,24 +76,33 @@ impl MonitorPane {
         if self.per_epoch {
             return Vec::new();
         }
-        job.eval_loss
-            .iter()
-            .map(|p| (f64::from(p.step), p.value))
-            .collect()
+        let eval = if self.accuracy {
+            &job.eval_accuracy
+        } else {
+            &job.eval_loss
+        };
+        eval.iter().map(|p| (f64::from(p.step), p.value)).collect()
+    }
+
+    /// The training series the chart draws: loss, or accuracy when toggled.
+    pub fn train_series<'a>(&self, job: &'a Job) -> &'a [crate::domain::progress::Point] {
+        if self.accuracy {
+            &job.train_accuracy
+        } else {
+            &job.train_loss
+        }
     }
 
     /// The points drawn for a job in the current mode: (x, loss), x a step or an epoch.
     pub fn series(&self, job: &Job, alpha: f64) -> Vec<(f64, f64)> {
+        let train = self.train_series(job);
         let raw: Vec<(f64, f64)> = if self.per_epoch {
-            epoch_means(&job.train_loss)
+            epoch_means(train)
                 .into_iter()
                 .map(|(e, l)| (f64::from(e), l))
                 .collect()
         } else {
-            job.train_loss
-                .iter()
-                .map(|s| (f64::from(s.step), s.value))
-                .collect()
+            train.iter().map(|s| (f64::from(s.step), s.value)).collect()
         };
         if !self.smoothing {
             return raw;

@@ -95,6 +95,20 @@ impl App {
             }
             Action::ToggleSmoothing => m.smoothing = !m.smoothing,
             Action::ToggleLog => m.log_scale = !m.log_scale,
+            Action::ToggleAccuracy => {
+                m.accuracy = !m.accuracy;
+                m.cursor = None;
+                let missing = m
+                    .selected_job()
+                    .is_some_and(|j| j.train_accuracy.is_empty() && !j.train_loss.is_empty());
+                if m.accuracy && missing {
+                    self.toast(
+                        "This job reports no accuracy (the Gemini API reports loss only)",
+                        Level::Info,
+                        now,
+                    );
+                }
+            }
             Action::CursorLeft | Action::CursorRight => {
                 let len = m
                     .selected_job()

@@ -75,6 +75,10 @@ pub struct Job {
     pub train_loss: Vec<Point>,
     /// Loss on the validation set, at the steps it was measured (empty when there is none).
     pub eval_loss: Vec<Point>,
+    /// The share of next tokens predicted right, on the training batch and on the validation
+    /// set (Vertex AI's `*_fraction_of_correct_next_step_preds`; empty on the Gemini API).
+    pub train_accuracy: Vec<Point>,
+    pub eval_accuracy: Vec<Point>,
     pub state: JobState,
     /// The service's error (code, message), when it failed or was cancelled.
     pub error: Option<(i32, String)>,

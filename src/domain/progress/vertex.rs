@@ -2,7 +2,9 @@
 //! steps, its TensorBoard series give the train and eval loss (VERTEX.md §2.5, §4).
 
 use super::{Job, JobState, Point, merge};
-use crate::api::vertex::client::{EVAL_LOSS, MetricPoint, TRAIN_LOSS};
+use crate::api::vertex::client::{
+    EVAL_ACCURACY, EVAL_LOSS, MetricPoint, TRAIN_ACCURACY, TRAIN_LOSS,
+};
 use crate::api::vertex::types::{self, TuningJob};
 use std::collections::BTreeMap;
 
@@ -60,8 +62,8 @@ impl Job {
             .map(|e| (e.code, e.message.clone()));
     }
 
-    /// Folds new metric points in (from `VertexClient::read_metrics`): `/train_total_loss` and
-    /// `/eval_total_loss`, each point's epoch counted from the job's plan.
+    /// Folds new metric points in (from `VertexClient::read_metrics`): the train and eval loss
+    /// and next-token accuracy, each point's epoch counted from the job's plan.
     pub fn absorb_metrics(
         &mut self,
         job: &TuningJob,
@@ -79,11 +81,15 @@ impl Job {
                 })
                 .collect()
         };
-        if let Some(points) = metrics.get(TRAIN_LOSS) {
-            merge(&mut self.train_loss, convert(points));
-        }
-        if let Some(points) = metrics.get(EVAL_LOSS) {
-            merge(&mut self.eval_loss, convert(points));
+        for (name, series) in [
+            (TRAIN_LOSS, &mut self.train_loss),
+            (EVAL_LOSS, &mut self.eval_loss),
+            (TRAIN_ACCURACY, &mut self.train_accuracy),
+            (EVAL_ACCURACY, &mut self.eval_accuracy),
+        ] {
+            if let Some(points) = metrics.get(name) {
+                merge(series, convert(points));
+            }
         }
     }
 }

@@ -226,7 +226,7 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
             String::new()
         },
         if m.log_scale { " · log scale" } else { "" },
-    );
+    ) + if m.accuracy { " · accuracy" } else { "" };
     let state_style = match state {
         "DONE" => theme.ok,
         "FAILED" | "STALLED" => theme.error,
@@ -338,10 +338,12 @@ fn render_chart(
     }
     let m = &app.monitor;
     if series.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Line::styled("Waiting for the first step…", theme.muted)),
-            area,
-        );
+        let text = if m.accuracy && !job.train_loss.is_empty() {
+            "No accuracy series for this job (a toggles back to loss)."
+        } else {
+            "Waiting for the first step…"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), area);
         return;
     }
     let transform = |y: f64| if m.log_scale { y.max(1e-6).ln() } else { y };
@@ -378,10 +380,12 @@ fn render_chart(
                 .map(|s| vec![(f64::from(s), y_min), (f64::from(s), y_max)])
                 .collect()
         };
+    // The lowest loss is marked; accuracy has no "lowest" worth a mark.
     let lowest = series
         .iter()
         .copied()
         .min_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|_| !m.accuracy)
         .map(|(x, y)| vec![(x, transform(y))])
         .unwrap_or_default();
     let cursor: Vec<(f64, f64)> = m
@@ -401,7 +405,11 @@ fn render_chart(
         .collect();
     datasets.push(
         Dataset::default()
-            .name(if eval.is_empty() { "meanLoss" } else { "train" })
+            .name(match (m.accuracy, eval.is_empty()) {
+                (true, _) => "train accuracy",
+                (false, true) => "meanLoss",
+                (false, false) => "train",
+            })
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(theme.accent)
@@ -410,7 +418,7 @@ fn render_chart(
     if !eval_drawn.is_empty() {
         datasets.push(
             Dataset::default()
-                .name("eval")
+                .name(if m.accuracy { "eval accuracy" } else { "eval" })
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(theme.warn)
@@ -426,14 +434,16 @@ fn render_chart(
                 .data(&cursor),
         );
     }
-    datasets.push(
-        Dataset::default()
-            .name("lowest")
-            .marker(Marker::Dot)
-            .graph_type(GraphType::Scatter)
-            .style(theme.ok)
-            .data(&lowest),
-    );
+    if !lowest.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("lowest")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(theme.ok)
+                .data(&lowest),
+        );
+    }
     let label = |y: f64| {
         let v = if m.log_scale { y.exp() } else { y };
         Span::raw(format!("{v:.3}"))
@@ -450,10 +460,11 @@ fn render_chart(
         .y_axis(
             Axis::default()
                 .title(Span::styled(
-                    if m.log_scale {
-                        "meanLoss (log)"
-                    } else {
-                        "meanLoss"
+                    match (m.accuracy, m.log_scale) {
+                        (true, true) => "accuracy (log)",
+                        (true, false) => "accuracy",
+                        (false, true) => "meanLoss (log)",
+                        (false, false) => "meanLoss",
                     },
                     theme.muted,
                 ))

@@ -54,6 +54,7 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::OpenPlayground,
             Action::CopyName,
             Action::Delete,
+            Action::ToggleAccuracy,
             Action::Up,
             Action::Down,
             Action::Help,
