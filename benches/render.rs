@@ -174,7 +174,7 @@ fn monitor_chart_train_and_eval_10k_each_at_200x60(bencher: divan::Bencher) {
             .map(|s| point(s, 7.2 * 0.9998f64.powi(s)))
             .collect(),
         state: JobState::Running,
-        error: None,
+        ..Default::default()
     });
     app.update(
         Msg::Key(crossterm::event::KeyEvent::from(
