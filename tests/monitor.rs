@@ -731,4 +731,36 @@ fn with_vertex_ai_chosen_the_monitor_follows_its_running_jobs_and_cancels_them()
         matches!(cmds.as_slice(), [Cmd::Call { call: ApiCall::CancelTuningJob { name }, .. }] if name.ends_with("/tuningJobs/7")),
         "{cmds:?}"
     );
+    // Once it reports checkpoints, they are marked on the step axis.
+    let mut done: TuningJob = serde_json::from_value(serde_json::json!({
+        "name": "projects/1/locations/us-central1/tuningJobs/7",
+        "tunedModelDisplayName": "job 7",
+        "state": "JOB_STATE_SUCCEEDED",
+        "tunedModel": {"model": "projects/1/locations/us-central1/models/3@1",
+            "checkpoints": [{"checkpointId": "1", "epoch": "1", "step": "1"},
+                            {"checkpointId": "2", "epoch": "2", "step": "2"}]}
+    }))
+    .unwrap();
+    done.tuning_data_stats = serde_json::from_value(serde_json::json!(
+        {"supervisedTuningDataStats": {"tuningStepCount": "2"}}
+    ))
+    .unwrap();
+    a.update(
+        Msg::Worker(WorkerEvent::VertexJobPolled {
+            job: Box::new(done),
+            metrics: Default::default(),
+        }),
+        clock(),
+    );
+    assert_eq!(a.monitor.jobs[0].checkpoints, vec![1, 2]);
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("2 checkpoints (marked on the chart)"),
+        "{shown}"
+    );
+    assert!(
+        a.update(key('c'), clock()).is_empty(),
+        "a finished job has nothing to cancel"
+    );
+    assert!(a.monitor.confirm_cancel.is_none());
 }

@@ -79,6 +79,8 @@ pub struct Job {
     /// set (Vertex AI's `*_fraction_of_correct_next_step_preds`; empty on the Gemini API).
     pub train_accuracy: Vec<Point>,
     pub eval_accuracy: Vec<Point>,
+    /// Steps at which the job saved a checkpoint (Vertex AI's, once it reports them).
+    pub checkpoints: Vec<i32>,
     pub state: JobState,
     /// The service's error (code, message), when it failed or was cancelled.
     pub error: Option<(i32, String)>,

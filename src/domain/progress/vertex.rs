@@ -49,6 +49,13 @@ impl Job {
         if let Some(epochs) = job.epoch_count() {
             self.epochs = i32::try_from(epochs).ok();
         }
+        if let Some(tuned) = &job.tuned_model {
+            self.checkpoints = tuned
+                .checkpoints
+                .iter()
+                .filter_map(|c| c.step.and_then(|s| i32::try_from(s).ok()))
+                .collect();
+        }
         self.model = job
             .tuned_model
             .as_ref()

@@ -194,6 +194,12 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         epoch_in_progress(completed, epoch_count)
     };
     let mut facts = vec![format!("epoch {current} of {epochs}")];
+    if !job.checkpoints.is_empty() {
+        facts.push(format!(
+            "{} (marked on the chart)",
+            crate::domain::words::count(job.checkpoints.len() as u64, "checkpoint")
+        ));
+    }
     if let Some(e) = elapsed {
         facts.push(format!("elapsed {}", human(e)));
     }
@@ -393,6 +399,15 @@ fn render_chart(
         .and_then(|i| series.get(i))
         .map(|(x, _)| vec![(*x, y_min), (*x, y_max)])
         .unwrap_or_default();
+    // Checkpoints, per step: a mark on the chart's floor at each.
+    let checkpoints: Vec<(f64, f64)> = if m.per_epoch {
+        Vec::new()
+    } else {
+        job.checkpoints
+            .iter()
+            .map(|s| (f64::from(*s), y_min))
+            .collect()
+    };
     let mut datasets: Vec<Dataset> = boundaries
         .iter()
         .map(|b| {
@@ -432,6 +447,16 @@ fn render_chart(
                 .graph_type(GraphType::Line)
                 .style(theme.key)
                 .data(&cursor),
+        );
+    }
+    if !checkpoints.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("checkpoint")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(theme.key)
+                .data(&checkpoints),
         );
     }
     if !lowest.is_empty() {
