@@ -60,6 +60,7 @@ fn dataset_pane_100k_rows_at_200x60(bencher: divan::Bencher) {
         address: "127.0.0.1:1".into(),
         auth: "none".into(),
         healthy: Some(true),
+        vertex: None,
     };
     let mut app = App::new(ui.keymap, connection, Duration::from_secs(3), Now::read());
     app.dataset = DatasetPane::new(

@@ -61,6 +61,7 @@ fn app_with(models: Vec<TunedModel>) -> App {
         address: "127.0.0.1:1".into(),
         auth: "none".into(),
         healthy: Some(true),
+        vertex: None,
     };
     let mut app = App::new(ui.keymap, connection, Duration::from_secs(3), Now::read());
     let cmds = app.start();

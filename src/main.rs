@@ -345,6 +345,17 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         address: base_url,
         auth,
         healthy: None,
+        vertex: vertex_resolved
+            .as_ref()
+            .filter(|_| follows_vertex)
+            .and_then(|v| v.vertex.as_ref())
+            .map(|t| {
+                format!(
+                    "{}/{}",
+                    t.project.as_deref().unwrap_or_default(),
+                    t.location
+                )
+            }),
     };
     let journal = directories::ProjectDirs::from("", "", "tunedeck")
         .map(|d| {

@@ -324,6 +324,7 @@ fn with_vertex_ai_chosen_the_monitor_follows_the_vertex_demo_job_live() {
     }
     let tmux = Tmux::start_with("vertex", "--emulator --vertex", |_| {});
     tmux.wait_for("Vertex AI is chosen by --vertex");
+    tmux.wait_for("VERTEX tunedeck-demo/us-central1");
     tmux.run(&["send-keys", "-t", "t", "2"]);
     // The Gemini demo's job is "Roman numerals (demo)"; the Vertex demo's is "roman-numerals".
     let screen = tmux.wait_for("% roman-numerals");

@@ -75,6 +75,9 @@ pub struct Connection {
     /// Never more than a key's last four characters.
     pub auth: String,
     pub healthy: Option<bool>,
+    /// With Vertex AI chosen: `project/location` and its credentials, whose jobs the Monitor
+    /// follows.
+    pub vertex: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

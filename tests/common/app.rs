@@ -28,6 +28,7 @@ pub fn app() -> App {
             address: "http://127.0.0.1:8765".into(),
             auth: "no credentials".into(),
             healthy: None,
+            vertex: None,
         },
         Duration::from_secs(3),
         clock(),

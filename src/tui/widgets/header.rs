@@ -33,6 +33,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
     let tuning = app.creating_count();
     let optional = [
+        c.vertex
+            .as_ref()
+            .map(|v| Span::styled(format!(" · VERTEX {v}"), theme.key)),
         (tuning > 0).then(|| Span::styled(format!(" · {tuning} tuning"), theme.warn)),
         app.last_refresh().map(|at| {
             Span::styled(
