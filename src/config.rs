@@ -325,6 +325,26 @@ impl Resolved {
     }
 }
 
+/// An API key (and where it came from) as credentials and what the header says of them.
+fn key_auth((key, from): (String, String)) -> (Credentials, AuthSource) {
+    let secret = SecretString::from(key);
+    let auth = AuthSource::ApiKey {
+        from,
+        last_four: last_four(&secret),
+    };
+    (Credentials::ApiKey(secret), auth)
+}
+
+/// An OAuth access token given as is, as credentials and what the header says of them.
+fn token_auth((token, from): (String, String)) -> (Credentials, AuthSource) {
+    let secret = SecretString::from(token);
+    let auth = AuthSource::AccessToken {
+        from,
+        last_four: last_four(&secret),
+    };
+    (Credentials::AccessToken(secret), auth)
+}
+
 /// Resolves flags, file and environment. `env` reads a variable and `adc` is what
 /// [`AdcSource::discover`] found: both are parameters so that tests need not touch the process.
 pub fn resolve(
@@ -353,22 +373,6 @@ pub fn resolve(
         .or_else(|| file.api_version.clone())
         .unwrap_or_else(|| "v1beta".into());
     let token = nonempty(flags.access_token.clone()).map(|t| (t, "--access-token".to_owned()));
-    let key_auth = |(key, from): (String, String)| {
-        let secret = SecretString::from(key);
-        let auth = AuthSource::ApiKey {
-            from,
-            last_four: last_four(&secret),
-        };
-        (Credentials::ApiKey(secret), auth)
-    };
-    let token_auth = |(token, from): (String, String)| {
-        let secret = SecretString::from(token);
-        let auth = AuthSource::AccessToken {
-            from,
-            last_four: last_four(&secret),
-        };
-        (Credentials::AccessToken(secret), auth)
-    };
     let vertex = vertex_target(flags, file, env, adc.as_ref());
     if let Some(target) = &vertex {
         return resolve_vertex(
@@ -504,21 +508,6 @@ fn resolve_vertex(
     mut warnings: Vec<String>,
 ) -> Resolved {
     let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let secret = |(value, from): (String, String), token: bool| {
-        let secret = SecretString::from(value);
-        let last_four = last_four(&secret);
-        if token {
-            (
-                Credentials::AccessToken(secret),
-                AuthSource::AccessToken { from, last_four },
-            )
-        } else {
-            (
-                Credentials::ApiKey(secret),
-                AuthSource::ApiKey { from, last_four },
-            )
-        }
-    };
     let embedded = |mut target: VertexTarget, warnings: Vec<String>| {
         target
             .project
@@ -535,9 +524,7 @@ fn resolve_vertex(
     if flags.emulator {
         return embedded(target, warnings);
     }
-    let given = token
-        .map(|t| secret(t, true))
-        .or_else(|| key.clone().map(|k| secret(k, false)));
+    let given = token.map(token_auth).or_else(|| key.map(key_auth));
     let endpoint = nonempty(flags.endpoint.clone())
         .map(|e| (e, "--endpoint".to_owned()))
         .or_else(|| nonempty(file.endpoint.clone()).map(|e| (e, "the config file".to_owned())));

@@ -235,9 +235,9 @@ fn vertex_client(
     let (base, endpoint) = match &vertex.backend {
         Backend::Vertex { base_url } => (base_url.clone(), None),
         Backend::Endpoint { base_url, .. } => (base_url.clone(), Some(base_url.clone())),
-        Backend::EmbeddedEmulator | Backend::Gemini { .. } => {
-            (embedded_url.to_owned(), Some(embedded_url.to_owned()))
-        }
+        Backend::EmbeddedEmulator => (embedded_url.to_owned(), Some(embedded_url.to_owned())),
+        // Resolution with Vertex AI chosen never picks the Gemini API's host.
+        Backend::Gemini { .. } => return Err("Vertex AI resolved to the Gemini API".into()),
     };
     let storage_emulator = std::env::var("STORAGE_EMULATOR_HOST").ok();
     tunedeck::api::vertex::client::VertexClient::connect(

@@ -362,3 +362,33 @@ async fn doctor_checks_project_location_credentials_and_the_bucket_with_fixes() 
         text(&out.stdout)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validation_share_over_vertex_limit_is_refused_before_any_upload() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    // 20,000 examples, half held out: 10,000 validation examples, over the 5,000 allowed.
+    let data = dataset(home.path(), 20_000);
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "tune",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--bucket",
+            "b",
+            "--held-out",
+            "50",
+        ],
+    )
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("10000 validation examples") && err.contains("at most 5000"),
+        "{err}"
+    );
+    assert!(!err.contains("uploaded"), "{err}");
+}

@@ -759,6 +759,10 @@ fn with_vertex_ai_chosen_the_monitor_follows_its_running_jobs_and_cancels_them()
         "{shown}"
     );
     assert!(
+        shown.contains("┌ job 7 ") && !shown.contains("models/3@1"),
+        "a finished job keeps its display name: {shown}"
+    );
+    assert!(
         a.update(key('c'), clock()).is_empty(),
         "a finished job has nothing to cancel"
     );

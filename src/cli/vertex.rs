@@ -230,6 +230,15 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
     let held = crate::domain::tuning::held_out_count(args.held_out, examples.len())
         .map_err(|p| CliError::usage(super::tuning::describe_tuning_problem(&p)))?;
     let (train, validation) = crate::domain::tuning::split_held_out(&examples, held);
+    let most = crate::domain::vertex::max_validation_examples(train.len());
+    if validation.len() > most {
+        return Err(CliError::usage(format!(
+            "--held-out {}: {} validation examples; Vertex AI takes at most {most} beside {} training examples",
+            args.held_out,
+            validation.len(),
+            train.len()
+        )));
+    }
     let stem = args
         .dataset
         .file_stem()

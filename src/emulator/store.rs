@@ -175,10 +175,6 @@ impl Store {
         Some(record)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.cloud.jobs.is_empty()
-    }
-
     /// Loads a saved state; a missing file is an empty store.
     pub fn load(path: &Path) -> Result<Store, String> {
         let bytes = match std::fs::read(path) {

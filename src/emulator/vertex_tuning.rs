@@ -698,8 +698,9 @@ pub fn job_not_found(id: &str) -> Failure {
 }
 
 /// Applies a change to a stored job and makes it durable (kept in memory when the disk fails,
-/// and written with the next change).
-fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<VertexJob> {
+/// and written with the next change). Returns whether the job has ended (`None`: it is gone);
+/// the job itself is not copied out, as its series grow with every step.
+fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<bool> {
     let mut store = core.store();
     let job = store.cloud.job_mut(id)?;
     change(job);
@@ -708,7 +709,7 @@ fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<
         Ok(()) => job.mark_journaled(),
         Err(f) => tracing::warn!("saving tuning job {id}: {}", f.message),
     }
-    Some(job.clone())
+    Some(job.state.job.state.is_terminal())
 }
 
 /// Records that a job's points are on disk.
@@ -831,7 +832,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
                 });
             }
         })
-        .is_none_or(|j| j.state.job.state.is_terminal());
+        .unwrap_or(true);
         if failed || !tick(&core).await {
             return;
         }
@@ -851,7 +852,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         });
         let done = trainer.is_done();
         let step = trainer.completed_steps();
-        let Some(now_job) = update(&core, &id, |j| {
+        let Some(ended) = update(&core, &id, |j| {
             let now = super::store::micros(Utc::now());
             if j.state.cancel_requested {
                 return end_cancelled(j, now);
@@ -860,7 +861,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         }) else {
             return; // gone
         };
-        if now_job.state.job.state.is_terminal() || !tick(&core).await {
+        if ended || !tick(&core).await {
             return;
         }
         if done {

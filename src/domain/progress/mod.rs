@@ -66,6 +66,9 @@ pub struct Job {
     pub name: String,
     /// The tuned model the job makes.
     pub model: String,
+    /// The name a person gave the job, where its resource carries one (Vertex AI's
+    /// `tunedModelDisplayName`; a Gemini API job's is its tuned model's, in the models list).
+    pub display_name: String,
     /// Steps planned; 0 while unknown.
     pub total_steps: i32,
     /// Epochs planned, where the job's resource says (a Vertex AI job; a Gemini API job's

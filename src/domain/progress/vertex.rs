@@ -56,6 +56,7 @@ impl Job {
                 .filter_map(|c| c.step.and_then(|s| i32::try_from(s).ok()))
                 .collect();
         }
+        self.display_name = job.tuned_model_display_name.clone();
         self.model = job
             .tuned_model
             .as_ref()

@@ -30,6 +30,19 @@ fn human(d: Duration) -> String {
     }
 }
 
+/// A job as the list and the legend name it: its own display name, else its model's from the
+/// models list, else the model's id.
+fn job_label(app: &App, job: &Job) -> String {
+    if !job.display_name.is_empty() {
+        return job.display_name.clone();
+    }
+    app.models
+        .find(&job.model)
+        .map(|x| x.display_name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned())
+}
+
 fn job_state(job: &Job, stalled: bool) -> &'static str {
     match job.state {
         JobState::Running if stalled => "STALLED",
@@ -127,12 +140,7 @@ fn render_jobs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 "TUNING" => theme.warn,
                 _ => theme.muted,
             };
-            let name = app
-                .models
-                .find(&job.model)
-                .map(|x| x.display_name.clone())
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned());
+            let name = job_label(app, job);
             let row = Line::from(vec![
                 Span::raw(if m.compare.contains(&job.name) {
                     "◆"
@@ -157,9 +165,17 @@ fn render_jobs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme) {
     let m = &app.monitor;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(format!(" {} ", job.model), theme.title));
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(
+            " {} ",
+            if job.display_name.is_empty() {
+                &job.model
+            } else {
+                &job.display_name
+            }
+        ),
+        theme.title,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [stats, chart_area] =
@@ -512,12 +528,7 @@ fn render_compare(frame: &mut Frame, area: Rect, app: &App, jobs: &[&Job], theme
     let runs: Vec<(String, Vec<(f64, f64)>)> = jobs
         .iter()
         .map(|job| {
-            let name = app
-                .models
-                .find(&job.model)
-                .map(|x| x.display_name.clone())
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned());
+            let name = job_label(app, job);
             let points = downsample(&m.series(job, app.ema_alpha), width)
                 .into_iter()
                 .map(|(x, y)| (x, transform(y)))
