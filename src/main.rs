@@ -338,25 +338,19 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         None => None,
     };
     let follows_vertex = vertex.is_some();
-    let (commands, events, worker) =
-        worker::spawn_with_vertex(client, vertex, worker::WorkerOptions::polling(ui.poll));
     let connection = Connection {
         backend: backend_label,
         address: base_url,
         auth,
         healthy: None,
-        vertex: vertex_resolved
-            .as_ref()
-            .filter(|_| follows_vertex)
-            .and_then(|v| v.vertex.as_ref())
-            .map(|t| {
-                format!(
-                    "{}/{}",
-                    t.project.as_deref().unwrap_or_default(),
-                    t.location
-                )
-            }),
+        vertex: vertex.as_ref().map(|v| tunedeck::app::VertexPlace {
+            project: v.project.clone(),
+            location: v.location.clone(),
+            base_url: v.base_url().to_owned(),
+        }),
     };
+    let (commands, events, worker) =
+        worker::spawn_with_vertex(client, vertex, worker::WorkerOptions::polling(ui.poll));
     let journal = directories::ProjectDirs::from("", "", "tunedeck")
         .map(|d| {
             d.state_dir()

@@ -85,6 +85,10 @@ pub enum ApiCall {
     CancelTuningJob {
         name: String,
     },
+    /// Vertex AI: delete a tuned model (its endpoints go with it).
+    DeleteVertexModel {
+        name: String,
+    },
 }
 
 /// What a finished call returns.

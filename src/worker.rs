@@ -445,6 +445,30 @@ async fn perform(
                 }
             }
         }
+        ApiCall::StreamGenerateContent { model, request }
+            if crate::domain::vertex::is_vertex_model(&model) =>
+        {
+            let Some(vertex) = vertex else {
+                return send(Err(no_vertex_client()));
+            };
+            match vertex.stream_generate_content(&model, &request).await {
+                Ok(mut stream) => {
+                    while let Some(chunk) = stream.next().await {
+                        match chunk {
+                            Ok(chunk) => send(Ok(Reply::Chunk(Box::new(chunk)))),
+                            Err(e) => return send(Err(e)),
+                        }
+                    }
+                    send(Ok(Reply::StreamEnd { fell_back: false }));
+                }
+                Err(e) => send(Err(e)),
+            }
+        }
+        ApiCall::GenerateContent { ref model, .. }
+            if crate::domain::vertex::is_vertex_model(model) =>
+        {
+            send(vertex_call(vertex, call).await)
+        }
         ApiCall::StreamGenerateContent { model, request } => {
             let stream = match client.stream_generate_content(&model, &request).await {
                 Ok(stream) => stream,
@@ -469,19 +493,21 @@ async fn perform(
             }
             send(Ok(Reply::StreamEnd { fell_back: false }));
         }
-        ApiCall::ListTuningJobs | ApiCall::CancelTuningJob { .. } => {
-            send(vertex_call(vertex, call).await)
-        }
+        ApiCall::ListTuningJobs
+        | ApiCall::CancelTuningJob { .. }
+        | ApiCall::DeleteVertexModel { .. } => send(vertex_call(vertex, call).await),
         other => send(call_once(client, other).await),
     }
+}
+
+fn no_vertex_client() -> ApiError {
+    ApiError::decode("internal: a Vertex AI call reached a worker without a Vertex AI client")
 }
 
 /// A Vertex AI call, or why there is none to make it with.
 async fn vertex_call(vertex: Option<&VertexClient>, call: ApiCall) -> Result<Reply, ApiError> {
     let Some(vertex) = vertex else {
-        return Err(ApiError::decode(
-            "internal: a Vertex AI call reached a worker without a Vertex AI client",
-        ));
+        return Err(no_vertex_client());
     };
     match call {
         ApiCall::ListTuningJobs => Ok(Reply::TuningJobs(vertex.all_tuning_jobs("").await?)),
@@ -489,6 +515,13 @@ async fn vertex_call(vertex: Option<&VertexClient>, call: ApiCall) -> Result<Rep
             vertex.cancel_tuning_job(&name).await?;
             Ok(Reply::Empty)
         }
+        ApiCall::DeleteVertexModel { name } => {
+            vertex.delete_model(&name).await?;
+            Ok(Reply::Empty)
+        }
+        ApiCall::GenerateContent { model, request } => Ok(Reply::Generated(Box::new(
+            vertex.generate_content(&model, &request).await?,
+        ))),
         _ => Err(ApiError::decode(
             "internal: a Gemini API call routed to Vertex AI",
         )),
@@ -553,7 +586,9 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
                 "internal: streaming call routed as a single call",
             ));
         }
-        ApiCall::ListTuningJobs | ApiCall::CancelTuningJob { .. } => {
+        ApiCall::ListTuningJobs
+        | ApiCall::CancelTuningJob { .. }
+        | ApiCall::DeleteVertexModel { .. } => {
             return Err(ApiError::decode(
                 "internal: a Vertex AI call routed to the Gemini API",
             ));

@@ -318,40 +318,65 @@ fn saving_keeps_the_files_mode_and_style() {
 }
 
 #[test]
-fn with_vertex_ai_chosen_the_monitor_follows_the_vertex_demo_job_live() {
+fn with_vertex_ai_chosen_every_tab_shows_the_vertex_demo() {
     if !have_tmux() {
         return;
     }
     let tmux = Tmux::start_with("vertex", "--emulator --vertex", |_| {});
-    tmux.wait_for("Vertex AI is chosen by --vertex");
     tmux.wait_for("VERTEX tunedeck-demo/us-central1");
-    tmux.run(&["send-keys", "-t", "t", "2"]);
-    // The Gemini demo's job is "Roman numerals (demo)"; the Vertex demo's is "roman-numerals".
-    let screen = tmux.wait_for("% roman-numerals");
-    assert!(screen.contains("Jobs (2)"), "{screen}");
-    // Which job the list shows first depends on which answer came first: move to the other
-    // one when the Gemini job is shown.
-    let shows_vertex = |tmux: &Tmux| {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            // The selected job's name heads the chart pane: the Vertex job's display name.
-            if tmux.screen().contains("┌ roman-numerals ─") {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    };
-    for key in ["j", "k"] {
-        if shows_vertex(&tmux) {
-            break;
-        }
-        tmux.run(&["send-keys", "-t", "t", key]);
-    }
+    // The Models tab: the demo project's tuning jobs.
+    let screen = tmux.wait_for("Tuning jobs · tunedeck-demo/us-central1 (2)");
+    assert!(screen.contains("roman-numerals"), "{screen}");
+    let screen = tmux.wait_for("number-generator");
+    assert!(screen.contains("SUCCEEDED"), "{screen}");
+    // The finished job's detail: its data statistics, and (scrolled to) its checkpoints.
+    tmux.run(&["send-keys", "-t", "t", "j", "Enter"]);
+    tmux.wait_for("Dataset statistics");
+    tmux.wait_for("Billable tokens 48");
+    tmux.run(&[
+        "send-keys",
+        "-t",
+        "t",
+        "j",
+        "j",
+        "j",
+        "j",
+        "j",
+        "j",
+        "j",
+        "j",
+        "j",
+        "j",
+    ]);
+    tmux.wait_for("Checkpoints (8)");
+    // Its train and eval curves in the Monitor.
+    tmux.run(&["send-keys", "-t", "t", "w"]);
+    tmux.wait_for("┌ number-generator ─");
+    let screen = tmux.wait_for("step 24 of 24");
+    assert!(
+        screen.contains("lowest") && screen.contains("· eval ") && screen.contains("at step 24"),
+        "the train and the eval loss: {screen}"
+    );
+    // The running job is followed live: its planned steps come once the (emulated) service
+    // has read the dataset.
+    tmux.run(&["send-keys", "-t", "t", "k"]);
     tmux.wait_for("┌ roman-numerals ─");
-    tmux.wait_for(" of 6");
-    // Its planned steps come once the (emulated) service has read the dataset.
     tmux.wait_for("of 90 ·");
+    // The Playground answers from a checkpoint's endpoint.
+    tmux.run(&["send-keys", "-t", "t", "4", "m", "/"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "checkpoint 3"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("Model number-generator · checkpoint 3 (endpoint");
+    tmux.run(&["send-keys", "-t", "t", "i"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "three"]);
+    tmux.wait_for("Prompt · 5 chars");
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_for("i edits");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("┌ number-generator · checkpoint 3 (endpoint");
+    let screen = tmux.wait_for(") · done");
+    assert!(!screen.contains("failed"), "{screen}");
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
 }

@@ -7,6 +7,10 @@ pub enum Context {
     Global,
     Models,
     Detail,
+    /// The Models tab with Vertex AI chosen: the project's tuning jobs.
+    Jobs,
+    /// One Vertex AI tuning job's detail.
+    JobDetail,
     Permissions,
     Monitor,
     Dataset,
@@ -15,10 +19,12 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Models,
         Context::Detail,
+        Context::Jobs,
+        Context::JobDetail,
         Context::Permissions,
         Context::Monitor,
         Context::Dataset,
@@ -31,6 +37,8 @@ impl Context {
             Context::Global => "global",
             Context::Models => "models",
             Context::Detail => "detail",
+            Context::Jobs => "jobs",
+            Context::JobDetail => "job_detail",
             Context::Permissions => "permissions",
             Context::Monitor => "monitor",
             Context::Dataset => "dataset",
@@ -97,6 +105,8 @@ actions! {
     Delete => "delete", "delete";
     Edit => "edit", "edit";
     CopyName => "copy_name", "copy name";
+    CopyModel => "copy_model", "copy model";
+    CopyEndpoint => "copy_endpoint", "copy endpoint";
     Permissions => "permissions", "permissions";
     Transfer => "transfer", "transfer ownership";
     Add => "add", "add";

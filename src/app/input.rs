@@ -16,6 +16,7 @@ use std::time::Instant;
 enum FieldFocus {
     Palette,
     ModelsFilter,
+    JobsFilter,
     ModelEdit(crate::domain::tuning::ModelField),
     Transfer,
     Permission(crate::app::models::PermissionField),
@@ -28,6 +29,8 @@ enum FieldFocus {
 impl App {
     pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Cmd> {
         match mouse.kind {
+            MouseEventKind::ScrollDown if self.follows_vertex => self.jobs.move_by(1),
+            MouseEventKind::ScrollUp if self.follows_vertex => self.jobs.move_by(-1),
             MouseEventKind::ScrollDown => self.models.move_by(1),
             MouseEventKind::ScrollUp => self.models.move_by(-1),
             MouseEventKind::Down(MouseButton::Left) if mouse.row == layout::TAB_BAR_ROW => {
@@ -36,15 +39,21 @@ impl App {
                 }
             }
             MouseEventKind::Down(MouseButton::Left)
-                if self.tab == Tab::Models
-                    && self.models.detail.is_none()
-                    && mouse.row >= layout::MODELS_FIRST_ROW =>
+                if self.tab == Tab::Models && mouse.row >= layout::MODELS_FIRST_ROW =>
             {
                 let row = usize::from(mouse.row - layout::MODELS_FIRST_ROW);
                 let rows = self.table_height();
-                let offset = layout::table_offset(self.models.selected, rows);
-                if row < rows && offset + row < self.models.visible.len() {
-                    self.models.selected = offset + row;
+                // The table shown: Vertex AI's tuning jobs or the tuned models (not a detail).
+                let (selected, len) = match (self.follows_vertex, &self.jobs.detail) {
+                    (true, None) => (&mut self.jobs.selected, self.jobs.visible.len()),
+                    (false, _) if self.models.detail.is_none() => {
+                        (&mut self.models.selected, self.models.visible.len())
+                    }
+                    _ => return Vec::new(),
+                };
+                let offset = layout::table_offset(*selected, rows);
+                if row < rows && offset + row < len {
+                    *selected = offset + row;
                 }
             }
             _ => return Vec::new(),
@@ -66,6 +75,11 @@ impl App {
         if self.models.filter_editing {
             line_edit::insert(&mut self.models.filter, cursor, text);
             self.models.refresh_view();
+            return;
+        }
+        if self.jobs.filter_editing {
+            line_edit::insert(&mut self.jobs.filter, cursor, text);
+            self.jobs.refresh_view();
             return;
         }
         match &mut self.models.dialog {
@@ -120,7 +134,12 @@ impl App {
 
     /// Rows of the models table that fit on screen.
     pub fn table_height(&self) -> usize {
-        let failed = matches!(self.models.load, super::models::Load::Failed(_));
+        let load = if self.follows_vertex {
+            &self.jobs.load
+        } else {
+            &self.models.load
+        };
+        let failed = matches!(load, super::models::Load::Failed(_));
         layout::models_rows(self.size.1, failed)
     }
 
@@ -143,6 +162,9 @@ impl App {
         }
         if self.models.filter_editing {
             return Some(FieldFocus::ModelsFilter);
+        }
+        if self.jobs.filter_editing {
+            return Some(FieldFocus::JobsFilter);
         }
         match &self.models.dialog {
             Some(Dialog::Edit(form)) => return Some(FieldFocus::ModelEdit(form.focus)),
@@ -201,6 +223,22 @@ impl App {
                 }
             }
             self.models.refresh_view();
+            return Vec::new();
+        }
+        if self.jobs.filter_editing {
+            match key.code {
+                KeyCode::Esc => {
+                    self.jobs.filter_editing = false;
+                    self.jobs.filter.clear();
+                }
+                KeyCode::Enter => self.jobs.filter_editing = false,
+                _ => {
+                    if !line_edit::edit_line(&mut self.jobs.filter, &mut self.line_cursor, &key) {
+                        return Vec::new();
+                    }
+                }
+            }
+            self.jobs.refresh_view();
             return Vec::new();
         }
         if self.tab == Tab::Dataset

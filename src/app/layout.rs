@@ -46,6 +46,15 @@ pub fn models_rows(height: u16, refresh_failed: bool) -> usize {
     )
 }
 
+/// A list's selection moved by `delta` rows, kept on one of its `len` rows (0 when empty).
+pub fn moved(selected: usize, len: usize, delta: isize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let last = len as isize - 1;
+    (selected as isize).saturating_add(delta).clamp(0, last) as usize
+}
+
 /// The rows a table of `height` rows can show: what the table draws from.
 pub fn table_offset(selected: usize, height: usize) -> usize {
     if height == 0 {

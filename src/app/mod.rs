@@ -6,6 +6,7 @@ pub mod action;
 pub mod dataset;
 pub mod form;
 mod input;
+pub mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod line_edit;
@@ -75,9 +76,37 @@ pub struct Connection {
     /// Never more than a key's last four characters.
     pub auth: String,
     pub healthy: Option<bool>,
-    /// With Vertex AI chosen: `project/location` and its credentials, whose jobs the Monitor
-    /// follows.
-    pub vertex: Option<String>,
+    /// With Vertex AI chosen: where its jobs and endpoints are.
+    pub vertex: Option<VertexPlace>,
+}
+
+/// The Vertex AI project and location the dashboard works in, and the host it reaches them at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VertexPlace {
+    pub project: String,
+    pub location: String,
+    /// `https://us-central1-aiplatform.googleapis.com`, or the emulator's address.
+    pub base_url: String,
+}
+
+impl VertexPlace {
+    /// `project/location`, as the header says it.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.project, self.location)
+    }
+
+    /// The resource a model name stands for here: endpoints are already whole; a publisher
+    /// model gets this project and location in front.
+    pub fn resource(&self, model: &str) -> String {
+        if model.starts_with("projects/") {
+            model.to_owned()
+        } else {
+            format!(
+                "projects/{}/locations/{}/{model}",
+                self.project, self.location
+            )
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,12 +165,19 @@ enum Pending {
     EvalHeldOut,
     VertexJobs,
     CancelVertexJob(String),
+    /// A Vertex AI tuned model being deleted (its resource name, the label said in the toast).
+    DeleteVertexModel {
+        model: String,
+        label: String,
+    },
 }
 
 pub struct App {
     pub keymap: Keymap,
     pub tab: Tab,
     pub models: ModelsPane,
+    /// The Models tab's view of Vertex AI tuning jobs (shown when `follows_vertex`).
+    pub jobs: jobs::JobsPane,
     pub monitor: monitor::MonitorPane,
     pub dataset: dataset::DatasetPane,
     pub playground: playground::PlaygroundPane,
@@ -153,8 +189,9 @@ pub struct App {
     pub journal: Option<std::path::PathBuf>,
     /// Ring the terminal bell when a job finishes.
     pub bell_on_finish: bool,
-    /// Vertex AI was chosen: the Monitor also follows its running tuning jobs (listed with
-    /// every refresh of the models list).
+    /// Vertex AI was chosen: the Models tab lists its tuning jobs (refreshed with `r` and
+    /// while one runs), the Monitor follows the running ones, and the Playground offers their
+    /// endpoints.
     pub follows_vertex: bool,
     /// The last Vertex AI job list failed (said once, not at every refresh).
     vertex_list_failed: bool,
@@ -199,6 +236,7 @@ impl App {
             keymap,
             tab: Tab::Models,
             models: ModelsPane::default(),
+            jobs: jobs::JobsPane::default(),
             monitor: monitor::MonitorPane::default(),
             dataset: dataset::DatasetPane::default(),
             playground: playground::PlaygroundPane::default(),
@@ -243,11 +281,18 @@ impl App {
         {
             Context::Permissions
         } else if self.models.dialog.is_some()
+            || self.jobs.dialog.is_some()
             || self.monitor.confirm_cancel.is_some()
             || self.monitor.offer_delete.is_some()
             || self.dataset.confirm_quit
         {
             Context::Dialog
+        } else if self.tab == Tab::Models && self.follows_vertex {
+            if self.jobs.detail.is_some() {
+                Context::JobDetail
+            } else {
+                Context::Jobs
+            }
         } else if self.tab == Tab::Models && self.models.detail.is_some() {
             Context::Detail
         } else if self.tab == Tab::Models {
@@ -296,6 +341,23 @@ impl App {
 
     fn refresh_list(&mut self) -> Vec<Cmd> {
         let mut cmds = Vec::new();
+        if self.follows_vertex {
+            // Vertex AI chosen: the Models tab is its tuning jobs, listed whole (every page).
+            if let Load::Loading { request, .. } = self.jobs.load {
+                cmds.push(Cmd::Cancel { id: request });
+            }
+            let cmd = self.request(Pending::VertexJobs, ApiCall::ListTuningJobs);
+            if let Cmd::Call { id, .. } = &cmd {
+                self.jobs.load = Load::Loading {
+                    request: *id,
+                    pages: 0,
+                };
+            }
+            self.next_refresh = None;
+            self.dirty = true;
+            cmds.push(cmd);
+            return cmds;
+        }
         if let Load::Loading { request, .. } = self.models.load {
             cmds.push(Cmd::Cancel { id: request });
         }
@@ -309,9 +371,6 @@ impl App {
         }
         self.next_refresh = None;
         cmds.push(cmd);
-        if self.follows_vertex {
-            cmds.push(self.request(Pending::VertexJobs, ApiCall::ListTuningJobs));
-        }
         self.dirty = true;
         cmds
     }
@@ -422,6 +481,9 @@ impl App {
         if self.context() == Context::Permissions {
             return self.on_permissions_action(action);
         }
+        if matches!(self.context(), Context::Jobs | Context::JobDetail) {
+            return self.on_jobs_action(action, now);
+        }
         if self.context() == Context::Monitor {
             return self.on_monitor_action(action, now);
         }
@@ -468,6 +530,7 @@ impl App {
                 self.monitor.confirm_cancel = None;
                 self.monitor.offer_delete = None;
             }
+            Action::Cancel if self.jobs.dialog.is_some() => self.jobs.dialog = None,
             Action::Cancel => match &mut self.models.dialog {
                 Some(Dialog::Permissions(view)) => view.confirm_remove = None,
                 _ => self.models.dialog = None,
@@ -488,6 +551,30 @@ impl App {
                 Pending::Delete(model.clone()),
                 ApiCall::DeleteTunedModel { name: model },
             )];
+        }
+        match self.jobs.dialog.take() {
+            Some(jobs::JobDialog::Cancel { job, .. }) => {
+                return vec![self.request(
+                    Pending::CancelVertexJob(job.clone()),
+                    ApiCall::CancelTuningJob { name: job },
+                )];
+            }
+            Some(jobs::JobDialog::DeleteModels { models }) => {
+                self.jobs.marked.clear();
+                return models
+                    .into_iter()
+                    .map(|(model, label)| {
+                        self.request(
+                            Pending::DeleteVertexModel {
+                                model: model.clone(),
+                                label,
+                            },
+                            ApiCall::DeleteVertexModel { name: model },
+                        )
+                    })
+                    .collect();
+            }
+            None => {}
         }
         if let Some(operation) = self.monitor.confirm_cancel.take() {
             if operation.contains("/tuningJobs/") {

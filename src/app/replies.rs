@@ -177,11 +177,25 @@ impl App {
                     }
                     (Pending::VertexJobs, Reply::TuningJobs(jobs)) => {
                         self.vertex_list_failed = false;
+                        self.connection.healthy = Some(true);
                         let running = jobs
-                            .into_iter()
+                            .iter()
                             .filter(|j| !j.state.is_terminal())
+                            .cloned()
                             .collect();
+                        if matches!(self.jobs.load, Load::Loading { request, .. } if request == id)
+                        {
+                            self.jobs.loaded(jobs, self.clock.utc);
+                        }
                         return self.track_vertex_jobs(running);
+                    }
+                    (Pending::DeleteVertexModel { model, label }, _) => {
+                        self.toast(
+                            format!("Deleted the model of {label} ({model}) and its endpoints"),
+                            Level::Info,
+                            now,
+                        );
+                        return self.refresh_list();
                     }
                     (Pending::CancelVertexJob(name), _) => {
                         let label = self
@@ -294,7 +308,19 @@ impl App {
                             now,
                         );
                     }
+                    Pending::DeleteVertexModel { label, .. } => {
+                        self.toast(
+                            format!("Could not delete the model of {label}: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
                     Pending::VertexJobs => {
+                        self.connection.healthy = Some(false);
+                        if matches!(self.jobs.load, Load::Loading { request, .. } if request == id)
+                        {
+                            self.jobs.load = Load::Failed(error.clone());
+                        }
                         if !self.vertex_list_failed {
                             self.vertex_list_failed = true;
                             self.toast(
@@ -335,6 +361,7 @@ impl App {
                 metrics,
             } => {
                 self.monitor.poll_errors.remove(&polled.name);
+                self.jobs.replace(&polled);
                 let Some(job) = self.monitor.job_mut(&polled.name) else {
                     return Vec::new();
                 };

@@ -10,6 +10,7 @@ use crate::api::vertex::types::{
 use crate::dataset::lint::Severity;
 use crate::dataset::vertex as vertex_jsonl;
 use crate::domain::progress::{self as progress, Job};
+use crate::domain::vertex::JobSummary;
 use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -54,40 +55,19 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn duration(job: &TuningJob) -> String {
-    match (job.start_time, job.end_time) {
-        (Some(a), Some(b)) => {
-            let s = (b - a).num_seconds().max(0);
-            format!("{}m{:02}s", s / 60, s % 60)
-        }
-        (Some(_), None) => "running".into(),
-        _ => "-".into(),
-    }
-}
-
 fn row(job: &TuningJob) -> Vec<String> {
-    let hp = job
-        .supervised_tuning_spec
-        .as_ref()
-        .and_then(|s| s.hyper_parameters.clone())
-        .unwrap_or_default();
+    let s = JobSummary::of(job);
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     vec![
-        job.id().to_owned(),
-        job.tuned_model_display_name.clone(),
-        job.state.name().trim_start_matches("JOB_STATE_").to_owned(),
-        if job.base_model.is_empty() {
-            job.pre_tuned_model
-                .as_ref()
-                .map(|p| p.base_model.clone())
-                .unwrap_or_default()
-        } else {
-            job.base_model.clone()
-        },
-        when(job.create_time),
-        duration(job),
-        hp.epoch_count.map_or("-".into(), |e| e.to_string()),
-        hp.adapter_size.rank().map_or("-".into(), |r| r.to_string()),
-        job.step_count().map_or("-".into(), |s| s.to_string()),
+        s.id.clone(),
+        s.display_name.clone(),
+        s.state.clone(),
+        s.base_model.clone(),
+        when(s.created),
+        s.duration_text(),
+        opt(s.epochs.map(|e| e.to_string())),
+        opt(s.adapter_rank.map(|r| r.to_string())),
+        opt(s.steps.map(|n| n.to_string())),
     ]
 }
 

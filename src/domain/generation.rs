@@ -7,6 +7,8 @@ use crate::api::types::{
     Content, GenerateContentRequest, GenerationConfig, HarmBlockThreshold, HarmCategory, Model,
     Part, SafetySetting, TunedModel,
 };
+use crate::api::vertex::types::TuningJob;
+use crate::domain::vertex::{job_base_model as vertex_base, job_label as vertex_label};
 
 /// A model a prompt is sent to, with the limits and defaults its request is checked against.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -20,9 +22,67 @@ pub struct TargetModel {
     pub top_p: Option<f64>,
     pub top_k: Option<i32>,
     pub max_temperature: Option<f64>,
+    /// What the picker says first about it (a Vertex AI endpoint's job, checkpoint, step).
+    pub note: String,
 }
 
 impl TargetModel {
+    /// A Vertex AI tuning job's tuned model, answered by its endpoint (`None` until the job
+    /// made one). Vertex endpoints take what the base model takes (system instructions, JSON
+    /// mode), so none of the Gemini API's tuned-model rules apply.
+    pub fn from_tuning_job(job: &TuningJob) -> Option<Self> {
+        let tuned = job
+            .tuned_model
+            .as_ref()
+            .filter(|t| !t.endpoint.is_empty())?;
+        Some(TargetModel {
+            name: tuned.endpoint.clone(),
+            label: vertex_label(job),
+            note: format!(
+                "Vertex AI · tuned from {} · final model",
+                vertex_base(job).trim_start_matches("publishers/google/models/")
+            ),
+            ..Default::default()
+        })
+    }
+
+    /// Every endpoint a Vertex AI job made: its tuned model, then each checkpoint's own
+    /// endpoint (the last checkpoint shares the model's, so it is listed once).
+    pub fn from_tuning_job_all(job: &TuningJob) -> Vec<Self> {
+        let Some(final_model) = Self::from_tuning_job(job) else {
+            return Vec::new();
+        };
+        let mut out = vec![final_model];
+        for c in job.tuned_model.iter().flat_map(|t| &t.checkpoints) {
+            if c.endpoint.is_empty() || out.iter().any(|m| m.name == c.endpoint) {
+                continue;
+            }
+            let at = |v: Option<i64>| v.map_or("?".to_owned(), |v| v.to_string());
+            out.push(TargetModel {
+                name: c.endpoint.clone(),
+                label: format!("{} · checkpoint {}", vertex_label(job), c.checkpoint_id),
+                note: format!(
+                    "Vertex AI · checkpoint at epoch {}, step {}",
+                    at(c.epoch),
+                    at(c.step)
+                ),
+                ..Default::default()
+            });
+        }
+        out
+    }
+
+    /// A Gemini model Vertex AI serves as a publisher model (the tunable ones, as the base to
+    /// compare a tuned endpoint against).
+    pub fn vertex_base(id: &str) -> Self {
+        TargetModel {
+            name: format!("publishers/google/models/{id}"),
+            label: id.to_owned(),
+            note: "Vertex AI · base model".to_owned(),
+            ..Default::default()
+        }
+    }
+
     pub fn from_tuned(model: &TunedModel) -> Self {
         TargetModel {
             name: model.name.clone(),
@@ -50,12 +110,28 @@ impl TargetModel {
             top_p: model.top_p,
             top_k: model.top_k,
             max_temperature: model.max_temperature,
+            note: String::new(),
+        }
+    }
+
+    /// The name, shortened where Vertex AI's are long: `endpoint 123…` for an endpoint, the
+    /// model id for a publisher model.
+    pub fn short_name(&self) -> String {
+        if let Some((_, id)) = self.name.rsplit_once("/endpoints/") {
+            format!("endpoint {id}")
+        } else if let Some(id) = self.name.strip_prefix("publishers/google/models/") {
+            id.to_owned()
+        } else {
+            self.name.clone()
         }
     }
 
     /// One line of limits and defaults for the picker.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
+        if !self.note.is_empty() {
+            parts.push(self.note.clone());
+        }
         if self.tuned {
             parts.push("tuned · text only · input ≤ 40,000 chars".to_owned());
         }

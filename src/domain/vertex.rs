@@ -2,6 +2,8 @@
 //! adapter sizes, the dataset limits, the default location, and how tokens are estimated.
 //! Source: ../shared/api/VERTEX.md §3.2 (the supervised-tuning page as stored on 2026-09-25).
 
+use crate::api::vertex::types::TuningJob;
+
 /// The location used when none is configured (google-genai's and gcloud's default).
 pub const DEFAULT_LOCATION: &str = "us-central1";
 
@@ -64,6 +66,82 @@ pub fn estimate_tokens(text: &str) -> usize {
 /// The most validation examples the service takes beside `training` examples.
 pub fn max_validation_examples(training: usize) -> usize {
     MAX_VALIDATION_EXAMPLES.max(if training > 0 { training * 3 / 10 } else { 0 })
+}
+
+/// True for a model name only Vertex AI answers: an endpoint (`projects/…/endpoints/…`) or a
+/// publisher model (`publishers/google/models/…`); Gemini API names start `models/` or
+/// `tunedModels/`.
+pub fn is_vertex_model(name: &str) -> bool {
+    name.starts_with("projects/") || name.starts_with("publishers/")
+}
+
+/// The name a person knows a job by: its tuned model's display name, else its id.
+pub fn job_label(job: &TuningJob) -> String {
+    if job.tuned_model_display_name.is_empty() {
+        job.id().to_owned()
+    } else {
+        job.tuned_model_display_name.clone()
+    }
+}
+
+/// The model a job tuned: its base, or for a job continuing a tuned model, that model's base.
+pub fn job_base_model(job: &TuningJob) -> &str {
+    match &job.pre_tuned_model {
+        Some(p) if job.base_model.is_empty() => &p.base_model,
+        _ => &job.base_model,
+    }
+}
+
+/// A tuning job as one row of a list: what the dashboard's Models tab and `tunedeck jobs list`
+/// both show, read once from the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSummary {
+    pub id: String,
+    pub display_name: String,
+    /// `SUCCEEDED`, `RUNNING`… (the `JOB_STATE_` prefix dropped).
+    pub state: String,
+    /// The base model, or for a job continuing a tuned model, that model's base.
+    pub base_model: String,
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
+    /// Seconds from start to end; `None` until it started, and while it runs.
+    pub duration_secs: Option<i64>,
+    pub running: bool,
+    pub epochs: Option<i64>,
+    pub adapter_rank: Option<u32>,
+    pub steps: Option<i64>,
+}
+
+impl JobSummary {
+    pub fn of(job: &TuningJob) -> JobSummary {
+        let hp = job
+            .supervised_tuning_spec
+            .as_ref()
+            .and_then(|s| s.hyper_parameters.as_ref());
+        JobSummary {
+            id: job.id().to_owned(),
+            display_name: job.tuned_model_display_name.clone(),
+            state: job.state.name().trim_start_matches("JOB_STATE_").to_owned(),
+            base_model: job_base_model(job).to_owned(),
+            created: job.create_time,
+            duration_secs: match (job.start_time, job.end_time) {
+                (Some(a), Some(b)) => Some((b - a).num_seconds().max(0)),
+                _ => None,
+            },
+            running: job.start_time.is_some() && job.end_time.is_none(),
+            epochs: job.epoch_count(),
+            adapter_rank: hp.and_then(|h| h.adapter_size.rank()),
+            steps: job.step_count(),
+        }
+    }
+
+    /// "12m05s", "running" or "-".
+    pub fn duration_text(&self) -> String {
+        match self.duration_secs {
+            Some(s) => format!("{}m{:02}s", s / 60, s % 60),
+            None if self.running => "running".into(),
+            None => "-".into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(area);
     header::render(frame, head, app, theme);
     match app.tab {
+        Tab::Models if app.follows_vertex => panes::jobs::render(frame, body, app, theme),
         Tab::Models => panes::models::render(frame, body, app, theme),
         Tab::Monitor => panes::monitor::render(frame, body, app, theme),
         Tab::Dataset => panes::dataset::render(frame, body, app, theme),

@@ -120,6 +120,11 @@ impl VertexClient {
     }
 
     /// `projects/{project}/locations/{location}`
+    /// The Vertex host's scheme, host and port (a regional host, or an emulator's address).
+    pub fn base_url(&self) -> &str {
+        &self.api.config().base_url
+    }
+
     pub fn parent(&self) -> String {
         format!("projects/{}/locations/{}", self.project, self.location)
     }

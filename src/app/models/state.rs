@@ -562,12 +562,7 @@ impl ModelsPane {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        if self.visible.is_empty() {
-            self.selected = 0;
-            return;
-        }
-        let last = self.visible.len() as isize - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+        self.selected = crate::app::layout::moved(self.selected, self.visible.len(), delta);
     }
 
     /// Replaces one model after an update.

@@ -58,6 +58,18 @@ impl MonitorPane {
             .collect()
     }
 
+    /// Selects the job named `name` (an operation or a Vertex AI tuning job) if it is followed.
+    pub fn select_job(&mut self, name: &str) -> bool {
+        match self.jobs.iter().position(|j| j.name == name) {
+            Some(i) => {
+                self.selected = i;
+                self.cursor = None;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Selects the job of `model` if there is one; true when it did.
     pub fn select_model(&mut self, model: &str) -> bool {
         match self.jobs.iter().position(|j| j.model == model) {

@@ -219,6 +219,22 @@ pub fn curl_command(base_url: &str, model: &str, request: &GenerateContentReques
     )
 }
 
+/// The same request to a Vertex AI endpoint or publisher model, authorised with the caller's
+/// gcloud token (never a token of ours: the command is pasted elsewhere).
+pub fn curl_command_vertex(
+    place: &crate::app::VertexPlace,
+    model: &str,
+    request: &GenerateContentRequest,
+) -> String {
+    let body = serde_json::to_string(request).unwrap_or_default();
+    format!(
+        "curl -sS '{}/v1/{}:streamGenerateContent?alt=sse' \\\n  -H \"Authorization: Bearer $(gcloud auth print-access-token)\" \\\n  -H 'Content-Type: application/json' \\\n  -d '{}'",
+        place.base_url.trim_end_matches('/'),
+        place.resource(model),
+        body.replace('\'', "'\\''")
+    )
+}
+
 /// One candidate's answer so far.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CandidateView {

@@ -6,7 +6,7 @@ use crate::api::types::{GenerateContentResponse, TunedModelState, TuningExample}
 use crate::app::action::Action;
 use crate::app::playground::{
     EVAL_CONCURRENCY, Eval, EvalResult, Focus, HistoryEntry, Run, Settings, THRESHOLDS,
-    TargetModel, build_request, curl_command, history_file_name,
+    TargetModel, build_request, curl_command, curl_command_vertex, history_file_name,
 };
 use crate::app::{App, Level, Pending, Tab};
 use crate::protocol::{ApiCall, Cmd, RequestId};
@@ -23,11 +23,34 @@ impl App {
             return Vec::new();
         }
         self.playground_models_asked = true;
+        if self.follows_vertex {
+            // Vertex AI's base models to compare against: the tunable ones, a list kept in the
+            // domain (publisher models are not listed per project).
+            self.playground.base_models = Some(
+                crate::domain::vertex::TUNABLE_MODELS
+                    .iter()
+                    .map(|m| TargetModel::vertex_base(m.id))
+                    .collect(),
+            );
+            return Vec::new();
+        }
         vec![self.request(Pending::PlayModels, ApiCall::ListModels)]
     }
 
     /// The picker's entries: ACTIVE tuned models, then base models that answer generateContent.
     fn play_choices(&self) -> Vec<TargetModel> {
+        if self.follows_vertex {
+            // Vertex AI: each succeeded job's endpoint and its checkpoints' endpoints, then
+            // the base models.
+            return self
+                .jobs
+                .jobs
+                .iter()
+                .filter(|j| j.state == crate::api::vertex::types::JobState::Succeeded)
+                .flat_map(TargetModel::from_tuning_job_all)
+                .chain(self.playground.base_models.iter().flatten().cloned())
+                .collect();
+        }
         self.models
             .models
             .iter()
@@ -162,13 +185,23 @@ impl App {
                 };
                 match build_request(&model, &pane.prompt_text(), &pane.settings) {
                     Ok(request) => {
-                        let curl = curl_command(&self.connection.address, &model.name, &request);
+                        let vertex = self
+                            .connection
+                            .vertex
+                            .as_ref()
+                            .filter(|_| crate::domain::vertex::is_vertex_model(&model.name));
+                        let (curl, said) = match vertex {
+                            Some(place) => (
+                                curl_command_vertex(place, &model.name, &request),
+                                "Copied the request as a curl command (the token comes from `gcloud auth print-access-token`)",
+                            ),
+                            None => (
+                                curl_command(&self.connection.address, &model.name, &request),
+                                "Copied the request as a curl command (the key stays $GEMINI_API_KEY)",
+                            ),
+                        };
                         self.effects.push(Cmd::Copy(curl));
-                        self.toast(
-                            "Copied the request as a curl command (the key stays $GEMINI_API_KEY)",
-                            Level::Info,
-                            now,
-                        );
+                        self.toast(said, Level::Info, now);
                     }
                     Err(e) => pane.refused = Some(e),
                 }

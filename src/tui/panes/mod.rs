@@ -1,5 +1,6 @@
 //! One pane per file.
 pub mod dataset;
+pub mod jobs;
 pub mod models;
 pub mod monitor;
 pub mod permissions;

@@ -9,7 +9,7 @@ use crate::app::layout::table_offset;
 use crate::app::models::{Column, Dialog, Load, ModelsPane};
 use crate::domain::generation::{display_text, preview};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::dialog;
+use crate::tui::widgets::{dialog, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -75,27 +75,13 @@ fn columns_for(width: u16, wanted: &dyn Fn(Column) -> u16) -> Vec<(Column, u16)>
         (Column::LearningRate, 7),
         (Column::Updated, 16),
     ];
-    let mut used = 2u16;
-    let mut chosen = Vec::new();
-    for (c, w) in all {
-        if used + w < width || chosen.len() < 3 {
-            used += w + 1;
-            chosen.push((c, w));
-        }
-    }
-    // Room to spare goes to the text that was cut: display names first, then ids and base
-    // models, each up to what its longest entry needs.
-    let mut spare = width.saturating_sub(used);
-    for grow in [Column::DisplayName, Column::Id, Column::BaseModel] {
-        if let Some((_, w)) = chosen.iter_mut().find(|(c, _)| *c == grow) {
-            let more = wanted(grow).saturating_sub(*w).min(spare);
-            *w += more;
-            spare -= more;
-        }
-    }
-    // Keep the table's own order.
-    chosen.sort_by_key(|(c, _)| Column::ALL.iter().position(|x| x == c));
-    chosen
+    table::fit_columns(
+        width,
+        &all,
+        &[Column::DisplayName, Column::Id, Column::BaseModel],
+        wanted,
+        &Column::ALL,
+    )
 }
 
 fn title(pane: &ModelsPane, cursor: Option<usize>) -> String {
@@ -111,17 +97,12 @@ fn title(pane: &ModelsPane, cursor: Option<usize>) -> String {
         pane.scope.label(),
         pane.sort.title().to_lowercase(),
     );
-    if !pane.filter.is_empty() || pane.filter_editing {
-        let filter = if pane.filter_editing {
-            crate::app::line_edit::with_cursor(&pane.filter, cursor)
-        } else {
-            pane.filter.clone()
-        };
-        t.push_str(&format!(" · filter /{filter}"));
-    }
-    if !pane.marked.is_empty() {
-        t.push_str(&format!(" · {} marked", pane.marked.len()));
-    }
+    t.push_str(&table::filter_and_marks(
+        &pane.filter,
+        pane.filter_editing,
+        cursor,
+        pane.marked.len(),
+    ));
     // The table's one abbreviation, explained where it shows.
     if pane.visible.iter().any(|&i| {
         pane.models
@@ -221,14 +202,8 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &ModelsPane, theme: &Theme) 
         return;
     }
     let offset = table_offset(pane.selected, height);
-    let header = Row::new(columns.iter().map(|(c, _)| {
-        let mut t = c.title().to_owned();
-        if *c == pane.sort {
-            t.push_str(if pane.descending { "↓" } else { "↑" });
-        }
-        Cell::from(t)
-    }))
-    .style(theme.title);
+    let header =
+        table::header(&columns, Column::title, pane.sort, pane.descending).style(theme.title);
     let rows = pane
         .visible
         .iter()

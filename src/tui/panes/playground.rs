@@ -69,7 +69,14 @@ fn render_model_line(frame: &mut Frame, area: Rect, pane: &PlaygroundPane, theme
             };
             Line::from(vec![
                 Span::styled(" Model ", theme.muted),
-                Span::styled(m.name.clone(), theme.accent),
+                Span::styled(
+                    if m.short_name() == m.name {
+                        m.name.clone()
+                    } else {
+                        format!("{} ({})", m.label, m.short_name())
+                    },
+                    theme.accent,
+                ),
                 Span::raw(format!(" · {}{streaming}", m.describe())),
             ])
         }
@@ -158,10 +165,17 @@ fn render_run(
     scroll_back: u16,
     theme: &Theme,
 ) {
+    let chosen = app.playground.model.iter().chain(&app.playground.compare);
     let label = app
         .models
         .find(&run.model)
         .map(|m| m.display_name.clone())
+        .or_else(|| {
+            chosen
+                .filter(|m| m.name == run.model && m.short_name() != m.name)
+                .map(|m| format!("{} ({})", m.label, m.short_name()))
+                .next()
+        })
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| run.model.clone());
     let (state, failed) = status(run);
@@ -397,7 +411,11 @@ fn render_picker(
     let offset = crate::app::layout::table_offset(at, rows);
     for &i in shown.iter().skip(offset).take(rows) {
         let choice = &pane.choices[i];
-        let kind = if choice.tuned { "tuned" } else { "base " };
+        let kind = if choice.tuned || choice.name.contains("/endpoints/") {
+            "tuned"
+        } else {
+            "base "
+        };
         let style = if i == pane.picker_selected {
             theme.selected
         } else {
@@ -412,7 +430,7 @@ fn render_picker(
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{kind} "), theme.muted),
-            Span::styled(format!("{:<44}", preview(&choice.name, 44)), style),
+            Span::styled(format!("{:<44}", preview(&choice.short_name(), 44)), style),
             Span::raw(" "),
             Span::styled(label, theme.muted),
         ]));

@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let optional = [
         c.vertex
             .as_ref()
-            .map(|v| Span::styled(format!(" · VERTEX {v}"), theme.key)),
+            .map(|v| Span::styled(format!(" · VERTEX {}", v.label()), theme.key)),
         (tuning > 0).then(|| Span::styled(format!(" · {tuning} tuning"), theme.warn)),
         app.last_refresh().map(|at| {
             Span::styled(

@@ -3,5 +3,6 @@ pub mod dialog;
 pub mod footer;
 pub mod header;
 pub mod overlays;
+pub mod table;
 
 pub use crate::domain::generation::preview;

@@ -18,7 +18,17 @@ pub fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut columns: Vec<Vec<Line>> = vec![Vec::new()];
     for context in Context::ALL {
         let bindings = app.keymap.bindings(context);
-        if bindings.is_empty() {
+        // The Models tab shows tuned models or, with Vertex AI chosen, tuning jobs: only the
+        // keys of the one shown are listed.
+        let other_backend = if app.follows_vertex {
+            matches!(
+                context,
+                Context::Models | Context::Detail | Context::Permissions
+            )
+        } else {
+            matches!(context, Context::Jobs | Context::JobDetail)
+        };
+        if bindings.is_empty() || other_backend {
             continue;
         }
         let heading = format!("{} keys", context.name());

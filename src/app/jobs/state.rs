@@ -1,0 +1,227 @@
+//! The jobs view's state: the tuning jobs as listed (domain data), each read once into a
+//! [`JobSummary`] row, and how they are being looked at (filter, sort, selection, marks,
+//! detail, the question asked).
+
+use crate::api::vertex::types::TuningJob;
+use crate::app::models::Load;
+use crate::domain::vertex::JobSummary;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+/// A column of the jobs table, also a sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobColumn {
+    Id,
+    DisplayName,
+    State,
+    BaseModel,
+    Created,
+    Duration,
+    Epochs,
+    Adapter,
+    Steps,
+}
+
+impl JobColumn {
+    pub const ALL: [JobColumn; 9] = [
+        JobColumn::Id,
+        JobColumn::DisplayName,
+        JobColumn::State,
+        JobColumn::BaseModel,
+        JobColumn::Created,
+        JobColumn::Duration,
+        JobColumn::Epochs,
+        JobColumn::Adapter,
+        JobColumn::Steps,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            JobColumn::Id => "JOB",
+            JobColumn::DisplayName => "DISPLAY NAME",
+            JobColumn::State => "STATE",
+            JobColumn::BaseModel => "BASE MODEL",
+            JobColumn::Created => "CREATED",
+            JobColumn::Duration => "DURATION",
+            JobColumn::Epochs => "EPOCHS",
+            JobColumn::Adapter => "ADAPTER",
+            JobColumn::Steps => "STEPS",
+        }
+    }
+
+    pub fn next(self) -> JobColumn {
+        let i = JobColumn::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        JobColumn::ALL[(i + 1) % JobColumn::ALL.len()]
+    }
+
+    /// The cell's text for a row.
+    pub fn text(self, row: &JobSummary) -> String {
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+        match self {
+            JobColumn::Id => row.id.clone(),
+            JobColumn::DisplayName => row.display_name.clone(),
+            JobColumn::State => row.state.clone(),
+            JobColumn::BaseModel => row.base_model.clone(),
+            JobColumn::Created => opt(row.created.map(|t| t.format("%Y-%m-%d %H:%M").to_string())),
+            JobColumn::Duration => row.duration_text(),
+            JobColumn::Epochs => opt(row.epochs.map(|v| v.to_string())),
+            JobColumn::Adapter => opt(row.adapter_rank.map(|v| v.to_string())),
+            JobColumn::Steps => opt(row.steps.map(|v| v.to_string())),
+        }
+    }
+
+    /// What rows sort by: text, then number (a missing number sorts first).
+    fn key(self, row: &JobSummary) -> (String, i64) {
+        let num = |v: Option<i64>| v.unwrap_or(i64::MIN);
+        match self {
+            JobColumn::Id => (String::new(), row.id.parse().unwrap_or(i64::MIN)),
+            JobColumn::DisplayName => (row.display_name.to_lowercase(), 0),
+            JobColumn::State => (row.state.clone(), 0),
+            JobColumn::BaseModel => (row.base_model.clone(), 0),
+            JobColumn::Created => (row.created.map(|t| t.to_rfc3339()).unwrap_or_default(), 0),
+            JobColumn::Duration => (String::new(), num(row.duration_secs)),
+            JobColumn::Epochs => (String::new(), num(row.epochs)),
+            JobColumn::Adapter => (String::new(), num(row.adapter_rank.map(i64::from))),
+            JobColumn::Steps => (String::new(), num(row.steps)),
+        }
+    }
+}
+
+/// A question over the jobs view, answered with y or n.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobDialog {
+    /// Cancel this running job (its resource name and display name).
+    Cancel { job: String, label: String },
+    /// Delete these tuned models: (model resource name, the display name of the job that made
+    /// it). Their endpoints go with them.
+    DeleteModels { models: Vec<(String, String)> },
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsPane {
+    pub jobs: Vec<TuningJob>,
+    /// `jobs[i]` read as a row, kept beside it.
+    pub rows: Vec<JobSummary>,
+    pub load: Load,
+    pub loaded_at: Option<DateTime<Utc>>,
+    /// Indices into `jobs` after filter and sort.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+    pub filter: String,
+    /// True while `/` is taking text.
+    pub filter_editing: bool,
+    pub sort: JobColumn,
+    pub descending: bool,
+    /// Marked jobs, by resource name.
+    pub marked: BTreeSet<String>,
+    /// The job whose detail is open.
+    pub detail: Option<String>,
+    /// Lines the detail is scrolled by.
+    pub detail_scroll: u16,
+    pub dialog: Option<JobDialog>,
+}
+
+impl Default for JobsPane {
+    fn default() -> Self {
+        JobsPane {
+            jobs: Vec::new(),
+            rows: Vec::new(),
+            load: Load::NotLoaded,
+            loaded_at: None,
+            visible: Vec::new(),
+            selected: 0,
+            filter: String::new(),
+            filter_editing: false,
+            sort: JobColumn::Created,
+            descending: true,
+            marked: BTreeSet::new(),
+            detail: None,
+            detail_scroll: 0,
+            dialog: None,
+        }
+    }
+}
+
+impl JobsPane {
+    pub fn selected_job(&self) -> Option<&TuningJob> {
+        self.visible
+            .get(self.selected)
+            .and_then(|i| self.jobs.get(*i))
+    }
+
+    pub fn find(&self, name: &str) -> Option<&TuningJob> {
+        self.jobs.iter().find(|j| j.name == name)
+    }
+
+    /// The job the detail shows, else the selected one.
+    pub fn target(&self) -> Option<&TuningJob> {
+        match &self.detail {
+            Some(name) => self.find(name),
+            None => self.selected_job(),
+        }
+    }
+
+    /// The list as answered: every page, replacing what was shown.
+    pub fn loaded(&mut self, jobs: Vec<TuningJob>, now: DateTime<Utc>) {
+        let keep = self.selected_job().map(|j| j.name.clone());
+        self.rows = jobs.iter().map(JobSummary::of).collect();
+        self.jobs = jobs;
+        self.load = Load::Loaded;
+        self.loaded_at = Some(now);
+        let names: BTreeSet<&str> = self.jobs.iter().map(|j| j.name.as_str()).collect();
+        self.marked.retain(|n| names.contains(n.as_str()));
+        if self.detail.as_deref().is_some_and(|d| !names.contains(d)) {
+            self.detail = None;
+        }
+        self.rebuild_view(keep);
+    }
+
+    /// A job as polled since: its row follows it live.
+    pub fn replace(&mut self, job: &TuningJob) {
+        let keep = self.selected_job().map(|j| j.name.clone());
+        if let Some(i) = self.jobs.iter().position(|j| j.name == job.name) {
+            self.rows[i] = JobSummary::of(job);
+            self.jobs[i] = job.clone();
+            self.rebuild_view(keep);
+        }
+    }
+
+    /// Recomputes the rows shown after the filter or sort changed, keeping the selection on
+    /// the same job.
+    pub fn refresh_view(&mut self) {
+        let keep = self.selected_job().map(|j| j.name.clone());
+        self.rebuild_view(keep);
+    }
+
+    fn rebuild_view(&mut self, keep: Option<String>) {
+        let needle = self.filter.to_lowercase();
+        let mut visible: Vec<usize> = (0..self.jobs.len())
+            .filter(|i| {
+                let (job, row) = (&self.jobs[*i], &self.rows[*i]);
+                needle.is_empty()
+                    || [&job.name, &row.display_name, &row.base_model, &row.state]
+                        .iter()
+                        .any(|text| text.to_lowercase().contains(&needle))
+            })
+            .collect();
+        let keys: Vec<(String, i64)> = self.rows.iter().map(|r| self.sort.key(r)).collect();
+        visible.sort_by(|a, b| {
+            let order = keys[*a].cmp(&keys[*b]).then(a.cmp(b));
+            if self.descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        self.visible = visible;
+        self.selected = keep
+            .and_then(|name| self.visible.iter().position(|i| self.jobs[*i].name == name))
+            .unwrap_or(self.selected)
+            .min(self.visible.len().saturating_sub(1));
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        self.selected = crate::app::layout::moved(self.selected, self.visible.len(), delta);
+    }
+}

@@ -1,0 +1,171 @@
+//! The jobs view's keys (Vertex AI chosen): move, open, filter, sort, mark, cancel a job,
+//! delete the models jobs made, copy names, open a job in the Monitor or its model in the
+//! Playground.
+
+use crate::api::vertex::types::TuningJob;
+use crate::app::action::Action;
+use crate::app::jobs::JobDialog;
+use crate::app::{App, Level, Tab};
+use crate::domain::vertex::{JobSummary, job_label};
+use crate::protocol::Cmd;
+use std::time::Instant;
+
+impl App {
+    pub(in crate::app) fn on_jobs_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+        let page = self.table_height().max(1) as isize;
+        let pane = &mut self.jobs;
+        let in_detail = pane.detail.is_some();
+        match action {
+            Action::Up if in_detail => pane.detail_scroll = pane.detail_scroll.saturating_sub(1),
+            Action::Down if in_detail => pane.detail_scroll = pane.detail_scroll.saturating_add(1),
+            Action::Up => pane.move_by(-1),
+            Action::Down => pane.move_by(1),
+            Action::PageUp => pane.move_by(-page),
+            Action::PageDown => pane.move_by(page),
+            Action::Top => pane.selected = 0,
+            Action::Bottom => pane.move_by(isize::MAX / 2),
+            Action::Open => {
+                pane.detail = pane.selected_job().map(|j| j.name.clone());
+                pane.detail_scroll = 0;
+            }
+            Action::Back => {
+                if pane.detail.is_some() {
+                    pane.detail = None;
+                } else if !pane.filter.is_empty() {
+                    pane.filter.clear();
+                    pane.refresh_view();
+                } else {
+                    pane.marked.clear();
+                }
+            }
+            Action::Filter => pane.filter_editing = true,
+            Action::SortNext => {
+                pane.sort = pane.sort.next();
+                pane.refresh_view();
+            }
+            Action::SortReverse => {
+                pane.descending = !pane.descending;
+                pane.refresh_view();
+            }
+            Action::Mark => {
+                if let Some(name) = pane.selected_job().map(|j| j.name.clone())
+                    && !pane.marked.remove(&name)
+                {
+                    pane.marked.insert(name);
+                }
+                pane.move_by(1);
+            }
+            Action::CancelJob => return self.ask_cancel_job(now),
+            Action::Delete => return self.ask_delete_job_models(now),
+            Action::CopyName | Action::CopyModel | Action::CopyEndpoint => {
+                return self.copy_job_name(action, now);
+            }
+            Action::OpenMonitor => {
+                if let Some(job) = pane.target().cloned() {
+                    self.tab = Tab::Monitor;
+                    let cmds = self.track_vertex_jobs(vec![job.clone()]);
+                    self.monitor.select_job(&job.name);
+                    return cmds;
+                }
+            }
+            Action::OpenPlayground => return self.open_job_in_playground(now),
+            _ => return self.on_global_action(action, now),
+        }
+        Vec::new()
+    }
+
+    fn ask_cancel_job(&mut self, now: Instant) -> Vec<Cmd> {
+        let Some(job) = self.jobs.target() else {
+            return Vec::new();
+        };
+        let label = job_label(job);
+        if job.state.is_terminal() {
+            let state = JobSummary::of(job).state;
+            self.toast(
+                format!("{label} has already ended ({state}); nothing to cancel"),
+                Level::Info,
+                now,
+            );
+            return Vec::new();
+        }
+        self.jobs.dialog = Some(JobDialog::Cancel {
+            job: job.name.clone(),
+            label,
+        });
+        Vec::new()
+    }
+
+    /// `d`: the models the marked jobs (or the one in view) made, with a question naming them.
+    fn ask_delete_job_models(&mut self, now: Instant) -> Vec<Cmd> {
+        let pane = &self.jobs;
+        let jobs: Vec<&TuningJob> = if pane.detail.is_none() && !pane.marked.is_empty() {
+            pane.marked.iter().filter_map(|n| pane.find(n)).collect()
+        } else {
+            pane.target().into_iter().collect()
+        };
+        let models: Vec<(String, String)> = jobs
+            .iter()
+            .filter_map(|j| {
+                let model = j.tuned_model.as_ref().map(|t| t.model.clone())?;
+                (!model.is_empty()).then(|| (model, job_label(j)))
+            })
+            .collect();
+        if models.is_empty() {
+            if let Some(job) = jobs.first() {
+                let text = format!(
+                    "{} made no tuned model to delete (it is {})",
+                    job_label(job),
+                    JobSummary::of(job).state
+                );
+                self.toast(text, Level::Info, now);
+            }
+            return Vec::new();
+        }
+        self.jobs.dialog = Some(JobDialog::DeleteModels { models });
+        Vec::new()
+    }
+
+    fn copy_job_name(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
+        let Some(job) = self.jobs.target() else {
+            return Vec::new();
+        };
+        let tuned = job.tuned_model.as_ref();
+        let (what, text) = match action {
+            Action::CopyModel => ("model", tuned.map(|t| t.model.clone())),
+            Action::CopyEndpoint => ("endpoint", tuned.map(|t| t.endpoint.clone())),
+            _ => ("job", Some(job.name.clone())),
+        };
+        match text.filter(|t| !t.is_empty()) {
+            Some(text) => {
+                self.toast(format!("Copied {text}"), Level::Info, now);
+                self.effects.push(Cmd::Copy(text));
+            }
+            None => {
+                let label = job_label(job);
+                self.toast(format!("{label} has no {what} yet"), Level::Info, now);
+            }
+        }
+        Vec::new()
+    }
+
+    fn open_job_in_playground(&mut self, now: Instant) -> Vec<Cmd> {
+        let Some(job) = self.jobs.target() else {
+            return Vec::new();
+        };
+        match crate::domain::generation::TargetModel::from_tuning_job(job) {
+            Some(target) => {
+                self.choose_play_model(target);
+                self.tab = Tab::Playground;
+            }
+            None => {
+                let text = format!(
+                    "{} has no endpoint to answer prompts yet (it is {})",
+                    job_label(job),
+                    JobSummary::of(job).state
+                );
+                self.toast(text, Level::Error, now);
+            }
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,518 @@
+//! The dashboard's Vertex AI views through `update()`: the Models tab as the project's tuning
+//! jobs (columns, sort, filter, marks, detail, cancel, delete, copy, open in the Monitor or
+//! the Playground) and the Playground's Vertex picker (endpoints, checkpoints, base models,
+//! compare, curl).
+
+mod common;
+use common::app::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tunedeck::api::vertex::types::TuningJob;
+use tunedeck::app::{App, Msg, Tab, VertexPlace};
+use tunedeck::config::ThemeConfig;
+use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
+use tunedeck::tui::theme::Theme;
+
+const PARENT: &str = "projects/123/locations/us-central1";
+
+fn job(id: &str, display: &str, state: &str, extra: serde_json::Value) -> TuningJob {
+    let mut value = serde_json::json!({
+        "name": format!("{PARENT}/tuningJobs/{id}"),
+        "tunedModelDisplayName": display,
+        "baseModel": "gemini-2.5-flash",
+        "state": state,
+        "createTime": format!("2026-11-2{}T09:00:00Z", id.len() % 10),
+        "startTime": "2026-11-21T09:01:00Z",
+        "supervisedTuningSpec": {
+            "trainingDatasetUri": "gs://bucket/train.jsonl",
+            "hyperParameters": {"epochCount": "4", "adapterSize": "ADAPTER_SIZE_EIGHT"}
+        },
+    });
+    if let (Some(obj), Some(more)) = (value.as_object_mut(), extra.as_object()) {
+        obj.extend(more.clone());
+    }
+    serde_json::from_value(value).unwrap()
+}
+
+/// A running job, a succeeded one with statistics and two checkpoints, a failed one.
+fn three_jobs() -> Vec<TuningJob> {
+    vec![
+        job(
+            "1",
+            "roman-numerals",
+            "JOB_STATE_RUNNING",
+            serde_json::json!({}),
+        ),
+        job(
+            "22",
+            "number-generator",
+            "JOB_STATE_SUCCEEDED",
+            serde_json::json!({
+                "endTime": "2026-11-21T09:09:20Z",
+                "tunedModel": {
+                    "model": format!("{PARENT}/models/555@1"),
+                    "endpoint": format!("{PARENT}/endpoints/900"),
+                    "checkpoints": [
+                        {"checkpointId": "1", "epoch": "1", "step": "6", "endpoint": format!("{PARENT}/endpoints/901")},
+                        {"checkpointId": "2", "epoch": "2", "step": "12", "endpoint": format!("{PARENT}/endpoints/900")}
+                    ]
+                },
+                "tuningDataStats": {"supervisedTuningDataStats": {
+                    "tuningDatasetExampleCount": "12",
+                    "totalBillableTokenCount": "480",
+                    "tuningStepCount": "12",
+                    "userInputTokenDistribution": {"min": 1, "max": 9, "mean": 4.5, "median": 4, "p5": 1, "p95": 9,
+                        "buckets": [{"count": 7, "left": 1, "right": 5}, {"count": 5, "left": 5, "right": 9}]},
+                    "totalTruncatedExampleCount": "1",
+                    "truncatedExampleIndices": ["3"],
+                    "droppedExampleReasons": ["example 3: longer than 131072 tokens"]
+                }}
+            }),
+        ),
+        job(
+            "333",
+            "broken-set",
+            "JOB_STATE_FAILED",
+            serde_json::json!({
+                "endTime": "2026-11-21T09:02:00Z",
+                "error": {"code": 3, "message": "gs://bucket/train.jsonl line 4: no model turn"}
+            }),
+        ),
+    ]
+}
+
+fn vertex_app() -> App {
+    let mut a = app();
+    a.follows_vertex = true;
+    a.connection.vertex = Some(VertexPlace {
+        project: "demo".into(),
+        location: "us-central1".into(),
+        base_url: "http://127.0.0.1:8765".into(),
+    });
+    a
+}
+
+/// A Vertex app whose Models tab has listed [`three_jobs`].
+fn listed() -> App {
+    let mut a = vertex_app();
+    let cmds = a.start();
+    let id = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Call {
+                id,
+                call: ApiCall::ListTuningJobs,
+            } => Some(*id),
+            _ => None,
+        })
+        .expect("the Models tab lists the tuning jobs");
+    assert!(
+        !cmds.iter().any(|c| matches!(
+            c,
+            Cmd::Call {
+                call: ApiCall::ListTunedModels { .. },
+                ..
+            }
+        )),
+        "with Vertex AI chosen the Gemini API's models are not listed: {cmds:?}"
+    );
+    a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::TuningJobs(three_jobs()),
+        }),
+        clock(),
+    );
+    a
+}
+
+fn screen(a: &mut App) -> String {
+    let (w, h) = (120, 40);
+    a.update(Msg::Resize(w, h), a.clock);
+    let theme = Theme::new(&ThemeConfig::default(), true);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
+    let b = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let line: String = (0..w).map(|x| b[(x, y)].symbol().to_owned()).collect();
+            line.trim_end().to_owned() + "\n"
+        })
+        .collect()
+}
+
+fn calls(cmds: &[Cmd]) -> Vec<&ApiCall> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Call { call, .. } => Some(call),
+            _ => None,
+        })
+        .collect()
+}
+
+fn copied(cmds: &[Cmd]) -> Vec<String> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Copy(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn row_order(a: &App) -> Vec<String> {
+    a.jobs
+        .visible
+        .iter()
+        .map(|i| a.jobs.rows[*i].display_name.clone())
+        .collect()
+}
+
+#[test]
+fn the_models_tab_lists_every_job_with_its_columns_newest_first() {
+    let mut a = listed();
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Tuning jobs · demo/us-central1 (3)"),
+        "{shown}"
+    );
+    for column in [
+        "DISPLAY NAME",
+        "STATE",
+        "BASE MODEL",
+        "CREATED",
+        "DURATION",
+        "EPOCHS",
+        "ADAPTER",
+        "STEPS",
+    ] {
+        assert!(shown.contains(column), "no {column}: {shown}");
+    }
+    let succeeded = shown
+        .lines()
+        .find(|l| l.contains("number-generator"))
+        .unwrap();
+    for cell in ["SUCCEEDED", "gemini-2.5-flash", "8m20s", "4", "8", "12"] {
+        assert!(succeeded.contains(cell), "no {cell} in {succeeded:?}");
+    }
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains("roman-numerals") && l.contains("running"))
+    );
+    // Newest first: created 2026-11-23, -22, -21 for ids of 3, 2 and 1 characters.
+    assert_eq!(
+        row_order(&a),
+        ["broken-set", "number-generator", "roman-numerals"]
+    );
+}
+
+#[test]
+fn sort_filter_and_marks_work_on_jobs_as_on_models() {
+    let mut a = listed();
+    a.update(key('s'), clock()); // created → duration
+    assert_eq!(a.jobs.sort.title(), "DURATION");
+    // Descending: the longest first; a running job has none and sorts last.
+    assert_eq!(
+        row_order(&a),
+        ["number-generator", "broken-set", "roman-numerals"]
+    );
+    a.update(key('S'), clock());
+    assert_eq!(
+        row_order(&a),
+        ["roman-numerals", "broken-set", "number-generator"]
+    );
+    a.update(key('/'), clock());
+    for c in "FAIL".chars() {
+        a.update(key(c), clock());
+    }
+    a.update(code(KeyCode::Enter), clock());
+    assert_eq!(
+        row_order(&a),
+        ["broken-set"],
+        "the filter matches the state too"
+    );
+    assert!(screen(&mut a).contains("(1 of 3)"));
+    a.update(code(KeyCode::Esc), clock());
+    assert_eq!(a.jobs.visible.len(), 3);
+    a.update(key(' '), clock());
+    a.update(key(' '), clock());
+    assert_eq!(a.jobs.marked.len(), 2);
+    assert!(screen(&mut a).contains("2 marked"));
+    a.update(code(KeyCode::Esc), clock());
+    assert!(a.jobs.marked.is_empty());
+}
+
+#[test]
+fn a_jobs_detail_shows_statistics_histograms_checkpoints_endpoint_and_error() {
+    let mut a = listed();
+    a.update(key('j'), clock()); // number-generator
+    a.update(code(KeyCode::Enter), clock());
+    let shown = screen(&mut a);
+    for text in [
+        "number-generator",
+        "SUCCEEDED",
+        "Examples",
+        "12",
+        "Billable tokens",
+        "480",
+        "Input tokens",
+        "1–5",
+        "█",
+        "Truncated examples: 1 (#3)",
+        "longer than 131072 tokens",
+        "Checkpoints (2)",
+        "endpoint 901",
+        "models/555@1",
+        "endpoints/900",
+        "gs://bucket/train.jsonl",
+    ] {
+        assert!(shown.contains(text), "no {text:?} in\n{shown}");
+    }
+    a.update(code(KeyCode::Esc), clock());
+    a.update(key('j'), clock()); // roman-numerals
+    a.update(key('k'), clock());
+    a.update(key('k'), clock()); // broken-set
+    a.update(code(KeyCode::Enter), clock());
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Error (code 3): gs://bucket/train.jsonl line 4: no model turn"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn cancel_asks_first_and_refuses_a_job_that_ended() {
+    let mut a = listed();
+    a.update(key('G'), clock()); // roman-numerals, running
+    assert!(a.update(key('c'), clock()).is_empty());
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Cancel tuning job \"roman-numerals\"?"),
+        "{shown}"
+    );
+    let cmds = a.update(key('y'), clock());
+    assert!(
+        matches!(calls(&cmds).as_slice(), [ApiCall::CancelTuningJob { name }] if name.ends_with("/tuningJobs/1")),
+        "{cmds:?}"
+    );
+    // n keeps it.
+    a.update(key('c'), clock());
+    assert!(a.update(key('n'), clock()).is_empty());
+    assert!(a.jobs.dialog.is_none());
+    a.update(key('g'), clock()); // broken-set, failed
+    a.update(key('c'), clock());
+    assert!(a.jobs.dialog.is_none());
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("broken-set has already ended (FAILED)")),
+        "{:?}",
+        a.toasts
+    );
+}
+
+#[test]
+fn delete_names_the_model_and_its_endpoints_then_refreshes() {
+    let mut a = listed();
+    a.update(key('j'), clock()); // number-generator
+    a.update(key('d'), clock());
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Delete the tuned model of \"number-generator\"?"),
+        "{shown}"
+    );
+    assert!(shown.contains("models/555@1"), "{shown}");
+    assert!(shown.contains("endpoints"), "{shown}");
+    let cmds = a.update(key('y'), clock());
+    let id = match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call: ApiCall::DeleteVertexModel { name },
+            },
+        ] if name.ends_with("/models/555@1") => *id,
+        other => panic!("{other:?}"),
+    };
+    let cmds = a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::Empty,
+        }),
+        clock(),
+    );
+    assert!(matches!(calls(&cmds).as_slice(), [ApiCall::ListTuningJobs]));
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("Deleted the model of number-generator"))
+    );
+    // A failed job made nothing: said, nothing asked.
+    a.update(key('g'), clock());
+    a.update(key('d'), clock());
+    assert!(a.jobs.dialog.is_none());
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("broken-set made no tuned model"))
+    );
+}
+
+#[test]
+fn copy_takes_the_job_the_model_or_the_endpoint() {
+    let mut a = listed();
+    a.update(key('j'), clock());
+    assert_eq!(
+        copied(&a.update(key('y'), clock())),
+        [format!("{PARENT}/tuningJobs/22")]
+    );
+    assert_eq!(
+        copied(&a.update(key('m'), clock())),
+        [format!("{PARENT}/models/555@1")]
+    );
+    assert_eq!(
+        copied(&a.update(key('Y'), clock())),
+        [format!("{PARENT}/endpoints/900")]
+    );
+    a.update(key('G'), clock()); // running: no endpoint yet
+    assert!(copied(&a.update(key('Y'), clock())).is_empty());
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("roman-numerals has no endpoint yet"))
+    );
+}
+
+#[test]
+fn open_in_monitor_follows_the_job_and_open_in_playground_chooses_its_endpoint() {
+    let mut a = listed();
+    a.update(key('j'), clock()); // number-generator: ended, not yet followed
+    let cmds = a.update(key('w'), clock());
+    assert_eq!(a.tab, Tab::Monitor);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::WatchVertex { job } if job.ends_with("/tuningJobs/22"))),
+        "its series are read once: {cmds:?}"
+    );
+    assert_eq!(
+        a.monitor.selected_job().map(|j| j.name.as_str()),
+        Some(format!("{PARENT}/tuningJobs/22").as_str())
+    );
+    a.update(key('1'), clock());
+    a.update(key('P'), clock());
+    assert_eq!(a.tab, Tab::Playground);
+    let model = a.playground.model.clone().unwrap();
+    assert_eq!(model.name, format!("{PARENT}/endpoints/900"));
+    assert!(screen(&mut a).contains("number-generator (endpoint 900)"));
+    // A running job has no endpoint: said, the tab stays.
+    a.update(key('1'), clock());
+    a.update(key('G'), clock());
+    a.update(key('P'), clock());
+    assert_eq!(a.tab, Tab::Models);
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("no endpoint to answer prompts yet"))
+    );
+}
+
+#[test]
+fn the_playground_offers_endpoints_checkpoints_and_base_models_and_sends_to_vertex() {
+    let mut a = listed();
+    let cmds = a.update(key('4'), clock());
+    assert!(
+        !calls(&cmds)
+            .iter()
+            .any(|c| matches!(c, ApiCall::ListModels)),
+        "Vertex's base models come from the domain's list: {cmds:?}"
+    );
+    a.update(key('m'), clock());
+    let names: Vec<String> = a
+        .playground
+        .choices
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(names[0], format!("{PARENT}/endpoints/900"));
+    assert_eq!(
+        names[1],
+        format!("{PARENT}/endpoints/901"),
+        "checkpoint 2 shares the model's endpoint"
+    );
+    assert!(names.contains(&"publishers/google/models/gemini-2.5-flash".to_owned()));
+    assert_eq!(
+        names.len(),
+        2 + tunedeck::domain::vertex::TUNABLE_MODELS.len(),
+        "running and failed jobs offer nothing: {names:?}"
+    );
+    let shown = screen(&mut a);
+    assert!(shown.contains("number-generator · checkpoint 1"), "{shown}");
+    assert!(
+        shown.contains("Vertex AI · tuned from gemini-2.5-flash"),
+        "{shown}"
+    );
+    // The checkpoint as the model, the final model to compare with.
+    a.update(key('j'), clock());
+    a.update(code(KeyCode::Enter), clock());
+    a.update(key('M'), clock());
+    a.update(code(KeyCode::Enter), clock());
+    assert_eq!(a.playground.compare.as_ref().unwrap().name, names[0]);
+    a.update(key('i'), clock());
+    for c in "seven".chars() {
+        a.update(key(c), clock());
+    }
+    a.update(code(KeyCode::Esc), clock());
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let sent: Vec<&str> = calls(&cmds)
+        .iter()
+        .filter_map(|c| match c {
+            ApiCall::StreamGenerateContent { model, .. } => Some(model.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [names[1].as_str(), names[0].as_str()]);
+    // curl: Vertex's URL, the caller's gcloud token.
+    let curl = copied(&a.update(key('C'), clock())).concat();
+    assert!(
+        curl.contains(&format!(
+            "http://127.0.0.1:8765/v1/{PARENT}/endpoints/901:streamGenerateContent"
+        )),
+        "{curl}"
+    );
+    assert!(
+        curl.contains("Authorization: Bearer $(gcloud auth print-access-token)"),
+        "{curl}"
+    );
+    // A base model's curl names this project and location.
+    a.playground.model = Some(tunedeck::domain::generation::TargetModel::vertex_base(
+        "gemini-2.5-flash",
+    ));
+    let curl = copied(&a.update(key('C'), clock())).concat();
+    assert!(
+        curl.contains("/v1/projects/demo/locations/us-central1/publishers/google/models/gemini-2.5-flash:streamGenerateContent"),
+        "{curl}"
+    );
+}
+
+#[test]
+fn a_failed_listing_is_shown_on_the_tab_and_the_header() {
+    let mut a = vertex_app();
+    let cmds = a.start();
+    let id = match cmds.as_slice() {
+        [Cmd::Call { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::Worker(WorkerEvent::Failed {
+            id,
+            error: tunedeck::api::ApiError::decode("permission denied"),
+        }),
+        clock(),
+    );
+    let shown = screen(&mut a);
+    assert!(shown.contains("Could not list the tuning jobs"), "{shown}");
+    assert!(shown.contains("Press r to try again"), "{shown}");
+    assert_eq!(a.connection.healthy, Some(false));
+    let cmds = a.update(key('r'), clock());
+    assert!(matches!(calls(&cmds).as_slice(), [ApiCall::ListTuningJobs]));
+}
