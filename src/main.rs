@@ -270,13 +270,13 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         &env,
         tunedeck::api::auth::AdcSource::discover(),
     );
-    // With Vertex AI chosen, the Monitor follows its running tuning jobs; the other tabs'
-    // Vertex views are not built yet, so they show the Gemini API, resolved as if Vertex had
-    // not been chosen, and a toast says so (the headless commands speak Vertex AI).
+    // With Vertex AI chosen every tab speaks Vertex AI through its own client (made below);
+    // the Gemini API's client is still made, resolved as if Vertex had not been chosen, but
+    // the tabs send it nothing.
     let vertex_resolved = resolved.vertex.is_some().then(|| resolved.clone());
     let mut vertex_notice = resolved.vertex.as_ref().map(|target| {
         format!(
-            "Vertex AI is chosen by {}: the Monitor follows its running tuning jobs; the Models, Dataset and Playground tabs show the Gemini API until their Vertex views are built (`tunedeck jobs list` and the other headless commands speak Vertex AI)",
+            "Vertex AI is chosen by {}: tuning jobs, tuning and the Playground are Vertex AI's",
             target.chosen_by
         )
     });
@@ -338,6 +338,18 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         None => None,
     };
     let follows_vertex = vertex.is_some();
+    // With Vertex AI chosen the header names its host and credentials: it is all the tabs use.
+    let (backend_label, base_url, auth) = match (&vertex, &vertex_resolved) {
+        (Some(v), Some(resolved_vertex)) if embedded.is_none() => (
+            match resolved_vertex.backend {
+                Backend::Endpoint { .. } => "ENDPOINT".to_owned(),
+                _ => "Vertex AI".to_owned(),
+            },
+            v.base_url().to_owned(),
+            resolved_vertex.auth.describe(),
+        ),
+        _ => (backend_label, base_url, auth),
+    };
     let connection = Connection {
         backend: backend_label,
         address: base_url,

@@ -85,6 +85,14 @@ pub enum ApiCall {
     CancelTuningJob {
         name: String,
     },
+    /// Vertex AI: upload the datasets to Cloud Storage (progress as events), then create the
+    /// tuning job (never retried: a retry could start a second job).
+    StartVertexTuning {
+        bucket: String,
+        /// (object name, contents), in order.
+        uploads: Vec<(String, Vec<u8>)>,
+        job: Box<crate::api::vertex::types::TuningJob>,
+    },
     /// Vertex AI: delete a tuned model (its endpoints go with it).
     DeleteVertexModel {
         name: String,
@@ -111,6 +119,7 @@ pub enum Reply {
         fell_back: bool,
     },
     TuningJobs(Vec<crate::api::vertex::types::TuningJob>),
+    TuningJob(Box<crate::api::vertex::types::TuningJob>),
     Empty,
 }
 
@@ -202,6 +211,13 @@ pub enum WorkerEvent {
     VertexJobPolled {
         job: Box<crate::api::vertex::types::TuningJob>,
         metrics: std::collections::BTreeMap<String, Vec<crate::api::vertex::client::MetricPoint>>,
+    },
+    /// Bytes of a [`ApiCall::StartVertexTuning`] upload written so far.
+    UploadProgress {
+        id: RequestId,
+        object: String,
+        sent: u64,
+        total: u64,
     },
     /// Polling a watched operation or job failed; it is retried on a longer interval.
     PollFailed {

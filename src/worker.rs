@@ -493,6 +493,34 @@ async fn perform(
             }
             send(Ok(Reply::StreamEnd { fell_back: false }));
         }
+        ApiCall::StartVertexTuning {
+            bucket,
+            uploads,
+            job,
+        } => {
+            let Some(vertex) = vertex else {
+                return send(Err(no_vertex_client()));
+            };
+            for (object, data) in &uploads {
+                let progress = |sent, total| {
+                    let _ = events.send(WorkerEvent::UploadProgress {
+                        id,
+                        object: object.clone(),
+                        sent,
+                        total,
+                    });
+                };
+                if let Err(e) = vertex.upload(&bucket, object, data, progress).await {
+                    return send(Err(e));
+                }
+            }
+            send(
+                vertex
+                    .create_tuning_job(&job)
+                    .await
+                    .map(|job| Reply::TuningJob(Box::new(job))),
+            )
+        }
         ApiCall::ListTuningJobs
         | ApiCall::CancelTuningJob { .. }
         | ApiCall::DeleteVertexModel { .. } => send(vertex_call(vertex, call).await),
@@ -588,7 +616,8 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
         }
         ApiCall::ListTuningJobs
         | ApiCall::CancelTuningJob { .. }
-        | ApiCall::DeleteVertexModel { .. } => {
+        | ApiCall::DeleteVertexModel { .. }
+        | ApiCall::StartVertexTuning { .. } => {
             return Err(ApiError::decode(
                 "internal: a Vertex AI call routed to the Gemini API",
             ));

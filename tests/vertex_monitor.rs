@@ -91,10 +91,19 @@ async fn follow_to_the_end(options: EmulatorOptions, mut config: tunedeck::api::
             send(&mut a, Msg::Worker(e), &commands);
         }
     }
-    let followed = &a.monitor.jobs[0];
+    assert_series_are_the_emulators(&client, &job.name, &a.monitor.jobs[0]).await;
+}
+
+/// The Monitor's job ended SUCCEEDED with the train and eval series the emulator's TensorBoard
+/// holds, point for point.
+async fn assert_series_are_the_emulators(
+    client: &VertexClient,
+    name: &str,
+    followed: &tunedeck::domain::progress::Job,
+) {
     assert_eq!(followed.state, Progress::Succeeded, "{:?}", followed.error);
     let done = loop {
-        if let Ok(j) = client.get_tuning_job(&job.name).await {
+        if let Ok(j) = client.get_tuning_job(name).await {
             break j;
         }
     };
@@ -128,35 +137,186 @@ async fn follow_to_the_end(options: EmulatorOptions, mut config: tunedeck::api::
     assert_eq!(followed.completed_steps(), followed.total_steps);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_monitor_follows_a_vertex_job_to_the_end_with_the_emulators_series() {
+/// A fast emulator and a client for it, both without faults.
+fn healthy() -> (EmulatorOptions, tunedeck::api::ClientConfig) {
     let options = EmulatorOptions {
         step_interval: Duration::from_millis(5),
         ..fast_options()
     };
-    follow_to_the_end(
-        options,
-        tunedeck::api::ClientConfig::new("http://unused", tunedeck::api::Credentials::None),
-    )
-    .await;
+    let config =
+        tunedeck::api::ClientConfig::new("http://unused", tunedeck::api::Credentials::None);
+    (options, config)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_a_quarter_of_answers_429_or_503_the_series_still_end_complete() {
+/// The same with a quarter of the emulator's answers 429 or 503 (seeded), and a client that
+/// retries twice, quickly.
+fn quarter_failing(seed: u64) -> (EmulatorOptions, tunedeck::api::ClientConfig) {
+    let (options, mut config) = healthy();
     let options = EmulatorOptions {
-        step_interval: Duration::from_millis(5),
-        seed: 7,
+        seed,
         faults: Faults {
             rate_429: 0.125,
             rate_503: 0.125,
             retry_delay: Duration::from_millis(2),
             ..Default::default()
         },
-        ..fast_options()
+        ..options
     };
-    let mut config =
-        tunedeck::api::ClientConfig::new("http://unused", tunedeck::api::Credentials::None);
     config.retry.base_delay = Duration::from_millis(2);
     config.retry.max_retries = 2;
+    (options, config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitor_follows_a_vertex_job_to_the_end_with_the_emulators_series() {
+    let (options, config) = healthy();
     follow_to_the_end(options, config).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_quarter_of_answers_429_or_503_the_series_still_end_complete() {
+    let (options, config) = quarter_failing(7);
+    follow_to_the_end(options, config).await;
+}
+
+/// A person's way in: the Dataset tab's `T` with Vertex AI chosen, the bucket and a validation
+/// share typed, enter; the datasets upload, the job starts, the Monitor follows it to the end.
+async fn tune_from_the_dataset_tab(
+    options: EmulatorOptions,
+    mut config: tunedeck::api::ClientConfig,
+) {
+    use crossterm::event::KeyCode;
+    let emu = start(options).await;
+    config.base_url = emu.base_url();
+    let api = tunedeck::api::ApiClient::new(config).unwrap();
+    let client = VertexClient::new(api.clone(), api.clone(), "p", "us-central1");
+    let opts = WorkerOptions {
+        poll_min: Duration::from_millis(5),
+        poll_default: Duration::from_millis(10),
+        poll_max: Duration::from_millis(40),
+        ..Default::default()
+    };
+    let (commands, mut events, _w) = worker::spawn_with_vertex(api, Some(client.clone()), opts);
+    let send = |a: &mut App, msg: Msg, commands: &mpsc::UnboundedSender<Cmd>| {
+        for c in a.update(msg, clock()) {
+            commands.send(c).unwrap();
+        }
+    };
+    let mut a = app();
+    a.follows_vertex = true;
+    let examples: Vec<tunedeck::api::types::TuningExample> = (0..20)
+        .map(|i| {
+            tunedeck::api::types::TuningExample::new(format!("word {i}"), format!("WORD {}", i % 5))
+        })
+        .collect();
+    a.dataset = tunedeck::app::dataset::DatasetPane::new(
+        examples,
+        Some(std::path::PathBuf::from("/nonexistent/words.jsonl")),
+        None,
+    );
+    send(&mut a, key('3'), &commands);
+    send(&mut a, key('T'), &commands);
+    assert!(
+        a.dataset.vertex_tune.is_some(),
+        "T opens the Vertex AI form"
+    );
+    // Display name, description, epochs, multiplier, validation %, bucket.
+    send(&mut a, code(KeyCode::Tab), &commands);
+    send(&mut a, code(KeyCode::Tab), &commands);
+    send(&mut a, key('4'), &commands);
+    send(&mut a, code(KeyCode::Tab), &commands);
+    send(&mut a, code(KeyCode::Tab), &commands);
+    for c in "25".chars() {
+        send(&mut a, key(c), &commands);
+    }
+    send(&mut a, code(KeyCode::Tab), &commands);
+    for c in "words-bucket".chars() {
+        send(&mut a, key(c), &commands);
+    }
+    send(&mut a, code(KeyCode::Enter), &commands);
+    assert!(
+        a.dataset
+            .vertex_tune
+            .as_ref()
+            .is_some_and(|f| f.upload.is_some()),
+        "uploading: {:?}",
+        a.dataset.vertex_tune.as_ref().map(|f| &f.error)
+    );
+    let mut progress = 0;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while a.monitor.jobs.first().is_none_or(|j| !j.is_done()) {
+        assert!(
+            Instant::now() < deadline,
+            "the job did not start and finish"
+        );
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+            if matches!(e, tunedeck::protocol::WorkerEvent::UploadProgress { .. }) {
+                progress += 1;
+            }
+            send(&mut a, Msg::Worker(e), &commands);
+        }
+        // A failed upload or create leaves the form as typed with the reason: enter again.
+        if let Some(form) = &a.dataset.vertex_tune
+            && form.upload.is_none()
+        {
+            assert!(
+                form.error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("Not started")),
+                "{:?}",
+                form.error
+            );
+            send(&mut a, code(KeyCode::Enter), &commands);
+        }
+    }
+    assert!(progress >= 2, "the bar moved for both files");
+    assert_eq!(a.tab, tunedeck::app::Tab::Monitor);
+    let followed = &a.monitor.jobs[0];
+    assert_eq!(followed.display_name, "words");
+    // Reads here retry as a person would: faults may still be on.
+    let job = loop {
+        if let Ok(job) = client.get_tuning_job(&followed.name).await {
+            break job;
+        }
+    };
+    let spec = job.supervised_tuning_spec.clone().unwrap();
+    assert_eq!(job.epoch_count(), Some(4));
+    let read = |uri: String| {
+        let client = client.clone();
+        async move {
+            let (bucket, object) = uri.trim_start_matches("gs://").split_once('/').unwrap();
+            loop {
+                if let Ok(bytes) = client.read_object(bucket, object).await {
+                    break String::from_utf8(bytes).unwrap();
+                }
+            }
+        }
+    };
+    let training = read(spec.training_dataset_uri.clone()).await;
+    let validation = read(spec.validation_dataset_uri.clone()).await;
+    assert!(
+        spec.training_dataset_uri
+            .starts_with("gs://words-bucket/tunedeck/words-")
+    );
+    assert_eq!(
+        (training.lines().count(), validation.lines().count()),
+        (15, 5)
+    );
+    assert!(
+        training.starts_with("{\"contents\":[{\"role\":\"user\""),
+        "{training}"
+    );
+    assert_series_are_the_emulators(&client, &followed.name, followed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_the_dataset_tab_to_a_succeeded_vertex_job_with_the_emulators_series() {
+    let (options, config) = healthy();
+    tune_from_the_dataset_tab(options, config).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_the_dataset_tab_with_a_quarter_of_answers_429_or_503() {
+    let (options, config) = quarter_failing(11);
+    tune_from_the_dataset_tab(options, config).await;
 }

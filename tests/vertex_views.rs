@@ -516,3 +516,293 @@ fn a_failed_listing_is_shown_on_the_tab_and_the_header() {
     let cmds = a.update(key('r'), clock());
     assert!(matches!(calls(&cmds).as_slice(), [ApiCall::ListTuningJobs]));
 }
+
+/// `listed()` with a dataset of `n` examples on the Dataset tab, from a file.
+fn with_dataset(n: usize) -> App {
+    let mut a = listed();
+    let examples = (0..n)
+        .map(|i| tunedeck::api::types::TuningExample::new(format!("in {i}"), format!("out {i}")))
+        .collect();
+    a.dataset = tunedeck::app::dataset::DatasetPane::new(
+        examples,
+        Some(std::path::PathBuf::from("/data/words.jsonl")),
+        None,
+    );
+    a.update(key('3'), clock());
+    a
+}
+
+fn type_text(a: &mut App, text: &str) {
+    for c in text.chars() {
+        a.update(key(c), clock());
+    }
+}
+
+/// Tab presses from the display name to `field` (the form's order).
+fn tab_to(a: &mut App, field: tunedeck::app::dataset::VertexTuneField) {
+    use tunedeck::app::form::{Focus, FormField};
+    while a.dataset.vertex_tune.as_ref().unwrap().focus != Focus::Text(field) {
+        a.update(code(KeyCode::Tab), clock());
+    }
+    let _ = field.label();
+}
+
+#[test]
+fn t_opens_the_vertex_form_with_tunable_models_and_jobs_to_continue() {
+    use tunedeck::app::dataset::VertexTuneField;
+    use tunedeck::domain::vertex::VertexSource;
+    let mut a = with_dataset(10);
+    let cmds = a.update(key('T'), clock());
+    assert!(cmds.is_empty(), "no models.list on Vertex AI: {cmds:?}");
+    assert!(a.dataset.tune.is_none());
+    let form = a.dataset.vertex_tune.as_ref().expect("the Vertex AI form");
+    assert_eq!(form.values.get(VertexTuneField::DisplayName), "words");
+    assert_eq!(form.chosen_source().unwrap().label, "gemini-2.5-flash");
+    let labels: Vec<&str> = form.sources.iter().map(|s| s.label.as_str()).collect();
+    assert!(labels.contains(&"continue number-generator"), "{labels:?}");
+    assert!(
+        labels.contains(&"continue number-generator from checkpoint 1"),
+        "{labels:?}"
+    );
+    assert_eq!(
+        form.sources.last().unwrap().source,
+        VertexSource::Tuned {
+            model: format!("{PARENT}/models/555@1"),
+            checkpoint: Some("2".into())
+        }
+    );
+    let shown = screen(&mut a);
+    assert!(shown.contains("Start tuning on Vertex AI"), "{shown}");
+    assert!(shown.contains("‹ gemini-2.5-flash ›"), "{shown}");
+    assert!(shown.contains("10 examples, all for training"), "{shown}");
+    // The adapter sizes follow the model: gemini-2.5-pro stops at 8.
+    use tunedeck::app::form::Focus;
+    while a.dataset.vertex_tune.as_ref().unwrap().focus != Focus::Choice(0) {
+        a.update(code(KeyCode::Tab), clock());
+    }
+    while a
+        .dataset
+        .vertex_tune
+        .as_ref()
+        .unwrap()
+        .chosen_source()
+        .unwrap()
+        .label
+        != "gemini-2.5-pro"
+    {
+        a.update(code(KeyCode::Left), clock());
+    }
+    let form = a.dataset.vertex_tune.as_ref().unwrap();
+    assert_eq!(
+        form.adapter_choices(),
+        [None, Some(1), Some(2), Some(4), Some(8)]
+    );
+    a.update(code(KeyCode::Tab), clock());
+    a.update(code(KeyCode::Left), clock());
+    assert_eq!(
+        a.dataset.vertex_tune.as_ref().unwrap().adapter_rank(),
+        Some(8)
+    );
+    // Continuing a tuned model keeps its adapter: only the service's choice.
+    a.update(code(KeyCode::BackTab), clock());
+    // ← past the first model wraps to the last choice: the last checkpoint.
+    while a.dataset.vertex_tune.as_ref().unwrap().source != 0 {
+        a.update(code(KeyCode::Left), clock());
+    }
+    a.update(code(KeyCode::Left), clock());
+    assert_eq!(
+        a.dataset
+            .vertex_tune
+            .as_ref()
+            .unwrap()
+            .chosen_source()
+            .unwrap()
+            .label,
+        "continue number-generator from checkpoint 2"
+    );
+    let form = a.dataset.vertex_tune.as_ref().unwrap();
+    assert_eq!(form.adapter_choices(), [None]);
+    assert_eq!(form.adapter_rank(), None);
+}
+
+#[test]
+fn the_vertex_form_words_each_problem_and_loses_nothing() {
+    use tunedeck::app::dataset::VertexTuneField;
+    let mut a = with_dataset(10);
+    a.update(key('T'), clock());
+    // No bucket: refused before anything leaves.
+    assert!(a.update(code(KeyCode::Enter), clock()).is_empty());
+    let error = a
+        .dataset
+        .vertex_tune
+        .as_ref()
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert!(error.starts_with("Bucket:"), "{error}");
+    tab_to(&mut a, VertexTuneField::Bucket);
+    type_text(&mut a, "my-bucket");
+    tab_to(&mut a, VertexTuneField::Epochs);
+    type_text(&mut a, "0");
+    a.update(code(KeyCode::Enter), clock());
+    let error = a
+        .dataset
+        .vertex_tune
+        .as_ref()
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert_eq!(error, "Epochs: epochs must be at least 1");
+    a.update(code(KeyCode::Backspace), clock());
+    tab_to(&mut a, VertexTuneField::Validation);
+    type_text(&mut a, "100");
+    a.update(code(KeyCode::Enter), clock());
+    let error = a
+        .dataset
+        .vertex_tune
+        .as_ref()
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert!(
+        error.starts_with("Validation %: validation share 100% is outside 0 to 99"),
+        "{error}"
+    );
+    assert!(screen(&mut a).contains("validation share 100%"));
+    a.update(code(KeyCode::Backspace), clock());
+    a.update(code(KeyCode::Backspace), clock()); // 1%: one example
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let (bucket, uploads, job) = match calls(&cmds).as_slice() {
+        [
+            ApiCall::StartVertexTuning {
+                bucket,
+                uploads,
+                job,
+            },
+        ] => (bucket.clone(), uploads.clone(), job.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(bucket, "my-bucket");
+    let names: Vec<&str> = uploads.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "tunedeck/words-20261122-100121-train.jsonl",
+            "tunedeck/words-20261122-100121-validation.jsonl"
+        ]
+    );
+    let lines = |i: usize| {
+        String::from_utf8(uploads[i].1.clone())
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!((lines(0), lines(1)), (9, 1));
+    let spec = job.supervised_tuning_spec.clone().unwrap();
+    assert_eq!(
+        spec.training_dataset_uri,
+        format!("gs://my-bucket/{}", names[0])
+    );
+    assert_eq!(
+        spec.validation_dataset_uri,
+        format!("gs://my-bucket/{}", names[1])
+    );
+    assert_eq!(job.epoch_count(), None, "the service's choice");
+    assert_eq!(job.base_model, "gemini-2.5-flash");
+    // The upload's bar.
+    let id = match cmds.as_slice() {
+        [Cmd::Call { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    let size = uploads[0].1.len() as u64;
+    a.update(
+        Msg::Worker(WorkerEvent::UploadProgress {
+            id,
+            object: names[0].to_owned(),
+            sent: size,
+            total: size,
+        }),
+        clock(),
+    );
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains(&format!(
+            "{size} / {} bytes",
+            size + uploads[1].1.len() as u64
+        )),
+        "{shown}"
+    );
+    // A failed create keeps the form as typed, with why.
+    a.update(
+        Msg::Worker(WorkerEvent::Failed {
+            id,
+            error: tunedeck::api::ApiError::decode("quota exceeded"),
+        }),
+        clock(),
+    );
+    let form = a.dataset.vertex_tune.as_ref().unwrap();
+    assert!(form.upload.is_none());
+    assert!(
+        form.error.as_deref().unwrap().contains("quota exceeded"),
+        "{:?}",
+        form.error
+    );
+    assert_eq!(form.values.get(VertexTuneField::Bucket), "my-bucket");
+    // Enter again: this time it starts.
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let id = match cmds.as_slice() {
+        [Cmd::Call { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    let mut started = (*job).clone();
+    started.name = format!("{PARENT}/tuningJobs/4444");
+    started.tuned_model_display_name = "words".into();
+    started.state = tunedeck::api::vertex::types::JobState::Pending;
+    a.tune_settings_file = Some(std::path::PathBuf::from("/state/tune-settings.json"));
+    let cmds = a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::TuningJob(Box::new(started)),
+        }),
+        clock(),
+    );
+    assert_eq!(a.tab, Tab::Monitor);
+    assert!(a.dataset.vertex_tune.is_none());
+    assert_eq!(
+        a.monitor.selected_job().map(|j| j.name.clone()),
+        Some(format!("{PARENT}/tuningJobs/4444"))
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::WatchVertex { job } if job.ends_with("/4444")))
+    );
+    let written: Vec<String> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Cmd::WriteFile { path, .. } => Some(path.display().to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        written,
+        ["/state/tune-settings.json", "/data/words.heldout.jsonl"]
+    );
+    // Remembered: the next form starts with the bucket, prefix and share.
+    let remembered = a.last_tune.as_ref().unwrap().vertex.clone().unwrap();
+    assert_eq!(
+        (remembered.bucket.as_str(), remembered.validation.as_str()),
+        ("my-bucket", "1")
+    );
+    a.update(key('3'), clock());
+    a.update(key('T'), clock());
+    let form = a.dataset.vertex_tune.as_ref().unwrap();
+    assert_eq!(form.values.get(VertexTuneField::Bucket), "my-bucket");
+    assert_eq!(form.values.get(VertexTuneField::Validation), "1");
+    // Esc closes it; the dataset is as it was.
+    a.update(code(KeyCode::Esc), clock());
+    assert!(a.dataset.vertex_tune.is_none());
+    assert_eq!(a.dataset.len(), 10);
+}

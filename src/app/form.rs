@@ -13,6 +13,9 @@ pub trait FormField: Copy + Eq + std::fmt::Debug + 'static {
     /// The label drawn beside the field.
     fn label(self) -> &'static str;
 
+    /// How many ←/→ choices follow the text fields (the source model; the adapter size too).
+    const CHOICES: u8 = 1;
+
     /// Where the field is drawn, from 0.
     fn position(self) -> usize {
         // Every variant is in ALL (the trait's contract), so 0 is never taken for a real one.
@@ -64,37 +67,40 @@ impl<F: FormField> Fields<F> {
     }
 }
 
-/// Where the keys go in a form of text fields followed by one choice made with ←/→ (the
-/// source model, the safety threshold).
+/// Where the keys go in a form of text fields followed by choices made with ←/→ (the source
+/// model, the safety threshold, the adapter size), numbered from 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus<F: FormField> {
     Text(F),
-    Choice,
+    Choice(u8),
 }
 
 impl<F: FormField> Default for Focus<F> {
     fn default() -> Self {
-        F::ALL.first().map_or(Focus::Choice, |f| Focus::Text(*f))
+        F::ALL.first().map_or(Focus::Choice(0), |f| Focus::Text(*f))
     }
 }
 
 impl<F: FormField> Focus<F> {
-    /// The next field down (Tab), wrapping from the choice to the first field.
+    /// The next field down (Tab), wrapping from the last choice to the first field.
     pub fn next(self) -> Self {
         match self {
             Focus::Text(f) => F::ALL
                 .get(f.position() + 1)
-                .map_or(Focus::Choice, |n| Focus::Text(*n)),
-            Focus::Choice => Focus::default(),
+                .map_or(Focus::Choice(0), |n| Focus::Text(*n)),
+            Focus::Choice(i) if i + 1 < F::CHOICES => Focus::Choice(i + 1),
+            Focus::Choice(_) => Focus::default(),
         }
     }
 
-    /// The next field up (Shift-Tab), wrapping from the first field to the choice.
+    /// The next field up (Shift-Tab), wrapping from the first field to the last choice.
     pub fn previous(self) -> Self {
+        let last = Focus::Choice(F::CHOICES.saturating_sub(1));
         match self {
-            Focus::Text(f) if f.position() == 0 => Focus::Choice,
+            Focus::Text(f) if f.position() == 0 => last,
             Focus::Text(f) => Focus::Text(F::ALL[f.position() - 1]),
-            Focus::Choice => F::ALL.last().map_or(Focus::Choice, |l| Focus::Text(*l)),
+            Focus::Choice(i) if i > 0 => Focus::Choice(i - 1),
+            Focus::Choice(_) => F::ALL.last().map_or(last, |l| Focus::Text(*l)),
         }
     }
 
@@ -102,7 +108,7 @@ impl<F: FormField> Focus<F> {
     pub fn text(self) -> Option<F> {
         match self {
             Focus::Text(f) => Some(f),
-            Focus::Choice => None,
+            Focus::Choice(_) => None,
         }
     }
 }
@@ -164,12 +170,12 @@ mod tests {
                 Focus::Text(Three::A),
                 Focus::Text(Three::B),
                 Focus::Text(Three::C),
-                Focus::Choice,
+                Focus::Choice(0),
                 Focus::Text(Three::A)
             ]
         );
-        assert_eq!(Focus::Text(Three::A).previous(), Focus::Choice);
-        assert_eq!(Focus::<Three>::Choice.previous(), Focus::Text(Three::C));
+        assert_eq!(Focus::Text(Three::A).previous(), Focus::Choice(0));
+        assert_eq!(Focus::<Three>::Choice(0).previous(), Focus::Text(Three::C));
         assert_eq!(next_field(Three::C), Three::A);
         assert_eq!(previous_field(Three::A), Three::C);
     }

@@ -21,6 +21,7 @@ enum FieldFocus {
     Transfer,
     Permission(crate::app::models::PermissionField),
     TuneForm(crate::app::form::Focus<crate::domain::tuning::TuningField>),
+    VertexTuneForm(crate::app::form::Focus<crate::app::dataset::VertexTuneField>),
     /// Which prompt (open, export, search, columns) is over the Dataset tab.
     DatasetPrompt(std::mem::Discriminant<dataset::PromptKind>),
     PlaygroundSettings(crate::app::form::Focus<crate::domain::generation::GenerationField>),
@@ -107,6 +108,10 @@ impl App {
                     if let Some(field) = form.focus.text() {
                         line_edit::insert(form.values.get_mut(field), cursor, text);
                     }
+                } else if let Some(form) = self.dataset.vertex_tune.as_mut() {
+                    if let Some(field) = form.focus.text() {
+                        line_edit::insert(form.values.get_mut(field), cursor, text);
+                    }
                 } else if let Some(editor) = self.dataset.editor.as_mut() {
                     let area = if editor.on_output {
                         &mut editor.output
@@ -176,6 +181,9 @@ impl App {
         }
         if let Some(form) = &self.dataset.tune {
             return Some(FieldFocus::TuneForm(form.focus));
+        }
+        if let Some(form) = &self.dataset.vertex_tune {
+            return Some(FieldFocus::VertexTuneForm(form.focus));
         }
         if let Some(prompt) = &self.dataset.prompt {
             return Some(FieldFocus::DatasetPrompt(std::mem::discriminant(
@@ -248,6 +256,11 @@ impl App {
         }
         if self.tab == Tab::Dataset
             && let Some(cmds) = self.on_tune_input(key)
+        {
+            return cmds;
+        }
+        if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_vertex_tune_input(key)
         {
             return cmds;
         }

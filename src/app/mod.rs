@@ -156,6 +156,8 @@ enum Pending {
     Journal,
     TuneBases,
     TuneCreate,
+    /// The Vertex AI form's upload and create.
+    VertexTuneCreate,
     ReadDataset,
     /// The tuning form's settings, remembered for next time (also the playground history).
     Settings,

@@ -146,6 +146,9 @@ impl App {
                     (Pending::TuneCreate, Reply::Operation(operation)) => {
                         return self.tuning_started(*operation, now);
                     }
+                    (Pending::VertexTuneCreate, Reply::TuningJob(job)) => {
+                        return self.vertex_tuning_started(*job, now);
+                    }
                     (Pending::FindOperation(model), Reply::Operations(ops)) => {
                         self.finding.remove(&model);
                         let creating = self
@@ -293,6 +296,18 @@ impl App {
                             form.error = Some(format!("Could not list base models: {error}{hint}"));
                         }
                     }
+                    Pending::VertexTuneCreate => match self.dataset.vertex_tune.as_mut() {
+                        // The form stays as typed: fix what the error says, enter again.
+                        Some(form) => {
+                            form.upload = None;
+                            form.error = Some(format!("Not started: {error}{hint}"));
+                        }
+                        None => self.toast(
+                            format!("Could not start tuning on Vertex AI: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        ),
+                    },
                     Pending::TuneCreate => match self.dataset.tune.as_mut() {
                         Some(form) => form.error = Some(format!("{error}{hint}")),
                         None => self.toast(
@@ -411,6 +426,16 @@ impl App {
                         Level::Error,
                         now,
                     ),
+                }
+            }
+            WorkerEvent::UploadProgress {
+                id,
+                object,
+                sent,
+                total,
+            } => {
+                if self.pending.get(&id) == Some(&Pending::VertexTuneCreate) {
+                    self.vertex_upload_progress(object, sent, total);
                 }
             }
             WorkerEvent::PollFailed {

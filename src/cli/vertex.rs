@@ -4,13 +4,13 @@
 
 use super::{CliError, CliResult, JsonFlag, exit, print_json, print_table};
 use crate::api::vertex::client::{MetricsCache, VertexClient};
-use crate::api::vertex::types::{
-    AdapterSize, HyperParameters, JobState, PreTunedModel, SupervisedTuningSpec, TuningJob,
-};
+use crate::api::vertex::types::{AdapterSize, JobState, TuningJob};
 use crate::dataset::lint::Severity;
 use crate::dataset::vertex as vertex_jsonl;
 use crate::domain::progress::{self as progress, Job};
-use crate::domain::vertex::JobSummary;
+use crate::domain::vertex::{
+    JobSummary, VertexSource, VertexTuning, VertexTuningProblem, dataset_object,
+};
 use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -207,87 +207,62 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
             "the dataset breaks Vertex AI's limits; nothing was uploaded or started",
         ));
     }
-    let held = crate::domain::tuning::held_out_count(args.held_out, examples.len())
-        .map_err(|p| CliError::usage(super::tuning::describe_tuning_problem(&p)))?;
-    let (train, validation) = crate::domain::tuning::split_held_out(&examples, held);
-    let most = crate::domain::vertex::max_validation_examples(train.len());
-    if validation.len() > most {
-        return Err(CliError::usage(format!(
-            "--held-out {}: {} validation examples; Vertex AI takes at most {most} beside {} training examples",
-            args.held_out,
-            validation.len(),
-            train.len()
-        )));
-    }
     let stem = args
         .dataset
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "dataset".into());
-    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-    let prefix = args.vertex.prefix.trim_matches('/');
-    let object = |kind: &str| {
-        if prefix.is_empty() {
-            format!("{stem}-{stamp}-{kind}.jsonl")
-        } else {
-            format!("{prefix}/{stem}-{stamp}-{kind}.jsonl")
+    let source = match &args.source_model {
+        Some(m) => VertexSource::Tuned {
+            model: m.clone(),
+            checkpoint: None,
+        },
+        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => {
+            VertexSource::Base(crate::domain::vertex::DEFAULT_BASE_MODEL.to_owned())
         }
+        None => VertexSource::Base(args.base_model.clone()),
     };
+    if let Some(r) = args.vertex.adapter_size
+        && AdapterSize::from_rank(r).is_none()
+    {
+        return Err(CliError::usage(format!(
+            "--adapter-size {r}: use 1, 2, 4, 8 or 16"
+        )));
+    }
+    let settings = VertexTuning {
+        display_name: args.display_name.clone().unwrap_or_else(|| stem.clone()),
+        description: args.description.clone(),
+        source,
+        epochs: args.epochs,
+        multiplier: args.learning_rate_multiplier,
+        adapter_rank: args.vertex.adapter_size,
+        validation_percent: args.held_out,
+    };
+    // The domain's problems in the flags' words.
+    let flag_problem = |problem: VertexTuningProblem| {
+        let flag = match &problem {
+            VertexTuningProblem::NotTunable { .. } => "--base-model",
+            VertexTuningProblem::EpochsBelowOne => "--epochs",
+            VertexTuningProblem::MultiplierNotPositive => "--learning-rate-multiplier",
+            VertexTuningProblem::AdapterNotForModel { .. } => "--adapter-size",
+            VertexTuningProblem::Share(_) | VertexTuningProblem::TooManyValidation { .. } => {
+                "--held-out"
+            }
+            VertexTuningProblem::NoExamples => "the dataset",
+        };
+        CliError::usage(format!("{flag}: {problem}"))
+    };
+    settings.check().map_err(flag_problem)?;
+    let (train, validation) = settings.split(&examples).map_err(flag_problem)?;
+    let now = chrono::Utc::now();
+    let object = |kind: &str| dataset_object(&args.vertex.prefix, &stem, now, kind);
     let train_uri = upload(client, &bucket, &object("train"), &train).await?;
     let validation_uri = if validation.is_empty() {
         String::new()
     } else {
         upload(client, &bucket, &object("validation"), &validation).await?
     };
-    let adapter_size = match args.vertex.adapter_size {
-        None => AdapterSize::Unspecified,
-        Some(r) => AdapterSize::from_rank(r)
-            .ok_or_else(|| CliError::usage(format!("--adapter-size {r}: use 1, 2, 4, 8 or 16")))?,
-    };
-    let (base_model, pre_tuned_model) = match &args.source_model {
-        Some(m) => (
-            String::new(),
-            Some(PreTunedModel {
-                tuned_model_name: m.clone(),
-                ..Default::default()
-            }),
-        ),
-        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => {
-            (DEFAULT_VERTEX_BASE.to_owned(), None)
-        }
-        None => (
-            args.base_model.trim_start_matches("models/").to_owned(),
-            None,
-        ),
-    };
-    if pre_tuned_model.is_none() && crate::domain::vertex::tunable_model(&base_model).is_none() {
-        return Err(CliError::usage(format!(
-            "--base-model {base_model}: Vertex AI tunes {}",
-            crate::domain::vertex::TUNABLE_MODELS
-                .iter()
-                .map(|m| m.id)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let request = TuningJob {
-        base_model,
-        pre_tuned_model,
-        tuned_model_display_name: args.display_name.clone().unwrap_or(stem),
-        description: args.description.clone(),
-        supervised_tuning_spec: Some(SupervisedTuningSpec {
-            training_dataset_uri: train_uri,
-            validation_dataset_uri: validation_uri,
-            hyper_parameters: Some(HyperParameters {
-                epoch_count: args.epochs.map(i64::from),
-                learning_rate_multiplier: args.learning_rate_multiplier,
-                adapter_size,
-                ..Default::default()
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
+    let request = settings.to_job(&train_uri, &validation_uri);
     let job = client.create_tuning_job(&request).await?;
     eprintln!(
         "Started {} ({} training examples{})",
@@ -316,9 +291,6 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
     )
     .await
 }
-
-/// The base model `tune` uses on Vertex AI when none is named.
-pub const DEFAULT_VERTEX_BASE: &str = "gemini-2.5-flash";
 
 async fn upload(
     client: &VertexClient,

@@ -7,6 +7,10 @@ use crate::api::vertex::types::TuningJob;
 /// The location used when none is configured (google-genai's and gcloud's default).
 pub const DEFAULT_LOCATION: &str = "us-central1";
 
+/// The base model tuned when none is chosen: the one the supervised-tuning guide's examples
+/// use.
+pub const DEFAULT_BASE_MODEL: &str = "gemini-2.5-flash";
+
 /// Input plus output tokens of one training example; longer examples are dropped.
 pub const MAX_TOKENS_PER_EXAMPLE: usize = 131_072;
 
@@ -144,9 +148,264 @@ impl JobSummary {
     }
 }
 
+/// What a Vertex AI job tunes from: a tunable base model, or a tuned model (optionally one of
+/// its checkpoints) to continue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VertexSource {
+    Base(String),
+    Tuned {
+        model: String,
+        checkpoint: Option<String>,
+    },
+}
+
+/// The settings of a Vertex AI tuning job, as the dashboard's form and `tunedeck tune` both
+/// gather them; `None` leaves a value to the service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VertexTuning {
+    pub display_name: String,
+    pub description: String,
+    pub source: VertexSource,
+    pub epochs: Option<u32>,
+    pub multiplier: Option<f64>,
+    pub adapter_rank: Option<u32>,
+    /// The share of examples split off (fixed seed) as the validation dataset.
+    pub validation_percent: f64,
+}
+
+/// Why Vertex AI would refuse the settings or the split; each front end words it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VertexTuningProblem {
+    NotTunable {
+        model: String,
+    },
+    EpochsBelowOne,
+    MultiplierNotPositive,
+    AdapterNotForModel {
+        rank: u32,
+        model: String,
+        allowed: &'static [u32],
+    },
+    /// The validation share is outside 0–99, or leaves nothing to train on.
+    Share(super::tuning::TuningProblem),
+    TooManyValidation {
+        validation: usize,
+        most: usize,
+        training: usize,
+    },
+    NoExamples,
+}
+
+impl std::fmt::Display for VertexTuningProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VertexTuningProblem::NotTunable { model } => write!(
+                f,
+                "{model} cannot be tuned on Vertex AI; it tunes {}",
+                TUNABLE_MODELS
+                    .iter()
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            VertexTuningProblem::EpochsBelowOne => write!(f, "epochs must be at least 1"),
+            VertexTuningProblem::MultiplierNotPositive => {
+                write!(f, "the learning-rate multiplier must be above 0")
+            }
+            VertexTuningProblem::AdapterNotForModel {
+                rank,
+                model,
+                allowed,
+            } => write!(
+                f,
+                "adapter size {rank} is not offered for {model}; it takes {allowed:?}"
+            ),
+            VertexTuningProblem::Share(problem) => match problem {
+                super::tuning::TuningProblem::HeldOutOutOfRange { percent } => {
+                    write!(f, "validation share {percent}% is outside 0 to 99")
+                }
+                super::tuning::TuningProblem::HeldOutLeavesNone { percent, examples } => write!(
+                    f,
+                    "validation share {percent}% of {examples} examples leaves none to train on"
+                ),
+                other => write!(f, "{other:?}"),
+            },
+            VertexTuningProblem::TooManyValidation {
+                validation,
+                most,
+                training,
+            } => write!(
+                f,
+                "{validation} validation examples; Vertex AI takes at most {most} beside {training} training examples"
+            ),
+            VertexTuningProblem::NoExamples => write!(f, "the dataset has no examples"),
+        }
+    }
+}
+
+impl VertexTuning {
+    /// The settings checked against the service's rules, before anything is uploaded.
+    pub fn check(&self) -> Result<(), VertexTuningProblem> {
+        if self.epochs == Some(0) {
+            return Err(VertexTuningProblem::EpochsBelowOne);
+        }
+        if self.multiplier.is_some_and(|m| m.is_nan() || m <= 0.0) {
+            return Err(VertexTuningProblem::MultiplierNotPositive);
+        }
+        if let VertexSource::Base(model) = &self.source {
+            let tunable = tunable_model(model).ok_or_else(|| VertexTuningProblem::NotTunable {
+                model: model.clone(),
+            })?;
+            if let Some(rank) = self.adapter_rank
+                && !tunable.adapter_ranks.contains(&rank)
+            {
+                return Err(VertexTuningProblem::AdapterNotForModel {
+                    rank,
+                    model: tunable.id.to_owned(),
+                    allowed: tunable.adapter_ranks,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The training and validation examples: the share split off with the fixed seed, within
+    /// the service's validation limit.
+    pub fn split<T: Clone>(&self, examples: &[T]) -> Result<(Vec<T>, Vec<T>), VertexTuningProblem> {
+        if examples.is_empty() {
+            return Err(VertexTuningProblem::NoExamples);
+        }
+        let count = super::tuning::held_out_count(self.validation_percent, examples.len())
+            .map_err(VertexTuningProblem::Share)?;
+        let (training, validation) = super::tuning::split_held_out(examples, count);
+        let most = max_validation_examples(training.len());
+        if validation.len() > most {
+            return Err(VertexTuningProblem::TooManyValidation {
+                validation: validation.len(),
+                most,
+                training: training.len(),
+            });
+        }
+        Ok((training, validation))
+    }
+
+    /// The tuningJobs.create body for datasets uploaded to these `gs://` URIs (an empty
+    /// validation URI: none).
+    pub fn to_job(&self, training_uri: &str, validation_uri: &str) -> TuningJob {
+        use crate::api::vertex::types::{
+            AdapterSize, HyperParameters, PreTunedModel, SupervisedTuningSpec,
+        };
+        let (base_model, pre_tuned_model) = match &self.source {
+            VertexSource::Base(model) => (
+                model
+                    .trim_start_matches("publishers/google/models/")
+                    .trim_start_matches("models/")
+                    .to_owned(),
+                None,
+            ),
+            VertexSource::Tuned { model, checkpoint } => (
+                String::new(),
+                Some(PreTunedModel {
+                    tuned_model_name: model.clone(),
+                    checkpoint_id: checkpoint.clone().unwrap_or_default(),
+                    ..Default::default()
+                }),
+            ),
+        };
+        TuningJob {
+            base_model,
+            pre_tuned_model,
+            tuned_model_display_name: self.display_name.clone(),
+            description: self.description.clone(),
+            supervised_tuning_spec: Some(SupervisedTuningSpec {
+                training_dataset_uri: training_uri.to_owned(),
+                validation_dataset_uri: validation_uri.to_owned(),
+                hyper_parameters: Some(HyperParameters {
+                    epoch_count: self.epochs.map(i64::from),
+                    learning_rate_multiplier: self.multiplier,
+                    adapter_size: self
+                        .adapter_rank
+                        .and_then(AdapterSize::from_rank)
+                        .unwrap_or(AdapterSize::Unspecified),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+/// The object a dataset is uploaded as: `prefix/stem-YYYYmmdd-HHMMSS-kind.jsonl` (`kind`:
+/// train or validation), so uploads never overwrite one another.
+pub fn dataset_object(
+    prefix: &str,
+    stem: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+) -> String {
+    let name = format!("{stem}-{}-{kind}.jsonl", at.format("%Y%m%d-%H%M%S"));
+    match prefix.trim_matches('/') {
+        "" => name,
+        prefix => format!("{prefix}/{name}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings() -> VertexTuning {
+        VertexTuning {
+            display_name: "x".into(),
+            description: String::new(),
+            source: VertexSource::Base("gemini-2.5-pro".into()),
+            epochs: None,
+            multiplier: None,
+            adapter_rank: Some(16),
+            validation_percent: 20.0,
+        }
+    }
+
+    #[test]
+    fn adapter_sizes_are_checked_per_model_and_the_split_is_fixed() {
+        let problem = settings().check().unwrap_err();
+        assert_eq!(
+            problem.to_string(),
+            "adapter size 16 is not offered for gemini-2.5-pro; it takes [1, 2, 4, 8]"
+        );
+        let ok = VertexTuning {
+            adapter_rank: Some(8),
+            ..settings()
+        };
+        assert_eq!(ok.check(), Ok(()));
+        let (train, validation) = ok.split(&(0..10).collect::<Vec<_>>()).unwrap();
+        assert_eq!((train.len(), validation.len()), (8, 2));
+        assert_eq!(
+            ok.split(&(0..10).collect::<Vec<_>>()).unwrap().1,
+            validation
+        );
+        let job = ok.to_job("gs://b/t.jsonl", "");
+        assert_eq!(job.base_model, "gemini-2.5-pro");
+        assert_eq!(job.epoch_count(), None);
+        let continued = VertexTuning {
+            source: VertexSource::Tuned {
+                model: "projects/p/locations/l/models/1".into(),
+                checkpoint: Some("2".into()),
+            },
+            ..ok
+        };
+        let job = continued.to_job("gs://b/t.jsonl", "gs://b/v.jsonl");
+        assert!(job.base_model.is_empty());
+        assert_eq!(job.pre_tuned_model.unwrap().checkpoint_id, "2");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T06:00:01Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            dataset_object("/tunedeck/", "numbers", at, "train"),
+            "tunedeck/numbers-20261130-060001-train.jsonl"
+        );
+    }
 
     #[test]
     fn models_and_estimates() {

@@ -4,5 +4,8 @@
 mod files;
 mod state;
 mod update;
+mod vertex_tune;
+mod vertex_tune_update;
 
 pub use state::*;
+pub use vertex_tune::*;

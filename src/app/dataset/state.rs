@@ -152,6 +152,9 @@ pub struct TuneSettings {
     pub held_out: String,
     #[serde(default)]
     pub source: Option<String>,
+    /// The Vertex AI form's settings (bucket and prefix among them).
+    #[serde(default)]
+    pub vertex: Option<super::VertexTuneSettings>,
 }
 
 impl Default for TuneForm {
@@ -207,6 +210,7 @@ impl TuneForm {
             multiplier: self.values.get(TuningField::Multiplier).to_owned(),
             held_out: self.values.get(TuningField::HeldOut).to_owned(),
             source: Some(self.base_model()),
+            vertex: None,
         }
     }
 
@@ -325,6 +329,8 @@ pub struct DatasetPane {
     pub overwrite: bool,
     /// The start-tuning form, when open.
     pub tune: Option<TuneForm>,
+    /// The start-tuning form with Vertex AI chosen.
+    pub vertex_tune: Option<super::VertexTuneForm>,
     /// Marked examples (by index; cleared by any change that moves examples).
     pub marked: std::collections::BTreeSet<usize>,
     pub prompt: Option<Prompt>,

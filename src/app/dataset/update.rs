@@ -292,6 +292,9 @@ impl App {
 
     /// Opens the start-tuning form, unless lint errors would make the service refuse the set.
     fn open_tune_form(&mut self, now: Instant) -> Vec<Cmd> {
+        if self.follows_vertex {
+            return self.open_vertex_tune_form(now);
+        }
         let errors = self
             .dataset
             .issues
@@ -391,7 +394,9 @@ impl App {
         self.tab = crate::app::Tab::Monitor;
         let mut cmds = Vec::new();
         if let Some(form) = form {
-            let settings = form.settings();
+            let mut settings = form.settings();
+            // The Vertex AI form's settings are kept beside these.
+            settings.vertex = self.last_tune.as_ref().and_then(|t| t.vertex.clone());
             if let Some(path) = self.tune_settings_file.clone() {
                 let text = serde_json::to_string_pretty(&settings).unwrap_or_default();
                 cmds.push(self.file_command(Pending::Settings, path, text));

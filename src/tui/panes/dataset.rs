@@ -102,6 +102,9 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(form) = &pane.tune {
         render_tune_form(frame, area, pane, form, app.line_cursor, theme);
     }
+    if let Some(form) = &pane.vertex_tune {
+        super::vertex_tune::render(frame, area, form, pane.len(), app.line_cursor, theme);
+    }
 }
 
 fn render_stats(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme) {
@@ -281,14 +284,14 @@ fn render_tune_form(
             (TuningField::HeldOut, _) => "  (kept out of training, saved beside the dataset)",
             _ => "",
         };
-        let value = if focused {
-            crate::app::line_edit::with_cursor(text, cursor)
-        } else {
-            text.to_owned()
-        };
-        let mut line = dialog::field(format!("{:<15}", field.label()), value, focused, theme);
-        line.spans.push(Span::styled(hint, theme.muted));
-        lines.push(line);
+        lines.push(dialog::text_field(
+            field.label(),
+            text,
+            focused,
+            cursor,
+            hint,
+            theme,
+        ));
     }
     let base = match &form.bases {
         None => "loading models…".to_owned(),
@@ -298,7 +301,7 @@ fn render_tune_form(
     lines.push(dialog::field(
         format!("{:<15}", "Tune from"),
         base,
-        form.focus == Focus::Choice,
+        form.focus == Focus::Choice(0),
         theme,
     ));
     lines.push(Line::raw(""));

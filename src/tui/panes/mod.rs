@@ -5,3 +5,4 @@ pub mod models;
 pub mod monitor;
 pub mod permissions;
 pub mod playground;
+pub mod vertex_tune;

@@ -481,7 +481,7 @@ fn render_settings(
     lines.push(dialog::field(
         format!("{:<18}", "safety threshold"),
         format!("‹ {} ›", pane.settings.threshold_label()),
-        pane.settings_focus == form::Focus::Choice,
+        pane.settings_focus == form::Focus::Choice(0),
         theme,
     ));
     lines.push(Line::styled(

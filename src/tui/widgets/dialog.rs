@@ -70,3 +70,23 @@ pub fn render(frame: &mut Frame, area: Rect, title: Span, lines: Vec<Line>, widt
         rect,
     );
 }
+
+/// A form's text field: its label (15 columns), the text with the cursor when focused, and a
+/// muted hint after it.
+pub fn text_field<'a>(
+    label: &str,
+    text: &str,
+    focused: bool,
+    cursor: Option<usize>,
+    hint: &'a str,
+    theme: &Theme,
+) -> Line<'a> {
+    let value = if focused {
+        crate::app::line_edit::with_cursor(text, cursor)
+    } else {
+        text.to_owned()
+    };
+    let mut line = field(format!("{label:<15}"), value, focused, theme);
+    line.spans.push(Span::styled(hint, theme.muted));
+    line
+}

@@ -200,6 +200,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.prompt.is_some() {
         Some(&[("enter", "ok"), ("tab", "complete path"), ("esc", "cancel")])
+    } else if app.tab == crate::app::Tab::Dataset && app.dataset.vertex_tune.is_some() {
+        Some(&[
+            ("tab", "next field"),
+            ("←/→", "tune from · adapter size"),
+            ("enter", "upload and start"),
+            ("esc", "cancel"),
+        ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.tune.is_some() {
         Some(&[
             ("tab", "next field"),

@@ -75,12 +75,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if c.backend == "EMULATOR" {
         let tabs_width: usize = Tab::ALL.iter().map(|t| usize::from(tab_width(*t))).sum();
         let room = width.saturating_sub(tabs_width + 1);
-        let note = [
-            "no credentials found · set GEMINI_API_KEY to use Google ",
-            "set GEMINI_API_KEY to use Google ",
-        ]
-        .into_iter()
-        .find(|n| n.chars().count() <= room);
+        let notes = if c.vertex.is_some() {
+            [
+                "emulated · gcloud auth application-default login for Vertex AI ",
+                "emulated Vertex AI ",
+            ]
+        } else {
+            [
+                "no credentials found · set GEMINI_API_KEY to use Google ",
+                "set GEMINI_API_KEY to use Google ",
+            ]
+        };
+        let note = notes.into_iter().find(|n| n.chars().count() <= room);
         if let Some(note) = note {
             frame.render_widget(Line::styled(note, theme.muted).right_aligned(), tab_row);
         }

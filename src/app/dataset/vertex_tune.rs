@@ -1,0 +1,374 @@
+//! The start-tuning form with Vertex AI chosen: what to tune from (a tunable base model, or a
+//! succeeded job's tuned model or checkpoint to continue), epochs or the service's choice, the
+//! learning-rate multiplier, an adapter size the chosen model takes, the validation share, and
+//! the Cloud Storage bucket and prefix the datasets are uploaded to (remembered). The rules are
+//! the domain's ([`crate::domain::vertex::VertexTuning`]); this words them for the form.
+
+use crate::api::types::TuningExample;
+use crate::api::vertex::types::{JobState, TuningJob};
+use crate::app::form::{Fields, Focus, FormField};
+use crate::dataset::vertex::VertexExample;
+use crate::domain::vertex::{
+    TUNABLE_MODELS, VertexSource, VertexTuning, VertexTuningProblem, job_label, tunable_model,
+};
+
+/// The form's text fields, in the order drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VertexTuneField {
+    DisplayName,
+    Description,
+    Epochs,
+    Multiplier,
+    Validation,
+    Bucket,
+    Prefix,
+}
+
+impl FormField for VertexTuneField {
+    const ALL: &'static [Self] = &[
+        VertexTuneField::DisplayName,
+        VertexTuneField::Description,
+        VertexTuneField::Epochs,
+        VertexTuneField::Multiplier,
+        VertexTuneField::Validation,
+        VertexTuneField::Bucket,
+        VertexTuneField::Prefix,
+    ];
+    /// What to tune from, then the adapter size.
+    const CHOICES: u8 = 2;
+
+    fn label(self) -> &'static str {
+        match self {
+            VertexTuneField::DisplayName => "Display name",
+            VertexTuneField::Description => "Description",
+            VertexTuneField::Epochs => "Epochs",
+            VertexTuneField::Multiplier => "LR multiplier",
+            VertexTuneField::Validation => "Validation %",
+            VertexTuneField::Bucket => "Bucket",
+            VertexTuneField::Prefix => "Object prefix",
+        }
+    }
+}
+
+/// One thing to tune from, as the form offers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceChoice {
+    pub label: String,
+    pub source: VertexSource,
+}
+
+/// What the form remembers from one Vertex AI job to the next.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VertexTuneSettings {
+    pub epochs: String,
+    pub multiplier: String,
+    pub validation: String,
+    pub bucket: String,
+    pub prefix: String,
+    /// The base model's id (a continued model is not remembered: it is one job's).
+    pub base: String,
+    pub adapter: Option<u32>,
+}
+
+/// How far the upload has come: the object being written, and bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadProgress {
+    pub object: String,
+    /// Bytes of the files already written.
+    pub done: u64,
+    /// The current file's size, and its bytes written so far.
+    pub size: u64,
+    pub sent: u64,
+    /// Bytes of every file.
+    pub total: u64,
+}
+
+impl UploadProgress {
+    /// Bytes written of all the files.
+    pub fn written(&self) -> u64 {
+        (self.done + self.sent).min(self.total)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VertexTuneForm {
+    pub values: Fields<VertexTuneField>,
+    pub sources: Vec<SourceChoice>,
+    pub source: usize,
+    /// Index into [`VertexTuneForm::adapter_choices`].
+    pub adapter: usize,
+    pub focus: Focus<VertexTuneField>,
+    pub error: Option<String>,
+    /// While the datasets upload and the job is created.
+    pub upload: Option<UploadProgress>,
+    /// The validation examples of the last submit, saved beside the dataset once the job
+    /// starts (for the Playground's batch evaluation).
+    pub validation: Vec<TuningExample>,
+}
+
+/// The request [`VertexTuneForm::to_start`] makes: files to upload, then the job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VertexStart {
+    pub bucket: String,
+    /// (object name, JSONL bytes): training first, then validation when there is a share.
+    pub uploads: Vec<(String, Vec<u8>)>,
+    pub job: TuningJob,
+    pub validation: Vec<TuningExample>,
+}
+
+impl VertexTuneForm {
+    /// The form, offering the tunable models then every succeeded job's model and checkpoints,
+    /// filled from the last settings.
+    pub fn new(jobs: &[TuningJob], last: Option<&VertexTuneSettings>) -> Self {
+        let mut sources: Vec<SourceChoice> = TUNABLE_MODELS
+            .iter()
+            .map(|m| SourceChoice {
+                label: m.id.to_owned(),
+                source: VertexSource::Base(m.id.to_owned()),
+            })
+            .collect();
+        for job in jobs.iter().filter(|j| j.state == JobState::Succeeded) {
+            let Some(tuned) = job.tuned_model.as_ref().filter(|t| !t.model.is_empty()) else {
+                continue;
+            };
+            sources.push(SourceChoice {
+                label: format!("continue {}", job_label(job)),
+                source: VertexSource::Tuned {
+                    model: tuned.model.clone(),
+                    checkpoint: None,
+                },
+            });
+            for c in &tuned.checkpoints {
+                sources.push(SourceChoice {
+                    label: format!(
+                        "continue {} from checkpoint {}",
+                        job_label(job),
+                        c.checkpoint_id
+                    ),
+                    source: VertexSource::Tuned {
+                        model: tuned.model.clone(),
+                        checkpoint: Some(c.checkpoint_id.clone()),
+                    },
+                });
+            }
+        }
+        let default = sources
+            .iter()
+            .position(|s| s.label == crate::domain::vertex::DEFAULT_BASE_MODEL)
+            .unwrap_or(0);
+        let mut form = VertexTuneForm {
+            values: Fields::default(),
+            sources,
+            source: default,
+            adapter: 0,
+            focus: Focus::default(),
+            error: None,
+            upload: None,
+            validation: Vec::new(),
+        };
+        form.values.set(VertexTuneField::Prefix, "tunedeck");
+        if let Some(last) = last {
+            form.values
+                .set(VertexTuneField::Epochs, last.epochs.clone());
+            form.values
+                .set(VertexTuneField::Multiplier, last.multiplier.clone());
+            form.values
+                .set(VertexTuneField::Validation, last.validation.clone());
+            form.values
+                .set(VertexTuneField::Bucket, last.bucket.clone());
+            form.values
+                .set(VertexTuneField::Prefix, last.prefix.clone());
+            if let Some(i) = form.sources.iter().position(|s| s.label == last.base) {
+                form.source = i;
+            }
+            if let Some(i) = form
+                .adapter_choices()
+                .iter()
+                .position(|a| *a == last.adapter)
+            {
+                form.adapter = i;
+            }
+        }
+        form
+    }
+
+    pub fn chosen_source(&self) -> Option<&SourceChoice> {
+        self.sources.get(self.source)
+    }
+
+    /// The adapter sizes the chosen source takes, the service's choice first; continuing a
+    /// tuned model keeps its adapter, so only the service's choice is offered.
+    pub fn adapter_choices(&self) -> Vec<Option<u32>> {
+        let ranks = match self.chosen_source().map(|s| &s.source) {
+            Some(VertexSource::Base(model)) => {
+                tunable_model(model).map_or(&[][..], |m| m.adapter_ranks)
+            }
+            _ => &[],
+        };
+        std::iter::once(None)
+            .chain(ranks.iter().copied().map(Some))
+            .collect()
+    }
+
+    pub fn adapter_rank(&self) -> Option<u32> {
+        self.adapter_choices().get(self.adapter).copied().flatten()
+    }
+
+    /// ←/→ on a choice: the source (the adapter goes back to the service's choice when the
+    /// sizes change) or the adapter size.
+    pub fn cycle(&mut self, choice: u8, forward: bool) {
+        let step = |at: usize, count: usize| {
+            let count = count.max(1);
+            if forward {
+                (at + 1) % count
+            } else {
+                (at + count - 1) % count
+            }
+        };
+        if choice == 0 {
+            let rank = self.adapter_rank();
+            self.source = step(self.source, self.sources.len());
+            self.adapter = self
+                .adapter_choices()
+                .iter()
+                .position(|a| *a == rank)
+                .unwrap_or(0);
+        } else {
+            self.adapter = step(self.adapter, self.adapter_choices().len());
+        }
+        self.error = None;
+    }
+
+    pub fn settings(&self) -> VertexTuneSettings {
+        let get = |f| self.values.get(f).to_owned();
+        VertexTuneSettings {
+            epochs: get(VertexTuneField::Epochs),
+            multiplier: get(VertexTuneField::Multiplier),
+            validation: get(VertexTuneField::Validation),
+            bucket: get(VertexTuneField::Bucket),
+            prefix: get(VertexTuneField::Prefix),
+            base: self
+                .chosen_source()
+                .filter(|s| matches!(s.source, VertexSource::Base(_)))
+                .map(|s| s.label.clone())
+                .unwrap_or_default(),
+            adapter: self.adapter_rank(),
+        }
+    }
+
+    fn optional<T: std::str::FromStr>(&self, field: VertexTuneField) -> Result<Option<T>, String> {
+        let text = self.values.get(field).trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|_| format!("{}: {text:?} is not a number", field.label()))
+    }
+
+    /// The settings as typed, or the first problem in the form's words.
+    pub fn typed(&self) -> Result<VertexTuning, String> {
+        let source = self
+            .chosen_source()
+            .map(|s| s.source.clone())
+            .ok_or("Choose what to tune from")?;
+        let epochs = self.optional::<u32>(VertexTuneField::Epochs)?;
+        let settings = VertexTuning {
+            display_name: self
+                .values
+                .get(VertexTuneField::DisplayName)
+                .trim()
+                .to_owned(),
+            description: self
+                .values
+                .get(VertexTuneField::Description)
+                .trim()
+                .to_owned(),
+            source,
+            epochs,
+            multiplier: self.optional(VertexTuneField::Multiplier)?,
+            adapter_rank: self.adapter_rank(),
+            validation_percent: self.optional(VertexTuneField::Validation)?.unwrap_or(0.0),
+        };
+        settings.check().map_err(|p| describe(&p))?;
+        Ok(settings)
+    }
+
+    /// What to upload and create for `examples`, named for `stem` at `now`, or the first
+    /// problem (a field, the split, Vertex AI's dataset limits) in the form's words.
+    pub fn to_start(
+        &self,
+        examples: &[TuningExample],
+        stem: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<VertexStart, String> {
+        let settings = self.typed()?;
+        let bucket = self.values.get(VertexTuneField::Bucket).trim();
+        if bucket.is_empty() {
+            return Err(
+                "Bucket: name the Cloud Storage bucket the datasets are uploaded to".into(),
+            );
+        }
+        if bucket.contains('/') || bucket.starts_with("gs:") {
+            return Err(format!(
+                "Bucket: {bucket:?} is a path; give the bucket's name only, the rest goes in the prefix"
+            ));
+        }
+        // Vertex AI's limits on the whole set first, so a problem names the example as the
+        // editor numbers it.
+        let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_pair).collect();
+        let bytes = crate::dataset::vertex::to_jsonl(&lines).len() as u64;
+        if let Some(issue) = crate::dataset::vertex::lint(&lines, bytes)
+            .into_iter()
+            .find(|i| i.severity == crate::dataset::lint::Severity::Error)
+        {
+            let place = issue
+                .index
+                .map_or(String::new(), |i| format!("example {}: ", i + 1));
+            return Err(format!(
+                "Vertex AI would refuse the dataset: {place}{}",
+                issue.message
+            ));
+        }
+        let order: Vec<usize> = (0..examples.len()).collect();
+        let (training, validation) = settings.split(&order).map_err(|p| describe(&p))?;
+        let prefix = self.values.get(VertexTuneField::Prefix);
+        let mut uploads = Vec::new();
+        let mut uris = Vec::new();
+        for (kind, set) in [("train", &training), ("validation", &validation)] {
+            if set.is_empty() {
+                uris.push(String::new());
+                continue;
+            }
+            let chosen: Vec<VertexExample> = set.iter().map(|i| lines[*i].clone()).collect();
+            let object = crate::domain::vertex::dataset_object(prefix, stem, now, kind);
+            uris.push(format!("gs://{bucket}/{object}"));
+            uploads.push((
+                object,
+                crate::dataset::vertex::to_jsonl(&chosen).into_bytes(),
+            ));
+        }
+        let validation = validation.iter().map(|i| examples[*i].clone()).collect();
+        Ok(VertexStart {
+            bucket: bucket.to_owned(),
+            uploads,
+            job: settings.to_job(&uris[0], &uris[1]),
+            validation,
+        })
+    }
+}
+
+/// A domain problem in the form's words: its labels.
+fn describe(problem: &VertexTuningProblem) -> String {
+    let label = match problem {
+        VertexTuningProblem::NotTunable { .. } => "Tune from",
+        VertexTuningProblem::EpochsBelowOne => VertexTuneField::Epochs.label(),
+        VertexTuningProblem::MultiplierNotPositive => VertexTuneField::Multiplier.label(),
+        VertexTuningProblem::AdapterNotForModel { .. } => "Adapter size",
+        VertexTuningProblem::Share(_) | VertexTuningProblem::TooManyValidation { .. } => {
+            VertexTuneField::Validation.label()
+        }
+        VertexTuningProblem::NoExamples => "Dataset",
+    };
+    format!("{label}: {problem}")
+}

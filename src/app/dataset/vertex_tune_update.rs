@@ -1,0 +1,164 @@
+//! The Vertex AI start-tuning form's keys and outcome: open it (T), type and choose, submit
+//! (upload both datasets, then create the job), follow the upload, and on success remember the
+//! settings, save the validation examples beside the dataset and open the Monitor on the job.
+
+use crate::app::dataset::{UploadProgress, VertexTuneForm};
+use crate::app::{App, Level, Pending, Tab};
+use crate::protocol::{ApiCall, Cmd};
+use crossterm::event::{KeyCode, KeyEvent};
+use std::time::Instant;
+
+impl App {
+    /// T with Vertex AI chosen: the form, filled from the last settings; the display name is
+    /// the file's.
+    pub(in crate::app) fn open_vertex_tune_form(&mut self, now: Instant) -> Vec<Cmd> {
+        if self.dataset.is_empty() {
+            self.toast("Add examples before tuning", Level::Error, now);
+            return Vec::new();
+        }
+        let last = self.last_tune.as_ref().and_then(|t| t.vertex.as_ref());
+        let mut form = VertexTuneForm::new(&self.jobs.jobs, last);
+        form.values.set(
+            crate::app::dataset::VertexTuneField::DisplayName,
+            self.dataset_stem(),
+        );
+        self.dataset.vertex_tune = Some(form);
+        Vec::new()
+    }
+
+    /// The dataset file's name without its extension ("dataset" for one not saved yet).
+    fn dataset_stem(&self) -> String {
+        self.dataset
+            .path
+            .as_ref()
+            .and_then(|p| p.file_stem())
+            .map_or("dataset".to_owned(), |s| s.to_string_lossy().into_owned())
+    }
+
+    /// Keys while the Vertex AI form is open.
+    pub(in crate::app) fn on_vertex_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+        let stem = self.dataset_stem();
+        let utc = self.clock.utc;
+        let pane = &mut self.dataset;
+        let form = pane.vertex_tune.as_mut()?;
+        if form.upload.is_some() {
+            // Uploading: the request runs to its end (a job half created is worse than a
+            // wait); Esc closes the form, the outcome still arrives as a toast.
+            if key.code == KeyCode::Esc {
+                pane.vertex_tune = None;
+            }
+            return Some(Vec::new());
+        }
+        match key.code {
+            KeyCode::Esc => pane.vertex_tune = None,
+            KeyCode::Tab | KeyCode::Down => form.focus = form.focus.next(),
+            KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus.text().is_none() => {
+                if let crate::app::form::Focus::Choice(choice) = form.focus {
+                    form.cycle(choice, key.code != KeyCode::Left);
+                }
+            }
+            KeyCode::Enter => match form.to_start(&pane.dataset.examples, &stem, utc) {
+                Err(problem) => form.error = Some(problem),
+                Ok(start) => {
+                    let total = start.uploads.iter().map(|(_, d)| d.len() as u64).sum();
+                    let (object, size) = start
+                        .uploads
+                        .first()
+                        .map(|(o, d)| (o.clone(), d.len() as u64))
+                        .unwrap_or_default();
+                    form.upload = Some(UploadProgress {
+                        object,
+                        done: 0,
+                        size,
+                        sent: 0,
+                        total,
+                    });
+                    form.error = None;
+                    form.validation = start.validation;
+                    return Some(vec![self.request(
+                        Pending::VertexTuneCreate,
+                        ApiCall::StartVertexTuning {
+                            bucket: start.bucket,
+                            uploads: start.uploads,
+                            job: Box::new(start.job),
+                        },
+                    )]);
+                }
+            },
+            _ => {
+                if let Some(field) = form.focus.text()
+                    && crate::app::line_edit::edit_line(
+                        form.values.get_mut(field),
+                        &mut self.line_cursor,
+                        &key,
+                    )
+                {
+                    form.error = None;
+                }
+            }
+        }
+        Some(Vec::new())
+    }
+
+    /// An upload moved on: the bar follows, across both files.
+    pub(in crate::app) fn vertex_upload_progress(&mut self, object: String, sent: u64, size: u64) {
+        if let Some(upload) = self
+            .dataset
+            .vertex_tune
+            .as_mut()
+            .and_then(|f| f.upload.as_mut())
+        {
+            if upload.object != object {
+                // The file before is done: its bytes stay counted.
+                upload.done += upload.size;
+                upload.object = object;
+            }
+            upload.size = size;
+            upload.sent = sent;
+        }
+    }
+
+    /// The job was created: follow it in the Monitor.
+    pub(in crate::app) fn vertex_tuning_started(
+        &mut self,
+        job: crate::api::vertex::types::TuningJob,
+        now: Instant,
+    ) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        if let Some(form) = self.dataset.vertex_tune.take() {
+            let mut settings = self.last_tune.clone().unwrap_or_default();
+            settings.vertex = Some(form.settings());
+            if let Some(path) = self.tune_settings_file.clone() {
+                let text = serde_json::to_string_pretty(&settings).unwrap_or_default();
+                cmds.push(self.file_command(Pending::Settings, path, text));
+            }
+            self.last_tune = Some(settings);
+            if !form.validation.is_empty() {
+                let path = crate::dataset::held_out_path(self.dataset.path.as_deref());
+                let count = form.validation.len();
+                let text = crate::dataset::format::write(
+                    &form.validation,
+                    crate::dataset::format::Format::Jsonl,
+                );
+                cmds.push(self.file_command(Pending::Export, path.clone(), text));
+                self.toast(
+                    format!(
+                        "{count} validation examples saved to {} for evaluation",
+                        path.display()
+                    ),
+                    Level::Info,
+                    now,
+                );
+            }
+        }
+        let label = crate::domain::vertex::job_label(&job);
+        self.toast(format!("Tuning {label} on Vertex AI"), Level::Info, now);
+        let name = job.name.clone();
+        cmds.extend(self.track_vertex_jobs(vec![job]));
+        self.monitor.select_job(&name);
+        self.tab = Tab::Monitor;
+        cmds.extend(self.refresh_list());
+        cmds
+    }
+}

@@ -1,0 +1,126 @@
+//! The Vertex AI start-tuning form over the Dataset tab: its fields, the two ←/→ choices, what
+//! the split will be, and the upload's progress bar.
+
+use crate::app::dataset::{VertexTuneField, VertexTuneForm};
+use crate::app::form::{Focus, FormField};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::dialog;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+/// Width of the progress bar, in cells.
+const BAR: usize = 40;
+
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    form: &VertexTuneForm,
+    examples: usize,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
+    let mut lines = Vec::new();
+    for (field, text) in form.values.iter() {
+        let focused = form.focus == Focus::Text(field);
+        let hint = match (field, text.trim().is_empty()) {
+            (VertexTuneField::Description, true) => "  (optional)",
+            (VertexTuneField::Epochs, true) => "  (the service's choice)",
+            (VertexTuneField::Multiplier, true) => "  (the service's choice, 1.0)",
+            (VertexTuneField::Validation, _) => "  (split off, uploaded as the validation set)",
+            (VertexTuneField::Bucket, true) => "  (required: a Cloud Storage bucket you can write)",
+            (VertexTuneField::Prefix, _) => "  (remembered with the bucket)",
+            _ => "",
+        };
+        lines.push(dialog::text_field(
+            field.label(),
+            text,
+            focused,
+            cursor,
+            hint,
+            theme,
+        ));
+    }
+    let source = form
+        .chosen_source()
+        .map_or("—".to_owned(), |s| format!("‹ {} ›", s.label));
+    lines.push(dialog::field(
+        format!("{:<15}", "Tune from"),
+        source,
+        form.focus == Focus::Choice(0),
+        theme,
+    ));
+    let sizes: Vec<String> = form
+        .adapter_choices()
+        .iter()
+        .map(|a| a.map_or("service's choice".to_owned(), |r| r.to_string()))
+        .collect();
+    let adapter = format!(
+        "‹ {} ›  of {}",
+        sizes.get(form.adapter).cloned().unwrap_or_default(),
+        sizes.join(", ")
+    );
+    lines.push(dialog::field(
+        format!("{:<15}", "Adapter size"),
+        adapter,
+        form.focus == Focus::Choice(1),
+        theme,
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(split_line(form, examples), theme.accent));
+    if let Some(upload) = &form.upload {
+        let done = if upload.total == 0 {
+            BAR
+        } else {
+            (upload.written() as f64 / upload.total as f64 * BAR as f64).round() as usize
+        };
+        lines.push(Line::from(vec![
+            Span::styled("upload ", theme.muted),
+            Span::styled("█".repeat(done.min(BAR)), theme.accent),
+            Span::styled("░".repeat(BAR - done.min(BAR)), theme.muted),
+            Span::raw(format!(" {} / {} bytes", upload.written(), upload.total)),
+        ]));
+        lines.push(Line::styled(
+            format!("{} · then the job is created", upload.object),
+            theme.muted,
+        ));
+    }
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), theme.error));
+    }
+    lines.push(dialog::keys_line(
+        &[
+            ("tab", "next field"),
+            ("←/→", "choose"),
+            ("enter", "upload and start"),
+            ("esc", "cancel"),
+        ],
+        theme,
+    ));
+    dialog::render(
+        frame,
+        area,
+        Span::styled(" Start tuning on Vertex AI ", theme.title),
+        lines,
+        92,
+    );
+}
+
+/// "N examples → T for training, V for validation", or why the share does not split.
+fn split_line(form: &VertexTuneForm, examples: usize) -> String {
+    let order: Vec<usize> = (0..examples).collect();
+    match form
+        .typed()
+        .and_then(|s| s.split(&order).map_err(|p| p.to_string()))
+    {
+        Ok((_, validation)) if validation.is_empty() => format!(
+            "{examples} examples, all for training; no validation set, so no eval loss curve"
+        ),
+        Ok((train, validation)) => format!(
+            "{examples} examples → {} for training, {} for validation (eval loss)",
+            train.len(),
+            validation.len()
+        ),
+        Err(problem) => format!("{examples} examples; {problem}"),
+    }
+}
