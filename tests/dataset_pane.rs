@@ -841,7 +841,7 @@ fn export_writes_the_marked_examples_or_all_in_the_format_of_the_extension() {
             .error
             .as_ref()
             .unwrap()
-            .contains(".jsonl, .json or .csv")
+            .contains(".jsonl, .json, .csv or .vertex.jsonl")
     );
     a.dataset.prompt.as_mut().unwrap().input = "two.jsonl".into();
     let cmds = a.update(code(KeyCode::Enter), now);

@@ -806,3 +806,184 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
     assert!(a.dataset.vertex_tune.is_none());
     assert_eq!(a.dataset.len(), 10);
 }
+
+const PIRATE: &str = r#"{"systemInstruction":{"role":"system","parts":[{"text":"You are a pirate dog."}]},"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh!"}]},{"role":"user","parts":[{"text":"Name?"}]},{"role":"model","parts":[{"text":"Barktholomew"}]}]}"#;
+const SUN: &str = r#"{"contents":[{"role":"user","parts":[{"text":"sun"}]},{"role":"model","parts":[{"text":"day"}]}]}"#;
+
+/// The Dataset tab on a Vertex AI JSONL file of a multi-turn example and a pair.
+fn vertex_file() -> App {
+    use tunedeck::dataset::format::{self, Format};
+    let mut a = listed();
+    let text = format!("{PIRATE}\n{SUN}\n");
+    let path = std::path::Path::new("/data/pirate.jsonl");
+    assert_eq!(format::detect(path, &text), Format::Vertex);
+    let examples = format::parse("pirate.jsonl", &text, Format::Vertex, None).unwrap();
+    a.dataset = tunedeck::app::dataset::DatasetPane::new(
+        examples,
+        Some(path.to_path_buf()),
+        Some(Format::Vertex),
+    );
+    a.journal = Some(std::path::PathBuf::from("/state/journal.jsonl"));
+    a.update(key('3'), clock());
+    a
+}
+
+fn saved_text(cmds: &[Cmd]) -> String {
+    cmds.iter()
+        .find_map(|c| match c {
+            Cmd::SaveFile { contents, .. } => Some(String::from_utf8(contents.clone()).unwrap()),
+            _ => None,
+        })
+        .expect("a save")
+}
+
+#[test]
+fn a_vertex_file_shows_its_turns_and_saves_back_intact() {
+    let mut a = vertex_file();
+    let shown = screen(&mut a);
+    assert!(shown.contains("(Vertex AI JSONL) · 2 examples"), "{shown}");
+    assert!(shown.contains("[4 turns +sys] Hi"), "{shown}");
+    assert!(shown.contains("first user turn"), "{shown}");
+    assert!(shown.contains("last model turn"), "{shown}");
+    assert!(
+        shown.contains("Vertex AI example: 4 turns · system instruction"),
+        "{shown}"
+    );
+    // Saved unchanged: byte for byte.
+    assert_eq!(
+        saved_text(&a.update(key('w'), clock())),
+        format!("{PIRATE}\n{SUN}\n")
+    );
+    // The last turn edited in the editor: only it changes.
+    a.update(code(KeyCode::Enter), clock());
+    a.update(code(KeyCode::Tab), clock());
+    a.update(key('!'), clock());
+    a.update(code(KeyCode::Esc), clock());
+    let text = saved_text(&a.update(key('w'), clock()));
+    assert_eq!(
+        text,
+        format!(
+            "{}\n{SUN}\n",
+            PIRATE.replace("Barktholomew", "Barktholomew!")
+        )
+    );
+}
+
+#[test]
+fn a_system_instruction_for_one_or_all_is_one_undoable_change_kept_by_the_journal() {
+    let mut a = vertex_file();
+    // For every example: one change, journalled as Vertex lines.
+    a.update(key('I'), clock());
+    let prompt = a.dataset.prompt.as_ref().unwrap();
+    assert_eq!(
+        prompt.input, "You are a pirate dog.",
+        "it starts from the first example's"
+    );
+    for _ in 0..prompt.input.chars().count() {
+        a.update(code(KeyCode::Backspace), clock());
+    }
+    type_text(&mut a, "Be brief.");
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let journal = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::WriteFile { path, contents, .. } if path.ends_with("journal.jsonl") => {
+                Some(String::from_utf8(contents.clone()).unwrap())
+            }
+            _ => None,
+        })
+        .expect("journalled");
+    let (_, recovered) = tunedeck::app::dataset::parse_journal(&journal).unwrap();
+    assert_eq!(
+        recovered, a.dataset.dataset.examples,
+        "a crash loses no turn"
+    );
+    let text = saved_text(&a.update(key('w'), clock()));
+    assert_eq!(text.matches("\"Be brief.\"").count(), 2, "{text}");
+    assert!(!text.contains("pirate dog"), "{text}");
+    assert!(text.contains("Name?"), "the turns stay: {text}");
+    // Undone as one.
+    a.update(key('u'), clock());
+    assert_eq!(
+        saved_text(&a.update(key('w'), clock())),
+        format!("{PIRATE}\n{SUN}\n")
+    );
+    // For the selected one only; blank removes it again.
+    a.update(key('j'), clock());
+    a.update(key('i'), clock());
+    type_text(&mut a, "Be brief.");
+    a.update(code(KeyCode::Enter), clock());
+    assert!(screen(&mut a).contains("[+sys] sun"));
+    a.update(key('i'), clock());
+    for _ in 0.."Be brief.".len() {
+        a.update(code(KeyCode::Backspace), clock());
+    }
+    a.update(code(KeyCode::Enter), clock());
+    assert_eq!(
+        a.dataset.dataset.examples[1],
+        tunedeck::api::types::TuningExample::new("sun", "day")
+    );
+}
+
+#[test]
+fn pair_formats_refuse_what_they_cannot_hold_and_gemini_tuning_says_why() {
+    use tunedeck::dataset::format::Format;
+    let mut a = vertex_file();
+    a.dataset.format = Some(Format::Jsonl);
+    assert!(
+        !a.update(key('w'), clock())
+            .iter()
+            .any(|c| matches!(c, Cmd::SaveFile { .. })),
+        "nothing is written"
+    );
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("Not saved: example 1 has Vertex AI turns"))
+    );
+    // Export: .jsonl refuses, .vertex.jsonl writes Vertex lines.
+    a.update(key('x'), clock());
+    for _ in 0..a.dataset.prompt.as_ref().unwrap().input.chars().count() {
+        a.update(code(KeyCode::Backspace), clock());
+    }
+    type_text(&mut a, "/tmp/out.jsonl");
+    a.update(code(KeyCode::Enter), clock());
+    let error = a.dataset.prompt.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("name the file .vertex.jsonl"), "{error}");
+    for _ in 0.."/tmp/out.jsonl".len() {
+        a.update(code(KeyCode::Backspace), clock());
+    }
+    type_text(&mut a, "/tmp/out.vertex.jsonl");
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let written = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::WriteFile { contents, .. } => Some(String::from_utf8(contents.clone()).unwrap()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(written, format!("{PIRATE}\n{SUN}\n"));
+    // The Gemini API tunes pairs only.
+    a.follows_vertex = false;
+    a.update(key('T'), clock());
+    assert!(a.dataset.tune.is_none());
+    assert!(a.toasts.iter().any(|t| {
+        t.text
+            .contains("the Gemini API tunes on text_input/output pairs")
+    }));
+    // Vertex AI uploads the turns as they are.
+    a.follows_vertex = true;
+    a.update(key('T'), clock());
+    tab_to(&mut a, tunedeck::app::dataset::VertexTuneField::Bucket);
+    type_text(&mut a, "b");
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    match calls(&cmds).as_slice() {
+        [ApiCall::StartVertexTuning { uploads, .. }] => {
+            assert_eq!(
+                String::from_utf8(uploads[0].1.clone()).unwrap(),
+                format!("{PIRATE}\n{SUN}\n")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -324,6 +324,13 @@ pub struct TuningExamples {
 pub struct TuningExample {
     pub text_input: String,
     pub output: String,
+    /// Never on the Gemini wire: a Vertex AI example that is more than one text turn each way
+    /// (more turns, a system instruction, parts that are not text), as its JSON line, so the
+    /// dataset editor writes it back intact. `text_input` and `output` are then its first user
+    /// turn and last model turn, and editing them edits those turns
+    /// (`crate::dataset::vertex::VertexExample::from_editor`).
+    #[serde(skip)]
+    pub vertex: Option<String>,
 }
 
 impl TuningExample {
@@ -331,6 +338,7 @@ impl TuningExample {
         TuningExample {
             text_input: text_input.into(),
             output: output.into(),
+            vertex: None,
         }
     }
 }

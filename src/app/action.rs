@@ -126,6 +126,8 @@ actions! {
     Redo => "redo", "redo";
     Save => "save", "save";
     Tune => "tune", "start tuning";
+    SystemInstruction => "system_instruction", "system instruction";
+    SystemInstructionAll => "system_instruction_all", "system instruction for all";
     Search => "search", "search";
     SearchNext => "search_next", "next match";
     SearchPrev => "search_prev", "previous match";

@@ -18,11 +18,17 @@ pub enum Format {
     ApiBody,
     /// CSV with a header row.
     Csv,
+    /// Vertex AI's tuning JSONL: `contents` of user and model turns a line.
+    Vertex,
 }
 
 impl Format {
     /// The format a path's extension names; `.json` may also be an API body (see [`detect`]).
     pub fn from_path(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name.ends_with(".vertex.jsonl") {
+            return Some(Format::Vertex);
+        }
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             "json" => Some(Format::Json),
@@ -37,6 +43,7 @@ impl Format {
             Format::Json => "JSON",
             Format::ApiBody => "API request body",
             Format::Csv => "CSV",
+            Format::Vertex => "Vertex AI JSONL",
         }
     }
 }
@@ -81,6 +88,11 @@ const OUTPUT_KEYS: &[&str] = &["output"];
 pub fn detect(path: &Path, text: &str) -> Format {
     let by_name = Format::from_path(path);
     let trimmed = text.trim_start();
+    if matches!(by_name, Some(Format::Jsonl | Format::Json) | None)
+        && super::vertex::is_vertex_jsonl(trimmed)
+    {
+        return Format::Vertex;
+    }
     match by_name {
         Some(Format::Json) | None if trimmed.starts_with('{') => {
             // One object on its first line and more lines of objects: JSONL named .json.
@@ -127,6 +139,10 @@ pub fn parse(
         csv_columns: None,
     };
     match format {
+        Format::Vertex => Ok(super::vertex::parse(file, text)?
+            .iter()
+            .map(super::vertex::VertexExample::to_editor)
+            .collect()),
         Format::Jsonl => {
             let mut out = Vec::new();
             for (i, line) in text.lines().enumerate() {
@@ -306,10 +322,10 @@ fn example_from_value(value: &Value, mapping: Option<&Mapping>) -> Result<Tuning
                     )),
                 }
             };
-            Ok(TuningExample {
-                text_input: pick(INPUT_KEYS, mapping.map(|m| m.input.as_str()))?,
-                output: pick(OUTPUT_KEYS, mapping.map(|m| m.output.as_str()))?,
-            })
+            Ok(TuningExample::new(
+                pick(INPUT_KEYS, mapping.map(|m| m.input.as_str()))?,
+                pick(OUTPUT_KEYS, mapping.map(|m| m.output.as_str()))?,
+            ))
         }
         Value::Array(pair) if pair.len() == 2 => match (&pair[0], &pair[1]) {
             (Value::String(i), Value::String(o)) => Ok(TuningExample::new(i.clone(), o.clone())),
@@ -431,6 +447,18 @@ fn unclosed_quote(text: &str) -> Option<usize> {
     opened_on
 }
 
+/// The first example (from 1) that `format` cannot hold whole: a Vertex AI example with more
+/// turns, a system instruction or other parts, in a text_input/output format.
+pub fn first_unkept(examples: &[TuningExample], format: Format) -> Option<usize> {
+    if format == Format::Vertex {
+        return None;
+    }
+    examples
+        .iter()
+        .position(|e| e.vertex.is_some())
+        .map(|i| i + 1)
+}
+
 /// Writes a dataset in a format (not [`Format::ApiBody`], which is written as JSON).
 pub fn write(examples: &[TuningExample], format: Format) -> String {
     write_styled(examples, format, false)
@@ -451,6 +479,12 @@ pub fn spaced_json_style(path: &Path) -> bool {
 /// [`write`], with JSON lines spaced like `{"text_input": "sun", "output": "☀"}` when
 /// `spaced` (the style the file had).
 pub fn write_styled(examples: &[TuningExample], format: Format, spaced: bool) -> String {
+    if format == Format::Vertex {
+        return examples
+            .iter()
+            .map(|e| super::vertex::VertexExample::from_editor(e).to_line() + "\n")
+            .collect();
+    }
     if format == Format::Jsonl && spaced {
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
         return examples
@@ -474,7 +508,8 @@ pub fn write_styled(examples: &[TuningExample], format: Format, spaced: bool) ->
         output: &e.output,
     });
     match format {
-        Format::Jsonl => rows
+        // Written above; here for the match to be whole.
+        Format::Jsonl | Format::Vertex => rows
             .map(|r| serde_json::to_string(&r).unwrap_or_default() + "\n")
             .collect(),
         Format::Json | Format::ApiBody => {

@@ -178,6 +178,18 @@ impl Dataset {
         before != after && self.edit(Edit::Replace { at, before, after })
     }
 
+    /// Replaces several examples as one change (those equal to what is there are left out).
+    pub fn replace_many(&mut self, changes: Vec<(usize, TuningExample)>) -> bool {
+        let parts: Vec<Edit> = changes
+            .into_iter()
+            .filter_map(|(at, after)| {
+                let before = self.examples.get(at)?.clone();
+                (before != after).then_some(Edit::Replace { at, before, after })
+            })
+            .collect();
+        !parts.is_empty() && self.edit(Edit::Batch(parts))
+    }
+
     pub fn duplicate(&mut self, at: usize) -> bool {
         let Some(copy) = self.examples.get(at).cloned() else {
             return false;

@@ -115,10 +115,118 @@ impl VertexExample {
             + self.system_instruction().map_or(0, |s| estimate_tokens(&s))
     }
 
+    /// The example as the dataset editor holds it: a pair when it is one, else its first
+    /// user turn and last model turn with the whole line kept beside them.
+    pub fn to_editor(&self) -> TuningExample {
+        if let Some(pair) = self.as_pair() {
+            return pair;
+        }
+        let turns = self.turns();
+        let first_user = turns.iter().find(|(r, _)| r == "user");
+        let last_model = turns.iter().rev().find(|(r, _)| r == "model");
+        TuningExample {
+            vertex: Some(self.to_line()),
+            ..TuningExample::new(
+                first_user.map_or("", |(_, t)| t.as_str()),
+                last_model.map_or("", |(_, t)| t.as_str()),
+            )
+        }
+    }
+
+    /// The example the editor's holds: a pair becomes one user and one model turn; a kept
+    /// line is written back with its first user turn and last model turn set to the texts as
+    /// edited (left as they were, parts and all, when unchanged).
+    pub fn from_editor(example: &TuningExample) -> Self {
+        let Some(raw) = example
+            .vertex
+            .as_deref()
+            .and_then(|line| serde_json::from_str::<Value>(line).ok())
+        else {
+            return VertexExample::from_pair(example);
+        };
+        let mut out = VertexExample { raw };
+        let turns = out.turns();
+        let first_user = turns.iter().position(|(r, _)| r == "user");
+        let last_model = turns.iter().rposition(|(r, _)| r == "model");
+        for (at, text) in [
+            (first_user, &example.text_input),
+            (last_model, &example.output),
+        ] {
+            if let Some(at) = at
+                && turns[at].1 != *text
+                && let Some(turn) = out
+                    .raw
+                    .get_mut("contents")
+                    .and_then(|c| c.get_mut(at))
+                    .and_then(Value::as_object_mut)
+            {
+                turn.insert("parts".into(), json!([{"text": text}]));
+            }
+        }
+        out
+    }
+
+    /// The same example with this system instruction (`None` or blank: without one).
+    pub fn with_system_instruction(&self, text: Option<&str>) -> Self {
+        let mut raw = self.raw.clone();
+        if let Some(object) = raw.as_object_mut() {
+            object.remove("system_instruction");
+            match text.map(str::trim).filter(|t| !t.is_empty()) {
+                Some(text) => {
+                    object.insert(
+                        "systemInstruction".into(),
+                        json!({"role": "system", "parts": [{"text": text}]}),
+                    );
+                }
+                None => {
+                    object.remove("systemInstruction");
+                }
+            }
+        }
+        VertexExample { raw }
+    }
+
     /// The line as written back.
     pub fn to_line(&self) -> String {
         serde_json::to_string(&self.raw).unwrap_or_default()
     }
+}
+
+/// What the editor says of an example beyond its pair: `4 turns · system instruction`, or
+/// `None` for a plain pair.
+pub fn editor_note(example: &TuningExample) -> Option<String> {
+    example.vertex.as_ref()?;
+    let vertex = VertexExample::from_editor(example);
+    let mut parts = vec![crate::domain::words::count(
+        vertex.turns().len() as u64,
+        "turn",
+    )];
+    if vertex.system_instruction().is_some() {
+        parts.push("system instruction".to_owned());
+    }
+    if !vertex.contents().iter().all(|c| text_only(c.get("parts"))) {
+        parts.push("parts that are not text".to_owned());
+    }
+    Some(parts.join(" · "))
+}
+
+/// [`editor_note`] short enough for a table cell: `4 turns +sys`.
+pub fn editor_tag(example: &TuningExample) -> Option<String> {
+    example.vertex.as_ref()?;
+    let vertex = VertexExample::from_editor(example);
+    let turns = vertex.turns().len();
+    let mut tag = if turns == 2 {
+        String::new()
+    } else {
+        format!("{turns} turns")
+    };
+    if vertex.system_instruction().is_some() {
+        tag.push_str(if tag.is_empty() { "+sys" } else { " +sys" });
+    }
+    if tag.is_empty() {
+        tag.push_str("+parts");
+    }
+    Some(tag)
 }
 
 /// True when the text looks like a Vertex tuning file (its first example has `contents`).
@@ -329,6 +437,69 @@ mod tests {
                 .iter()
                 .any(|i| i.message.contains("1 GB"))
         );
+    }
+
+    #[test]
+    fn the_editor_edits_the_first_and_last_turn_and_keeps_the_rest() {
+        let line = r#"{"systemInstruction":{"role":"system","parts":[{"text":"Pirate."}]},"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh!"},{"fileData":{"fileUri":"gs://b/x.png","mimeType":"image/png"}}]},{"role":"user","parts":[{"text":"Name?"}]},{"role":"model","parts":[{"text":"Bark"}]}]}"#;
+        let text = format!("{line}\n");
+        let examples = super::super::format::parse(
+            "p.jsonl",
+            &text,
+            super::super::format::Format::Vertex,
+            None,
+        )
+        .unwrap();
+        let editor = &examples[0];
+        assert_eq!(
+            (editor.text_input.as_str(), editor.output.as_str()),
+            ("Hi", "Bark")
+        );
+        assert_eq!(editor_tag(editor).as_deref(), Some("4 turns +sys"));
+        assert_eq!(
+            editor_note(editor).as_deref(),
+            Some("4 turns · system instruction · parts that are not text")
+        );
+        // Unchanged: written back to the byte.
+        assert_eq!(
+            super::super::format::write(&examples, super::super::format::Format::Vertex),
+            text
+        );
+        // The last model turn edited: only its parts change.
+        let edited = TuningExample {
+            output: "Barktholomew".into(),
+            ..editor.clone()
+        };
+        let back = VertexExample::from_editor(&edited);
+        assert_eq!(back.turns()[3].1, "Barktholomew");
+        assert_eq!(back.turns()[1].1, "Argh!");
+        assert_eq!(
+            back.raw["contents"][1],
+            examples_raw(line)["contents"][1],
+            "the image part stays"
+        );
+        assert_eq!(back.system_instruction().as_deref(), Some("Pirate."));
+        // A system instruction on a pair, and off again: a pair once more.
+        let pair = TuningExample::new("sun", "day");
+        let with = VertexExample::from_pair(&pair)
+            .with_system_instruction(Some("Be brief."))
+            .to_editor();
+        assert_eq!(editor_tag(&with).as_deref(), Some("+sys"));
+        let without = VertexExample::from_editor(&with)
+            .with_system_instruction(None)
+            .to_editor();
+        assert_eq!(without, pair);
+        // Pair formats cannot hold it; Vertex JSONL can.
+        use super::super::format::{Format, first_unkept};
+        assert_eq!(
+            first_unkept(&[pair.clone(), with.clone()], Format::Jsonl),
+            Some(2)
+        );
+        assert_eq!(first_unkept(&[pair, with], Format::Vertex), None);
+    }
+
+    fn examples_raw(line: &str) -> Value {
+        serde_json::from_str(line).unwrap()
     }
 
     proptest! {

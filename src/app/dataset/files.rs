@@ -124,6 +124,18 @@ impl App {
                 .as_ref()
                 .map(|p| p.with_extension("csv").display().to_string())
                 .unwrap_or_default(),
+            // The instruction there is now, to edit rather than retype.
+            PromptKind::System { all } => {
+                let pane = &self.dataset;
+                let at = if *all { 0 } else { pane.selected };
+                pane.dataset
+                    .examples
+                    .get(at)
+                    .and_then(|e| {
+                        crate::dataset::vertex::VertexExample::from_editor(e).system_instruction()
+                    })
+                    .unwrap_or_default()
+            }
             _ => String::new(),
         };
         self.dataset.prompt = Some(Prompt {
@@ -174,6 +186,40 @@ impl App {
             Vec::new()
         };
         match &prompt.kind {
+            PromptKind::System { all } => {
+                let pane = &self.dataset;
+                let targets: Vec<usize> = if *all {
+                    (0..pane.len()).collect()
+                } else if !pane.marked.is_empty() {
+                    pane.marked.iter().copied().collect()
+                } else {
+                    vec![pane.selected]
+                };
+                let instruction = (!text.is_empty()).then_some(text.as_str());
+                let changes: Vec<(usize, crate::api::types::TuningExample)> = targets
+                    .iter()
+                    .filter_map(|&i| {
+                        let example = pane.dataset.examples.get(i)?;
+                        let changed = crate::dataset::vertex::VertexExample::from_editor(example)
+                            .with_system_instruction(instruction)
+                            .to_editor();
+                        Some((i, changed))
+                    })
+                    .collect();
+                if !self.dataset.dataset.replace_many(changes) {
+                    return Vec::new();
+                }
+                let said = match (instruction, targets.len()) {
+                    (Some(_), 1) => format!("System instruction set on example {}", targets[0] + 1),
+                    (Some(_), n) => format!("System instruction set on {n} examples"),
+                    (None, 1) => {
+                        format!("System instruction removed from example {}", targets[0] + 1)
+                    }
+                    (None, n) => format!("System instruction removed from {n} examples"),
+                };
+                self.toast(format!("{said} (u undoes)"), Level::Info, now);
+                self.dataset_changed()
+            }
             PromptKind::Search => {
                 if !text.is_empty() {
                     self.dataset.last_search = text;
@@ -214,22 +260,30 @@ impl App {
                     None => {
                         return reopen(
                             self,
-                            "name the file .jsonl, .json or .csv: its extension picks the format"
+                            "name the file .jsonl, .json, .csv or .vertex.jsonl: its extension picks the format"
                                 .into(),
                         );
                     }
                 };
                 let pane = &self.dataset;
-                let text = if pane.marked.is_empty() {
-                    format::write(&pane.dataset.examples, format)
+                let chosen: Vec<_> = if pane.marked.is_empty() {
+                    pane.dataset.examples.clone()
                 } else {
-                    let chosen: Vec<_> = pane
-                        .marked
+                    pane.marked
                         .iter()
                         .filter_map(|&i| pane.dataset.examples.get(i).cloned())
-                        .collect();
-                    format::write(&chosen, format)
+                        .collect()
                 };
+                if let Some(n) = format::first_unkept(&chosen, format) {
+                    return reopen(
+                        self,
+                        format!(
+                            "example {n} has Vertex AI turns or a system instruction that {} cannot hold; name the file .vertex.jsonl",
+                            format.name()
+                        ),
+                    );
+                }
+                let text = format::write(&chosen, format);
                 let id = self.next_request;
                 self.next_request += 1;
                 self.pending.insert(id, Pending::Export);

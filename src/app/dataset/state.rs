@@ -30,16 +30,26 @@ pub fn journal_text(source: Option<&PathBuf>, examples: &[TuningExample]) -> Str
         tunedeck_journal: 1,
         source: source.cloned(),
     };
-    serde_json::to_string(&header).unwrap_or_default()
-        + "\n"
-        + &format::write(examples, Format::Jsonl)
+    // Vertex AI examples with more than a pair in them are journalled as Vertex lines, so a
+    // crash loses none of their turns.
+    let format = if examples.iter().any(|e| e.vertex.is_some()) {
+        Format::Vertex
+    } else {
+        Format::Jsonl
+    };
+    serde_json::to_string(&header).unwrap_or_default() + "\n" + &format::write(examples, format)
 }
 
 /// Reads a journal back; `None` when the text is not one.
 pub fn parse_journal(text: &str) -> Option<(JournalHeader, Vec<TuningExample>)> {
     let (first, rest) = text.split_once('\n')?;
     let header: JournalHeader = serde_json::from_str(first).ok()?;
-    let examples = format::parse("journal", rest, Format::Jsonl, None).ok()?;
+    let format = if crate::dataset::vertex::is_vertex_jsonl(rest) {
+        Format::Vertex
+    } else {
+        Format::Jsonl
+    };
+    let examples = format::parse("journal", rest, format, None).ok()?;
     Some((header, examples))
 }
 
@@ -50,6 +60,8 @@ pub struct ExampleEditor {
     pub input: TextArea<'static>,
     pub output: TextArea<'static>,
     pub on_output: bool,
+    /// A Vertex AI example's other turns and fields, kept as they were.
+    pub vertex: Option<String>,
 }
 
 impl ExampleEditor {
@@ -60,15 +72,19 @@ impl ExampleEditor {
             input: crate::app::line_edit::area_at_end(&example.text_input),
             output: crate::app::line_edit::area_at_end(&example.output),
             on_output: false,
+            vertex: example.vertex.clone(),
         }
     }
 
     /// The example as typed.
     pub fn example(&self) -> TuningExample {
-        TuningExample::new(
-            self.input.lines().join("\n"),
-            self.output.lines().join("\n"),
-        )
+        TuningExample {
+            vertex: self.vertex.clone(),
+            ..TuningExample::new(
+                self.input.lines().join("\n"),
+                self.output.lines().join("\n"),
+            )
+        }
     }
 }
 
@@ -278,6 +294,11 @@ pub enum PromptKind {
     Open,
     Export,
     Search,
+    /// A Vertex AI system instruction for the marked examples (or the selected one), or for
+    /// every example (`all`); blank removes it.
+    System {
+        all: bool,
+    },
     /// A CSV whose header names neither `text_input` nor `output`: which columns to use.
     Columns {
         path: PathBuf,
@@ -298,9 +319,11 @@ impl Prompt {
     pub fn label(&self) -> &'static str {
         match self.kind {
             PromptKind::Open => "Open file",
-            PromptKind::Export => "Export to (.jsonl, .json, .csv)",
+            PromptKind::Export => "Export to (.jsonl, .json, .csv, .vertex.jsonl)",
             PromptKind::Search => "Search",
             PromptKind::Columns { .. } => "Columns for text_input,output",
+            PromptKind::System { all: true } => "System instruction for every example",
+            PromptKind::System { all: false } => "System instruction",
         }
     }
 }

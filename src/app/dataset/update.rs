@@ -33,7 +33,7 @@ impl App {
     }
 
     /// After a committed change: relint, mark unsaved, and journal the examples.
-    fn dataset_changed(&mut self) -> Vec<Cmd> {
+    pub(in crate::app) fn dataset_changed(&mut self) -> Vec<Cmd> {
         let pane = &mut self.dataset;
         // Undoing back to what was saved reads as saved again.
         pane.dirty = !pane.dataset.is_as_saved();
@@ -59,9 +59,21 @@ impl App {
             );
             return Vec::new();
         };
+        let save_format = self.dataset.save_format();
+        if let Some(n) = format::first_unkept(&self.dataset.dataset.examples, save_format) {
+            self.toast(
+                format!(
+                    "Not saved: example {n} has Vertex AI turns or a system instruction that {} cannot hold; export the set as Vertex AI JSONL (x, a name ending .vertex.jsonl)",
+                    save_format.name()
+                ),
+                Level::Error,
+                now,
+            );
+            return Vec::new();
+        }
         let text = format::write_styled(
             &self.dataset.dataset.examples,
-            self.dataset.save_format(),
+            save_format,
             self.dataset.spaced_json,
         );
         self.dataset.saving_depth = Some(self.dataset.dataset.depth());
@@ -281,6 +293,11 @@ impl App {
             }
             Action::Save => return self.save_dataset(now),
             Action::Tune => return self.open_tune_form(now),
+            Action::SystemInstruction | Action::SystemInstructionAll if !pane.is_empty() => {
+                let all = action == Action::SystemInstructionAll;
+                self.open_prompt(PromptKind::System { all });
+                return Vec::new();
+            }
             _ => return self.on_global_action(action, now),
         };
         if changed {
@@ -294,6 +311,17 @@ impl App {
     fn open_tune_form(&mut self, now: Instant) -> Vec<Cmd> {
         if self.follows_vertex {
             return self.open_vertex_tune_form(now);
+        }
+        if let Some(n) = format::first_unkept(&self.dataset.dataset.examples, format::Format::Jsonl)
+        {
+            self.toast(
+                format!(
+                    "Example {n} is a Vertex AI example (more turns or a system instruction); the Gemini API tunes on text_input/output pairs: start with --vertex to tune it on Vertex AI"
+                ),
+                Level::Error,
+                now,
+            );
+            return Vec::new();
         }
         let errors = self
             .dataset

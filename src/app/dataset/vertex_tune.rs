@@ -316,7 +316,7 @@ impl VertexTuneForm {
         }
         // Vertex AI's limits on the whole set first, so a problem names the example as the
         // editor numbers it.
-        let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_pair).collect();
+        let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_editor).collect();
         let bytes = crate::dataset::vertex::to_jsonl(&lines).len() as u64;
         if let Some(issue) = crate::dataset::vertex::lint(&lines, bytes)
             .into_iter()

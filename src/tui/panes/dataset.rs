@@ -160,7 +160,11 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
                 Cell::from(marked).style(theme.accent),
                 Cell::from(mark).style(style),
                 Cell::from(format!("{}", i + 1)),
-                Cell::from(preview(&ex.text_input, text_width)),
+                Cell::from(match crate::dataset::vertex::editor_tag(ex) {
+                    // A Vertex AI example: what it holds beyond its first and last turn.
+                    Some(note) => preview(&format!("[{note}] {}", ex.text_input), text_width),
+                    None => preview(&ex.text_input, text_width),
+                }),
                 Cell::from(preview(&ex.output, text_width)),
             ]);
             if i == pane.selected {
@@ -185,19 +189,36 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
 
 fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme) {
     // One line each, cut with … where the pane is too narrow.
-    let findings: Vec<Line> = pane
-        .issues_here()
-        .take(6)
-        .map(|i| {
+    let selected = pane.dataset.examples.get(pane.selected);
+    let vertex = selected.and_then(|ex| {
+        let note = crate::dataset::vertex::editor_note(ex)?;
+        let example = crate::dataset::vertex::VertexExample::from_editor(ex);
+        let mut text = format!(
+            "Vertex AI example: {note}; shown and edited: its first user turn and last model turn, the rest kept as it is"
+        );
+        if let Some(system) = example.system_instruction() {
+            text.push_str(&format!(" · system: {system}"));
+        }
+        Some(Line::styled(preview(&text, usize::from(area.width)), theme.accent))
+    });
+    let findings: Vec<Line> = vertex
+        .into_iter()
+        .chain(pane.issues_here().take(6).map(|i| {
             let style = if i.severity == Severity::Error {
                 theme.error
             } else {
                 theme.warn
             };
             Line::styled(preview(&i.message, usize::from(area.width)), style)
-        })
+        }))
         .collect();
-    let findings_height = findings.len().min(6) as u16;
+    let findings_height = findings.len().min(7) as u16;
+    // A Vertex AI example's pair is its first user turn and last model turn.
+    let (input_label, output_label) = if selected.is_some_and(|e| e.vertex.is_some()) {
+        ("first user turn", "last model turn")
+    } else {
+        ("text_input", "output")
+    };
     let [fields, notes] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(findings_height)]).areas(area);
     let [top, bottom] =
@@ -209,14 +230,14 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Them
                     &editor.input,
                     top,
                     !editor.on_output,
-                    "text_input",
+                    input_label,
                     MAX_INPUT_CHARS,
                 ),
                 (
                     &editor.output,
                     bottom,
                     editor.on_output,
-                    "output",
+                    output_label,
                     MAX_OUTPUT_CHARS,
                 ),
             ] {
@@ -244,8 +265,8 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Them
         None => {
             if let Some(ex) = pane.dataset.examples.get(pane.selected) {
                 for (text, rect, label) in [
-                    (&ex.text_input, top, "text_input"),
-                    (&ex.output, bottom, "output"),
+                    (&ex.text_input, top, input_label),
+                    (&ex.output, bottom, output_label),
                 ] {
                     let block = Block::default()
                         .borders(Borders::ALL)

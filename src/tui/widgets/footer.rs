@@ -105,6 +105,7 @@ pub fn hinted(context: Context) -> &'static [Action] {
             Action::MoveUp,
             Action::MoveDown,
             Action::Mark,
+            Action::SystemInstruction,
             Action::Help,
             Action::Quit,
         ],
