@@ -400,7 +400,9 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         app.announce(message, tunedeck::clock::Now::read());
     }
     app.bell_on_finish = ui.bell;
-    app.follows_vertex = follows_vertex;
+    if follows_vertex {
+        app.choose_vertex();
+    }
     app.stall_factor = ui.stall_factor;
     app.ema_alpha = ui.ema_alpha;
     let theme = Theme::from_env(&ui.theme);

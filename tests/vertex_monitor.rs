@@ -186,6 +186,8 @@ async fn tune_from_the_dataset_tab(
     mut config: tunedeck::api::ClientConfig,
 ) {
     use crossterm::event::KeyCode;
+    // With faults on, an answer may still fail after the client's retries: said per example.
+    let faulty = options.faults.rate_429 + options.faults.rate_503 > 0.0;
     let emu = start(options).await;
     config.base_url = emu.base_url();
     let api = tunedeck::api::ApiClient::new(config).unwrap();
@@ -209,9 +211,10 @@ async fn tune_from_the_dataset_tab(
             tunedeck::api::types::TuningExample::new(format!("word {i}"), format!("WORD {}", i % 5))
         })
         .collect();
+    let dir = tempfile::tempdir().unwrap();
     a.dataset = tunedeck::app::dataset::DatasetPane::new(
         examples,
-        Some(std::path::PathBuf::from("/nonexistent/words.jsonl")),
+        Some(dir.path().join("words.jsonl")),
         None,
     );
     send(&mut a, key('3'), &commands);
@@ -307,6 +310,64 @@ async fn tune_from_the_dataset_tab(
         "{training}"
     );
     assert_series_are_the_emulators(&client, &followed.name, followed).await;
+    // The Playground: the job's endpoint, evaluated on the validation file the form saved
+    // beside the dataset.
+    let name = followed.name.clone();
+    let held_out = dir.path().join("words.heldout.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !held_out.exists() || a.jobs.find(&name).is_none_or(|j| j.tuned_model.is_none()) {
+        assert!(
+            Instant::now() < deadline,
+            "the list never showed the succeeded job"
+        );
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(50), events.recv()).await {
+            send(&mut a, Msg::Worker(e), &commands);
+        }
+        // A listing that failed (faults) is asked again, as a person presses r.
+        if a.jobs.find(&name).is_none()
+            && !matches!(a.jobs.load, tunedeck::app::models::Load::Loading { .. })
+        {
+            send(&mut a, key('r'), &commands);
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(&held_out).unwrap().lines().count(),
+        5
+    );
+    send(&mut a, key('1'), &commands);
+    send(&mut a, key('g'), &commands);
+    while a.jobs.selected_job().map(|j| j.name.as_str()) != Some(name.as_str()) {
+        send(&mut a, key('j'), &commands);
+    }
+    send(&mut a, key('P'), &commands);
+    let endpoint = a
+        .playground
+        .model
+        .clone()
+        .expect("the endpoint is chosen")
+        .name;
+    assert!(endpoint.contains("/endpoints/"), "{endpoint}");
+    send(&mut a, key('b'), &commands);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while a
+        .playground
+        .eval
+        .as_ref()
+        .is_none_or(|e| e.results.iter().any(Option::is_none))
+    {
+        assert!(Instant::now() < deadline, "the evaluation did not finish");
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+            send(&mut a, Msg::Worker(e), &commands);
+        }
+    }
+    let eval = a.playground.eval.as_ref().unwrap();
+    assert_eq!(eval.model, endpoint);
+    assert_eq!(eval.results.len(), 5, "the validation examples");
+    let (done, _, _, errors) = eval.counts();
+    assert_eq!(done, 5);
+    if !faulty {
+        assert_eq!(errors, 0, "{:?}", eval.results);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -987,3 +987,82 @@ fn pair_formats_refuse_what_they_cannot_hold_and_gemini_tuning_says_why() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn the_monitor_exports_a_vertex_jobs_series_under_its_display_name() {
+    let mut a = listed();
+    a.update(key('j'), clock()); // number-generator
+    a.update(key('w'), clock());
+    let point = |step, value| tunedeck::api::vertex::client::MetricPoint {
+        step,
+        value,
+        time: None,
+    };
+    let metrics = [
+        (
+            "/train_total_loss".to_owned(),
+            vec![point(1, 5.0), point(2, 4.0)],
+        ),
+        ("/eval_total_loss".to_owned(), vec![point(2, 4.5)]),
+    ]
+    .into();
+    a.update(
+        Msg::Worker(WorkerEvent::VertexJobPolled {
+            job: Box::new(three_jobs()[1].clone()),
+            metrics,
+        }),
+        clock(),
+    );
+    let cmds = a.update(key('x'), clock());
+    let files: Vec<(String, String)> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Cmd::WriteFile { path, contents, .. } => Some((
+                path.display().to_string(),
+                String::from_utf8(contents.clone()).unwrap(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(files[0].0, "number-generator-metrics.csv");
+    assert_eq!(
+        files[0].1,
+        "series,step,epoch,value,time\n/train_total_loss,1,0,5,\n/train_total_loss,2,0,4,\n/eval_total_loss,2,0,4.5,\n"
+    );
+    assert_eq!(files[1].0, "number-generator-metrics.json");
+    let json: serde_json::Value = serde_json::from_str(&files[1].1).unwrap();
+    assert_eq!(json["/eval_total_loss"][0]["value"], 4.5);
+}
+
+#[test]
+fn with_vertex_ai_chosen_the_dataset_is_checked_against_vertex_limits() {
+    use tunedeck::api::types::TuningExample;
+    use tunedeck::dataset::lint::Severity;
+    let mut a = app();
+    a.dataset = tunedeck::app::dataset::DatasetPane::new(
+        vec![
+            TuningExample::new("a long answer", "x".repeat(6_000)),
+            TuningExample::new("y".repeat(600_000), "too long for Vertex AI"),
+        ],
+        None,
+        None,
+    );
+    let errors = |a: &App| -> Vec<String> {
+        a.dataset
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .map(|i| i.message.clone())
+            .collect()
+    };
+    // The Gemini API's limits: 5,000 output characters, 40,000 input characters.
+    assert_eq!(errors(&a).len(), 2, "{:?}", errors(&a));
+    a.choose_vertex();
+    let found = errors(&a);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("example 2: about 150006 tokens"),
+        "{found:?}"
+    );
+    assert!(a.dataset.marks[0].is_none_or(|m| m != Severity::Error));
+}

@@ -270,6 +270,13 @@ impl App {
         }
     }
 
+    /// Vertex AI is chosen: every tab speaks it, and the dataset is checked against its limits.
+    pub fn choose_vertex(&mut self) {
+        self.follows_vertex = true;
+        self.dataset.vertex_rules = true;
+        self.dataset.relint();
+    }
+
     /// The commands to run at start: load the list.
     pub fn start(&mut self) -> Vec<Cmd> {
         self.refresh_list()

@@ -7,6 +7,27 @@ pub mod vertex;
 
 use crate::api::types::TuningExample;
 
+/// A name made safe to be a file's: anything but letters, digits, `-`, `_` and `.` becomes `-`
+/// (a display name may hold `/` or spaces), never empty or a dot-file.
+pub fn safe_file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_start_matches('.');
+    if stem.is_empty() {
+        "job".to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
 /// Where the examples held out of a tuning job go: beside the dataset, as `NAME.heldout.jsonl`.
 pub fn held_out_path(dataset: Option<&std::path::Path>) -> std::path::PathBuf {
     match dataset {

@@ -192,6 +192,30 @@ impl VertexExample {
     }
 }
 
+/// The Dataset tab's findings with Vertex AI chosen: the pair lint's findings about the
+/// examples themselves (empty, duplicates, whitespace, prefixes) without the Gemini API's
+/// limits, and Vertex AI's limits instead.
+pub fn editor_lint(examples: &[TuningExample], pair_findings: Vec<Issue>) -> Vec<Issue> {
+    let mut issues: Vec<Issue> = pair_findings
+        .into_iter()
+        .filter(|i| {
+            !matches!(
+                i.kind,
+                Kind::InputTooLong
+                    | Kind::OutputTooLong
+                    | Kind::TooFew
+                    | Kind::TooLarge
+                    | Kind::Empty
+            )
+        })
+        .collect();
+    let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_editor).collect();
+    // The file's size: a line each, as uploaded.
+    let bytes: u64 = lines.iter().map(|l| l.to_line().len() as u64 + 1).sum();
+    issues.extend(lint(&lines, bytes));
+    issues
+}
+
 /// What the editor says of an example beyond its pair: `4 turns · system instruction`, or
 /// `None` for a plain pair.
 pub fn editor_note(example: &TuningExample) -> Option<String> {

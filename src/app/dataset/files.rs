@@ -373,6 +373,10 @@ impl App {
         let mut pane = crate::app::dataset::DatasetPane::new(examples, Some(path), Some(format));
         pane.disk_modified = modified;
         pane.last_search = std::mem::take(&mut self.dataset.last_search);
+        if self.dataset.vertex_rules {
+            pane.vertex_rules = true;
+            pane.relint();
+        }
         self.dataset = pane;
         self.tab = crate::app::Tab::Dataset;
     }

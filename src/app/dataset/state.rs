@@ -352,6 +352,8 @@ pub struct DatasetPane {
     pub overwrite: bool,
     /// The start-tuning form, when open.
     pub tune: Option<TuneForm>,
+    /// Vertex AI is chosen: its limits are checked, not the Gemini API's.
+    pub vertex_rules: bool,
     /// The start-tuning form with Vertex AI chosen.
     pub vertex_tune: Option<super::VertexTuneForm>,
     /// Marked examples (by index; cleared by any change that moves examples).
@@ -385,6 +387,10 @@ impl DatasetPane {
     pub fn relint(&mut self) {
         let examples = &self.dataset.examples;
         (self.issues, self.stats) = lint::lint_and_stats(examples);
+        if self.vertex_rules {
+            let issues = std::mem::take(&mut self.issues);
+            self.issues = crate::dataset::vertex::editor_lint(examples, issues);
+        }
         self.marks = vec![None; examples.len()];
         for issue in &self.issues {
             if let Some(i) = issue.index

@@ -176,17 +176,37 @@ impl App {
                 let Some(job) = m.selected_job() else {
                     return Vec::new();
                 };
-                let stem = job.model.trim_start_matches("tunedModels/").to_owned();
-                let files = [
-                    (
-                        format!("{stem}-snapshots.csv"),
-                        crate::domain::progress::gemini::snapshots_csv(&job.train_loss),
-                    ),
-                    (
-                        format!("{stem}-snapshots.json"),
-                        crate::domain::progress::gemini::snapshots_json(&job.train_loss),
-                    ),
-                ];
+                // A Vertex AI job: every series, named by its display name (its model's name
+                // is a resource path, not a file name).
+                let files = if job.name.contains("/tuningJobs/") {
+                    let stem = crate::dataset::safe_file_stem(if job.display_name.is_empty() {
+                        job.name.rsplit('/').next().unwrap_or("job")
+                    } else {
+                        &job.display_name
+                    });
+                    [
+                        (
+                            format!("{stem}-metrics.csv"),
+                            crate::domain::progress::vertex::metrics_csv(job),
+                        ),
+                        (
+                            format!("{stem}-metrics.json"),
+                            crate::domain::progress::vertex::metrics_json(job),
+                        ),
+                    ]
+                } else {
+                    let stem = job.model.trim_start_matches("tunedModels/").to_owned();
+                    [
+                        (
+                            format!("{stem}-snapshots.csv"),
+                            crate::domain::progress::gemini::snapshots_csv(&job.train_loss),
+                        ),
+                        (
+                            format!("{stem}-snapshots.json"),
+                            crate::domain::progress::gemini::snapshots_json(&job.train_loss),
+                        ),
+                    ]
+                };
                 return files
                     .into_iter()
                     .map(|(path, contents)| {

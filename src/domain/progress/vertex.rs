@@ -102,6 +102,61 @@ impl Job {
     }
 }
 
+/// A Vertex AI job's series (train and eval loss, and accuracy where reported) as CSV, one row
+/// a point: `series,step,epoch,value,time`, series named as TensorBoard names them.
+pub fn metrics_csv(job: &Job) -> String {
+    let mut out = String::from("series,step,epoch,value,time\n");
+    for (name, series) in named_series(job) {
+        for p in series {
+            let time = p
+                .time
+                .map(|t| crate::api::serde_util::format_timestamp(&t))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{name},{},{},{},{time}\n",
+                p.step, p.epoch, p.value
+            ));
+        }
+    }
+    out
+}
+
+/// The same as JSON: `{"/train_total_loss": [{"step", "epoch", "value", "time"}], …}`.
+pub fn metrics_json(job: &Job) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = named_series(job)
+        .into_iter()
+        .map(|(name, series)| {
+            let points = series
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "step": p.step,
+                        "epoch": p.epoch,
+                        "value": p.value,
+                        "time": p.time.map(|t| crate::api::serde_util::format_timestamp(&t)),
+                    })
+                })
+                .collect();
+            (name.to_owned(), serde_json::Value::Array(points))
+        })
+        .collect();
+    serde_json::to_string_pretty(&object).unwrap_or_else(|_| "{}".into()) + "\n"
+}
+
+/// The job's series that have points, by their TensorBoard names.
+fn named_series(job: &Job) -> Vec<(&'static str, &[super::Point])> {
+    use crate::api::vertex::client::{EVAL_ACCURACY, EVAL_LOSS, TRAIN_ACCURACY, TRAIN_LOSS};
+    [
+        (TRAIN_LOSS, job.train_loss.as_slice()),
+        (EVAL_LOSS, job.eval_loss.as_slice()),
+        (TRAIN_ACCURACY, job.train_accuracy.as_slice()),
+        (EVAL_ACCURACY, job.eval_accuracy.as_slice()),
+    ]
+    .into_iter()
+    .filter(|(_, s)| !s.is_empty())
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -438,6 +438,7 @@ fn render_chart(
         Dataset::default()
             .name(match (m.accuracy, eval.is_empty()) {
                 (true, _) => "train accuracy",
+                (false, true) if job.name.contains("/tuningJobs/") => "train loss",
                 (false, true) => "meanLoss",
                 (false, false) => "train",
             })
@@ -501,11 +502,14 @@ fn render_chart(
         .y_axis(
             Axis::default()
                 .title(Span::styled(
-                    match (m.accuracy, m.log_scale) {
-                        (true, true) => "accuracy (log)",
-                        (true, false) => "accuracy",
-                        (false, true) => "meanLoss (log)",
-                        (false, false) => "meanLoss",
+                    // The Gemini API calls its loss meanLoss; Vertex AI, train_total_loss.
+                    match (m.accuracy, m.log_scale, job.name.contains("/tuningJobs/")) {
+                        (true, true, _) => "accuracy (log)",
+                        (true, false, _) => "accuracy",
+                        (false, true, true) => "loss (log)",
+                        (false, false, true) => "loss",
+                        (false, true, false) => "meanLoss (log)",
+                        (false, false, false) => "meanLoss",
                     },
                     theme.muted,
                 ))
