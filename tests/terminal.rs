@@ -380,3 +380,56 @@ fn with_vertex_ai_chosen_every_tab_shows_the_vertex_demo() {
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
 }
+
+/// The Dataset tab's T with Vertex AI chosen: a multi-turn Vertex file, the bucket typed,
+/// enter; the upload goes, the job starts, and the Monitor follows it.
+#[test]
+fn with_vertex_ai_chosen_t_uploads_a_vertex_file_and_the_monitor_follows_the_job() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with(
+        "vertex-tune",
+        "--emulator --vertex --dataset talk.jsonl",
+        |home| {
+            let turn = |role: &str, text: &str| {
+                format!(r#"{{"role":"{role}","parts":[{{"text":"{text}"}}]}}"#)
+            };
+            let lines: String = (0..12)
+                .map(|i| {
+                    format!(
+                        "{{\"contents\":[{},{},{},{}]}}\n",
+                        turn("user", &format!("hello {i}")),
+                        turn("model", "hi"),
+                        turn("user", &format!("number {i}?")),
+                        turn("model", &format!("{}", i + 1)),
+                    )
+                })
+                .collect();
+            std::fs::write(home.join("talk.jsonl"), lines).unwrap();
+        },
+    );
+    let screen = tmux.wait_for("(Vertex AI JSONL) · 12 examples");
+    assert!(screen.contains("[4 turns] hello 0"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "T"]);
+    tmux.wait_for("Start tuning on Vertex AI");
+    // Display name, description, epochs, multiplier, validation %, bucket.
+    for _ in 0..4 {
+        tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    }
+    tmux.run(&["send-keys", "-t", "t", "-l", "25"]);
+    tmux.wait_for("→ 9 for training, 3 for validation");
+    tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "talk-bucket"]);
+    tmux.wait_for("Bucket         talk-bucket");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    // The Monitor on the new job, its steps counted as they come.
+    tmux.wait_for("┌ talk ─");
+    tmux.wait_for(" of 45 ·");
+    // The Models tab lists it beside the demo's two.
+    tmux.run(&["send-keys", "-t", "t", "1"]);
+    let screen = tmux.wait_for("Tuning jobs · tunedeck-demo/us-central1 (3)");
+    assert!(screen.contains("talk"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
