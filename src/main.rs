@@ -340,14 +340,18 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     let follows_vertex = vertex.is_some();
     // With Vertex AI chosen the header names its host and credentials: it is all the tabs use.
     let (backend_label, base_url, auth) = match (&vertex, &vertex_resolved) {
-        (Some(v), Some(resolved_vertex)) if embedded.is_none() => (
-            match resolved_vertex.backend {
-                Backend::Endpoint { .. } => "ENDPOINT".to_owned(),
-                _ => "Vertex AI".to_owned(),
-            },
-            v.base_url().to_owned(),
-            resolved_vertex.auth.describe(),
-        ),
+        (Some(v), Some(resolved_vertex))
+            if !matches!(resolved_vertex.backend, Backend::EmbeddedEmulator) =>
+        {
+            (
+                match resolved_vertex.backend {
+                    Backend::Endpoint { .. } => "ENDPOINT".to_owned(),
+                    _ => "Vertex AI".to_owned(),
+                },
+                v.base_url().to_owned(),
+                resolved_vertex.auth.describe(),
+            )
+        }
         _ => (backend_label, base_url, auth),
     };
     let connection = Connection {
