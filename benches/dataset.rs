@@ -51,6 +51,17 @@ fn lint_100k(bencher: divan::Bencher) {
     bencher.bench(|| tunedeck::dataset::lint::lint(divan::black_box(&examples)).len());
 }
 
+/// The Dataset tab's lint with Vertex AI chosen (the pair lint, then Vertex's limits measured
+/// from the texts): what every edit costs on 100,000 examples.
+#[divan::bench(sample_count = 10)]
+fn vertex_editor_lint_100k(bencher: divan::Bencher) {
+    let (examples, _) = corpus();
+    bencher.bench(|| {
+        let pair = tunedeck::dataset::lint::lint(divan::black_box(&examples));
+        tunedeck::dataset::vertex::editor_lint(&examples, pair).len()
+    });
+}
+
 #[divan::bench(sample_count = 20)]
 fn dataset_pane_100k_rows_at_200x60(bencher: divan::Bencher) {
     let (examples, _) = corpus();

@@ -96,6 +96,48 @@ fn models_pane_10k_at_200x60(bencher: divan::Bencher) {
     });
 }
 
+/// The Models tab with Vertex AI chosen: 10,000 tuning jobs (rows read once into summaries
+/// when listed), the selection mid-list.
+#[divan::bench]
+fn vertex_jobs_pane_10k_at_200x60(bencher: divan::Bencher) {
+    let mut app = app_with(Vec::new());
+    app.choose_vertex();
+    let cmds = app.start();
+    let Some(Cmd::Call { id, .. }) = cmds.into_iter().last() else {
+        unreachable!()
+    };
+    let jobs: Vec<tunedeck::api::vertex::types::TuningJob> = (0..10_000)
+        .map(|i| {
+            serde_json::from_value(serde_json::json!({
+                "name": format!("projects/1/locations/us-central1/tuningJobs/{}", 1_000_000 + i),
+                "tunedModelDisplayName": format!("job {i}"),
+                "baseModel": "gemini-2.5-flash",
+                "state": if i % 7 == 0 { "JOB_STATE_RUNNING" } else { "JOB_STATE_SUCCEEDED" },
+                "createTime": format!("2026-11-{:02}T10:00:00Z", 1 + i % 28),
+                "startTime": "2026-11-01T10:00:00Z",
+                "endTime": "2026-11-01T10:09:00Z",
+                "supervisedTuningSpec": {"hyperParameters": {"epochCount": "4", "adapterSize": "ADAPTER_SIZE_EIGHT"}},
+            }))
+            .unwrap()
+        })
+        .collect();
+    app.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::TuningJobs(jobs),
+        }),
+        Now::read(),
+    );
+    app.jobs.selected = 5_000;
+    let theme = Theme::new(&ThemeConfig::default(), false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    bencher.bench_local(|| {
+        terminal
+            .draw(|f| tunedeck::tui::ui::draw(f, &app, &theme))
+            .unwrap();
+    });
+}
+
 #[divan::bench]
 fn detail_with_100k_snapshots_at_200x60(bencher: divan::Bencher) {
     let mut app = app_with(vec![model(1, 100_000)]);

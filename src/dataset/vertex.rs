@@ -209,11 +209,41 @@ pub fn editor_lint(examples: &[TuningExample], pair_findings: Vec<Issue>) -> Vec
             )
         })
         .collect();
-    let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_editor).collect();
-    // The file's size: a line each, as uploaded.
-    let bytes: u64 = lines.iter().map(|l| l.to_line().len() as u64 + 1).sum();
-    issues.extend(lint(&lines, bytes));
+    // Run after every edit: a pair is measured from its texts (no JSON is built for it), a
+    // kept line from the line.
+    let facts: Vec<ExampleFacts> = examples
+        .iter()
+        .map(|e| match &e.vertex {
+            None => ExampleFacts {
+                tokens: estimate_tokens(&e.text_input) + estimate_tokens(&e.output),
+                has_model_turn: true,
+            },
+            Some(_) => {
+                let vertex = VertexExample::from_editor(e);
+                ExampleFacts {
+                    tokens: vertex.tokens(),
+                    has_model_turn: vertex.turns().iter().any(|(r, _)| r == "model"),
+                }
+            }
+        })
+        .collect();
+    let bytes = estimated_jsonl_bytes(examples);
+    issues.extend(limit_issues(examples.len(), bytes, facts.into_iter()));
     issues
+}
+
+/// The size of the examples as a Vertex JSONL file, without writing it: a kept line's length,
+/// and for a pair its texts' lengths (exact unless they hold characters JSON escapes) and the
+/// 91 bytes of `{"contents":[{"role":"user","parts":[{"text":""}]},…]}`; a newline each.
+pub fn estimated_jsonl_bytes(examples: &[TuningExample]) -> u64 {
+    const PAIR_LINE_BYTES: u64 = 91;
+    examples
+        .iter()
+        .map(|e| match &e.vertex {
+            Some(line) => line.len() as u64 + 1,
+            None => (e.text_input.len() + e.output.len()) as u64 + PAIR_LINE_BYTES + 1,
+        })
+        .sum()
 }
 
 /// What the editor says of an example beyond its pair: `4 turns · system instruction`, or
@@ -349,6 +379,25 @@ pub fn to_pairs(examples: &[VertexExample]) -> Result<Vec<TuningExample>, (usize
 /// an example over the token limit (estimated), an example with no model turn, a file over
 /// 1 GB.
 pub fn lint(examples: &[VertexExample], file_bytes: u64) -> Vec<Issue> {
+    let facts = examples.iter().map(|e| ExampleFacts {
+        tokens: e.tokens(),
+        has_model_turn: e.turns().iter().any(|(r, _)| r == "model"),
+    });
+    limit_issues(examples.len(), file_bytes, facts)
+}
+
+/// What Vertex AI's limits look at in one example.
+struct ExampleFacts {
+    tokens: usize,
+    has_model_turn: bool,
+}
+
+/// Vertex's limits on a set of `count` examples in a file of `file_bytes`.
+fn limit_issues(
+    count: usize,
+    file_bytes: u64,
+    examples: impl Iterator<Item = ExampleFacts>,
+) -> Vec<Issue> {
     let mut issues = Vec::new();
     let mut push = |index: Option<usize>, kind, message: String| {
         issues.push(Issue {
@@ -358,20 +407,19 @@ pub fn lint(examples: &[VertexExample], file_bytes: u64) -> Vec<Issue> {
             message,
         });
     };
-    if examples.is_empty() {
+    if count == 0 {
         push(
             None,
             Kind::Empty,
             "no examples: Vertex AI needs at least one".into(),
         );
     }
-    if examples.len() > MAX_TRAINING_EXAMPLES {
+    if count > MAX_TRAINING_EXAMPLES {
         push(
             None,
             Kind::TooLarge,
             format!(
-                "{} examples; Vertex AI takes at most {MAX_TRAINING_EXAMPLES} text examples",
-                examples.len()
+                "{count} examples; Vertex AI takes at most {MAX_TRAINING_EXAMPLES} text examples"
             ),
         );
     }
@@ -384,8 +432,8 @@ pub fn lint(examples: &[VertexExample], file_bytes: u64) -> Vec<Issue> {
             ),
         );
     }
-    for (i, example) in examples.iter().enumerate() {
-        let tokens = example.tokens();
+    for (i, example) in examples.enumerate() {
+        let tokens = example.tokens;
         if tokens > MAX_TOKENS_PER_EXAMPLE {
             push(
                 Some(i),
@@ -396,7 +444,7 @@ pub fn lint(examples: &[VertexExample], file_bytes: u64) -> Vec<Issue> {
                 ),
             );
         }
-        if !example.turns().iter().any(|(r, _)| r == "model") {
+        if !example.has_model_turn {
             push(
                 Some(i),
                 Kind::EmptyOutput,
@@ -520,6 +568,24 @@ mod tests {
             Some(2)
         );
         assert_eq!(first_unkept(&[pair, with], Format::Vertex), None);
+    }
+
+    #[test]
+    fn the_size_estimate_is_the_files_size_for_plain_text() {
+        let pirate = r#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh"}]},{"role":"user","parts":[{"text":"?"}]},{"role":"model","parts":[{"text":"!"}]}]}"#;
+        let examples = vec![
+            TuningExample::new("sun", "day"),
+            VertexExample {
+                raw: serde_json::from_str(pirate).unwrap(),
+            }
+            .to_editor(),
+            TuningExample::new("moon é", "night"),
+        ];
+        let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_editor).collect();
+        assert_eq!(
+            estimated_jsonl_bytes(&examples),
+            to_jsonl(&lines).len() as u64
+        );
     }
 
     fn examples_raw(line: &str) -> Value {
