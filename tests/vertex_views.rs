@@ -1066,3 +1066,47 @@ fn with_vertex_ai_chosen_the_dataset_is_checked_against_vertex_limits() {
     );
     assert!(a.dataset.marks[0].is_none_or(|m| m != Severity::Error));
 }
+
+#[test]
+fn the_monitors_keys_on_a_vertex_job_act_on_the_job_its_model_and_endpoint() {
+    let mut a = listed();
+    a.update(key('j'), clock()); // number-generator
+    a.update(key('w'), clock());
+    a.update(
+        Msg::Worker(WorkerEvent::VertexJobPolled {
+            job: Box::new(three_jobs()[1].clone()),
+            metrics: Default::default(),
+        }),
+        clock(),
+    );
+    // enter: the job's detail on the Models tab.
+    a.update(code(KeyCode::Enter), clock());
+    assert_eq!(a.tab, Tab::Models);
+    assert_eq!(
+        a.jobs.detail.as_deref(),
+        Some(format!("{PARENT}/tuningJobs/22").as_str())
+    );
+    a.update(code(KeyCode::Esc), clock());
+    // y: the job's name; P: its endpoint in the Playground.
+    a.update(key('2'), clock());
+    assert_eq!(
+        copied(&a.update(key('y'), clock())),
+        [format!("{PARENT}/tuningJobs/22")]
+    );
+    a.update(key('P'), clock());
+    assert_eq!(a.tab, Tab::Playground);
+    assert_eq!(
+        a.playground.model.as_ref().unwrap().name,
+        format!("{PARENT}/endpoints/900")
+    );
+    assert!(a.jobs.detail.is_none(), "the Models tab is left as it was");
+    // d: the model goes through Vertex AI, after the question.
+    a.update(key('2'), clock());
+    a.update(key('d'), clock());
+    assert!(screen(&mut a).contains("models/555@1"));
+    let cmds = a.update(key('y'), clock());
+    assert!(
+        matches!(calls(&cmds).as_slice(), [ApiCall::DeleteVertexModel { name }] if name.ends_with("/models/555@1")),
+        "{cmds:?}"
+    );
+}

@@ -556,6 +556,22 @@ impl App {
             return Vec::new();
         }
         if let Some(model) = self.monitor.offer_delete.take() {
+            // A Vertex AI job's model is a resource of the project.
+            if model.starts_with("projects/") {
+                let label = self
+                    .monitor
+                    .jobs
+                    .iter()
+                    .find(|j| j.model == model)
+                    .map_or(model.clone(), |j| j.display_name.clone());
+                return vec![self.request(
+                    Pending::DeleteVertexModel {
+                        model: model.clone(),
+                        label,
+                    },
+                    ApiCall::DeleteVertexModel { name: model },
+                )];
+            }
             return vec![self.request(
                 Pending::Delete(model.clone()),
                 ApiCall::DeleteTunedModel { name: model },

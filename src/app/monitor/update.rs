@@ -143,6 +143,48 @@ impl App {
                 }
             }
             // The selected job's model, as in the Models tab.
+            // A Vertex AI job opens as a job: its detail, its endpoint, its name.
+            Action::Open | Action::OpenPlayground | Action::CopyName
+                if m.selected_job()
+                    .is_some_and(|j| j.name.contains("/tuningJobs/")) =>
+            {
+                let name = m.selected_job().map(|j| j.name.clone()).unwrap_or_default();
+                if self.jobs.find(&name).is_none() {
+                    self.toast(
+                        "The job is not listed yet: r refreshes the list",
+                        Level::Info,
+                        now,
+                    );
+                    return Vec::new();
+                }
+                // The jobs view acts on the job its detail shows.
+                let before = self.jobs.detail.replace(name);
+                if action == Action::Open {
+                    self.tab = Tab::Models;
+                    self.jobs.detail_scroll = 0;
+                    return Vec::new();
+                }
+                let cmds = self.on_jobs_action(action, now);
+                self.jobs.detail = before;
+                return cmds;
+            }
+            Action::Delete
+                if m.selected_job().is_some_and(|j| {
+                    j.is_done()
+                        && j.name.contains("/tuningJobs/")
+                        && !j.model.starts_with("projects/")
+                }) =>
+            {
+                let label = m
+                    .selected_job()
+                    .map(|j| j.display_name.clone())
+                    .unwrap_or_default();
+                self.toast(
+                    format!("{label} made no tuned model to delete"),
+                    Level::Info,
+                    now,
+                );
+            }
             Action::Open => {
                 if let Some(model) = m.selected_job().map(|j| j.model.clone()) {
                     self.tab = Tab::Models;
