@@ -1110,3 +1110,54 @@ fn the_monitors_keys_on_a_vertex_job_act_on_the_job_its_model_and_endpoint() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn esc_during_the_upload_hides_the_form_and_the_outcome_still_lands() {
+    use tunedeck::app::dataset::VertexTuneField;
+    let mut a = with_dataset(10);
+    a.update(key('T'), clock());
+    tab_to(&mut a, VertexTuneField::Validation);
+    type_text(&mut a, "20");
+    tab_to(&mut a, VertexTuneField::Bucket);
+    type_text(&mut a, "b");
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let (id, job) = match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call: ApiCall::StartVertexTuning { job, .. },
+            },
+        ] => (*id, job.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert!(screen(&mut a).contains("esc hide: the upload goes on"));
+    a.update(code(KeyCode::Esc), clock());
+    assert!(
+        !screen(&mut a).contains("Start tuning on Vertex AI"),
+        "out of the way"
+    );
+    a.update(key('4'), clock());
+    assert_eq!(a.tab, Tab::Playground, "the keys work again");
+    a.update(key('3'), clock());
+    a.update(key('T'), clock());
+    assert!(
+        screen(&mut a).contains("Start tuning on Vertex AI"),
+        "T shows it again"
+    );
+    a.update(code(KeyCode::Esc), clock());
+    // The job is created while hidden: the validation examples are saved all the same.
+    let mut started = (*job).clone();
+    started.name = format!("{PARENT}/tuningJobs/77");
+    let cmds = a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::TuningJob(Box::new(started)),
+        }),
+        clock(),
+    );
+    assert!(cmds.iter().any(
+        |c| matches!(c, Cmd::WriteFile { path, .. } if path.ends_with("words.heldout.jsonl"))
+    ));
+    assert!(a.dataset.vertex_tune.is_none());
+    assert_eq!(a.tab, Tab::Monitor);
+}

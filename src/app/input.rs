@@ -108,7 +108,7 @@ impl App {
                     if let Some(field) = form.focus.text() {
                         line_edit::insert(form.values.get_mut(field), cursor, text);
                     }
-                } else if let Some(form) = self.dataset.vertex_tune.as_mut() {
+                } else if let Some(form) = self.dataset.vertex_tune.as_mut().filter(|f| !f.hidden) {
                     if let Some(field) = form.focus.text() {
                         line_edit::insert(form.values.get_mut(field), cursor, text);
                     }
@@ -182,7 +182,7 @@ impl App {
         if let Some(form) = &self.dataset.tune {
             return Some(FieldFocus::TuneForm(form.focus));
         }
-        if let Some(form) = &self.dataset.vertex_tune {
+        if let Some(form) = self.dataset.vertex_tune.as_ref().filter(|f| !f.hidden) {
             return Some(FieldFocus::VertexTuneForm(form.focus));
         }
         if let Some(prompt) = &self.dataset.prompt {

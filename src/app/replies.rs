@@ -301,6 +301,14 @@ impl App {
                         Some(form) => {
                             form.upload = None;
                             form.error = Some(format!("Not started: {error}{hint}"));
+                            if form.hidden {
+                                // Out of sight: said, and T shows the form as typed.
+                                self.toast(
+                                    format!("Tuning on Vertex AI did not start: {error}{hint} (T shows the form)"),
+                                    Level::Error,
+                                    now,
+                                );
+                            }
                         }
                         None => self.toast(
                             format!("Could not start tuning on Vertex AI: {error}{hint}"),

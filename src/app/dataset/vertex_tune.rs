@@ -101,6 +101,9 @@ pub struct VertexTuneForm {
     pub error: Option<String>,
     /// While the datasets upload and the job is created.
     pub upload: Option<UploadProgress>,
+    /// Esc during the upload: the form is out of the way (the tabs and keys work) but kept,
+    /// so the outcome still remembers the settings and saves the validation file; T shows it.
+    pub hidden: bool,
     /// The validation examples of the last submit, saved beside the dataset once the job
     /// starts (for the Playground's batch evaluation).
     pub validation: Vec<TuningExample>,
@@ -164,6 +167,7 @@ impl VertexTuneForm {
             focus: Focus::default(),
             error: None,
             upload: None,
+            hidden: false,
             validation: Vec::new(),
         };
         form.values.set(VertexTuneField::Prefix, "tunedeck");

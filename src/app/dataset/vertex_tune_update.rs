@@ -12,6 +12,11 @@ impl App {
     /// T with Vertex AI chosen: the form, filled from the last settings; the display name is
     /// the file's.
     pub(in crate::app) fn open_vertex_tune_form(&mut self, now: Instant) -> Vec<Cmd> {
+        if let Some(form) = self.dataset.vertex_tune.as_mut() {
+            // Hidden while uploading: shown again.
+            form.hidden = false;
+            return Vec::new();
+        }
         if self.dataset.is_empty() {
             self.toast("Add examples before tuning", Level::Error, now);
             return Vec::new();
@@ -40,12 +45,12 @@ impl App {
         let stem = self.dataset_stem();
         let utc = self.clock.utc;
         let pane = &mut self.dataset;
-        let form = pane.vertex_tune.as_mut()?;
+        let form = pane.vertex_tune.as_mut().filter(|f| !f.hidden)?;
         if form.upload.is_some() {
             // Uploading: the request runs to its end (a job half created is worse than a
-            // wait); Esc closes the form, the outcome still arrives as a toast.
+            // wait); Esc puts the form out of the way until the outcome arrives.
             if key.code == KeyCode::Esc {
-                pane.vertex_tune = None;
+                form.hidden = true;
             }
             return Some(Vec::new());
         }
@@ -154,6 +159,8 @@ impl App {
         }
         let label = crate::domain::vertex::job_label(&job);
         self.toast(format!("Tuning {label} on Vertex AI"), Level::Info, now);
+        // Opening the Monitor closes whatever the Dataset tab had open over it.
+        self.dataset.prompt = None;
         let name = job.name.clone();
         cmds.extend(self.track_vertex_jobs(vec![job]));
         self.monitor.select_job(&name);

@@ -102,7 +102,7 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(form) = &pane.tune {
         render_tune_form(frame, area, pane, form, app.line_cursor, theme);
     }
-    if let Some(form) = &pane.vertex_tune {
+    if let Some(form) = pane.vertex_tune.as_ref().filter(|f| !f.hidden) {
         super::vertex_tune::render(frame, area, form, pane.len(), app.line_cursor, theme);
     }
 }

@@ -88,15 +88,17 @@ pub fn render(
     if let Some(e) = &form.error {
         lines.push(Line::styled(e.clone(), theme.error));
     }
-    lines.push(dialog::keys_line(
+    let keys: &[(&str, &str)] = if form.upload.is_some() {
+        &[("esc", "hide: the upload goes on, T shows it again")]
+    } else {
         &[
             ("tab", "next field"),
             ("←/→", "choose"),
             ("enter", "upload and start"),
             ("esc", "cancel"),
-        ],
-        theme,
-    ));
+        ]
+    };
+    lines.push(dialog::keys_line(keys, theme));
     dialog::render(
         frame,
         area,

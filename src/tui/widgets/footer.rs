@@ -201,7 +201,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.prompt.is_some() {
         Some(&[("enter", "ok"), ("tab", "complete path"), ("esc", "cancel")])
-    } else if app.tab == crate::app::Tab::Dataset && app.dataset.vertex_tune.is_some() {
+    } else if app.tab == crate::app::Tab::Dataset
+        && app.dataset.vertex_tune.as_ref().is_some_and(|f| !f.hidden)
+    {
         Some(&[
             ("tab", "next field"),
             ("←/→", "tune from · adapter size"),
