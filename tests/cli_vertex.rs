@@ -392,3 +392,41 @@ async fn a_validation_share_over_vertex_limit_is_refused_before_any_upload() {
     );
     assert!(!err.contains("uploaded"), "{err}");
 }
+
+#[test]
+fn dataset_lint_checks_vertex_limits_for_vertex_files_and_with_vertex_chosen() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| bare(home.path()).args(args).output().unwrap();
+    // A pair with a 6,000-character output: over the Gemini API's 5,000, fine for Vertex AI.
+    let pairs = home.path().join("long.jsonl");
+    std::fs::write(
+        &pairs,
+        format!(
+            "{}\n",
+            serde_json::json!({"text_input": "tell", "output": "x".repeat(6_000)})
+        ),
+    )
+    .unwrap();
+    let file = pairs.display().to_string();
+    let out = run(&["dataset", "lint", &file]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let out = run(&["--vertex", "dataset", "lint", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // A Vertex file: a multi-turn example read whole; one without a model turn named.
+    let talk = home.path().join("talk.jsonl");
+    std::fs::write(
+        &talk,
+        concat!(
+            r#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh"}]},{"role":"user","parts":[{"text":"?"}]},{"role":"model","parts":[{"text":"!"}]}]}"#,
+            "\n",
+            r#"{"contents":[{"role":"user","parts":[{"text":"alone"}]}]}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = run(&["dataset", "lint", &talk.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stdout);
+    assert!(said.contains("example 2: error: no model turn"), "{said}");
+    assert!(!said.contains("example 1: error"), "{said}");
+}

@@ -32,9 +32,11 @@ pub enum DatasetCommand {
     },
 }
 
-pub fn run(command: DatasetCommand) -> CliResult {
+/// `vertex`: Vertex AI was chosen (`--vertex`), so `lint` checks its limits; a Vertex JSONL file
+/// is checked against them in any case.
+pub fn run(command: DatasetCommand, vertex: bool) -> CliResult {
     match command {
-        DatasetCommand::Lint { file, json } => lint_file(&file, json.json),
+        DatasetCommand::Lint { file, json } => lint_file(&file, json.json, vertex),
         DatasetCommand::Convert {
             input,
             output,
@@ -57,9 +59,12 @@ pub fn issue_place(issue: &Issue) -> String {
         .map_or("dataset".to_owned(), |i| format!("example {}", i + 1))
 }
 
-fn lint_file(file: &std::path::Path, json: bool) -> CliResult {
-    let examples = super::read_dataset(file)?;
-    let (issues, stats) = lint::lint_and_stats(&examples);
+fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
+    let (examples, format) = crate::dataset::format::read_file(file, None, None)?;
+    let (mut issues, stats) = lint::lint_and_stats(&examples);
+    if vertex || format == crate::dataset::format::Format::Vertex {
+        issues = crate::dataset::vertex::editor_lint(&examples, issues);
+    }
     let errors = issues
         .iter()
         .filter(|i| i.severity == Severity::Error)

@@ -199,7 +199,7 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
 /// Runs a headless command; returns the exit code.
 pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
     let result = match command {
-        Headless::Dataset(command) => dataset::run(command),
+        Headless::Dataset(command) => dataset::run(command, flags.vertex),
         Headless::Doctor(args) => doctor::run(flags, args).await,
         other => match connect(flags).await {
             Err(e) => Err(e),

@@ -438,9 +438,9 @@ fn limit_issues(
             push(
                 Some(i),
                 Kind::InputTooLong,
+                // The example's place is the issue's index; each front end says it its way.
                 format!(
-                    "example {}: about {tokens} tokens (a token per 4 characters); the limit is {MAX_TOKENS_PER_EXAMPLE}, and longer examples are dropped",
-                    i + 1
+                    "about {tokens} tokens (a token per 4 characters); the limit is {MAX_TOKENS_PER_EXAMPLE}, and longer examples are dropped"
                 ),
             );
         }
@@ -448,7 +448,7 @@ fn limit_issues(
             push(
                 Some(i),
                 Kind::EmptyOutput,
-                format!("example {}: no model turn, so nothing to learn", i + 1),
+                "no model turn, so nothing to learn".to_owned(),
             );
         }
     }
