@@ -84,7 +84,7 @@ fn three_jobs() -> Vec<TuningJob> {
 
 fn vertex_app() -> App {
     let mut a = app();
-    a.follows_vertex = true;
+    a.choose_vertex();
     a.connection.vertex = Some(VertexPlace {
         project: "demo".into(),
         location: "us-central1".into(),
@@ -528,6 +528,7 @@ fn with_dataset(n: usize) -> App {
         Some(std::path::PathBuf::from("/data/words.jsonl")),
         None,
     );
+    a.choose_vertex(); // as main does once the dataset is loaded
     a.update(key('3'), clock());
     a
 }
@@ -823,6 +824,7 @@ fn vertex_file() -> App {
         Some(path.to_path_buf()),
         Some(Format::Vertex),
     );
+    a.choose_vertex();
     a.journal = Some(std::path::PathBuf::from("/state/journal.jsonl"));
     a.update(key('3'), clock());
     a
@@ -1157,4 +1159,43 @@ fn esc_during_the_upload_hides_the_form_and_the_outcome_still_lands() {
     ));
     assert!(a.dataset.vertex_tune.is_none());
     assert_eq!(a.tab, Tab::Monitor);
+}
+
+/// The screen at a size, for snapshots.
+fn screen_at(a: &mut App, w: u16, h: u16) -> String {
+    a.update(Msg::Resize(w, h), a.clock);
+    let theme = Theme::new(&ThemeConfig::default(), true);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
+    let b = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let line: String = (0..w).map(|x| b[(x, y)].symbol().to_owned()).collect();
+            line.trim_end().to_owned() + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn snapshots_of_the_vertex_views() {
+    let mut a = listed();
+    insta::assert_snapshot!("vertex_jobs_table", screen_at(&mut a, 120, 24));
+    insta::assert_snapshot!("vertex_jobs_table_80x24", screen_at(&mut a, 80, 24));
+    a.update(key('j'), clock());
+    a.update(code(KeyCode::Enter), clock());
+    insta::assert_snapshot!("vertex_job_detail", screen_at(&mut a, 120, 36));
+    a.update(code(KeyCode::Esc), clock());
+    a.update(key('c'), clock()); // a finished job: nothing asked
+    a.update(key('G'), clock());
+    a.update(key('c'), clock());
+    insta::assert_snapshot!("vertex_cancel_question", screen_at(&mut a, 100, 24));
+    a.update(key('n'), clock());
+    let mut a = with_dataset(10);
+    a.update(key('T'), clock());
+    insta::assert_snapshot!("vertex_tune_form", screen_at(&mut a, 110, 30));
+    let mut a = vertex_file();
+    insta::assert_snapshot!("vertex_dataset", screen_at(&mut a, 110, 30));
+    a.update(key('4'), clock());
+    a.update(key('m'), clock());
+    insta::assert_snapshot!("vertex_playground_picker", screen_at(&mut a, 110, 30));
 }

@@ -688,8 +688,13 @@ impl App {
         tuning.len()
     }
 
+    /// When the Models tab's list (tuned models, or Vertex AI's tuning jobs) last arrived.
     pub fn last_refresh(&self) -> Option<DateTime<Utc>> {
-        self.models.loaded_at
+        if self.follows_vertex {
+            self.jobs.loaded_at
+        } else {
+            self.models.loaded_at
+        }
     }
 }
 

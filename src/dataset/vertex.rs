@@ -228,6 +228,18 @@ pub fn editor_lint(examples: &[TuningExample], pair_findings: Vec<Issue>) -> Vec
         })
         .collect();
     let bytes = estimated_jsonl_bytes(examples);
+    if (1..crate::domain::vertex::RECOMMENDED_EXAMPLES).contains(&examples.len()) {
+        issues.push(Issue {
+            index: None,
+            severity: Severity::Warning,
+            kind: Kind::TooFew,
+            message: format!(
+                "{} examples; Vertex AI's guide suggests starting with about {}",
+                examples.len(),
+                crate::domain::vertex::RECOMMENDED_EXAMPLES
+            ),
+        });
+    }
     issues.extend(limit_issues(examples.len(), bytes, facts.into_iter()));
     issues
 }

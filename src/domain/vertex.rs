@@ -21,6 +21,10 @@ pub const MAX_VALIDATION_EXAMPLES: usize = 5_000;
 /// A training JSONL file, at most.
 pub const MAX_TRAINING_FILE_BYTES: u64 = 1 << 30;
 
+/// Examples the supervised-tuning guide suggests starting with (VERTEX.md §3.2: "start with
+/// ~100 examples"; no minimum is documented).
+pub const RECOMMENDED_EXAMPLES: usize = 100;
+
 /// Text-only training examples, at most.
 pub const MAX_TRAINING_EXAMPLES: usize = 10_000_000;
 
