@@ -286,6 +286,7 @@ fn job_lines(job: &TuningJob, theme: &Theme) -> Vec<Line<'static>> {
         field("Created", time(job.create_time), theme),
         field("Started", time(job.start_time), theme),
         field("Ended", time(job.end_time), theme),
+        field("Updated", time(job.update_time), theme),
         field("Duration", row.duration_text(), theme),
         field("Epochs", opt(row.epochs.map(|v| v.to_string())), theme),
         field(
@@ -299,8 +300,24 @@ fn job_lines(job: &TuningJob, theme: &Theme) -> Vec<Line<'static>> {
             theme,
         ),
         field("Steps", opt(row.steps.map(|v| v.to_string())), theme),
-        field("Training data", spec.training_dataset_uri.clone(), theme),
     ]);
+    // v1beta1's progress counters, when the service sends them.
+    if let Some(meta) = &job.tuning_job_metadata {
+        lines.push(field(
+            "Completed",
+            format!(
+                "{} epochs · {} steps",
+                opt(meta.completed_epoch_count.map(|v| v.to_string())),
+                opt(meta.completed_step_count.map(|v| v.to_string()))
+            ),
+            theme,
+        ));
+    }
+    lines.extend([field(
+        "Training data",
+        spec.training_dataset_uri.clone(),
+        theme,
+    )]);
     if !spec.validation_dataset_uri.is_empty() {
         lines.push(field(
             "Validation",
