@@ -270,9 +270,11 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         &env,
         tunedeck::api::auth::AdcSource::discover(),
     );
-    // With Vertex AI chosen every tab speaks Vertex AI through its own client (made below);
-    // the Gemini API's client is still made, resolved as if Vertex had not been chosen, but
-    // the tabs send it nothing.
+    // With Vertex AI chosen every tab speaks Vertex AI through its own client. A live (or
+    // `--endpoint`) Vertex client is made now; the Gemini API's client, which the tabs then
+    // send nothing, is made from the same resolution. When the Vertex client cannot be made
+    // (no project), or the embedded emulator serves both, the Gemini API is resolved as if
+    // Vertex had not been chosen: the tabs fall back to it, and a toast says why.
     let vertex_resolved = resolved.vertex.is_some().then(|| resolved.clone());
     let mut vertex_notice = resolved.vertex.as_ref().map(|target| {
         format!(
@@ -280,7 +282,11 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
             target.chosen_by
         )
     });
-    if vertex_notice.is_some() {
+    let early_vertex = vertex_resolved
+        .as_ref()
+        .filter(|v| !matches!(v.backend, Backend::EmbeddedEmulator))
+        .map(|v| vertex_client(v, ""));
+    if vertex_notice.is_some() && !matches!(early_vertex, Some(Ok(_))) {
         let gemini_flags = GlobalArgs {
             vertex: false,
             ..flags.clone()
@@ -326,10 +332,11 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         resolved.auth.describe()
     };
     let client = ApiClient::new(resolved.client_config(&base_url)).map_err(|e| eyre!(e))?;
-    let vertex = match vertex_resolved
-        .as_ref()
-        .map(|v| vertex_client(v, &base_url))
-    {
+    let vertex = match early_vertex.or_else(|| {
+        vertex_resolved
+            .as_ref()
+            .map(|v| vertex_client(v, &base_url))
+    }) {
         Some(Ok(client)) => Some(client),
         Some(Err(problem)) => {
             vertex_notice = Some(problem);
