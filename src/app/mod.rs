@@ -3,6 +3,7 @@
 //! or a runtime.
 
 pub mod action;
+mod confirm;
 pub mod dataset;
 pub mod form;
 mod input;
@@ -547,115 +548,6 @@ impl App {
             _ => return self.on_models_action(action, now),
         }
         Vec::new()
-    }
-
-    /// `y` in a dialog: delete models, remove a permission, transfer ownership, cancel a job.
-    fn confirm(&mut self) -> Vec<Cmd> {
-        if self.dataset.confirm_quit {
-            self.quit = true;
-            return Vec::new();
-        }
-        if let Some(model) = self.monitor.offer_delete.take() {
-            // A Vertex AI job's model is a resource of the project.
-            if model.starts_with("projects/") {
-                let label = self
-                    .monitor
-                    .jobs
-                    .iter()
-                    .find(|j| j.model == model)
-                    .map_or(model.clone(), |j| j.display_name.clone());
-                return vec![self.request(
-                    Pending::DeleteVertexModel {
-                        model: model.clone(),
-                        label,
-                    },
-                    ApiCall::DeleteVertexModel { name: model },
-                )];
-            }
-            return vec![self.request(
-                Pending::Delete(model.clone()),
-                ApiCall::DeleteTunedModel { name: model },
-            )];
-        }
-        match self.jobs.dialog.take() {
-            Some(jobs::JobDialog::Cancel { job, .. }) => {
-                return vec![self.request(
-                    Pending::CancelVertexJob(job.clone()),
-                    ApiCall::CancelTuningJob { name: job },
-                )];
-            }
-            Some(jobs::JobDialog::DeleteModels { models }) => {
-                self.jobs.marked.clear();
-                return models
-                    .into_iter()
-                    .map(|(model, label)| {
-                        self.request(
-                            Pending::DeleteVertexModel {
-                                model: model.clone(),
-                                label,
-                            },
-                            ApiCall::DeleteVertexModel { name: model },
-                        )
-                    })
-                    .collect();
-            }
-            None => {}
-        }
-        if let Some(operation) = self.monitor.confirm_cancel.take() {
-            if operation.contains("/tuningJobs/") {
-                return vec![self.request(
-                    Pending::CancelVertexJob(operation.clone()),
-                    ApiCall::CancelTuningJob { name: operation },
-                )];
-            }
-            return vec![self.request(
-                Pending::CancelJob(operation.clone()),
-                ApiCall::CancelOperation { name: operation },
-            )];
-        }
-        match self.models.dialog.take() {
-            Some(Dialog::ConfirmDelete { names }) => {
-                self.models.marked.clear();
-                names
-                    .into_iter()
-                    .map(|name| {
-                        self.request(
-                            Pending::Delete(name.clone()),
-                            ApiCall::DeleteTunedModel { name },
-                        )
-                    })
-                    .collect()
-            }
-            Some(Dialog::Permissions(mut view)) => {
-                let cmds = match view.confirm_remove.take() {
-                    Some(name) => vec![self.request(
-                        Pending::PermissionDeleted {
-                            model: view.model.clone(),
-                            name: name.clone(),
-                        },
-                        ApiCall::DeletePermission { name },
-                    )],
-                    None => Vec::new(),
-                };
-                self.models.dialog = Some(Dialog::Permissions(view));
-                cmds
-            }
-            Some(Dialog::Transfer(form)) if form.confirming => {
-                let email = form.email.trim().to_owned();
-                let model = form.model.clone();
-                vec![self.request(
-                    Pending::Transfer {
-                        model: model.clone(),
-                        email: email.clone(),
-                    },
-                    ApiCall::TransferOwnership { name: model, email },
-                )]
-            }
-            other => {
-                self.models.dialog = other;
-                Vec::new()
-            }
-        }
     }
 
     /// The model an action applies to: the open detail, else the selected row.

@@ -1,5 +1,6 @@
 //! One pane per file.
 pub mod dataset;
+pub mod job_detail;
 pub mod jobs;
 pub mod models;
 pub mod monitor;
