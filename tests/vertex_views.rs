@@ -1199,3 +1199,101 @@ fn snapshots_of_the_vertex_views() {
     a.update(key('m'), clock());
     insta::assert_snapshot!("vertex_playground_picker", screen_at(&mut a, 110, 30));
 }
+
+#[test]
+fn a_multi_turn_example_is_evaluated_as_its_conversation() {
+    let mut a = vertex_file();
+    a.update(key('4'), clock());
+    a.update(key('m'), clock());
+    a.update(code(KeyCode::Enter), clock()); // number-generator's endpoint
+    let examples = a.dataset.dataset.examples.clone();
+    let cmds = a.begin_eval("pirate.jsonl".into(), examples, clock().instant);
+    let requests: Vec<&tunedeck::api::types::GenerateContentRequest> = calls(&cmds)
+        .into_iter()
+        .filter_map(|c| match c {
+            ApiCall::GenerateContent { request, .. } => Some(request.as_ref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requests.len(), 2);
+    let texts = |r: &tunedeck::api::types::GenerateContentRequest| -> Vec<(String, String)> {
+        r.contents
+            .iter()
+            .map(|c| {
+                (
+                    c.role.clone().unwrap_or_default(),
+                    c.parts.iter().filter_map(|p| p.text.clone()).collect(),
+                )
+            })
+            .collect()
+    };
+    // Everything before the last model turn, which is the answer expected.
+    assert_eq!(
+        texts(requests[0]),
+        [
+            ("user".to_owned(), "Hi".to_owned()),
+            ("model".to_owned(), "Argh!".to_owned()),
+            ("user".to_owned(), "Name?".to_owned())
+        ]
+    );
+    let system = requests[0].system_instruction.as_ref().unwrap();
+    assert_eq!(
+        system.parts[0].text.as_deref(),
+        Some("You are a pirate dog.")
+    );
+    assert_eq!(
+        a.playground.eval.as_ref().unwrap().examples[0].output,
+        "Barktholomew"
+    );
+    // A pair is its one prompt.
+    assert_eq!(texts(requests[1]), [("user".to_owned(), "sun".to_owned())]);
+    assert!(requests[1].system_instruction.is_none());
+}
+
+#[test]
+fn the_validation_file_keeps_multi_turn_examples_whole() {
+    use tunedeck::app::dataset::VertexTuneField;
+    use tunedeck::dataset::format;
+    let mut a = vertex_file();
+    // Every example multi-turn: the pair gets a system instruction too.
+    a.update(key('I'), clock());
+    a.update(code(KeyCode::Enter), clock());
+    a.update(key('T'), clock());
+    tab_to(&mut a, VertexTuneField::Validation);
+    type_text(&mut a, "50");
+    tab_to(&mut a, VertexTuneField::Bucket);
+    type_text(&mut a, "b");
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let (id, job) = match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call: ApiCall::StartVertexTuning { job, .. },
+            },
+        ] => (*id, job.clone()),
+        other => panic!("{other:?}"),
+    };
+    let validation = a.dataset.vertex_tune.as_ref().unwrap().validation.clone();
+    assert_eq!(validation.len(), 1);
+    let mut started = (*job).clone();
+    started.name = format!("{PARENT}/tuningJobs/5");
+    let cmds = a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::TuningJob(Box::new(started)),
+        }),
+        clock(),
+    );
+    let written = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::WriteFile { path, contents, .. } if path.ends_with("pirate.heldout.jsonl") => {
+                Some(String::from_utf8(contents.clone()).unwrap())
+            }
+            _ => None,
+        })
+        .expect("the validation file");
+    let path = std::path::Path::new("pirate.heldout.jsonl");
+    let read = format::parse("held", &written, format::detect(path, &written), None).unwrap();
+    assert_eq!(read, validation, "read back as it was: {written}");
+}

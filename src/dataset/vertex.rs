@@ -166,6 +166,25 @@ impl VertexExample {
         out
     }
 
+    /// What a model is asked to continue when this example is evaluated: every turn before the
+    /// last model turn (whose text is the expected answer), and the system instruction.
+    pub fn prompt(&self) -> (Vec<crate::api::types::Content>, Option<String>) {
+        let contents = self.contents();
+        let last_model = contents
+            .iter()
+            .rposition(|c| {
+                c.get("role")
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| r.eq_ignore_ascii_case("model"))
+            })
+            .unwrap_or(contents.len());
+        let turns = contents[..last_model]
+            .iter()
+            .filter_map(|c| serde_json::from_value(c.clone()).ok())
+            .collect();
+        (turns, self.system_instruction())
+    }
+
     /// The same example with this system instruction (`None` or blank: without one).
     pub fn with_system_instruction(&self, text: Option<&str>) -> Self {
         let mut raw = self.raw.clone();

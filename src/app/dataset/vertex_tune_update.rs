@@ -142,10 +142,14 @@ impl App {
             if !form.validation.is_empty() {
                 let path = crate::dataset::held_out_path(self.dataset.path.as_deref());
                 let count = form.validation.len();
-                let text = crate::dataset::format::write(
-                    &form.validation,
-                    crate::dataset::format::Format::Jsonl,
-                );
+                // Vertex lines when an example is more than a pair, so the evaluation sends
+                // each conversation whole.
+                let held_format = if form.validation.iter().any(|e| e.vertex.is_some()) {
+                    crate::dataset::format::Format::Vertex
+                } else {
+                    crate::dataset::format::Format::Jsonl
+                };
+                let text = crate::dataset::format::write(&form.validation, held_format);
                 cmds.push(self.file_command(Pending::Export, path.clone(), text));
                 self.toast(
                     format!(
