@@ -203,6 +203,30 @@ async fn tune_uploads_creates_and_watches_then_the_endpoint_answers_and_the_mode
     let report = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{report}{}", text(&out.stderr));
     assert!(report.contains("on 24 examples: exact"), "{report}");
+    // A Vertex file of conversations: each sent up to its last model turn (the dashboard's
+    // evaluation builds the same request: dataset::vertex::eval_request).
+    let talk = home.path().join("talk.jsonl");
+    std::fs::write(
+        &talk,
+        concat!(
+            r#"{"systemInstruction":{"parts":[{"text":"Count on."}]},"contents":[{"role":"user","parts":[{"text":"1"}]},{"role":"model","parts":[{"text":"2"}]},{"role":"user","parts":[{"text":"3"}]},{"role":"model","parts":[{"text":"4"}]}]}"#,
+            "\n",
+            r#"{"contents":[{"role":"user","parts":[{"text":"5"}]},{"role":"model","parts":[{"text":"6"}]}]}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let talk = talk.display().to_string();
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &["eval", &endpoint, "--dataset", &talk],
+    )
+    .await;
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", text(&out.stderr));
+    assert!(report.contains("on 2 examples: exact"), "{report}");
     let jobs = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
     let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
     let model = jobs[0]["tunedModel"]["model"].as_str().unwrap().to_owned();

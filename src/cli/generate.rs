@@ -283,7 +283,7 @@ pub async fn eval(client: Generator<'_>, args: EvalArgs) -> CliResult {
     let started = std::time::Instant::now();
     let results: Vec<EvalResult> = futures::stream::iter(examples.iter())
         .map(|example| {
-            let request = build_request(&model, &example.text_input, &settings);
+            let request = crate::dataset::vertex::eval_request(&model, example, &settings);
             let name = name.clone();
             async move {
                 match request {

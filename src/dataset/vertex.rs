@@ -314,6 +314,31 @@ pub fn editor_tag(example: &TuningExample) -> Option<String> {
     Some(tag)
 }
 
+/// The request that evaluates `model` on an example: its text_input as the prompt, or for a
+/// Vertex AI example with more turns, its conversation up to the last model turn and its system
+/// instruction (unless the settings give one). The dashboard's and `tunedeck eval`'s one way.
+pub fn eval_request(
+    model: &crate::domain::generation::TargetModel,
+    example: &TuningExample,
+    settings: &crate::domain::generation::GenerationSettings,
+) -> Result<crate::api::types::GenerateContentRequest, crate::domain::generation::RequestProblem> {
+    let mut request =
+        crate::domain::generation::build_request(model, &example.text_input, settings)?;
+    if example.vertex.is_some() {
+        let (contents, system) = VertexExample::from_editor(example).prompt();
+        if !contents.is_empty() {
+            request.contents = contents;
+        }
+        if request.system_instruction.is_none() {
+            request.system_instruction = system.map(|s| crate::api::types::Content {
+                parts: vec![crate::api::types::Part::text(s)],
+                role: None,
+            });
+        }
+    }
+    Ok(request)
+}
+
 /// True when the text looks like a Vertex tuning file (its first example has `contents`).
 pub fn is_vertex_jsonl(text: &str) -> bool {
     text.lines()

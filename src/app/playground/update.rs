@@ -590,26 +590,15 @@ impl App {
             }
             let index = eval.next;
             eval.next += 1;
-            let example = &eval.examples[index];
-            match build_request(&model, &example.text_input, &settings) {
+            let request = settings
+                .typed()
+                .and_then(|typed| {
+                    crate::dataset::vertex::eval_request(&model, &eval.examples[index], &typed)
+                })
+                .map_err(|p| crate::app::playground::describe_request_problem(&p));
+            match request {
                 Err(e) => eval.results[index] = Some(EvalResult::failed(e)),
-                Ok(mut request) => {
-                    // A Vertex AI example with more turns: the conversation up to its last
-                    // model turn, and its own system instruction unless the settings give one.
-                    if example.vertex.is_some() {
-                        let vertex = crate::dataset::vertex::VertexExample::from_editor(example);
-                        let (contents, system) = vertex.prompt();
-                        if !contents.is_empty() {
-                            request.contents = contents;
-                        }
-                        if request.system_instruction.is_none() {
-                            request.system_instruction =
-                                system.map(|s| crate::api::types::Content {
-                                    parts: vec![crate::api::types::Part::text(s)],
-                                    role: None,
-                                });
-                        }
-                    }
+                Ok(request) => {
                     let cmd = self.request(
                         Pending::Eval(index),
                         ApiCall::GenerateContent {
