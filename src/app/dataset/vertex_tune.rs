@@ -338,25 +338,27 @@ impl VertexTuneForm {
         let (training, validation) = settings.split(&order).map_err(|p| describe(&p))?;
         let prefix = self.values.get(VertexTuneField::Prefix);
         let mut uploads = Vec::new();
-        let mut uris = Vec::new();
-        for (kind, set) in [("train", &training), ("validation", &validation)] {
+        // Each set as an object to upload, and its URI (none for an empty set).
+        let mut upload = |kind: &str, set: &[usize]| {
             if set.is_empty() {
-                uris.push(String::new());
-                continue;
+                return String::new();
             }
             let chosen: Vec<VertexExample> = set.iter().map(|i| lines[*i].clone()).collect();
             let object = crate::domain::vertex::dataset_object(prefix, stem, now, kind);
-            uris.push(format!("gs://{bucket}/{object}"));
+            let uri = format!("gs://{bucket}/{object}");
             uploads.push((
                 object,
                 crate::dataset::vertex::to_jsonl(&chosen).into_bytes(),
             ));
-        }
+            uri
+        };
+        let training_uri = upload("train", &training);
+        let validation_uri = upload("validation", &validation);
         let validation = validation.iter().map(|i| examples[*i].clone()).collect();
         Ok(VertexStart {
             bucket: bucket.to_owned(),
             uploads,
-            job: settings.to_job(&uris[0], &uris[1]),
+            job: settings.to_job(&training_uri, &validation_uri),
             validation,
         })
     }
