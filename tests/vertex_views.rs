@@ -1297,3 +1297,38 @@ fn the_validation_file_keeps_multi_turn_examples_whole() {
     let read = format::parse("held", &written, format::detect(path, &written), None).unwrap();
     assert_eq!(read, validation, "read back as it was: {written}");
 }
+
+#[test]
+fn a_click_on_a_jobs_row_selects_the_job_drawn_there_and_the_wheel_moves() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use tunedeck::app::layout;
+    let mut a = listed();
+    let mouse = |kind, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    for row in [layout::MODELS_FIRST_ROW + 2, layout::MODELS_FIRST_ROW] {
+        let drawn = screen(&mut a);
+        let line = drawn.lines().nth(usize::from(row)).unwrap().to_owned();
+        a.update(mouse(MouseEventKind::Down(MouseButton::Left), row), clock());
+        let chosen = a
+            .jobs
+            .selected_job()
+            .unwrap()
+            .tuned_model_display_name
+            .clone();
+        assert!(
+            line.contains(&chosen),
+            "row {row} shows {line:?}, the click chose {chosen}"
+        );
+    }
+    a.update(mouse(MouseEventKind::ScrollDown, 5), clock());
+    assert_eq!(a.jobs.selected, 1);
+    // Below the rows: nothing chosen.
+    a.update(mouse(MouseEventKind::Down(MouseButton::Left), 30), clock());
+    assert_eq!(a.jobs.selected, 1);
+}
