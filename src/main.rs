@@ -222,8 +222,9 @@ fn load_history(
     history
 }
 
-/// The Vertex AI client the dashboard's Monitor follows jobs with: the Vertex resolution's host
-/// (the embedded emulator's, when that is what runs), or what is wrong with it.
+/// The Vertex AI client every tab speaks through when Vertex AI is chosen: the Vertex
+/// resolution's host (the embedded emulator's, when that is what runs), or what is wrong with
+/// it.
 fn vertex_client(
     vertex: &Resolved,
     embedded_url: &str,

@@ -192,9 +192,9 @@ pub struct App {
     pub journal: Option<std::path::PathBuf>,
     /// Ring the terminal bell when a job finishes.
     pub bell_on_finish: bool,
-    /// Vertex AI was chosen: the Models tab lists its tuning jobs (refreshed with `r` and
-    /// while one runs), the Monitor follows the running ones, and the Playground offers their
-    /// endpoints.
+    /// Vertex AI was chosen: the Models tab lists its tuning jobs (at start, on `r`, after a
+    /// start or a delete; running jobs' rows follow the Monitor's polls), the Monitor follows
+    /// the running ones, the Dataset tab tunes on it and the Playground offers their endpoints.
     pub follows_vertex: bool,
     /// The last Vertex AI job list failed (said once, not at every refresh).
     vertex_list_failed: bool,
