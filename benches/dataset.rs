@@ -62,6 +62,32 @@ fn vertex_editor_lint_100k(bencher: divan::Bencher) {
     });
 }
 
+/// The same on 100,000 multi-turn Vertex AI examples (four turns and a system instruction each,
+/// kept as their lines).
+#[divan::bench(sample_count = 10)]
+fn vertex_editor_lint_100k_multi_turn(bencher: divan::Bencher) {
+    let examples: Vec<TuningExample> = corpus()
+        .0
+        .iter()
+        .map(|e| {
+            let line = serde_json::json!({
+                "systemInstruction": {"parts": [{"text": "Translate with care."}]},
+                "contents": [
+                    {"role": "user", "parts": [{"text": e.text_input}]},
+                    {"role": "model", "parts": [{"text": "Which tone?"}]},
+                    {"role": "user", "parts": [{"text": "Its own."}]},
+                    {"role": "model", "parts": [{"text": e.output}]},
+                ]
+            });
+            tunedeck::dataset::vertex::VertexExample { raw: line }.to_editor()
+        })
+        .collect();
+    bencher.bench(|| {
+        let pair = tunedeck::dataset::lint::lint(divan::black_box(&examples));
+        tunedeck::dataset::vertex::editor_lint(&examples, pair).len()
+    });
+}
+
 #[divan::bench(sample_count = 20)]
 fn dataset_pane_100k_rows_at_200x60(bencher: divan::Bencher) {
     let (examples, _) = corpus();

@@ -445,32 +445,21 @@ async fn perform(
                 }
             }
         }
-        ApiCall::StreamGenerateContent { model, request }
-            if crate::domain::vertex::is_vertex_model(&model) =>
-        {
-            let Some(vertex) = vertex else {
-                return send(Err(no_vertex_client()));
-            };
-            match vertex.stream_generate_content(&model, &request).await {
-                Ok(mut stream) => {
-                    while let Some(chunk) = stream.next().await {
-                        match chunk {
-                            Ok(chunk) => send(Ok(Reply::Chunk(Box::new(chunk)))),
-                            Err(e) => return send(Err(e)),
-                        }
-                    }
-                    send(Ok(Reply::StreamEnd { fell_back: false }));
-                }
-                Err(e) => send(Err(e)),
-            }
-        }
         ApiCall::GenerateContent { ref model, .. }
             if crate::domain::vertex::is_vertex_model(model) =>
         {
             send(vertex_call(vertex, call).await)
         }
         ApiCall::StreamGenerateContent { model, request } => {
-            let stream = match client.stream_generate_content(&model, &request).await {
+            let opened = if crate::domain::vertex::is_vertex_model(&model) {
+                match vertex {
+                    Some(vertex) => vertex.stream_generate_content(&model, &request).await,
+                    None => Err(no_vertex_client()),
+                }
+            } else {
+                client.stream_generate_content(&model, &request).await
+            };
+            let mut stream = match opened {
                 Ok(stream) => stream,
                 // Before late 2024 the live service did not route streaming for tuned models.
                 Err(e) if e.http_status == Some(404) && model.starts_with("tunedModels/") => {
@@ -484,7 +473,6 @@ async fn perform(
                 }
                 Err(e) => return send(Err(e)),
             };
-            let mut stream = stream;
             while let Some(chunk) = stream.next().await {
                 match chunk {
                     Ok(chunk) => send(Ok(Reply::Chunk(Box::new(chunk)))),

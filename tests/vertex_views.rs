@@ -127,8 +127,8 @@ fn listed() -> App {
     a
 }
 
-fn screen(a: &mut App) -> String {
-    let (w, h) = (120, 40);
+/// The screen at a size, as drawn (snapshots and assertions).
+fn screen_at(a: &mut App, w: u16, h: u16) -> String {
     a.update(Msg::Resize(w, h), a.clock);
     let theme = Theme::new(&ThemeConfig::default(), true);
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -140,6 +140,10 @@ fn screen(a: &mut App) -> String {
             line.trim_end().to_owned() + "\n"
         })
         .collect()
+}
+
+fn screen(a: &mut App) -> String {
+    screen_at(a, 120, 40)
 }
 
 fn calls(cmds: &[Cmd]) -> Vec<&ApiCall> {
@@ -546,6 +550,48 @@ fn tab_to(a: &mut App, field: tunedeck::app::dataset::VertexTuneField) {
         a.update(code(KeyCode::Tab), clock());
     }
     let _ = field.label();
+}
+
+/// T, a validation share and a bucket typed, enter: the start asked of the worker (its request
+/// id and the job it will create).
+fn submit_vertex_form(
+    a: &mut App,
+    validation: &str,
+    bucket: &str,
+) -> (u64, tunedeck::api::vertex::types::TuningJob) {
+    use tunedeck::app::dataset::VertexTuneField;
+    a.update(key('T'), clock());
+    tab_to(a, VertexTuneField::Validation);
+    type_text(a, validation);
+    tab_to(a, VertexTuneField::Bucket);
+    type_text(a, bucket);
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call: ApiCall::StartVertexTuning { job, .. },
+            },
+        ] => (*id, (**job).clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The worker's answer: the job `name` was created from `job`.
+fn job_created(
+    a: &mut App,
+    id: u64,
+    mut job: tunedeck::api::vertex::types::TuningJob,
+    name: &str,
+) -> Vec<Cmd> {
+    job.name = format!("{PARENT}/tuningJobs/{name}");
+    a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::TuningJob(Box::new(job)),
+        }),
+        clock(),
+    )
 }
 
 #[test]
@@ -1112,23 +1158,8 @@ fn the_monitors_keys_on_a_vertex_job_act_on_the_job_its_model_and_endpoint() {
 
 #[test]
 fn esc_during_the_upload_hides_the_form_and_the_outcome_still_lands() {
-    use tunedeck::app::dataset::VertexTuneField;
     let mut a = with_dataset(10);
-    a.update(key('T'), clock());
-    tab_to(&mut a, VertexTuneField::Validation);
-    type_text(&mut a, "20");
-    tab_to(&mut a, VertexTuneField::Bucket);
-    type_text(&mut a, "b");
-    let cmds = a.update(code(KeyCode::Enter), clock());
-    let (id, job) = match cmds.as_slice() {
-        [
-            Cmd::Call {
-                id,
-                call: ApiCall::StartVertexTuning { job, .. },
-            },
-        ] => (*id, job.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, job) = submit_vertex_form(&mut a, "20", "b");
     assert!(screen(&mut a).contains("esc hide: the upload goes on"));
     a.update(code(KeyCode::Esc), clock());
     assert!(
@@ -1145,35 +1176,12 @@ fn esc_during_the_upload_hides_the_form_and_the_outcome_still_lands() {
     );
     a.update(code(KeyCode::Esc), clock());
     // The job is created while hidden: the validation examples are saved all the same.
-    let mut started = (*job).clone();
-    started.name = format!("{PARENT}/tuningJobs/77");
-    let cmds = a.update(
-        Msg::Worker(WorkerEvent::Reply {
-            id,
-            reply: Reply::TuningJob(Box::new(started)),
-        }),
-        clock(),
-    );
+    let cmds = job_created(&mut a, id, job, "77");
     assert!(cmds.iter().any(
         |c| matches!(c, Cmd::WriteFile { path, .. } if path.ends_with("words.heldout.jsonl"))
     ));
     assert!(a.dataset.vertex_tune.is_none());
     assert_eq!(a.tab, Tab::Monitor);
-}
-
-/// The screen at a size, for snapshots.
-fn screen_at(a: &mut App, w: u16, h: u16) -> String {
-    a.update(Msg::Resize(w, h), a.clock);
-    let theme = Theme::new(&ThemeConfig::default(), true);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
-    let b = t.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            let line: String = (0..w).map(|x| b[(x, y)].symbol().to_owned()).collect();
-            line.trim_end().to_owned() + "\n"
-        })
-        .collect()
 }
 
 #[test]
@@ -1252,38 +1260,15 @@ fn a_multi_turn_example_is_evaluated_as_its_conversation() {
 
 #[test]
 fn the_validation_file_keeps_multi_turn_examples_whole() {
-    use tunedeck::app::dataset::VertexTuneField;
     use tunedeck::dataset::format;
     let mut a = vertex_file();
     // Every example multi-turn: the pair gets a system instruction too.
     a.update(key('I'), clock());
     a.update(code(KeyCode::Enter), clock());
-    a.update(key('T'), clock());
-    tab_to(&mut a, VertexTuneField::Validation);
-    type_text(&mut a, "50");
-    tab_to(&mut a, VertexTuneField::Bucket);
-    type_text(&mut a, "b");
-    let cmds = a.update(code(KeyCode::Enter), clock());
-    let (id, job) = match cmds.as_slice() {
-        [
-            Cmd::Call {
-                id,
-                call: ApiCall::StartVertexTuning { job, .. },
-            },
-        ] => (*id, job.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (id, job) = submit_vertex_form(&mut a, "50", "b");
     let validation = a.dataset.vertex_tune.as_ref().unwrap().validation.clone();
     assert_eq!(validation.len(), 1);
-    let mut started = (*job).clone();
-    started.name = format!("{PARENT}/tuningJobs/5");
-    let cmds = a.update(
-        Msg::Worker(WorkerEvent::Reply {
-            id,
-            reply: Reply::TuningJob(Box::new(started)),
-        }),
-        clock(),
-    );
+    let cmds = job_created(&mut a, id, job, "5");
     let written = cmds
         .iter()
         .find_map(|c| match c {

@@ -477,11 +477,21 @@ impl ApiClient {
             "{}:streamGenerateContent",
             self.url(self.v(), &model_path(model))?
         );
+        self.stream_from(&url, request).await
+    }
+
+    /// POSTs `request` to a `…:streamGenerateContent` URL with `alt=sse` and reads the answer's
+    /// chunks (the Gemini API's and Vertex AI's alike).
+    pub(crate) async fn stream_from(
+        &self,
+        url: &str,
+        request: &GenerateContentRequest,
+    ) -> Result<BoxStream<'static, Result<GenerateContentResponse, ApiError>>, ApiError> {
         let q = [("alt", "sse".to_owned())];
         let response = self
             .send_with_retry(
                 Method::POST,
-                &url,
+                url,
                 &q,
                 Some(request),
                 Retry::Idempotent,

@@ -46,6 +46,29 @@ pub fn models_rows(height: u16, refresh_failed: bool) -> usize {
     )
 }
 
+/// Sorts a list's shown rows (indices into its items) by the items' keys, ties kept in list
+/// order, the whole reversed when `descending`: the tuned models' and the tuning jobs' tables.
+pub fn sort_rows<K>(
+    rows: &mut [usize],
+    keys: &[K],
+    cmp: impl Fn(&K, &K) -> std::cmp::Ordering,
+    descending: bool,
+) {
+    rows.sort_by(|a, b| {
+        let order = cmp(&keys[*a], &keys[*b]).then(a.cmp(b));
+        if descending { order.reverse() } else { order }
+    });
+}
+
+/// Where the selection goes once the shown rows changed: onto the row `kept` picks when it is
+/// still shown, else the same position, within the rows.
+pub fn reselect(rows: &[usize], kept: impl Fn(usize) -> bool, selected: usize) -> usize {
+    rows.iter()
+        .position(|i| kept(*i))
+        .unwrap_or(selected)
+        .min(rows.len().saturating_sub(1))
+}
+
 /// A list's selection moved by `delta` rows, kept on one of its `len` rows (0 when empty).
 pub fn moved(selected: usize, len: usize, delta: isize) -> usize {
     if len == 0 {

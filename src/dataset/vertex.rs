@@ -228,24 +228,9 @@ pub fn editor_lint(examples: &[TuningExample], pair_findings: Vec<Issue>) -> Vec
             )
         })
         .collect();
-    // Run after every edit: a pair is measured from its texts (no JSON is built for it), a
-    // kept line from the line.
-    let facts: Vec<ExampleFacts> = examples
-        .iter()
-        .map(|e| match &e.vertex {
-            None => ExampleFacts {
-                tokens: estimate_tokens(&e.text_input) + estimate_tokens(&e.output),
-                has_model_turn: true,
-            },
-            Some(_) => {
-                let vertex = VertexExample::from_editor(e);
-                ExampleFacts {
-                    tokens: vertex.tokens(),
-                    has_model_turn: vertex.turns().iter().any(|(r, _)| r == "model"),
-                }
-            }
-        })
-        .collect();
+    // Run after every edit, on the UI task: a pair is measured from its texts, a kept line
+    // read without building a JSON tree (`editor_facts`).
+    let facts: Vec<ExampleFacts> = examples.iter().map(editor_facts).collect();
     let bytes = estimated_jsonl_bytes(examples);
     if (1..crate::domain::vertex::RECOMMENDED_EXAMPLES).contains(&examples.len()) {
         issues.push(Issue {
@@ -443,9 +428,97 @@ pub fn lint(examples: &[VertexExample], file_bytes: u64) -> Vec<Issue> {
 }
 
 /// What Vertex AI's limits look at in one example.
+#[derive(Debug, PartialEq)]
 struct ExampleFacts {
     tokens: usize,
     has_model_turn: bool,
+}
+
+/// A kept line as the limits read it: turns and their parts' texts, borrowed from the line
+/// where no escape forces a copy; anything else in it is skipped unread.
+#[derive(serde::Deserialize)]
+struct LineView<'a> {
+    #[serde(borrow, default)]
+    contents: Vec<TurnView<'a>>,
+    #[serde(
+        borrow,
+        default,
+        rename = "systemInstruction",
+        alias = "system_instruction"
+    )]
+    system_instruction: Option<TurnView<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct TurnView<'a> {
+    #[serde(borrow, default)]
+    role: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    parts: Vec<PartView<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct PartView<'a> {
+    #[serde(borrow, default)]
+    text: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl TurnView<'_> {
+    fn chars(&self) -> usize {
+        self.parts
+            .iter()
+            .filter_map(|p| p.text.as_deref())
+            .map(|t| t.chars().count())
+            .sum()
+    }
+
+    /// The role as `turns` reads it: `user` when none is given, any case.
+    fn is(&self, role: &str) -> bool {
+        self.role
+            .as_deref()
+            .unwrap_or("user")
+            .eq_ignore_ascii_case(role)
+    }
+}
+
+/// The facts of an example as the editor holds it, equal to those of
+/// `VertexExample::from_editor(example)`: its first user turn and last model turn count as the
+/// texts edited. A line the view cannot read (a part given as one object, say) is read whole.
+fn editor_facts(example: &TuningExample) -> ExampleFacts {
+    let tokens_of = |chars: usize| chars.div_ceil(4);
+    let Some(line) = &example.vertex else {
+        return ExampleFacts {
+            tokens: estimate_tokens(&example.text_input) + estimate_tokens(&example.output),
+            has_model_turn: true,
+        };
+    };
+    let Ok(view) = serde_json::from_str::<LineView>(line) else {
+        let vertex = VertexExample::from_editor(example);
+        return ExampleFacts {
+            tokens: vertex.tokens(),
+            has_model_turn: vertex.turns().iter().any(|(r, _)| r == "model"),
+        };
+    };
+    let first_user = view.contents.iter().position(|t| t.is("user"));
+    let last_model = view.contents.iter().rposition(|t| t.is("model"));
+    let turns: usize = view
+        .contents
+        .iter()
+        .enumerate()
+        .map(|(i, turn)| {
+            if Some(i) == first_user {
+                estimate_tokens(&example.text_input)
+            } else if Some(i) == last_model {
+                estimate_tokens(&example.output)
+            } else {
+                tokens_of(turn.chars())
+            }
+        })
+        .sum();
+    ExampleFacts {
+        tokens: turns + view.system_instruction.map_or(0, |s| tokens_of(s.chars())),
+        has_model_turn: last_model.is_some(),
+    }
 }
 
 /// Vertex's limits on a set of `count` examples in a file of `file_bytes`.
@@ -642,6 +715,34 @@ mod tests {
             estimated_jsonl_bytes(&examples),
             to_jsonl(&lines).len() as u64
         );
+    }
+
+    #[test]
+    fn the_editor_facts_equal_those_of_the_example_written_back() {
+        let lines = [
+            r#"{"systemInstruction":{"parts":[{"text":"Be kind, always."}]},"contents":[{"role":"user","parts":[{"text":"Hi there"}]},{"role":"model","parts":[{"text":"Argh!"},{"fileData":{"fileUri":"gs://b/x.png"}}]},{"role":"USER","parts":[{"text":"Name?"}]},{"role":"model","parts":[{"text":"Bark"}]}]}"#,
+            r#"{"contents":[{"parts":[{"text":"no role: a user turn"}]},{"role":"user","parts":[{"text":"é\n\"quoted\""}]}]}"#,
+            r#"{"contents":[{"role":"user","parts":{"text":"one part as an object"}},{"role":"model","parts":[{"text":"ok"}]}],"system_instruction":{"parts":[{"text":"snake"}]}}"#,
+        ];
+        for line in lines {
+            let kept = VertexExample {
+                raw: serde_json::from_str(line).unwrap(),
+            }
+            .to_editor();
+            let edited = TuningExample {
+                text_input: "a longer first turn than before".into(),
+                output: "x".repeat(41),
+                ..kept.clone()
+            };
+            for example in [kept, edited] {
+                let written = VertexExample::from_editor(&example);
+                let expected = ExampleFacts {
+                    tokens: written.tokens(),
+                    has_model_turn: written.turns().iter().any(|(r, _)| r == "model"),
+                };
+                assert_eq!(editor_facts(&example), expected, "{line}");
+            }
+        }
     }
 
     fn examples_raw(line: &str) -> Value {

@@ -273,24 +273,31 @@ impl VertexTuning {
         Ok(())
     }
 
-    /// The training and validation examples: the share split off with the fixed seed, within
-    /// the service's validation limit.
-    pub fn split<T: Clone>(&self, examples: &[T]) -> Result<(Vec<T>, Vec<T>), VertexTuningProblem> {
-        if examples.is_empty() {
+    /// How many of `examples` train and how many validate, within the service's validation
+    /// limit: the split's sizes without making it (the form shows them on every frame).
+    pub fn split_sizes(&self, examples: usize) -> Result<(usize, usize), VertexTuningProblem> {
+        if examples == 0 {
             return Err(VertexTuningProblem::NoExamples);
         }
-        let count = super::tuning::held_out_count(self.validation_percent, examples.len())
+        let validation = super::tuning::held_out_count(self.validation_percent, examples)
             .map_err(VertexTuningProblem::Share)?;
-        let (training, validation) = super::tuning::split_held_out(examples, count);
-        let most = max_validation_examples(training.len());
-        if validation.len() > most {
+        let training = examples - validation;
+        let most = max_validation_examples(training);
+        if validation > most {
             return Err(VertexTuningProblem::TooManyValidation {
-                validation: validation.len(),
+                validation,
                 most,
-                training: training.len(),
+                training,
             });
         }
         Ok((training, validation))
+    }
+
+    /// The training and validation examples: the share split off with the fixed seed, within
+    /// the service's validation limit.
+    pub fn split<T: Clone>(&self, examples: &[T]) -> Result<(Vec<T>, Vec<T>), VertexTuningProblem> {
+        let (_, validation) = self.split_sizes(examples.len())?;
+        Ok(super::tuning::split_held_out(examples, validation))
     }
 
     /// The tuningJobs.create body for datasets uploaded to these `gs://` URIs (an empty

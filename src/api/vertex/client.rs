@@ -4,7 +4,7 @@
 //! error decoding, SSE), one for the Vertex host and one for Cloud Storage's.
 
 use super::types::*;
-use crate::api::client::{ApiClient, Retry, sse_json_stream};
+use crate::api::client::{ApiClient, Retry};
 use crate::api::error::ApiError;
 use crate::api::serde_util::Timestamp;
 use crate::api::types::{GenerateContentRequest, GenerateContentResponse};
@@ -301,18 +301,7 @@ impl VertexClient {
             "{}:streamGenerateContent",
             self.url(&self.model_resource(model))?
         );
-        let response = self
-            .api
-            .send_with_retry(
-                Method::POST,
-                &url,
-                &[("alt", "sse".to_owned())],
-                Some(request),
-                Retry::Idempotent,
-                None,
-            )
-            .await?;
-        Ok(sse_json_stream(response.bytes_stream()))
+        self.api.stream_from(&url, request).await
     }
 
     // ---- Cloud Storage ----

@@ -206,19 +206,14 @@ impl JobsPane {
             })
             .collect();
         let keys: Vec<(String, i64)> = self.rows.iter().map(|r| self.sort.key(r)).collect();
-        visible.sort_by(|a, b| {
-            let order = keys[*a].cmp(&keys[*b]).then(a.cmp(b));
-            if self.descending {
-                order.reverse()
-            } else {
-                order
-            }
-        });
+        crate::app::layout::sort_rows(&mut visible, &keys, Ord::cmp, self.descending);
         self.visible = visible;
-        self.selected = keep
-            .and_then(|name| self.visible.iter().position(|i| self.jobs[*i].name == name))
-            .unwrap_or(self.selected)
-            .min(self.visible.len().saturating_sub(1));
+        let jobs = &self.jobs;
+        self.selected = crate::app::layout::reselect(
+            &self.visible,
+            |i| keep.as_deref() == Some(jobs[i].name.as_str()),
+            self.selected,
+        );
     }
 
     pub fn move_by(&mut self, delta: isize) {

@@ -488,15 +488,12 @@ impl ModelsPane {
             })
             .collect();
         let keys: Vec<(String, f64)> = self.models.iter().map(|m| sort_key(m, self.sort)).collect();
-        visible.sort_by(|a, b| {
-            let (ka, kb) = (&keys[*a], &keys[*b]);
-            let order = ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(b));
-            if self.descending {
-                order.reverse()
-            } else {
-                order
-            }
-        });
+        crate::app::layout::sort_rows(
+            &mut visible,
+            &keys,
+            |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)),
+            self.descending,
+        );
         let width = |text: &str| {
             u16::try_from(crate::domain::generation::display_width(text)).unwrap_or(u16::MAX)
         };
@@ -512,14 +509,12 @@ impl ModelsPane {
         }
         self.text_widths = widths;
         self.visible = visible;
-        self.selected = keep
-            .and_then(|name| {
-                self.visible
-                    .iter()
-                    .position(|i| self.models[*i].name == name)
-            })
-            .unwrap_or(self.selected)
-            .min(self.visible.len().saturating_sub(1));
+        let models = &self.models;
+        self.selected = crate::app::layout::reselect(
+            &self.visible,
+            |i| keep.as_deref() == Some(models[i].name.as_str()),
+            self.selected,
+        );
     }
 
     /// A page arrived: the first replaces the list, later ones add to it.

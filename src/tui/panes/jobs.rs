@@ -66,7 +66,7 @@ fn title(pane: &JobsPane, place: &str, cursor: Option<usize>) -> String {
 }
 
 /// Column widths in priority order; the last ones drop out on narrow screens, and what is left
-/// widens the display name and base model.
+/// widens the display name.
 fn columns_for(width: u16) -> Vec<(JobColumn, u16)> {
     let all = [
         (JobColumn::DisplayName, 22u16),

@@ -110,18 +110,15 @@ pub fn render(
 
 /// "N examples → T for training, V for validation", or why the share does not split.
 fn split_line(form: &VertexTuneForm, examples: usize) -> String {
-    let order: Vec<usize> = (0..examples).collect();
     match form
         .typed()
-        .and_then(|s| s.split(&order).map_err(|p| p.to_string()))
+        .and_then(|s| s.split_sizes(examples).map_err(|p| p.to_string()))
     {
-        Ok((_, validation)) if validation.is_empty() => format!(
+        Ok((_, 0)) => format!(
             "{examples} examples, all for training; no validation set, so no eval loss curve"
         ),
         Ok((train, validation)) => format!(
-            "{examples} examples → {} for training, {} for validation (eval loss)",
-            train.len(),
-            validation.len()
+            "{examples} examples → {train} for training, {validation} for validation (eval loss)"
         ),
         Err(problem) => format!("{examples} examples; {problem}"),
     }
