@@ -205,12 +205,28 @@ impl ApiClient {
         retry: Retry,
         timeout: Option<Duration>,
     ) -> Result<reqwest::Response, ApiError> {
+        self.retrying(retry, || {
+            self.send_once(method.clone(), url, query, body, timeout)
+        })
+        .await
+    }
+
+    /// Runs `send` until it succeeds, or its error is not worth another try (`Retry::Never`,
+    /// a status the retry policy leaves alone, retries used up), waiting as the policy (and a
+    /// 429's Retry-After) says between tries. Every request of this client and of the Vertex
+    /// client's Cloud Storage uploads goes through it.
+    pub(crate) async fn retrying<F, Fut>(
+        &self,
+        retry: Retry,
+        mut send: F,
+    ) -> Result<reqwest::Response, ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<reqwest::Response, ApiError>>,
+    {
         let mut attempt = 0;
         loop {
-            let result = self
-                .send_once(method.clone(), url, query, body, timeout)
-                .await;
-            let error = match result {
+            let error = match send().await {
                 Ok(response) => return Ok(response),
                 Err(e) => e,
             };
@@ -221,7 +237,7 @@ impl ApiClient {
             let Some(delay) = delay else {
                 return Err(error);
             };
-            tracing::debug!(attempt, ?delay, code = %error.code, "retrying {method} after error");
+            tracing::debug!(attempt, ?delay, code = %error.code, "retrying after error");
             (self.config.sleeper)(delay).await;
             attempt += 1;
         }

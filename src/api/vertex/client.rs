@@ -330,22 +330,11 @@ impl VertexClient {
         headers: &[(&str, String)],
         body: Vec<u8>,
     ) -> Result<reqwest::Response, ApiError> {
-        let config = self.storage.config();
-        let mut attempt = 0;
-        loop {
-            let sent = self
-                .send_bytes_once(method.clone(), url, query, headers, body.clone())
-                .await;
-            let error = match sent {
-                Ok(response) => return Ok(response),
-                Err(e) => e,
-            };
-            let Some(delay) = config.retry.delay(attempt, &error, &mut rand::rng()) else {
-                return Err(error);
-            };
-            (config.sleeper)(delay).await;
-            attempt += 1;
-        }
+        self.storage
+            .retrying(Retry::Idempotent, || {
+                self.send_bytes_once(method.clone(), url, query, headers, body.clone())
+            })
+            .await
     }
 
     async fn send_bytes_once(
