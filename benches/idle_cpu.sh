@@ -5,6 +5,7 @@
 #   bash benches/idle_cpu.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/dashboard_cpu.sh
 SECS=${1:-30}
 BIN=$PWD/target/release/tunedeck
 [ -x "$BIN" ] || cargo build --release
@@ -20,11 +21,5 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 sleep 12  # tokio's idle blocking threads exit after 10 s; count after that
-PID=$(pgrep -P "$(tmux -L $SOCK display -p -t t '#{pane_pid}')" || tmux -L $SOCK display -p -t t '#{pane_pid}')
-ticks() { awk '{print $14+$15}' /proc/$PID/stat; }
-switches() { cat /proc/$PID/task/*/status | awk '/ctxt_switches/ {s+=$2} END {print s}'; }
-t0=$(ticks); s0=$(switches)
-sleep "$SECS"
-t1=$(ticks); s1=$(switches)
-HZ=$(getconf CLK_TCK)
-echo "idle for ${SECS}s: CPU $(( (t1 - t0) * 1000 / HZ )) ms, context switches (all threads) $(( s1 - s0 ))"
+dashboard_cpu "$SOCK" "$SECS"
+echo "idle for ${SECS}s: CPU $CPU_MS ms, context switches (all threads) $SWITCHES"

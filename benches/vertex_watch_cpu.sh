@@ -6,6 +6,7 @@
 #   bash benches/vertex_watch_cpu.sh [SECONDS] [STEP_MS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/dashboard_cpu.sh
 SECS=${1:-60}
 STEP_MS=${2:-2000}
 BIN=$PWD/target/release/tunedeck
@@ -40,12 +41,6 @@ tmux -L $SOCK new-session -d -s t -x 120 -y 30 \
 sleep 3
 tmux -L $SOCK send-keys -t t 2
 sleep 12
-PID=$(pgrep -P "$(tmux -L $SOCK display -p -t t '#{pane_pid}')" || tmux -L $SOCK display -p -t t '#{pane_pid}')
-ticks() { awk '{print $14+$15}' /proc/$PID/stat; }
-switches() { cat /proc/$PID/task/*/status | awk '/ctxt_switches/ {s+=$2} END {print s}'; }
-t0=$(ticks); s0=$(switches)
-sleep "$SECS"
-t1=$(ticks); s1=$(switches)
-HZ=$(getconf CLK_TCK)
-echo "following two running Vertex AI jobs (a step every ${STEP_MS} ms) for ${SECS}s: CPU $(( (t1 - t0) * 1000 / HZ )) ms, context switches $(( s1 - s0 ))"
+dashboard_cpu "$SOCK" "$SECS"
+echo "following two running Vertex AI jobs (a step every ${STEP_MS} ms) for ${SECS}s: CPU $CPU_MS ms, context switches $SWITCHES"
 tmux -L $SOCK capture-pane -t t -p | sed -n 3,6p
