@@ -1317,3 +1317,52 @@ fn a_click_on_a_jobs_row_selects_the_job_drawn_there_and_the_wheel_moves() {
     a.update(mouse(MouseEventKind::Down(MouseButton::Left), 30), clock());
     assert_eq!(a.jobs.selected, 1);
 }
+
+#[test]
+fn marked_jobs_delete_every_model_they_made_after_one_question() {
+    let made = |id: &str, name: &str| {
+        job(
+            id,
+            name,
+            "JOB_STATE_SUCCEEDED",
+            serde_json::json!({"tunedModel": {
+                "model": format!("{PARENT}/models/{id}"),
+                "endpoint": format!("{PARENT}/endpoints/{id}")
+            }}),
+        )
+    };
+    let mut a = vertex_app();
+    let id = match a.start().as_slice() {
+        [Cmd::Call { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    let mut jobs: Vec<TuningJob> = (1..=7)
+        .map(|i| made(&"7".repeat(i), &format!("model-{i}")))
+        .collect();
+    jobs.push(three_jobs()[0].clone()); // running: nothing made
+    a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id,
+            reply: Reply::TuningJobs(jobs),
+        }),
+        clock(),
+    );
+    for _ in 0..8 {
+        a.update(key(' '), clock());
+    }
+    assert_eq!(a.jobs.marked.len(), 8);
+    a.update(key('d'), clock());
+    let shown = screen(&mut a);
+    assert!(shown.contains("Delete 7 tuned models?"), "{shown}");
+    assert!(shown.contains("… and 2 more"), "{shown}");
+    let cmds = a.update(key('y'), clock());
+    let deleted: Vec<&str> = calls(&cmds)
+        .iter()
+        .filter_map(|c| match c {
+            ApiCall::DeleteVertexModel { name } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deleted.len(), 7, "{cmds:?}");
+    assert!(a.jobs.marked.is_empty());
+}

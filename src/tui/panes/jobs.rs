@@ -230,15 +230,11 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &JobDialog, theme: &Them
                 lines.push(Line::styled(model.clone(), theme.muted));
             } else {
                 lines.push(Line::raw(format!("Delete {} tuned models?", models.len())));
-                for (model, label) in models.iter().take(5) {
-                    lines.push(Line::styled(format!("  {label}: {model}"), theme.muted));
-                }
-                if models.len() > 5 {
-                    lines.push(Line::styled(
-                        format!("  … and {} more", models.len() - 5),
-                        theme.muted,
-                    ));
-                }
+                let named: Vec<String> = models
+                    .iter()
+                    .map(|(model, label)| format!("{label}: {model}"))
+                    .collect();
+                lines.extend(dialog::first_five(&named, theme));
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled(

@@ -461,15 +461,7 @@ fn render_dialog(
                 lines.push(Line::styled(name.clone(), theme.muted));
             } else {
                 lines.push(Line::raw(format!("Delete {} tuned models?", names.len())));
-                for name in names.iter().take(5) {
-                    lines.push(Line::styled(format!("  {name}"), theme.muted));
-                }
-                if names.len() > 5 {
-                    lines.push(Line::styled(
-                        format!("  … and {} more", names.len() - 5),
-                        theme.muted,
-                    ));
-                }
+                lines.extend(dialog::first_five(names, theme));
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled("This cannot be undone.", theme.warn));

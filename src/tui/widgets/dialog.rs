@@ -90,3 +90,19 @@ pub fn text_field<'a>(
     line.spans.push(Span::styled(hint, theme.muted));
     line
 }
+
+/// The first five of many things a question is about, one a line, and how many more.
+pub fn first_five(items: &[String], theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = items
+        .iter()
+        .take(5)
+        .map(|item| Line::styled(format!("  {item}"), theme.muted))
+        .collect();
+    if items.len() > 5 {
+        lines.push(Line::styled(
+            format!("  … and {} more", items.len() - 5),
+            theme.muted,
+        ));
+    }
+    lines
+}
