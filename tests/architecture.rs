@@ -185,8 +185,8 @@ fn the_import_graph_points_one_way() {
         ),
     ];
     let modules: Vec<String> = files.iter().map(|f| module_of(f, &root)).collect();
-    // A path's module: the longest prefix that is a file (`emulator::http::request::Req` is in
-    // `emulator::http::request`).
+    // A path's module: the longest prefix that is a file (`emulator::http::router::route` is in
+    // `emulator::http::router`).
     let module_of_path = |path: &str| {
         let parts: Vec<&str> = path.split("::").collect();
         (1..=parts.len())
@@ -196,21 +196,20 @@ fn the_import_graph_points_one_way() {
             .unwrap_or_default()
     };
     let mut broken = Vec::new();
-    let mut emulator_edges: Vec<(String, String)> = Vec::new();
+    // File-level edges: a file to each file it names. A folder's mod.rs declaring, re-exporting
+    // or dispatching to what the folder holds is not an edge (the folder contains its children).
+    let mut file_edges: Vec<(String, String)> = Vec::new();
     for file in &files {
         let module = module_of(file, &root);
         let text = std::fs::read_to_string(file).unwrap();
         for target in references(file, &text, &root) {
+            let b = module_of_path(&target);
+            let inside = file.ends_with("mod.rs") && is_within(&b, &module);
+            if !b.is_empty() && b != module && !inside {
+                file_edges.push((module.clone(), b));
+            }
             let (from, to) = (top(&module), top(&target));
             if from == to {
-                // Inside the emulator, between its own modules (a mod.rs that declares and
-                // re-exports its children is not an edge).
-                if from == "emulator" && !file.ends_with("mod.rs") {
-                    let b = module_of_path(&target);
-                    if !b.is_empty() && b != "emulator" && b != module {
-                        emulator_edges.push((module.clone(), b));
-                    }
-                }
                 continue;
             }
             if let Some((_, never)) = forbidden.iter().find(|(f, _)| *f == from)
@@ -220,48 +219,93 @@ fn the_import_graph_points_one_way() {
             }
         }
     }
+    file_edges.sort();
+    file_edges.dedup();
     assert!(
         broken.is_empty(),
         "imports against DESIGN.md's layout:\n{}",
         broken.join("\n")
     );
-    // No cycle between the emulator's modules.
-    let mut nodes: Vec<String> = emulator_edges
+    let cycles = cycles_in(&file_edges);
+    assert!(
+        cycles.is_empty(),
+        "import cycles between files:\n{}",
+        cycles.join("\n")
+    );
+    // Module-level edges: an edge between two files is one between the two sibling modules
+    // that hold them (`app::dataset::update → app::models::state` is `app::dataset → app::models`,
+    // `api::client → domain::tuning` is `api → domain`), at every depth.
+    let mut module_edges: Vec<(String, String)> = file_edges
         .iter()
-        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .filter_map(|(a, b)| siblings(a, b))
         .collect();
-    nodes.sort();
-    nodes.dedup();
-    let reaches = |from: &str, to: &str| {
-        let mut seen = vec![from.to_owned()];
-        let mut stack = vec![from.to_owned()];
-        while let Some(n) = stack.pop() {
-            for (a, b) in &emulator_edges {
-                if *a == n && !seen.contains(b) {
-                    if b == to {
-                        return true;
+    module_edges.sort();
+    module_edges.dedup();
+    let cycles = cycles_in(&module_edges);
+    assert!(
+        cycles.is_empty(),
+        "import cycles between modules:\n{}",
+        cycles.join("\n")
+    );
+    let emulator_files = file_edges
+        .iter()
+        .filter(|(a, _)| top(a) == "emulator")
+        .count();
+    assert!(
+        emulator_files > 5 && module_edges.len() > 10,
+        "the scan found the modules: {file_edges:?}"
+    );
+}
+
+/// `a` is `module` or inside it.
+fn is_within(a: &str, module: &str) -> bool {
+    a == module || a.starts_with(&format!("{module}::"))
+}
+
+/// The two modules under the deepest common parent that hold `a` and `b`, or none when one is
+/// inside the other.
+fn siblings(a: &str, b: &str) -> Option<(String, String)> {
+    let (pa, pb): (Vec<&str>, Vec<&str>) = (a.split("::").collect(), b.split("::").collect());
+    let common = pa.iter().zip(&pb).take_while(|(x, y)| x == y).count();
+    if common == pa.len() || common == pb.len() {
+        return None;
+    }
+    Some((pa[..=common].join("::"), pb[..=common].join("::")))
+}
+
+/// Every edge `a → b` from which `a` can be reached again, written as the cycle it closes.
+fn cycles_in(edges: &[(String, String)]) -> Vec<String> {
+    let path_back = |from: &str, to: &str| -> Option<Vec<String>> {
+        // Breadth first, so the cycle shown is a shortest one.
+        let mut came_from: Vec<(String, String)> = vec![(from.to_owned(), String::new())];
+        let mut queue = std::collections::VecDeque::from([from.to_owned()]);
+        while let Some(n) = queue.pop_front() {
+            if n == to {
+                let mut path = vec![n.clone()];
+                let mut at = n;
+                while let Some((_, prev)) = came_from.iter().find(|(x, _)| *x == at) {
+                    if prev.is_empty() {
+                        break;
                     }
-                    seen.push(b.clone());
-                    stack.push(b.clone());
+                    path.push(prev.clone());
+                    at = prev.clone();
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for (a, b) in edges {
+                if *a == n && !came_from.iter().any(|(x, _)| x == b) {
+                    came_from.push((b.clone(), n.clone()));
+                    queue.push_back(b.clone());
                 }
             }
         }
-        false
+        None
     };
-    let cycles: Vec<String> = emulator_edges
+    edges
         .iter()
-        .filter(|(a, b)| reaches(b, a))
-        .map(|(a, b)| format!("{a} → {b} → … → {a}"))
-        .collect();
-    assert!(
-        cycles.is_empty(),
-        "import cycles in the emulator:\n{}",
-        cycles.join("\n")
-    );
-    assert!(
-        nodes.len() > 5,
-        "the scan found the emulator's modules: {nodes:?}"
-    );
+        .filter_map(|(a, b)| path_back(b, a).map(|p| format!("{a} → {}", p.join(" → "))))
+        .collect()
 }
 
 /// The domain's limits, defaults and step arithmetic are the ones REFERENCE.md records.

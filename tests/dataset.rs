@@ -299,3 +299,61 @@ fn an_empty_file_is_no_examples_in_every_format_not_a_broken_csv_header() {
         );
     }
 }
+
+/// The editor's view of a multi-turn Vertex line: the first user and last model turn are edited,
+/// the rest (other turns, the system instruction, parts that are not text) is kept.
+#[test]
+fn the_editor_edits_the_first_and_last_turn_and_keeps_the_rest() {
+    let line = r#"{"systemInstruction":{"role":"system","parts":[{"text":"Pirate."}]},"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh!"},{"fileData":{"fileUri":"gs://b/x.png","mimeType":"image/png"}}]},{"role":"user","parts":[{"text":"Name?"}]},{"role":"model","parts":[{"text":"Bark"}]}]}"#;
+    let text = format!("{line}\n");
+    let examples = format::parse("p.jsonl", &text, format::Format::Vertex, None).unwrap();
+    let editor = &examples[0];
+    assert_eq!(
+        (editor.text_input.as_str(), editor.output.as_str()),
+        ("Hi", "Bark")
+    );
+    assert_eq!(
+        tunedeck::dataset::vertex::editor_tag(editor).as_deref(),
+        Some("4 turns +sys")
+    );
+    assert_eq!(
+        tunedeck::dataset::vertex::editor_note(editor).as_deref(),
+        Some("4 turns · system instruction · parts that are not text")
+    );
+    // Unchanged: written back to the byte.
+    assert_eq!(format::write(&examples, format::Format::Vertex), text);
+    // The last model turn edited: only its parts change.
+    let edited = TuningExample {
+        output: "Barktholomew".into(),
+        ..editor.clone()
+    };
+    let back = tunedeck::dataset::vertex::VertexExample::from_editor(&edited);
+    assert_eq!(back.turns()[3].1, "Barktholomew");
+    assert_eq!(back.turns()[1].1, "Argh!");
+    assert_eq!(
+        back.raw["contents"][1],
+        serde_json::from_str::<serde_json::Value>(line).unwrap()["contents"][1],
+        "the image part stays"
+    );
+    assert_eq!(back.system_instruction().as_deref(), Some("Pirate."));
+    // A system instruction on a pair, and off again: a pair once more.
+    let pair = TuningExample::new("sun", "day");
+    let with = tunedeck::dataset::vertex::VertexExample::from_pair(&pair)
+        .with_system_instruction(Some("Be brief."))
+        .to_editor();
+    assert_eq!(
+        tunedeck::dataset::vertex::editor_tag(&with).as_deref(),
+        Some("+sys")
+    );
+    let without = tunedeck::dataset::vertex::VertexExample::from_editor(&with)
+        .with_system_instruction(None)
+        .to_editor();
+    assert_eq!(without, pair);
+    // Pair formats cannot hold it; Vertex JSONL can.
+    use tunedeck::dataset::format::first_unkept;
+    assert_eq!(
+        first_unkept(&[pair.clone(), with.clone()], Format::Jsonl),
+        Some(2)
+    );
+    assert_eq!(first_unkept(&[pair, with], Format::Vertex), None);
+}

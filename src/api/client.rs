@@ -813,7 +813,7 @@ pub fn check_resource_path(path: &str) -> Result<(), ApiError> {
     }
     if segments.first() == Some(&"tunedModels")
         && let Some(id) = segments.get(1)
-        && !crate::domain::tuning::valid_model_id(id)
+        && !super::names::valid_model_id(id)
     {
         return Err(ApiError::invalid_name(format!(
             "{id:?} is not a tuned model id: lowercase letters, digits and hyphens, 1 to 40, starting with a letter"

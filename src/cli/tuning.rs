@@ -55,11 +55,25 @@ pub struct TuneArgs {
     #[arg(long)]
     pub watch: bool,
     #[command(flatten)]
-    pub vertex: super::vertex::VertexTuneFlags,
+    pub vertex: VertexTuneFlags,
     #[command(flatten)]
     pub patience: Patience,
     #[command(flatten)]
     pub json: JsonFlag,
+}
+
+/// The options `tune` takes on Vertex AI only.
+#[derive(Debug, Clone, Args)]
+pub struct VertexTuneFlags {
+    /// Cloud Storage bucket the dataset is uploaded to (Vertex AI).
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Object name prefix in the bucket (Vertex AI), e.g. tunedeck/datasets.
+    #[arg(long, default_value = "tunedeck")]
+    pub prefix: String,
+    /// Adapter size (LoRA rank: 1, 2, 4, 8, 16) (Vertex AI).
+    #[arg(long)]
+    pub adapter_size: Option<u32>,
 }
 
 #[derive(Debug, Args)]

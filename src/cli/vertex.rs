@@ -11,7 +11,7 @@ use crate::domain::progress::{self as progress, Job};
 use crate::domain::vertex::{
     JobSummary, VertexSource, VertexTuning, VertexTuningProblem, dataset_object,
 };
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -34,20 +34,6 @@ pub enum JobsCommand {
     },
     /// Cancel a running job (it ends CANCELLED).
     Cancel { job: String },
-}
-
-/// The options `tune` takes on Vertex AI only.
-#[derive(Debug, Clone, Args)]
-pub struct VertexTuneFlags {
-    /// Cloud Storage bucket the dataset is uploaded to (Vertex AI).
-    #[arg(long)]
-    pub bucket: Option<String>,
-    /// Object name prefix in the bucket (Vertex AI), e.g. tunedeck/datasets.
-    #[arg(long, default_value = "tunedeck")]
-    pub prefix: String,
-    /// Adapter size (LoRA rank: 1, 2, 4, 8, 16) (Vertex AI).
-    #[arg(long)]
-    pub adapter_size: Option<u32>,
 }
 
 fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {

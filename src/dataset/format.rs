@@ -4,7 +4,6 @@
 
 use crate::api::types::TuningExample;
 use serde_json::Value;
-use std::fmt;
 use std::path::Path;
 
 /// The file formats a dataset can be read from and written to.
@@ -48,30 +47,7 @@ impl Format {
     }
 }
 
-/// Why a file could not be read, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportError {
-    pub file: String,
-    /// 1-based; 0 when the problem is the whole file.
-    pub line: usize,
-    /// 1-based; 0 when unknown.
-    pub column: usize,
-    pub reason: String,
-    /// For CSV whose header names neither `text_input` nor `output`: the columns to choose from.
-    pub csv_columns: Option<Vec<String>>,
-}
-
-impl fmt::Display for ImportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (0, _) => write!(f, "{}: {}", self.file, self.reason),
-            (line, 0) => write!(f, "{}:{line}: {}", self.file, self.reason),
-            (line, column) => write!(f, "{}:{line}:{column}: {}", self.file, self.reason),
-        }
-    }
-}
-
-impl std::error::Error for ImportError {}
+pub use super::import_error::ImportError;
 
 /// Which CSV (or JSON) fields hold the input and the output, like the SDK's
 /// `input_key`/`output_key`.

@@ -2,6 +2,7 @@
 //! editing with undo and redo.
 
 pub mod format;
+pub mod import_error;
 pub mod lint;
 pub mod vertex;
 

@@ -4,7 +4,7 @@
 //! or one with parts the editor cannot show, is written back exactly as it came; only an
 //! example that is one text turn each way reads as a `text_input`/`output` pair.
 
-use super::format::ImportError;
+use super::import_error::ImportError;
 use super::lint::{Issue, Kind, Severity};
 use crate::api::types::TuningExample;
 use crate::domain::vertex::{
@@ -641,65 +641,6 @@ mod tests {
     }
 
     #[test]
-    fn the_editor_edits_the_first_and_last_turn_and_keeps_the_rest() {
-        let line = r#"{"systemInstruction":{"role":"system","parts":[{"text":"Pirate."}]},"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh!"},{"fileData":{"fileUri":"gs://b/x.png","mimeType":"image/png"}}]},{"role":"user","parts":[{"text":"Name?"}]},{"role":"model","parts":[{"text":"Bark"}]}]}"#;
-        let text = format!("{line}\n");
-        let examples = super::super::format::parse(
-            "p.jsonl",
-            &text,
-            super::super::format::Format::Vertex,
-            None,
-        )
-        .unwrap();
-        let editor = &examples[0];
-        assert_eq!(
-            (editor.text_input.as_str(), editor.output.as_str()),
-            ("Hi", "Bark")
-        );
-        assert_eq!(editor_tag(editor).as_deref(), Some("4 turns +sys"));
-        assert_eq!(
-            editor_note(editor).as_deref(),
-            Some("4 turns · system instruction · parts that are not text")
-        );
-        // Unchanged: written back to the byte.
-        assert_eq!(
-            super::super::format::write(&examples, super::super::format::Format::Vertex),
-            text
-        );
-        // The last model turn edited: only its parts change.
-        let edited = TuningExample {
-            output: "Barktholomew".into(),
-            ..editor.clone()
-        };
-        let back = VertexExample::from_editor(&edited);
-        assert_eq!(back.turns()[3].1, "Barktholomew");
-        assert_eq!(back.turns()[1].1, "Argh!");
-        assert_eq!(
-            back.raw["contents"][1],
-            examples_raw(line)["contents"][1],
-            "the image part stays"
-        );
-        assert_eq!(back.system_instruction().as_deref(), Some("Pirate."));
-        // A system instruction on a pair, and off again: a pair once more.
-        let pair = TuningExample::new("sun", "day");
-        let with = VertexExample::from_pair(&pair)
-            .with_system_instruction(Some("Be brief."))
-            .to_editor();
-        assert_eq!(editor_tag(&with).as_deref(), Some("+sys"));
-        let without = VertexExample::from_editor(&with)
-            .with_system_instruction(None)
-            .to_editor();
-        assert_eq!(without, pair);
-        // Pair formats cannot hold it; Vertex JSONL can.
-        use super::super::format::{Format, first_unkept};
-        assert_eq!(
-            first_unkept(&[pair.clone(), with.clone()], Format::Jsonl),
-            Some(2)
-        );
-        assert_eq!(first_unkept(&[pair, with], Format::Vertex), None);
-    }
-
-    #[test]
     fn the_size_estimate_is_the_files_size_for_plain_text() {
         let pirate = r#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Argh"}]},{"role":"user","parts":[{"text":"?"}]},{"role":"model","parts":[{"text":"!"}]}]}"#;
         let examples = vec![
@@ -743,10 +684,6 @@ mod tests {
                 assert_eq!(editor_facts(&example), expected, "{line}");
             }
         }
-    }
-
-    fn examples_raw(line: &str) -> Value {
-        serde_json::from_str(line).unwrap()
     }
 
     proptest! {

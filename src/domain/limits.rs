@@ -8,7 +8,7 @@ pub const MAX_INPUT_CHARS: usize = 40_000;
 /// A training example's `output`, in characters.
 pub const MAX_OUTPUT_CHARS: usize = 5_000;
 /// A `tunedModelId`, in characters (`[a-z]([a-z0-9-]{0,38}[a-z0-9])?`).
-pub const MAX_MODEL_ID_CHARS: usize = 40;
+pub const MAX_MODEL_ID_CHARS: usize = crate::api::names::MAX_TUNED_MODEL_ID_CHARS;
 /// The guide's defaults for an unset `epochCount`, `batchSize` and `learningRate`.
 pub const DEFAULT_EPOCHS: u32 = 5;
 pub const DEFAULT_BATCH_SIZE: u32 = 4;

@@ -2,7 +2,7 @@
 //! sent, and how many steps and epochs it makes (REFERENCE.md §5: `totalSteps = ceil(N·E/B)`,
 //! `epoch = min(E, floor(step·B/N))`).
 
-use super::limits::{MAX_DISPLAY_NAME_CHARS, MAX_MODEL_ID_CHARS};
+use super::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::api::types::{
     Dataset, Hyperparameters, TunedModel, TunedModelSource, TuningExample, TuningTask,
 };
@@ -22,18 +22,7 @@ pub fn epoch_of_step(step: u64, examples: usize, epochs: u32, batch_size: u32) -
     passes.min(u64::from(epochs)) as u32
 }
 
-/// `[a-z]([a-z0-9-]{0,38}[a-z0-9])?`
-pub fn valid_model_id(id: &str) -> bool {
-    let bytes = id.as_bytes();
-    if bytes.is_empty() || bytes.len() > MAX_MODEL_ID_CHARS || !bytes[0].is_ascii_lowercase() {
-        return false;
-    }
-    let last = bytes[bytes.len() - 1];
-    bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && (last.is_ascii_lowercase() || last.is_ascii_digit())
-}
+pub use crate::api::names::valid_model_id;
 
 /// How fast the model learns: the API takes one of the two (a oneof).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,6 +9,7 @@ pub mod faults;
 pub mod handlers;
 pub mod http;
 pub mod journal;
+pub mod request;
 pub mod store;
 pub mod trainer;
 pub mod tuning;

@@ -71,6 +71,16 @@ impl Theme {
         Theme::new(config, no_color)
     }
 
+    /// A Vertex AI job state's colour: done well, running, failed, or neither.
+    pub fn job_state(&self, state: &str) -> Style {
+        match state {
+            "SUCCEEDED" => self.ok,
+            "RUNNING" | "PENDING" | "QUEUED" | "CANCELLING" | "UPDATING" => self.warn,
+            "FAILED" | "EXPIRED" => self.error,
+            _ => self.muted,
+        }
+    }
+
     pub fn state(&self, state: &TunedModelState) -> Style {
         match state {
             TunedModelState::Active => self.ok,

@@ -10,7 +10,7 @@ use crate::api::sse::encode_event;
 use crate::api::types::*;
 use crate::domain::limits::MAX_INPUT_CHARS;
 use crate::emulator::core::Core;
-use crate::emulator::http::request::{Req, paging};
+use crate::emulator::request::{Req, paging};
 use crate::emulator::store::{Record, base_models, random_id};
 use crate::emulator::wire::{Failure, OutputFormat, parse_body, sse_json, to_wire_value};
 use axum::body::{Body, Bytes};

@@ -7,7 +7,7 @@ use crate::api::types::{
     CREATE_TUNED_MODEL_METADATA_TYPE, Status, TUNED_MODEL_TYPE, TunedModelState,
 };
 use crate::emulator::core::Core;
-use crate::emulator::http::request::{Req, paging};
+use crate::emulator::request::{Req, paging};
 use crate::emulator::store::Record;
 use crate::emulator::wire::Failure;
 use axum::response::Response;

@@ -3,7 +3,7 @@
 use crate::api::error::Code;
 use crate::api::types::{GranteeType, Permission, Role};
 use crate::emulator::core::Core;
-use crate::emulator::http::request::{Req, paging};
+use crate::emulator::request::{Req, paging};
 use crate::emulator::store::{Record, random_id};
 use crate::emulator::wire::{Failure, parse_body_at};
 use axum::response::Response;

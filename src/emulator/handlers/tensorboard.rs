@@ -15,7 +15,7 @@ use crate::api::vertex::types::{
 };
 use crate::emulator::cloud::{METRICS, RUN_ID, ScalarPoint, VertexJob, numeric_id, tensorboard_id};
 use crate::emulator::core::Core;
-use crate::emulator::http::request::Req;
+use crate::emulator::request::Req;
 use crate::emulator::trainer::stable_hash;
 use crate::emulator::vertex_tuning::Scope;
 use crate::emulator::wire::Failure;

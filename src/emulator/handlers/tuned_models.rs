@@ -5,7 +5,7 @@ use crate::api::error::Code;
 use crate::api::types::*;
 use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::emulator::core::Core;
-use crate::emulator::http::request::{Req, paging};
+use crate::emulator::request::{Req, paging};
 use crate::emulator::store::Record;
 use crate::emulator::store::random_id;
 use crate::emulator::tuning::{check_sampling, insert, prepare};

@@ -4,8 +4,8 @@
 use crate::api::error::Code;
 use crate::api::vertex::types::{ListTuningJobsResponse, TuningJob};
 use crate::emulator::core::Core;
-use crate::emulator::http::request::{Req, paging};
 use crate::emulator::journal::Entry;
+use crate::emulator::request::{Req, paging};
 use crate::emulator::vertex_tuning::{self, Scope, job_not_found, served};
 use crate::emulator::wire::{Failure, parse_lenient};
 use axum::response::Response;

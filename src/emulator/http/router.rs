@@ -2,13 +2,13 @@
 //! axum cannot route a `{id}:verb` segment, and the version rules (REFERENCE.md §11 item 1) are
 //! easier to read as a table here than spread over routes.
 
-use super::request::Req;
 use crate::api::error::Code;
 use crate::domain::limits::MAX_REQUEST_BYTES;
 use crate::emulator::core::Core;
 use crate::emulator::handlers::{
     generate, operations, permissions, storage, tensorboard, tuned_models, vertex,
 };
+use crate::emulator::request::Req;
 use crate::emulator::vertex_tuning::Scope;
 use crate::emulator::wire::{Failure, OutputFormat};
 use axum::body::Body;

@@ -2,7 +2,6 @@
 //! endpoint, checkpoints), a failed job's error, and its dataset statistics with token
 //! histograms.
 
-use super::jobs::state_style;
 use crate::api::vertex::types::{Distribution, TuningJob};
 use crate::domain::vertex::{JobSummary, job_label};
 use crate::tui::theme::Theme;
@@ -59,7 +58,7 @@ fn job_lines(job: &TuningJob, theme: &Theme) -> Vec<Line<'static>> {
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     let mut state = vec![
         Span::styled(format!("{:<16}", "State"), theme.muted),
-        Span::styled(row.state.clone(), state_style(&row.state, theme)),
+        Span::styled(row.state.clone(), theme.job_state(&row.state)),
     ];
     if !job.tuning_job_state.name().ends_with("UNSPECIFIED") {
         state.push(Span::styled(

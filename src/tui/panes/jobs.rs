@@ -31,16 +31,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// A job state's colour: done well, running, failed, or neither.
-pub(super) fn state_style(state: &str, theme: &Theme) -> Style {
-    match state {
-        "SUCCEEDED" => theme.ok,
-        "RUNNING" | "PENDING" | "QUEUED" | "CANCELLING" | "UPDATING" => theme.warn,
-        "FAILED" | "EXPIRED" => theme.error,
-        _ => theme.muted,
-    }
-}
-
 fn title(pane: &JobsPane, place: &str, cursor: Option<usize>) -> String {
     let arrow = if pane.descending { "↓" } else { "↑" };
     let mut t = format!(
@@ -179,7 +169,7 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, theme: &Theme) {
                     text = format!("{}{text}", if marked { "● " } else { "  " });
                 }
                 let style = if *c == JobColumn::State {
-                    state_style(&row.state, theme)
+                    theme.job_state(&row.state)
                 } else {
                     Style::default()
                 };
