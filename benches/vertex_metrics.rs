@@ -1,13 +1,13 @@
 //! Reading a 10,000-step Vertex tuning job's metrics from the emulator, three ways:
-//! - the notebook recipe (VERTEX.md §4.2/4.3) as raw REST: context, runs, TensorBoard, run,
-//!   series, `batchRead`: six calls, but at most 1,000 (sampled) points a series;
+//! - the notebook recipe (google-cloud-aiplatform's calls) as raw REST: context, runs, TensorBoard,
+//!   run, series, `batchRead`: six calls, but at most 1,000 (sampled) points a series;
 //! - tunedeck's client cold: the same resolution, then every point of each series
 //!   (`:read?maxDataPoints=-1`);
-//! - tunedeck's client warm, as a running job is polled: one export call a series for the
-//!   points after the last one read (`step > N`).
+//! - tunedeck's client warm, as a running job is polled: one export call a series for the points
+//!   after the last one read (`step > N`).
 //!
-//! Prints requests, bytes, milliseconds and points for each, and the polling cost per minute
-//! of a running job at one poll a minute. Run: `cargo bench --bench vertex_metrics`.
+//! Prints requests, bytes, milliseconds and points for each, and the polling cost per minute of a
+//! running job at one poll a minute. Run: `cargo bench --bench vertex_metrics`.
 
 use std::time::{Duration, Instant};
 use tunedeck::api::vertex::client::{MetricsCache, TRAIN_LOSS, VertexClient};

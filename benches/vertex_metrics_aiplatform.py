@@ -1,4 +1,4 @@
-"""google-cloud-aiplatform's loss-curve recipe (the tuning notebooks', VERTEX.md section 4.2)
+"""google-cloud-aiplatform's loss-curve recipe (the tuning notebooks')
 reading a finished job's metrics from a running tunedeck emulator: requests, bytes, seconds,
 points. The benchmark `cargo bench --bench vertex_metrics` runs it on its 10,000-step job when
 the venv has the SDK.

@@ -1,5 +1,6 @@
 //! Configuration: a TOML file in the XDG config dir, the environment, and flags, resolved once at
-//! start into the backend and credentials to use, in the order of DESIGN.md "Backends and auth":
+//! start into the backend and credentials to use, in the order of the README's "Configuration and
+//! auth":
 //!
 //! 1. an explicit endpoint (`--endpoint`, config `endpoint`), with a key if one is found;
 //! 2. an API key: `--api-key`, `GEMINI_API_KEY`, `GOOGLE_API_KEY`, config `api_key`;

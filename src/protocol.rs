@@ -1,6 +1,6 @@
-//! The messages between the parts (DESIGN.md "The shape"): what reaches `App::update` ([`Msg`]),
-//! the effects it asks for ([`Cmd`], network calls as [`ApiCall`]), and what the worker answers
-//! ([`WorkerEvent`], a call's result as [`Reply`]). Only vocabulary lives here: the worker
+//! The messages between the parts (the README's Architecture): what reaches `App::update`
+//! ([`Msg`]), the effects it asks for ([`Cmd`], network calls as [`ApiCall`]), and what the worker
+//! answers ([`WorkerEvent`], a call's result as [`Reply`]). Only vocabulary lives here: the worker
 //! executes these, the app produces and consumes them, and tests name them without the worker.
 
 use crate::api::ApiError;

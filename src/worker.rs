@@ -1,4 +1,4 @@
-//! The background worker (DESIGN.md "The shape"): the only place the network is awaited.
+//! The background worker (the README's Architecture): the only place the network is awaited.
 //!
 //! Commands arrive over a channel; each request runs as a task in a `JoinSet` under a
 //! concurrency cap, with its own cancellation token; operations being watched are polled on an

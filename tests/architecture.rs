@@ -1,5 +1,6 @@
-//! Rules of the code's shape that a reviewer would otherwise have to remember (DESIGN.md): the
-//! app, its panes and the domain never read the clock, so every test chooses its own time.
+//! Rules of the code's shape that a reviewer would otherwise have to remember (the README's
+//! Architecture section): the app, its panes and the domain never read the clock, so every test
+//! chooses its own time; imports point one way; the domain's limits are the documented ones.
 
 use std::path::{Path, PathBuf};
 
@@ -163,7 +164,7 @@ fn the_import_graph_points_one_way() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&root, &mut files);
-    // (from, to): never. DESIGN.md "Layout".
+    // (from, to): never. The README's Architecture section.
     let forbidden: &[(&str, &[&str])] = &[
         ("cli", &["app", "tui", "worker"]),
         ("app", &["emulator", "tui", "worker"]),
@@ -223,7 +224,7 @@ fn the_import_graph_points_one_way() {
     file_edges.dedup();
     assert!(
         broken.is_empty(),
-        "imports against DESIGN.md's layout:\n{}",
+        "imports against the layout in the README's Architecture section:\n{}",
         broken.join("\n")
     );
     let cycles = cycles_in(&file_edges);
@@ -308,52 +309,86 @@ fn cycles_in(edges: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
-/// The domain's limits, defaults and step arithmetic are the ones REFERENCE.md records.
+/// The domain's limits, defaults and step arithmetic, pinned to the values their public sources
+/// state. A failure here means a constant in `src/domain/` changed: re-check the source named
+/// beside the value before changing the value written here.
 #[test]
 fn limits_match_the_reference() {
     use tunedeck::domain::limits::*;
     use tunedeck::domain::tuning::{epoch_of_step, total_steps, valid_model_id};
-    let reference = std::env::var_os("TUNEDECK_FIXTURES")
-        .map(|f| Path::new(&f).join("../REFERENCE.md"))
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/api/REFERENCE.md")
-        });
-    let text = std::fs::read_to_string(&reference).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (shared/ beside the repository)",
-            reference.display()
-        )
-    });
-    let thousands = |n: usize| {
-        let s = n.to_string();
-        let (head, tail) = s.split_at(s.len() - 3);
-        format!("{head},{tail}")
-    };
-    for needle in [
-        format!(
-            "| Max input per training example | {} characters",
-            thousands(MAX_INPUT_CHARS)
-        ),
-        format!(
-            "| Max output per training example | {} characters",
-            thousands(MAX_OUTPUT_CHARS)
-        ),
-        format!(
-            "| Default epochs / batch / LR (guide table) | {DEFAULT_EPOCHS} / {DEFAULT_BATCH_SIZE} / {DEFAULT_LEARNING_RATE} |"
-        ),
-        format!("| `displayName` | ≤ {MAX_DISPLAY_NAME_CHARS} characters incl. spaces |"),
-        format!("(≤ {MAX_MODEL_ID_CHARS} chars)"),
-        "**totalSteps = ceil(N × E / B)**".to_owned(),
-        "`epoch = min(E, floor(step·B/N))`".to_owned(),
-    ] {
-        assert!(
-            text.contains(&needle),
-            "REFERENCE.md no longer says {needle:?}"
-        );
+    // The Gemini API's fine-tuning guide (ai.google.dev, "Fine-tuning with the Gemini API",
+    // section "Limitations"): 40,000 characters of input and 5,000 of output per example.
+    assert_eq!(MAX_INPUT_CHARS, 40_000);
+    assert_eq!(MAX_OUTPUT_CHARS, 5_000);
+    // The same guide's "Advanced tuning settings" table: epochs 5, batch size 4, rate 0.001.
+    assert_eq!(
+        (DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE),
+        (5, 4, 0.001)
+    );
+    // The guide: 20 examples at the very least, 100 to 500 recommended.
+    assert_eq!(MIN_RECOMMENDED_EXAMPLES, 20);
+    // AI Studio's and the Python SDK's upload limit for a training file: 4 MB.
+    assert_eq!(MAX_TRAINING_JSON_BYTES, 4 * 1024 * 1024);
+    // The API reference, TunedModel: `displayName` at most 40 characters; `tunedModelId`
+    // (tunedModels.create) matches `[a-z]([a-z0-9-]{0,38}[a-z0-9])?`, so at most 40.
+    assert_eq!(MAX_DISPLAY_NAME_CHARS, 40);
+    assert_eq!(MAX_MODEL_ID_CHARS, 40);
+    assert!(valid_model_id(&"a".repeat(40)));
+    assert!(!valid_model_id(&"a".repeat(41)));
+    for ok in ["a", "a1", "my-model-7", "z9"] {
+        assert!(valid_model_id(ok), "{ok}");
     }
-    // The tutorial's 15 examples, batch 4, 5 epochs: 19 steps (the recorded totalSteps).
-    assert_eq!(total_steps(15, DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE), 19);
+    for bad in ["", "1a", "-a", "a-", "A", "a_b", "a.b", "é"] {
+        assert!(!valid_model_id(bad), "{bad}");
+    }
+    // The GenerationConfig proto (google.ai.generativelanguage.v1beta, generative_service.proto,
+    // kept in tests/fixtures/discovery/protos): at most 5 stop sequences.
+    assert_eq!(MAX_STOP_SEQUENCES, 5);
+    // The Gemini API's front end: "Request payload size exceeds the limit: 20971520 bytes."
+    assert_eq!(MAX_REQUEST_BYTES, 20_971_520);
+    assert_eq!(DEFAULT_BASE_MODEL, "models/gemini-1.5-flash-001-tuning");
+    // Steps: totalSteps = ceil(N·E/B), examples streamed across epoch boundaries, checked
+    // against the totals the tutorials recorded (N examples, batch B, E epochs → steps):
+    // the REST curl tutorial 15/2/5 → 38 (tests/fixtures/recorded/create-operation.json), the
+    // REST python-requests tutorial 15/4/5 → 19, the Python SDK quickstart 15/4/100 → 375, the
+    // PaLM curl tutorial 15/2/3 → 23 and a PaLM poll loop 15/4/50 → 188 (its last step). Each
+    // is one less than ceil(N/B)·E would give, which is why that formula is not the rule.
+    for (n, b, e, steps) in [
+        (15, 2, 5, 38),
+        (15, 4, 5, 19),
+        (15, 4, 100, 375),
+        (15, 2, 3, 23),
+        (15, 4, 50, 188),
+    ] {
+        assert_eq!(total_steps(n, e, b), steps, "N={n} B={b} E={e}");
+    }
+    // A snapshot's epoch is min(E, floor(step·B/N)), the passes completed when the step ended:
+    // the 188-step run reported step 40 → epoch 10, 81 → 21, 120 → 32, 160 → 42, 188 → 50; the
+    // python-requests tutorial's last snapshot step 19 → epoch 5; a 16-step PaLM run (N 25,
+    // B 16, E 10) epochs 0,1,1,2,3,3,4,5,5,6,7,7,8,8,9,10.
+    for (step, epoch) in [(40, 10), (81, 21), (120, 32), (160, 42), (188, 50)] {
+        assert_eq!(epoch_of_step(step, 15, 50, 4), epoch, "step {step}");
+    }
     assert_eq!(epoch_of_step(19, 15, 5, 4), 5);
-    assert!(valid_model_id(&"a".repeat(MAX_MODEL_ID_CHARS)));
-    assert!(!valid_model_id(&"a".repeat(MAX_MODEL_ID_CHARS + 1)));
+    let palm: Vec<u32> = (1..=16).map(|s| epoch_of_step(s, 25, 10, 16)).collect();
+    assert_eq!(palm, [0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 8, 8, 9, 10]);
+}
+
+/// Vertex AI's supervised-tuning limits, pinned the same way. Source: Vertex AI (Gemini
+/// Enterprise Agent Platform) "About supervised fine-tuning for Gemini models" and "Prepare
+/// supervised fine-tuning data", as read on 2026-09-25.
+#[test]
+fn vertex_limits_match_the_guide() {
+    use tunedeck::domain::vertex::*;
+    // 131,072 input plus output tokens per example; longer ones are dropped.
+    assert_eq!(MAX_TOKENS_PER_EXAMPLE, 131_072);
+    // Validation: at most 5,000 examples; a 1 GB training file; 10 million text examples.
+    assert_eq!(MAX_VALIDATION_EXAMPLES, 5_000);
+    assert_eq!(MAX_TRAINING_FILE_BYTES, 1 << 30);
+    assert_eq!(MAX_TRAINING_EXAMPLES, 10_000_000);
+    // "Start with ~100 examples"; no minimum is documented.
+    assert_eq!(RECOMMENDED_EXAMPLES, 100);
+    assert_eq!(DEFAULT_LOCATION, "us-central1");
+    assert_eq!(DEFAULT_BASE_MODEL, "gemini-2.5-flash");
+    assert!(TUNABLE_MODELS.iter().any(|m| m.id == DEFAULT_BASE_MODEL));
 }

@@ -1,4 +1,4 @@
-//! Every body the live service really returned (../shared/api/fixtures) decodes into the client's
+//! Every body the live service really returned (tests/fixtures/recorded) decodes into the client's
 //! types, and every recorded error maps to its status, code and hint.
 
 mod common;

@@ -466,7 +466,7 @@ async fn objects_and_jobs_survive_a_restart_and_a_running_job_finishes_after_it(
     );
 }
 
-/// A server with the shapes VERTEX.md §4.3's fallbacks are for: an experiment context without
+/// A server with the shapes the metrics recipe's fallbacks are for: an experiment context without
 /// `backing_tensorboard_resource`, no ExperimentRun child, a default TensorBoard to find and a
 /// run to list. The client must still read every point; the paths it asked for are returned.
 async fn fallback_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-/// The scopes that tuning needs (REFERENCE.md §7.2).
+/// The scopes that tuning needs (the Gemini API's OAuth quickstart).
 pub const OAUTH_SCOPES: &[&str] = &[
     "https://www.googleapis.com/auth/cloud-platform",
     "https://www.googleapis.com/auth/generative-language.tuning",

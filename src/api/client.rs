@@ -1,4 +1,5 @@
-//! An async client for the Gemini API's tuning surface (REFERENCE.md §2.1), over reqwest.
+//! An async client for the Gemini API's tuning surface (the Gemini API reference's tunedModels
+//! methods), over reqwest.
 //!
 //! Paths follow the version rules of the real service: tuned-model management on `v1beta`,
 //! operations on `v1` (as the official tutorials poll them), generation on either. The same code

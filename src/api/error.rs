@@ -1,7 +1,7 @@
 //! One error type for everything the API client can meet: an error answer from the service
 //! (decoded from `google.rpc.Status`), a transport failure, an undecodable body, missing
 //! credentials. Each knows whether it is worth retrying and carries a one-line hint for the
-//! failures users really meet (REFERENCE.md §6.2).
+//! failures users really meet (the recorded error bodies in tests/fixtures/recorded).
 //!
 //! No secret ever reaches these texts: transport errors are stored with their URL stripped, and
 //! credentials only ever travel in headers, never in a URL.

@@ -1,8 +1,9 @@
-//! Wire types for the Gemini API's tuning surface (REFERENCE.md §2-§6), in the API's own names.
+//! Wire types for the Gemini API's tuning surface (the Gemini API reference and the v1beta
+//! discovery document, tests/fixtures/discovery), in the API's own names.
 //!
-//! Forward compatible by construction: every field has a default, unknown fields are ignored,
-//! enums keep values they do not know. Output follows proto3 JSON: lowerCamelCase, fields equal
-//! to their default omitted, `int64` as strings, timestamps in RFC 3339.
+//! Forward compatible by construction: every field has a default, unknown fields are ignored, enums
+//! keep values they do not know. Output follows proto3 JSON: lowerCamelCase, fields equal to their
+//! default omitted, `int64` as strings, timestamps in RFC 3339.
 
 use super::serde_util::{
     Timestamp, int64_list, is_false, is_zero_f64, is_zero_i32, opt_timestamp, parse_duration,

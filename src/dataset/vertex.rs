@@ -1,8 +1,8 @@
-//! Vertex AI's tuning JSONL (VERTEX.md §3.1): one example a line, `contents` of `user` and
-//! `model` turns with `parts`, an optional `systemInstruction`, and whatever else the service
-//! takes (`tools`, …). An example is kept as the JSON it was read from, so a multi-turn example,
-//! or one with parts the editor cannot show, is written back exactly as it came; only an
-//! example that is one text turn each way reads as a `text_input`/`output` pair.
+//! Vertex AI's tuning JSONL (the guide's "Prepare supervised fine-tuning data"): one example a
+//! line, `contents` of `user` and `model` turns with `parts`, an optional `systemInstruction`, and
+//! whatever else the service takes (`tools`, …). An example is kept as the JSON it was read from,
+//! so a multi-turn example, or one with parts the editor cannot show, is written back exactly as it
+//! came; only an example that is one text turn each way reads as a `text_input`/`output` pair.
 
 use super::import_error::ImportError;
 use super::lint::{Issue, Kind, Severity};
@@ -416,9 +416,9 @@ pub fn to_pairs(examples: &[VertexExample]) -> Result<Vec<TuningExample>, (usize
         .collect()
 }
 
-/// Vertex's limits (VERTEX.md §3.2), each finding naming the example: no examples, too many,
-/// an example over the token limit (estimated), an example with no model turn, a file over
-/// 1 GB.
+/// Vertex's limits (the supervised-tuning guide), each finding naming the example: no examples, too
+/// many, an example over the token limit (estimated), an example with no model turn, a file over 1
+/// GB.
 pub fn lint(examples: &[VertexExample], file_bytes: u64) -> Vec<Issue> {
     let facts = examples.iter().map(|e| ExampleFacts {
         tokens: e.tokens(),

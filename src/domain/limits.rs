@@ -1,5 +1,6 @@
-//! Every limit and default of the tuning service, each once (REFERENCE.md §8 and §11; the test
-//! `limits_match_the_reference` in tests/architecture.rs pins them to that text).
+//! Every limit and default of the tuning service, each once (the Gemini API's tuning guide and API
+//! reference; the test `limits_match_the_reference` in tests/architecture.rs pins them to that
+//! text).
 
 /// A tuned model's `displayName`, in characters.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 40;
@@ -15,7 +16,8 @@ pub const DEFAULT_BATCH_SIZE: u32 = 4;
 pub const DEFAULT_LEARNING_RATE: f64 = 0.001;
 /// The base model tunedeck offers first: the one Gemini model the service tuned.
 pub const DEFAULT_BASE_MODEL: &str = "models/gemini-1.5-flash-001-tuning";
-/// Fewer examples than this tune poorly (the guide recommends 100 to 500; 20 is the floor it names).
+/// Fewer examples than this tune poorly (the guide recommends 100 to 500; 20 is the floor it
+/// names).
 pub const MIN_RECOMMENDED_EXAMPLES: usize = 20;
 /// The largest request body the service's front end takes: 20 MiB, the "20 MB total request
 /// size" of the Gemini API docs; above it the front end answers 400 "Request payload size

@@ -1,6 +1,6 @@
-//! Tuning settings and the step arithmetic: what a tuning job asks for, checked before it is
-//! sent, and how many steps and epochs it makes (REFERENCE.md §5: `totalSteps = ceil(N·E/B)`,
-//! `epoch = min(E, floor(step·B/N))`).
+//! Tuning settings and the step arithmetic: what a tuning job asks for, checked before it is sent,
+//! and how many steps and epochs it makes (the tutorials' recorded runs: `totalSteps =
+//! ceil(N·E/B)`, `epoch = min(E, floor(step·B/N))`).
 
 use super::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::api::types::{
@@ -310,7 +310,7 @@ pub enum UpdateProblem {
     NothingChanged,
 }
 
-/// The service's ranges for a tuned model's sampling defaults (REFERENCE.md §3).
+/// The service's ranges for a tuned model's sampling defaults (the API reference's TunedModel).
 pub const TEMPERATURE_RANGE: (f64, f64) = (0.0, 2.0);
 pub const TOP_P_RANGE: (f64, f64) = (0.0, 1.0);
 

@@ -1,6 +1,7 @@
 //! Vertex AI supervised tuning's rules, once: which Gemini models can be tuned and with which
 //! adapter sizes, the dataset limits, the default location, and how tokens are estimated.
-//! Source: ../shared/api/VERTEX.md §3.2 (the supervised-tuning page as stored on 2026-09-25).
+//! Source: Vertex AI's "About supervised fine-tuning for Gemini models" and "Prepare supervised
+//! fine-tuning data" pages, as read on 2026-09-25.
 
 use crate::api::vertex::types::TuningJob;
 
@@ -21,7 +22,7 @@ pub const MAX_VALIDATION_EXAMPLES: usize = 5_000;
 /// A training JSONL file, at most.
 pub const MAX_TRAINING_FILE_BYTES: u64 = 1 << 30;
 
-/// Examples the supervised-tuning guide suggests starting with (VERTEX.md §3.2: "start with
+/// Examples the supervised-tuning guide suggests starting with (the guide: "start with
 /// ~100 examples"; no minimum is documented).
 pub const RECOMMENDED_EXAMPLES: usize = 100;
 
@@ -35,7 +36,8 @@ pub struct TunableModel {
     pub adapter_ranks: &'static [u32],
 }
 
-/// The Gemini models supervised tuning accepts, newest first (VERTEX.md §2.1, §3.2).
+/// The Gemini models supervised tuning accepts, newest first (the supervised-tuning guide's
+/// supported models).
 pub const TUNABLE_MODELS: &[TunableModel] = &[
     TunableModel {
         id: "gemini-3.5-flash",

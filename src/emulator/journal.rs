@@ -1,4 +1,4 @@
-//! Durability (DESIGN.md "The emulator": a 2xx means the change is on disk). Every acknowledged
+//! Durability (a 2xx means the change is on disk). Every acknowledged
 //! change is appended to a journal beside the state file (`STATE.journal`, one JSON line per
 //! change) and fsynced before the answer leaves; from time to time, and at start and shutdown,
 //! the journal is folded into the state file (written atomically) and emptied, as databases do

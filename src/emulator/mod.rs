@@ -1,6 +1,7 @@
-//! The emulator: the Gemini API's tuning surface served over HTTP on loopback, faithful enough
-//! for the official Python SDKs and the tutorials' curl commands (REFERENCE.md §11). It is both
-//! `tunedeck emulator` and what the dashboard starts in-process when no credentials are found.
+//! The emulator: the Gemini API's tuning surface served over HTTP on loopback, faithful enough for
+//! the official Python SDKs and the tutorials' curl commands (the Gemini API reference and Vertex
+//! AI's, with the discovery documents in tests/fixtures/discovery). It is both `tunedeck emulator`
+//! and what the dashboard starts in-process when no credentials are found.
 
 pub mod cloud;
 pub mod core;

@@ -1,4 +1,4 @@
-//! One parsed request as the handlers see it, and page tokens (REFERENCE.md §2: opaque to
+//! One parsed request as the handlers see it, and page tokens (the API reference: opaque to
 //! clients, tied to the call's other parameters).
 
 use crate::emulator::wire::{Failure, OutputFormat, json_response, snake_case};

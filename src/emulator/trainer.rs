@@ -1,17 +1,18 @@
-//! The emulator's tuning is real training of a small model, so loss curves respond to the data
-//! and hyperparameters as a user expects.
+//! The emulator's tuning is real training of a small model, so loss curves respond to the data and
+//! hyperparameters as a user expects.
 //!
 //! The model: a softmax classifier over the distinct training outputs, on hashed features of the
 //! input (the whole input, its words and its character 1-3-grams, L2-normalised). Beside the
 //! outputs sits one fixed "background" logit worth [`BACKGROUND_CLASSES`] classes: the mass of
-//! everything else a base model might say. An untrained model therefore starts near
-//! ln(1000 + C) ≈ 7 nats, like the live service's first snapshots, and the loss falls as the model
-//! learns to put its mass on the right output.
+//! everything else a base model might say. An untrained model therefore starts near ln(1000 + C) ≈
+//! 7 nats, like the live service's first snapshots, and the loss falls as the model learns to put
+//! its mass on the right output.
 //!
-//! Steps follow the service's arithmetic (REFERENCE.md §4.2): examples are streamed continuously
-//! across epoch boundaries in a fresh shuffle per epoch, `totalSteps = ceil(N*E/B)`, the last
-//! partial batch is a step. `meanLoss` is the batch's mean cross-entropy before the update.
-//! Everything is deterministic for a seed, so a run can be replayed to rebuild its weights.
+//! Steps follow the service's arithmetic (checked against the tutorials' recorded runs in
+//! tests/architecture.rs): examples are streamed continuously across epoch boundaries in a fresh
+//! shuffle per epoch, `totalSteps = ceil(N*E/B)`, the last partial batch is a step. `meanLoss` is
+//! the batch's mean cross-entropy before the update. Everything is deterministic for a seed, so a
+//! run can be replayed to rebuild its weights.
 
 use crate::api::types::TuningExample;
 use rand::SeedableRng;

@@ -1,5 +1,6 @@
-//! Creating a tuning: a create request checked as the service checks it (REFERENCE.md §11
-//! item 3) and stored with its job. Shared by the create handler and the demo seeding.
+//! Creating a tuning: a create request checked as the service checks it (the API reference's
+//! tunedModels.create item 3) and stored with its job. Shared by the create handler and the demo
+//! seeding.
 
 use crate::api::error::Code;
 use crate::api::serde_util::Timestamp;
@@ -81,8 +82,8 @@ pub fn prepare(
         source_tuned,
     ) {
         (Some(_), Some(_)) => {
-            // The source is a oneof (REFERENCE.md §2.2): one or the other, as the front end
-            // words a oneof set twice.
+            // The source is a oneof (TunedModel.source in the API reference): one or the other, as
+            // the front end words a oneof set twice.
             return Err(Failure::invalid(
                 "tuned_model",
                 "Invalid value at 'tuned_model' (oneof), oneof field 'source_model' is already set. Cannot set 'tunedModelSource'",
@@ -253,7 +254,7 @@ pub fn prepare(
         state: TunedModelState::Creating,
         // createTime and updateTime in microseconds, as the service reports them (completeTime,
         // which updateTime moves to, too); startTime and computeTime keep nanoseconds
-        // (REFERENCE.md §1, the recorded bodies).
+        // (proto3 JSON, as the recorded bodies in tests/fixtures/recorded show).
         create_time: Some(micros(now)),
         update_time: Some(micros(now)),
         tuning_task: Some(TuningTask {

@@ -1,8 +1,9 @@
-//! Vertex AI supervised tuning in the emulator (VERTEX.md §2, §3, §4): a create request checked
-//! as the service checks it, the datasets read from the emulator's Cloud Storage, and the job
-//! run for real with the small model: PENDING, then RUNNING through its sub-states
-//! (processing the dataset, tuning, post-processing), then SUCCEEDED, FAILED or CANCELLED, with
-//! the TensorBoard series, checkpoints and endpoints the service makes.
+//! Vertex AI supervised tuning in the emulator (the aiplatform discovery documents and the
+//! supervised-tuning guide): a create request checked as the service checks it, the datasets read
+//! from the emulator's Cloud Storage, and the job run for real with the small model: PENDING, then
+//! RUNNING through its sub-states (processing the dataset, tuning, post-processing), then
+//! SUCCEEDED, FAILED or CANCELLED, with the TensorBoard series, checkpoints and endpoints the
+//! service makes.
 //!
 //! The emulator's own choices where the service decides (README, "Deviations"):
 //! - epochs when unset: enough passes for about 1,000 examples seen, between 1 and 10;

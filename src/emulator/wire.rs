@@ -70,7 +70,7 @@ impl Failure {
         )
     }
 
-    /// The recorded body (shared/api/fixtures/error-api-key-invalid.json).
+    /// The recorded body (tests/fixtures/recorded/error-api-key-invalid.json).
     pub fn invalid_api_key() -> Self {
         let message = "API key not valid. Please pass a valid API key.";
         Failure {
@@ -104,7 +104,7 @@ impl Failure {
     }
 
     /// A valid token without the tuning scope: the recorded body
-    /// (shared/api/fixtures/error-insufficient-scopes.json), `method` naming what was called.
+    /// (tests/fixtures/recorded/error-insufficient-scopes.json), `method` naming what was called.
     pub fn scope_insufficient(method: &str) -> Self {
         Failure {
             code: Code::PermissionDenied,
@@ -278,8 +278,8 @@ fn list_for_message(given: &Value, read: &Value, path: &str) -> Option<(String, 
     }
 }
 
-/// The unknown field's path (proto names, snake_case) and the service's message for it:
-/// `Invalid JSON payload received. Unknown name "x" at 'tuned_model.tuning_task': Cannot find field.`
+/// The unknown field's path (proto names, snake_case) and the service's message for it: `Invalid
+/// JSON payload received. Unknown name "x" at 'tuned_model.tuning_task': Cannot find field.`
 fn unknown_field(path: &serde_ignored::Path, root: &str) -> (String, String) {
     fn segments(path: &serde_ignored::Path, out: &mut Vec<String>) {
         use serde_ignored::Path;

@@ -1,6 +1,6 @@
-//! The event loop (DESIGN.md "The shape"): select over terminal events, worker events, signals
-//! and the app's own deadline; after one message, drain everything already queued, then draw
-//! once. Nothing ticks while nothing changes.
+//! The event loop (the README's Architecture: messages in, one draw per burst): select over
+//! terminal events, worker events, signals and the app's own deadline; after one message, drain
+//! everything already queued, then draw once. Nothing ticks while nothing changes.
 
 use crate::app::{App, Msg};
 use crate::clock::Now;

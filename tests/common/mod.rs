@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: an emulator on a free loopback port, a client for
-//! it, and the recorded fixtures from ../shared/api/fixtures.
+//! it, and the bodies the live service returned (tests/fixtures/recorded).
 #![allow(dead_code)]
 
 pub mod app;
@@ -81,21 +81,17 @@ pub fn client_at(base_url: &str, credentials: Credentials) -> ApiClient {
     ApiClient::new(config).unwrap()
 }
 
-/// `../shared/api/fixtures/NAME`, read as text.
+/// `tests/fixtures/recorded/NAME`: a body the live service returned, read as text.
 pub fn fixture(name: &str) -> String {
     let path = fixtures_dir().join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read fixture {}: {e}. The tests expect shared/ beside the repository (../shared/api/fixtures) or TUNEDECK_FIXTURES naming that folder.",
-            path.display()
-        )
-    })
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read the recorded body {}: {e}", path.display()))
 }
 
+/// The recorded bodies, kept in the repository (tests/fixtures/recorded/README.md says where each
+/// comes from).
 pub fn fixtures_dir() -> PathBuf {
-    std::env::var_os("TUNEDECK_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/api/fixtures"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recorded")
 }
 
 /// The tutorial's 15 examples.

@@ -1,4 +1,4 @@
-"""The loss-curve recipe of Google's tuning notebooks (VERTEX.md section 4.2), run unmodified
+"""The loss-curve recipe of Google's tuning notebooks (google-cloud-aiplatform's Experiment and TensorBoard reads), run unmodified
 with google-cloud-aiplatform's REST transport against the tunedeck emulator.
 
 The job is made first with plain REST (an upload and a create), then followed to the end.

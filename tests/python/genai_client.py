@@ -1,6 +1,6 @@
 """The current official SDK, google-genai 3.3.0, unmodified, against the tunedeck emulator.
 
-What it can do on the Gemini API (REFERENCE.md 9.3): read, update and list tuned models, and
+What it can do on the Gemini API (google-genai's tunings and models modules): read, update and list tuned models, and
 generate (whole and streamed) with a tuned model; its `tunings.tune` drops the training
 examples since v1.47.0, so the service (and the emulator) refuse it with a 400 naming the
 missing training data. Usage: genai_client.py BASE_URL

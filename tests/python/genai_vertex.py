@@ -3,7 +3,7 @@
 google-cloud-storage uploads the datasets through STORAGE_EMULATOR_HOST (multipart, and a
 resumable upload in chunks); google-genai 3.3.0 with vertexai=True tunes, follows, lists with
 pages, cancels, and generates on the tuned endpoint and on a checkpoint's endpoint; then the
-metrics recipe of VERTEX.md section 4.3 runs as raw REST with requests.
+metrics recipe of the tuning notebooks runs as raw REST with requests.
 
 Usage: genai_vertex.py BASE_URL
 """
@@ -142,7 +142,7 @@ assert streamed == PAIRS[1][1], (late, streamed)
 base = client.models.generate_content(model="gemini-2.5-flash", contents="Hi")
 assert "emulat" in base.text, base.text
 
-# The metrics recipe (VERTEX.md 4.3) as raw REST.
+# The metrics recipe (the notebooks' calls) as raw REST.
 H = {"Authorization": "Bearer x"}
 
 

@@ -37,7 +37,8 @@ pub const SIMPLE_UPLOAD_LIMIT: usize = 8 << 20;
 /// A resumable upload's chunk (a multiple of 256 KiB, as the service requires).
 pub const UPLOAD_CHUNK: usize = 8 << 20;
 
-/// The series a supervised tuning job writes (VERTEX.md §4.1).
+/// The series a supervised tuning job writes (the tuning guide's "View tuning metrics": train and
+/// eval loss, accuracy, tokens).
 pub const TRAIN_LOSS: &str = "/train_total_loss";
 pub const TRAIN_ACCURACY: &str = "/train_fraction_of_correct_next_step_preds";
 pub const TRAIN_PREDICTIONS: &str = "/train_num_predictions";
@@ -507,12 +508,13 @@ impl VertexClient {
 
     // ---- metrics ----
 
-    /// The job's metric series by display name, every point, sorted by step; with a warm
-    /// `cache`, only points after those already read (merge them into what you keep). Follows
-    /// VERTEX.md §4.3: the experiment's backing TensorBoard (else the location's default one),
-    /// its ExperimentRun child (else the run listed under the experiment), the run's series,
-    /// then each series whole (`:read?maxDataPoints=-1`) or its new points
-    /// (`exportTensorboardTimeSeries` with `step > N`).
+    /// The job's metric series by display name, every point, sorted by step; with a warm `cache`,
+    /// only points after those already read (merge them into what you keep). Follows The tuning
+    /// notebooks' metrics recipe (google-cloud-aiplatform's `aiplatform.Experiment`): the
+    /// experiment's backing TensorBoard (else the location's default one), its ExperimentRun child
+    /// (else the run listed under the experiment), the run's series, then each series whole
+    /// (`:read?maxDataPoints=-1`) or its new points (`exportTensorboardTimeSeries` with `step >
+    /// N`).
     pub async fn read_metrics(
         &self,
         job: &TuningJob,

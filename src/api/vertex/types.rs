@@ -1,8 +1,8 @@
-//! Vertex AI supervised tuning on the wire (VERTEX.md §2, §4): `TuningJob` and what hangs off
-//! it, Cloud Storage objects, and the Metadata and TensorBoard resources behind a job's loss
-//! curves. Fields are camelCase, int64 travel as strings (numbers are read too), defaults are
-//! omitted, unknown fields are ignored and unknown enum values kept, so a v1beta1 payload (or a
-//! newer server) still decodes.
+//! Vertex AI supervised tuning on the wire (the aiplatform v1 discovery document's TuningJob,
+//! tests/fixtures/discovery): `TuningJob` and what hangs off it, Cloud Storage objects, and the
+//! Metadata and TensorBoard resources behind a job's loss curves. Fields are camelCase, int64
+//! travel as strings (numbers are read too), defaults are omitted, unknown fields are ignored and
+//! unknown enum values kept, so a v1beta1 payload (or a newer server) still decodes.
 
 use crate::api::serde_util::{Timestamp, int64_list, opt_int64, opt_timestamp};
 use crate::api::types::{Content, Status};

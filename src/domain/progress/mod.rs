@@ -186,10 +186,10 @@ pub fn is_stalled(series: &[Point], now: Timestamp, factor: f64) -> bool {
     limit > 0.0 && waited > limit
 }
 
-/// The epoch a person means at a snapshot: the one its step ran in, counted from 1. A
-/// snapshot's `epoch` counts epochs *completed* when its step ended (REFERENCE.md §5), so at
-/// step 46 of 150 (N=120, B=4) it says 1 while the job is in its second epoch. A step belongs
-/// to the epoch after the one the previous step completed.
+/// The epoch a person means at a snapshot: the one its step ran in, counted from 1. A snapshot's
+/// `epoch` counts epochs *completed* when its step ended (the tutorials' recorded snapshots), so at
+/// step 46 of 150 (N=120, B=4) it says 1 while the job is in its second epoch. A step belongs to
+/// the epoch after the one the previous step completed.
 pub fn epochs_of_steps(series: &[Point]) -> Vec<i32> {
     let mut previous = 0;
     series

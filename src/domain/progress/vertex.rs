@@ -1,5 +1,6 @@
-//! Vertex AI's wire read into job progress: a `TuningJob` gives the state and the planned
-//! steps, its TensorBoard series give the train and eval loss (VERTEX.md §2.5, §4).
+//! Vertex AI's wire read into job progress: a `TuningJob` gives the state and the planned steps,
+//! its TensorBoard series give the train and eval loss (the TuningJob resource and the tuning
+//! guide's metrics).
 
 use super::{Job, JobState, Point, merge};
 use crate::api::vertex::client::{

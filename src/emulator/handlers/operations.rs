@@ -1,6 +1,6 @@
 //! Tuning operations (`google.longrunning`): get, list, cancel, delete. The JSON holds exactly
 //! `name`, `metadata`, `done`, `error`, `response`, with v1beta `@type` URLs, because
-//! google-api-core parses operations strictly (REFERENCE.md §9.2).
+//! google-api-core parses operations strictly (google-api-core's `Operation` from_dict).
 
 use crate::api::serde_util::f32_to_wire;
 use crate::api::types::{

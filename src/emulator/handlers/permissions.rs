@@ -1,4 +1,4 @@
-//! `tunedModels.permissions.*` (REFERENCE.md §2.11): who may use, edit or own a tuned model.
+//! `tunedModels.permissions.*` (v1beta, the API reference): who may use, edit or own a tuned model.
 
 use crate::api::error::Code;
 use crate::api::types::{GranteeType, Permission, Role};

@@ -1,6 +1,7 @@
-//! Cloud Storage's JSON API, as much as tuning needs (VERTEX.md §3.3): uploads (media,
-//! multipart, resumable), object metadata and bytes, list and delete. A bucket exists once an
-//! object is written to it. Objects are saved with the emulator's state; a 200 means on disk.
+//! Cloud Storage's JSON API, as much as tuning needs (the Cloud Storage JSON API,
+//! tests/fixtures/discovery/storage.v1.json): uploads (media, multipart, resumable), object
+//! metadata and bytes, list and delete. A bucket exists once an object is written to it. Objects
+//! are saved with the emulator's state; a 200 means on disk.
 
 use crate::api::error::Code;
 use crate::api::vertex::types::{ListObjectsResponse, StorageObject};

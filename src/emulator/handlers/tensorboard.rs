@@ -1,10 +1,10 @@
-//! The resources behind a Vertex tuning job's loss curves (VERTEX.md §4.3): the Experiments
-//! context named by `TuningJob.experiment` (with `backing_tensorboard_resource`), its one
-//! ExperimentRun child, the location's default TensorBoard, the experiment's run, its scalar
-//! time series, and their points: `batchRead` (at most 1,000 points a series, a random sample
-//! beyond), `:read` with `maxDataPoints` (-1 for all), and `exportTensorboardTimeSeries` (every
-//! point, paged). A `filter` of the form `step > N` (also `>=`, `<`, `<=`, `=`) narrows `:read`
-//! and export.
+//! The resources behind a Vertex tuning job's loss curves (as the tuning notebooks' metrics recipe
+//! reads them): the Experiments context named by `TuningJob.experiment` (with
+//! `backing_tensorboard_resource`), its one ExperimentRun child, the location's default
+//! TensorBoard, the experiment's run, its scalar time series, and their points: `batchRead` (at
+//! most 1,000 points a series, a random sample beyond), `:read` with `maxDataPoints` (-1 for all),
+//! and `exportTensorboardTimeSeries` (every point, paged). A `filter` of the form `step > N` (also
+//! `>=`, `<`, `<=`, `=`) narrows `:read` and export.
 
 use crate::api::error::Code;
 use crate::api::vertex::types::{

@@ -1,4 +1,4 @@
-//! `tunedModels.*`: create (validation as REFERENCE.md §11 item 3), get, list with filters and
+//! `tunedModels.*`: create (validated as the live service validates), get, list with filters and
 //! paging, patch, delete, transferOwnership.
 
 use crate::api::error::Code;
@@ -248,7 +248,7 @@ pub fn transfer_ownership(core: &Arc<Core>, req: &Req, id: &str) -> Result<Respo
     };
     let previous = record.owner().map(str::to_owned);
     if previous.as_deref() == Some(email.as_str()) {
-        // Already the owner: what was asked holds, so nothing changes (REFERENCE.md is silent;
+        // Already the owner: what was asked holds, so nothing changes (the API reference is silent;
         // the README's deviations list says so).
         return req.ok(&json!({}));
     }

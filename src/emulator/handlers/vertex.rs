@@ -1,5 +1,6 @@
-//! Vertex AI's `tuningJobs` and tuned-model deletion, v1 and v1beta1 (VERTEX.md §2): JSON
-//! only, 200 on success, int64 as strings, camelCase or snake_case accepted.
+//! Vertex AI's `tuningJobs` and tuned-model deletion, v1 and v1beta1 (the aiplatform discovery
+//! documents, tests/fixtures/discovery): JSON only, 200 on success, int64 as strings, camelCase or
+//! snake_case accepted.
 
 use crate::api::error::Code;
 use crate::api::vertex::types::{ListTuningJobsResponse, TuningJob};

@@ -1,6 +1,6 @@
-//! The emulator's router. Every request goes through one handler that parses the path by hand:
-//! axum cannot route a `{id}:verb` segment, and the version rules (REFERENCE.md §11 item 1) are
-//! easier to read as a table here than spread over routes.
+//! The emulator's router. Every request goes through one handler that parses the path by hand: axum
+//! cannot route a `{id}:verb` segment, and the version rules (v1 and v1beta, as the live front end
+//! binds them) are easier to read as a table here than spread over routes.
 
 use crate::api::error::Code;
 use crate::domain::limits::MAX_REQUEST_BYTES;
