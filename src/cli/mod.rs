@@ -17,6 +17,7 @@ mod generate;
 mod models;
 mod tuning;
 mod vertex;
+mod vertex_models;
 
 use crate::api::{ApiClient, ApiError};
 use crate::config::{self, Backend, GlobalArgs};
@@ -213,8 +214,19 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
                     (Headless::Models(models::ModelsCommand::Delete { names, yes }), Some(v)) => {
                         vertex::delete_models(v, names, yes).await
                     }
+                    (Headless::Models(models::ModelsCommand::Get { name, json }), Some(v)) => {
+                        vertex_models::get(v, &name, json.json).await
+                    }
+                    (
+                        Headless::Models(models::ModelsCommand::SetDefault {
+                            model,
+                            checkpoint,
+                            json,
+                        }),
+                        Some(v),
+                    ) => vertex_models::set_default(v, &model, &checkpoint, json.json).await,
                     (Headless::Models(_), Some(_)) => Err(CliError::usage(
-                        "on Vertex AI, `tunedeck jobs list` shows the tuning jobs and the models they made; `models delete` deletes one",
+                        "on Vertex AI, `tunedeck jobs list` shows the tuning jobs and the models they made; `models get`, `models set-default` and `models delete` work on one",
                     )),
                     (Headless::Tune(a), Some(v)) => vertex::tune(v, a).await,
                     (Headless::Watch(a), Some(v)) => vertex::watch(v, a).await,

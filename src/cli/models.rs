@@ -51,6 +51,16 @@ pub enum ModelsCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Vertex AI: make one of a tuned model's checkpoints its default, so the model's endpoint
+    /// answers from it (`models get` lists the checkpoints).
+    SetDefault {
+        /// projects/…/models/M[@version], or the model id.
+        model: String,
+        /// The checkpoint id, as `models get` or the job's detail shows it.
+        checkpoint: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }
 
 pub async fn run(client: &ApiClient, command: ModelsCommand) -> CliResult {
@@ -66,6 +76,9 @@ pub async fn run(client: &ApiClient, command: ModelsCommand) -> CliResult {
             Ok(exit::OK)
         }
         ModelsCommand::Delete { names, yes } => delete(client, names, yes).await,
+        ModelsCommand::SetDefault { .. } => Err(CliError::usage(
+            "checkpoints belong to Vertex AI's tuned models: add --vertex (with --project and --location)",
+        )),
         ModelsCommand::Update {
             name,
             display_name,

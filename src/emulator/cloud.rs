@@ -123,6 +123,25 @@ pub struct VertexJobState {
     /// The steps that end an epoch: checkpoints come at these steps.
     pub epoch_steps: Vec<u64>,
     pub cancel_requested: bool,
+    /// What `models.patch` changed on the model this job made: its default checkpoint (the
+    /// model's endpoint answers from it) and its display name and description.
+    #[serde(default, skip_serializing_if = "ModelChanges::is_empty")]
+    pub model_changes: ModelChanges,
+}
+
+/// A tuned model's fields that `models.patch` can change, as far as the emulator keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ModelChanges {
+    pub default_checkpoint_id: Option<String>,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+}
+
+impl ModelChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == ModelChanges::default()
+    }
 }
 
 impl VertexJobState {
@@ -140,6 +159,7 @@ impl VertexJobState {
             base: self.base.clone(),
             epoch_steps: self.epoch_steps.clone(),
             cancel_requested: self.cancel_requested,
+            model_changes: self.model_changes.clone(),
         }
     }
 }
@@ -152,6 +172,21 @@ impl VertexJob {
     /// Every point so far is on disk.
     pub fn mark_journaled(&mut self) {
         self.journaled = self.state.series.iter().map(Vec::len).collect();
+    }
+
+    /// The steps behind the default checkpoint chosen by `models.patch`, when `endpoint_id` is
+    /// the model's own endpoint.
+    fn default_checkpoint_step(&self, endpoint_id: &str) -> Option<u64> {
+        let chosen = self.state.model_changes.default_checkpoint_id.as_deref()?;
+        let model = self.state.job.tuned_model.as_ref()?;
+        if model.endpoint.rsplit('/').next() != Some(endpoint_id) {
+            return None;
+        }
+        let checkpoint = model
+            .checkpoints
+            .iter()
+            .find(|c| c.checkpoint_id == chosen)?;
+        checkpoint.step.map(|s| s.max(0) as u64)
     }
 
     /// Steps trained so far.
@@ -219,13 +254,20 @@ impl Cloud {
     }
 
     /// The job that deployed an endpoint, and the steps behind it.
+    /// The model's own endpoint (`tunedModel.endpoint`) answers from its default checkpoint
+    /// once `models.patch` chose one; a checkpoint's endpoint always answers from that checkpoint.
     pub fn endpoint(&self, endpoint_id: &str) -> Option<(&VertexJob, u64)> {
         self.jobs.iter().find_map(|j| {
-            j.state
+            let deployed = j
+                .state
                 .endpoints
                 .iter()
-                .find(|d| d.endpoint_id == endpoint_id)
-                .map(|d| (j, d.step))
+                .find(|d| d.endpoint_id == endpoint_id)?;
+            Some((
+                j,
+                j.default_checkpoint_step(endpoint_id)
+                    .unwrap_or(deployed.step),
+            ))
         })
     }
 

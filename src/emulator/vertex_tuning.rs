@@ -601,6 +601,7 @@ pub fn create_with(
             base,
             epoch_steps,
             cancel_requested: false,
+            model_changes: Default::default(),
         },
         examples: Arc::new(examples),
         validation: Arc::new(validation),

@@ -71,7 +71,7 @@ pub struct MetricsCache {
 /// A Vertex AI client for one project and location.
 #[derive(Clone, Debug)]
 pub struct VertexClient {
-    api: ApiClient,
+    pub(super) api: ApiClient,
     storage: ApiClient,
     pub project: String,
     pub location: String,
@@ -130,15 +130,15 @@ impl VertexClient {
         format!("projects/{}/locations/{}", self.project, self.location)
     }
 
-    fn url(&self, path: &str) -> Result<String, ApiError> {
+    pub(super) fn url(&self, path: &str) -> Result<String, ApiError> {
         self.api.url(&self.version, path)
     }
 
-    fn timeout(&self) -> std::time::Duration {
+    pub(super) fn timeout(&self) -> std::time::Duration {
         self.api.config().request_timeout
     }
 
-    async fn get<T: serde::de::DeserializeOwned>(
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],

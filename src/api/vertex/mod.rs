@@ -3,4 +3,5 @@
 //! TensorBoard series behind a job's loss curves, and generation on tuned endpoints.
 
 pub mod client;
+pub mod model;
 pub mod types;

@@ -7,3 +7,4 @@ pub mod storage;
 pub mod tensorboard;
 pub mod tuned_models;
 pub mod vertex;
+pub mod vertex_models;

@@ -6,7 +6,7 @@ use crate::api::error::Code;
 use crate::domain::limits::MAX_REQUEST_BYTES;
 use crate::emulator::core::Core;
 use crate::emulator::handlers::{
-    generate, operations, permissions, storage, tensorboard, tuned_models, vertex,
+    generate, operations, permissions, storage, tensorboard, tuned_models, vertex, vertex_models,
 };
 use crate::emulator::request::Req;
 use crate::emulator::vertex_tuning::Scope;
@@ -399,6 +399,12 @@ async fn vertex_route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
         },
         ["models", segment] if m == Method::DELETE => {
             vertex::delete_model(core, req, &scope, segment)
+        }
+        ["models", segment] if m == Method::GET && !segment.contains(':') => {
+            vertex_models::get(core, req, &scope, segment)
+        }
+        ["models", segment] if m == Method::PATCH && !segment.contains(':') => {
+            vertex_models::patch(core, req, &scope, segment)
         }
         ["endpoints" | "models", segment] | ["publishers", "google", "models", segment] => {
             let (name, verb) = split_verb(segment);
