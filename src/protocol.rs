@@ -97,6 +97,15 @@ pub enum ApiCall {
     DeleteVertexModel {
         name: String,
     },
+    /// Vertex AI: a tuned model in the Model Registry (its default checkpoint).
+    GetVertexModel {
+        name: String,
+    },
+    /// Vertex AI: make a checkpoint the model's default; its endpoint answers from it after.
+    SetDefaultCheckpoint {
+        model: String,
+        checkpoint: String,
+    },
 }
 
 /// What a finished call returns.
@@ -120,6 +129,7 @@ pub enum Reply {
     },
     TuningJobs(Vec<crate::api::vertex::types::TuningJob>),
     TuningJob(Box<crate::api::vertex::types::TuningJob>),
+    VertexModel(Box<crate::api::vertex::model::Model>),
     Empty,
 }
 

@@ -511,7 +511,9 @@ async fn perform(
         }
         ApiCall::ListTuningJobs
         | ApiCall::CancelTuningJob { .. }
-        | ApiCall::DeleteVertexModel { .. } => send(vertex_call(vertex, call).await),
+        | ApiCall::DeleteVertexModel { .. }
+        | ApiCall::GetVertexModel { .. }
+        | ApiCall::SetDefaultCheckpoint { .. } => send(vertex_call(vertex, call).await),
         other => send(call_once(client, other).await),
     }
 }
@@ -535,6 +537,12 @@ async fn vertex_call(vertex: Option<&VertexClient>, call: ApiCall) -> Result<Rep
             vertex.delete_model(&name).await?;
             Ok(Reply::Empty)
         }
+        ApiCall::GetVertexModel { name } => {
+            Ok(Reply::VertexModel(Box::new(vertex.get_model(&name).await?)))
+        }
+        ApiCall::SetDefaultCheckpoint { model, checkpoint } => Ok(Reply::VertexModel(Box::new(
+            vertex.set_default_checkpoint(&model, &checkpoint).await?,
+        ))),
         ApiCall::GenerateContent { model, request } => Ok(Reply::Generated(Box::new(
             vertex.generate_content(&model, &request).await?,
         ))),
@@ -605,6 +613,8 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
         ApiCall::ListTuningJobs
         | ApiCall::CancelTuningJob { .. }
         | ApiCall::DeleteVertexModel { .. }
+        | ApiCall::GetVertexModel { .. }
+        | ApiCall::SetDefaultCheckpoint { .. }
         | ApiCall::StartVertexTuning { .. } => {
             return Err(ApiError::decode(
                 "internal: a Vertex AI call routed to the Gemini API",

@@ -1366,3 +1366,137 @@ fn marked_jobs_delete_every_model_they_made_after_one_question() {
     assert_eq!(deleted.len(), 7, "{cmds:?}");
     assert!(a.jobs.marked.is_empty());
 }
+
+/// The job detail's checkpoint rows: the Model Registry's default is marked, `[`/`]` choose a
+/// row, `D` asks (naming the checkpoint, the model and the endpoint that will answer from it),
+/// and only `y` sends the change; the mark follows the answer, and a failure is said.
+#[test]
+fn a_checkpoint_is_made_the_default_after_a_question_and_the_detail_marks_it() {
+    use tunedeck::api::vertex::model::Model;
+    let mut a = listed();
+    a.update(key('j'), clock()); // number-generator
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let read = match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call: ApiCall::GetVertexModel { name },
+            },
+        ] if name.ends_with("/models/555@1") => *id,
+        other => panic!("opening the detail reads the model: {other:?}"),
+    };
+    let model = |default: &str| Model {
+        name: format!("{PARENT}/models/555"),
+        version_id: "1".into(),
+        default_checkpoint_id: default.into(),
+        ..Model::default()
+    };
+    a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id: read,
+            reply: Reply::VertexModel(Box::new(model("2"))),
+        }),
+        clock(),
+    );
+    let shown = screen(&mut a);
+    let row = |shown: &str, id: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(" {id} · epoch")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row(&shown, "2").contains("default"), "{shown}");
+    assert!(!row(&shown, "1").contains("default"), "{shown}");
+    assert!(
+        row(&shown, "1").contains('›'),
+        "the first row is chosen: {shown}"
+    );
+
+    // D on the default itself: said, nothing asked.
+    a.update(key(']'), clock());
+    assert!(a.update(key('D'), clock()).is_empty());
+    assert!(a.jobs.dialog.is_none());
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("Checkpoint 2 is already the default"))
+    );
+
+    a.update(key('['), clock());
+    assert!(
+        a.update(key('D'), clock()).is_empty(),
+        "a question first, no request"
+    );
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Make checkpoint 1, epoch 1, step 6 the default of \"number-generator\"?"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("{PARENT}/endpoints/900")),
+        "{shown}"
+    );
+    assert!(shown.contains("The default now is checkpoint 2"), "{shown}");
+    // n keeps everything.
+    assert!(a.update(key('n'), clock()).is_empty());
+    assert!(a.jobs.dialog.is_none());
+
+    a.update(key('D'), clock());
+    let cmds = a.update(key('y'), clock());
+    let set = match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call: ApiCall::SetDefaultCheckpoint { model, checkpoint },
+            },
+        ] if model.ends_with("/models/555@1") && checkpoint == "1" => *id,
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::Worker(WorkerEvent::Reply {
+            id: set,
+            reply: Reply::VertexModel(Box::new(model("1"))),
+        }),
+        clock(),
+    );
+    assert!(a.toasts.iter().any(|t| {
+        t.text
+            .contains("Checkpoint 1 is now the default of number-generator")
+    }));
+    let shown = screen(&mut a);
+    assert!(row(&shown, "1").contains("default"), "{shown}");
+    assert!(!row(&shown, "2").contains("default"), "{shown}");
+
+    // A refused change is said, and the mark stays where the service has it.
+    a.update(key(']'), clock());
+    a.update(key('D'), clock());
+    let cmds = a.update(key('y'), clock());
+    let Some(Cmd::Call { id, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    a.update(
+        Msg::Worker(WorkerEvent::Failed {
+            id: *id,
+            error: tunedeck::api::ApiError::invalid_name("quota"),
+        }),
+        clock(),
+    );
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("Could not make checkpoint 2 the default"))
+    );
+    assert!(row(&screen(&mut a), "1").contains("default"));
+
+    // A job that made no model: D says so.
+    a.update(code(KeyCode::Esc), clock());
+    a.update(key('g'), clock());
+    a.update(code(KeyCode::Enter), clock());
+    assert!(a.update(key('D'), clock()).is_empty());
+    assert!(
+        a.toasts
+            .iter()
+            .any(|t| t.text.contains("made no tuned model"))
+    );
+}

@@ -107,6 +107,9 @@ actions! {
     CopyName => "copy_name", "copy name";
     CopyModel => "copy_model", "copy model";
     CopyEndpoint => "copy_endpoint", "copy endpoint";
+    PrevCheckpoint => "prev_checkpoint", "checkpoint ↑";
+    NextCheckpoint => "next_checkpoint", "checkpoint ↓";
+    SetDefaultCheckpoint => "set_default_checkpoint", "make default";
     Permissions => "permissions", "permissions";
     Transfer => "transfer", "transfer ownership";
     Add => "add", "add";

@@ -42,6 +42,24 @@ impl App {
                     ApiCall::CancelTuningJob { name: job },
                 )];
             }
+            Some(jobs::JobDialog::SetDefaultCheckpoint {
+                model,
+                label,
+                checkpoint,
+                ..
+            }) => {
+                let id = checkpoint.checkpoint_id;
+                return vec![self.request(
+                    Pending::SetDefaultCheckpoint {
+                        label,
+                        checkpoint: id.clone(),
+                    },
+                    ApiCall::SetDefaultCheckpoint {
+                        model,
+                        checkpoint: id,
+                    },
+                )];
+            }
             Some(jobs::JobDialog::DeleteModels { models }) => {
                 self.jobs.marked.clear();
                 return models

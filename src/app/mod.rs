@@ -173,6 +173,13 @@ enum Pending {
         model: String,
         label: String,
     },
+    /// A Vertex AI tuned model read for its default checkpoint.
+    VertexModel,
+    /// A checkpoint being made its model's default (the label and checkpoint said in the toast).
+    SetDefaultCheckpoint {
+        label: String,
+        checkpoint: String,
+    },
 }
 
 pub struct App {

@@ -192,6 +192,26 @@ impl App {
                         }
                         return self.track_vertex_jobs(running);
                     }
+                    (Pending::VertexModel, Reply::VertexModel(model)) => {
+                        self.jobs.default_checkpoints.insert(
+                            model.name.split('@').next().unwrap_or_default().to_owned(),
+                            model.default_checkpoint_id.clone(),
+                        );
+                    }
+                    (
+                        Pending::SetDefaultCheckpoint { label, checkpoint },
+                        Reply::VertexModel(model),
+                    ) => {
+                        self.jobs.default_checkpoints.insert(
+                            model.name.split('@').next().unwrap_or_default().to_owned(),
+                            model.default_checkpoint_id.clone(),
+                        );
+                        self.toast(
+                            format!("Checkpoint {checkpoint} is now the default of {label}: its endpoint answers from it"),
+                            Level::Info,
+                            now,
+                        );
+                    }
                     (Pending::DeleteVertexModel { model, label }, _) => {
                         self.toast(
                             format!("Deleted the model of {label} ({model}) and its endpoints"),
@@ -236,6 +256,9 @@ impl App {
                 };
                 let hint = error.hint().map(|h| format!(" — {h}")).unwrap_or_default();
                 match pending {
+                    // Read only to mark the default checkpoint in a job's detail: without it the
+                    // detail shows no mark, and promoting still asks and reports for itself.
+                    Pending::VertexModel => {}
                     Pending::List => {
                         self.connection.healthy = Some(false);
                         self.models.load = Load::Failed(error);
@@ -327,6 +350,13 @@ impl App {
                     Pending::CancelJob(_) | Pending::CancelVertexJob(_) => {
                         self.toast(
                             format!("Could not cancel: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                    Pending::SetDefaultCheckpoint { label, checkpoint } => {
+                        self.toast(
+                            format!("Could not make checkpoint {checkpoint} the default of {label}: {error}{hint}"),
                             Level::Error,
                             now,
                         );

@@ -2,11 +2,11 @@
 //! [`JobSummary`] row, and how they are being looked at (filter, sort, selection, marks,
 //! detail, the question asked).
 
-use crate::api::vertex::types::TuningJob;
+use crate::api::vertex::types::{Checkpoint, TuningJob};
 use crate::app::models::Load;
 use crate::domain::vertex::JobSummary;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A column of the jobs table, also a sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +95,18 @@ pub enum JobDialog {
     /// Delete these tuned models: (model resource name, the display name of the job that made
     /// it). Their endpoints go with them.
     DeleteModels { models: Vec<(String, String)> },
+    /// Make this checkpoint the default of the model the job made: its endpoint then answers
+    /// from it.
+    SetDefaultCheckpoint {
+        /// The model (`projects/…/models/M@version`) and the job's display name.
+        model: String,
+        label: String,
+        checkpoint: Checkpoint,
+        /// The model's own endpoint, which will answer from the checkpoint.
+        endpoint: String,
+        /// The default now, when known.
+        current: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +131,11 @@ pub struct JobsPane {
     pub detail: Option<String>,
     /// Lines the detail is scrolled by.
     pub detail_scroll: u16,
+    /// The checkpoint row chosen in the detail (`[`/`]`), an index into its checkpoints.
+    pub checkpoint: usize,
+    /// Each tuned model's default checkpoint, by model name without `@version`, as the Model
+    /// Registry last said (read when a detail opens, and after a change).
+    pub default_checkpoints: BTreeMap<String, String>,
     pub dialog: Option<JobDialog>,
 }
 
@@ -138,12 +155,20 @@ impl Default for JobsPane {
             marked: BTreeSet::new(),
             detail: None,
             detail_scroll: 0,
+            checkpoint: 0,
+            default_checkpoints: BTreeMap::new(),
             dialog: None,
         }
     }
 }
 
 impl JobsPane {
+    /// The default checkpoint of the model `job` made, as the Model Registry last said.
+    pub fn default_checkpoint(&self, job: &TuningJob) -> Option<&str> {
+        let model = job.tuned_model.as_ref()?.model.split('@').next()?;
+        self.default_checkpoints.get(model).map(String::as_str)
+    }
+
     pub fn selected_job(&self) -> Option<&TuningJob> {
         self.visible
             .get(self.selected)

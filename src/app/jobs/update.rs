@@ -1,13 +1,13 @@
 //! The jobs view's keys (Vertex AI chosen): move, open, filter, sort, mark, cancel a job,
 //! delete the models jobs made, copy names, open a job in the Monitor or its model in the
-//! Playground.
+//! Playground, choose a checkpoint in a job's detail and make it the model's default.
 
 use crate::api::vertex::types::TuningJob;
 use crate::app::action::Action;
 use crate::app::jobs::JobDialog;
-use crate::app::{App, Level, Tab};
+use crate::app::{App, Level, Pending, Tab};
 use crate::domain::vertex::{JobSummary, job_label};
-use crate::protocol::Cmd;
+use crate::protocol::{ApiCall, Cmd};
 use std::time::Instant;
 
 impl App {
@@ -27,6 +27,21 @@ impl App {
             Action::Open => {
                 pane.detail = pane.selected_job().map(|j| j.name.clone());
                 pane.detail_scroll = 0;
+                pane.checkpoint = 0;
+                return self.read_job_model();
+            }
+            Action::PrevCheckpoint | Action::NextCheckpoint if in_detail => {
+                let count = pane
+                    .target()
+                    .and_then(|j| j.tuned_model.as_ref())
+                    .map_or(0, |t| t.checkpoints.len());
+                pane.checkpoint = match action {
+                    Action::PrevCheckpoint => pane.checkpoint.saturating_sub(1),
+                    _ => (pane.checkpoint + 1).min(count.saturating_sub(1)),
+                };
+            }
+            Action::SetDefaultCheckpoint if in_detail => {
+                return self.ask_set_default_checkpoint(now);
             }
             Action::Back => {
                 if pane.detail.is_some() {
@@ -71,6 +86,71 @@ impl App {
             Action::OpenPlayground => return self.open_job_in_playground(now),
             _ => return self.on_global_action(action, now),
         }
+        Vec::new()
+    }
+
+    /// The Model Registry's view of the model the open job made, for its default checkpoint
+    /// (nothing to read for a job that made none, or whose checkpoints are not exported).
+    fn read_job_model(&mut self) -> Vec<Cmd> {
+        let Some(model) = self
+            .jobs
+            .target()
+            .and_then(|j| j.tuned_model.as_ref())
+            .filter(|t| !t.model.is_empty() && !t.checkpoints.is_empty())
+            .map(|t| t.model.clone())
+        else {
+            return Vec::new();
+        };
+        vec![self.request(
+            Pending::VertexModel,
+            ApiCall::GetVertexModel { name: model },
+        )]
+    }
+
+    /// `D` on a checkpoint row: a question naming the checkpoint, the model and the endpoint
+    /// that will answer from it.
+    fn ask_set_default_checkpoint(&mut self, now: Instant) -> Vec<Cmd> {
+        let pane = &self.jobs;
+        let Some(job) = pane.target() else {
+            return Vec::new();
+        };
+        let label = job_label(job);
+        let Some(tuned) = job.tuned_model.as_ref().filter(|t| !t.model.is_empty()) else {
+            let state = JobSummary::of(job).state;
+            self.toast(
+                format!("{label} made no tuned model (it is {state}): no checkpoint to promote"),
+                Level::Info,
+                now,
+            );
+            return Vec::new();
+        };
+        let Some(checkpoint) = tuned.checkpoints.get(pane.checkpoint).cloned() else {
+            self.toast(
+                format!("{label} exported only its last checkpoint: there is no other to make the default"),
+                Level::Info,
+                now,
+            );
+            return Vec::new();
+        };
+        let current = pane.default_checkpoint(job).map(str::to_owned);
+        if current.as_deref() == Some(checkpoint.checkpoint_id.as_str()) {
+            self.toast(
+                format!(
+                    "Checkpoint {} is already the default of {label}",
+                    checkpoint.checkpoint_id
+                ),
+                Level::Info,
+                now,
+            );
+            return Vec::new();
+        }
+        self.jobs.dialog = Some(JobDialog::SetDefaultCheckpoint {
+            model: tuned.model.clone(),
+            label,
+            endpoint: tuned.endpoint.clone(),
+            checkpoint,
+            current,
+        });
         Vec::new()
     }
 

@@ -22,7 +22,22 @@ fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-pub fn render(frame: &mut Frame, area: Rect, job: &TuningJob, scroll: u16, theme: &Theme) {
+/// The checkpoint rows' state: the one chosen with `[`/`]`, and the model's default checkpoint
+/// when the Model Registry said it.
+#[derive(Debug, Clone, Copy)]
+pub struct Checkpoints<'a> {
+    pub chosen: usize,
+    pub default: Option<&'a str>,
+}
+
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    job: &TuningJob,
+    scroll: u16,
+    checkpoints: Checkpoints<'_>,
+    theme: &Theme,
+) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(format!(" {} ", job_label(job)), theme.title));
@@ -31,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, job: &TuningJob, scroll: u16, theme
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
     frame.render_widget(
-        Paragraph::new(job_lines(job, theme))
+        Paragraph::new(job_lines(job, checkpoints, theme))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         left,
@@ -51,7 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, job: &TuningJob, scroll: u16, theme
 }
 
 /// Every field of the job worth reading: where it stands, what it was asked, what it made.
-fn job_lines(job: &TuningJob, theme: &Theme) -> Vec<Line<'static>> {
+fn job_lines(job: &TuningJob, checkpoints: Checkpoints<'_>, theme: &Theme) -> Vec<Line<'static>> {
     let row = JobSummary::of(job);
     let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
     let hp = spec.hyper_parameters.clone().unwrap_or_default();
@@ -151,26 +166,42 @@ fn job_lines(job: &TuningJob, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(field("Tuned model", tuned.model.clone(), theme));
         lines.push(field("Endpoint", tuned.endpoint.clone(), theme));
         if !tuned.checkpoints.is_empty() {
-            lines.push(Line::styled(
-                format!("Checkpoints ({})", tuned.checkpoints.len()),
-                theme.title,
-            ));
-            for c in &tuned.checkpoints {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("Checkpoints ({})", tuned.checkpoints.len()),
+                    theme.title,
+                ),
+                Span::styled("  [ ] choose · D make it the default", theme.muted),
+            ]));
+            let chosen = checkpoints.chosen.min(tuned.checkpoints.len() - 1);
+            for (i, c) in tuned.checkpoints.iter().enumerate() {
                 let at = |v: Option<i64>| v.map_or("?".to_owned(), |v| v.to_string());
-                lines.push(Line::from(vec![
-                    Span::raw(format!(
-                        "  {:>3} · epoch {:>3} · step {:>6}  ",
+                let style = if i == chosen {
+                    theme.selected
+                } else {
+                    ratatui::style::Style::default()
+                };
+                let mut spans = vec![Span::styled(
+                    format!(
+                        "{} {:>3} · epoch {:>3} · step {:>6}  ",
+                        if i == chosen { "›" } else { " " },
                         c.checkpoint_id,
                         at(c.epoch),
                         at(c.step)
-                    )),
-                    Span::styled(
-                        c.endpoint
-                            .rsplit_once("/endpoints/")
-                            .map_or(c.endpoint.clone(), |(_, id)| format!("endpoint {id}")),
-                        theme.muted,
                     ),
-                ]));
+                    style,
+                )];
+                // Before the endpoint, so a narrow column cuts the endpoint, not the mark.
+                if checkpoints.default == Some(c.checkpoint_id.as_str()) {
+                    spans.push(Span::styled("default  ", theme.ok));
+                }
+                spans.push(Span::styled(
+                    c.endpoint
+                        .rsplit_once("/endpoints/")
+                        .map_or(c.endpoint.clone(), |(_, id)| format!("endpoint {id}")),
+                    theme.muted,
+                ));
+                lines.push(Line::from(spans));
             }
         }
     }

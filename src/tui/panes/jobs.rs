@@ -23,7 +23,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map_or("Vertex AI".to_owned(), |v| v.label());
     let place = place.as_str();
     match pane.detail.as_deref().and_then(|n| pane.find(n)) {
-        Some(job) => super::job_detail::render(frame, area, job, pane.detail_scroll, theme),
+        Some(job) => {
+            let checkpoints = super::job_detail::Checkpoints {
+                chosen: pane.checkpoint,
+                default: pane.default_checkpoint(job),
+            };
+            super::job_detail::render(frame, area, job, pane.detail_scroll, checkpoints, theme)
+        }
         None => render_table(frame, area, pane, place, app.line_cursor, theme),
     }
     if let Some(dialog) = &pane.dialog {
@@ -236,6 +242,44 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &JobDialog, theme: &Them
                 frame,
                 area,
                 Span::styled(" Delete ", theme.error),
+                lines,
+                76,
+            );
+        }
+        JobDialog::SetDefaultCheckpoint {
+            model,
+            label,
+            checkpoint,
+            endpoint,
+            current,
+        } => {
+            let at =
+                |name: &str, v: Option<i64>| v.map(|v| format!(", {name} {v}")).unwrap_or_default();
+            let mut lines = vec![
+                Line::raw(format!(
+                    "Make checkpoint {}{}{} the default of \"{label}\"?",
+                    checkpoint.checkpoint_id,
+                    at("epoch", checkpoint.epoch),
+                    at("step", checkpoint.step)
+                )),
+                Line::styled(model.clone(), theme.muted),
+                Line::raw(""),
+                Line::raw("The model's endpoint then answers from this checkpoint:"),
+                Line::styled(endpoint.clone(), theme.muted),
+            ];
+            if let Some(current) = current {
+                lines.push(Line::raw(format!(
+                    "The default now is checkpoint {current}; D on its row brings it back."
+                )));
+            }
+            lines.push(dialog::keys_line(
+                &[("y", "make it the default"), ("n", "keep")],
+                theme,
+            ));
+            dialog::render(
+                frame,
+                area,
+                Span::styled(" Default checkpoint ", theme.accent),
                 lines,
                 76,
             );
