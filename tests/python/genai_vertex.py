@@ -2,8 +2,8 @@
 
 google-cloud-storage uploads the datasets through STORAGE_EMULATOR_HOST (multipart, and a
 resumable upload in chunks); google-genai 3.3.0 with vertexai=True tunes, follows, lists with
-pages, cancels, and generates on the tuned endpoint and on a checkpoint's endpoint; then the
-metrics recipe of the tuning notebooks runs as raw REST with requests.
+pages, cancels, generates on the tuned endpoint and on a checkpoint's endpoint, and promotes a
+checkpoint (models.get, models.update); then the metrics recipe of the tuning notebooks runs as raw REST with requests.
 
 Usage: genai_vertex.py BASE_URL
 """
@@ -141,6 +141,28 @@ streamed = "".join(c.text or "" for c in client.models.generate_content_stream(
 assert streamed == PAIRS[1][1], (late, streamed)
 base = client.models.generate_content(model="gemini-2.5-flash", contents="Hi")
 assert "emulat" in base.text, base.text
+
+# Promoting a checkpoint: models.get names the checkpoints and the default (the last one),
+# models.update(default_checkpoint_id=...) changes it, and the tuned endpoint then answers as
+# that checkpoint's own endpoint does.
+model = client.models.get(model=job.tuned_model.model)
+assert model.default_checkpoint_id == checkpoints[-1].checkpoint_id, model
+assert [c.checkpoint_id for c in model.checkpoints] == [c.checkpoint_id for c in checkpoints]
+assert model.tuned_model_info.base_model.startswith("gemini-2"), model.tuned_model_info
+first = checkpoints[0]
+updated = client.models.update(
+    model=job.tuned_model.model,
+    config=types.UpdateModelConfig(default_checkpoint_id=first.checkpoint_id),
+)
+assert updated.default_checkpoint_id == first.checkpoint_id, updated
+assert client.models.get(model=job.tuned_model.model).default_checkpoint_id == first.checkpoint_id
+
+
+def answers(endpoint):
+    return [client.models.generate_content(model=endpoint, contents=p).text for p, _ in PAIRS]
+
+
+assert answers(job.tuned_model.endpoint) == answers(first.endpoint), "the default answers"
 
 # The metrics recipe (the notebooks' calls) as raw REST.
 H = {"Authorization": "Bearer x"}
