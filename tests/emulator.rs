@@ -1558,3 +1558,88 @@ async fn tuning_from_a_tuned_model_starts_from_what_it_learned() {
         .text();
     assert_eq!(answer, "fourteen");
 }
+
+/// One request over a fresh connection: the status, the headers (lower-cased names) and every
+/// byte after them.
+fn raw_head_and_body(
+    base_url: &str,
+    method: &str,
+    path: &str,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a whole head");
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    (status, headers, answer[split + 4..].to_vec())
+}
+
+/// Issue 25 item 5: HEAD is answered wherever GET is, as Google's front end does: GET's status
+/// and headers, Content-Length included, and no body (it was an empty 404).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_is_answered_wherever_get_is_with_gets_headers_and_no_body() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..fast_options()
+    })
+    .await;
+    let url = emu.base_url();
+    let paths = [
+        "/v1beta/tunedModels",
+        "/v1beta/tunedModels/number-generator-model",
+        "/v1beta/models/gemini-1.5-flash-001-tuning",
+        "/v1/projects/tunedeck-demo/locations/us-central1/tuningJobs",
+        "/storage/v1/b/tunedeck-demo/o",
+        "/v1beta/tunedModels/no-such-model",
+    ];
+    for path in paths {
+        let get = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || raw_head_and_body(&url, "GET", path))
+        }
+        .await
+        .unwrap();
+        let head = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || raw_head_and_body(&url, "HEAD", path))
+        }
+        .await
+        .unwrap();
+        assert_eq!(head.0, get.0, "HEAD {path}: GET's status");
+        assert!(!get.2.is_empty(), "GET {path} has a body");
+        assert!(head.2.is_empty(), "HEAD {path} has no body: {:?}", head.2);
+        let header = |h: &[(String, String)], name: &str| {
+            h.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            header(&head.1, "content-type"),
+            header(&get.1, "content-type"),
+            "HEAD {path}"
+        );
+        assert_eq!(
+            header(&head.1, "content-length"),
+            Some(get.2.len().to_string()),
+            "HEAD {path}: the length GET's body has"
+        );
+    }
+    emu.shutdown().await;
+}

@@ -252,7 +252,7 @@ impl Core {
     }
 
     /// Folds the journal into the state file when it has grown (at once when `backlog`: the
-    /// start replayed a journal), again every [`COMPACT_RETRY`] while that fails, and once at
+    /// start replayed a journal), every [`COMPACT_RETRY`] instead while that fails, and once at
     /// shutdown, whose outcome [`Core::final_save`] reports.
     pub fn spawn_saver(self: &Arc<Self>, backlog: bool) {
         if self.options.state_file.is_none() {
@@ -265,17 +265,18 @@ impl Core {
         self.tasks.spawn(async move {
             let mut failing = false;
             loop {
-                let retry = async {
-                    if failing {
-                        tokio::time::sleep(COMPACT_RETRY).await;
-                    } else {
-                        std::future::pending::<()>().await;
+                if failing {
+                    // Every write would ask again; wait for the retry instead, so a full disk
+                    // does not cost a whole serialization of the state per request.
+                    tokio::select! {
+                        () = core.cancel.cancelled() => break,
+                        () = tokio::time::sleep(COMPACT_RETRY) => {}
                     }
-                };
-                tokio::select! {
-                    () = core.cancel.cancelled() => break,
-                    () = core.dirty.notified() => {}
-                    () = retry => {}
+                } else {
+                    tokio::select! {
+                        () = core.cancel.cancelled() => break,
+                        () = core.dirty.notified() => {}
+                    }
                 }
                 let core2 = Arc::clone(&core);
                 failing = tokio::task::spawn_blocking(move || core2.compact().is_err())

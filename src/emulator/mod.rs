@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The routes served, for `tunedeck emulator --help` and the 404 message.
-pub const ROUTES: &str = "Routes (v1beta unless marked; v1 = both versions):
+pub const ROUTES: &str = "Routes (v1beta unless marked; v1 = both versions; HEAD wherever GET, headers only):
   GET/POST           /v1beta/tunedModels                     list (pageSize, pageToken, filter) / create (?tunedModelId=)
   GET/PATCH/DELETE   /v1beta/tunedModels/{id}                 get / patch (?updateMask=) / delete
   POST               /v1beta/tunedModels/{id}:transferOwnership
