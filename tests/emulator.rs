@@ -1643,3 +1643,88 @@ async fn head_is_answered_wherever_get_is_with_gets_headers_and_no_body() {
     }
     emu.shutdown().await;
 }
+
+/// The property names of a schema in the aiplatform v1 discovery document.
+fn aiplatform_properties(schema: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/discovery/aiplatform.v1.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{schema} in the discovery document"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// Issue 25 item 16: Vertex `models.delete` answers a GoogleLongrunningOperation (it was `{}`):
+/// done, named `projects/N/locations/L/operations/ID`, with DeleteOperationMetadata of the
+/// request's version and an empty response, every field one the discovery document has.
+#[tokio::test]
+async fn a_vertex_model_delete_answers_a_done_operation() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..fast_options()
+    })
+    .await;
+    let parent = "projects/tunedeck-demo/locations/us-central1";
+    let (_, jobs) = raw(
+        "GET",
+        &format!("{}/v1/{parent}/tuningJobs", emu.base_url()),
+        None,
+    )
+    .await;
+    let model = jobs["tuningJobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|j| j["tunedModel"]["model"].as_str())
+        .expect("the demo's finished job has a model")
+        .to_owned();
+    let (status, op) = raw(
+        "DELETE",
+        &format!("{}/v1beta1/{model}", emu.base_url()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{op}");
+    assert_eq!(op["done"], true, "{op}");
+    let name = op["name"].as_str().unwrap();
+    let project = model.split('/').nth(1).unwrap();
+    let id = name
+        .strip_prefix(&format!(
+            "projects/{project}/locations/us-central1/operations/"
+        ))
+        .unwrap_or_else(|| panic!("{name}"));
+    assert!(
+        id.len() >= 19 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{name}"
+    );
+    assert_eq!(
+        op["metadata"]["@type"],
+        "type.googleapis.com/google.cloud.aiplatform.v1beta1.DeleteOperationMetadata"
+    );
+    assert_eq!(
+        op["response"]["@type"],
+        "type.googleapis.com/google.protobuf.Empty"
+    );
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let allowed = aiplatform_properties("GoogleLongrunningOperation");
+    assert!(keys(&op).iter().all(|k| allowed.contains(k)), "{op}");
+    let allowed = aiplatform_properties("GoogleCloudAiplatformV1DeleteOperationMetadata");
+    assert!(
+        keys(&op["metadata"])
+            .iter()
+            .all(|k| k == "@type" || allowed.contains(k)),
+        "{op}"
+    );
+    let allowed = aiplatform_properties("GoogleCloudAiplatformV1GenericOperationMetadata");
+    let generic = &op["metadata"]["genericMetadata"];
+    assert!(keys(generic).iter().all(|k| allowed.contains(k)), "{op}");
+    for time in ["createTime", "updateTime"] {
+        chrono::DateTime::parse_from_rfc3339(generic[time].as_str().unwrap()).unwrap();
+    }
+    let (status, _) = raw("DELETE", &format!("{}/v1/{model}", emu.base_url()), None).await;
+    assert_eq!(status, 404, "deleted once");
+    emu.shutdown().await;
+}
