@@ -91,9 +91,19 @@ impl Entry {
         }))
     }
 
-    fn apply(self, store: &mut Store) -> Result<(), String> {
+    /// Applies the entry. `legacy`: an unnumbered entry, from a version whose crash between
+    /// writing the state file and emptying the journal left entries the state already holds;
+    /// those are replayed from the record's creation on, so a create meeting its record
+    /// replaces it and points the series already have are not appended again.
+    fn apply(self, store: &mut Store, legacy: bool) -> Result<(), String> {
         match self {
             Entry::Put(record) => {
+                if let Some(existing) = store.get_mut(record.id())
+                    && legacy
+                {
+                    *existing = *record;
+                    return Ok(());
+                }
                 if store.contains(record.id()) {
                     return Err(format!("{} is created twice", record.id()));
                 }
@@ -112,7 +122,7 @@ impl Entry {
                 store.remove(&id);
             }
             Entry::VertexPut(mut job) => {
-                if store.cloud.job(job.id()).is_some() {
+                if store.cloud.job(job.id()).is_some() && !legacy {
                     return Err(format!("tuning job {} is created twice", job.id()));
                 }
                 job.mark_journaled();
@@ -127,7 +137,12 @@ impl Entry {
                 let mut series = std::mem::take(&mut job.state.series);
                 series.resize(appended.len().max(series.len()), Vec::new());
                 for (kept, added) in series.iter_mut().zip(appended) {
-                    kept.extend(added);
+                    let last = kept.last().map(|p| p.step).filter(|_| legacy);
+                    kept.extend(
+                        added
+                            .into_iter()
+                            .filter(|p| last.is_none_or(|l| p.step > l)),
+                    );
                 }
                 job.state = *state;
                 job.state.series = series;
@@ -311,7 +326,7 @@ pub fn replay(state: &Path, store: &mut Store) -> Result<Replayed, String> {
             }
         }
         entry
-            .apply(store)
+            .apply(store, seq.is_none())
             .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
         found.applied += 1;
     }
@@ -373,18 +388,39 @@ mod tests {
         assert_eq!(ids(&third), ["a", "b", "c"]);
     }
 
-    /// Without numbers the same journal is refused: what the numbers are for.
+    /// A numbered entry the state does not hold yet that creates an existing record is
+    /// corruption, not a crash's leftover: refused, naming the line.
     #[test]
-    fn an_entry_applied_twice_is_an_error_naming_the_line() {
+    fn a_numbered_create_of_an_existing_record_is_an_error_naming_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("s.json");
-        let line = serde_json::to_string(&put("a")).unwrap();
-        std::fs::write(path_for(&state), format!("{line}\n{line}\n")).unwrap();
+        let mut journal = Journal::open(&state, &Replayed::default(), false).unwrap();
+        journal.append(&[put("a"), put("a")]).unwrap();
         let err = replay(&state, &mut Store::new()).unwrap_err();
         assert!(
             err.ends_with("s.json.journal:2: a is created twice"),
             "{err}"
         );
+    }
+
+    /// What an earlier version's crash in the window left (an unnumbered journal whose entries
+    /// the state file already holds, from the records' creation on) loads again.
+    #[test]
+    fn an_earlier_versions_unemptied_journal_replays_over_its_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let mut store = Store::new();
+        let lines: Vec<String> = [put("a"), put("b"), Entry::Delete { id: "b".into() }]
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        std::fs::write(path_for(&state), lines.join("\n") + "\n").unwrap();
+        replay(&state, &mut store).unwrap();
+        store.save(&state).unwrap();
+        let mut again = Store::load(&state).unwrap();
+        let found = replay(&state, &mut again).unwrap();
+        assert_eq!(found.applied, 3);
+        assert_eq!(ids(&again), ["a"]);
     }
 
     /// A journal an earlier version wrote (entries without numbers) still replays.
@@ -422,5 +458,78 @@ mod tests {
         let mut store = Store::new();
         replay(&state, &mut store).unwrap();
         assert_eq!(ids(&store), ["a", "b"]);
+    }
+
+    fn vertex_job(id: &str) -> VertexJob {
+        use crate::api::vertex::types::TuningJob;
+        VertexJob {
+            state: VertexJobState {
+                job: TuningJob {
+                    name: format!("projects/1/locations/l/tuningJobs/{id}"),
+                    ..Default::default()
+                },
+                dataset_error: None,
+                spec: super::super::cloud::VertexSpec {
+                    epochs: 1,
+                    batch_size: 1,
+                    learning_rate: 0.001,
+                    seed: 0,
+                    adapter_rank: 4,
+                },
+                series: vec![Vec::new()],
+                model_id: String::new(),
+                model_version: 1,
+                model_deleted: false,
+                endpoints: Vec::new(),
+                base: None,
+                epoch_steps: Vec::new(),
+                cancel_requested: false,
+            },
+            examples: Arc::new(Vec::new()),
+            validation: Arc::new(Vec::new()),
+            journaled: Vec::new(),
+        }
+    }
+
+    /// The case (`tuning job … is created twice`) from an earlier version's journal: the
+    /// job loads again, with each point of its series once.
+    #[test]
+    fn an_earlier_versions_vertex_entries_replay_over_their_state_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let mut job = vertex_job("7");
+        let mut lines =
+            vec![serde_json::to_string(&Entry::VertexPut(Box::new(job.clone()))).unwrap()];
+        for step in 1..=3 {
+            job.state.series[0].push(ScalarPoint {
+                step,
+                value: 1.0,
+                wall_time: chrono::DateTime::UNIX_EPOCH,
+            });
+            lines.push(serde_json::to_string(&Entry::vertex_update(&job)).unwrap());
+            job.mark_journaled();
+        }
+        std::fs::write(path_for(&state), lines.join("\n") + "\n").unwrap();
+        let mut store = Store::new();
+        replay(&state, &mut store).unwrap();
+        store.save(&state).unwrap();
+        let mut again = Store::load(&state).unwrap();
+        replay(&state, &mut again).unwrap();
+        let steps: Vec<i64> = again.cloud.jobs[0].state.series[0]
+            .iter()
+            .map(|p| p.step)
+            .collect();
+        assert_eq!(steps, [1, 2, 3]);
+        assert_eq!(again.cloud.jobs.len(), 1);
+
+        // A job created before the state was last written: only its updates are in the journal.
+        std::fs::write(path_for(&state), lines[1..].join("\n") + "\n").unwrap();
+        let mut third = Store::load(&state).unwrap();
+        replay(&state, &mut third).unwrap();
+        let steps: Vec<i64> = third.cloud.jobs[0].state.series[0]
+            .iter()
+            .map(|p| p.step)
+            .collect();
+        assert_eq!(steps, [1, 2, 3], "no point twice");
     }
 }
