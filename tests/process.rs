@@ -565,6 +565,10 @@ async fn after_a_full_disk_the_emulator_restarts_without_room_for_a_whole_state(
     let log = log.lock().unwrap().join("\n");
     assert!(log.contains("still has every change"), "{log}");
     assert!(
+        log.contains("not enough free space for a new state file"),
+        "refused before filling the disk: {log}"
+    );
+    assert!(
         std::fs::read_dir(dir.path()).unwrap().all(|e| !e
             .unwrap()
             .file_name()

@@ -225,7 +225,7 @@ impl Core {
                 "no space left on device (emulator fault injection)",
             ))
         } else {
-            store.save(path)
+            store.save_if_room(path)
         };
         if let Err(e) = saved {
             tracing::error!(

@@ -241,6 +241,45 @@ impl Store {
         let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         crate::atomic_file::write_atomically(path, &bytes)
     }
+
+    /// [`Store::save`], only when the disk has room for the new file beside the old one (and a
+    /// margin for the journal): a save that fills the disk part-way would make the journal's
+    /// appends fail until it gives up. Refused without writing anything otherwise.
+    pub fn save_if_room(&self, path: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let target = crate::atomic_file::target_of(path);
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if let Some(free) = free_bytes(dir) {
+            let needed = bytes.len() as u64 + SAVE_MARGIN;
+            if free < needed {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    format!(
+                        "not enough free space for a new state file: {needed} bytes needed, {free} free"
+                    ),
+                ));
+            }
+        }
+        crate::atomic_file::write_atomically(path, &bytes)
+    }
+}
+
+/// Free space left beside a new state file for the journal's next appends.
+const SAVE_MARGIN: u64 = 1 << 20;
+
+/// Bytes an unprivileged writer may still use on the file system holding `dir`, when known.
+#[cfg(unix)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(dir).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
 }
 
 /// How every state file begins (the first field serde writes).
