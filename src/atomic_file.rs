@@ -1,14 +1,16 @@
 //! Atomic file writes: a temporary file in the same folder, fsync, rename. Readers (and a
 //! crash) see the old content or the new, never half of one. A file that is replaced keeps its
 //! permissions; a new one gets what the umask gives (as an editor's save would); a path that
-//! is a symlink writes its target, so the link stays a link.
+//! is a symlink writes its target, so the link stays a link. The temporary is named after its
+//! target (`.NAME.tmpXXXXXX`), so one a crash left behind can be recognised and removed
+//! ([`temporaries_of`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where a write to `path` lands: the end of its chain of symlinks (relative links resolve
 /// against the link's folder), or `path` itself when it is not a link.
-fn target_of(path: &Path) -> PathBuf {
+pub fn target_of(path: &Path) -> PathBuf {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::read_link(&current) {
@@ -43,6 +45,37 @@ fn new_file_mode(dir: &Path) -> Option<u32> {
     Some(mode)
 }
 
+/// The start of the name of every temporary a write to a file named `name` makes.
+fn temp_prefix(name: &std::ffi::OsStr) -> String {
+    format!(".{}.tmp", name.to_string_lossy())
+}
+
+/// The temporaries that writes to `path` left beside its target (a crash between creating one
+/// and renaming it over the target leaves it there; nothing else makes these names).
+pub fn temporaries_of(path: &Path) -> Vec<PathBuf> {
+    let path = target_of(path);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = temp_prefix(name);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with(&prefix)
+                && e.file_type().is_ok_and(|t| t.is_file())
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
 /// Writes `bytes` to `path` atomically, creating the folder if needed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let path = target_of(path);
@@ -54,7 +87,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(&dir)?;
     // The mode to end with: the replaced file's, else a new file's (tempfile makes 0600).
     let existing = std::fs::metadata(&path).ok().map(|m| m.permissions());
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+    let name = path.file_name().unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(name))
+        .tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
     #[cfg(unix)]
     {
@@ -115,6 +151,23 @@ mod tests {
                 .starts_with(".tunedeck")),
             "no probe left behind"
         );
+    }
+
+    #[test]
+    fn temporaries_are_named_after_their_target_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        write_atomically(&path, b"x").unwrap();
+        assert!(temporaries_of(&path).is_empty(), "none left after a write");
+        // What a crash between creating and renaming leaves.
+        let tmp = tempfile::Builder::new()
+            .prefix(&temp_prefix(path.file_name().unwrap()))
+            .tempfile_in(dir.path())
+            .unwrap();
+        let (_, left) = tmp.keep().unwrap();
+        std::fs::write(dir.path().join(".other.json.tmpabcdef"), "").unwrap();
+        std::fs::write(dir.path().join(".tmpabcdef"), "").unwrap();
+        assert_eq!(temporaries_of(&path), vec![left]);
     }
 
     #[test]

@@ -125,31 +125,55 @@ fn init_logging(to_stderr: bool) -> Option<tracing_appender::non_blocking::Worke
     guard
 }
 
+/// `tunedeck emulator`: serves until SIGINT, SIGTERM or SIGHUP (a closed terminal), then saves
+/// and exits 0; when that last save fails (a full disk), exits 1 saying the journal still has
+/// every acknowledged change, which the next start replays.
 async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<()> {
+    // Registered before the banner: a signal sent as soon as it shows ends the emulator cleanly.
+    let stop = stop_signal()?;
     let mut running = emulator::start(args.options(), args.bind).await?;
     eprintln!("{}", running.describe());
     eprintln!("Ctrl-C stops it (state is saved).");
     let cancel = running.cancel_token();
     tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            if let Ok(mut term) = signal(SignalKind::terminate()) {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            } else {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
+        stop.await;
         cancel.cancel();
     });
     running.wait().await;
-    running.shutdown().await;
-    Ok(())
+    let journal = args
+        .options()
+        .state_file
+        .map(|p| emulator::journal::path_for(&p));
+    running.shutdown_saved().await.map_err(|e| {
+        let journal = journal.map_or_else(String::new, |j| format!(" ({})", j.display()));
+        color_eyre::eyre::eyre!(
+            "the final save of the state failed: {e}; nothing acknowledged is lost: the journal{journal} still has every change, and the next start replays it"
+        )
+    })
+}
+
+/// Resolves at the first SIGINT, SIGTERM or SIGHUP; the handlers are installed at once.
+#[cfg(unix)]
+fn stop_signal() -> color_eyre::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    })
+}
+
+/// Resolves at Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> color_eyre::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// The Dataset tab's content at start: the file given, or the edits the journal kept from a

@@ -454,3 +454,47 @@ fn dataset_lint_checks_vertex_limits_for_vertex_files_and_with_vertex_chosen() {
     assert!(said.contains("example 2: error: no model turn"), "{said}");
     assert!(!said.contains("example 1: error"), "{said}");
 }
+
+/// Issue 25 item 16: `models delete` on Vertex AI follows the Operation the delete answers and
+/// reports the error it ends with (exit 1), instead of printing "deleted" for any 2xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_delete_reports_the_error_its_operation_ends_with() {
+    use axum::response::IntoResponse;
+    let op = "projects/1/locations/us-central1/operations/42";
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| async move {
+        let body = if req.method() == axum::http::Method::DELETE {
+            serde_json::json!({"name": op, "done": false})
+        } else {
+            serde_json::json!({"name": op, "done": true, "error": {
+                "code": 9, "message": "The Model is deployed to an Endpoint."}})
+        };
+        axum::Json(body).into_response()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = bare(home.path());
+    cmd.args([
+        "--endpoint",
+        &base,
+        "--vertex",
+        "--project",
+        "1",
+        "models",
+        "delete",
+        "7",
+        "--yes",
+    ]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("deployed to an Endpoint"), "{stderr}");
+    assert!(
+        !text(&out.stdout).contains("deleted"),
+        "{}",
+        text(&out.stdout)
+    );
+}

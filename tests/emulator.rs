@@ -1558,3 +1558,173 @@ async fn tuning_from_a_tuned_model_starts_from_what_it_learned() {
         .text();
     assert_eq!(answer, "fourteen");
 }
+
+/// One request over a fresh connection: the status, the headers (lower-cased names) and every
+/// byte after them.
+fn raw_head_and_body(
+    base_url: &str,
+    method: &str,
+    path: &str,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a whole head");
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    (status, headers, answer[split + 4..].to_vec())
+}
+
+/// Issue 25 item 5: HEAD is answered wherever GET is, as Google's front end does: GET's status
+/// and headers, Content-Length included, and no body (it was an empty 404).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_is_answered_wherever_get_is_with_gets_headers_and_no_body() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..fast_options()
+    })
+    .await;
+    let url = emu.base_url();
+    let paths = [
+        "/v1beta/tunedModels",
+        "/v1beta/tunedModels/number-generator-model",
+        "/v1beta/models/gemini-1.5-flash-001-tuning",
+        "/v1/projects/tunedeck-demo/locations/us-central1/tuningJobs",
+        "/storage/v1/b/tunedeck-demo/o",
+        "/v1beta/tunedModels/no-such-model",
+    ];
+    for path in paths {
+        let get = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || raw_head_and_body(&url, "GET", path))
+        }
+        .await
+        .unwrap();
+        let head = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || raw_head_and_body(&url, "HEAD", path))
+        }
+        .await
+        .unwrap();
+        assert_eq!(head.0, get.0, "HEAD {path}: GET's status");
+        assert!(!get.2.is_empty(), "GET {path} has a body");
+        assert!(head.2.is_empty(), "HEAD {path} has no body: {:?}", head.2);
+        let header = |h: &[(String, String)], name: &str| {
+            h.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            header(&head.1, "content-type"),
+            header(&get.1, "content-type"),
+            "HEAD {path}"
+        );
+        assert_eq!(
+            header(&head.1, "content-length"),
+            Some(get.2.len().to_string()),
+            "HEAD {path}: the length GET's body has"
+        );
+    }
+    emu.shutdown().await;
+}
+
+/// The property names of a schema in the aiplatform v1 discovery document.
+fn aiplatform_properties(schema: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/discovery/aiplatform.v1.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{schema} in the discovery document"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// Issue 25 item 16: Vertex `models.delete` answers a GoogleLongrunningOperation (it was `{}`):
+/// done, named `projects/N/locations/L/operations/ID`, with DeleteOperationMetadata of the
+/// request's version and an empty response, every field one the discovery document has.
+#[tokio::test]
+async fn a_vertex_model_delete_answers_a_done_operation() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..fast_options()
+    })
+    .await;
+    let parent = "projects/tunedeck-demo/locations/us-central1";
+    let (_, jobs) = raw(
+        "GET",
+        &format!("{}/v1/{parent}/tuningJobs", emu.base_url()),
+        None,
+    )
+    .await;
+    let model = jobs["tuningJobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|j| j["tunedModel"]["model"].as_str())
+        .expect("the demo's finished job has a model")
+        .to_owned();
+    let (status, op) = raw(
+        "DELETE",
+        &format!("{}/v1beta1/{model}", emu.base_url()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{op}");
+    assert_eq!(op["done"], true, "{op}");
+    let name = op["name"].as_str().unwrap();
+    let project = model.split('/').nth(1).unwrap();
+    let id = name
+        .strip_prefix(&format!(
+            "projects/{project}/locations/us-central1/operations/"
+        ))
+        .unwrap_or_else(|| panic!("{name}"));
+    assert!(
+        id.len() >= 19 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{name}"
+    );
+    assert_eq!(
+        op["metadata"]["@type"],
+        "type.googleapis.com/google.cloud.aiplatform.v1beta1.DeleteOperationMetadata"
+    );
+    assert_eq!(
+        op["response"]["@type"],
+        "type.googleapis.com/google.protobuf.Empty"
+    );
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let allowed = aiplatform_properties("GoogleLongrunningOperation");
+    assert!(keys(&op).iter().all(|k| allowed.contains(k)), "{op}");
+    let allowed = aiplatform_properties("GoogleCloudAiplatformV1DeleteOperationMetadata");
+    assert!(
+        keys(&op["metadata"])
+            .iter()
+            .all(|k| k == "@type" || allowed.contains(k)),
+        "{op}"
+    );
+    let allowed = aiplatform_properties("GoogleCloudAiplatformV1GenericOperationMetadata");
+    let generic = &op["metadata"]["genericMetadata"];
+    assert!(keys(generic).iter().all(|k| allowed.contains(k)), "{op}");
+    for time in ["createTime", "updateTime"] {
+        chrono::DateTime::parse_from_rfc3339(generic[time].as_str().unwrap()).unwrap();
+    }
+    let (status, _) = raw("DELETE", &format!("{}/v1/{model}", emu.base_url()), None).await;
+    assert_eq!(status, 404, "deleted once");
+    emu.shutdown().await;
+}

@@ -786,3 +786,115 @@ async fn a_poll_that_fails_part_way_loses_no_points_for_the_next_one() {
         vec![3]
     );
 }
+
+/// A server that answers each request with the next of `answers` (JSON bodies, status 200)
+/// and records `METHOD PATH` of each.
+async fn operation_server(
+    answers: Vec<serde_json::Value>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::response::IntoResponse;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let answers = std::sync::Arc::new(std::sync::Mutex::new(
+        answers
+            .into_iter()
+            .collect::<std::collections::VecDeque<_>>(),
+    ));
+    let log = std::sync::Arc::clone(&seen);
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let log = std::sync::Arc::clone(&log);
+        let answers = std::sync::Arc::clone(&answers);
+        async move {
+            log.lock()
+                .unwrap()
+                .push(format!("{} {}", req.method(), req.uri().path()));
+            match answers.lock().unwrap().pop_front() {
+                Some(body) => axum::Json(body).into_response(),
+                None => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "ran out").into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), seen)
+}
+
+/// A client of `base` whose waits are recorded instead of slept.
+fn quick_vertex_client(
+    base: &str,
+) -> (
+    VertexClient,
+    std::sync::Arc<std::sync::Mutex<Vec<Duration>>>,
+) {
+    let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&waits);
+    let mut config = tunedeck::api::ClientConfig::new(base, tunedeck::api::Credentials::None);
+    config.sleeper = std::sync::Arc::new(move |d| {
+        record.lock().unwrap().push(d);
+        Box::pin(async {})
+    });
+    let api = tunedeck::api::ApiClient::new(config).unwrap();
+    (
+        VertexClient::new(api.clone(), api, "1", "us-central1"),
+        waits,
+    )
+}
+
+/// Issue 25 item 16: `models.delete` answers a long-running Operation. The client follows one
+/// that is not done (GET on its name, backing off) and reports the error it ends with; one
+/// done at once is not polled; a success is `Ok`.
+#[tokio::test]
+async fn deleting_a_model_follows_its_operation_and_reports_its_error() {
+    let op = "projects/1/locations/us-central1/operations/42";
+    let (base, seen) = operation_server(vec![
+        serde_json::json!({"name": op}),
+        serde_json::json!({"name": op, "done": false}),
+        serde_json::json!({"name": op, "done": true, "error": {
+            "code": 9,
+            "message": "The Model is deployed to Endpoint projects/1/locations/us-central1/endpoints/5."
+        }}),
+    ])
+    .await;
+    let (client, waits) = quick_vertex_client(&base);
+    let err = client.delete_model("7").await.unwrap_err();
+    assert_eq!(err.code, tunedeck::api::Code::FailedPrecondition, "{err}");
+    assert!(err.to_string().contains("deployed to Endpoint"), "{err}");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "DELETE /v1/projects/1/locations/us-central1/models/7".to_owned(),
+            format!("GET /v1/{op}"),
+            format!("GET /v1/{op}"),
+        ]
+    );
+    assert_eq!(
+        *waits.lock().unwrap(),
+        [Duration::from_millis(500), Duration::from_secs(1)]
+    );
+
+    let (base, seen) = operation_server(vec![
+        serde_json::json!({"name": op, "done": false}),
+        serde_json::json!({"name": op, "done": true,
+            "response": {"@type": "type.googleapis.com/google.protobuf.Empty"}}),
+    ])
+    .await;
+    let (client, _) = quick_vertex_client(&base);
+    client
+        .delete_model("projects/1/locations/us-central1/models/7@2")
+        .await
+        .unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 2);
+
+    let (base, seen) = operation_server(vec![serde_json::json!({"name": op, "done": true,
+        "error": {"code": 13, "message": "internal"}})])
+    .await;
+    let (client, waits) = quick_vertex_client(&base);
+    let err = client.delete_model("7").await.unwrap_err();
+    assert_eq!(err.code, tunedeck::api::Code::Internal);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "a done operation is not polled"
+    );
+    assert!(waits.lock().unwrap().is_empty());
+}

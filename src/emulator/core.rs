@@ -67,6 +67,9 @@ impl Default for EmulatorOptions {
 /// The journal is folded into the state file after this many entries or bytes.
 const COMPACT_AFTER_ENTRIES: usize = 2_000;
 const COMPACT_AFTER_BYTES: u64 = 32 * 1024 * 1024;
+/// After a compaction fails (a full disk), it is tried again this often; the journal holds
+/// everything meanwhile.
+const COMPACT_RETRY: Duration = Duration::from_secs(30);
 /// Training steps are appended to the journal at least every this many steps (and before any
 /// answer that shows them).
 const STEP_CHECKPOINT: usize = 16;
@@ -84,6 +87,8 @@ pub struct Core {
     /// Trained models of finished jobs, rebuilt by replay on first use after a restart.
     trainers: Mutex<HashMap<String, Arc<Trainer>>>,
     dirty: Notify,
+    /// How the last save at shutdown went (`None` until it ran).
+    final_save: Mutex<Option<Result<(), String>>>,
     pub cancel: CancellationToken,
     pub tasks: TaskTracker,
     pub fault_rng: Mutex<ChaCha8Rng>,
@@ -105,6 +110,7 @@ impl Core {
             options,
             trainers: Mutex::new(HashMap::new()),
             dirty: Notify::new(),
+            final_save: Mutex::new(None),
             cancel: CancellationToken::new(),
             tasks: TaskTracker::new(),
         })
@@ -199,43 +205,93 @@ impl Core {
         Ok(())
     }
 
-    /// Folds the journal into the state file (written atomically) and empties it.
-    pub fn compact(&self) {
+    /// Folds the journal into the state file (written atomically) and empties it. The state
+    /// file records the last entry it holds, so a crash before the journal is emptied leaves a
+    /// journal whose entries replay skips. A failure (a full disk) changes nothing: the journal
+    /// still holds every acknowledged change.
+    pub fn compact(&self) -> Result<(), String> {
         let Some(path) = &self.options.state_file else {
-            return;
+            return Ok(());
         };
-        let store = self.store();
+        let mut store = self.store();
         let mut journal = lock(&self.journal);
-        match store.save(path) {
-            Ok(()) => {
-                lock(&self.unsaved_steps).clear();
-                if let Some(journal) = journal.as_mut()
-                    && let Err(e) = journal.reset()
-                {
-                    tracing::error!("emptying {}: {e}", journal.path().display());
-                }
-            }
-            Err(e) => tracing::error!("saving emulator state to {}: {e}", path.display()),
+        if let Some(journal) = journal.as_ref() {
+            store.journal_seq = journal.last_seq();
         }
+        let faults = &self.options.faults;
+        let saved = if faults.disk_full || faults.snapshot_full {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "no space left on device (emulator fault injection)",
+            ))
+        } else {
+            store.save_if_room(path)
+        };
+        if let Err(e) = saved {
+            tracing::error!(
+                "saving emulator state to {}: {e} (the journal still has every change)",
+                path.display()
+            );
+            return Err(format!("{}: {e}", path.display()));
+        }
+        lock(&self.unsaved_steps).clear();
+        for job in &mut store.cloud.jobs {
+            job.mark_journaled();
+        }
+        if !faults.compact_pause.is_zero() {
+            // Test knob: hold the window between the rename and the journal's truncation open.
+            std::thread::sleep(faults.compact_pause);
+        }
+        if let Some(journal) = journal.as_mut()
+            && let Err(e) = journal.reset()
+        {
+            // The state file holds everything; replay skips what the journal repeats.
+            tracing::error!("emptying {}: {e}", journal.path().display());
+        }
+        Ok(())
     }
 
-    /// Folds the journal into the state file when it has grown, and once at shutdown.
-    pub fn spawn_saver(self: &Arc<Self>) {
+    /// Folds the journal into the state file when it has grown (at once when `backlog`: the
+    /// start replayed a journal), every [`COMPACT_RETRY`] instead while that fails, and once at
+    /// shutdown, whose outcome [`Core::final_save`] reports.
+    pub fn spawn_saver(self: &Arc<Self>, backlog: bool) {
         if self.options.state_file.is_none() {
             return;
         }
+        if backlog {
+            self.touch();
+        }
         let core = Arc::clone(self);
         self.tasks.spawn(async move {
+            let mut failing = false;
             loop {
-                tokio::select! {
-                    () = core.cancel.cancelled() => break,
-                    () = core.dirty.notified() => {}
+                if failing {
+                    // Every write would ask again; wait for the retry instead, so a full disk
+                    // does not cost a whole serialization of the state per request.
+                    tokio::select! {
+                        () = core.cancel.cancelled() => break,
+                        () = tokio::time::sleep(COMPACT_RETRY) => {}
+                    }
+                } else {
+                    tokio::select! {
+                        () = core.cancel.cancelled() => break,
+                        () = core.dirty.notified() => {}
+                    }
                 }
                 let core2 = Arc::clone(&core);
-                let _ = tokio::task::spawn_blocking(move || core2.compact()).await;
+                failing = tokio::task::spawn_blocking(move || core2.compact().is_err())
+                    .await
+                    .unwrap_or(true);
             }
-            core.compact();
+            // In this task, not a blocking one: the runtime may be shutting down.
+            let saved = core.compact();
+            *lock(&core.final_save) = Some(saved);
         });
+    }
+
+    /// How the save at shutdown went; `Ok` for an ephemeral emulator.
+    pub fn final_save(&self) -> Result<(), String> {
+        lock(&self.final_save).clone().unwrap_or(Ok(()))
     }
 
     /// The trained model for a tuned model, replaying its training if needed.

@@ -140,8 +140,11 @@ pub fn seed(core: &Arc<Core>) -> Vec<String> {
         replace(core, record);
         live.push(DEMO_LIVE_ID.to_owned());
     }
-    // The demo is on disk before the first request.
-    core.compact();
+    // The demo is on disk before the first request (its records are in the journal whatever
+    // happens; a failed save only leaves the demo mark for a later compaction).
+    if let Err(e) = core.compact() {
+        tracing::warn!("saving the demo: {e}");
+    }
     live
 }
 

@@ -23,6 +23,12 @@ pub struct Faults {
     pub no_tuned_streaming: bool,
     /// Every write of the state fails, as on a full disk.
     pub disk_full: bool,
+    /// Writing the state file fails as on a nearly full disk (no room for a whole copy of the
+    /// state), while the journal still takes each change.
+    pub snapshot_full: bool,
+    /// A test knob: the pause between renaming a new state file into place and emptying the
+    /// journal, so a test can kill the emulator in that window.
+    pub compact_pause: Duration,
     /// Share of requests whose answer is lost: the request is carried out, then the connection
     /// is cut before the answer's body (the case a retried create must not double).
     pub lose_answer_rate: f64,
@@ -37,6 +43,7 @@ impl Faults {
             || self.fail_job_rate > 0.0
             || self.no_tuned_streaming
             || self.disk_full
+            || self.snapshot_full
             || self.lose_answer_rate > 0.0
     }
 
@@ -62,6 +69,9 @@ impl Faults {
         }
         if self.disk_full {
             parts.push("every write fails (disk full)".into());
+        }
+        if self.snapshot_full && !self.disk_full {
+            parts.push("every save of the state file fails (disk nearly full)".into());
         }
         if self.no_tuned_streaming {
             parts.push("tuned-model streaming 404s (before 2024-11-19)".into());

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The routes served, for `tunedeck emulator --help` and the 404 message.
-pub const ROUTES: &str = "Routes (v1beta unless marked; v1 = both versions):
+pub const ROUTES: &str = "Routes (v1beta unless marked; v1 = both versions; HEAD wherever GET, headers only):
   GET/POST           /v1beta/tunedModels                     list (pageSize, pageToken, filter) / create (?tunedModelId=)
   GET/PATCH/DELETE   /v1beta/tunedModels/{id}                 get / patch (?updateMask=) / delete
   POST               /v1beta/tunedModels/{id}:transferOwnership
@@ -96,6 +96,14 @@ pub struct EmulatorArgs {
     /// nothing).
     #[arg(long)]
     pub fault_disk_full: bool,
+    /// Fault: every save of the state file fails as on a nearly full disk, while the journal
+    /// still takes each change (the emulator serves on, and says so at shutdown).
+    #[arg(long)]
+    pub fault_snapshot_full: bool,
+    /// Test knob: milliseconds to wait between renaming a new state file into place and
+    /// emptying the journal (the window a crash must survive).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub fault_compact_pause_ms: u64,
     /// Seconds a client may take to send a whole request (head and body) before the connection
     /// is closed.
     #[arg(long, default_value_t = 30)]
@@ -180,6 +188,8 @@ impl EmulatorArgs {
                 fail_job_rate: self.fault_fail_job,
                 no_tuned_streaming: self.no_tuned_streaming,
                 disk_full: self.fault_disk_full,
+                snapshot_full: self.fault_snapshot_full,
+                compact_pause: Duration::from_millis(self.fault_compact_pause_ms),
                 lose_answer_rate: self.fault_lose_answer,
             },
             stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
@@ -215,14 +225,22 @@ impl RunningEmulator {
         )
     }
 
-    /// Stops serving, ends the jobs and saves the state.
-    pub async fn shutdown(mut self) {
+    /// Stops serving, ends the jobs and saves the state (a failed save is logged; the journal
+    /// still has every acknowledged change).
+    pub async fn shutdown(self) {
+        let _ = self.shutdown_saved().await;
+    }
+
+    /// [`RunningEmulator::shutdown`], saying whether the final save of the state file failed,
+    /// for `tunedeck emulator` to exit non-zero.
+    pub async fn shutdown_saved(mut self) -> Result<(), String> {
         self.core.cancel.cancel();
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
         self.core.tasks.close();
         self.core.tasks.wait().await;
+        self.core.final_save()
     }
 
     /// Waits until the server stops (Ctrl-C handling is the caller's). The handle is taken, so
@@ -259,27 +277,32 @@ pub async fn start(
     options: EmulatorOptions,
     bind: SocketAddr,
 ) -> color_eyre::Result<RunningEmulator> {
-    // The state file, then the changes acknowledged since it was written; folded together
-    // and the journal emptied, so the emulator starts from one consistent file.
-    let (store, journal) = match &options.state_file {
+    // The state file, then the changes acknowledged since it was written. Nothing is written
+    // before serving (a start must not need free space the size of the state): the journal is
+    // folded into the state file in the background, and retried until the disk takes it.
+    let (store, journal, backlog) = match &options.state_file {
         Some(path) => {
+            let (files, bytes) = Store::remove_stale_temporaries(path);
+            if files > 0 {
+                tracing::info!(
+                    "removed {files} temporary file(s) ({bytes} bytes) that interrupted saves of {} left",
+                    path.display()
+                );
+            }
             let mut store = Store::load(path).map_err(|e| color_eyre::eyre::eyre!(e))?;
-            journal::replay(path, &mut store).map_err(|e| color_eyre::eyre::eyre!(e))?;
-            store.save(path).map_err(|e| {
-                color_eyre::eyre::eyre!("cannot write the state file {}: {e}", path.display())
-            })?;
-            let mut journal = journal::Journal::open(path, options.faults.disk_full)
-                .and_then(|mut j| j.reset().map(|()| j))
+            let replayed =
+                journal::replay(path, &mut store).map_err(|e| color_eyre::eyre::eyre!(e))?;
+            let journal = journal::Journal::open(path, &replayed, options.faults.disk_full)
                 .map_err(|e| {
                     color_eyre::eyre::eyre!(
                         "cannot open the journal {}: {e}",
                         journal::path_for(path).display()
                     )
                 })?;
-            journal.entries = 0;
-            (store, Some(journal))
+            let backlog = replayed.applied + replayed.skipped > 0;
+            (store, Some(journal), backlog)
         }
-        None => (Store::new(), None),
+        None => (Store::new(), None, false),
     };
     let fresh = store.records.is_empty();
     let resume: Vec<String> = store
@@ -319,7 +342,7 @@ pub async fn start(
         core.tasks
             .spawn(async move { vertex_tuning::run(core2, id, None).await });
     }
-    core.spawn_saver();
+    core.spawn_saver(backlog);
     let app = router(Arc::clone(&core));
     let cancel = core.cancel.clone();
     let header_timeout = core.options.header_timeout;

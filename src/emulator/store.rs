@@ -1,5 +1,7 @@
 //! The emulator's state: tuned models with their training data, operations and permissions,
-//! kept in memory and saved atomically to a JSON file (write a temp file, fsync, rename).
+//! kept in memory and saved atomically to a JSON file (write a temp file, fsync, rename). The
+//! file records the last journal entry it holds ([`Store::journal_seq`]), so a journal that a
+//! crash left unemptied after the file was written replays only what the file lacks.
 
 pub use super::trainer::BaseTraining;
 use super::wire::Failure;
@@ -132,6 +134,10 @@ pub struct Store {
     /// Cloud Storage objects and Vertex AI tuning jobs.
     #[serde(default)]
     pub cloud: super::cloud::Cloud,
+    /// The sequence number of the last journal entry this state holds (0: none, or a state
+    /// written before entries were numbered).
+    #[serde(default)]
+    pub journal_seq: u64,
     #[serde(skip)]
     index: HashMap<String, usize>,
 }
@@ -210,11 +216,106 @@ impl Store {
         Ok(store)
     }
 
+    /// Removes the temporaries that saves of `path` interrupted by a crash left beside it (named
+    /// after it, and, from versions that named them `.tmpXXXXXX`, those that begin as a state
+    /// file does); returns how many files and bytes went.
+    pub fn remove_stale_temporaries(path: &Path) -> (usize, u64) {
+        let mut stale = crate::atomic_file::temporaries_of(path);
+        stale.extend(legacy_temporaries(path));
+        let mut removed = (0, 0);
+        for file in stale {
+            let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+            match std::fs::remove_file(&file) {
+                Ok(()) => {
+                    removed.0 += 1;
+                    removed.1 += size;
+                }
+                Err(e) => tracing::warn!("removing {}: {e}", file.display()),
+            }
+        }
+        removed
+    }
+
     /// Saves atomically: a crash leaves the old file or the new one, never half of one.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         crate::atomic_file::write_atomically(path, &bytes)
     }
+
+    /// [`Store::save`], only when the disk has room for the new file beside the old one (and a
+    /// margin for the journal): a save that fills the disk part-way would make the journal's
+    /// appends fail until it gives up. Refused without writing anything otherwise.
+    pub fn save_if_room(&self, path: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let target = crate::atomic_file::target_of(path);
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if let Some(free) = free_bytes(dir) {
+            let needed = bytes.len() as u64 + SAVE_MARGIN;
+            if free < needed {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    format!(
+                        "not enough free space for a new state file: {needed} bytes needed, {free} free"
+                    ),
+                ));
+            }
+        }
+        crate::atomic_file::write_atomically(path, &bytes)
+    }
+}
+
+/// Free space left beside a new state file for the journal's next appends.
+const SAVE_MARGIN: u64 = 1 << 20;
+
+/// Bytes an unprivileged writer may still use on the file system holding `dir`, when known.
+#[cfg(unix)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(dir).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
+}
+
+/// How every state file begins (the first field serde writes).
+const STATE_START: &[u8] = b"{\"records\":[";
+
+/// `.tmpXXXXXX` files (tempfile's default name, which earlier versions used) beside the state
+/// that begin as a state file does: only an interrupted save of it writes those.
+fn legacy_temporaries(path: &Path) -> Vec<std::path::PathBuf> {
+    use std::io::Read;
+    let target = crate::atomic_file::target_of(path);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            let random = name.strip_prefix(".tmp").unwrap_or_default();
+            name.starts_with(".tmp")
+                && random.len() == 6
+                && random.chars().all(|c| c.is_ascii_alphanumeric())
+                && e.file_type().is_ok_and(|t| t.is_file())
+        })
+        .filter(|e| {
+            let mut start = [0u8; STATE_START.len()];
+            std::fs::File::open(e.path())
+                .and_then(|mut f| f.read_exact(&mut start))
+                .is_ok_and(|()| start == STATE_START)
+        })
+        .map(|e| e.path())
+        .collect()
 }
 
 /// Lowercase letters and digits, like the live service's ids.
@@ -422,5 +523,30 @@ mod tests {
             1,
             "no temp file left"
         );
+        assert!(
+            serde_json::to_vec(&loaded)
+                .unwrap()
+                .starts_with(STATE_START),
+            "how stale temporaries are recognised"
+        );
+    }
+
+    #[test]
+    fn stale_temporaries_of_the_state_go_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        Store::new().save(&path).unwrap();
+        let ours = dir.path().join(".state.json.tmpAb12Cd");
+        std::fs::write(&ours, b"{\"records\":[{\"mod").unwrap();
+        let legacy = dir.path().join(".tmpQ1w2E3");
+        std::fs::write(&legacy, b"{\"records\":[{\"model\":").unwrap();
+        // Another program's temporary, and another file's.
+        let foreign = dir.path().join(".tmpZ9x8C7");
+        std::fs::write(&foreign, b"something else").unwrap();
+        let other = dir.path().join(".notes.txt.tmpAb12Cd");
+        std::fs::write(&other, b"{\"records\":[").unwrap();
+        assert_eq!(Store::remove_stale_temporaries(&path), (2, 38));
+        assert!(!ours.exists() && !legacy.exists());
+        assert!(foreign.exists() && other.exists() && path.exists());
     }
 }

@@ -46,6 +46,24 @@ pub const EVAL_LOSS: &str = "/eval_total_loss";
 pub const EVAL_ACCURACY: &str = "/eval_fraction_of_correct_next_step_preds";
 pub const EVAL_PREDICTIONS: &str = "/eval_num_predictions";
 
+/// How long [`VertexClient::delete_model`] follows a deletion that is not done at once.
+pub const DELETE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The error an Operation ended with, as an error of the call that started it.
+fn operation_error(status: crate::api::types::Status) -> ApiError {
+    use crate::api::error::{Code, ErrorKind};
+    let code = Code::from_number(i64::from(status.code));
+    ApiError {
+        kind: ErrorKind::Api,
+        http_status: None,
+        message: format!("the operation failed ({code}): {}", status.message),
+        code,
+        details: status.details,
+        retry_after: None,
+        unsent: false,
+    }
+}
+
 /// One metric point: step, value, wall time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MetricPoint {
@@ -240,6 +258,9 @@ impl VertexClient {
     }
 
     /// Deletes a tuned model (`projects/…/models/M`, with or without `@version`, or a bare id).
+    /// The service answers a long-running Operation: it is followed until done (polled from
+    /// half a second, backing off to 10 s, for at most [`DELETE_WAIT`]), and its error, when it
+    /// has one, is this call's.
     pub async fn delete_model(&self, name: &str) -> Result<(), ApiError> {
         let name = name.split('@').next().unwrap_or(name);
         let path = if name.starts_with("projects/") {
@@ -248,8 +269,9 @@ impl VertexClient {
             format!("{}/models/{name}", self.parent())
         };
         let url = self.url(&path)?;
-        self.api
-            .call::<serde_json::Value, ()>(
+        let mut operation: VertexOperation = self
+            .api
+            .call::<VertexOperation, ()>(
                 Method::DELETE,
                 &url,
                 &[],
@@ -257,8 +279,28 @@ impl VertexClient {
                 Retry::Idempotent,
                 self.timeout(),
             )
-            .await
-            .map(|_| ())
+            .await?;
+        let mut delay = std::time::Duration::from_millis(500);
+        let mut waited = std::time::Duration::ZERO;
+        // An answer with no operation at all (`{}`, as emulators before it answered) has
+        // nothing to follow: the 2xx is all there is.
+        while !operation.done && !operation.name.is_empty() {
+            if waited >= DELETE_WAIT {
+                return Err(ApiError::decode(format!(
+                    "the deletion of {path} is still running after {} s (operation {}); it may still finish",
+                    waited.as_secs(),
+                    operation.name
+                )));
+            }
+            (self.api.config().sleeper)(delay).await;
+            waited += delay;
+            delay = (delay * 2).min(std::time::Duration::from_secs(10));
+            operation = self.get(&operation.name, &[]).await?;
+        }
+        match operation.error {
+            Some(status) => Err(operation_error(status)),
+            None => Ok(()),
+        }
     }
 
     // ---- generation ----

@@ -582,3 +582,19 @@ mod tests {
         assert_eq!(AdapterSize::Two.number(), Some(6));
     }
 }
+
+/// `google.longrunning.Operation`, as Vertex AI answers a delete: done at once or later, then
+/// with `error` or `response` (`metadata` and `response` are kept as sent, with their `@type`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VertexOperation {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<serde_json::Value>,
+}

@@ -140,7 +140,9 @@ pub fn cancel(core: &Arc<Core>, req: &Req, scope: &Scope, id: &str) -> Result<Re
 }
 
 /// `DELETE …/models/{id}`: the tuned model (every version) and its endpoints go; the jobs that
-/// made it stay, as the service keeps them.
+/// made it stay, as the service keeps them. The answer is the long-running Operation the method
+/// returns (aiplatform discovery: `GoogleLongrunningOperation`), already done, as the deletion
+/// is on disk before it leaves.
 pub fn delete_model(
     core: &Arc<Core>,
     req: &Req,
@@ -185,5 +187,31 @@ pub fn delete_model(
             job.mark_journaled();
         }
     }
-    req.ok(&serde_json::json!({}))
+    req.ok(&delete_operation(req, scope, chrono::Utc::now()))
+}
+
+/// The finished Operation of a delete: `projects/{number}/locations/{l}/operations/{id}` (a
+/// 19-digit id, as the service's are), `DeleteOperationMetadata` of the request's version, and
+/// an empty response.
+fn delete_operation(
+    req: &Req,
+    scope: &Scope,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::api::vertex::types::VertexOperation {
+    use rand::Rng;
+    let id: u64 = rand::rng().random_range(1_000_000_000_000_000_000..u64::MAX);
+    let time = crate::api::serde_util::format_timestamp(&crate::emulator::wire::micros(now));
+    crate::api::vertex::types::VertexOperation {
+        name: format!("{}/operations/{id}", scope.parent()),
+        done: true,
+        error: None,
+        metadata: Some(serde_json::json!({
+            "@type": format!(
+                "type.googleapis.com/google.cloud.aiplatform.{}.DeleteOperationMetadata",
+                req.version
+            ),
+            "genericMetadata": {"createTime": time, "updateTime": time},
+        })),
+        response: Some(serde_json::json!({"@type": "type.googleapis.com/google.protobuf.Empty"})),
+    }
 }

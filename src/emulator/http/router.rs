@@ -18,9 +18,44 @@ use axum::response::Response;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
-/// The axum fallback that serves every path.
+/// The axum fallback that serves every path. HEAD is served wherever GET is, as Google's front
+/// end does: GET's status and headers, with no body.
 pub async fn handle(
     State(core): State<Arc<Core>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if method == Method::HEAD {
+        let response = serve(core, Method::GET, uri, headers, body).await;
+        return without_body(response).await;
+    }
+    serve(core, method, uri, headers, body).await
+}
+
+/// A GET's answer as HEAD gives it: the same status and headers (its Content-Length too), and
+/// no body. A body that fails on the way (a lost answer's cut connection) stays as it is.
+async fn without_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            parts
+                .headers
+                .insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
+            Response::from_parts(parts, Body::empty())
+        }
+        Err(e) => {
+            let cut = futures::stream::once(async move {
+                Err::<axum::body::Bytes, _>(std::io::Error::other(e.to_string()))
+            });
+            Response::from_parts(parts, Body::from_stream(cut))
+        }
+    }
+}
+
+async fn serve(
+    core: Arc<Core>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
