@@ -266,7 +266,7 @@ fn a_jobs_detail_shows_statistics_histograms_checkpoints_endpoint_and_error() {
         "Truncated examples: 1 (#3)",
         "longer than 131072 tokens",
         "Checkpoints (2)",
-        "endpoint 901",
+        "step      6  901",
         "models/555@1",
         "endpoints/900",
         "gs://bucket/train.jsonl",

@@ -171,8 +171,12 @@ fn job_lines(job: &TuningJob, checkpoints: Checkpoints<'_>, theme: &Theme) -> Ve
                     format!("Checkpoints ({})", tuned.checkpoints.len()),
                     theme.title,
                 ),
-                Span::styled("  [ ] choose · D make it the default", theme.muted),
+                Span::styled(": id · epoch · step · endpoint", theme.muted),
             ]));
+            lines.push(Line::styled(
+                "  [ ] choose one · D makes it the model's default",
+                theme.muted,
+            ));
             let chosen = checkpoints.chosen.min(tuned.checkpoints.len() - 1);
             for (i, c) in tuned.checkpoints.iter().enumerate() {
                 let at = |v: Option<i64>| v.map_or("?".to_owned(), |v| v.to_string());
@@ -198,7 +202,7 @@ fn job_lines(job: &TuningJob, checkpoints: Checkpoints<'_>, theme: &Theme) -> Ve
                 spans.push(Span::styled(
                     c.endpoint
                         .rsplit_once("/endpoints/")
-                        .map_or(c.endpoint.clone(), |(_, id)| format!("endpoint {id}")),
+                        .map_or(c.endpoint.clone(), |(_, id)| id.to_owned()),
                     theme.muted,
                 ));
                 lines.push(Line::from(spans));
