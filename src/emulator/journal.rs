@@ -484,6 +484,7 @@ mod tests {
                 base: None,
                 epoch_steps: Vec::new(),
                 cancel_requested: false,
+                model_changes: Default::default(),
             },
             examples: Arc::new(Vec::new()),
             validation: Arc::new(Vec::new()),
