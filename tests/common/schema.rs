@@ -1,0 +1,668 @@
+//! A validator for Google's discovery documents (tests/fixtures/discovery): which routes a
+//! service binds (HTTP method and path template, per API version) and whether a JSON body fits a
+//! schema (no unknown field, the right JSON type for each field's type and format, enums within
+//! their values, `$ref` followed, `@type` followed inside `Any` fields). The generativelanguage
+//! document of 20240713 predates three v1beta methods and there is no v1 document, so the
+//! `google.api.http` bindings of the googleapis protos (and the service YAML's rules for
+//! `google.longrunning.Operations`) add routes; their bodies are checked against the v1beta
+//! document's schemas of the same message names.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// One bound route: `POST /v1beta/tunedModels/{*}:generateContent`.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// `generativelanguage.tunedModels.create`, or the proto RPC for routes from protos.
+    pub id: String,
+    pub http_method: String,
+    /// The whole path from the host: `/v1beta/tunedModels/{tunedModelsId}`.
+    pub template: String,
+    /// Schema names in the route's document, if any.
+    pub request: Option<String>,
+    pub response: Option<String>,
+    /// The index of the document whose schemas the bodies use.
+    pub doc: usize,
+}
+
+/// The loaded documents and every route they (and the protos) bind.
+pub struct Discovery {
+    docs: Vec<(String, Value)>,
+    pub routes: Vec<Route>,
+    /// Messages of the generativelanguage protos, for schemas its document lacks.
+    protos: serde_json::Map<String, Value>,
+}
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discovery")
+}
+
+impl Discovery {
+    /// Every document in tests/fixtures/discovery, and the protos' bindings.
+    pub fn load() -> Discovery {
+        let dir = fixtures();
+        let mut d = Discovery {
+            docs: Vec::new(),
+            routes: Vec::new(),
+            protos: serde_json::Map::new(),
+        };
+        for name in [
+            "generativelanguage.v1beta.json",
+            "aiplatform.v1.json",
+            "aiplatform.v1beta1.json",
+            "storage.v1.json",
+        ] {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            let doc: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+            d.add_document(name, doc);
+        }
+        // Protos: generativelanguage's (schemas from the v1beta document, index 0). The bindings
+        // of v1beta and v1 only: google.longrunning's own are generic, each service's YAML says
+        // which of them it serves.
+        for version in ["v1beta", "longrunning", "rpc", "v1"] {
+            let folder = dir.join("protos").join(version);
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()))
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap();
+                let binds = version.starts_with('v');
+                if file.extension().is_some_and(|e| e == "proto") {
+                    if binds {
+                        d.routes.extend(proto_routes(&text));
+                    }
+                    proto_schemas(&text, &mut d.protos);
+                } else if file.extension().is_some_and(|e| e == "yaml") {
+                    d.routes.extend(yaml_operation_routes(&text));
+                }
+            }
+        }
+        d
+    }
+
+    fn add_document(&mut self, name: &str, doc: Value) {
+        let index = self.docs.len();
+        let service_path = doc["servicePath"].as_str().unwrap_or("").to_owned();
+        let mut methods = Vec::new();
+        collect_methods(&doc, &mut methods);
+        for m in methods {
+            let http_method = m["httpMethod"].as_str().unwrap_or("").to_owned();
+            let flat = m["flatPath"].as_str().or(m["path"].as_str()).unwrap_or("");
+            let schema = |k: &str| m[k]["$ref"].as_str().map(str::to_owned);
+            let mut templates = vec![format!("/{service_path}{flat}")];
+            if let Some(protocols) = m["mediaUpload"]["protocols"].as_object() {
+                for p in protocols.values() {
+                    if let Some(path) = p["path"].as_str() {
+                        templates.push(path.to_owned());
+                    }
+                }
+            }
+            for template in templates {
+                self.routes.push(Route {
+                    id: m["id"].as_str().unwrap_or("").to_owned(),
+                    http_method: http_method.clone(),
+                    template,
+                    request: schema("request"),
+                    response: schema("response"),
+                    doc: index,
+                });
+            }
+        }
+        self.docs.push((name.to_owned(), doc));
+    }
+
+    /// The route a request takes, or why there is none. `path` is the raw (still
+    /// percent-encoded) path.
+    pub fn route(&self, method: &str, path: &str) -> Result<&Route, String> {
+        self.routes
+            .iter()
+            .find(|r| r.http_method == method && template_matches(&r.template, path))
+            .ok_or_else(|| format!("no such route in the discovery documents: {method} {path}"))
+    }
+
+    pub fn doc_name(&self, route: &Route) -> &str {
+        &self.docs[route.doc].0
+    }
+
+    /// Checks `value` against schema `name` of document `doc`; `answer` adds the rules of what
+    /// Google sends (no null, no empty list: proto3 JSON omits them). Each problem names its JSON
+    /// path.
+    pub fn check(&self, doc: usize, name: &str, value: &Value, answer: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        let schema = serde_json::json!({ "$ref": name });
+        self.check_value(doc, &schema, value, "$", answer, &mut problems);
+        problems
+    }
+
+    /// A schema of a document; for generativelanguage's (0), the protos' when it lacks one.
+    fn schema(&self, doc: usize, name: &str) -> Option<&Value> {
+        self.docs[doc].1["schemas"].get(name).or_else(|| {
+            if doc == 0 {
+                self.protos.get(name)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Document `doc`'s schema `name` with what the protos' message of that name adds, for
+    /// generativelanguage: the fields the 20240713 document predates, and which fields have
+    /// presence (`optional`, sent even when zero). `None` for the other documents.
+    fn newer_fields(&self, doc: usize, name: &str, schema: &Value) -> Option<Value> {
+        if doc != 0 {
+            return None;
+        }
+        let proto = self.protos.get(name)?.get("properties")?.as_object()?;
+        let mut merged = schema.clone();
+        let properties = merged.get_mut("properties")?.as_object_mut()?;
+        for (k, v) in proto {
+            match properties.get_mut(k) {
+                Some(own) if v.get("x-presence").is_some() => {
+                    own["x-presence"] = Value::Bool(true);
+                }
+                Some(_) => {}
+                None => {
+                    properties.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Some(merged)
+    }
+
+    /// The schema an `Any`'s `@type` names, in any document: the last dotted part of the type,
+    /// or the Vertex document's `GoogleCloudAiplatformV1…` spelling of it.
+    fn any_schema(&self, doc: usize, type_url: &str) -> Option<(usize, String)> {
+        let full = type_url.rsplit('/').next()?;
+        let short = full.rsplit('.').next()?;
+        let mut names = vec![short.to_owned()];
+        if let Some(rest) = full.strip_prefix("google.cloud.aiplatform.") {
+            let (version, _) = rest.split_once('.')?;
+            let mut v = version.to_owned();
+            v[..1].make_ascii_uppercase();
+            let v = v.replace("beta", "Beta");
+            names.insert(0, format!("GoogleCloudAiplatform{v}{short}"));
+        }
+        names
+            .into_iter()
+            .find(|n| self.schema(doc, n).is_some())
+            .map(|n| (doc, n))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_value(
+        &self,
+        doc: usize,
+        schema: &Value,
+        value: &Value,
+        at: &str,
+        answer: bool,
+        out: &mut Vec<String>,
+    ) {
+        if let Some(name) = schema["$ref"].as_str() {
+            let Some(target) = self.schema(doc, name) else {
+                out.push(format!(
+                    "{at}: schema {name} is not in {}",
+                    self.docs[doc].0
+                ));
+                return;
+            };
+            // Fields newer than the 20240713 generativelanguage document: the protos' message
+            // of the same name declares them (the document's own declarations win).
+            if let Some(newer) = self.newer_fields(doc, name, target) {
+                return self.check_value(doc, &newer, value, at, answer, out);
+            }
+            return self.check_value(doc, target, value, at, answer, out);
+        }
+        if value.is_null() {
+            if answer {
+                out.push(format!("{at}: null (Google omits unset fields)"));
+            }
+            return;
+        }
+        let kind = schema["type"].as_str().unwrap_or("any");
+        let format = schema["format"].as_str().unwrap_or("");
+        let wrong = |out: &mut Vec<String>, want: &str| {
+            out.push(format!("{at}: {value} is not {want}"));
+        };
+        match kind {
+            "any" => {}
+            "boolean" if !value.is_boolean() => wrong(out, "a boolean"),
+            "integer" => match format {
+                "int32" if value.as_i64().is_none_or(|n| i32::try_from(n).is_err()) => {
+                    wrong(out, "an int32 number")
+                }
+                "uint32" if value.as_u64().is_none_or(|n| u32::try_from(n).is_err()) => {
+                    wrong(out, "a uint32 number")
+                }
+                _ if !(value.is_i64() || value.is_u64()) => wrong(out, "an integer"),
+                _ => {}
+            },
+            "number" => {
+                let special = value
+                    .as_str()
+                    .is_some_and(|s| ["NaN", "Infinity", "-Infinity"].contains(&s));
+                if !value.is_number() && !special {
+                    wrong(out, "a number")
+                }
+            }
+            "string" => {
+                let Some(s) = value.as_str() else {
+                    return wrong(out, &format!("a string ({format})"));
+                };
+                if let Some(values) = schema["enum"].as_array()
+                    && !values.iter().any(|v| v == s)
+                {
+                    out.push(format!("{at}: {s:?} is not one of the enum's values"));
+                }
+                let fits = match format {
+                    "int64" => s.parse::<i64>().is_ok(),
+                    "uint64" | "fixed64" => s.parse::<u64>().is_ok(),
+                    "google-datetime" | "date-time" => {
+                        chrono::DateTime::parse_from_rfc3339(s).is_ok()
+                    }
+                    "google-duration" => is_duration(s),
+                    "byte" => s
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b)),
+                    _ => true,
+                };
+                if !fits {
+                    out.push(format!("{at}: {s:?} is not a {format} string"));
+                }
+            }
+            "array" => {
+                let Some(items) = value.as_array() else {
+                    return wrong(out, "an array");
+                };
+                if answer && items.is_empty() {
+                    out.push(format!("{at}: an empty list (Google omits empty lists)"));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{at}[{i}]");
+                    self.check_value(doc, &schema["items"], item, &at, answer, out);
+                }
+            }
+            "object" => {
+                let Some(map) = value.as_object() else {
+                    return wrong(out, "an object");
+                };
+                let properties = schema["properties"].as_object();
+                let extra = schema.get("additionalProperties");
+                // An Any (`additionalProperties: any`) names its message in `@type`.
+                let any_type = map.get("@type").and_then(Value::as_str).filter(|_| {
+                    properties.is_none() && extra.is_some_and(|e| e["type"].as_str() == Some("any"))
+                });
+                if let Some(type_url) = any_type {
+                    if type_url.ends_with("google.protobuf.Empty") {
+                        if map.len() > 1 {
+                            out.push(format!("{at}: an Empty with fields"));
+                        }
+                        return;
+                    }
+                    match self.any_schema(doc, type_url) {
+                        Some((d, name)) => {
+                            let mut rest = map.clone();
+                            rest.shift_remove("@type");
+                            let target = serde_json::json!({ "$ref": name });
+                            let rest = Value::Object(rest);
+                            self.check_value(d, &target, &rest, at, answer, out);
+                        }
+                        None => out.push(format!("{at}: @type {type_url} names no known schema")),
+                    }
+                    return;
+                }
+                for (key, item) in map {
+                    let at = format!("{at}.{key}");
+                    // Requests may use the proto's own snake_case names (proto3 JSON parsers
+                    // accept both); answers always use lowerCamelCase.
+                    let declared = properties.and_then(|p| {
+                        p.get(key)
+                            .or_else(|| if answer { None } else { p.get(&camel(key)) })
+                    });
+                    match (declared, extra) {
+                        (Some(s), _) => {
+                            if answer && self.omits_defaults(doc) && is_default(s, item) {
+                                out.push(format!(
+                                    "{at}: {item} is the default value (Google omits it)"
+                                ));
+                            }
+                            self.check_value(doc, s, item, &at, answer, out)
+                        }
+                        (None, Some(s)) => self.check_value(doc, s, item, &at, answer, out),
+                        (None, None) => out.push(format!("{at}: unknown field")),
+                    }
+                }
+            }
+            "boolean" => {}
+            other => out.push(format!("{at}: the schema has type {other}, unknown here")),
+        }
+    }
+}
+
+impl Discovery {
+    /// The proto3 services (generativelanguage, aiplatform) leave out a field at its default
+    /// value; Cloud Storage's JSON API is not proto3 JSON.
+    fn omits_defaults(&self, doc: usize) -> bool {
+        !self.docs[doc].0.starts_with("storage")
+    }
+}
+
+/// A scalar field at its proto3 default (false, 0, "", an enum's `…_UNSPECIFIED`), for a field
+/// without presence: proto3 JSON does not send it.
+fn is_default(schema: &Value, value: &Value) -> bool {
+    if schema.get("x-presence").is_some() || schema.get("$ref").is_some() {
+        return false;
+    }
+    let first_enum = schema["enum"][0]
+        .as_str()
+        .filter(|e| e.ends_with("UNSPECIFIED"));
+    value == &Value::Bool(false)
+        || value.as_str() == Some("")
+        || value.as_f64() == Some(0.0)
+        || (first_enum.is_some() && value.as_str() == first_enum)
+}
+
+/// `3.5s`, `-0.000000001s`, `120s`: a google-duration.
+fn is_duration(s: &str) -> bool {
+    let Some(n) = s.strip_suffix('s') else {
+        return false;
+    };
+    let n = n.strip_prefix('-').unwrap_or(n);
+    let (whole, frac) = n.split_once('.').unwrap_or((n, "0"));
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && (1..=9).contains(&frac.len())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn collect_methods<'a>(resource: &'a Value, out: &mut Vec<&'a Value>) {
+    if let Some(methods) = resource["methods"].as_object() {
+        out.extend(methods.values());
+    }
+    if let Some(resources) = resource["resources"].as_object() {
+        for r in resources.values() {
+            collect_methods(r, out);
+        }
+    }
+}
+
+/// Does a template (`/v1/{+name}:cancel`, `/v1beta/tunedModels/{tunedModelsId}`) match a raw
+/// path? `{x}` takes one segment (no `/`, no `:`), `{+x}` one or more characters.
+pub fn template_matches(template: &str, path: &str) -> bool {
+    fn go(t: &[u8], p: &[u8]) -> bool {
+        match t.first() {
+            None => p.is_empty(),
+            Some(b'{') => {
+                let close = t.iter().position(|&b| b == b'}').unwrap_or(t.len() - 1);
+                let greedy = t.get(1) == Some(&b'+');
+                let rest = &t[close + 1..];
+                (1..=p.len())
+                    .take_while(|&n| greedy || !matches!(p[n - 1], b'/' | b':'))
+                    .any(|n| go(rest, &p[n..]))
+            }
+            Some(&c) => p.first() == Some(&c) && go(&t[1..], &p[1..]),
+        }
+    }
+    go(template.as_bytes(), path.as_bytes())
+}
+
+/// `/v1beta/{name=tunedModels/*}/operations` as a template: `/v1beta/tunedModels/{*}/operations`.
+fn http_rule_template(rule: &str) -> String {
+    let mut out = String::new();
+    let mut rest = rule;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        let inner = &rest[open + 1..close];
+        match inner.split_once('=') {
+            Some((_, pattern)) => {
+                let parts: Vec<String> = pattern
+                    .split('/')
+                    .map(|p| match p {
+                        "*" => "{*}".to_owned(),
+                        "**" => "{+*}".to_owned(),
+                        lit => lit.to_owned(),
+                    })
+                    .collect();
+                out.push_str(&parts.join("/"));
+            }
+            None => out.push_str("{*}"),
+        }
+        rest = &rest[(close + 1).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `google.api.http` bindings of every `rpc` in a proto file. A binding with `body: "*"`
+/// takes the RPC's request message; the response is the RPC's (a stream's element).
+fn proto_routes(text: &str) -> Vec<Route> {
+    let mut routes = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\n  rpc ") {
+        rest = &rest[at + 7..];
+        let end = rest.find("\n  }").unwrap_or(rest.len());
+        let block = &rest[..end];
+        let name = block.split('(').next().unwrap_or("").trim().to_owned();
+        let types: Vec<&str> = block
+            .split(['(', ')'])
+            .skip(1)
+            .step_by(2)
+            .map(|t| t.trim().trim_start_matches("stream ").trim())
+            .collect();
+        let (request, response) = (types.first(), types.get(1));
+        let lines: Vec<&str> = block.lines().map(str::trim).collect();
+        for (i, line) in lines.iter().enumerate() {
+            for verb in ["get", "post", "patch", "delete", "put"] {
+                let Some(rule) = line
+                    .strip_prefix(&format!("{verb}: \""))
+                    .and_then(|r| r.strip_suffix('"'))
+                else {
+                    continue;
+                };
+                let body = lines.get(i + 1).and_then(|l| l.strip_prefix("body: \""));
+                let request = match body {
+                    Some(b) if b.starts_with('*') => request.map(|t| short_type(t)),
+                    _ => None,
+                };
+                routes.push(Route {
+                    id: format!("proto {name}"),
+                    http_method: verb.to_ascii_uppercase(),
+                    template: http_rule_template(rule),
+                    request,
+                    response: response.map(|t| short_type(t)),
+                    doc: 0,
+                });
+            }
+        }
+        rest = &rest[end..];
+    }
+    routes
+}
+
+fn short_type(t: &str) -> String {
+    t.rsplit('.').next().unwrap_or(t).to_owned()
+}
+
+/// The service YAML's `http: rules:` for `google.longrunning.Operations`.
+fn yaml_operation_routes(text: &str) -> Vec<Route> {
+    let mut routes = Vec::new();
+    let mut response = None;
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches("- ");
+        if let Some(selector) = line.strip_prefix("selector: ") {
+            response = match selector.rsplit('.').next() {
+                Some("GetOperation") => Some("Operation".to_owned()),
+                Some("ListOperations") => Some("ListOperationsResponse".to_owned()),
+                Some("CancelOperation" | "DeleteOperation") => Some("Empty".to_owned()),
+                _ => None,
+            };
+            continue;
+        }
+        for verb in ["get", "post", "delete"] {
+            if let Some(rule) = line.strip_prefix(&format!("{verb}: ")) {
+                if response.is_none() {
+                    continue;
+                }
+                routes.push(Route {
+                    id: "longrunning".into(),
+                    http_method: verb.to_ascii_uppercase(),
+                    template: http_rule_template(rule.trim_matches('\'')),
+                    request: None,
+                    response: response.clone(),
+                    doc: 0,
+                });
+            }
+        }
+    }
+    routes
+}
+
+/// The top-level messages of a proto file as discovery-style schemas (fields in lowerCamelCase,
+/// 64-bit integers as int64 strings, Timestamp and Duration as their string formats, messages as
+/// `$ref`s by short name, enums as strings). Only for messages the document lacks.
+fn proto_schemas(text: &str, out: &mut serde_json::Map<String, Value>) {
+    let code_lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or("").trim())
+        .collect();
+    // Enums at any depth, by short name (the first of a name wins).
+    for (i, line) in code_lines.iter().enumerate() {
+        let Some(name) = line
+            .strip_prefix("enum ")
+            .and_then(|l| l.strip_suffix(" {"))
+        else {
+            continue;
+        };
+        let values: Vec<Value> = code_lines[i + 1..]
+            .iter()
+            .take_while(|l| **l != "}")
+            .filter_map(|l| l.split_once('=').map(|(v, _)| Value::from(v.trim())))
+            .filter(|v| {
+                v.as_str()
+                    .is_some_and(|s| !s.is_empty() && !s.contains(' '))
+            })
+            .collect();
+        out.entry(name.to_owned())
+            .or_insert_with(|| serde_json::json!({"type": "string", "enum": values}));
+    }
+    let mut lines = code_lines.into_iter();
+    while let Some(line) = lines.next() {
+        let Some(name) = line
+            .strip_prefix("message ")
+            .and_then(|l| l.strip_suffix(" {"))
+        else {
+            continue;
+        };
+        let mut properties = serde_json::Map::new();
+        let mut nested = 0i32;
+        let mut in_oneof = false;
+        let mut statement = String::new();
+        for code in lines.by_ref() {
+            let balance = code.matches('{').count() as i32 - code.matches('}').count() as i32;
+            if nested > 0 {
+                nested += balance;
+                continue;
+            }
+            if code.starts_with("message ") || code.starts_with("enum ") {
+                nested = balance;
+                continue;
+            }
+            if code.starts_with("oneof ") {
+                in_oneof = true;
+                continue;
+            }
+            if code == "}" && statement.is_empty() {
+                if in_oneof {
+                    in_oneof = false;
+                    continue;
+                }
+                break;
+            }
+            if code.is_empty() || code.starts_with("reserved") || code.starts_with("option ") {
+                continue;
+            }
+            statement.push(' ');
+            statement.push_str(code);
+            if code.ends_with(';') {
+                if let Some((field, schema)) = proto_field(statement.trim()) {
+                    properties.insert(field, schema);
+                }
+                statement.clear();
+            }
+        }
+        out.entry(name.to_owned())
+            .or_insert_with(|| serde_json::json!({"type": "object", "properties": properties}));
+    }
+}
+
+/// `repeated TuningSnapshot snapshots = 4 [...];` → (`snapshots`, its schema).
+fn proto_field(statement: &str) -> Option<(String, Value)> {
+    let decl = statement.split('=').next()?.trim();
+    let words: Vec<&str> = decl.split_whitespace().collect();
+    let (label, kind, name) = match words.as_slice() {
+        [label @ ("repeated" | "optional"), kind, name] => (*label, *kind, *name),
+        [kind, name] => ("", *kind, *name),
+        _ if decl.starts_with("map<") => {
+            let (inner, name) = decl.strip_prefix("map<")?.split_once('>')?;
+            let value = inner.split(',').nth(1)?.trim();
+            let schema =
+                serde_json::json!({"type": "object", "additionalProperties": proto_type(value)});
+            return Some((camel(name.trim()), schema));
+        }
+        _ => return None,
+    };
+    let mut schema = proto_type(kind);
+    if label == "optional" {
+        schema["x-presence"] = Value::Bool(true);
+    }
+    let schema = if label == "repeated" {
+        serde_json::json!({"type": "array", "items": schema})
+    } else {
+        schema
+    };
+    Some((camel(name), schema))
+}
+
+fn proto_type(kind: &str) -> Value {
+    use serde_json::json;
+    match kind {
+        "string" => json!({"type": "string"}),
+        "bytes" => json!({"type": "string", "format": "byte"}),
+        "bool" => json!({"type": "boolean"}),
+        "int32" | "sint32" | "sfixed32" => json!({"type": "integer", "format": "int32"}),
+        "uint32" | "fixed32" => json!({"type": "integer", "format": "uint32"}),
+        "int64" | "sint64" | "sfixed64" => json!({"type": "string", "format": "int64"}),
+        "uint64" | "fixed64" => json!({"type": "string", "format": "uint64"}),
+        "float" | "double" => json!({"type": "number"}),
+        "google.protobuf.Timestamp" => json!({"type": "string", "format": "google-datetime"}),
+        "google.protobuf.Duration" => json!({"type": "string", "format": "google-duration"}),
+        "google.protobuf.Struct" | "google.protobuf.Value" => json!({"type": "any"}),
+        "google.protobuf.Any" => {
+            json!({"type": "object", "additionalProperties": {"type": "any"}})
+        }
+        other => json!({"$ref": short_type(other)}),
+    }
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in snake.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
