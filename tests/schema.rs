@@ -280,7 +280,7 @@ async fn the_gemini_api_flow_conforms_to_the_discovery_documents() {
         .await
         .unwrap();
     client.delete_permission(&permission.name).await.unwrap();
-    // A second model, cancelled while it tunes, then both deleted; the list is empty again.
+    // A second model, cancelled while it tunes.
     let mut long = tuning_request("cancelled", tutorial_examples(), 1, 200);
     long.display_name = "cancelled".into();
     let second = client
@@ -292,8 +292,13 @@ async fn the_gemini_api_flow_conforms_to_the_discovery_documents() {
     client.get_tuned_model("schema-cancel").await.unwrap();
     let missing = client.get_tuned_model("no-such-model").await.unwrap_err();
     assert_eq!(missing.http_status, Some(404));
-    client.delete_tuned_model("schema-cancel").await.unwrap();
+    client.list_all_operations(None, "", None).await.unwrap();
     client.delete_tuned_model("schema-check").await.unwrap();
+    // The cancelled one changes hands (the caller stays a writer, who cannot delete).
+    client
+        .transfer_ownership("schema-cancel", "new-owner@example.com")
+        .await
+        .unwrap();
     client.list_tuned_models(None, "", None).await.unwrap();
 
     assert_conforms(
@@ -312,6 +317,7 @@ async fn the_gemini_api_flow_conforms_to_the_discovery_documents() {
             "GET /v1beta/models/{id}",
             "POST /v1beta/models/{id}:countTokens",
             "POST /v1beta/tunedModels/{id}/permissions",
+            "POST /v1beta/tunedModels/{id}:transferOwnership",
             "PATCH /v1beta/tunedModels/{id}/permissions/{p}",
         ],
     );
@@ -386,6 +392,11 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         .unwrap();
     client
         .get_object("schema-bucket", "train.jsonl")
+        .await
+        .unwrap();
+    client.list_objects("schema-bucket", "", 10).await.unwrap();
+    client
+        .read_object("schema-bucket", "train.jsonl")
         .await
         .unwrap();
     let created = client.create_tuning_job(&job(2)).await.unwrap();
@@ -470,6 +481,7 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         &[
             "POST /upload/storage/v1/b/{b}/o",
             "GET /storage/v1/b/{b}/o/{o}",
+            "GET /storage/v1/b/{b}/o",
             "POST /v1/projects/{p}/locations/{l}/tuningJobs",
             "GET /v1/projects/{p}/locations/{l}/tuningJobs/{j}",
             "GET /v1/projects/{p}/locations/{l}/tuningJobs",

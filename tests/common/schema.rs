@@ -120,8 +120,22 @@ impl Discovery {
     /// The route a request takes, or why there is none. `path` is the raw (still
     /// percent-encoded) path.
     pub fn route(&self, method: &str, path: &str) -> Result<&Route, String> {
+        // Each API has its own host, and some paths exist on two (`/v1/operations`): the one
+        // tunedeck speaks to for a path is Cloud Storage for its media and JSON paths, Vertex
+        // AI for `/{version}/projects/…`, and the Gemini API for the rest.
+        let service = if ["/upload/", "/storage/", "/download/", "/resumable/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        {
+            "storage"
+        } else if path.split('/').nth(2) == Some("projects") {
+            "aiplatform"
+        } else {
+            "generativelanguage"
+        };
         self.routes
             .iter()
+            .filter(|r| self.docs[r.doc].0.starts_with(service))
             .find(|r| r.http_method == method && template_matches(&r.template, path))
             .ok_or_else(|| format!("no such route in the discovery documents: {method} {path}"))
     }
