@@ -257,6 +257,19 @@ async fn the_gemini_api_flow_conforms_to_the_discovery_documents() {
         .count_tokens("models/gemini-1.5-flash-001-tuning", &prompt)
         .await
         .unwrap();
+    // `--api-version v1` governs generation only.
+    let mut v1 =
+        tunedeck::api::ClientConfig::new(&proxy.base_url, tunedeck::api::Credentials::None);
+    v1.api_version = "v1".into();
+    let v1 = tunedeck::api::ApiClient::new(v1).unwrap();
+    v1.generate_content(&model.name, &prompt).await.unwrap();
+    let mut stream = v1
+        .stream_generate_content(&model.name, &prompt)
+        .await
+        .unwrap();
+    while let Some(chunk) = stream.next().await {
+        chunk.unwrap();
+    }
     // Sharing: a reader added, listed, read, made a writer, removed.
     let permission = client
         .create_permission(
@@ -314,6 +327,8 @@ async fn the_gemini_api_flow_conforms_to_the_discovery_documents() {
             "POST /v1/tunedModels/{id}/operations/{op}:cancel",
             "POST /v1beta/tunedModels/{id}:generateContent",
             "POST /v1beta/tunedModels/{id}:streamGenerateContent",
+            "POST /v1/tunedModels/{id}:generateContent",
+            "POST /v1/tunedModels/{id}:streamGenerateContent",
             "GET /v1beta/models/{id}",
             "POST /v1beta/models/{id}:countTokens",
             "POST /v1beta/tunedModels/{id}/permissions",
@@ -423,15 +438,21 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         .await
         .unwrap();
     let tuned = finished.tuned_model.clone().unwrap();
-    let prompt = GenerateContentRequest {
-        contents: vec![Content::user_text(PAIRS[1].0)],
-        generation_config: Some(GenerationConfig {
-            temperature: Some(0.2),
-            max_output_tokens: Some(32),
-            ..Default::default()
-        }),
+    // The prompt as the Playground builds it for a Vertex endpoint, which takes what its base
+    // model takes.
+    let settings = GenerationSettings {
+        temperature: Some(0.2),
+        top_p: Some(0.8),
+        top_k: Some(10),
+        max_output_tokens: Some(32),
+        stop_sequences: vec!["END".into()],
+        system_instruction: Some("Answer with the city.".into()),
+        response_mime_type: Some("text/plain".into()),
+        safety_threshold: Some(HarmBlockThreshold::BlockMediumAndAbove),
         ..Default::default()
     };
+    let target = TargetModel::from_tuning_job(&finished).unwrap();
+    let prompt = build_request(&target, PAIRS[1].0, &settings).unwrap();
     client
         .generate_content(&tuned.endpoint, &prompt)
         .await
@@ -834,6 +855,27 @@ fn the_validator_knows_which_routes_each_version_binds() {
         ("GET", "/storage/v1/b/b/o/dir%2Fname.jsonl"),
     ] {
         assert!(d.route(method, path).is_ok(), "{method} {path} is bound");
+    }
+    // Each version's bodies are read against its own description.
+    for (path, doc) in [
+        (
+            "/v1/tunedModels/a:generateContent",
+            "generativelanguage.v1 (protos)",
+        ),
+        (
+            "/v1beta/tunedModels/a:generateContent",
+            "generativelanguage.v1beta.json",
+        ),
+        (
+            "/v1/projects/p/locations/l/endpoints/e:generateContent",
+            "aiplatform.v1.json",
+        ),
+        (
+            "/v1beta1/projects/p/locations/l/endpoints/e:generateContent",
+            "aiplatform.v1beta1.json",
+        ),
+    ] {
+        assert_eq!(d.doc_name(d.route("POST", path).unwrap()), doc, "{path}");
     }
     for (method, path) in [
         ("POST", "/v1beta/tunedModels/a/operations/b:cancel"),

@@ -60,29 +60,46 @@ impl Discovery {
                 .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
             d.add_document(name, doc);
         }
-        // Protos: generativelanguage's (schemas from the v1beta document, index 0). The bindings
-        // of v1beta and v1 only: google.longrunning's own are generic, each service's YAML says
-        // which of them it serves.
-        for version in ["v1beta", "longrunning", "rpc", "v1"] {
-            let folder = dir.join("protos").join(version);
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()))
-                .map(|e| e.unwrap().path())
-                .collect();
-            files.sort();
-            for file in files {
-                let text = std::fs::read_to_string(&file).unwrap();
-                let binds = version.starts_with('v');
-                if file.extension().is_some_and(|e| e == "proto") {
-                    if binds {
-                        d.routes.extend(proto_routes(&text));
+        // Protos. v1beta's messages fill in what the v1beta document (index 0) lacks; v1 has no
+        // discovery document here, so its protos' messages are its schemas (a document of their
+        // own). The bindings of v1beta and v1 only: google.longrunning's own are generic, each
+        // service's YAML says which of them it serves.
+        let v1 = d.docs.len();
+        let mut v1_schemas = serde_json::Map::new();
+        for (version, doc) in [("v1beta", 0), ("v1", v1)] {
+            for folder in [version, "longrunning", "rpc"] {
+                let binds = folder == version;
+                let folder = dir.join("protos").join(folder);
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                    .unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()))
+                    .map(|e| e.unwrap().path())
+                    .collect();
+                files.sort();
+                for file in files {
+                    let text = std::fs::read_to_string(&file).unwrap();
+                    if file.extension().is_some_and(|e| e == "proto") {
+                        if binds {
+                            d.routes.extend(proto_routes(&text, doc));
+                        }
+                        let schemas = if doc == 0 {
+                            &mut d.protos
+                        } else {
+                            &mut v1_schemas
+                        };
+                        proto_schemas(&text, schemas);
+                    } else if file.extension().is_some_and(|e| e == "yaml") {
+                        d.routes.extend(yaml_operation_routes(&text, doc));
                     }
-                    proto_schemas(&text, &mut d.protos);
-                } else if file.extension().is_some_and(|e| e == "yaml") {
-                    d.routes.extend(yaml_operation_routes(&text));
                 }
             }
         }
+        // `google.protobuf.Empty`, which the protos import rather than declare.
+        let empty = serde_json::json!({"type": "object", "properties": {}});
+        v1_schemas.insert("Empty".into(), empty);
+        d.docs.push((
+            "generativelanguage.v1 (protos)".into(),
+            serde_json::json!({ "schemas": v1_schemas }),
+        ));
         d
     }
 
@@ -189,6 +206,24 @@ impl Discovery {
         Some(merged)
     }
 
+    /// The document an `Any`'s package names (`google.ai.generativelanguage.v1beta.…` is the
+    /// v1beta document even inside a v1 answer), else the one being read.
+    fn any_doc(&self, doc: usize, type_url: &str) -> usize {
+        let named = |n: &str| self.docs.iter().position(|(name, _)| name.starts_with(n));
+        let wanted = if type_url.contains(".generativelanguage.v1beta.") {
+            named("generativelanguage.v1beta")
+        } else if type_url.contains(".generativelanguage.v1.") {
+            named("generativelanguage.v1 ")
+        } else if type_url.contains(".aiplatform.v1beta1.") {
+            named("aiplatform.v1beta1")
+        } else if type_url.contains(".aiplatform.v1.") {
+            named("aiplatform.v1.")
+        } else {
+            None
+        };
+        wanted.unwrap_or(doc)
+    }
+
     /// The schema an `Any`'s `@type` names, in any document: the last dotted part of the type,
     /// or the Vertex document's `GoogleCloudAiplatformV1…` spelling of it.
     fn any_schema(&self, doc: usize, type_url: &str) -> Option<(usize, String)> {
@@ -199,9 +234,9 @@ impl Discovery {
             let (version, _) = rest.split_once('.')?;
             let mut v = version.to_owned();
             v[..1].make_ascii_uppercase();
-            let v = v.replace("beta", "Beta");
             names.insert(0, format!("GoogleCloudAiplatform{v}{short}"));
         }
+        let doc = self.any_doc(doc, type_url);
         names
             .into_iter()
             .find(|n| self.schema(doc, n).is_some())
@@ -456,7 +491,7 @@ fn http_rule_template(rule: &str) -> String {
 
 /// The `google.api.http` bindings of every `rpc` in a proto file. A binding with `body: "*"`
 /// takes the RPC's request message; the response is the RPC's (a stream's element).
-fn proto_routes(text: &str) -> Vec<Route> {
+fn proto_routes(text: &str, doc: usize) -> Vec<Route> {
     let mut routes = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find("\n  rpc ") {
@@ -491,7 +526,7 @@ fn proto_routes(text: &str) -> Vec<Route> {
                     template: http_rule_template(rule),
                     request,
                     response: response.map(|t| short_type(t)),
-                    doc: 0,
+                    doc,
                 });
             }
         }
@@ -505,7 +540,7 @@ fn short_type(t: &str) -> String {
 }
 
 /// The service YAML's `http: rules:` for `google.longrunning.Operations`.
-fn yaml_operation_routes(text: &str) -> Vec<Route> {
+fn yaml_operation_routes(text: &str, doc: usize) -> Vec<Route> {
     let mut routes = Vec::new();
     let mut response = None;
     for line in text.lines() {
@@ -530,7 +565,7 @@ fn yaml_operation_routes(text: &str) -> Vec<Route> {
                     template: http_rule_template(rule.trim_matches('\'')),
                     request: None,
                     response: response.clone(),
-                    doc: 0,
+                    doc,
                 });
             }
         }
@@ -566,19 +601,20 @@ fn proto_schemas(text: &str, out: &mut serde_json::Map<String, Value>) {
         out.entry(name.to_owned())
             .or_insert_with(|| serde_json::json!({"type": "string", "enum": values}));
     }
-    let mut lines = code_lines.into_iter();
-    while let Some(line) = lines.next() {
+    // Every message, nested ones too (`GenerateContentResponse.UsageMetadata`), by short name.
+    for (i, line) in code_lines.iter().enumerate() {
         let Some(name) = line
             .strip_prefix("message ")
             .and_then(|l| l.strip_suffix(" {"))
         else {
             continue;
         };
+        let lines = code_lines[i + 1..].iter().copied();
         let mut properties = serde_json::Map::new();
         let mut nested = 0i32;
         let mut in_oneof = false;
         let mut statement = String::new();
-        for code in lines.by_ref() {
+        for code in lines {
             let balance = code.matches('{').count() as i32 - code.matches('}').count() as i32;
             if nested > 0 {
                 nested += balance;
