@@ -485,6 +485,20 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    // A job whose dataset is missing fails with a Status.
+    let mut broken = job(1);
+    if let Some(spec) = broken.supervised_tuning_spec.as_mut() {
+        spec.training_dataset_uri = "gs://schema-bucket/missing.jsonl".into();
+    }
+    let broken = client.create_tuning_job(&broken).await.unwrap();
+    let failed = loop {
+        let j = client.get_tuning_job(&broken.name).await.unwrap();
+        if j.state.is_terminal() {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(failed.state, vx::JobState::Failed);
     // The same reads on v1beta1 (its own document).
     client.version = "v1beta1".into();
     client.get_tuning_job(&created.name).await.unwrap();
@@ -1020,5 +1034,127 @@ async fn the_emulator_serves_no_route_the_live_service_lacks() {
         served_but_unbound.is_empty(),
         "the emulator serves routes the discovery documents lack:\n{}",
         served_but_unbound.join("\n")
+    );
+}
+
+/// The demo a fresh emulator starts with (tuned models, a live job, Vertex jobs with metrics and
+/// checkpoints) is what a new user's first requests read: it conforms too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_answers_conform_to_the_discovery_documents() {
+    let emu = start(EmulatorOptions {
+        demo: true,
+        ..options()
+    })
+    .await;
+    let proxy = recorder::start(&emu.base_url()).await;
+    let api = || client_at(&proxy.base_url, tunedeck::api::Credentials::None);
+    let gemini = api();
+    for model in gemini
+        .list_tuned_models(None, "", None)
+        .await
+        .unwrap()
+        .tuned_models
+    {
+        gemini.get_tuned_model(&model.name).await.unwrap();
+        gemini.list_operations(&model.name, None, "").await.unwrap();
+    }
+    let vertex = VertexClient::new(
+        api(),
+        api(),
+        tunedeck::emulator::demo::VERTEX_DEMO_PROJECT,
+        tunedeck::emulator::demo::VERTEX_DEMO_LOCATION,
+    );
+    let jobs = vertex.all_tuning_jobs("").await.unwrap();
+    assert!(jobs.len() >= 2, "the Vertex demo has its jobs");
+    for job in &jobs {
+        let job = vertex.get_tuning_job(&job.name).await.unwrap();
+        vertex
+            .read_metrics(&job, &mut MetricsCache::default())
+            .await
+            .unwrap();
+    }
+    assert_conforms(
+        &proxy.take(),
+        &[
+            "GET /v1beta/tunedModels/{id}",
+            "GET /v1/projects/{p}/locations/{l}/tuningJobs/{j}",
+        ],
+    );
+}
+
+fn exchange(method: &str, path: &str, query: &str, request: &str, answer: &str) -> Exchange {
+    Exchange {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        request_type: "application/json".into(),
+        request: request.to_owned().into_bytes().into(),
+        status: 200,
+        response_type: if answer.starts_with("data: ") {
+            "text/event-stream".into()
+        } else {
+            "application/json".into()
+        },
+        response: answer.to_owned().into_bytes().into(),
+    }
+}
+
+#[test]
+fn each_exchange_is_checked_by_route_request_answer_and_stream_chunk() {
+    let upload = exchange(
+        "POST",
+        "/upload/storage/v1/b/b/o",
+        "uploadType=media&name=x",
+        "raw bytes, not JSON",
+        r#"{"name": "x", "bucket": "b", "size": 5}"#,
+    );
+    assert_eq!(
+        problems(&upload),
+        vec!["POST /upload/storage/v1/b/b/o 200: $.size: 5 is not a string (uint64)"]
+    );
+    let request = exchange(
+        "POST",
+        "/v1/projects/p/locations/l/tuningJobs",
+        "",
+        r#"{"baseModel": "gemini-2.5-flash", "epochs": 3}"#,
+        r#"{"name": "projects/p/locations/l/tuningJobs/1"}"#,
+    );
+    assert_eq!(
+        problems(&request),
+        vec!["POST /v1/projects/p/locations/l/tuningJobs 200: $.epochs: unknown field"]
+    );
+    let stream = exchange(
+        "POST",
+        "/v1beta/tunedModels/m:streamGenerateContent",
+        "alt=sse",
+        r#"{"contents": [{"parts": [{"text": "hi"}]}]}"#,
+        "data: {\"candidates\": [{\"index\": 0}]}\r\n\r\ndata: {\"candidates\": [], \"x\": 1}\r\n\r\n",
+    );
+    assert_eq!(
+        problems(&stream),
+        vec![
+            "POST /v1beta/tunedModels/m:streamGenerateContent 200: $.candidates: an empty list (Google omits empty lists)",
+            "POST /v1beta/tunedModels/m:streamGenerateContent 200: $.x: unknown field",
+        ]
+    );
+    let unbound = exchange(
+        "POST",
+        "/v1beta/tunedModels/m/operations/o:cancel",
+        "",
+        "{}",
+        "{}",
+    );
+    assert_eq!(
+        problems(&unbound),
+        vec![
+            "POST /v1beta/tunedModels/m/operations/o:cancel 200: no such route in the discovery documents: POST /v1beta/tunedModels/m/operations/o:cancel"
+        ]
+    );
+    let mut error = exchange("GET", "/v1beta/tunedModels/m", "", "", "");
+    error.status = 404;
+    error.response = r#"{"error": {"code": 404, "message": "gone", "status": "GONE"}}"#.into();
+    assert_eq!(
+        problems(&error),
+        vec!["GET /v1beta/tunedModels/m 404: error.status: \"GONE\" does not fit"]
     );
 }
