@@ -114,6 +114,15 @@ fn problems(e: &Exchange) -> Vec<String> {
     };
     let media = e.query_has("uploadType=media") || session || e.query_has("alt=media");
     if let Some(route) = route {
+        // The query: only the parameters the method declares (a session's `upload_id` is the
+        // resumable protocol's).
+        if let Some(declared) = &route.parameters {
+            for (key, _) in url::form_urlencoded::parse(e.query.as_bytes()) {
+                if !declared.iter().any(|d| *d == key) && !(session && key == "upload_id") {
+                    out.push(format!("query parameter {key:?} is not declared"));
+                }
+            }
+        }
         // The request.
         if !e.request.is_empty() && !media {
             match (&route.request, json_of(&e.request, "the request", &mut out)) {

@@ -73,6 +73,7 @@ pub fn proto_routes(text: &str, doc: usize) -> Vec<Route> {
                     request,
                     response: response.map(|t| short_type(t)),
                     doc,
+                    parameters: None,
                 });
             }
         }
@@ -112,6 +113,7 @@ pub fn yaml_operation_routes(text: &str, doc: usize) -> Vec<Route> {
                     request: None,
                     response: response.clone(),
                     doc,
+                    parameters: None,
                 });
             }
         }

@@ -28,6 +28,9 @@ pub struct Route {
     pub response: Option<String>,
     /// The index of the document whose schemas the bodies use.
     pub doc: usize,
+    /// The query parameters it declares (the method's and the document's standard ones);
+    /// `None` for routes from the protos, which do not list them.
+    pub parameters: Option<Vec<String>>,
 }
 
 /// The loaded documents and every route they (and the protos) bind.
@@ -125,6 +128,13 @@ impl Discovery {
                 }
             }
             for template in templates {
+                let keys = |v: &Value| -> Vec<String> {
+                    v.as_object()
+                        .map(|o| o.keys().cloned().collect())
+                        .unwrap_or_default()
+                };
+                let mut parameters = keys(&m["parameters"]);
+                parameters.extend(keys(&doc["parameters"]));
                 self.routes.push(Route {
                     id: m["id"].as_str().unwrap_or("").to_owned(),
                     http_method: http_method.clone(),
@@ -132,6 +142,7 @@ impl Discovery {
                     request: schema("request"),
                     response: schema("response"),
                     doc: index,
+                    parameters: Some(parameters),
                 });
             }
         }

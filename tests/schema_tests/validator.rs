@@ -275,6 +275,17 @@ fn each_exchange_is_checked_by_route_request_answer_and_stream_chunk() {
             "POST /v1beta/tunedModels/m/operations/o:cancel 200: no such route in the discovery documents: POST /v1beta/tunedModels/m/operations/o:cancel"
         ]
     );
+    let typo = exchange(
+        "GET",
+        "/v1beta/tunedModels",
+        "page_size=5&pageToken=x",
+        "",
+        "{}",
+    );
+    assert_eq!(
+        problems(&typo),
+        vec!["GET /v1beta/tunedModels 200: query parameter \"page_size\" is not declared"]
+    );
     let mut error = exchange("GET", "/v1beta/tunedModels/m", "", "", "");
     error.status = 404;
     error.response = r#"{"error": {"code": 404, "message": "gone", "status": "GONE"}}"#.into();
