@@ -118,7 +118,8 @@ fn problems(e: &Exchange) -> Vec<String> {
         // resumable protocol's).
         if let Some(declared) = &route.parameters {
             for (key, _) in url::form_urlencoded::parse(e.query.as_bytes()) {
-                if !declared.iter().any(|d| *d == key) && !(session && key == "upload_id") {
+                let resumable = session && key == "upload_id";
+                if !resumable && !declared.iter().any(|d| *d == key) {
                     out.push(format!("query parameter {key:?} is not declared"));
                 }
             }
