@@ -90,6 +90,7 @@ fn read_request(req: &Req) -> Result<TuningJob, Failure> {
             }
         }
     }
+    // A parsed JSON value always serializes (its keys are strings): the default is never used.
     let bytes = serde_json::to_vec(&value).unwrap_or_default();
     let (given, _): (TuningJob, _) = parse_body(&bytes)?;
     Ok(TuningJob {
