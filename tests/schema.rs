@@ -7,6 +7,8 @@
 //! recording proxy between the client and the emulator sees the bodies as they travel.
 
 mod common;
+#[path = "schema_tests/headless.rs"]
+mod headless;
 #[path = "schema_tests/live_service.rs"]
 mod live_service;
 #[path = "common/recorder.rs"]
