@@ -1,11 +1,12 @@
 //! A validator for Google's discovery documents (tests/fixtures/discovery): which routes a
-//! service binds (HTTP method and path template, per API version) and whether a JSON body fits a
-//! schema (no unknown field, the right JSON type for each field's type and format, enums within
-//! their values, `$ref` followed, `@type` followed inside `Any` fields). The generativelanguage
-//! document of 20240713 predates three v1beta methods and there is no v1 document, so the
-//! `google.api.http` bindings of the googleapis protos (and the service YAML's rules for
-//! `google.longrunning.Operations`) add routes; their bodies are checked against the v1beta
-//! document's schemas of the same message names.
+//! service binds (HTTP method, path template and query parameters, per API version) and whether a
+//! JSON body fits a schema (no unknown field, the right JSON type for each field's type and
+//! format, enums within their values, `$ref` followed, `@type` followed inside `Any` fields; in
+//! answers no null, no empty list and no default value of a field without presence). The
+//! generativelanguage document of 20240713 predates three v1beta methods and some fields, and
+//! there is no v1 document, so the googleapis protos (common/protos.rs) add routes from their
+//! `google.api.http` bindings, fill in the v1beta document's missing fields and presence, and
+//! are v1's schemas.
 #![allow(dead_code)]
 
 #[path = "protos.rs"]
