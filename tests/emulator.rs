@@ -379,21 +379,31 @@ async fn tuned_model_inference_rules() {
 }
 
 #[tokio::test]
-async fn cancel_on_v1_and_v1beta_ends_with_code_1() {
+async fn cancel_is_bound_on_v1_only_and_ends_with_code_1() {
     let emu = start(EmulatorOptions {
         step_interval: Duration::from_millis(50),
         ..fast_options()
     })
     .await;
     let client = client_for(&emu);
-    for (id, version) in [("cancel-a", "v1"), ("cancel-b", "v1beta")] {
+    for id in ["cancel-a", "cancel-b"] {
         let op = client
             .create_tuned_model(&tuning_request(id, tutorial_examples(), 1, 50), Some(id))
             .await
             .unwrap();
+        // The live v1beta binds CancelOperation for batches only: 404, and the job runs on.
         let (s, body) = raw(
             "POST",
-            &format!("{}/{version}/{}:cancel", emu.base_url(), op.name),
+            &format!("{}/v1beta/{}:cancel", emu.base_url(), op.name),
+            Some("{}"),
+        )
+        .await;
+        assert_eq!(s, 404, "{body}");
+        assert_eq!(body["error"]["status"], "NOT_FOUND");
+        assert!(!client.get_operation(&op.name).await.unwrap().is_cancelled());
+        let (s, body) = raw(
+            "POST",
+            &format!("{}/v1/{}:cancel", emu.base_url(), op.name),
             Some("{}"),
         )
         .await;

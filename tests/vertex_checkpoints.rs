@@ -20,12 +20,15 @@ fn vertex(emu: &tunedeck::emulator::RunningEmulator) -> VertexClient {
     )
 }
 
-/// The demo's succeeded job, which exported a checkpoint per epoch.
+/// The demo's finished job, number-generator, which exported a checkpoint per epoch (by name:
+/// with fast steps the demo's live job may have finished too).
 async fn succeeded_demo_job(client: &VertexClient) -> TuningJob {
     let jobs = client.all_tuning_jobs("").await.unwrap();
     jobs.into_iter()
-        .find(|j| j.state == JobState::Succeeded)
-        .expect("the demo has a succeeded job")
+        .find(|j| {
+            j.state == JobState::Succeeded && j.tuned_model_display_name == "number-generator"
+        })
+        .expect("the demo has a succeeded number-generator job")
 }
 
 async fn answer(client: &VertexClient, endpoint: &str, prompt: &str) -> String {

@@ -39,7 +39,7 @@ pub const ROUTES: &str = "Routes (v1beta unless marked; v1 = both versions; HEAD
   GET/POST           /v1beta/tunedModels/{id}/permissions     list / create
   GET/PATCH/DELETE   /v1beta/tunedModels/{id}/permissions/{p}
   GET   (v1)         /{v}/tunedModels/{id}/operations[/{op}]  list / get
-  POST  (v1)         /{v}/tunedModels/{id}/operations/{op}:cancel
+  POST  v1 only      /v1/tunedModels/{id}/operations/{op}:cancel (v1beta binds no cancel: 404)
   GET/DELETE         /v1/operations[/**]                      list all / delete
   GET   (v1)         /{v}/models[/{m}]; POST /{v}/models/{m}:generateContent, :streamGenerateContent, :countTokens
 Vertex AI ({v} = v1 or v1beta1; P = projects/{project}/locations/{location}):

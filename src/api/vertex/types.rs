@@ -298,11 +298,17 @@ pub struct Distribution {
     pub sum: Option<i64>,
     #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
     pub billable_sum: Option<i64>,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub min: f64,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub max: f64,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub mean: f64,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub median: f64,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub p5: f64,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub p95: f64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub buckets: Vec<Bucket>,
@@ -311,14 +317,20 @@ pub struct Distribution {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Bucket {
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub count: f64,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub left: f64,
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub right: f64,
 }
 
+/// Like every answer of Vertex AI (proto3 JSON), an empty list is left out, never `[]`: the
+/// emulator serves these types, so they skip empty lists and zero numbers.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ListTuningJobsResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tuning_jobs: Vec<TuningJob>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub next_page_token: String,
@@ -408,6 +420,7 @@ impl MetadataContext {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ListContextsResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contexts: Vec<MetadataContext>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub next_page_token: String,
@@ -431,6 +444,7 @@ pub struct TensorboardResource {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ListTensorboardsResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tensorboards: Vec<TensorboardResource>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub next_page_token: String,
@@ -439,6 +453,7 @@ pub struct ListTensorboardsResponse {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ListRunsResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tensorboard_runs: Vec<TensorboardResource>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub next_page_token: String,
@@ -482,6 +497,7 @@ pub struct TimeSeriesMetadata {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ListTimeSeriesResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tensorboard_time_series: Vec<TimeSeries>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub next_page_token: String,
@@ -502,6 +518,7 @@ pub struct TimeSeriesPoint {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Scalar {
+    #[serde(skip_serializing_if = "crate::api::serde_util::is_zero_f64")]
     pub value: f64,
 }
 
@@ -512,12 +529,14 @@ pub struct TimeSeriesData {
     pub tensorboard_time_series_id: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub value_type: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<TimeSeriesPoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BatchReadResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub time_series_data: Vec<TimeSeriesData>,
 }
 
@@ -544,6 +563,7 @@ pub struct ExportTimeSeriesRequest {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExportTimeSeriesResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub time_series_data_points: Vec<TimeSeriesPoint>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub next_page_token: String,

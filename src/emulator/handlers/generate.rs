@@ -90,6 +90,16 @@ struct Answer {
     candidates: Vec<(String, FinishReason)>,
     prompt_tokens: i32,
     model_version: String,
+    /// Vertex AI's answer: proto3 JSON without presence on `Candidate.index`, so the first
+    /// candidate has none, and `promptFeedback` only when the prompt was blocked.
+    vertex: bool,
+}
+
+impl Answer {
+    /// A candidate's `index` as the service sends it: Vertex AI leaves out the default 0.
+    fn index(&self, i: usize) -> Option<i32> {
+        (!self.vertex || i > 0).then_some(i as i32)
+    }
 }
 
 fn negligible_ratings() -> Vec<SafetyRating> {
@@ -208,6 +218,7 @@ fn answer(core: &Arc<Core>, req: &Req, model: &str) -> Result<Answer, Failure> {
         candidates,
         prompt_tokens: approx_tokens(&all_text),
         model_version,
+        vertex,
     })
 }
 
@@ -410,12 +421,12 @@ pub async fn generate(core: &Arc<Core>, req: &Req, model: &str) -> Result<Respon
                     parts: vec![Part::text(text.clone())],
                 }),
                 finish_reason: Some(finish.clone()),
-                index: Some(i as i32),
+                index: answer.index(i),
                 safety_ratings: negligible_ratings(),
                 ..Default::default()
             })
             .collect(),
-        prompt_feedback: Some(PromptFeedback {
+        prompt_feedback: (!answer.vertex).then(|| PromptFeedback {
             block_reason: None,
             safety_ratings: negligible_ratings(),
         }),
@@ -470,7 +481,7 @@ fn stream_chunks(answer: &Answer) -> Vec<GenerateContentResponse> {
                             parts: vec![Part::text(text)],
                         }),
                         finish_reason: last.then(|| answer.candidates[i].1.clone()),
-                        index: Some(i as i32),
+                        index: answer.index(i),
                         safety_ratings: if last {
                             negligible_ratings()
                         } else {

@@ -8,31 +8,92 @@ use crate::emulator::core::Core;
 use crate::emulator::journal::Entry;
 use crate::emulator::request::{Req, paging};
 use crate::emulator::vertex_tuning::{self, Scope, job_not_found, served};
-use crate::emulator::wire::{Failure, parse_lenient};
+use crate::emulator::wire::{Failure, parse_body, parse_lenient};
 use axum::response::Response;
 use std::sync::Arc;
 
+/// Fields of the service's `TuningJob` that the emulator's type does not hold, per version:
+/// the service knows them, so they are accepted and change nothing here (output-only ones the
+/// service ignores on input; the others pick features the emulator does not have).
+fn unmodeled_fields(version: &str) -> &'static [&'static str] {
+    const V1: &[&str] = &[
+        "encryptionSpec",
+        "evaluateDatasetRuns",
+        "preferenceOptimizationSpec",
+        "serviceAccount",
+        "supervisedTuningSpec.evaluationConfig",
+    ];
+    const V1BETA1: &[&str] = &[
+        "encryptionSpec",
+        "evaluateDatasetRuns",
+        "preferenceOptimizationSpec",
+        "serviceAccount",
+        "supervisedTuningSpec.evaluationConfig",
+        "supervisedTuningSpec.tuningMode",
+        "supervisedTuningSpec.hyperParameters.batchSize",
+        "customBaseModel",
+        "distillationSamplingSpec",
+        "distillationSpec",
+        "fullFineTuningSpec",
+        "outputUri",
+        "partnerModelTuningSpec",
+        "pipelineJob",
+        "satisfiesPzi",
+        "satisfiesPzs",
+        "veoTuningSpec",
+    ];
+    if version == "v1" { V1 } else { V1BETA1 }
+}
+
+/// Fields the emulator's type holds that v1's schema lacks (they are v1beta1's): unknown on v1,
+/// as the service says.
+const V1BETA1_ONLY: &[&str] = &[
+    "tuningJobState",
+    "tuningJobMetadata",
+    "supervisedTuningSpec.hyperParameters.learningRate",
+];
+
+/// Removes a dotted path (`supervisedTuningSpec.tuningMode`) from a camelCase request.
+fn take_path(value: &mut serde_json::Value, path: &str) -> Option<serde_json::Value> {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((parent, last)) => (Some(parent), last),
+        None => (None, path),
+    };
+    let mut at = value;
+    for key in parent.into_iter().flat_map(|p| p.split('.')) {
+        at = at.get_mut(key)?;
+    }
+    at.as_object_mut()?.remove(last)
+}
+
 /// The request's job: only the fields a caller sets (output-only ones are ignored, as the
-/// service ignores them), read from camelCase or snake_case; label keys kept as written.
+/// service ignores them), read from camelCase or snake_case; label keys kept as written. A
+/// field the version's schema does not have is refused as Google's front end refuses it:
+/// 400 `Invalid JSON payload received. Unknown name "bogus": Cannot find field.`, as on the
+/// Gemini API.
 fn read_request(req: &Req) -> Result<TuningJob, Failure> {
     let raw = parse_lenient(&req.body)?;
     if !raw.is_object() {
         return Err(Failure::new(
             Code::InvalidArgument,
-            "Invalid JSON payload received. The tuning job must be a JSON object.",
+            "Invalid JSON payload received. Unknown name \"\": Root element must be a message.",
         ));
     }
     let labels = raw.get("labels").cloned();
     let mut value = crate::api::serde_util::camelize_keys(raw);
-    if let (Some(labels), Some(map)) = (labels, value.as_object_mut()) {
-        map.insert("labels".into(), labels);
+    for path in unmodeled_fields(&req.version) {
+        take_path(&mut value, path);
     }
-    let given: TuningJob = serde_json::from_value(value).map_err(|e| {
-        Failure::new(
-            Code::InvalidArgument,
-            format!("Invalid JSON payload received. {e}"),
-        )
-    })?;
+    if req.version == "v1" {
+        for path in V1BETA1_ONLY {
+            if take_path(&mut value.clone(), path).is_some() {
+                return Err(unknown_name(path));
+            }
+        }
+    }
+    // A parsed JSON value always serializes (its keys are strings): the default is never used.
+    let bytes = serde_json::to_vec(&value).unwrap_or_default();
+    let (given, _): (TuningJob, _) = parse_body(&bytes)?;
     Ok(TuningJob {
         tuned_model_display_name: given.tuned_model_display_name,
         description: given.description,
@@ -42,9 +103,33 @@ fn read_request(req: &Req) -> Result<TuningJob, Failure> {
             p
         }),
         supervised_tuning_spec: given.supervised_tuning_spec,
-        labels: given.labels,
+        labels: labels
+            .and_then(|l| serde_json::from_value(l).ok())
+            .unwrap_or(given.labels),
         ..Default::default()
     })
+}
+
+/// `Unknown name "learningRate" at 'supervised_tuning_spec.hyper_parameters': Cannot find
+/// field.` for a dotted camelCase path, with the field violation the front end adds.
+fn unknown_name(path: &str) -> Failure {
+    let snake: Vec<String> = path
+        .split('.')
+        .map(crate::api::serde_util::snake_case)
+        .collect();
+    let (name, parent) = match path.rsplit_once('.') {
+        Some((_, name)) => (name, snake[..snake.len() - 1].join(".")),
+        None => (path, String::new()),
+    };
+    let at = if parent.is_empty() {
+        String::new()
+    } else {
+        format!(" at '{parent}'")
+    };
+    Failure::invalid(
+        snake.join("."),
+        format!("Invalid JSON payload received. Unknown name \"{name}\"{at}: Cannot find field."),
+    )
 }
 
 /// `POST …/tuningJobs`: the job itself (not an operation), PENDING.
@@ -132,8 +217,16 @@ pub fn list(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Fail
     })
 }
 
+/// A request message with no body fields (`CancelTuningJobRequest`).
+#[derive(serde::Deserialize, serde::Serialize)]
+struct NoFields {}
+
 /// `POST …/tuningJobs/{id}:cancel`: `{}`; the job ends CANCELLED at its next step.
 pub fn cancel(core: &Arc<Core>, req: &Req, scope: &Scope, id: &str) -> Result<Response, Failure> {
+    // `CancelTuningJobRequest` has no body fields: any field in it is unknown.
+    if !req.body.iter().all(u8::is_ascii_whitespace) {
+        let (_, _): (NoFields, _) = parse_body(&req.body)?;
+    }
     find(core, scope, id)?;
     vertex_tuning::cancel(core, id, chrono::Utc::now())?;
     req.ok(&serde_json::json!({}))

@@ -352,8 +352,10 @@ async fn route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
             let (op, verb) = split_verb(segment);
             match (verb, m.clone()) {
                 (None, Method::GET) => operations::get(core, req, id, op),
-                // Cancel is v1 only on the real service; the old SDK calls it on v1beta too.
-                (Some("cancel"), Method::POST) => operations::cancel(core, req, id, op),
+                // Cancel is bound on v1 only: the live v1beta binds CancelOperation for
+                // `batches/*` alone and answers 404 here (google-generativeai 0.8's
+                // `operation.cancel()`, which posts to v1beta, meets that 404 too).
+                (Some("cancel"), Method::POST) if !v1beta => operations::cancel(core, req, id, op),
                 _ => return None,
             }
         }
@@ -441,7 +443,9 @@ async fn vertex_route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
         ["models", segment] if m == Method::PATCH && !segment.contains(':') => {
             vertex_models::patch(core, req, &scope, segment)
         }
-        ["endpoints" | "models", segment] | ["publishers", "google", "models", segment] => {
+        // Generation is bound on endpoints and publisher models only: a tuned model's own name
+        // (`…/models/{m}:generateContent`) is 404 on the live service.
+        ["endpoints", segment] | ["publishers", "google", "models", segment] => {
             let (name, verb) = split_verb(segment);
             let kind = &tail[..tail.len() - 1].join("/");
             let model = format!("{parent}/{kind}/{name}");
