@@ -525,6 +525,14 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         .await
         .unwrap_err();
     assert_eq!(missing.http_status, Some(404));
+    // The Model Registry: read the tuned model, promote a checkpoint.
+    let model = client.get_model(&tuned.model).await.unwrap();
+    let first = model.checkpoints[0].checkpoint_id.clone();
+    let promoted = client
+        .set_default_checkpoint(&tuned.model, &first)
+        .await
+        .unwrap();
+    assert_eq!(promoted.default_checkpoint_id, first);
     client.delete_model(&tuned.model).await.unwrap();
 
     assert_conforms(
@@ -542,6 +550,8 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
             "POST /v1/projects/{p}/locations/{l}/endpoints/{e}:streamGenerateContent",
             "POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent",
             "DELETE /v1/projects/{p}/locations/{l}/models/{m}",
+            "GET /v1/projects/{p}/locations/{l}/models/{m}",
+            "PATCH /v1/projects/{p}/locations/{l}/models/{m}",
             "GET /v1/projects/{p}/locations/{l}/tensorboards/{+t}",
         ],
     );
