@@ -737,3 +737,62 @@ async fn oauth_token_failures_come_with_their_fix() {
     );
     assert!(!report.contains("ya29.narrow"), "{report}");
 }
+
+/// Answers lost after the work is done, and 429s and 503s, at create time too: `tune --watch`
+/// without `--id` still exits 0 each time with exactly one model per run (the client sends a
+/// generated id, so a resent create meets 409 and reads the first model).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_without_an_id_survives_lost_answers_and_429_and_503_at_create() {
+    let mut options = common::fast_options();
+    options.step_interval = Duration::from_millis(10);
+    options.faults = tunedeck::emulator::faults::Faults {
+        rate_429: 0.15,
+        rate_503: 0.1,
+        retry_delay: Duration::from_millis(20),
+        lose_answer_rate: 0.25,
+        ..Default::default()
+    };
+    options.seed = 11;
+    let emu = common::start(options).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("lossy.jsonl");
+    let examples: String = (1..=20)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    std::fs::write(&dataset, examples).unwrap();
+    let runs = 6;
+    for round in 0..runs {
+        let out = run({
+            let mut c = tunedeck(&emu, home.path());
+            c.args(["tune", "--dataset"]).arg(&dataset).args([
+                "--epochs",
+                "2",
+                "--batch-size",
+                "4",
+                "--watch",
+            ]);
+            c
+        })
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).trim().starts_with("tunedModels/lossy-"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let ids = common::listed_ids(&common::client_for(&emu)).await;
+    assert_eq!(ids.len(), runs, "one model per run: {ids:?}");
+    // The runs met what the test is about: a create sent again after a lost answer.
+    let log = std::fs::read_to_string(home.path().join("state/tunedeck/tunedeck.log")).unwrap();
+    assert!(
+        log.contains("the create's answer was lost"),
+        "no create answer was lost in {runs} runs: {log}"
+    );
+    assert!(log.contains("sending the create again"), "{log}");
+}

@@ -454,3 +454,67 @@ fn dataset_lint_checks_vertex_limits_for_vertex_files_and_with_vertex_chosen() {
     assert!(said.contains("example 2: error: no model turn"), "{said}");
     assert!(!said.contains("example 1: error"), "{said}");
 }
+
+/// Answers lost after the work is done, and 429s and 503s: `tune --watch` on Vertex AI exits 0
+/// each time with exactly one job per run (the job carries a request label; after a lost answer
+/// the jobs are listed by it before anything is created again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_survives_lost_answers_and_429_and_503_with_one_job_per_run() {
+    let home = tempfile::tempdir().unwrap();
+    let mut options = common::fast_options();
+    options.seed = 4;
+    options.faults = tunedeck::emulator::faults::Faults {
+        rate_429: 0.1,
+        rate_503: 0.1,
+        retry_delay: Duration::from_millis(20),
+        lose_answer_rate: 0.25,
+        ..Default::default()
+    };
+    let emu = common::start(options).await;
+    let data = dataset(home.path(), 16);
+    let path = data.to_str().unwrap();
+    let runs = 6;
+    for round in 0..runs {
+        let out = vertex(
+            &emu,
+            home.path(),
+            "p",
+            &[
+                "tune",
+                "--dataset",
+                path,
+                "--bucket",
+                "bkt",
+                "--epochs",
+                "2",
+                "--watch",
+            ],
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            text(&out.stderr)
+        );
+    }
+    let mut jobs = None;
+    for _ in 0..50 {
+        let out = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
+        if out.status.success() {
+            jobs = Some(serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap());
+            break;
+        }
+    }
+    let jobs = jobs.expect("the list answers");
+    assert_eq!(jobs.len(), runs, "one job per run");
+    for job in &jobs {
+        let label = job["labels"]["tunedeck_request"].as_str().unwrap_or("");
+        assert_eq!(label.len(), 32, "{job}");
+    }
+    let log = std::fs::read_to_string(home.path().join("state/tunedeck/tunedeck.log")).unwrap();
+    assert!(
+        log.contains("looking for the job by its label"),
+        "no create answer was lost in {runs} runs: {log}"
+    );
+}

@@ -184,10 +184,16 @@ impl ApiClient {
         retry: Retry,
         timeout: Duration,
     ) -> Result<T, ApiError> {
-        let response = self
-            .send_with_retry(method, url, query, body, retry, Some(timeout))
+        // The answer's body is read inside the retry: a connection cut after the status line
+        // (an answer lost on the way) is as transient as one cut before it.
+        let bytes = self
+            .retrying(retry, || async {
+                let response = self
+                    .send_once(method.clone(), url, query, body, Some(timeout))
+                    .await?;
+                response.bytes().await.map_err(ApiError::from_reqwest)
+            })
             .await?;
-        let bytes = response.bytes().await.map_err(ApiError::from_reqwest)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             // An empty body is an empty message.
             return serde_json::from_str("{}").map_err(|e| ApiError::decode(e.to_string()));
@@ -215,14 +221,10 @@ impl ApiClient {
     /// a status the retry policy leaves alone, retries used up), waiting as the policy (and a
     /// 429's Retry-After) says between tries. Every request of this client and of the Vertex
     /// client's Cloud Storage uploads goes through it.
-    pub(crate) async fn retrying<F, Fut>(
-        &self,
-        retry: Retry,
-        mut send: F,
-    ) -> Result<reqwest::Response, ApiError>
+    pub(crate) async fn retrying<T, F, Fut>(&self, retry: Retry, mut send: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<reqwest::Response, ApiError>>,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
         let mut attempt = 0;
         loop {
@@ -366,45 +368,41 @@ impl ApiClient {
         .await
     }
 
-    /// `tunedModels.create`, sent again when that cannot start a second job: with an explicit id
-    /// after any transient failure (a second create of the same id is refused with 409, and then
-    /// the model the first one made is read and its operation returned), without one only when
-    /// the request never reached the server. Waits as [`RetryPolicy`] says.
+    /// `tunedModels.create`, safe to send again: it always carries a `tunedModelId` (the one
+    /// given, else [`generated_model_id`](super::names::generated_model_id) from the display
+    /// name), so after any transient failure (429 and 503, which mean it was not carried out;
+    /// a timeout or a cut connection, which may hide an answer lost on the way back) it is sent
+    /// again, and a retry that meets 409 reads the model the first attempt made and returns its
+    /// operation. Waits as [`RetryPolicy`] says (a 429's RetryInfo included).
     pub async fn create_tuned_model_safely(
         &self,
         model: &TunedModel,
         tuned_model_id: Option<&str>,
     ) -> Result<Operation, ApiError> {
+        let id = match tuned_model_id {
+            Some(id) => id.to_owned(),
+            None => super::names::generated_model_id(&model.display_name, &mut rand::rng()),
+        };
         let mut attempt = 0;
         loop {
-            let error = match self.create_tuned_model(model, tuned_model_id).await {
+            let error = match self.create_tuned_model(model, Some(&id)).await {
                 Ok(operation) => return Ok(operation),
                 Err(e) => e,
             };
-            if let Some(id) = tuned_model_id
-                && attempt > 0
-                && error.http_status == Some(409)
-            {
+            if attempt > 0 && error.http_status == Some(409) {
                 // An earlier attempt got through but its answer was lost.
-                let name = tuned_model_name(id);
+                tracing::info!(%id, "the create's answer was lost; reading the model it made");
+                let name = tuned_model_name(&id);
                 let operations = self.list_operations(&name, Some(100), "").await?;
                 return match operations.operations.into_iter().last() {
                     Some(operation) => Ok(operation),
                     None => Err(error),
                 };
             }
-            let safe = if tuned_model_id.is_some() {
-                error.is_retryable()
-            } else {
-                error.unsent
-            };
-            let delay = safe
-                .then(|| self.config.retry.delay(attempt, &error, &mut rand::rng()))
-                .flatten();
-            let Some(delay) = delay else {
+            let Some(delay) = self.config.retry.delay(attempt, &error, &mut rand::rng()) else {
                 return Err(error);
             };
-            tracing::debug!(attempt, ?delay, code = %error.code, "sending the create again");
+            tracing::info!(attempt, ?delay, code = %error.code, %id, "sending the create again");
             (self.config.sleeper)(delay).await;
             attempt += 1;
         }

@@ -326,7 +326,7 @@ impl ApiError {
                 ),
                 None => "Quota exhausted: wait a minute and retry; check your quota in Google AI Studio.".to_owned(),
             },
-            (_, Some(503)) => "The service is briefly unavailable: it is retried automatically; try again shortly.".to_owned(),
+            (_, Some(503)) => "The service stayed unavailable through tunedeck's retries (it usually recovers within minutes): try again shortly.".to_owned(),
             _ => return None,
         };
         Some(hint)

@@ -28,7 +28,9 @@ pub struct TuneArgs {
     /// At most 40 characters (default: the dataset file's name).
     #[arg(long)]
     pub display_name: Option<String>,
-    /// The tuned model's id (lowercase letters, digits, hyphens; default: made by the service).
+    /// The tuned model's id (lowercase letters, digits, hyphens; default: the display name and
+    /// 12 random characters, as the service makes them). An id is always sent, so a create
+    /// whose answer is lost is sent again safely: the retry meets 409 and reads the first job.
     #[arg(long)]
     pub id: Option<String>,
     #[arg(long, default_value = "")]

@@ -249,7 +249,7 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         upload(client, &bucket, &object("validation"), &validation).await?
     };
     let request = settings.to_job(&train_uri, &validation_uri);
-    let job = client.create_tuning_job(&request).await?;
+    let job = client.create_tuning_job_safely(&request).await?;
     eprintln!(
         "Started {} ({} training examples{})",
         job.name,
