@@ -796,3 +796,101 @@ async fn tune_without_an_id_survives_lost_answers_and_429_and_503_at_create() {
     );
     assert!(log.contains("sending the create again"), "{log}");
 }
+
+/// A port that nothing listens on (yet).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `watch` of an operation and of a tuned model, started while the service is down, waits for
+/// it past the client's own retries (`--give-up-after` decides), then follows the job to its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_rides_out_a_service_that_is_down_from_the_start() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("emulator.json");
+    let options = tunedeck::emulator::EmulatorOptions {
+        state_file: Some(state.clone()),
+        step_interval: Duration::from_millis(50),
+        ..common::fast_options()
+    };
+    let emu = common::start(options.clone()).await;
+    let client = common::client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &common::tuning_request("late", common::tutorial_examples(), 4, 2),
+            Some("late"),
+        )
+        .await
+        .unwrap();
+    emu.shutdown().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let watch = |target: &str| {
+        let mut c = bare(home.path());
+        c.args(["--endpoint", &url, "watch", target, "--interval", "0.2"])
+            .args(["--give-up-after", "60"])
+            .timeout(Duration::from_secs(90));
+        tokio::task::spawn_blocking(move || c.output().unwrap())
+    };
+    let of_operation = watch(&op.name);
+    let of_model = watch("tunedModels/late");
+    // Longer than the client's own retries (four, at most 0.4 + 0.8 + 1.6 + 3.2 s).
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let emu = tunedeck::emulator::start(options, format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap();
+    for out in [of_operation.await.unwrap(), of_model.await.unwrap()] {
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains("poll failed"), "{err}");
+        assert!(err.contains("tunedModels/late is ACTIVE"), "{err}");
+    }
+    emu.shutdown().await;
+}
+
+/// A service answering nothing but 503 (or 429) from the first request: `watch` keeps trying
+/// for the `--give-up-after` it was given, then says the job may still be running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_gives_up_after_the_flag_when_the_first_request_fails() {
+    for (rate_429, rate_503) in [(0.0, 1.0), (1.0, 0.0)] {
+        let mut options = common::fast_options();
+        options.faults = tunedeck::emulator::faults::Faults {
+            rate_429,
+            rate_503,
+            retry_delay: Duration::from_millis(300),
+            ..Default::default()
+        };
+        let emu = common::start(options).await;
+        let home = tempfile::tempdir().unwrap();
+        let out = cli(
+            &emu,
+            home.path(),
+            &[
+                "watch",
+                "tunedModels/x",
+                "--interval",
+                "0.5",
+                "--give-up-after",
+                "9",
+            ],
+        )
+        .await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let quiet: u64 = err
+            .split("no successful poll for ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{err}"));
+        assert!(
+            quiet >= 9,
+            "gave up after {quiet} s, before --give-up-after: {err}"
+        );
+        assert!(err.contains("may still be running"), "{err}");
+    }
+}

@@ -518,3 +518,90 @@ async fn tune_survives_lost_answers_and_429_and_503_with_one_job_per_run() {
         "no create answer was lost in {runs} runs: {log}"
     );
 }
+
+/// `watch` of a Vertex job, started while the service is down, waits for it past the client's
+/// own retries (`--give-up-after` decides) and follows the job to its end; a service that
+/// answers only 503 is given up on after the flag's seconds, not the client's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_rides_out_a_service_that_is_down_from_the_start() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("emulator.json");
+    let options = EmulatorOptions {
+        state_file: Some(state.clone()),
+        step_interval: Duration::from_millis(50),
+        ..common::fast_options()
+    };
+    let emu = common::start(options.clone()).await;
+    let data = dataset(home.path(), 16);
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "tune",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--bucket",
+            "b",
+            "--epochs",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let job = text(&out.stdout).trim().to_owned();
+    emu.shutdown().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut c = bare(home.path());
+    c.args([
+        "--endpoint",
+        &format!("http://127.0.0.1:{port}"),
+        "--vertex",
+    ])
+    .args(["--project", "p", "watch", &job, "--interval", "0.2"])
+    .args(["--give-up-after", "60"])
+    .timeout(Duration::from_secs(90));
+    let watching = tokio::task::spawn_blocking(move || c.output().unwrap());
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let emu = tunedeck::emulator::start(options, format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap();
+    let out = watching.await.unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("poll failed"), "{err}");
+    assert!(err.contains("SUCCEEDED"), "{err}");
+    emu.shutdown().await;
+
+    let mut options = common::fast_options();
+    options.faults.rate_503 = 1.0;
+    let emu = common::start(options).await;
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "watch",
+            "projects/p/locations/us-central1/tuningJobs/1",
+            "--give-up-after",
+            "9",
+        ],
+    )
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let quiet: u64 = err
+        .split("no successful poll for ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        quiet >= 9,
+        "gave up after {quiet} s, before --give-up-after: {err}"
+    );
+}

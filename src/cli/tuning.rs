@@ -2,9 +2,9 @@
 //! progress bar on stderr, and stop it.
 
 use super::{CliError, CliResult, JsonFlag, exit, print_json};
-use crate::api::ApiClient;
 use crate::api::client::tuned_model_name;
 use crate::api::types::Operation;
+use crate::api::{ApiClient, ApiError};
 use crate::dataset::lint::{self, Severity};
 use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::domain::progress::{self as monitor, Job};
@@ -236,9 +236,58 @@ pub fn describe_tuning_problem(problem: &TuningProblem) -> String {
     }
 }
 
+/// The wait before the next poll after a failure: what the service asked for, else twice the
+/// last wait, between the interval and 30 s.
+pub(super) fn backoff(wait: Duration, error: &ApiError, interval: Duration) -> Duration {
+    error
+        .retry_after
+        .unwrap_or_else(|| wait.saturating_mul(2))
+        .clamp(interval, Duration::from_secs(30).max(interval))
+}
+
+/// The first read of a followed job, with the follow loop's patience: 429, 503, timeouts and
+/// cut connections are ridden out (on top of the client's own few retries) until
+/// `--give-up-after` seconds have passed without an answer, so a service that is down from the
+/// start is waited for as long as one that fails later.
+pub(super) async fn first_read<T, F, Fut>(
+    patience: Patience,
+    interval: Duration,
+    target: &str,
+    mut read: F,
+) -> Result<T, CliError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let give_up_after = Duration::from_secs_f64(patience.give_up_after.max(0.0));
+    let started = std::time::Instant::now();
+    let mut wait = interval;
+    loop {
+        match read().await {
+            Ok(value) => return Ok(value),
+            Err(e) if e.is_retryable() => {
+                let quiet = started.elapsed();
+                if quiet >= give_up_after {
+                    return Err(CliError::failed(format!(
+                        "no successful poll for {} s (last: {e}); the job itself may still be running: `tunedeck watch {target}` follows it again",
+                        quiet.as_secs()
+                    )));
+                }
+                wait = backoff(wait, &e, interval).min(give_up_after.saturating_sub(quiet));
+                eprintln!(
+                    "poll failed ({e}); trying again in {} s",
+                    wait.as_secs_f64().ceil()
+                );
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// The operation to follow for a target: the operation itself, or a model's newest one (or,
 /// when it has none, the model polled as if it were one).
-async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, CliError> {
+async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, ApiError> {
     if target.contains("/operations/") {
         return Ok(client.get_operation(target).await?);
     }
@@ -253,8 +302,11 @@ async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, Cli
 }
 
 pub async fn watch(client: &ApiClient, args: WatchArgs) -> CliResult {
-    let operation = operation_of(client, &args.target).await?;
     let interval = Duration::from_secs_f64(args.interval.max(0.1));
+    let operation = first_read(args.patience, interval, &args.target, || {
+        operation_of(client, &args.target)
+    })
+    .await?;
     follow(client, operation, interval, args.patience, args.json.json).await
 }
 
@@ -372,10 +424,7 @@ async fn follow(
                         quiet.as_secs()
                     )));
                 }
-                wait = e
-                    .retry_after
-                    .unwrap_or_else(|| wait.saturating_mul(2))
-                    .clamp(interval, Duration::from_secs(30).max(interval));
+                wait = backoff(wait, &e, interval);
                 let line = format!(
                     "poll failed ({e}); trying again in {} s",
                     wait.as_secs_f64().ceil()

@@ -311,8 +311,11 @@ async fn upload(
 }
 
 pub async fn watch(client: &VertexClient, args: super::tuning::WatchArgs) -> CliResult {
-    let job = client.get_tuning_job(&args.target).await?;
     let interval = Duration::from_secs_f64(args.interval.max(0.1));
+    let job = super::tuning::first_read(args.patience, interval, &args.target, || {
+        client.get_tuning_job(&args.target)
+    })
+    .await?;
     follow(client, job, interval, args.patience, args.json.json).await
 }
 
@@ -391,10 +394,7 @@ async fn follow(
                         job.name
                     )));
                 }
-                wait = e
-                    .retry_after
-                    .unwrap_or_else(|| wait.saturating_mul(2))
-                    .clamp(interval, Duration::from_secs(30).max(interval));
+                wait = super::tuning::backoff(wait, &e, interval);
                 eprintln!(
                     "poll failed ({e}); trying again in {} s",
                     wait.as_secs_f64().ceil()
