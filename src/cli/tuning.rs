@@ -289,7 +289,7 @@ where
 /// when it has none, the model polled as if it were one).
 async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, ApiError> {
     if target.contains("/operations/") {
-        return Ok(client.get_operation(target).await?);
+        return client.get_operation(target).await;
     }
     let model = tuned_model_name(target);
     let ops = client.list_operations(&model, Some(100), "").await?;
