@@ -48,10 +48,12 @@ fn main() -> std::process::ExitCode {
     match run() {
         Ok(code) => std::process::ExitCode::from(code),
         Err(report) => {
+            // No credential shows, whatever the report quotes.
+            let redact = tunedeck::api::redact::redact;
             if verbose {
-                eprintln!("Error: {report:?}");
+                eprintln!("Error: {}", redact(&format!("{report:?}")));
             } else {
-                eprintln!("error: {report:#}");
+                eprintln!("error: {}", redact(&format!("{report:#}")));
             }
             std::process::ExitCode::FAILURE
         }

@@ -894,3 +894,39 @@ async fn watch_gives_up_after_the_flag_when_the_first_request_fails() {
         assert!(err.contains("may still be running"), "{err}");
     }
 }
+
+/// A key typed into a name is refused without being echoed: every message shows at most its
+/// last four characters, as the header does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_typed_into_a_name_never_shows_in_the_error() {
+    let emu = demo_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    let key = "AIzaSyB-0123456789abcdefghijklmnopqrsWXYZ";
+    let token = "ya29.a0AfH6SMBx-0123456789abcdefghijklmnop";
+    for args in [
+        vec!["models".to_owned(), "get".into(), format!("x?key={key}")],
+        vec!["models".into(), "get".into(), key.into()],
+        vec![
+            "models".into(),
+            "delete".into(),
+            format!("{key}/x"),
+            "--yes".into(),
+        ],
+        vec!["watch".into(), format!("tunedModels/{token}")],
+        vec![
+            "generate".into(),
+            format!("tunedModels/x?access_token={token}"),
+            "hi".into(),
+        ],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = cli(&emu, home.path(), &args).await;
+        let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {shown}");
+        assert!(
+            !shown.contains("0123456789abcdef"),
+            "{args:?} leaked: {shown}"
+        );
+        assert!(shown.contains('…'), "{args:?}: {shown}");
+    }
+}

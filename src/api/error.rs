@@ -151,7 +151,7 @@ impl ApiError {
             kind,
             http_status: None,
             code,
-            message: message.into(),
+            message: super::redact::redact(&message.into()),
             details: Vec::new(),
             retry_after: None,
             unsent: false,
@@ -199,7 +199,8 @@ impl ApiError {
             kind: ErrorKind::Api,
             http_status: Some(http),
             code,
-            message: status.message,
+            // A service may quote back what it was sent.
+            message: super::redact::redact(&status.message),
             details: status.details,
             retry_after,
             unsent: false,

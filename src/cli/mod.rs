@@ -18,6 +18,7 @@ mod models;
 mod tuning;
 mod vertex;
 
+use crate::api::redact::redact;
 use crate::api::{ApiClient, ApiError};
 use crate::config::{self, Backend, GlobalArgs};
 use crate::emulator::{self, RunningEmulator};
@@ -149,7 +150,7 @@ impl Connected {
 pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
     let resolved = config::resolve_from_process(flags).map_err(CliError::usage)?;
     for warning in &resolved.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", redact(warning));
     }
     let (base_url, embedded) = match &resolved.backend {
         Backend::Gemini { base_url }
@@ -237,9 +238,10 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            // Whatever a message quotes (a name typed with a key in it), no credential shows.
+            eprintln!("error: {}", redact(&e.message));
             if let Some(hint) = e.hint {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", redact(&hint));
             }
             e.code
         }

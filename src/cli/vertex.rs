@@ -458,7 +458,10 @@ pub async fn delete_models(client: &VertexClient, names: Vec<String>, yes: bool)
             Ok(()) => outln!("deleted {name}"),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {name}: {e}");
+                eprintln!(
+                    "error: {}",
+                    crate::api::redact::redact(&format!("{name}: {e}"))
+                );
             }
         }
     }
