@@ -22,11 +22,16 @@ pub struct GlobalArgs {
     /// Any server speaking the Gemini API (an emulator elsewhere, a proxy).
     #[arg(long, global = true)]
     pub endpoint: Option<String>,
-    /// API key (prefer GEMINI_API_KEY: flags show up in `ps`).
+    /// API key. Warning: a flag's value shows in `ps` to every user of the machine; prefer
+    /// --api-key-file, GEMINI_API_KEY or the config file.
     #[arg(long, global = true, hide_env_values = true)]
     pub api_key: Option<String>,
-    /// An OAuth access token to send as is, e.g. "$(gcloud auth print-access-token)" (after an
-    /// API key, before application-default credentials).
+    /// Read the API key from this file (`-`: stdin), which `ps` does not show.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "api_key")]
+    pub api_key_file: Option<PathBuf>,
+    /// An OAuth access token to send as is (after an API key, before application-default
+    /// credentials). Warning: a flag's value shows in `ps`; prefer
+    /// TUNEDECK_ACCESS_TOKEN="$(gcloud auth print-access-token)" or --access-token-file.
     #[arg(
         long,
         global = true,
@@ -34,6 +39,16 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub access_token: Option<String>,
+    /// Read the OAuth access token from this file (`-`: stdin), which `ps` does not show; it
+    /// wins over TUNEDECK_ACCESS_TOKEN.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub access_token_file: Option<PathBuf>,
+    /// Where `api_key` came from when not `--api-key` (set by [`GlobalArgs::read_secret_files`]).
+    #[arg(skip)]
+    pub api_key_from: Option<String>,
+    /// Where `access_token` came from when not `--access-token`.
+    #[arg(skip)]
+    pub access_token_from: Option<String>,
     /// The Google Cloud project: Vertex AI's jobs live in it; for the Gemini API, the quota
     /// project sent as x-goog-user-project with OAuth.
     #[arg(long, global = true)]
@@ -54,6 +69,40 @@ pub struct GlobalArgs {
     /// Config file (default: $XDG_CONFIG_HOME/tunedeck/config.toml).
     #[arg(long, global = true, env = "TUNEDECK_CONFIG")]
     pub config: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// Reads `--api-key-file` and `--access-token-file` (`-`: stdin, for one of them) into the
+    /// key and token, so that resolution treats them as given; an error names the flag and file.
+    pub fn read_secret_files(&mut self) -> Result<(), String> {
+        let stdin = std::path::Path::new("-");
+        if self.api_key_file.as_deref() == Some(stdin)
+            && self.access_token_file.as_deref() == Some(stdin)
+        {
+            return Err(
+                "--api-key-file - and --access-token-file - cannot both read stdin: give one a file"
+                    .into(),
+            );
+        }
+        if let Some(path) = &self.api_key_file {
+            self.api_key = Some(crate::api::auth::read_secret(path, "--api-key-file")?);
+            self.api_key_from = Some(format!("--api-key-file {}", shown_path(path)));
+        }
+        if let Some(path) = &self.access_token_file {
+            self.access_token = Some(crate::api::auth::read_secret(path, "--access-token-file")?);
+            self.access_token_from = Some(format!("--access-token-file {}", shown_path(path)));
+        }
+        Ok(())
+    }
+}
+
+/// A secret file's name as messages show it: `-` is stdin.
+fn shown_path(path: &Path) -> String {
+    if path == Path::new("-") {
+        "(stdin)".into()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// The config file. Unknown keys are an error, so a typo is not silently ignored.
@@ -363,7 +412,10 @@ pub fn resolve(
         warnings.push("GEMINI_API_KEY and GOOGLE_API_KEY are both set and differ; using GEMINI_API_KEY (the google-genai SDK would use GOOGLE_API_KEY).".into());
     }
     let key: Option<(String, String)> = nonempty(flags.api_key.clone())
-        .map(|k| (k, "--api-key".to_owned()))
+        .map(|k| {
+            let from = flags.api_key_from.as_deref().unwrap_or("--api-key");
+            (k, from.to_owned())
+        })
         .or_else(|| gemini.map(|k| (k, "GEMINI_API_KEY".to_owned())))
         .or_else(|| google.map(|k| (k, "GOOGLE_API_KEY".to_owned())))
         .or_else(|| nonempty(file.api_key.clone()).map(|k| (k, "the config file".to_owned())));
@@ -372,7 +424,13 @@ pub fn resolve(
         .clone()
         .or_else(|| file.api_version.clone())
         .unwrap_or_else(|| "v1beta".into());
-    let token = nonempty(flags.access_token.clone()).map(|t| (t, "--access-token".to_owned()));
+    let token = nonempty(flags.access_token.clone()).map(|t| {
+        let from = flags
+            .access_token_from
+            .as_deref()
+            .unwrap_or("--access-token");
+        (t, from.to_owned())
+    });
     let vertex = vertex_target(flags, file, env, adc.as_ref());
     if let Some(target) = &vertex {
         return resolve_vertex(
@@ -575,6 +633,9 @@ fn resolve_vertex(
 
 /// Resolution from the real process: flags, the config file, the environment, ADC files.
 pub fn resolve_from_process(flags: &GlobalArgs) -> Result<Resolved, String> {
+    let mut flags = flags.clone();
+    flags.read_secret_files()?;
+    let flags = &flags;
     let path = flags.config.clone().or_else(default_config_path);
     let file = match &path {
         Some(p) => load_file(p)?,

@@ -127,7 +127,8 @@ fn init_logging(to_stderr: bool) -> Option<tracing_appender::non_blocking::Worke
     guard
 }
 
-async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<()> {
+async fn run_emulator(mut args: EmulatorArgs) -> color_eyre::Result<()> {
+    args.read_secret_files().map_err(|e| eyre!(e))?;
     let mut running = emulator::start(args.options(), args.bind).await?;
     eprintln!("{}", running.describe());
     eprintln!("Ctrl-C stops it (state is saved).");
@@ -260,6 +261,8 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
             "the dashboard needs a terminal (stdin and stdout are not both a tty); for the API server run `tunedeck emulator`"
         ));
     }
+    let mut flags = flags;
+    flags.read_secret_files().map_err(|e| eyre!(e))?;
     let config_path = flags.config.clone().or_else(config::default_config_path);
     let file = match &config_path {
         Some(p) => config::load_file(p).map_err(|e| eyre!(e))?,
