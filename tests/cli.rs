@@ -930,3 +930,111 @@ async fn a_key_typed_into_a_name_never_shows_in_the_error() {
         assert!(shown.contains('…'), "{args:?}: {shown}");
     }
 }
+
+/// `dataset lint` and `tune` run one check: a number where text belongs is warned about by
+/// both, naming its line, and the text the lint saw is what tune sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_and_tune_warn_alike_about_a_number_read_as_text() {
+    let emu = common::start(common::fast_options()).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("num.jsonl");
+    let mut lines: String = (1..=20)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    lines.push_str("\n{\"text_input\":\"five\",\"output\":5}\n");
+    std::fs::write(&dataset, lines).unwrap();
+    let warning = "num.jsonl:22: warning: output is the number 5; it is sent as the text \"5\"";
+    let out = run({
+        let mut c = bare(home.path());
+        c.args(["dataset", "lint"]).arg(&dataset);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains(warning), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("1 warning"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run({
+        let mut c = bare(home.path());
+        c.args(["dataset", "lint", "--json"]).arg(&dataset);
+        c
+    })
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["warnings"], 1, "{report}");
+    assert_eq!(report["issues"][0]["kind"], "NumberAsText", "{report}");
+    assert_eq!(report["issues"][0]["line"], 22, "{report}");
+    let out = cli(
+        &emu,
+        home.path(),
+        &[
+            "tune",
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--id",
+            "num",
+            "--watch",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(warning), "{}", text(&out.stderr));
+    let out = cli(&emu, home.path(), &["generate", "num", "five"]).await;
+    assert_eq!(text(&out.stdout).trim(), "5", "{}", text(&out.stderr));
+}
+
+/// `dataset lint` stops at the largest file a service takes (1 GB) and at a NUL byte, so
+/// `/dev/zero` is refused at once instead of filling memory; `-` reads stdin, as --help says.
+#[test]
+fn lint_refuses_endless_or_oversized_input_and_reads_stdin() {
+    let home = tempfile::tempdir().unwrap();
+    let lint = |file: &str, stdin: &str| {
+        let mut c = bare(home.path());
+        c.args(["dataset", "lint", file])
+            .write_stdin(stdin.to_owned())
+            .timeout(Duration::from_secs(60));
+        c.output().unwrap()
+    };
+    let out = lint("/dev/zero", "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/dev/zero:1: a NUL byte"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A sparse file one byte over 1 GB: refused from its size, unread.
+    let big = home.path().join("big.jsonl");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let out = lint(big.to_str().unwrap(), "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("big.jsonl") && err.contains("over 1073741824 bytes (1 GB)"),
+        "{err}"
+    );
+    let pairs: String = (1..=20)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    let out = lint("-", &pairs);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("20 examples"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = bare(home.path())
+        .args(["dataset", "lint", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(help.contains("or `-` to read stdin"), "{help}");
+}

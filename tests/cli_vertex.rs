@@ -605,3 +605,48 @@ async fn watch_rides_out_a_service_that_is_down_from_the_start() {
         "gave up after {quiet} s, before --give-up-after: {err}"
     );
 }
+
+/// `dataset lint --vertex` and `tune --vertex` run one check: an example with no text is
+/// blocked by both, and tune uploads and starts nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_and_tune_block_the_same_vertex_file() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    let file = home.path().join("empty-turn.jsonl");
+    let mut lines = String::from(
+        r#"{"contents":[{"role":"user","parts":[{"text":""}]},{"role":"model","parts":[{"text":"x"}]}]}"#,
+    );
+    lines.push('\n');
+    for i in 0..20 {
+        lines.push_str(&format!(
+            "{{\"contents\":[{{\"role\":\"user\",\"parts\":[{{\"text\":\"q{i}\"}}]}},{{\"role\":\"model\",\"parts\":[{{\"text\":\"a{i}\"}}]}}]}}\n"
+        ));
+    }
+    std::fs::write(&file, lines).unwrap();
+    let path = file.to_str().unwrap();
+    let lint = vertex(&emu, home.path(), "p", &["dataset", "lint", path]).await;
+    assert_eq!(lint.status.code(), Some(2), "{}", text(&lint.stdout));
+    let blocked = text(&lint.stdout);
+    let finding = blocked
+        .lines()
+        .find(|l| l.contains("error"))
+        .unwrap()
+        .to_owned();
+    let tune = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &["tune", "--dataset", path, "--bucket", "b"],
+    )
+    .await;
+    let err = text(&tune.stderr);
+    assert_eq!(tune.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&finding),
+        "tune reports lint's finding {finding:?}: {err}"
+    );
+    assert!(err.contains("nothing was uploaded or started"), "{err}");
+    let jobs = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
+    assert!(jobs.is_empty(), "{jobs:?}");
+}

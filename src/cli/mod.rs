@@ -12,6 +12,7 @@ macro_rules! outln {
 }
 
 mod dataset;
+mod dataset_check;
 mod doctor;
 mod generate;
 mod models;

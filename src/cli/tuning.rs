@@ -5,7 +5,7 @@ use super::{CliError, CliResult, JsonFlag, exit, print_json};
 use crate::api::client::tuned_model_name;
 use crate::api::types::Operation;
 use crate::api::{ApiClient, ApiError};
-use crate::dataset::lint::{self, Severity};
+use crate::dataset::lint::Severity;
 use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::domain::progress::{self as monitor, Job};
 use crate::domain::tuning::{LearningRate, Source, TuningField, TuningProblem, TuningSettings};
@@ -107,9 +107,9 @@ pub struct CancelArgs {
 }
 
 pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
-    let examples = super::read_dataset(&args.dataset)?;
-    let issues = lint::lint(&examples);
-    for issue in &issues {
+    // The check `dataset lint` runs: what it passes is sent, what it blocks is refused.
+    let checked = super::dataset_check::check(&args.dataset, false)?;
+    for issue in &checked.issues {
         let level = if issue.severity == Severity::Error {
             "error"
         } else {
@@ -117,16 +117,20 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         };
         eprintln!(
             "{}: {}: {level}: {}",
-            args.dataset.display(),
+            checked.name,
             super::dataset::issue_place(issue),
             issue.message
         );
     }
-    if !lint::submittable(&issues) {
+    for line in super::dataset_check::number_lines(&checked) {
+        eprintln!("{line}");
+    }
+    if checked.errors() > 0 {
         return Err(CliError::usage(
             "the dataset has lint errors that the service would refuse; nothing was started",
         ));
     }
+    let examples = checked.examples;
     let source = match &args.source_model {
         Some(m) => Source::Tuned(tuned_model_name(m)),
         None => Source::Base(crate::api::client::model_path(&args.base_model)),

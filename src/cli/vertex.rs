@@ -168,31 +168,40 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
     let bucket = args.vertex.bucket.clone().ok_or_else(|| {
         CliError::usage("Vertex AI tunes from Cloud Storage: pass --bucket NAME (and --prefix PATH) for the upload")
     })?;
-    let text = std::fs::read_to_string(&args.dataset)
-        .map_err(|e| CliError::usage(format!("nothing loaded: {}: {e}", args.dataset.display())))?;
-    let file = args.dataset.display().to_string();
-    // A Vertex file is taken as it is; a pair format is converted.
-    let examples = if vertex_jsonl::is_vertex_jsonl(&text) {
-        vertex_jsonl::parse(&file, &text)?
-    } else {
-        super::read_dataset(&args.dataset)?
-            .iter()
-            .map(vertex_jsonl::VertexExample::from_pair)
-            .collect()
-    };
-    let issues = vertex_jsonl::lint(&examples, text.len() as u64);
-    for issue in &issues {
+    // The check `dataset lint --vertex` runs: what it blocks is neither uploaded nor started.
+    let checked = super::dataset_check::check(&args.dataset, true)?;
+    for issue in &checked.issues {
+        let level = if issue.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
         eprintln!(
-            "{file}: {}: error: {}",
+            "{}: {}: {level}: {}",
+            checked.name,
             super::dataset::issue_place(issue),
             issue.message
         );
     }
-    if issues.iter().any(|i| i.severity == Severity::Error) {
+    for line in super::dataset_check::number_lines(&checked) {
+        eprintln!("{line}");
+    }
+    if checked.errors() > 0 {
         return Err(CliError::usage(
             "the dataset breaks Vertex AI's limits; nothing was uploaded or started",
         ));
     }
+    // A Vertex file is uploaded line for line as it is; a pair format is converted.
+    let examples: Vec<vertex_jsonl::VertexExample> =
+        if checked.format == crate::dataset::format::Format::Vertex {
+            vertex_jsonl::parse(&checked.name, &checked.text)?
+        } else {
+            checked
+                .examples
+                .iter()
+                .map(vertex_jsonl::VertexExample::from_pair)
+                .collect()
+        };
     let stem = args
         .dataset
         .file_stem()
