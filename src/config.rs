@@ -272,6 +272,29 @@ pub fn load_file(path: &Path) -> Result<FileConfig, String> {
     Ok(file)
 }
 
+/// A warning when the config file holds `api_key` and others can read it, with the `chmod`
+/// that fixes it, as ssh warns about a private key: anyone who can read the file has the key.
+pub fn exposed_key_warning(path: &Path, file: &FileConfig) -> Option<String> {
+    file.api_key.as_ref()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        let who = match (mode & 0o040 != 0, mode & 0o004 != 0) {
+            (false, false) => return None,
+            (true, true) => "its group and everyone else",
+            (true, false) => "its group",
+            (false, true) => "everyone else",
+        };
+        let shown = path.display();
+        Some(format!(
+            "{shown} holds api_key and is readable by {who} (mode {mode:03o}): `chmod 600 {shown}` keeps it to you"
+        ))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
 /// Where the backend came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
@@ -642,7 +665,11 @@ pub fn resolve_from_process(flags: &GlobalArgs) -> Result<Resolved, String> {
         None => FileConfig::default(),
     };
     let env = |name: &str| std::env::var(name).ok();
-    Ok(resolve(flags, &file, &env, AdcSource::discover()))
+    let mut resolved = resolve(flags, &file, &env, AdcSource::discover());
+    if let Some(warning) = path.and_then(|p| exposed_key_warning(&p, &file)) {
+        resolved.warnings.push(warning);
+    }
+    Ok(resolved)
 }
 
 #[cfg(test)]

@@ -269,6 +269,9 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         None => config::FileConfig::default(),
     };
     let ui = UiConfig::load(&file).map_err(|e| eyre!("config: {e}"))?;
+    let exposed_key = config_path
+        .as_deref()
+        .and_then(|p| config::exposed_key_warning(p, &file));
     let env = |name: &str| std::env::var(name).ok();
     let mut resolved: Resolved = config::resolve(
         &flags,
@@ -415,6 +418,10 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     }
     if let Some(message) = vertex_notice {
         app.announce(message, tunedeck::clock::Now::read());
+    }
+    if let Some(warning) = exposed_key {
+        tracing::warn!("{warning}");
+        app.announce(warning, tunedeck::clock::Now::read());
     }
     app.bell_on_finish = ui.bell;
     if follows_vertex {

@@ -1038,3 +1038,65 @@ fn lint_refuses_endless_or_oversized_input_and_reads_stdin() {
         .join(" ");
     assert!(help.contains("or `-` to read stdin"), "{help}");
 }
+
+/// A config file holding api_key that others can read: every command warns at start and
+/// `doctor` says so, each with the chmod that fixes it; mode 600 silences them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_with_a_key_readable_by_others_is_warned_about_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = demo_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "endpoint = \"{}\"\napi_key = \"AIzaSyFileKey0123456789abcdefghijklmnop\"\n",
+            emu.base_url()
+        ),
+    )
+    .unwrap();
+    let with_config = |args: &[&str]| {
+        let mut c = bare(home.path());
+        c.arg("--config").arg(&config).args(args);
+        run(c)
+    };
+    let fix = format!("`chmod 600 {}`", config.display());
+    for (mode, who) in [
+        (0o644, "its group and everyone else"),
+        (0o604, "everyone else"),
+        (0o640, "its group"),
+    ] {
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = with_config(&["models", "list"]).await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains(&format!(
+                "warning: {} holds api_key and is readable by {who}",
+                config.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains(&fix), "{err}");
+        assert!(!err.contains("FileKey0123"), "{err}");
+    }
+    let out = with_config(&["doctor"]).await;
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("holds api_key and is readable") && report.contains(&fix),
+        "{report}"
+    );
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = with_config(&["models", "list"]).await;
+    assert!(
+        !text(&out.stderr).contains("holds api_key"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = with_config(&["doctor"]).await;
+    assert!(
+        !text(&out.stdout).contains("holds api_key"),
+        "{}",
+        text(&out.stdout)
+    );
+}
