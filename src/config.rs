@@ -50,7 +50,7 @@ pub struct GlobalArgs {
     #[arg(skip)]
     pub access_token_from: Option<String>,
     /// The Google Cloud project: Vertex AI's jobs live in it; for the Gemini API, the quota
-    /// project sent as x-goog-user-project with OAuth.
+    /// project sent as x-goog-user-project with OAuth (a login or --access-token).
     #[arg(long, global = true)]
     pub project: Option<String>,
     /// Speak Vertex AI instead of the Gemini API (also `backend = "vertex"` in the config file,
@@ -60,7 +60,8 @@ pub struct GlobalArgs {
     /// Vertex AI location (default: GOOGLE_CLOUD_LOCATION, else us-central1).
     #[arg(long, global = true)]
     pub location: Option<String>,
-    /// API version for tuned models and generation.
+    /// API version for generation and base models (v1beta, or v1). Tuned models exist only in
+    /// v1beta, so managing them (list, get, create, update, delete, permissions) always uses it.
     #[arg(long, global = true)]
     pub api_version: Option<String>,
     /// Use the embedded emulator even when credentials exist.
@@ -407,14 +408,18 @@ fn key_auth((key, from): (String, String)) -> (Credentials, AuthSource) {
     (Credentials::ApiKey(secret), auth)
 }
 
-/// An OAuth access token given as is, as credentials and what the header says of them.
-fn token_auth((token, from): (String, String)) -> (Credentials, AuthSource) {
+/// An OAuth access token given as is, as credentials and what the header says of them;
+/// `project` is the quota project sent with it.
+fn token_auth(
+    (token, from): (String, String),
+    project: Option<String>,
+) -> (Credentials, AuthSource) {
     let secret = SecretString::from(token);
     let auth = AuthSource::AccessToken {
         from,
         last_four: last_four(&secret),
     };
-    (Credentials::AccessToken(secret), auth)
+    (Credentials::AccessToken(secret, project), auth)
 }
 
 /// Resolves flags, file and environment. `env` reads a variable and `adc` is what
@@ -467,8 +472,14 @@ pub fn resolve(
             warnings,
         );
     }
+    // The quota project that user credentials (a token, a login) are billed to.
+    let project = nonempty(flags.project.clone())
+        .or_else(|| nonempty(file.project.clone()))
+        .or_else(|| nonempty(env("GOOGLE_CLOUD_PROJECT")));
     // An API key first, then a token given as is.
-    let key = key.map(key_auth).or_else(|| token.map(token_auth));
+    let key = key
+        .map(key_auth)
+        .or_else(|| token.map(|t| token_auth(t, project.clone())));
     if flags.emulator {
         return Resolved {
             vertex: None,
@@ -510,9 +521,6 @@ pub fn resolve(
         };
     }
     if let Some(source) = adc {
-        let project = nonempty(flags.project.clone())
-            .or_else(|| nonempty(file.project.clone()))
-            .or_else(|| nonempty(env("GOOGLE_CLOUD_PROJECT")));
         return Resolved {
             vertex: None,
             backend: gemini_backend,
@@ -605,7 +613,10 @@ fn resolve_vertex(
     if flags.emulator {
         return embedded(target, warnings);
     }
-    let given = token.map(token_auth).or_else(|| key.map(key_auth));
+    // On Vertex AI the project is in every URL: a token goes as it is.
+    let given = token
+        .map(|t| token_auth(t, None))
+        .or_else(|| key.map(key_auth));
     let endpoint = nonempty(flags.endpoint.clone())
         .map(|e| (e, "--endpoint".to_owned()))
         .or_else(|| nonempty(file.endpoint.clone()).map(|e| (e, "the config file".to_owned())));
@@ -846,6 +857,31 @@ mod tests {
         std::fs::write(&path, "project = \"p\"\nbackend = \"vertx\"\n").unwrap();
         let err = load_file(&path).unwrap_err();
         assert!(err.contains("line 2") && err.contains("vertx"), "{err}");
+    }
+
+    #[test]
+    fn an_access_token_carries_the_quota_project_on_the_gemini_api_only() {
+        let flags = GlobalArgs {
+            access_token: Some("ya29.token-1234".into()),
+            project: Some("quota-p".into()),
+            ..Default::default()
+        };
+        let r = resolve(&flags, &FileConfig::default(), &env_of(&[]), None);
+        assert!(
+            matches!(&r.credentials, Credentials::AccessToken(_, Some(p)) if p == "quota-p"),
+            "{:?}",
+            r.credentials
+        );
+        let flags = GlobalArgs {
+            vertex: true,
+            ..flags
+        };
+        let r = resolve(&flags, &FileConfig::default(), &env_of(&[]), None);
+        assert!(
+            matches!(&r.credentials, Credentials::AccessToken(_, None)),
+            "{:?}",
+            r.credentials
+        );
     }
 
     #[test]

@@ -159,9 +159,10 @@ pub enum Credentials {
     None,
     ApiKey(SecretString),
     OAuth(Arc<OAuth>),
-    /// An OAuth access token given as is (`--access-token "$(gcloud auth print-access-token)"`),
-    /// sent as a bearer token until it expires.
-    AccessToken(SecretString),
+    /// An OAuth access token given as is (`TUNEDECK_ACCESS_TOKEN="$(gcloud auth
+    /// print-access-token)"`), sent as a bearer token until it expires; on the Gemini API with
+    /// the quota project (`--project`) that user credentials need, as `x-goog-user-project`.
+    AccessToken(SecretString, Option<String>),
 }
 
 impl Credentials {
@@ -177,7 +178,13 @@ impl Credentials {
         Ok(match self {
             Credentials::None => request,
             Credentials::ApiKey(key) => request.header("x-goog-api-key", key.expose_secret()),
-            Credentials::AccessToken(token) => request.bearer_auth(token.expose_secret()),
+            Credentials::AccessToken(token, project) => {
+                let request = request.bearer_auth(token.expose_secret());
+                match project {
+                    Some(project) => request.header("x-goog-user-project", project),
+                    None => request,
+                }
+            }
             Credentials::OAuth(oauth) => {
                 let token = oauth.token().await?;
                 let request = request.bearer_auth(token);

@@ -21,6 +21,11 @@ use std::time::Duration;
 /// The live service.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 
+/// Tuned models and their permissions exist only in `v1beta` (the v1 discovery document has no
+/// `tunedModels` resource: `v1/tunedModels` is a 404), so their management always uses it,
+/// whatever `--api-version` says; that flag governs generation and base models.
+pub const MANAGEMENT_VERSION: &str = "v1beta";
+
 /// How failed idempotent calls are tried again.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -71,7 +76,8 @@ pub type Sleeper = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>
 pub struct ClientConfig {
     /// Scheme, host and port, e.g. `https://generativelanguage.googleapis.com`.
     pub base_url: String,
-    /// Version for tuned-model management and generation (`v1beta`).
+    /// Version for generation and base models (`v1beta`; `v1` works too). Tuned-model
+    /// management always uses [`MANAGEMENT_VERSION`].
     pub api_version: String,
     /// Version for tuning operations (`v1`, where get and cancel always existed).
     pub operations_version: String,
@@ -292,6 +298,7 @@ impl ApiClient {
         q
     }
 
+    /// The version for generation and base models: `--api-version` (`v1beta` by default).
     fn v(&self) -> &str {
         &self.config.api_version
     }
@@ -312,7 +319,7 @@ impl ApiClient {
         let q = Self::page_query(page_size, page_token, filter);
         self.call::<_, ()>(
             Method::GET,
-            &self.url(self.v(), "tunedModels")?,
+            &self.url(MANAGEMENT_VERSION, "tunedModels")?,
             &q,
             None,
             Retry::Idempotent,
@@ -342,7 +349,7 @@ impl ApiClient {
 
     /// `tunedModels.get`. `name` is `tunedModels/{id}` or the bare id.
     pub async fn get_tuned_model(&self, name: &str) -> Result<TunedModel, ApiError> {
-        let url = self.url(self.v(), &tuned_model_path(name)?)?;
+        let url = self.url(MANAGEMENT_VERSION, &tuned_model_path(name)?)?;
         self.call::<_, ()>(Method::GET, &url, &[], None, Retry::Idempotent, self.t())
             .await
     }
@@ -359,7 +366,7 @@ impl ApiClient {
             .unwrap_or_default();
         self.call(
             Method::POST,
-            &self.url(self.v(), "tunedModels")?,
+            &self.url(MANAGEMENT_VERSION, "tunedModels")?,
             &q,
             Some(model),
             Retry::Never,
@@ -414,7 +421,7 @@ impl ApiClient {
         model: &TunedModel,
         update_mask: &[&str],
     ) -> Result<TunedModel, ApiError> {
-        let url = self.url(self.v(), &tuned_model_path(&model.name)?)?;
+        let url = self.url(MANAGEMENT_VERSION, &tuned_model_path(&model.name)?)?;
         let q = vec![("updateMask", update_mask.join(","))];
         let mut body = model.clone();
         body.name.clear();
@@ -431,7 +438,7 @@ impl ApiClient {
 
     /// `tunedModels.delete`.
     pub async fn delete_tuned_model(&self, name: &str) -> Result<(), ApiError> {
-        let url = self.url(self.v(), &tuned_model_path(name)?)?;
+        let url = self.url(MANAGEMENT_VERSION, &tuned_model_path(name)?)?;
         let _: serde_json::Value = self
             .call::<_, ()>(Method::DELETE, &url, &[], None, Retry::Idempotent, self.t())
             .await?;
@@ -446,7 +453,7 @@ impl ApiClient {
     ) -> Result<(), ApiError> {
         let url = format!(
             "{}:transferOwnership",
-            self.url(self.v(), &tuned_model_path(name)?)?
+            self.url(MANAGEMENT_VERSION, &tuned_model_path(name)?)?
         );
         let body = TransferOwnershipRequest {
             email_address: email_address.to_owned(),
@@ -560,7 +567,7 @@ impl ApiClient {
         permission: &Permission,
     ) -> Result<Permission, ApiError> {
         let url = self.url(
-            self.v(),
+            MANAGEMENT_VERSION,
             &format!("{}/permissions", tuned_model_path(tuned_model)?),
         )?;
         self.call(
@@ -581,7 +588,7 @@ impl ApiClient {
         page_token: &str,
     ) -> Result<ListPermissionsResponse, ApiError> {
         let url = self.url(
-            self.v(),
+            MANAGEMENT_VERSION,
             &format!("{}/permissions", tuned_model_path(tuned_model)?),
         )?;
         let q = Self::page_query(page_size, page_token, None);
@@ -605,7 +612,7 @@ impl ApiClient {
     pub async fn get_permission(&self, name: &str) -> Result<Permission, ApiError> {
         self.call::<_, ()>(
             Method::GET,
-            &self.url(self.v(), name)?,
+            &self.url(MANAGEMENT_VERSION, name)?,
             &[],
             None,
             Retry::Idempotent,
@@ -623,7 +630,7 @@ impl ApiClient {
         let q = [("updateMask", "role".to_owned())];
         self.call(
             Method::PATCH,
-            &self.url(self.v(), name)?,
+            &self.url(MANAGEMENT_VERSION, name)?,
             &q,
             Some(&body),
             Retry::Idempotent,
@@ -636,7 +643,7 @@ impl ApiClient {
         let _: serde_json::Value = self
             .call::<_, ()>(
                 Method::DELETE,
-                &self.url(self.v(), name)?,
+                &self.url(MANAGEMENT_VERSION, name)?,
                 &[],
                 None,
                 Retry::Idempotent,
