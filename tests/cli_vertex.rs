@@ -650,3 +650,61 @@ async fn lint_and_tune_block_the_same_vertex_file() {
     let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
     assert!(jobs.is_empty(), "{jobs:?}");
 }
+
+/// `tune --learning-rate` on Vertex AI is refused for Gemini models, which take only a
+/// multiplier (it was dropped silently): nothing is uploaded or started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learning_rate_is_refused_for_gemini_models_on_vertex() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    let data = dataset(home.path(), 16);
+    let path = data.to_str().unwrap();
+    for extra in [
+        vec![],
+        vec!["--base-model", "gemini-2.5-pro"],
+        vec![
+            "--source-model",
+            "projects/p/locations/us-central1/models/9",
+        ],
+    ] {
+        let mut args = vec![
+            "tune",
+            "--dataset",
+            path,
+            "--bucket",
+            "b",
+            "--learning-rate",
+            "0.002",
+        ];
+        args.extend(extra);
+        let out = vertex(&emu, home.path(), "p", &args).await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--learning-rate 0.002: Gemini models on Vertex AI take only")
+                && err.contains("--learning-rate-multiplier"),
+            "{err}"
+        );
+        assert!(!err.contains("uploaded"), "{err}");
+    }
+    let jobs = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
+    assert!(jobs.is_empty(), "{jobs:?}");
+    // The multiplier is what they take.
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "tune",
+            "--dataset",
+            path,
+            "--bucket",
+            "b",
+            "--learning-rate-multiplier",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -40,12 +40,10 @@ pub struct TuneArgs {
     pub epochs: Option<u32>,
     #[arg(long, default_value_t = 4)]
     pub batch_size: u32,
-    #[arg(
-        long,
-        default_value_t = 0.001,
-        conflicts_with = "learning_rate_multiplier"
-    )]
-    pub learning_rate: f64,
+    /// Gemini API: default 0.001. Vertex AI: Gemini models take only
+    /// --learning-rate-multiplier, so this is refused for them.
+    #[arg(long, conflicts_with = "learning_rate_multiplier")]
+    pub learning_rate: Option<f64>,
     /// Sent instead of --learning-rate.
     #[arg(long)]
     pub learning_rate_multiplier: Option<f64>,
@@ -155,7 +153,10 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         batch_size: i32::try_from(args.batch_size).unwrap_or(i32::MAX),
         learning_rate: match args.learning_rate_multiplier {
             Some(m) => LearningRate::Multiplier(m),
-            None => LearningRate::Rate(args.learning_rate),
+            None => LearningRate::Rate(
+                args.learning_rate
+                    .unwrap_or(crate::domain::limits::DEFAULT_LEARNING_RATE),
+            ),
         },
         held_out_percent: args.held_out,
     };

@@ -217,6 +217,13 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         }
         None => VertexSource::Base(args.base_model.clone()),
     };
+    if let Some(rate) = args.learning_rate
+        && !crate::domain::vertex::takes_learning_rate(&source)
+    {
+        return Err(CliError::usage(format!(
+            "--learning-rate {rate}: Gemini models on Vertex AI take only a multiplier of the service's rate; use --learning-rate-multiplier (e.g. 1.0) instead"
+        )));
+    }
     if let Some(r) = args.vertex.adapter_size
         && AdapterSize::from_rank(r).is_none()
     {
