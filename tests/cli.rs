@@ -1100,3 +1100,84 @@ async fn a_config_file_with_a_key_readable_by_others_is_warned_about_with_the_fi
         text(&out.stdout)
     );
 }
+
+/// A server that answers every request with `body` (200; one SSE event when `alt=sse` asks
+/// for a stream), on a free loopback port.
+async fn answering(body: &'static str) -> String {
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| async move {
+        if uri.query().is_some_and(|q| q.contains("alt=sse")) {
+            (
+                [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+                format!("data: {body}\r\n\r\n"),
+            )
+        } else {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body.to_owned(),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A blocked prompt (`promptFeedback.blockReason`, no candidates) gives no answer: `generate`
+/// says why, with Vertex AI's blockReasonMessage when there is one, and exits 5.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_prompt_shows_its_reason_and_exits_5() {
+    let home = tempfile::tempdir().unwrap();
+    let gemini =
+        answering(r#"{"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": []}}"#).await;
+    let vertex = answering(
+        r#"{"promptFeedback": {"blockReason": "PROHIBITED_CONTENT", "blockReasonMessage": "The prompt may contain prohibited content."}}"#,
+    )
+    .await;
+    for (args, said) in [
+        (
+            vec![
+                "--endpoint",
+                &gemini,
+                "generate",
+                "models/gemini-2.5-flash",
+                "hi",
+            ],
+            "the prompt was blocked: SAFETY",
+        ),
+        (
+            vec![
+                "--endpoint",
+                &gemini,
+                "generate",
+                "--stream",
+                "models/gemini-2.5-flash",
+                "hi",
+            ],
+            "the prompt was blocked: SAFETY",
+        ),
+        (
+            vec![
+                "--endpoint",
+                &vertex,
+                "--vertex",
+                "--project",
+                "p",
+                "generate",
+                "gemini-2.5-flash",
+                "hi",
+            ],
+            "the prompt was blocked: PROHIBITED_CONTENT: The prompt may contain prohibited content.",
+        ),
+    ] {
+        let out = run({
+            let mut c = bare(home.path());
+            c.args(&args).timeout(Duration::from_secs(60));
+            c
+        })
+        .await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+}

@@ -37,6 +37,9 @@ pub mod exit {
     pub const JOB_FAILED: i32 = 3;
     /// A watched tuning job was CANCELLED.
     pub const JOB_CANCELLED: i32 = 4;
+    /// `generate`: the prompt was blocked (`promptFeedback.blockReason`), so there is no
+    /// answer; stderr gives the reason and, on Vertex AI, its message.
+    pub const BLOCKED: i32 = 5;
 }
 
 /// An error for stderr, and the exit code that goes with it.
