@@ -185,3 +185,24 @@ fn every_secret_flag_warns_about_ps_in_its_help() {
     let emulator = emulator.join(" ");
     assert!(emulator.contains("--require-key-file <FILE>"));
 }
+
+/// A secret read from stdin leaves no stdin for a prompt or a dataset: said, not an empty
+/// prompt sent.
+#[test]
+fn a_secret_from_stdin_and_a_prompt_from_stdin_are_refused_together() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--api-key-file", "-", "generate", "models/x", "-"],
+        vec!["--access-token-file", "-", "generate", "models/x"],
+        vec!["--api-key-file", "-", "dataset", "lint", "-"],
+    ] {
+        let out = common::bare_command(home.path())
+            .args(&args)
+            .write_stdin("secret-value-1234\n")
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("cannot come from it too"), "{args:?}: {err}");
+    }
+}

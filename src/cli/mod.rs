@@ -201,8 +201,37 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
     })
 }
 
+/// When a secret is read from stdin (`--api-key-file -`) and the command reads stdin too (a
+/// prompt, a dataset), the two cannot share it: say so instead of reading an empty prompt.
+fn stdin_taken_twice(flags: &GlobalArgs, command: &Headless) -> Option<CliError> {
+    let stdin = std::path::Path::new("-");
+    let secret = [&flags.api_key_file, &flags.access_token_file]
+        .into_iter()
+        .find(|f| f.as_deref() == Some(stdin))?;
+    let flag = if secret == &flags.api_key_file {
+        "--api-key-file -"
+    } else {
+        "--access-token-file -"
+    };
+    let reads = match command {
+        Headless::Generate(a) => a.prompt.as_deref().is_none_or(|p| p == "-"),
+        Headless::Tune(a) => a.dataset.as_path() == stdin,
+        Headless::Dataset(dataset::DatasetCommand::Lint { file, .. }) => file.as_path() == stdin,
+        _ => false,
+    };
+    reads.then(|| {
+        CliError::usage(format!(
+            "{flag} reads the secret from stdin, so the command's input cannot come from it too: give the secret in a file or TUNEDECK_ACCESS_TOKEN/GEMINI_API_KEY"
+        ))
+    })
+}
+
 /// Runs a headless command; returns the exit code.
 pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
+    if let Some(e) = stdin_taken_twice(flags, &command) {
+        eprintln!("error: {}", e.message);
+        return e.code;
+    }
     let result = match command {
         Headless::Dataset(command) => dataset::run(command, flags.vertex),
         Headless::Doctor(args) => doctor::run(flags, args).await,
