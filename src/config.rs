@@ -23,11 +23,16 @@ pub struct GlobalArgs {
     /// Any server speaking the Gemini API (an emulator elsewhere, a proxy).
     #[arg(long, global = true)]
     pub endpoint: Option<String>,
-    /// API key (prefer GEMINI_API_KEY: flags show up in `ps`).
+    /// API key. Warning: a flag's value shows in `ps` to every user of the machine; prefer
+    /// --api-key-file, GEMINI_API_KEY or the config file.
     #[arg(long, global = true, hide_env_values = true)]
     pub api_key: Option<String>,
-    /// An OAuth access token to send as is, e.g. "$(gcloud auth print-access-token)" (after an
-    /// API key, before application-default credentials).
+    /// Read the API key from this file (`-`: stdin), which `ps` does not show.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "api_key")]
+    pub api_key_file: Option<PathBuf>,
+    /// An OAuth access token to send as is (after an API key, before application-default
+    /// credentials). Warning: a flag's value shows in `ps`; prefer
+    /// TUNEDECK_ACCESS_TOKEN="$(gcloud auth print-access-token)" or --access-token-file.
     #[arg(
         long,
         global = true,
@@ -35,8 +40,18 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub access_token: Option<String>,
+    /// Read the OAuth access token from this file (`-`: stdin), which `ps` does not show; it
+    /// wins over TUNEDECK_ACCESS_TOKEN.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub access_token_file: Option<PathBuf>,
+    /// Where `api_key` came from when not `--api-key` (set by [`GlobalArgs::read_secret_files`]).
+    #[arg(skip)]
+    pub api_key_from: Option<String>,
+    /// Where `access_token` came from when not `--access-token`.
+    #[arg(skip)]
+    pub access_token_from: Option<String>,
     /// The Google Cloud project: Vertex AI's jobs live in it; for the Gemini API, the quota
-    /// project sent as x-goog-user-project with OAuth.
+    /// project sent as x-goog-user-project with OAuth (a login or --access-token).
     #[arg(long, global = true)]
     pub project: Option<String>,
     /// Speak Vertex AI instead of the Gemini API (also `backend = "vertex"` in the config file,
@@ -46,7 +61,8 @@ pub struct GlobalArgs {
     /// Vertex AI location (default: GOOGLE_CLOUD_LOCATION, else us-central1).
     #[arg(long, global = true)]
     pub location: Option<String>,
-    /// API version for tuned models and generation.
+    /// API version for generation and base models (v1beta, or v1). Tuned models exist only in
+    /// v1beta, so managing them (list, get, create, update, delete, permissions) always uses it.
     #[arg(long, global = true)]
     pub api_version: Option<String>,
     /// Use the embedded emulator even when credentials exist.
@@ -55,6 +71,40 @@ pub struct GlobalArgs {
     /// Config file (default: $XDG_CONFIG_HOME/tunedeck/config.toml).
     #[arg(long, global = true, env = "TUNEDECK_CONFIG")]
     pub config: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// Reads `--api-key-file` and `--access-token-file` (`-`: stdin, for one of them) into the
+    /// key and token, so that resolution treats them as given; an error names the flag and file.
+    pub fn read_secret_files(&mut self) -> Result<(), String> {
+        let stdin = std::path::Path::new("-");
+        if self.api_key_file.as_deref() == Some(stdin)
+            && self.access_token_file.as_deref() == Some(stdin)
+        {
+            return Err(
+                "--api-key-file - and --access-token-file - cannot both read stdin: give one a file"
+                    .into(),
+            );
+        }
+        if let Some(path) = &self.api_key_file {
+            self.api_key = Some(crate::api::auth::read_secret(path, "--api-key-file")?);
+            self.api_key_from = Some(format!("--api-key-file {}", shown_path(path)));
+        }
+        if let Some(path) = &self.access_token_file {
+            self.access_token = Some(crate::api::auth::read_secret(path, "--access-token-file")?);
+            self.access_token_from = Some(format!("--access-token-file {}", shown_path(path)));
+        }
+        Ok(())
+    }
+}
+
+/// A secret file's name as messages show it: `-` is stdin.
+fn shown_path(path: &Path) -> String {
+    if path == Path::new("-") {
+        "(stdin)".into()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// The config file. Unknown keys are an error, so a typo is not silently ignored.
@@ -224,6 +274,29 @@ pub fn load_file(path: &Path) -> Result<FileConfig, String> {
     Ok(file)
 }
 
+/// A warning when the config file holds `api_key` and others can read it, with the `chmod`
+/// that fixes it, as ssh warns about a private key: anyone who can read the file has the key.
+pub fn exposed_key_warning(path: &Path, file: &FileConfig) -> Option<String> {
+    file.api_key.as_ref()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        let who = match (mode & 0o040 != 0, mode & 0o004 != 0) {
+            (false, false) => return None,
+            (true, true) => "its group and everyone else",
+            (true, false) => "its group",
+            (false, true) => "everyone else",
+        };
+        let shown = path.display();
+        Some(format!(
+            "{shown} holds api_key and is readable by {who} (mode {mode:03o}): `chmod 600 {shown}` keeps it to you"
+        ))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
 /// Where the backend came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
@@ -336,14 +409,18 @@ fn key_auth((key, from): (String, String)) -> (Credentials, AuthSource) {
     (Credentials::ApiKey(secret), auth)
 }
 
-/// An OAuth access token given as is, as credentials and what the header says of them.
-fn token_auth((token, from): (String, String)) -> (Credentials, AuthSource) {
+/// An OAuth access token given as is, as credentials and what the header says of them;
+/// `project` is the quota project sent with it.
+fn token_auth(
+    (token, from): (String, String),
+    project: Option<String>,
+) -> (Credentials, AuthSource) {
     let secret = SecretString::from(token);
     let auth = AuthSource::AccessToken {
         from,
         last_four: last_four(&secret),
     };
-    (Credentials::AccessToken(secret), auth)
+    (Credentials::AccessToken(secret, project), auth)
 }
 
 /// Resolves flags, file and environment. `env` reads a variable and `adc` is what
@@ -364,7 +441,10 @@ pub fn resolve(
         warnings.push("GEMINI_API_KEY and GOOGLE_API_KEY are both set and differ; using GEMINI_API_KEY (the google-genai SDK would use GOOGLE_API_KEY).".into());
     }
     let key: Option<(String, String)> = nonempty(flags.api_key.clone())
-        .map(|k| (k, "--api-key".to_owned()))
+        .map(|k| {
+            let from = flags.api_key_from.as_deref().unwrap_or("--api-key");
+            (k, from.to_owned())
+        })
         .or_else(|| gemini.map(|k| (k, "GEMINI_API_KEY".to_owned())))
         .or_else(|| google.map(|k| (k, "GOOGLE_API_KEY".to_owned())))
         .or_else(|| nonempty(file.api_key.clone()).map(|k| (k, "the config file".to_owned())));
@@ -373,7 +453,13 @@ pub fn resolve(
         .clone()
         .or_else(|| file.api_version.clone())
         .unwrap_or_else(|| "v1beta".into());
-    let token = nonempty(flags.access_token.clone()).map(|t| (t, "--access-token".to_owned()));
+    let token = nonempty(flags.access_token.clone()).map(|t| {
+        let from = flags
+            .access_token_from
+            .as_deref()
+            .unwrap_or("--access-token");
+        (t, from.to_owned())
+    });
     let vertex = vertex_target(flags, file, env, adc.as_ref());
     if let Some(target) = &vertex {
         return resolve_vertex(
@@ -387,8 +473,14 @@ pub fn resolve(
             warnings,
         );
     }
+    // The quota project that user credentials (a token, a login) are billed to.
+    let project = nonempty(flags.project.clone())
+        .or_else(|| nonempty(file.project.clone()))
+        .or_else(|| nonempty(env("GOOGLE_CLOUD_PROJECT")));
     // An API key first, then a token given as is.
-    let key = key.map(key_auth).or_else(|| token.map(token_auth));
+    let key = key
+        .map(key_auth)
+        .or_else(|| token.map(|t| token_auth(t, project.clone())));
     if flags.emulator {
         return Resolved {
             vertex: None,
@@ -430,9 +522,6 @@ pub fn resolve(
         };
     }
     if let Some(source) = adc {
-        let project = nonempty(flags.project.clone())
-            .or_else(|| nonempty(file.project.clone()))
-            .or_else(|| nonempty(env("GOOGLE_CLOUD_PROJECT")));
         return Resolved {
             vertex: None,
             backend: gemini_backend,
@@ -525,7 +614,10 @@ fn resolve_vertex(
     if flags.emulator {
         return embedded(target, warnings);
     }
-    let given = token.map(token_auth).or_else(|| key.map(key_auth));
+    // On Vertex AI the project is in every URL: a token goes as it is.
+    let given = token
+        .map(|t| token_auth(t, None))
+        .or_else(|| key.map(key_auth));
     let endpoint = nonempty(flags.endpoint.clone())
         .map(|e| (e, "--endpoint".to_owned()))
         .or_else(|| nonempty(file.endpoint.clone()).map(|e| (e, "the config file".to_owned())));
@@ -576,13 +668,20 @@ fn resolve_vertex(
 
 /// Resolution from the real process: flags, the config file, the environment, ADC files.
 pub fn resolve_from_process(flags: &GlobalArgs) -> Result<Resolved, String> {
+    let mut flags = flags.clone();
+    flags.read_secret_files()?;
+    let flags = &flags;
     let path = flags.config.clone().or_else(default_config_path);
     let file = match &path {
         Some(p) => load_file(p)?,
         None => FileConfig::default(),
     };
     let env = |name: &str| std::env::var(name).ok();
-    Ok(resolve(flags, &file, &env, AdcSource::discover()))
+    let mut resolved = resolve(flags, &file, &env, AdcSource::discover());
+    if let Some(warning) = path.and_then(|p| exposed_key_warning(&p, &file)) {
+        resolved.warnings.push(warning);
+    }
+    Ok(resolved)
 }
 
 #[cfg(test)]
@@ -759,6 +858,31 @@ mod tests {
         std::fs::write(&path, "project = \"p\"\nbackend = \"vertx\"\n").unwrap();
         let err = load_file(&path).unwrap_err();
         assert!(err.contains("line 2") && err.contains("vertx"), "{err}");
+    }
+
+    #[test]
+    fn an_access_token_carries_the_quota_project_on_the_gemini_api_only() {
+        let flags = GlobalArgs {
+            access_token: Some("ya29.token-1234".into()),
+            project: Some("quota-p".into()),
+            ..Default::default()
+        };
+        let r = resolve(&flags, &FileConfig::default(), &env_of(&[]), None);
+        assert!(
+            matches!(&r.credentials, Credentials::AccessToken(_, Some(p)) if p == "quota-p"),
+            "{:?}",
+            r.credentials
+        );
+        let flags = GlobalArgs {
+            vertex: true,
+            ..flags
+        };
+        let r = resolve(&flags, &FileConfig::default(), &env_of(&[]), None);
+        assert!(
+            matches!(&r.credentials, Credentials::AccessToken(_, None)),
+            "{:?}",
+            r.credentials
+        );
     }
 
     #[test]

@@ -48,10 +48,12 @@ fn main() -> std::process::ExitCode {
     match run() {
         Ok(code) => std::process::ExitCode::from(code),
         Err(report) => {
+            // No credential shows, whatever the report quotes.
+            let redact = tunedeck::api::redact::redact;
             if verbose {
-                eprintln!("Error: {report:?}");
+                eprintln!("Error: {}", redact(&format!("{report:?}")));
             } else {
-                eprintln!("error: {report:#}");
+                eprintln!("error: {}", redact(&format!("{report:#}")));
             }
             std::process::ExitCode::FAILURE
         }
@@ -128,7 +130,8 @@ fn init_logging(to_stderr: bool) -> Option<tracing_appender::non_blocking::Worke
 /// `tunedeck emulator`: serves until SIGINT, SIGTERM or SIGHUP (a closed terminal), then saves
 /// and exits 0; when that last save fails (a full disk), exits 1 saying the journal still has
 /// every acknowledged change, which the next start replays.
-async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<()> {
+async fn run_emulator(mut args: EmulatorArgs) -> color_eyre::Result<()> {
+    args.read_secret_files().map_err(|e| eyre!(e))?;
     // Registered before the banner: a signal sent as soon as it shows ends the emulator cleanly.
     let stop = stop_signal()?;
     let mut running = emulator::start(args.options(), args.bind).await?;
@@ -282,12 +285,17 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
             "the dashboard needs a terminal (stdin and stdout are not both a tty); for the API server run `tunedeck emulator`"
         ));
     }
+    let mut flags = flags;
+    flags.read_secret_files().map_err(|e| eyre!(e))?;
     let config_path = flags.config.clone().or_else(config::default_config_path);
     let file = match &config_path {
         Some(p) => config::load_file(p).map_err(|e| eyre!(e))?,
         None => config::FileConfig::default(),
     };
     let ui = UiConfig::load(&file).map_err(|e| eyre!("config: {e}"))?;
+    let exposed_key = config_path
+        .as_deref()
+        .and_then(|p| config::exposed_key_warning(p, &file));
     let env = |name: &str| std::env::var(name).ok();
     let mut resolved: Resolved = config::resolve(
         &flags,
@@ -434,6 +442,10 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     }
     if let Some(message) = vertex_notice {
         app.announce(message, tunedeck::clock::Now::read());
+    }
+    if let Some(warning) = exposed_key {
+        tracing::warn!("{warning}");
+        app.announce(warning, tunedeck::clock::Now::read());
     }
     app.bell_on_finish = ui.bell;
     if follows_vertex {

@@ -504,7 +504,7 @@ async fn perform(
             }
             send(
                 vertex
-                    .create_tuning_job(&job)
+                    .create_tuning_job_safely(&job)
                     .await
                     .map(|job| Reply::TuningJob(Box::new(job))),
             )

@@ -737,3 +737,447 @@ async fn oauth_token_failures_come_with_their_fix() {
     );
     assert!(!report.contains("ya29.narrow"), "{report}");
 }
+
+/// Answers lost after the work is done, and 429s and 503s, at create time too: `tune --watch`
+/// without `--id` still exits 0 each time with exactly one model per run (the client sends a
+/// generated id, so a resent create meets 409 and reads the first model).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_without_an_id_survives_lost_answers_and_429_and_503_at_create() {
+    let mut options = common::fast_options();
+    options.step_interval = Duration::from_millis(10);
+    options.faults = tunedeck::emulator::faults::Faults {
+        rate_429: 0.15,
+        rate_503: 0.1,
+        retry_delay: Duration::from_millis(20),
+        lose_answer_rate: 0.25,
+        ..Default::default()
+    };
+    options.seed = 11;
+    let emu = common::start(options).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("lossy.jsonl");
+    let examples: String = (1..=20)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    std::fs::write(&dataset, examples).unwrap();
+    let runs = 6;
+    for round in 0..runs {
+        let out = run({
+            let mut c = tunedeck(&emu, home.path());
+            c.args(["tune", "--dataset"]).arg(&dataset).args([
+                "--epochs",
+                "2",
+                "--batch-size",
+                "4",
+                "--watch",
+            ]);
+            c
+        })
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).trim().starts_with("tunedModels/lossy-"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let ids = common::listed_ids(&common::client_for(&emu)).await;
+    assert_eq!(ids.len(), runs, "one model per run: {ids:?}");
+    // The runs met what the test is about: a create sent again after a lost answer.
+    let log = std::fs::read_to_string(home.path().join("state/tunedeck/tunedeck.log")).unwrap();
+    assert!(
+        log.contains("the create's answer was lost"),
+        "no create answer was lost in {runs} runs: {log}"
+    );
+    assert!(log.contains("sending the create again"), "{log}");
+}
+
+/// A port that nothing listens on (yet).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `watch` of an operation and of a tuned model, started while the service is down, waits for
+/// it past the client's own retries (`--give-up-after` decides), then follows the job to its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_rides_out_a_service_that_is_down_from_the_start() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("emulator.json");
+    let options = tunedeck::emulator::EmulatorOptions {
+        state_file: Some(state.clone()),
+        step_interval: Duration::from_millis(50),
+        ..common::fast_options()
+    };
+    let emu = common::start(options.clone()).await;
+    let client = common::client_for(&emu);
+    let op = client
+        .create_tuned_model(
+            &common::tuning_request("late", common::tutorial_examples(), 4, 2),
+            Some("late"),
+        )
+        .await
+        .unwrap();
+    emu.shutdown().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let watch = |target: &str| {
+        let mut c = bare(home.path());
+        c.args(["--endpoint", &url, "watch", target, "--interval", "0.2"])
+            .args(["--give-up-after", "60"])
+            .timeout(Duration::from_secs(90));
+        tokio::task::spawn_blocking(move || c.output().unwrap())
+    };
+    let of_operation = watch(&op.name);
+    let of_model = watch("tunedModels/late");
+    // Longer than the client's own retries (four, at most 0.4 + 0.8 + 1.6 + 3.2 s).
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let emu = tunedeck::emulator::start(options, format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap();
+    for out in [of_operation.await.unwrap(), of_model.await.unwrap()] {
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains("poll failed"), "{err}");
+        assert!(err.contains("tunedModels/late is ACTIVE"), "{err}");
+    }
+    emu.shutdown().await;
+}
+
+/// A service answering nothing but 503 (or 429) from the first request: `watch` keeps trying
+/// for the `--give-up-after` it was given, then says the job may still be running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_gives_up_after_the_flag_when_the_first_request_fails() {
+    for (rate_429, rate_503) in [(0.0, 1.0), (1.0, 0.0)] {
+        let mut options = common::fast_options();
+        options.faults = tunedeck::emulator::faults::Faults {
+            rate_429,
+            rate_503,
+            retry_delay: Duration::from_millis(300),
+            ..Default::default()
+        };
+        let emu = common::start(options).await;
+        let home = tempfile::tempdir().unwrap();
+        let out = cli(
+            &emu,
+            home.path(),
+            &[
+                "watch",
+                "tunedModels/x",
+                "--interval",
+                "0.5",
+                "--give-up-after",
+                "9",
+            ],
+        )
+        .await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let quiet: u64 = err
+            .split("no successful poll for ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{err}"));
+        assert!(
+            quiet >= 9,
+            "gave up after {quiet} s, before --give-up-after: {err}"
+        );
+        assert!(err.contains("may still be running"), "{err}");
+    }
+}
+
+/// A key typed into a name is refused without being echoed: every message shows at most its
+/// last four characters, as the header does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_typed_into_a_name_never_shows_in_the_error() {
+    let emu = demo_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    let key = "AIzaSyB-0123456789abcdefghijklmnopqrsWXYZ";
+    let token = "ya29.a0AfH6SMBx-0123456789abcdefghijklmnop";
+    for args in [
+        vec!["models".to_owned(), "get".into(), format!("x?key={key}")],
+        vec!["models".into(), "get".into(), key.into()],
+        vec![
+            "models".into(),
+            "delete".into(),
+            format!("{key}/x"),
+            "--yes".into(),
+        ],
+        vec!["watch".into(), format!("tunedModels/{token}")],
+        vec![
+            "generate".into(),
+            format!("tunedModels/x?access_token={token}"),
+            "hi".into(),
+        ],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = cli(&emu, home.path(), &args).await;
+        let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {shown}");
+        assert!(
+            !shown.contains("0123456789abcdef"),
+            "{args:?} leaked: {shown}"
+        );
+        assert!(shown.contains('…'), "{args:?}: {shown}");
+    }
+}
+
+/// `dataset lint` and `tune` run one check: a number where text belongs is warned about by
+/// both, naming its line, and the text the lint saw is what tune sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_and_tune_warn_alike_about_a_number_read_as_text() {
+    let emu = common::start(common::fast_options()).await;
+    let home = tempfile::tempdir().unwrap();
+    let dataset = home.path().join("num.jsonl");
+    let mut lines: String = (1..=20)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    lines.push_str("\n{\"text_input\":\"five\",\"output\":5}\n");
+    std::fs::write(&dataset, lines).unwrap();
+    let warning = "num.jsonl:22: warning: output is the number 5; it is sent as the text \"5\"";
+    let out = run({
+        let mut c = bare(home.path());
+        c.args(["dataset", "lint"]).arg(&dataset);
+        c
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains(warning), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("1 warning"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run({
+        let mut c = bare(home.path());
+        c.args(["dataset", "lint", "--json"]).arg(&dataset);
+        c
+    })
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["warnings"], 1, "{report}");
+    assert_eq!(report["issues"][0]["kind"], "NumberAsText", "{report}");
+    assert_eq!(report["issues"][0]["line"], 22, "{report}");
+    let out = cli(
+        &emu,
+        home.path(),
+        &[
+            "tune",
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--id",
+            "num",
+            "--watch",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(warning), "{}", text(&out.stderr));
+    let out = cli(&emu, home.path(), &["generate", "num", "five"]).await;
+    assert_eq!(text(&out.stdout).trim(), "5", "{}", text(&out.stderr));
+}
+
+/// `dataset lint` stops at the largest file a service takes (1 GB) and at a NUL byte, so
+/// `/dev/zero` is refused at once instead of filling memory; `-` reads stdin, as --help says.
+#[test]
+fn lint_refuses_endless_or_oversized_input_and_reads_stdin() {
+    let home = tempfile::tempdir().unwrap();
+    let lint = |file: &str, stdin: &str| {
+        let mut c = bare(home.path());
+        c.args(["dataset", "lint", file])
+            .write_stdin(stdin.to_owned())
+            .timeout(Duration::from_secs(60));
+        c.output().unwrap()
+    };
+    let out = lint("/dev/zero", "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/dev/zero:1: a NUL byte"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A sparse file one byte over 1 GB: refused from its size, unread.
+    let big = home.path().join("big.jsonl");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let out = lint(big.to_str().unwrap(), "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("big.jsonl") && err.contains("over 1073741824 bytes (1 GB)"),
+        "{err}"
+    );
+    let pairs: String = (1..=20)
+        .map(|i| format!("{{\"text_input\":\"in {i}\",\"output\":\"out {i}\"}}\n"))
+        .collect();
+    let out = lint("-", &pairs);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("20 examples"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = bare(home.path())
+        .args(["dataset", "lint", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(help.contains("or `-` to read stdin"), "{help}");
+}
+
+/// A config file holding api_key that others can read: every command warns at start and
+/// `doctor` says so, each with the chmod that fixes it; mode 600 silences them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_with_a_key_readable_by_others_is_warned_about_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = demo_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "endpoint = \"{}\"\napi_key = \"AIzaSyFileKey0123456789abcdefghijklmnop\"\n",
+            emu.base_url()
+        ),
+    )
+    .unwrap();
+    let with_config = |args: &[&str]| {
+        let mut c = bare(home.path());
+        c.arg("--config").arg(&config).args(args);
+        run(c)
+    };
+    let fix = format!("`chmod 600 {}`", config.display());
+    for (mode, who) in [
+        (0o644, "its group and everyone else"),
+        (0o604, "everyone else"),
+        (0o640, "its group"),
+    ] {
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = with_config(&["models", "list"]).await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains(&format!(
+                "warning: {} holds api_key and is readable by {who}",
+                config.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains(&fix), "{err}");
+        assert!(!err.contains("FileKey0123"), "{err}");
+    }
+    let out = with_config(&["doctor"]).await;
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("holds api_key and is readable") && report.contains(&fix),
+        "{report}"
+    );
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = with_config(&["models", "list"]).await;
+    assert!(
+        !text(&out.stderr).contains("holds api_key"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = with_config(&["doctor"]).await;
+    assert!(
+        !text(&out.stdout).contains("holds api_key"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// A server that answers every request with `body` (200; one SSE event when `alt=sse` asks
+/// for a stream), on a free loopback port.
+async fn answering(body: &'static str) -> String {
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| async move {
+        if uri.query().is_some_and(|q| q.contains("alt=sse")) {
+            (
+                [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+                format!("data: {body}\r\n\r\n"),
+            )
+        } else {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body.to_owned(),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A blocked prompt (`promptFeedback.blockReason`, no candidates) gives no answer: `generate`
+/// says why, with Vertex AI's blockReasonMessage when there is one, and exits 5.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_prompt_shows_its_reason_and_exits_5() {
+    let home = tempfile::tempdir().unwrap();
+    let gemini =
+        answering(r#"{"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": []}}"#).await;
+    let vertex = answering(
+        r#"{"promptFeedback": {"blockReason": "PROHIBITED_CONTENT", "blockReasonMessage": "The prompt may contain prohibited content."}}"#,
+    )
+    .await;
+    for (args, said) in [
+        (
+            vec![
+                "--endpoint",
+                &gemini,
+                "generate",
+                "models/gemini-2.5-flash",
+                "hi",
+            ],
+            "the prompt was blocked: SAFETY",
+        ),
+        (
+            vec![
+                "--endpoint",
+                &gemini,
+                "generate",
+                "--stream",
+                "models/gemini-2.5-flash",
+                "hi",
+            ],
+            "the prompt was blocked: SAFETY",
+        ),
+        (
+            vec![
+                "--endpoint",
+                &vertex,
+                "--vertex",
+                "--project",
+                "p",
+                "generate",
+                "gemini-2.5-flash",
+                "hi",
+            ],
+            "the prompt was blocked: PROHIBITED_CONTENT: The prompt may contain prohibited content.",
+        ),
+    ] {
+        let out = run({
+            let mut c = bare(home.path());
+            c.args(&args).timeout(Duration::from_secs(60));
+            c
+        })
+        .await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+}

@@ -498,3 +498,257 @@ async fn models_delete_reports_the_error_its_operation_ends_with() {
         text(&out.stdout)
     );
 }
+
+/// Answers lost after the work is done, and 429s and 503s: `tune --watch` on Vertex AI exits 0
+/// each time with exactly one job per run (the job carries a request label; after a lost answer
+/// the jobs are listed by it before anything is created again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tune_survives_lost_answers_and_429_and_503_with_one_job_per_run() {
+    let home = tempfile::tempdir().unwrap();
+    let mut options = common::fast_options();
+    options.seed = 4;
+    options.faults = tunedeck::emulator::faults::Faults {
+        rate_429: 0.1,
+        rate_503: 0.1,
+        retry_delay: Duration::from_millis(20),
+        lose_answer_rate: 0.25,
+        ..Default::default()
+    };
+    let emu = common::start(options).await;
+    let data = dataset(home.path(), 16);
+    let path = data.to_str().unwrap();
+    let runs = 6;
+    for round in 0..runs {
+        let out = vertex(
+            &emu,
+            home.path(),
+            "p",
+            &[
+                "tune",
+                "--dataset",
+                path,
+                "--bucket",
+                "bkt",
+                "--epochs",
+                "2",
+                "--watch",
+            ],
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            text(&out.stderr)
+        );
+    }
+    let mut jobs = None;
+    for _ in 0..50 {
+        let out = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
+        if out.status.success() {
+            jobs = Some(serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap());
+            break;
+        }
+    }
+    let jobs = jobs.expect("the list answers");
+    assert_eq!(jobs.len(), runs, "one job per run");
+    for job in &jobs {
+        let label = job["labels"]["tunedeck_request"].as_str().unwrap_or("");
+        assert_eq!(label.len(), 32, "{job}");
+    }
+    let log = std::fs::read_to_string(home.path().join("state/tunedeck/tunedeck.log")).unwrap();
+    assert!(
+        log.contains("looking for the job by its label"),
+        "no create answer was lost in {runs} runs: {log}"
+    );
+}
+
+/// `watch` of a Vertex job, started while the service is down, waits for it past the client's
+/// own retries (`--give-up-after` decides) and follows the job to its end; a service that
+/// answers only 503 is given up on after the flag's seconds, not the client's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_rides_out_a_service_that_is_down_from_the_start() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("emulator.json");
+    let options = EmulatorOptions {
+        state_file: Some(state.clone()),
+        step_interval: Duration::from_millis(50),
+        ..common::fast_options()
+    };
+    let emu = common::start(options.clone()).await;
+    let data = dataset(home.path(), 16);
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "tune",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--bucket",
+            "b",
+            "--epochs",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let job = text(&out.stdout).trim().to_owned();
+    emu.shutdown().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut c = bare(home.path());
+    c.args([
+        "--endpoint",
+        &format!("http://127.0.0.1:{port}"),
+        "--vertex",
+    ])
+    .args(["--project", "p", "watch", &job, "--interval", "0.2"])
+    .args(["--give-up-after", "60"])
+    .timeout(Duration::from_secs(90));
+    let watching = tokio::task::spawn_blocking(move || c.output().unwrap());
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let emu = tunedeck::emulator::start(options, format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap();
+    let out = watching.await.unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("poll failed"), "{err}");
+    assert!(err.contains("SUCCEEDED"), "{err}");
+    emu.shutdown().await;
+
+    let mut options = common::fast_options();
+    options.faults.rate_503 = 1.0;
+    let emu = common::start(options).await;
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "watch",
+            "projects/p/locations/us-central1/tuningJobs/1",
+            "--give-up-after",
+            "9",
+        ],
+    )
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let quiet: u64 = err
+        .split("no successful poll for ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        quiet >= 9,
+        "gave up after {quiet} s, before --give-up-after: {err}"
+    );
+}
+
+/// `dataset lint --vertex` and `tune --vertex` run one check: an example with no text is
+/// blocked by both, and tune uploads and starts nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_and_tune_block_the_same_vertex_file() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    let file = home.path().join("empty-turn.jsonl");
+    let mut lines = String::from(
+        r#"{"contents":[{"role":"user","parts":[{"text":""}]},{"role":"model","parts":[{"text":"x"}]}]}"#,
+    );
+    lines.push('\n');
+    for i in 0..20 {
+        lines.push_str(&format!(
+            "{{\"contents\":[{{\"role\":\"user\",\"parts\":[{{\"text\":\"q{i}\"}}]}},{{\"role\":\"model\",\"parts\":[{{\"text\":\"a{i}\"}}]}}]}}\n"
+        ));
+    }
+    std::fs::write(&file, lines).unwrap();
+    let path = file.to_str().unwrap();
+    let lint = vertex(&emu, home.path(), "p", &["dataset", "lint", path]).await;
+    assert_eq!(lint.status.code(), Some(2), "{}", text(&lint.stdout));
+    let blocked = text(&lint.stdout);
+    let finding = blocked
+        .lines()
+        .find(|l| l.contains("error"))
+        .unwrap()
+        .to_owned();
+    let tune = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &["tune", "--dataset", path, "--bucket", "b"],
+    )
+    .await;
+    let err = text(&tune.stderr);
+    assert_eq!(tune.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&finding),
+        "tune reports lint's finding {finding:?}: {err}"
+    );
+    assert!(err.contains("nothing was uploaded or started"), "{err}");
+    let jobs = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
+    assert!(jobs.is_empty(), "{jobs:?}");
+}
+
+/// `tune --learning-rate` on Vertex AI is refused for Gemini models, which take only a
+/// multiplier (it was dropped silently): nothing is uploaded or started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learning_rate_is_refused_for_gemini_models_on_vertex() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    let data = dataset(home.path(), 16);
+    let path = data.to_str().unwrap();
+    for extra in [
+        vec![],
+        vec!["--base-model", "gemini-2.5-pro"],
+        vec![
+            "--source-model",
+            "projects/p/locations/us-central1/models/9",
+        ],
+    ] {
+        let mut args = vec![
+            "tune",
+            "--dataset",
+            path,
+            "--bucket",
+            "b",
+            "--learning-rate",
+            "0.002",
+        ];
+        args.extend(extra);
+        let out = vertex(&emu, home.path(), "p", &args).await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--learning-rate 0.002: Gemini models on Vertex AI take only")
+                && err.contains("--learning-rate-multiplier"),
+            "{err}"
+        );
+        assert!(!err.contains("uploaded"), "{err}");
+    }
+    let jobs = vertex(&emu, home.path(), "p", &["jobs", "list", "--json"]).await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&jobs.stdout).unwrap();
+    assert!(jobs.is_empty(), "{jobs:?}");
+    // The multiplier is what they take.
+    let out = vertex(
+        &emu,
+        home.path(),
+        "p",
+        &[
+            "tune",
+            "--dataset",
+            path,
+            "--bucket",
+            "b",
+            "--learning-rate-multiplier",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -47,10 +47,17 @@ impl Script {
                     .headers()
                     .get("x-goog-api-key")
                     .map(|v| v.to_str().unwrap_or("").to_owned());
+                let quota = req
+                    .headers()
+                    .get("x-goog-user-project")
+                    .map(|v| v.to_str().unwrap_or("").to_owned());
+                let bearer = req.headers().contains_key("authorization");
                 script.seen.lock().unwrap().push(format!(
-                    "{} {}{}",
+                    "{} {}{}{}{}",
                     req.method(),
                     req.uri(),
+                    if bearer { " bearer" } else { "" },
+                    quota.map(|p| format!(" project={p}")).unwrap_or_default(),
                     header_key.map(|k| format!(" key={k}")).unwrap_or_default()
                 ));
                 let next = script.answers.lock().unwrap().pop_front();
@@ -357,20 +364,43 @@ async fn a_create_with_an_id_survives_lost_answers_without_a_second_job() {
     let mut expected: Vec<String> = (0..12).map(|i| format!("lossy-{i}")).collect();
     expected.sort();
     assert_eq!(ids, expected, "one model per id");
-    // Without an id a lost answer is not sent again (it could start a second job), and says
-    // what happened.
-    let mut seen_cut = false;
+    // Without an id the client makes one, so a lost answer is sent again just as safely:
+    // every create gives exactly one model, named after the display name.
     for _ in 0..10 {
-        if let Err(e) = client
-            .create_tuned_model_safely(&tuning_request("no id", tutorial_examples(), 4, 1), None)
+        let op = client
+            .create_tuned_model_safely(&tuning_request("No id", tutorial_examples(), 4, 1), None)
             .await
-        {
-            assert_eq!(e.kind, ErrorKind::Transport, "{e}");
-            assert!(e.to_string().contains("connection was cut"), "{e}");
-            seen_cut = true;
-        }
+            .unwrap();
+        assert!(op.name.starts_with("tunedModels/no-id-"), "{}", op.name);
     }
-    assert!(seen_cut);
+    let ids = listed_ids(&client).await;
+    assert_eq!(ids.len(), 22, "one model per create: {ids:?}");
+    assert_eq!(ids.iter().filter(|i| i.starts_with("no-id-")).count(), 10);
+}
+
+/// A create answered 429 or 503 was not carried out: without an id too, it is sent again
+/// (after the wait a 429 asks for) and starts exactly one job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_refused_with_429_or_503_is_sent_again() {
+    let mut options = fast_options();
+    options.seed = 5;
+    options.faults.rate_429 = 0.3;
+    options.faults.rate_503 = 0.2;
+    options.faults.retry_delay = Duration::from_millis(7);
+    let emu = start(options).await;
+    let (client, waits) = recording_client(&emu.base_url(), Credentials::None);
+    for _ in 0..8 {
+        client
+            .create_tuned_model_safely(&tuning_request("busy", tutorial_examples(), 4, 1), None)
+            .await
+            .unwrap();
+    }
+    assert!(
+        waits.lock().unwrap().contains(&Duration::from_millis(7)),
+        "a 429's RetryInfo was honoured"
+    );
+    let ids = listed_ids(&client).await;
+    assert_eq!(ids.len(), 8, "{ids:?}");
 }
 
 /// Nothing listens: the request never left, so even a create without an id is sent again.
@@ -386,4 +416,66 @@ async fn a_create_that_never_reached_the_server_is_sent_again() {
         .unwrap_err();
     assert!(err.unsent, "{err}");
     assert_eq!(waits.lock().unwrap().len(), 4, "the policy's four retries");
+}
+
+/// `--api-version v1` governs generation only: tuned models and their permissions exist only
+/// in v1beta, so their management goes there whatever the version.
+#[tokio::test]
+async fn tuned_model_management_always_uses_v1beta() {
+    let script = Script::default();
+    for _ in 0..4 {
+        script.push(200, MODEL_JSON);
+    }
+    script.push(200, r#"{"candidates": []}"#);
+    script.push(200, r#"{"models": []}"#);
+    let base = script.serve().await;
+    let mut config = ClientConfig::new(&base, Credentials::None);
+    config.api_version = "v1".into();
+    let client = ApiClient::new(config).unwrap();
+    client.get_tuned_model("x").await.unwrap();
+    client.list_tuned_models(None, "", None).await.unwrap();
+    client
+        .create_tuned_model(&tuning_request("x", tutorial_examples(), 4, 1), Some("x"))
+        .await
+        .unwrap();
+    client.list_permissions("x", None, "").await.unwrap();
+    let request = GenerateContentRequest::text("hi");
+    client
+        .generate_content("tunedModels/x", &request)
+        .await
+        .unwrap();
+    client.list_models(None, "").await.unwrap();
+    let seen = script.seen();
+    for line in &seen[..4] {
+        assert!(line.contains(" /v1beta/tunedModels"), "{seen:?}");
+    }
+    assert!(
+        seen[4].starts_with("POST /v1/tunedModels/x:generateContent"),
+        "{seen:?}"
+    );
+    assert!(seen[5].starts_with("GET /v1/models"), "{seen:?}");
+}
+
+/// An access token with a project sends the project as x-goog-user-project, as user OAuth
+/// credentials need on the Gemini API.
+#[tokio::test]
+async fn an_access_token_with_a_project_sends_x_goog_user_project() {
+    let script = Script::default();
+    script.push(200, MODEL_JSON);
+    script.push(200, MODEL_JSON);
+    let base = script.serve().await;
+    let token = |project: Option<&str>| {
+        Credentials::AccessToken("ya29.token".to_owned().into(), project.map(str::to_owned))
+    };
+    client_at(&base, token(Some("my-quota")))
+        .get_tuned_model("x")
+        .await
+        .unwrap();
+    client_at(&base, token(None))
+        .get_tuned_model("x")
+        .await
+        .unwrap();
+    let seen = script.seen();
+    assert!(seen[0].ends_with(" bearer project=my-quota"), "{seen:?}");
+    assert!(seen[1].ends_with(" bearer"), "{seen:?}");
 }

@@ -174,7 +174,7 @@ async fn oauth_failures_show_their_fix_in_the_models_tab() {
     ] {
         let client = client_at(
             &emu.base_url(),
-            tunedeck::api::Credentials::AccessToken(token.to_owned().into()),
+            tunedeck::api::Credentials::AccessToken(token.to_owned().into(), None),
         );
         let (commands, events, _worker) = worker::spawn(client, WorkerOptions::default());
         let mut h = Harness {

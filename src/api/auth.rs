@@ -159,9 +159,10 @@ pub enum Credentials {
     None,
     ApiKey(SecretString),
     OAuth(Arc<OAuth>),
-    /// An OAuth access token given as is (`--access-token "$(gcloud auth print-access-token)"`),
-    /// sent as a bearer token until it expires.
-    AccessToken(SecretString),
+    /// An OAuth access token given as is (`TUNEDECK_ACCESS_TOKEN="$(gcloud auth
+    /// print-access-token)"`), sent as a bearer token until it expires; on the Gemini API with
+    /// the quota project (`--project`) that user credentials need, as `x-goog-user-project`.
+    AccessToken(SecretString, Option<String>),
 }
 
 impl Credentials {
@@ -177,7 +178,13 @@ impl Credentials {
         Ok(match self {
             Credentials::None => request,
             Credentials::ApiKey(key) => request.header("x-goog-api-key", key.expose_secret()),
-            Credentials::AccessToken(token) => request.bearer_auth(token.expose_secret()),
+            Credentials::AccessToken(token, project) => {
+                let request = request.bearer_auth(token.expose_secret());
+                match project {
+                    Some(project) => request.header("x-goog-user-project", project),
+                    None => request,
+                }
+            }
             Credentials::OAuth(oauth) => {
                 let token = oauth.token().await?;
                 let request = request.bearer_auth(token);
@@ -200,4 +207,49 @@ pub fn last_four(secret: &SecretString) -> String {
     } else {
         format!("…{tail}")
     }
+}
+
+/// The most a secret file is read of: a key or a token is far shorter, and a wrong path
+/// (`/dev/zero`, a dataset) must not fill memory.
+const MAX_SECRET_BYTES: u64 = 64 * 1024;
+
+/// A key or token read from a file (`-`: stdin), for the `--…-file` flags that keep secrets out
+/// of `ps`: the file's text without surrounding whitespace (a final newline included). An error
+/// names the flag and the file, never the content.
+pub fn read_secret(path: &std::path::Path, flag: &str) -> Result<String, String> {
+    use std::io::Read;
+    let shown = if path == std::path::Path::new("-") {
+        "stdin".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let mut bytes = Vec::new();
+    let read = if path == std::path::Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_SECRET_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_SECRET_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("{flag} {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_SECRET_BYTES {
+        return Err(format!(
+            "{flag} {shown}: over {} KiB; it should hold one key or token",
+            MAX_SECRET_BYTES / 1024
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{flag} {shown}: not UTF-8 text"))?;
+    let secret = text.trim();
+    if secret.is_empty() {
+        return Err(format!(
+            "{flag} {shown}: empty; it should hold the key or token"
+        ));
+    }
+    if secret.contains(char::is_whitespace) {
+        return Err(format!(
+            "{flag} {shown}: more than one word; it should hold the key or token alone"
+        ));
+    }
+    Ok(secret.to_owned())
 }

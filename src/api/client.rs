@@ -22,6 +22,11 @@ use std::time::Duration;
 /// The live service.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 
+/// Tuned models and their permissions exist only in `v1beta` (the v1 discovery document has no
+/// `tunedModels` resource: `v1/tunedModels` is a 404), so their management always uses it,
+/// whatever `--api-version` says; that flag governs generation and base models.
+pub const MANAGEMENT_VERSION: &str = "v1beta";
+
 /// How failed idempotent calls are tried again.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -72,7 +77,8 @@ pub type Sleeper = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>
 pub struct ClientConfig {
     /// Scheme, host and port, e.g. `https://generativelanguage.googleapis.com`.
     pub base_url: String,
-    /// Version for tuned-model management and generation (`v1beta`).
+    /// Version for generation and base models (`v1beta`; `v1` works too). Tuned-model
+    /// management always uses [`MANAGEMENT_VERSION`].
     pub api_version: String,
     /// Version for tuning operations (`v1`, where get and cancel always existed).
     pub operations_version: String,
@@ -185,10 +191,16 @@ impl ApiClient {
         retry: Retry,
         timeout: Duration,
     ) -> Result<T, ApiError> {
-        let response = self
-            .send_with_retry(method, url, query, body, retry, Some(timeout))
+        // The answer's body is read inside the retry: a connection cut after the status line
+        // (an answer lost on the way) is as transient as one cut before it.
+        let bytes = self
+            .retrying(retry, || async {
+                let response = self
+                    .send_once(method.clone(), url, query, body, Some(timeout))
+                    .await?;
+                response.bytes().await.map_err(ApiError::from_reqwest)
+            })
             .await?;
-        let bytes = response.bytes().await.map_err(ApiError::from_reqwest)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             // An empty body is an empty message.
             return serde_json::from_str("{}").map_err(|e| ApiError::decode(e.to_string()));
@@ -216,14 +228,10 @@ impl ApiClient {
     /// a status the retry policy leaves alone, retries used up), waiting as the policy (and a
     /// 429's Retry-After) says between tries. Every request of this client and of the Vertex
     /// client's Cloud Storage uploads goes through it.
-    pub(crate) async fn retrying<F, Fut>(
-        &self,
-        retry: Retry,
-        mut send: F,
-    ) -> Result<reqwest::Response, ApiError>
+    pub(crate) async fn retrying<T, F, Fut>(&self, retry: Retry, mut send: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<reqwest::Response, ApiError>>,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
         let mut attempt = 0;
         loop {
@@ -291,6 +299,7 @@ impl ApiClient {
         q
     }
 
+    /// The version for generation and base models: `--api-version` (`v1beta` by default).
     fn v(&self) -> &str {
         &self.config.api_version
     }
@@ -311,7 +320,7 @@ impl ApiClient {
         let q = Self::page_query(page_size, page_token, filter);
         self.call::<_, ()>(
             Method::GET,
-            &self.url(self.v(), "tunedModels")?,
+            &self.url(MANAGEMENT_VERSION, "tunedModels")?,
             &q,
             None,
             Retry::Idempotent,
@@ -341,7 +350,7 @@ impl ApiClient {
 
     /// `tunedModels.get`. `name` is `tunedModels/{id}` or the bare id.
     pub async fn get_tuned_model(&self, name: &str) -> Result<TunedModel, ApiError> {
-        let url = self.url(self.v(), &tuned_model_path(name)?)?;
+        let url = self.url(MANAGEMENT_VERSION, &tuned_model_path(name)?)?;
         self.call::<_, ()>(Method::GET, &url, &[], None, Retry::Idempotent, self.t())
             .await
     }
@@ -358,7 +367,7 @@ impl ApiClient {
             .unwrap_or_default();
         self.call(
             Method::POST,
-            &self.url(self.v(), "tunedModels")?,
+            &self.url(MANAGEMENT_VERSION, "tunedModels")?,
             &q,
             Some(model),
             Retry::Never,
@@ -367,45 +376,41 @@ impl ApiClient {
         .await
     }
 
-    /// `tunedModels.create`, sent again when that cannot start a second job: with an explicit id
-    /// after any transient failure (a second create of the same id is refused with 409, and then
-    /// the model the first one made is read and its operation returned), without one only when
-    /// the request never reached the server. Waits as [`RetryPolicy`] says.
+    /// `tunedModels.create`, safe to send again: it always carries a `tunedModelId` (the one
+    /// given, else [`generated_model_id`](super::names::generated_model_id) from the display
+    /// name), so after any transient failure (429 and 503, which mean it was not carried out;
+    /// a timeout or a cut connection, which may hide an answer lost on the way back) it is sent
+    /// again, and a retry that meets 409 reads the model the first attempt made and returns its
+    /// operation. Waits as [`RetryPolicy`] says (a 429's RetryInfo included).
     pub async fn create_tuned_model_safely(
         &self,
         model: &TunedModel,
         tuned_model_id: Option<&str>,
     ) -> Result<Operation, ApiError> {
+        let id = match tuned_model_id {
+            Some(id) => id.to_owned(),
+            None => super::names::generated_model_id(&model.display_name, &mut rand::rng()),
+        };
         let mut attempt = 0;
         loop {
-            let error = match self.create_tuned_model(model, tuned_model_id).await {
+            let error = match self.create_tuned_model(model, Some(&id)).await {
                 Ok(operation) => return Ok(operation),
                 Err(e) => e,
             };
-            if let Some(id) = tuned_model_id
-                && attempt > 0
-                && error.http_status == Some(409)
-            {
+            if attempt > 0 && error.http_status == Some(409) {
                 // An earlier attempt got through but its answer was lost.
-                let name = tuned_model_name(id);
+                tracing::info!(%id, "the create's answer was lost; reading the model it made");
+                let name = tuned_model_name(&id);
                 let operations = self.list_operations(&name, Some(100), "").await?;
                 return match operations.operations.into_iter().last() {
                     Some(operation) => Ok(operation),
                     None => Err(error),
                 };
             }
-            let safe = if tuned_model_id.is_some() {
-                error.is_retryable()
-            } else {
-                error.unsent
-            };
-            let delay = safe
-                .then(|| self.config.retry.delay(attempt, &error, &mut rand::rng()))
-                .flatten();
-            let Some(delay) = delay else {
+            let Some(delay) = self.config.retry.delay(attempt, &error, &mut rand::rng()) else {
                 return Err(error);
             };
-            tracing::debug!(attempt, ?delay, code = %error.code, "sending the create again");
+            tracing::info!(attempt, ?delay, code = %error.code, %id, "sending the create again");
             (self.config.sleeper)(delay).await;
             attempt += 1;
         }
@@ -417,7 +422,7 @@ impl ApiClient {
         model: &TunedModel,
         update_mask: &[&str],
     ) -> Result<TunedModel, ApiError> {
-        let url = self.url(self.v(), &tuned_model_path(&model.name)?)?;
+        let url = self.url(MANAGEMENT_VERSION, &tuned_model_path(&model.name)?)?;
         let q = vec![("updateMask", update_mask.join(","))];
         let mut body = model.clone();
         body.name.clear();
@@ -434,7 +439,7 @@ impl ApiClient {
 
     /// `tunedModels.delete`.
     pub async fn delete_tuned_model(&self, name: &str) -> Result<(), ApiError> {
-        let url = self.url(self.v(), &tuned_model_path(name)?)?;
+        let url = self.url(MANAGEMENT_VERSION, &tuned_model_path(name)?)?;
         let _: serde_json::Value = self
             .call::<_, ()>(Method::DELETE, &url, &[], None, Retry::Idempotent, self.t())
             .await?;
@@ -449,7 +454,7 @@ impl ApiClient {
     ) -> Result<(), ApiError> {
         let url = format!(
             "{}:transferOwnership",
-            self.url(self.v(), &tuned_model_path(name)?)?
+            self.url(MANAGEMENT_VERSION, &tuned_model_path(name)?)?
         );
         let body = TransferOwnershipRequest {
             email_address: email_address.to_owned(),
@@ -563,7 +568,7 @@ impl ApiClient {
         permission: &Permission,
     ) -> Result<Permission, ApiError> {
         let url = self.url(
-            self.v(),
+            MANAGEMENT_VERSION,
             &format!("{}/permissions", tuned_model_path(tuned_model)?),
         )?;
         self.call(
@@ -584,7 +589,7 @@ impl ApiClient {
         page_token: &str,
     ) -> Result<ListPermissionsResponse, ApiError> {
         let url = self.url(
-            self.v(),
+            MANAGEMENT_VERSION,
             &format!("{}/permissions", tuned_model_path(tuned_model)?),
         )?;
         let q = Self::page_query(page_size, page_token, None);
@@ -608,7 +613,7 @@ impl ApiClient {
     pub async fn get_permission(&self, name: &str) -> Result<Permission, ApiError> {
         self.call::<_, ()>(
             Method::GET,
-            &self.url(self.v(), name)?,
+            &self.url(MANAGEMENT_VERSION, name)?,
             &[],
             None,
             Retry::Idempotent,
@@ -626,7 +631,7 @@ impl ApiClient {
         let q = [("updateMask", "role".to_owned())];
         self.call(
             Method::PATCH,
-            &self.url(self.v(), name)?,
+            &self.url(MANAGEMENT_VERSION, name)?,
             &q,
             Some(&body),
             Retry::Idempotent,
@@ -639,7 +644,7 @@ impl ApiClient {
         let _: serde_json::Value = self
             .call::<_, ()>(
                 Method::DELETE,
-                &self.url(self.v(), name)?,
+                &self.url(MANAGEMENT_VERSION, name)?,
                 &[],
                 None,
                 Retry::Idempotent,

@@ -151,7 +151,7 @@ impl ApiError {
             kind,
             http_status: None,
             code,
-            message: message.into(),
+            message: super::redact::redact(&message.into()),
             details: Vec::new(),
             retry_after: None,
             unsent: false,
@@ -199,7 +199,8 @@ impl ApiError {
             kind: ErrorKind::Api,
             http_status: Some(http),
             code,
-            message: status.message,
+            // A service may quote back what it was sent.
+            message: super::redact::redact(&status.message),
             details: status.details,
             retry_after,
             unsent: false,
@@ -326,7 +327,7 @@ impl ApiError {
                 ),
                 None => "Quota exhausted: wait a minute and retry; check your quota in Google AI Studio.".to_owned(),
             },
-            (_, Some(503)) => "The service is briefly unavailable: it is retried automatically; try again shortly.".to_owned(),
+            (_, Some(503)) => "The service stayed unavailable through tunedeck's retries (it usually recovers within minutes): try again shortly.".to_owned(),
             _ => return None,
         };
         Some(hint)

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod names;
+pub mod redact;
 pub mod serde_util;
 pub mod sse;
 pub mod types;

@@ -760,6 +760,9 @@ pub struct SafetyRating {
 pub struct PromptFeedback {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block_reason: Option<BlockReason>,
+    /// Vertex AI only (the Gemini API's PromptFeedback has no such field): why, in words.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub block_reason_message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub safety_ratings: Vec<SafetyRating>,
 }

@@ -2,14 +2,17 @@
 
 use super::{CliError, CliResult, JsonFlag, exit, print_json};
 use crate::dataset::format::{self, Format};
-use crate::dataset::lint::{self, Issue, Severity};
+use crate::dataset::lint::{Issue, Severity};
 use clap::Subcommand;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum DatasetCommand {
-    /// Check a dataset against the service's limits; exits 2 when an error would block tuning.
+    /// Check a dataset against the service's limits; exits 2 when an error would block tuning
+    /// (`tune` runs the same check). A number where text belongs is warned about with its line.
     Lint {
+        /// The dataset file, or `-` to read stdin (up to 1 GB, the largest file a service
+        /// takes). A FIFO is read like any stream: it blocks until its writer ends, as `cat`.
         file: PathBuf,
         #[command(flatten)]
         json: JsonFlag,
@@ -60,17 +63,12 @@ pub fn issue_place(issue: &Issue) -> String {
 }
 
 fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
-    let (examples, format) = crate::dataset::format::read_file(file, None, None)?;
-    let (mut issues, stats) = lint::lint_and_stats(&examples);
-    if vertex || format == crate::dataset::format::Format::Vertex {
-        issues = crate::dataset::vertex::editor_lint(&examples, issues);
-    }
-    let errors = issues
-        .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .count();
+    let checked = super::dataset_check::check(file, vertex)?;
+    let (issues, stats) = (&checked.issues, &checked.stats);
+    let errors = checked.errors();
+    let warnings = checked.warnings();
     if json {
-        let list: Vec<serde_json::Value> = issues
+        let mut list: Vec<serde_json::Value> = issues
             .iter()
             .map(|i| {
                 serde_json::json!({
@@ -81,18 +79,27 @@ fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
                 })
             })
             .collect();
+        list.extend(checked.numbers.iter().map(|n| {
+            serde_json::json!({
+                "index": n.index + 1,
+                "line": n.line,
+                "severity": "warning",
+                "kind": "NumberAsText",
+                "message": n.message(),
+            })
+        }));
         print_json(&serde_json::json!({
-            "file": file.display().to_string(),
+            "file": checked.name,
             "examples": stats.count,
             "errors": errors,
-            "warnings": issues.len() - errors,
+            "warnings": warnings,
             "input_chars": {"min": stats.input.0, "median": stats.input.1, "max": stats.input.2},
             "output_chars": {"min": stats.output.0, "median": stats.output.1, "max": stats.output.2},
             "json_bytes": stats.json_bytes,
             "issues": list,
         }))?;
     } else {
-        for issue in &issues {
+        for issue in issues {
             let level = if issue.severity == Severity::Error {
                 "error"
             } else {
@@ -100,10 +107,13 @@ fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
             };
             outln!(
                 "{}: {}: {level}: {}",
-                file.display(),
+                checked.name,
                 issue_place(issue),
                 issue.message
             );
+        }
+        for line in super::dataset_check::number_lines(&checked) {
+            outln!("{line}");
         }
         outln!(
             "{} · input {}/{}/{} · output {}/{}/{} chars (min/median/max) · {:.1} KB as JSON · {} · {}",
@@ -116,7 +126,7 @@ fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
             stats.output.2,
             stats.json_bytes as f64 / 1024.0,
             crate::domain::words::count(errors as u64, "error"),
-            crate::domain::words::count((issues.len() - errors) as u64, "warning")
+            crate::domain::words::count(warnings as u64, "warning")
         );
     }
     Ok(if errors > 0 { exit::USAGE } else { exit::OK })

@@ -210,6 +210,7 @@ pub async fn generate(client: Generator<'_>, args: GenerateArgs) -> CliResult {
     .map_err(|p| CliError::usage(describe_request_problem(&p)))?;
     let mut out = std::io::stdout().lock();
     let mut finish = None;
+    let mut blocked = false;
     if args.stream {
         let stream = match client.stream(&name, &request).await {
             Ok(s) => Some(s),
@@ -223,14 +224,14 @@ pub async fn generate(client: Generator<'_>, args: GenerateArgs) -> CliResult {
         if let Some(mut stream) = stream {
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk?;
-                write_answer(&mut out, &chunk, args.json.json, &mut finish)?;
+                write_answer(&mut out, &chunk, args.json.json, &mut finish, &mut blocked)?;
             }
-            return finished(&mut out, args.json.json, finish);
+            return finished(&mut out, args.json.json, finish, blocked);
         }
     }
     let answer = client.generate(&name, &request).await?;
-    write_answer(&mut out, &answer, args.json.json, &mut finish)?;
-    finished(&mut out, args.json.json, finish)
+    write_answer(&mut out, &answer, args.json.json, &mut finish, &mut blocked)?;
+    finished(&mut out, args.json.json, finish, blocked)
 }
 
 fn write_answer(
@@ -238,6 +239,7 @@ fn write_answer(
     response: &GenerateContentResponse,
     json: bool,
     finish: &mut Option<String>,
+    blocked: &mut bool,
 ) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::failed(format!("writing the answer: {e}"));
     if json {
@@ -254,17 +256,25 @@ fn write_answer(
     {
         *finish = Some(reason.to_string());
     }
-    if let Some(reason) = response
-        .prompt_feedback
-        .as_ref()
-        .and_then(|f| f.block_reason.as_ref())
+    if let Some(feedback) = &response.prompt_feedback
+        && let Some(reason) = &feedback.block_reason
     {
-        eprintln!("the prompt was blocked: {reason}");
+        *blocked = true;
+        if feedback.block_reason_message.is_empty() {
+            eprintln!("the prompt was blocked: {reason}");
+        } else {
+            eprintln!(
+                "the prompt was blocked: {reason}: {}",
+                feedback.block_reason_message
+            );
+        }
     }
     Ok(())
 }
 
-fn finished(out: &mut impl Write, json: bool, finish: Option<String>) -> CliResult {
+/// The end of an answer: its finish reason when not STOP, and exit 5 when the prompt was
+/// blocked (there is no answer to use).
+fn finished(out: &mut impl Write, json: bool, finish: Option<String>, blocked: bool) -> CliResult {
     if !json {
         let _ = writeln!(out);
     }
@@ -272,7 +282,7 @@ fn finished(out: &mut impl Write, json: bool, finish: Option<String>) -> CliResu
         Some("STOP") | None => {}
         Some(other) => eprintln!("finishReason {other}"),
     }
-    Ok(exit::OK)
+    Ok(if blocked { exit::BLOCKED } else { exit::OK })
 }
 
 pub async fn eval(client: Generator<'_>, args: EvalArgs) -> CliResult {

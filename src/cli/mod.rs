@@ -12,6 +12,7 @@ macro_rules! outln {
 }
 
 mod dataset;
+mod dataset_check;
 mod doctor;
 mod generate;
 mod models;
@@ -19,6 +20,7 @@ mod tuning;
 mod vertex;
 mod vertex_models;
 
+use crate::api::redact::redact;
 use crate::api::{ApiClient, ApiError};
 use crate::config::{self, Backend, GlobalArgs};
 use crate::emulator::{self, RunningEmulator};
@@ -36,6 +38,9 @@ pub mod exit {
     pub const JOB_FAILED: i32 = 3;
     /// A watched tuning job was CANCELLED.
     pub const JOB_CANCELLED: i32 = 4;
+    /// `generate`: the prompt was blocked (`promptFeedback.blockReason`), so there is no
+    /// answer; stderr gives the reason and, on Vertex AI, its message.
+    pub const BLOCKED: i32 = 5;
 }
 
 /// An error for stderr, and the exit code that goes with it.
@@ -150,7 +155,7 @@ impl Connected {
 pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
     let resolved = config::resolve_from_process(flags).map_err(CliError::usage)?;
     for warning in &resolved.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", redact(warning));
     }
     let (base_url, embedded) = match &resolved.backend {
         Backend::Gemini { base_url }
@@ -197,8 +202,37 @@ pub async fn connect(flags: &GlobalArgs) -> Result<Connected, CliError> {
     })
 }
 
+/// When a secret is read from stdin (`--api-key-file -`) and the command reads stdin too (a
+/// prompt, a dataset), the two cannot share it: say so instead of reading an empty prompt.
+fn stdin_taken_twice(flags: &GlobalArgs, command: &Headless) -> Option<CliError> {
+    let stdin = std::path::Path::new("-");
+    let secret = [&flags.api_key_file, &flags.access_token_file]
+        .into_iter()
+        .find(|f| f.as_deref() == Some(stdin))?;
+    let flag = if secret == &flags.api_key_file {
+        "--api-key-file -"
+    } else {
+        "--access-token-file -"
+    };
+    let reads = match command {
+        Headless::Generate(a) => a.prompt.as_deref().is_none_or(|p| p == "-"),
+        Headless::Tune(a) => a.dataset.as_path() == stdin,
+        Headless::Dataset(dataset::DatasetCommand::Lint { file, .. }) => file.as_path() == stdin,
+        _ => false,
+    };
+    reads.then(|| {
+        CliError::usage(format!(
+            "{flag} reads the secret from stdin, so the command's input cannot come from it too: give the secret in a file or TUNEDECK_ACCESS_TOKEN/GEMINI_API_KEY"
+        ))
+    })
+}
+
 /// Runs a headless command; returns the exit code.
 pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
+    if let Some(e) = stdin_taken_twice(flags, &command) {
+        eprintln!("error: {}", e.message);
+        return e.code;
+    }
     let result = match command {
         Headless::Dataset(command) => dataset::run(command, flags.vertex),
         Headless::Doctor(args) => doctor::run(flags, args).await,
@@ -249,9 +283,10 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            // Whatever a message quotes (a name typed with a key in it), no credential shows.
+            eprintln!("error: {}", redact(&e.message));
             if let Some(hint) = e.hint {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", redact(&hint));
             }
             e.code
         }

@@ -266,7 +266,10 @@ async fn delete(client: &ApiClient, names: Vec<String>, yes: bool) -> CliResult 
             Ok(()) => outln!("deleted {name}"),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {name}: {e}");
+                eprintln!(
+                    "error: {}",
+                    crate::api::redact::redact(&format!("{name}: {e}"))
+                );
                 if let Some(h) = e.hint() {
                     eprintln!("hint: {h}");
                 }

@@ -2,10 +2,10 @@
 //! progress bar on stderr, and stop it.
 
 use super::{CliError, CliResult, JsonFlag, exit, print_json};
-use crate::api::ApiClient;
 use crate::api::client::tuned_model_name;
 use crate::api::types::Operation;
-use crate::dataset::lint::{self, Severity};
+use crate::api::{ApiClient, ApiError};
+use crate::dataset::lint::Severity;
 use crate::domain::limits::MAX_DISPLAY_NAME_CHARS;
 use crate::domain::progress::{self as monitor, Job};
 use crate::domain::tuning::{LearningRate, Source, TuningField, TuningProblem, TuningSettings};
@@ -28,7 +28,9 @@ pub struct TuneArgs {
     /// At most 40 characters (default: the dataset file's name).
     #[arg(long)]
     pub display_name: Option<String>,
-    /// The tuned model's id (lowercase letters, digits, hyphens; default: made by the service).
+    /// The tuned model's id (lowercase letters, digits, hyphens; default: the display name and
+    /// 12 random characters, as the service makes them). An id is always sent, so a create
+    /// whose answer is lost is sent again safely: the retry meets 409 and reads the first job.
     #[arg(long)]
     pub id: Option<String>,
     #[arg(long, default_value = "")]
@@ -38,12 +40,10 @@ pub struct TuneArgs {
     pub epochs: Option<u32>,
     #[arg(long, default_value_t = 4)]
     pub batch_size: u32,
-    #[arg(
-        long,
-        default_value_t = 0.001,
-        conflicts_with = "learning_rate_multiplier"
-    )]
-    pub learning_rate: f64,
+    /// Gemini API: default 0.001. Vertex AI: Gemini models take only
+    /// --learning-rate-multiplier, so this is refused for them.
+    #[arg(long, conflicts_with = "learning_rate_multiplier")]
+    pub learning_rate: Option<f64>,
     /// Sent instead of --learning-rate.
     #[arg(long)]
     pub learning_rate_multiplier: Option<f64>,
@@ -105,9 +105,9 @@ pub struct CancelArgs {
 }
 
 pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
-    let examples = super::read_dataset(&args.dataset)?;
-    let issues = lint::lint(&examples);
-    for issue in &issues {
+    // The check `dataset lint` runs: what it passes is sent, what it blocks is refused.
+    let checked = super::dataset_check::check(&args.dataset, false)?;
+    for issue in &checked.issues {
         let level = if issue.severity == Severity::Error {
             "error"
         } else {
@@ -115,16 +115,20 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         };
         eprintln!(
             "{}: {}: {level}: {}",
-            args.dataset.display(),
+            checked.name,
             super::dataset::issue_place(issue),
             issue.message
         );
     }
-    if !lint::submittable(&issues) {
+    for line in super::dataset_check::number_lines(&checked) {
+        eprintln!("{line}");
+    }
+    if checked.errors() > 0 {
         return Err(CliError::usage(
             "the dataset has lint errors that the service would refuse; nothing was started",
         ));
     }
+    let examples = checked.examples;
     let source = match &args.source_model {
         Some(m) => Source::Tuned(tuned_model_name(m)),
         None => Source::Base(crate::api::client::model_path(&args.base_model)),
@@ -149,7 +153,10 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         batch_size: i32::try_from(args.batch_size).unwrap_or(i32::MAX),
         learning_rate: match args.learning_rate_multiplier {
             Some(m) => LearningRate::Multiplier(m),
-            None => LearningRate::Rate(args.learning_rate),
+            None => LearningRate::Rate(
+                args.learning_rate
+                    .unwrap_or(crate::domain::limits::DEFAULT_LEARNING_RATE),
+            ),
         },
         held_out_percent: args.held_out,
     };
@@ -234,11 +241,60 @@ pub fn describe_tuning_problem(problem: &TuningProblem) -> String {
     }
 }
 
+/// The wait before the next poll after a failure: what the service asked for, else twice the
+/// last wait, between the interval and 30 s.
+pub(super) fn backoff(wait: Duration, error: &ApiError, interval: Duration) -> Duration {
+    error
+        .retry_after
+        .unwrap_or_else(|| wait.saturating_mul(2))
+        .clamp(interval, Duration::from_secs(30).max(interval))
+}
+
+/// The first read of a followed job, with the follow loop's patience: 429, 503, timeouts and
+/// cut connections are ridden out (on top of the client's own few retries) until
+/// `--give-up-after` seconds have passed without an answer, so a service that is down from the
+/// start is waited for as long as one that fails later.
+pub(super) async fn first_read<T, F, Fut>(
+    patience: Patience,
+    interval: Duration,
+    target: &str,
+    mut read: F,
+) -> Result<T, CliError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let give_up_after = Duration::from_secs_f64(patience.give_up_after.max(0.0));
+    let started = std::time::Instant::now();
+    let mut wait = interval;
+    loop {
+        match read().await {
+            Ok(value) => return Ok(value),
+            Err(e) if e.is_retryable() => {
+                let quiet = started.elapsed();
+                if quiet >= give_up_after {
+                    return Err(CliError::failed(format!(
+                        "no successful poll for {} s (last: {e}); the job itself may still be running: `tunedeck watch {target}` follows it again",
+                        quiet.as_secs()
+                    )));
+                }
+                wait = backoff(wait, &e, interval).min(give_up_after.saturating_sub(quiet));
+                eprintln!(
+                    "poll failed ({e}); trying again in {} s",
+                    wait.as_secs_f64().ceil()
+                );
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// The operation to follow for a target: the operation itself, or a model's newest one (or,
 /// when it has none, the model polled as if it were one).
-async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, CliError> {
+async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, ApiError> {
     if target.contains("/operations/") {
-        return Ok(client.get_operation(target).await?);
+        return client.get_operation(target).await;
     }
     let model = tuned_model_name(target);
     let ops = client.list_operations(&model, Some(100), "").await?;
@@ -251,8 +307,11 @@ async fn operation_of(client: &ApiClient, target: &str) -> Result<Operation, Cli
 }
 
 pub async fn watch(client: &ApiClient, args: WatchArgs) -> CliResult {
-    let operation = operation_of(client, &args.target).await?;
     let interval = Duration::from_secs_f64(args.interval.max(0.1));
+    let operation = first_read(args.patience, interval, &args.target, || {
+        operation_of(client, &args.target)
+    })
+    .await?;
     follow(client, operation, interval, args.patience, args.json.json).await
 }
 
@@ -370,10 +429,7 @@ async fn follow(
                         quiet.as_secs()
                     )));
                 }
-                wait = e
-                    .retry_after
-                    .unwrap_or_else(|| wait.saturating_mul(2))
-                    .clamp(interval, Duration::from_secs(30).max(interval));
+                wait = backoff(wait, &e, interval);
                 let line = format!(
                     "poll failed ({e}); trying again in {} s",
                     wait.as_secs_f64().ceil()

@@ -168,31 +168,40 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
     let bucket = args.vertex.bucket.clone().ok_or_else(|| {
         CliError::usage("Vertex AI tunes from Cloud Storage: pass --bucket NAME (and --prefix PATH) for the upload")
     })?;
-    let text = std::fs::read_to_string(&args.dataset)
-        .map_err(|e| CliError::usage(format!("nothing loaded: {}: {e}", args.dataset.display())))?;
-    let file = args.dataset.display().to_string();
-    // A Vertex file is taken as it is; a pair format is converted.
-    let examples = if vertex_jsonl::is_vertex_jsonl(&text) {
-        vertex_jsonl::parse(&file, &text)?
-    } else {
-        super::read_dataset(&args.dataset)?
-            .iter()
-            .map(vertex_jsonl::VertexExample::from_pair)
-            .collect()
-    };
-    let issues = vertex_jsonl::lint(&examples, text.len() as u64);
-    for issue in &issues {
+    // The check `dataset lint --vertex` runs: what it blocks is neither uploaded nor started.
+    let checked = super::dataset_check::check(&args.dataset, true)?;
+    for issue in &checked.issues {
+        let level = if issue.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
         eprintln!(
-            "{file}: {}: error: {}",
+            "{}: {}: {level}: {}",
+            checked.name,
             super::dataset::issue_place(issue),
             issue.message
         );
     }
-    if issues.iter().any(|i| i.severity == Severity::Error) {
+    for line in super::dataset_check::number_lines(&checked) {
+        eprintln!("{line}");
+    }
+    if checked.errors() > 0 {
         return Err(CliError::usage(
             "the dataset breaks Vertex AI's limits; nothing was uploaded or started",
         ));
     }
+    // A Vertex file is uploaded line for line as it is; a pair format is converted.
+    let examples: Vec<vertex_jsonl::VertexExample> =
+        if checked.format == crate::dataset::format::Format::Vertex {
+            vertex_jsonl::parse(&checked.name, &checked.text)?
+        } else {
+            checked
+                .examples
+                .iter()
+                .map(vertex_jsonl::VertexExample::from_pair)
+                .collect()
+        };
     let stem = args
         .dataset
         .file_stem()
@@ -208,6 +217,13 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         }
         None => VertexSource::Base(args.base_model.clone()),
     };
+    if let Some(rate) = args.learning_rate
+        && !crate::domain::vertex::takes_learning_rate(&source)
+    {
+        return Err(CliError::usage(format!(
+            "--learning-rate {rate}: Gemini models on Vertex AI take only a multiplier of the service's rate; use --learning-rate-multiplier (e.g. 1.0) instead"
+        )));
+    }
     if let Some(r) = args.vertex.adapter_size
         && AdapterSize::from_rank(r).is_none()
     {
@@ -249,7 +265,7 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         upload(client, &bucket, &object("validation"), &validation).await?
     };
     let request = settings.to_job(&train_uri, &validation_uri);
-    let job = client.create_tuning_job(&request).await?;
+    let job = client.create_tuning_job_safely(&request).await?;
     eprintln!(
         "Started {} ({} training examples{})",
         job.name,
@@ -311,8 +327,11 @@ async fn upload(
 }
 
 pub async fn watch(client: &VertexClient, args: super::tuning::WatchArgs) -> CliResult {
-    let job = client.get_tuning_job(&args.target).await?;
     let interval = Duration::from_secs_f64(args.interval.max(0.1));
+    let job = super::tuning::first_read(args.patience, interval, &args.target, || {
+        client.get_tuning_job(&args.target)
+    })
+    .await?;
     follow(client, job, interval, args.patience, args.json.json).await
 }
 
@@ -391,10 +410,7 @@ async fn follow(
                         job.name
                     )));
                 }
-                wait = e
-                    .retry_after
-                    .unwrap_or_else(|| wait.saturating_mul(2))
-                    .clamp(interval, Duration::from_secs(30).max(interval));
+                wait = super::tuning::backoff(wait, &e, interval);
                 eprintln!(
                     "poll failed ({e}); trying again in {} s",
                     wait.as_secs_f64().ceil()
@@ -458,7 +474,10 @@ pub async fn delete_models(client: &VertexClient, names: Vec<String>, yes: bool)
             Ok(()) => outln!("deleted {name}"),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {name}: {e}");
+                eprintln!(
+                    "error: {}",
+                    crate::api::redact::redact(&format!("{name}: {e}"))
+                );
             }
         }
     }

@@ -67,6 +67,19 @@ pub fn tunable_model(id: &str) -> Option<&'static TunableModel> {
     TUNABLE_MODELS.iter().find(|m| m.id == short)
 }
 
+/// Whether a tuning of this source takes a plain learning rate. Gemini models on Vertex AI
+/// take only `learningRateMultiplier` (the service drops `learningRate` silently, or refuses
+/// it); the open models (issue 22) take a rate. A tuned model's source is a Gemini model.
+pub fn takes_learning_rate(source: &VertexSource) -> bool {
+    match source {
+        VertexSource::Base(model) => {
+            let short = model.rsplit('/').next().unwrap_or(model);
+            !short.starts_with("gemini-")
+        }
+        VertexSource::Tuned { .. } => false,
+    }
+}
+
 /// Tokens in a text, estimated as a quarter of its characters, rounded up (the usual rule for
 /// English with Gemini's tokenizer; the service counts exactly, this is for checks ahead of it).
 pub fn estimate_tokens(text: &str) -> usize {

@@ -75,14 +75,24 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Serve only requests carrying this API key (x-goog-api-key, ?key= or a bearer token).
+    /// Warning: a flag's value shows in `ps`; prefer --require-key-file or TUNEDECK_EMULATOR_KEY.
     #[arg(long, env = "TUNEDECK_EMULATOR_KEY", hide_env_values = true)]
     pub require_key: Option<String>,
+    /// Read --require-key's key from this file (`-`: stdin), which `ps` does not show.
+    #[arg(long, value_name = "FILE")]
+    pub require_key_file: Option<PathBuf>,
     /// Serve only requests carrying this OAuth access token as `Authorization: Bearer` (a key
     /// from --require-key is taken too); another token is answered 401 UNAUTHENTICATED.
+    /// Warning: a flag's value shows in `ps`; prefer --require-token-file or
+    /// TUNEDECK_EMULATOR_TOKEN.
     #[arg(long, env = "TUNEDECK_EMULATOR_TOKEN", hide_env_values = true)]
     pub require_token: Option<String>,
+    /// Read --require-token's token from this file (`-`: stdin), which `ps` does not show.
+    #[arg(long, value_name = "FILE")]
+    pub require_token_file: Option<PathBuf>,
     /// A bearer token taken as a caller without the tuning scope: answered 403
-    /// ACCESS_TOKEN_SCOPE_INSUFFICIENT (repeat for more).
+    /// ACCESS_TOKEN_SCOPE_INSUFFICIENT (repeat for more). Warning: a flag's value shows in
+    /// `ps`; use a throwaway token.
     #[arg(long, hide_env_values = true)]
     pub scopeless_token: Vec<String>,
     /// Start with no demo models.
@@ -161,6 +171,24 @@ pub fn default_state_file() -> Option<PathBuf> {
 }
 
 impl EmulatorArgs {
+    /// Reads `--require-key-file` and `--require-token-file` (`-`: stdin, for one of them);
+    /// a file wins over the variable. An error names the flag and file, never the content.
+    pub fn read_secret_files(&mut self) -> Result<(), String> {
+        let stdin = std::path::Path::new("-");
+        if self.require_key_file.as_deref() == Some(stdin)
+            && self.require_token_file.as_deref() == Some(stdin)
+        {
+            return Err("--require-key-file - and --require-token-file - cannot both read stdin: give one a file".into());
+        }
+        if let Some(path) = &self.require_key_file {
+            self.require_key = Some(crate::api::auth::read_secret(path, "--require-key-file")?);
+        }
+        if let Some(path) = &self.require_token_file {
+            self.require_token = Some(crate::api::auth::read_secret(path, "--require-token-file")?);
+        }
+        Ok(())
+    }
+
     pub fn options(&self) -> EmulatorOptions {
         EmulatorOptions {
             state_file: if self.ephemeral {

@@ -64,6 +64,17 @@ fn operation_error(status: crate::api::types::Status) -> ApiError {
     }
 }
 
+/// The label [`VertexClient::create_tuning_job_safely`] puts on every job it creates, so that
+/// a create whose answer was lost can be found again. Label keys start with a lowercase letter,
+/// keys and values hold at most 64 lowercase letters, digits, `_` and `-` (the TuningJob
+/// schema's `labels`); an underscore, not a hyphen, keeps `labels.KEY` one name in a list filter.
+pub const REQUEST_LABEL: &str = "tunedeck_request";
+
+/// A fresh value for [`REQUEST_LABEL`]: 128 random bits as 32 lowercase hex digits.
+pub fn request_label_value(rng: &mut impl rand::Rng) -> String {
+    format!("{:032x}", rng.random::<u128>())
+}
+
 /// One metric point: step, value, wall time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MetricPoint {
@@ -190,6 +201,41 @@ impl VertexClient {
                 self.timeout(),
             )
             .await
+    }
+
+    /// `tuningJobs.create`, safe to send again. Vertex AI takes no request id, so the job
+    /// carries a label of its own ([`REQUEST_LABEL`]: a random 32-digit hex value). A 429 or
+    /// 503 (not carried out) or a request that never left is simply sent again; after a timeout
+    /// or a cut connection, which may hide an answer lost on the way back, the project's jobs
+    /// are listed by that label first, and the job found is the answer. Waits as the retry
+    /// policy says (a 429's RetryInfo included), also before looking, so that a create still
+    /// being carried out has time to show.
+    pub async fn create_tuning_job_safely(&self, job: &TuningJob) -> Result<TuningJob, ApiError> {
+        let mut job = job.clone();
+        let request = request_label_value(&mut rand::rng());
+        job.labels.insert(REQUEST_LABEL.to_owned(), request.clone());
+        let filter = format!("labels.{REQUEST_LABEL}=\"{request}\"");
+        let policy = &self.api.config().retry;
+        let mut attempt = 0;
+        loop {
+            let error = match self.create_tuning_job(&job).await {
+                Ok(created) => return Ok(created),
+                Err(e) => e,
+            };
+            let Some(delay) = policy.delay(attempt, &error, &mut rand::rng()) else {
+                return Err(error);
+            };
+            (self.api.config().sleeper)(delay).await;
+            attempt += 1;
+            let refused = matches!(error.http_status, Some(429 | 503));
+            if !refused && !error.unsent {
+                tracing::info!(%request, "the create's answer may be lost; looking for the job by its label");
+                if let Some(found) = self.all_tuning_jobs(&filter).await?.into_iter().next() {
+                    return Ok(found);
+                }
+            }
+            tracing::info!(attempt, code = %error.code, %request, "sending the create again");
+        }
     }
 
     /// `tuningJobs.get` by full name or bare id.
@@ -429,17 +475,21 @@ impl VertexClient {
             encode(bucket)
         );
         if data.len() <= SIMPLE_UPLOAD_LIMIT {
-            let response = self
-                .send_bytes(
-                    Method::POST,
-                    &upload,
-                    &[("uploadType", "media".into()), ("name", object.into())],
-                    &[("content-type", "application/jsonl".into())],
-                    data.to_vec(),
-                )
+            // The answer is read inside the retry: a media upload sent again after its answer
+            // was lost writes the same object again.
+            let query = [("uploadType", "media".into()), ("name", object.into())];
+            let headers = [("content-type", "application/jsonl".into())];
+            let stored = self
+                .storage
+                .retrying(Retry::Idempotent, || async {
+                    let response = self
+                        .send_bytes_once(Method::POST, &upload, &query, &headers, data.to_vec())
+                        .await?;
+                    decode(response).await
+                })
                 .await?;
             progress(total, total);
-            return decode(response).await;
+            return Ok(stored);
         }
         let started = self
             .send_bytes(

@@ -429,6 +429,7 @@ pub async fn generate(core: &Arc<Core>, req: &Req, model: &str) -> Result<Respon
         prompt_feedback: (!answer.vertex).then(|| PromptFeedback {
             block_reason: None,
             safety_ratings: negligible_ratings(),
+            ..Default::default()
         }),
         usage_metadata: Some(usage(answer.prompt_tokens, &texts)),
         model_version: Some(answer.model_version),
