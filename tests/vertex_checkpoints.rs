@@ -77,7 +77,6 @@ async fn a_promoted_checkpoint_answers_on_the_models_endpoint_and_survives_a_res
     let job = succeeded_demo_job(&client).await;
     let tuned = job.tuned_model.clone().unwrap();
     assert!(tuned.checkpoints.len() >= 2, "{tuned:?}");
-    let first = &tuned.checkpoints[0];
 
     let model = client.get_model(&tuned.model).await.unwrap();
     let last = tuned.checkpoints.last().unwrap();
