@@ -422,6 +422,22 @@ fn with_vertex_ai_chosen_t_uploads_a_vertex_file_and_the_monitor_follows_the_job
     tmux.run(&["send-keys", "-t", "t", "Tab"]);
     tmux.run(&["send-keys", "-t", "t", "-l", "talk-bucket"]);
     tmux.wait_for("Bucket         talk-bucket");
+    // Enter walks the fields (prefix, what to tune from, the adapter size): nothing starts.
+    for _ in 0..3 {
+        tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    }
+    tmux.wait_for("Adapter size");
+    // One more: the review of what will be uploaded and created; only enter there starts.
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    let review = tmux.wait_for("Start tuning on Vertex AI: review");
+    assert!(
+        review.contains("9 for training, 3 for validation"),
+        "{review}"
+    );
+    assert!(
+        review.contains("gs://talk-bucket/tunedeck/talk-"),
+        "{review}"
+    );
     tmux.run(&["send-keys", "-t", "t", "Enter"]);
     // The Monitor on the new job, its steps counted as they come.
     tmux.wait_for("┌ talk ─");

@@ -103,6 +103,15 @@ pub struct TuneForm {
     /// The examples kept out of training by the last submit, written beside the dataset once
     /// the job starts.
     pub held_out: Vec<TuningExample>,
+    /// The last step: what will be created (label, value rows), shown before anything is
+    /// sent; `enter` there starts the job, `esc` goes back to the fields.
+    pub review: Option<Vec<(String, String)>>,
+    /// The create request is on its way: a second confirm would start a second job.
+    pub starting: bool,
+    /// The values that came from the remembered settings, marked as such while unchanged.
+    pub remembered: Vec<(TuningField, String)>,
+    /// The remembered model to tune from.
+    pub remembered_source: Option<String>,
 }
 
 impl FormField for TuningField {
@@ -182,6 +191,10 @@ impl Default for TuneForm {
             focus: Focus::default(),
             error: None,
             held_out: Vec::new(),
+            review: None,
+            starting: false,
+            remembered: Vec::new(),
+            remembered_source: None,
         };
         form.values
             .set(TuningField::Epochs, DEFAULT_EPOCHS.to_string());
@@ -215,7 +228,100 @@ impl TuneForm {
             .set(TuningField::Multiplier, settings.multiplier.clone());
         form.values
             .set(TuningField::HeldOut, settings.held_out.clone());
+        form.remembered = [
+            (TuningField::Epochs, &settings.epochs),
+            (TuningField::BatchSize, &settings.batch_size),
+            (TuningField::LearningRate, &settings.learning_rate),
+            (TuningField::Multiplier, &settings.multiplier),
+            (TuningField::HeldOut, &settings.held_out),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(f, v)| (f, v.clone()))
+        .collect();
+        form.remembered_source = settings.source.clone();
         form
+    }
+
+    /// The field still holds the value remembered from the last job (not typed this time).
+    pub fn is_remembered(&self, field: TuningField) -> bool {
+        self.remembered
+            .iter()
+            .any(|(f, v)| *f == field && v == self.values.get(field))
+    }
+
+    /// The source model is the one remembered from the last job.
+    pub fn source_is_remembered(&self) -> bool {
+        self.remembered_source.as_deref() == Some(self.base_model().as_str())
+    }
+
+    /// The review step: what will be created, as label and value rows, or the first problem
+    /// in the form's words (then the form stays on its fields).
+    pub fn review_rows(&self, examples: &[TuningExample]) -> Result<Vec<(String, String)>, String> {
+        // Every check the create makes, so the review never shows what would be refused.
+        self.to_request(examples)?;
+        let settings = self.typed().map_err(|p| describe_tuning_problem(&p))?;
+        let n = examples.len();
+        let held = self.held_out_count(n)?;
+        let mark = |field: TuningField, text: String| {
+            if self.is_remembered(field) {
+                format!("{text}  (remembered)")
+            } else {
+                text
+            }
+        };
+        let mut rows = vec![(
+            "Source model".to_owned(),
+            if self.source_is_remembered() {
+                format!("{}  (remembered)", settings.source.name())
+            } else {
+                settings.source.name().to_owned()
+            },
+        )];
+        rows.push(("Display name".into(), settings.display_name.clone()));
+        rows.push((
+            "Model id".into(),
+            settings
+                .model_id
+                .clone()
+                .unwrap_or_else(|| "(the service makes one)".into()),
+        ));
+        rows.push((
+            "Examples".into(),
+            if held > 0 {
+                format!("{} to tune on ({n} − {held} held out)", n - held)
+            } else {
+                n.to_string()
+            },
+        ));
+        rows.push((
+            "Epochs".into(),
+            mark(TuningField::Epochs, settings.epochs.to_string()),
+        ));
+        rows.push((
+            "Batch size".into(),
+            mark(TuningField::BatchSize, settings.batch_size.to_string()),
+        ));
+        rows.push(match settings.learning_rate {
+            LearningRate::Rate(r) => (
+                "Learning rate".into(),
+                mark(TuningField::LearningRate, r.to_string()),
+            ),
+            LearningRate::Multiplier(m) => (
+                "LR multiplier".into(),
+                mark(TuningField::Multiplier, format!("{m} (instead of a rate)")),
+            ),
+        });
+        let steps = settings.total_steps(n).map_or("—".to_owned(), |s| {
+            format!(
+                "{s} = ceil({}×{}/{})",
+                n - held,
+                settings.epochs,
+                settings.batch_size
+            )
+        });
+        rows.push(("Total steps".into(), steps));
+        Ok(rows)
     }
 
     pub fn settings(&self) -> TuneSettings {

@@ -5,8 +5,10 @@
 use crate::api::types::TuningExample;
 use crate::app::action::Action;
 use crate::app::dataset::{ExampleEditor, PromptKind, journal_text};
+use crate::app::form::{Focus, FormField};
 use crate::app::{App, Level, Pending};
 use crate::dataset::format;
+use crate::domain::tuning::TuningField;
 use crate::protocol::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
@@ -362,13 +364,42 @@ impl App {
         vec![self.request(Pending::TuneBases, crate::protocol::ApiCall::ListModels)]
     }
 
-    /// Keys while the start-tuning form is open.
+    /// Keys while the start-tuning form is open. `enter` and `tab` move to the next field;
+    /// `enter` after the last one opens the review of what will be created. Only an explicit
+    /// confirm starts the job: `enter` on the review, or `ctrl-s`/`ctrl-enter` anywhere in it.
     pub(in crate::app) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
         let pane = &mut self.dataset;
         let form = pane.tune.as_mut()?;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let confirm = ctrl && matches!(key.code, KeyCode::Enter | KeyCode::Char('s'));
+        if form.starting {
+            // The create is on its way: nothing sends it twice.
+            return Some(Vec::new());
+        }
+        if form.review.is_some() {
+            match key.code {
+                KeyCode::Enter => return Some(self.start_tuning()),
+                _ if confirm => return Some(self.start_tuning()),
+                KeyCode::Esc | KeyCode::Backspace | KeyCode::BackTab | KeyCode::Up => {
+                    form.review = None;
+                }
+                _ => {}
+            }
+            return Some(Vec::new());
+        }
         match key.code {
+            _ if confirm => return Some(self.start_tuning()),
             KeyCode::Esc => pane.tune = None,
-            KeyCode::Tab | KeyCode::Down => form.focus = form.focus.next(),
+            KeyCode::Enter if form.focus == Focus::Choice(TuningField::CHOICES - 1) => {
+                match form.review_rows(&pane.dataset.examples) {
+                    Ok(rows) => {
+                        form.review = Some(rows);
+                        form.error = None;
+                    }
+                    Err(problem) => form.error = Some(problem),
+                }
+            }
+            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => form.focus = form.focus.next(),
             KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus.text().is_none() => {
                 let count = form.bases.as_ref().map_or(1, |b| b.len().max(1));
@@ -378,21 +409,6 @@ impl App {
                     (form.base + 1) % count
                 };
             }
-            // Only submitting needs the examples: borrowed, not copied, on every key.
-            KeyCode::Enter => match form.to_request(&pane.dataset.examples) {
-                Err(problem) => form.error = Some(problem),
-                Ok(request) => {
-                    form.error = Some("Starting…".into());
-                    form.held_out = request.held_out;
-                    return Some(vec![self.request(
-                        Pending::TuneCreate,
-                        crate::protocol::ApiCall::CreateTunedModel {
-                            model: Box::new(request.model),
-                            id: request.id,
-                        },
-                    )]);
-                }
-            },
             _ => {
                 if let Some(field) = form.focus.text()
                     && crate::app::line_edit::edit_line(
@@ -406,6 +422,35 @@ impl App {
             }
         }
         Some(Vec::new())
+    }
+
+    /// The explicit confirm: the create request, or the first problem (the form then shows its
+    /// fields again, with the reason).
+    fn start_tuning(&mut self) -> Vec<Cmd> {
+        let pane = &mut self.dataset;
+        let Some(form) = pane.tune.as_mut() else {
+            return Vec::new();
+        };
+        // Only submitting needs the examples: borrowed, not copied, on every key.
+        match form.to_request(&pane.dataset.examples) {
+            Err(problem) => {
+                form.review = None;
+                form.error = Some(problem);
+                Vec::new()
+            }
+            Ok(request) => {
+                form.error = Some("Starting…".into());
+                form.starting = true;
+                form.held_out = request.held_out;
+                vec![self.request(
+                    Pending::TuneCreate,
+                    crate::protocol::ApiCall::CreateTunedModel {
+                        model: Box::new(request.model),
+                        id: request.id,
+                    },
+                )]
+            }
+        }
     }
 
     /// Tuning started: follow the operation in the Monitor.

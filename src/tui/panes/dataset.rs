@@ -293,6 +293,19 @@ fn render_tune_form(
     cursor: Option<usize>,
     theme: &Theme,
 ) {
+    if let Some(rows) = &form.review {
+        crate::tui::widgets::dialog::render_review(
+            frame,
+            area,
+            " Start tuning: review ",
+            "This creates a tuned model on the service:",
+            rows,
+            form.error.as_deref(),
+            !form.starting,
+            theme,
+        );
+        return;
+    }
     let mut lines = Vec::new();
     let multiplier = !form.values.get(TuningField::Multiplier).trim().is_empty();
     for (field, text) in form.values.iter() {
@@ -302,6 +315,7 @@ fn render_tune_form(
             (TuningField::Description, true) => "  (optional)",
             (TuningField::LearningRate, _) if multiplier => "  (not sent: the multiplier is)",
             (TuningField::Multiplier, true) => "  (optional: sent instead of the rate)",
+            _ if form.is_remembered(field) => "  (remembered from the last job)",
             (TuningField::HeldOut, _) => "  (kept out of training, saved beside the dataset)",
             _ => "",
         };
@@ -317,6 +331,9 @@ fn render_tune_form(
     let base = match &form.bases {
         None => "loading models…".to_owned(),
         Some(b) if b.is_empty() => format!("{} (no tunable model listed)", form.base_model()),
+        Some(_) if form.source_is_remembered() => {
+            format!("‹ {} ›  (remembered)", form.base_model())
+        }
         Some(_) => format!("‹ {} ›", form.base_model()),
     };
     lines.push(dialog::field(
@@ -344,9 +361,9 @@ fn render_tune_form(
     }
     lines.push(dialog::keys_line(
         &[
-            ("tab", "next field"),
+            ("tab/enter", "next field"),
             ("←/→", "source model"),
-            ("enter", "start"),
+            ("ctrl-s", "start now"),
             ("esc", "cancel"),
         ],
         theme,
