@@ -186,6 +186,8 @@ pub struct DatasetFile {
     pub modified: Option<std::time::SystemTime>,
     /// JSON lines written with a space after `:` and `,`; saving keeps it.
     pub spaced: bool,
+    /// The file as read (size, time, content hash), for the autosave journal.
+    pub base: Option<crate::dataset::base::FileBase>,
 }
 
 /// An event for the UI.

@@ -73,6 +73,21 @@ impl Tmux {
         tmux
     }
 
+    /// Kills the binary without warning (as a crash would) and starts it again in the same
+    /// home and pane.
+    fn kill_and_restart(&self, args: &str) {
+        let pid = self.app_pid();
+        Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        let h = self._home.path();
+        let script = format!(
+            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
+            home = h.display(),
+            env = common::clean_env_prefix(h),
+            bin = env!("CARGO_BIN_EXE_tunedeck"),
+        );
+        self.run(&["respawn-pane", "-k", "-t", "t", &script]);
+    }
+
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-t", "t", "-p"])
     }
@@ -446,6 +461,118 @@ fn with_vertex_ai_chosen_t_uploads_a_vertex_file_and_the_monitor_follows_the_job
     tmux.run(&["send-keys", "-t", "t", "1"]);
     let screen = tmux.wait_for("Tuning jobs · tunedeck-demo/us-central1 (3)");
     assert!(screen.contains("talk"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Waits until `check` holds for the file at `path` (the worker writes off the UI thread).
+fn wait_until_file(path: &Path, what: &str, check: impl Fn(&Path) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check(path) {
+        assert!(
+            Instant::now() < deadline,
+            "{}: never {what}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The tutorial's first fifteen pairs, as spaced JSON lines.
+fn fifteen_pairs() -> String {
+    (1..=15)
+        .map(|i| format!("{{\"text_input\": \"{i}\", \"output\": \"{}\"}}\n", i + 1))
+        .collect()
+}
+
+/// Issue 24 item 1: edits recovered after a crash are never saved over a file that changed
+/// outside meanwhile; the question shows both counts, and saving them under a new name keeps
+/// both.
+#[test]
+fn recovered_edits_never_overwrite_a_file_changed_outside() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("recover-changed", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+    });
+    let h = tmux._home.path().to_owned();
+    let journal = h.join("state/tunedeck/dataset-journal.jsonl");
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "G", "a"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "sixteen"]);
+    tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "17"]);
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_for("unsaved");
+    wait_until_file(&journal, "held the edit", |p| {
+        std::fs::read_to_string(p).is_ok_and(|t| t.contains("sixteen"))
+    });
+    // Someone else appends a line, then the crash.
+    let outside = "{\"text_input\": \"outside\", \"output\": \"line\"}\n";
+    let mut text = fifteen_pairs();
+    text.push_str(outside);
+    std::fs::write(h.join("ng.jsonl"), &text).unwrap();
+    tmux.kill_and_restart("--dataset ng.jsonl");
+    let screen = tmux.wait_for("Recovered edits: the file changed");
+    assert!(screen.contains("ng.jsonl changed on disk"), "{screen}");
+    assert!(
+        screen.contains("Recovered edits: 16 examples · on disk now: 16 examples"),
+        "{screen}"
+    );
+    // Put aside, then ctrl-s: the question again, nothing written.
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_for("saving asks again");
+    tmux.run(&["send-keys", "-t", "t", "C-s"]);
+    tmux.wait_for("Recovered edits: the file changed");
+    assert_eq!(std::fs::read_to_string(h.join("ng.jsonl")).unwrap(), text);
+    // Under a new name: both are kept, and the dataset is that file's.
+    tmux.run(&["send-keys", "-t", "t", "s"]);
+    tmux.wait_for("Save as");
+    tmux.run(&["send-keys", "-t", "t", "-l", "ng-recovered.jsonl"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("Saved 16 examples to ng-recovered.jsonl");
+    tmux.wait_for("Dataset: ng-recovered.jsonl");
+    assert_eq!(std::fs::read_to_string(h.join("ng.jsonl")).unwrap(), text);
+    let saved = std::fs::read_to_string(h.join("ng-recovered.jsonl")).unwrap();
+    assert_eq!(saved.lines().count(), 16);
+    assert!(
+        saved.contains("sixteen") && !saved.contains("outside"),
+        "{saved}"
+    );
+    wait_until_file(&journal, "removed", |p| !p.exists());
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 2: undoing back to the saved point removes the journal, so a restart after a
+/// crash opens the file clean.
+#[test]
+fn undoing_back_to_the_save_leaves_no_journal_to_recover() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("undo-clean", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+    });
+    let journal = tmux
+        ._home
+        .path()
+        .join("state/tunedeck/dataset-journal.jsonl");
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "d"]);
+    tmux.wait_for("unsaved");
+    wait_until_file(&journal, "written", |p| p.exists());
+    tmux.run(&["send-keys", "-t", "t", "u"]);
+    wait_until_file(&journal, "removed", |p| !p.exists());
+    let screen = tmux.wait_for("15 examples");
+    assert!(!screen.contains("unsaved"), "{screen}");
+    tmux.kill_and_restart("--dataset ng.jsonl");
+    tmux.wait_for("Dataset: ng.jsonl");
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = tmux.screen();
+    assert!(!screen.contains("Recovered"), "{screen}");
+    assert!(!screen.contains("unsaved"), "{screen}");
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
 }

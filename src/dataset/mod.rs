@@ -1,6 +1,7 @@
 //! Datasets of `text_input`/`output` pairs: reading and writing every format, the lint, and
 //! editing with undo and redo.
 
+pub mod base;
 pub mod format;
 pub mod import_error;
 pub mod lint;

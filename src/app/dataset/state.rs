@@ -4,7 +4,7 @@
 use crate::api::types::TuningExample;
 use crate::app::form::{Fields, Focus, FormField};
 use crate::dataset::Dataset;
-use crate::dataset::format::{self, Format};
+use crate::dataset::format::Format;
 use crate::dataset::lint::{self, Issue, Severity, Stats};
 use crate::domain::limits::{
     DEFAULT_BASE_MODEL, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE,
@@ -16,42 +16,6 @@ use crate::domain::tuning::{
 };
 use ratatui_textarea::TextArea;
 use std::path::PathBuf;
-
-/// The first line of the autosave journal: which file the edits belong to.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct JournalHeader {
-    pub tunedeck_journal: u32,
-    pub source: Option<PathBuf>,
-}
-
-/// The journal's content: a header line, then the examples as JSONL.
-pub fn journal_text(source: Option<&PathBuf>, examples: &[TuningExample]) -> String {
-    let header = JournalHeader {
-        tunedeck_journal: 1,
-        source: source.cloned(),
-    };
-    // Vertex AI examples with more than a pair in them are journalled as Vertex lines, so a
-    // crash loses none of their turns.
-    let format = if examples.iter().any(|e| e.vertex.is_some()) {
-        Format::Vertex
-    } else {
-        Format::Jsonl
-    };
-    serde_json::to_string(&header).unwrap_or_default() + "\n" + &format::write(examples, format)
-}
-
-/// Reads a journal back; `None` when the text is not one.
-pub fn parse_journal(text: &str) -> Option<(JournalHeader, Vec<TuningExample>)> {
-    let (first, rest) = text.split_once('\n')?;
-    let header: JournalHeader = serde_json::from_str(first).ok()?;
-    let format = if crate::dataset::vertex::is_vertex_jsonl(rest) {
-        Format::Vertex
-    } else {
-        Format::Jsonl
-    };
-    let examples = format::parse("journal", rest, format, None).ok()?;
-    Some((header, examples))
-}
 
 /// One example open for editing.
 #[derive(Debug, Clone)]
@@ -399,6 +363,8 @@ impl TuneForm {
 pub enum PromptKind {
     Open,
     Export,
+    /// Where to save a dataset that has no file yet (or recovered edits, under a new name).
+    SaveAs,
     Search,
     /// A Vertex AI system instruction for the marked examples (or the selected one), or for
     /// every example (`all`); blank removes it.
@@ -419,6 +385,11 @@ pub struct Prompt {
     pub error: Option<String>,
     /// What a Tab completion matched, when more than one.
     pub candidates: Vec<String>,
+    /// The input is a suggestion, shown selected: the first character typed replaces it
+    /// (as a file dialog's selected name), `tab` or a cursor key keeps it to edit.
+    pub suggested: bool,
+    /// The export asked whether to make this missing folder: enter again makes it.
+    pub make_folder: Option<PathBuf>,
 }
 
 impl Prompt {
@@ -426,6 +397,7 @@ impl Prompt {
         match self.kind {
             PromptKind::Open => "Open file",
             PromptKind::Export => "Export to (.jsonl, .json, .csv, .vertex.jsonl)",
+            PromptKind::SaveAs => "Save as (.jsonl, .json, .csv, .vertex.jsonl)",
             PromptKind::Search => "Search",
             PromptKind::Columns { .. } => "Columns for text_input,output",
             PromptKind::System { all: true } => "System instruction for every example",
@@ -467,10 +439,18 @@ pub struct DatasetPane {
     pub prompt: Option<Prompt>,
     /// The file's JSON lines have a space after `:` and `,`: saving writes them so.
     pub spaced_json: bool,
-    /// The undo depth of the examples a save in flight is writing.
-    pub saving_depth: Option<usize>,
     /// The last search, for `n` and `N`.
     pub last_search: String,
+    /// The file as it was read or last saved (size, time, content hash): the journal records
+    /// it, so a recovery can tell whether the file changed outside since.
+    pub base: Option<crate::dataset::base::FileBase>,
+    /// What a save in flight writes: its base (the time is added once it is on disk), and
+    /// where and how, so a save-as makes the dataset that file's.
+    pub saving: Option<super::Saving>,
+    /// Recovered edits whose file changed outside since they were made: the question asked.
+    pub conflict: Option<super::RecoveryConflict>,
+    /// A file `o` is reading: keys that would change the dataset wait for it.
+    pub loading: Option<PathBuf>,
 }
 
 impl DatasetPane {
