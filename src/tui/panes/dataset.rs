@@ -471,7 +471,8 @@ fn render_prompt_after(
         _ => "enter · esc".to_owned(),
     };
     lines.push(Line::styled(hint, theme.muted));
-    let height = (lines.len() as u16 + 2).min(inner.height);
+    // Counted once wrapped: a long path takes two rows, and the hint must still show.
+    let height = (dialog::wrapped_height(&lines, inner.width) + 2).min(inner.height);
     let area = Rect {
         x: inner.x,
         y: inner.y + inner.height.saturating_sub(height),
