@@ -666,3 +666,27 @@ fn i_and_shift_i_say_why_and_change_nothing_where_no_instruction_fits() {
         "{said}"
     );
 }
+
+#[test]
+fn ctrl_z_in_the_example_editor_undoes_an_external_edit_as_one_step() {
+    let mut a = with_dataset();
+    a.update(code(KeyCode::Enter), clock());
+    type_text(&mut a, "0");
+    a.update(ctrl('o'), clock());
+    a.update(Msg::Edited(Ok("one\nuno".into())), clock());
+    type_text(&mut a, "!");
+    let input = |a: &App| a.dataset.editor.as_ref().unwrap().input.lines().join("\n");
+    assert_eq!(input(&a), "one\nuno!");
+    a.update(ctrl('z'), clock());
+    assert_eq!(input(&a), "one\nuno", "typing after it first");
+    a.update(ctrl('z'), clock());
+    assert_eq!(
+        input(&a),
+        "10",
+        "then the whole $EDITOR change, as one step"
+    );
+    a.update(ctrl('z'), clock());
+    assert_eq!(input(&a), "1", "then the typing before it");
+    a.update(code(KeyCode::Esc), clock());
+    assert!(!a.dataset.dirty);
+}

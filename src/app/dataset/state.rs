@@ -26,6 +26,9 @@ pub struct ExampleEditor {
     pub on_output: bool,
     /// A Vertex AI example's other turns and fields, kept as they were.
     pub vertex: Option<String>,
+    /// Each field as it was before a `$EDITOR` edit replaced it (the field, `true` for the
+    /// output): `ctrl-z` past the new text's own typing brings it back, as one step.
+    pub before_external: Vec<(bool, TextArea<'static>)>,
 }
 
 impl ExampleEditor {
@@ -37,6 +40,7 @@ impl ExampleEditor {
             output: crate::app::line_edit::area_at_end(&example.output),
             on_output: false,
             vertex: example.vertex.clone(),
+            before_external: Vec::new(),
         }
     }
 

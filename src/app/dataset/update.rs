@@ -433,6 +433,24 @@ impl App {
                 self.effects
                     .push(Cmd::EditExternally(field.lines().join("\n")));
             }
+            KeyCode::Char('z') if ctrl => {
+                let on_output = editor.on_output;
+                let field = if on_output {
+                    &mut editor.output
+                } else {
+                    &mut editor.input
+                };
+                // The field's own typing first; then what `$EDITOR` replaced, in one step.
+                if !field.undo()
+                    && editor
+                        .before_external
+                        .last()
+                        .is_some_and(|(o, _)| *o == on_output)
+                    && let Some((_, before)) = editor.before_external.pop()
+                {
+                    *field = before;
+                }
+            }
             KeyCode::Char('s') if ctrl => {
                 let mut cmds = self.close_editor();
                 cmds.extend(self.save_dataset(now));
@@ -459,14 +477,23 @@ impl App {
     ) {
         match (result, self.dataset.editor.as_mut()) {
             (Ok(text), Some(editor)) => {
-                let lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
-                let field = if editor.on_output {
+                let on_output = editor.on_output;
+                let field = if on_output {
                     &mut editor.output
                 } else {
                     &mut editor.input
                 };
+                if field.lines().join("\n") == text {
+                    return;
+                }
                 let block = field.block().cloned();
-                *field = ratatui_textarea::TextArea::new(lines);
+                let before = std::mem::replace(field, crate::app::line_edit::area_at_end(&text));
+                editor.before_external.push((on_output, before));
+                let field = if on_output {
+                    &mut editor.output
+                } else {
+                    &mut editor.input
+                };
                 if let Some(block) = block {
                     field.set_block(block);
                 }
