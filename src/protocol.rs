@@ -188,6 +188,8 @@ pub struct DatasetFile {
     pub spaced: bool,
     /// The file as read (size, time, content hash), for the autosave journal.
     pub base: Option<crate::dataset::base::FileBase>,
+    /// A Vertex file's lines by example, to write the unedited ones back byte for byte.
+    pub kept_lines: Option<std::collections::HashMap<crate::api::types::TuningExample, String>>,
 }
 
 /// An event for the UI.

@@ -690,3 +690,73 @@ fn ctrl_z_in_the_example_editor_undoes_an_external_edit_as_one_step() {
     a.update(code(KeyCode::Esc), clock());
     assert!(!a.dataset.dirty);
 }
+
+#[test]
+fn saving_a_vertex_file_writes_the_lines_nobody_edited_back_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("talk.jsonl");
+    let turn = |role: &str, text: &str| {
+        format!(r#"{{"role": "{role}", "parts": [{{"text": "{text}"}}]}}"#)
+    };
+    let line = |a: &str, b: &str| {
+        format!(
+            r#"{{"contents": [{}, {}]}}"#,
+            turn("user", a),
+            turn("model", b)
+        )
+    };
+    // Each line in a spacing of its own; the second has a system instruction.
+    let first = line("sun", "day");
+    let second = r#"{"systemInstruction": {"parts": [{"text": "Be brief."}]},   "contents": [{"role":"user","parts":[{"text":"moon"}]}, {"role": "model", "parts": [{"text": "night"}]}]}"#;
+    let third = r#"{ "contents" : [ {"role":"user","parts":[{"text":"star"}]},{"role":"model","parts":[{"text":"sky"}]} ] }"#;
+    let text = format!("{first}\n{second}\n{third}\n");
+    std::fs::write(&path, &text).unwrap();
+    let file = tunedeck::worker::read_dataset(&path, None).unwrap();
+    assert_eq!(file.format, Format::Vertex);
+    let mut a = app();
+    a.choose_vertex();
+    a.update(key('3'), clock());
+    a.update(key('o'), clock());
+    type_text(&mut a, &path.display().to_string());
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let [Cmd::ReadDataset { id, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    a.update(
+        Msg::Worker(WorkerEvent::DatasetRead {
+            id: *id,
+            path: path.clone(),
+            result: Ok(file),
+        }),
+        clock(),
+    );
+    assert_eq!(a.dataset.len(), 3);
+    // Unedited: the file comes back exactly.
+    a.update(key('d'), clock());
+    a.update(key('u'), clock());
+    let saved = |cmds: &[Cmd]| {
+        cmds.iter()
+            .find_map(|c| match c {
+                Cmd::SaveFile { contents, .. } => {
+                    Some(String::from_utf8(contents.clone()).unwrap())
+                }
+                _ => None,
+            })
+            .expect("a save")
+    };
+    assert_eq!(saved(&a.update(ctrl('s'), clock())), text);
+    // The second example's output edited: only its line is written anew, in the file's style.
+    a.update(key('j'), clock());
+    a.update(code(KeyCode::Enter), clock());
+    a.update(code(KeyCode::Tab), clock());
+    type_text(&mut a, "fall");
+    a.update(code(KeyCode::Esc), clock());
+    let written = saved(&a.update(ctrl('s'), clock()));
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines[0], first);
+    assert_eq!(lines[2], third);
+    assert_eq!(
+        lines[1],
+        r#"{"systemInstruction": {"parts": [{"text": "Be brief."}]}, "contents": [{"role": "user", "parts": [{"text": "moon"}]}, {"role": "model", "parts": [{"text": "nightfall"}]}]}"#
+    );
+}

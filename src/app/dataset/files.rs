@@ -393,6 +393,7 @@ impl App {
                 self.replace_dataset(path.to_owned(), file.examples, file.format, file.modified);
                 self.dataset.spaced_json = file.spaced;
                 self.dataset.base = file.base;
+                self.dataset.kept_lines = file.kept_lines.map(std::sync::Arc::new);
                 self.toast(
                     format!(
                         "Opened {} ({}): {}",

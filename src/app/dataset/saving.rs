@@ -74,11 +74,18 @@ impl App {
             );
             return Vec::new();
         }
-        let text = format::write_styled(
-            &self.dataset.dataset.examples,
-            save_format,
-            self.dataset.spaced_json,
-        );
+        let text = match (&self.dataset.kept_lines, save_format) {
+            (Some(kept), Format::Vertex) => crate::dataset::vertex::write_kept(
+                &self.dataset.dataset.examples,
+                kept,
+                self.dataset.spaced_json,
+            ),
+            _ => format::write_styled(
+                &self.dataset.dataset.examples,
+                save_format,
+                self.dataset.spaced_json,
+            ),
+        };
         self.dataset.saving = Some(Saving {
             depth: self.dataset.dataset.depth(),
             path: path.clone(),

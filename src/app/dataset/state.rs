@@ -455,6 +455,9 @@ pub struct DatasetPane {
     pub conflict: Option<super::RecoveryConflict>,
     /// A file `o` is reading: keys that would change the dataset wait for it.
     pub loading: Option<PathBuf>,
+    /// A Vertex file's lines by the example each was read as: saving writes the examples
+    /// nobody edited back byte for byte.
+    pub kept_lines: Option<std::sync::Arc<std::collections::HashMap<TuningExample, String>>>,
 }
 
 impl DatasetPane {
