@@ -164,8 +164,7 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
                 pane.disk_modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
                 pane.spaced_json = format::spaced_json_style(p);
                 pane.base = tunedeck::dataset::base::FileBase::read(p);
-                pane.kept_lines =
-                    tunedeck::dataset::vertex::read_kept_lines(p, f).map(std::sync::Arc::new);
+                pane.kept_lines = format::read_kept_lines(p, f).map(std::sync::Arc::new);
                 pane
             }
             Err(e) => {
@@ -188,21 +187,8 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
     let mut message = None;
     if let Some((header, examples)) = recovered {
         let on_disk = header.source.as_deref().map(dataset::on_disk);
-        let kept = header.source.as_deref().and_then(|p| {
-            let format = Format::from_path(p).filter(|_| p.exists())?;
-            let format = if format == Format::Jsonl {
-                format::detect(p, &std::fs::read_to_string(p).ok()?)
-            } else {
-                format
-            };
-            tunedeck::dataset::vertex::read_kept_lines(p, format)
-        });
         let (recovered, said) = dataset::recover(header, examples, on_disk);
         pane = recovered;
-        if pane.conflict.is_none() {
-            // The file is as the edits found it: its unedited lines are still its own.
-            pane.kept_lines = kept.map(std::sync::Arc::new);
-        }
         message = Some(said);
     }
     (pane, message)

@@ -33,7 +33,7 @@ pub fn read_dataset(
         modified,
         spaced: crate::dataset::format::spaced_json_style(path),
         base: crate::dataset::base::FileBase::read(path),
-        kept_lines: crate::dataset::vertex::read_kept_lines(path, format),
+        kept_lines: crate::dataset::format::read_kept_lines(path, format),
     })
 }
 

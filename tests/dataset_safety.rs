@@ -760,3 +760,43 @@ fn saving_a_vertex_file_writes_the_lines_nobody_edited_back_byte_for_byte() {
         r#"{"systemInstruction": {"parts": [{"text": "Be brief."}]}, "contents": [{"role": "user", "parts": [{"text": "moon"}]}, {"role": "model", "parts": [{"text": "nightfall"}]}]}"#
     );
 }
+
+#[test]
+fn recovered_edits_to_a_vertex_file_keep_its_unedited_lines_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("talk.jsonl");
+    let first = r#"{"contents": [{"role": "user", "parts": [{"text": "sun"}]}, {"role": "model", "parts": [{"text": "day"}]}]}"#;
+    let second = r#"{"systemInstruction":{"parts":[{"text":"Be brief."}]} , "contents":[{"role":"user","parts":[{"text":"moon"}]},{"role":"model","parts":[{"text":"night"}]}]}"#;
+    std::fs::write(&path, format!("{first}\n{second}\n")).unwrap();
+    let file = tunedeck::worker::read_dataset(&path, None).unwrap();
+    let mut examples = file.examples.clone();
+    examples.push(TuningExample::new("star", "sky"));
+    let text = tunedeck::app::dataset::journal_text(Some(&path), file.base.as_ref(), &examples);
+    let (header, examples) = tunedeck::app::dataset::parse_journal(&text).unwrap();
+    let (pane, _) = tunedeck::app::dataset::recover(
+        header,
+        examples,
+        Some(tunedeck::app::dataset::on_disk(&path)),
+    );
+    assert!(pane.conflict.is_none());
+    assert_eq!(
+        pane.format,
+        Some(Format::Vertex),
+        "read as the file is, not as it is named"
+    );
+    let mut a = app();
+    a.choose_vertex();
+    a.dataset = pane;
+    a.update(key('3'), clock());
+    let cmds = a.update(ctrl('s'), clock());
+    let [Cmd::SaveFile { contents, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let written = String::from_utf8(contents.clone()).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(&lines[..2], &[first, second]);
+    assert!(
+        lines[2].starts_with(r#"{"contents": [{"role": "user""#),
+        "{written}"
+    );
+}

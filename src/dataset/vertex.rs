@@ -399,17 +399,6 @@ pub fn kept_lines(text: &str) -> std::collections::HashMap<TuningExample, String
     kept
 }
 
-/// [`kept_lines`] of a file read as `format` (none for the pair formats).
-pub fn read_kept_lines(
-    path: &std::path::Path,
-    format: super::format::Format,
-) -> Option<std::collections::HashMap<TuningExample, String>> {
-    (format == super::format::Format::Vertex)
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
-        .map(|text| kept_lines(&text))
-}
-
 /// JSON with a space after `:` and `,`, as `{"role": "user", "parts": [...]}`.
 struct Spaced;
 

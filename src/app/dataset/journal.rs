@@ -74,6 +74,10 @@ pub struct OnDisk {
     pub examples: Result<usize, String>,
     /// Its JSON lines are spaced (`{"a": 1}`): saving keeps that.
     pub spaced: bool,
+    /// The format it was read as (a Vertex file may be named `.jsonl`).
+    pub format: Option<Format>,
+    /// A Vertex file's lines by example ([`format::read_kept_lines`]).
+    pub kept_lines: Option<std::collections::HashMap<TuningExample, String>>,
 }
 
 /// Recovered edits whose file changed outside since they were made: what the question says.
@@ -133,7 +137,10 @@ pub fn recover(
     examples: Vec<TuningExample>,
     on_disk: Option<OnDisk>,
 ) -> (DatasetPane, String) {
-    let format = header.source.as_deref().and_then(Format::from_path);
+    let format = on_disk
+        .as_ref()
+        .and_then(|d| d.format)
+        .or_else(|| header.source.as_deref().and_then(Format::from_path));
     let count = examples.len();
     let mut pane = DatasetPane::new(examples, header.source.clone(), format);
     pane.dirty = true;
@@ -157,6 +164,8 @@ pub fn recover(
         // The file is as the edits found it: saving over it loses nothing of anyone else's.
         pane.disk_modified = disk_base.as_ref().and_then(FileBase::modified_time);
         pane.base = disk_base;
+        // The file is as the edits found it: its unedited lines are still its own.
+        pane.kept_lines = on_disk.and_then(|d| d.kept_lines).map(std::sync::Arc::new);
         let message = format!(
             "Recovered {count} examples with unsaved edits{source} from the autosave journal"
         );
@@ -189,15 +198,18 @@ pub fn recover(
 /// Reads what a recovery compares with: the file's base and example count now.
 pub fn on_disk(path: &Path) -> OnDisk {
     let base = FileBase::read(path);
-    let examples = match base {
+    let read = match base {
         Some(_) => format::read_file(path, None, None)
-            .map(|(e, _)| e.len())
+            .map(|(e, f)| (e.len(), Some(f)))
             .map_err(|e| e.to_string()),
-        None => Ok(0),
+        None => Ok((0, None)),
     };
+    let format = read.as_ref().ok().and_then(|(_, f)| *f);
     OnDisk {
         base,
-        examples,
+        examples: read.map(|(n, _)| n),
         spaced: format::spaced_json_style(path),
+        format,
+        kept_lines: format.and_then(|f| format::read_kept_lines(path, f)),
     }
 }
