@@ -800,3 +800,16 @@ fn recovered_edits_to_a_vertex_file_keep_its_unedited_lines_byte_for_byte() {
         "{written}"
     );
 }
+
+#[test]
+fn a_chord_in_the_recovery_question_chooses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = conflicted(dir.path());
+    let alt_s = Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::ALT));
+    assert!(a.update(alt_s, clock()).is_empty());
+    assert!(a.update(ctrl('s'), clock()).is_empty());
+    assert!(a.update(ctrl('d'), clock()).is_empty());
+    assert!(a.dataset.prompt.is_none(), "no save-as opened");
+    let conflict = a.dataset.conflict.as_ref().expect("still asking");
+    assert!(!conflict.hidden);
+}

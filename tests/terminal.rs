@@ -522,7 +522,7 @@ fn recovered_edits_never_overwrite_a_file_changed_outside() {
     );
     // Put aside, then ctrl-s: the question again, nothing written.
     tmux.run(&["send-keys", "-t", "t", "Escape"]);
-    tmux.wait_for("saving asks again");
+    tmux.wait_for("The recovered edits stay unsaved");
     tmux.run(&["send-keys", "-t", "t", "C-s"]);
     tmux.wait_for("Recovered edits: the file changed");
     assert_eq!(std::fs::read_to_string(h.join("ng.jsonl")).unwrap(), text);
@@ -573,6 +573,88 @@ fn undoing_back_to_the_save_leaves_no_journal_to_recover() {
     let screen = tmux.screen();
     assert!(!screen.contains("Recovered"), "{screen}");
     assert!(!screen.contains("unsaved"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 5: in the Gemini `T` form, enter walks the fields (a remembered 50 epochs is
+/// marked as remembered) and opens a review; only enter there starts the job.
+#[test]
+fn enter_in_the_tune_form_reviews_before_anything_starts() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("tune-review", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+        std::fs::create_dir_all(home.join("state/tunedeck")).unwrap();
+        std::fs::write(
+            home.join("state/tunedeck/tune-settings.json"),
+            r#"{"epochs": "50", "batch_size": "4", "learning_rate": "0.001"}"#,
+        )
+        .unwrap();
+    });
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "T"]);
+    let form = tmux.wait_for("‹ models/");
+    assert!(
+        form.contains("Epochs         50  (remembered from the last job)"),
+        "{form}"
+    );
+    // Eight fields and the source model: enter on each moves on.
+    for _ in 0..8 {
+        tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let screen = tmux.screen();
+    assert!(screen.contains("Start tuning"), "still the form:\n{screen}");
+    assert!(!screen.contains("Jobs ("), "nothing started:\n{screen}");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    let review = tmux.wait_for("Start tuning: review");
+    assert!(
+        review.contains("Epochs         50  (remembered)"),
+        "{review}"
+    );
+    assert!(
+        review.contains("Total steps    188 = ceil(15×50/4)"),
+        "{review}"
+    );
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("step 1 of 188");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 3: a dataset typed in with no file is saved with ctrl-s, which asks for a
+/// path; the dataset is then that file's.
+#[test]
+fn a_dataset_with_no_file_is_saved_where_ctrl_s_is_told() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("save-as", "", |home| {
+        std::fs::create_dir(home.join("sets")).unwrap();
+    });
+    tmux.wait_for("1 Models");
+    tmux.run(&["send-keys", "-t", "t", "3"]);
+    tmux.wait_for("Dataset: no file");
+    tmux.run(&["send-keys", "-t", "t", "a"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "one"]);
+    tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "two"]);
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_for("unsaved");
+    tmux.run(&["send-keys", "-t", "t", "C-s"]);
+    tmux.wait_for("Save as");
+    tmux.run(&["send-keys", "-t", "t", "-l", "se"]);
+    tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    tmux.wait_for("Save as (.jsonl, .json, .csv, .vertex.jsonl): sets/");
+    tmux.run(&["send-keys", "-t", "t", "-l", "tiny.jsonl"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("Saved 1 example to sets/tiny.jsonl");
+    let screen = tmux.wait_for("Dataset: sets/tiny.jsonl (JSONL)");
+    assert!(!screen.contains("unsaved"), "{screen}");
+    let saved = std::fs::read_to_string(tmux._home.path().join("sets/tiny.jsonl")).unwrap();
+    assert_eq!(saved, "{\"text_input\":\"one\",\"output\":\"two\"}\n");
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
 }

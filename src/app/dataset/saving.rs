@@ -264,6 +264,12 @@ impl App {
         now: Instant,
     ) -> Option<Vec<Cmd>> {
         let conflict = self.dataset.conflict.as_mut().filter(|c| !c.hidden)?;
+        if key.modifiers.intersects(
+            crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+        ) {
+            // A choice is a plain letter: ctrl-s (save) or a stray chord chooses nothing.
+            return Some(Vec::new());
+        }
         if conflict.asking_overwrite {
             match key.code {
                 KeyCode::Char('y') => {

@@ -199,6 +199,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("x", "export CSV"),
             ("esc", "close (stops it)"),
         ])
+    } else if app.tab == crate::app::Tab::Dataset
+        && app.dataset.conflict.as_ref().is_some_and(|c| !c.hidden)
+    {
+        if app
+            .dataset
+            .conflict
+            .as_ref()
+            .is_some_and(|c| c.asking_overwrite)
+        {
+            Some(&[("y", "overwrite the file"), ("n", "back")])
+        } else {
+            Some(&[
+                ("s", "save as a new file"),
+                ("o", "overwrite"),
+                ("d", "discard the edits"),
+                ("esc", "later"),
+            ])
+        }
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.prompt.is_some() {
         Some(&[("enter", "ok"), ("tab", "complete path"), ("esc", "cancel")])
     } else if app.tab == crate::app::Tab::Dataset
