@@ -452,7 +452,7 @@ pub fn spaced_json_style(path: &Path) -> bool {
     first.contains("\": ")
 }
 
-/// A Vertex file's lines by the example each was read as ([`super::vertex::kept_lines`]);
+/// A Vertex file's lines by the example each was read as ([`super::kept_lines::kept_lines`]);
 /// none for a file read as one of the pair formats.
 pub fn read_kept_lines(
     path: &Path,
@@ -461,7 +461,7 @@ pub fn read_kept_lines(
     (format == Format::Vertex)
         .then(|| std::fs::read_to_string(path).ok())
         .flatten()
-        .map(|text| super::vertex::kept_lines(&text))
+        .map(|text| super::kept_lines::kept_lines(&text))
 }
 
 /// [`write`], with JSON lines spaced like `{"text_input": "sun", "output": "☀"}` when

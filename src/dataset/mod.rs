@@ -4,6 +4,7 @@
 pub mod base;
 pub mod format;
 pub mod import_error;
+pub mod kept_lines;
 pub mod lint;
 pub mod vertex;
 

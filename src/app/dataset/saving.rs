@@ -75,7 +75,7 @@ impl App {
             return Vec::new();
         }
         let text = match (&self.dataset.kept_lines, save_format) {
-            (Some(kept), Format::Vertex) => crate::dataset::vertex::write_kept(
+            (Some(kept), Format::Vertex) => crate::dataset::kept_lines::write_kept(
                 &self.dataset.dataset.examples,
                 kept,
                 self.dataset.spaced_json,
