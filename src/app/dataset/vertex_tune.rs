@@ -110,6 +110,8 @@ pub struct VertexTuneForm {
     /// The last step: what will be uploaded and created (label, value rows), shown before
     /// anything is sent; `enter` there starts, `esc` goes back to the fields.
     pub review: Option<Vec<(String, String)>>,
+    /// What the review shows (object names and all): the confirm uploads and creates exactly it.
+    pub reviewed: Option<VertexStart>,
     /// The values that came from the remembered settings, marked while unchanged.
     pub remembered: Vec<(VertexTuneField, String)>,
 }
@@ -175,6 +177,7 @@ impl VertexTuneForm {
             hidden: false,
             validation: Vec::new(),
             review: None,
+            reviewed: None,
             remembered: Vec::new(),
         };
         form.values.set(VertexTuneField::Prefix, "tunedeck");
@@ -221,13 +224,14 @@ impl VertexTuneForm {
             .any(|(f, v)| *f == field && v == self.values.get(field))
     }
 
-    /// The review step's rows for what `to_start` would upload and create, or its problem.
+    /// The review step's rows for what `to_start` would upload and create (kept with them, so
+    /// the confirm sends what was shown), or its problem.
     pub fn review_rows(
         &self,
         examples: &[TuningExample],
         stem: &str,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<(String, String)>, String> {
+    ) -> Result<(Vec<(String, String)>, VertexStart), String> {
         let start = self.to_start(examples, stem, now)?;
         let settings = self.typed()?;
         let mark = |field: VertexTuneField, text: String| {
@@ -288,7 +292,7 @@ impl VertexTuneForm {
                 format!("gs://{}/{object} ({} bytes)", start.bucket, data.len()),
             ));
         }
-        Ok(rows)
+        Ok((rows, start))
     }
 
     pub fn chosen_source(&self) -> Option<&SourceChoice> {

@@ -63,6 +63,7 @@ impl App {
                 _ if confirm => return Some(self.start_vertex_tuning()),
                 KeyCode::Esc | KeyCode::Backspace | KeyCode::BackTab | KeyCode::Up => {
                     form.review = None;
+                    form.reviewed = None;
                 }
                 _ => {}
             }
@@ -74,8 +75,9 @@ impl App {
             // After the last choice, enter opens the review of what will be created.
             KeyCode::Enter if form.focus == Focus::Choice(VertexTuneField::CHOICES - 1) => {
                 match form.review_rows(&pane.dataset.examples, &stem, utc) {
-                    Ok(rows) => {
+                    Ok((rows, start)) => {
                         form.review = Some(rows);
+                        form.reviewed = Some(start);
                         form.error = None;
                     }
                     Err(problem) => form.error = Some(problem),
@@ -112,9 +114,15 @@ impl App {
         let Some(form) = pane.vertex_tune.as_mut() else {
             return Vec::new();
         };
-        match form.to_start(&pane.dataset.examples, &stem, utc) {
+        // From the review: what it showed; from a field (ctrl-s): made now.
+        let start = match (&form.review, &form.reviewed) {
+            (Some(_), Some(start)) => Ok(start.clone()),
+            _ => form.to_start(&pane.dataset.examples, &stem, utc),
+        };
+        match start {
             Err(problem) => {
                 form.review = None;
+                form.reviewed = None;
                 form.error = Some(problem);
                 Vec::new()
             }
