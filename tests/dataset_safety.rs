@@ -180,6 +180,19 @@ fn recovered_edits_over_a_changed_file_are_saved_only_after_a_question() {
         "{cmds:?}"
     );
     assert!(!a.dataset.conflict.as_ref().unwrap().hidden, "asked again");
+    // From the quit question on another tab: ctrl-s shows the question there, writes nothing.
+    a.update(code(KeyCode::Esc), clock());
+    a.update(key('1'), clock());
+    a.update(key('q'), clock());
+    assert!(a.dataset.confirm_quit);
+    let cmds = a.update(ctrl('s'), clock());
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::SaveFile { .. })),
+        "{cmds:?}"
+    );
+    assert_eq!(a.tab, Tab::Dataset);
+    assert!(!a.dataset.conflict.as_ref().unwrap().hidden);
+    assert!(!a.quit);
     // o, then n: still nothing; o, then y: overwritten.
     a.update(key('o'), clock());
     assert!(screen_at(&mut a, 120, 40).contains("What it holds now is lost"));

@@ -40,9 +40,11 @@ impl App {
     /// Saves to the dataset's file, atomically; a dataset with no file asks where (save-as).
     pub(in crate::app) fn save_dataset(&mut self, now: Instant) -> Vec<Cmd> {
         if let Some(conflict) = self.dataset.conflict.as_mut() {
-            // Recovered edits over a file that changed outside: the question again.
+            // Recovered edits over a file that changed outside: the question again, where it
+            // is drawn (ctrl-s in the quit question may come from any tab).
             conflict.hidden = false;
             conflict.asking_overwrite = false;
+            self.tab = crate::app::Tab::Dataset;
             return Vec::new();
         }
         let Some(path) = self.dataset.path.clone() else {
