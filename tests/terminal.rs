@@ -658,3 +658,79 @@ fn a_dataset_with_no_file_is_saved_where_ctrl_s_is_told() {
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
 }
+
+/// Issue 24 item 4: keys pressed while `o` reads a big file never edit (or journal) the
+/// dataset being replaced: whatever the timing, a journal written names the new file.
+#[test]
+fn keys_during_a_load_never_reach_the_old_datasets_journal() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("load-keys", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+        let big: String = (0..200_000)
+            .map(|i| format!("{{\"text_input\": \"question {i}\", \"output\": \"answer {i}\"}}\n"))
+            .collect();
+        std::fs::write(home.join("big.jsonl"), big).unwrap();
+    });
+    let h = tmux._home.path().to_owned();
+    let journal = h.join("state/tunedeck/dataset-journal.jsonl");
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "o"]);
+    tmux.wait_for("Open file");
+    tmux.run(&["send-keys", "-t", "t", "-l", "big.jsonl"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter", "G", "j", "d"]);
+    tmux.wait_for("Opened big.jsonl");
+    std::thread::sleep(Duration::from_millis(500));
+    if let Ok(text) = std::fs::read_to_string(&journal) {
+        let header = text.lines().next().unwrap_or("");
+        assert!(
+            header.contains("\"source\":\"big.jsonl\""),
+            "an edit journalled against the old dataset: {header}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(h.join("ng.jsonl")).unwrap(),
+        fifteen_pairs()
+    );
+    tmux.kill_and_restart("--dataset ng.jsonl");
+    tmux.wait_for("Dataset: ng.jsonl");
+    std::thread::sleep(Duration::from_millis(300));
+    let screen = tmux.screen();
+    assert!(!screen.contains("Recovered"), "{screen}");
+    assert!(screen.contains("15 examples"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 6: the export's suggested name is replaced by what is typed, and a missing
+/// folder is asked about before it is made.
+#[test]
+fn the_export_prompt_replaces_its_suggestion_and_asks_about_a_missing_folder() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with(
+        "export-prompt",
+        "--dataset number-generator.jsonl",
+        |home| {
+            std::fs::write(home.join("number-generator.jsonl"), fifteen_pairs()).unwrap();
+        },
+    );
+    let h = tmux._home.path().to_owned();
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "x"]);
+    tmux.wait_for("typing replaces it");
+    tmux.run(&["send-keys", "-t", "t", "-l", "exports/marked.csv"]);
+    tmux.wait_for("Export to (.jsonl, .json, .csv, .vertex.jsonl): exports/marked.csv");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("there is no folder exports");
+    assert!(!h.join("exports").exists(), "no folder made without a yes");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    wait_until_file(&h.join("exports/marked.csv"), "written", |p| p.exists());
+    let csv = std::fs::read_to_string(h.join("exports/marked.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 16, "{csv}");
+    assert!(!h.join("number-generator.csv").exists());
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
