@@ -2,7 +2,7 @@ use clap::{Parser, Subcommand};
 use color_eyre::eyre::{WrapErr, eyre};
 use std::path::PathBuf;
 use tunedeck::api::ApiClient;
-use tunedeck::app::dataset::{DatasetPane, parse_journal};
+use tunedeck::app::dataset::{self, DatasetPane, parse_journal};
 use tunedeck::app::settings::UiConfig;
 use tunedeck::app::{App, Connection};
 use tunedeck::config::{self, Backend, GlobalArgs, Resolved};
@@ -181,7 +181,8 @@ fn stop_signal() -> color_eyre::Result<impl std::future::Future<Output = ()>> {
 
 /// The Dataset tab's content at start: the file given, or the edits the journal kept from a
 /// session that ended without saving (recovered when they belong to the same file, or when no
-/// file was given). Returns the pane and, when something was recovered, a message.
+/// file was given; behind a question when the file changed on disk since). Returns the pane
+/// and, when something was recovered, a message.
 fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPane, Option<String>) {
     let mut pane = match &path {
         Some(p) if p.exists() => match format::read_file(p, None, None) {
@@ -189,6 +190,8 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
                 let mut pane = DatasetPane::new(examples, Some(p.clone()), Some(f));
                 pane.disk_modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
                 pane.spaced_json = format::spaced_json_style(p);
+                pane.base = tunedeck::dataset::base::FileBase::read(p);
+                pane.kept_lines = format::read_kept_lines(p, f).map(std::sync::Arc::new);
                 pane
             }
             Err(e) => {
@@ -210,23 +213,10 @@ fn load_dataset(path: Option<PathBuf>, journal: &std::path::Path) -> (DatasetPan
         .filter(|(header, _)| path.is_none() || header.source == path);
     let mut message = None;
     if let Some((header, examples)) = recovered {
-        let format = header.source.as_deref().and_then(Format::from_path);
-        let count = examples.len();
-        let source = header.source.clone();
-        let disk_modified = source
-            .as_deref()
-            .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-        pane = DatasetPane::new(examples, source.clone(), format);
-        pane.dirty = true;
-        pane.dataset.forget_saved();
-        pane.spaced_json = source.as_deref().is_some_and(format::spaced_json_style);
-        pane.disk_modified = disk_modified;
-        message = Some(format!(
-            "Recovered {count} examples with unsaved edits{} from the autosave journal",
-            source
-                .map(|s| format!(" to {}", s.display()))
-                .unwrap_or_default()
-        ));
+        let on_disk = header.source.as_deref().map(dataset::on_disk);
+        let (recovered, said) = dataset::recover(header, examples, on_disk);
+        pane = recovered;
+        message = Some(said);
     }
     (pane, message)
 }

@@ -196,6 +196,10 @@ pub struct DatasetFile {
     pub modified: Option<std::time::SystemTime>,
     /// JSON lines written with a space after `:` and `,`; saving keeps it.
     pub spaced: bool,
+    /// The file as read (size, time, content hash), for the autosave journal.
+    pub base: Option<crate::dataset::base::FileBase>,
+    /// A Vertex file's lines by example, to write the unedited ones back byte for byte.
+    pub kept_lines: Option<std::collections::HashMap<crate::api::types::TuningExample, String>>,
 }
 
 /// An event for the UI.

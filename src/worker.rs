@@ -32,7 +32,41 @@ pub fn read_dataset(
         format,
         modified,
         spaced: crate::dataset::format::spaced_json_style(path),
+        base: crate::dataset::base::FileBase::read(path),
+        kept_lines: crate::dataset::format::read_kept_lines(path, format),
     })
+}
+
+/// The order of the file operations asked for, per path: each waits for the one before it.
+#[derive(Default)]
+struct FileOrder {
+    last: HashMap<std::path::PathBuf, tokio::sync::oneshot::Receiver<()>>,
+}
+
+/// One operation's place in its file's order: what to wait for, and what to drop when done.
+struct FileTurn {
+    before: Option<tokio::sync::oneshot::Receiver<()>>,
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
+impl FileOrder {
+    fn next(&mut self, path: &std::path::Path) -> FileTurn {
+        let (done, after) = tokio::sync::oneshot::channel();
+        // One entry a file ever written this session (the journal, the dataset, exports).
+        let before = self.last.insert(path.to_path_buf(), after);
+        FileTurn { before, done }
+    }
+}
+
+impl FileTurn {
+    /// Waits until the operation before this one on the same file has finished (its sender
+    /// is dropped, or sent); returns the sender to drop once this one has.
+    async fn wait(self) -> tokio::sync::oneshot::Sender<()> {
+        if let Some(before) = self.before {
+            let _ = before.await;
+        }
+        self.done
+    }
 }
 
 /// Saves unless the file changed since `since` (blocking; run off the async threads).
@@ -200,6 +234,9 @@ pub async fn run_with_vertex(
     let mut tasks: JoinSet<Finished> = JoinSet::new();
     let mut cancels: HashMap<RequestId, CancellationToken> = HashMap::new();
     let mut watches: HashMap<String, Watch> = HashMap::new();
+    // Writes and removals of one file happen in the order they were asked for (a journal
+    // written after an edit and removed after the undo that follows must end removed).
+    let mut file_order = FileOrder::default();
     loop {
         let next_due = watches
             .values()
@@ -256,18 +293,24 @@ pub async fn run_with_vertex(
                     }
                     Cmd::SaveFile { id, path, contents, unless_modified_since } => {
                         let events = events.clone();
+                        let turn = file_order.next(&path);
                         tasks.spawn(async move {
+                            let done = turn.wait().await;
                             let target = path.clone();
                             let outcome = tokio::task::spawn_blocking(move || save_file(&target, &contents, unless_modified_since))
                                 .await
                                 .unwrap_or_else(|e| SaveOutcome::Failed(e.to_string()));
                             let _ = events.send(WorkerEvent::FileSaved { id, path, outcome });
+                            drop(done);
                             Finished::Call(id)
                         });
                     }
                     Cmd::RemoveFile { path } => {
+                        let turn = file_order.next(&path);
                         tasks.spawn(async move {
+                            let done = turn.wait().await;
                             let _ = tokio::fs::remove_file(&path).await;
+                            drop(done);
                             Finished::Call(0)
                         });
                     }
@@ -294,7 +337,9 @@ pub async fn run_with_vertex(
                     }
                     Cmd::WriteFile { id, path, contents } => {
                         let events = events.clone();
+                        let turn = file_order.next(&path);
                         tasks.spawn(async move {
+                            let done = turn.wait().await;
                             let target = path.clone();
                             let result = tokio::task::spawn_blocking(move || {
                                 crate::atomic_file::write_atomically(&target, &contents)
@@ -306,6 +351,7 @@ pub async fn run_with_vertex(
                                 Err(e) => Some(e.to_string()),
                             };
                             let _ = events.send(WorkerEvent::FileWritten { id, path, error });
+                            drop(done);
                             Finished::Call(id)
                         });
                     }

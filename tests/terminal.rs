@@ -73,6 +73,21 @@ impl Tmux {
         tmux
     }
 
+    /// Kills the binary without warning (as a crash would) and starts it again in the same
+    /// home and pane.
+    fn kill_and_restart(&self, args: &str) {
+        let pid = self.app_pid();
+        Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        let h = self._home.path();
+        let script = format!(
+            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
+            home = h.display(),
+            env = common::clean_env_prefix(h),
+            bin = env!("CARGO_BIN_EXE_tunedeck"),
+        );
+        self.run(&["respawn-pane", "-k", "-t", "t", &script]);
+    }
+
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-t", "t", "-p"])
     }
@@ -422,6 +437,22 @@ fn with_vertex_ai_chosen_t_uploads_a_vertex_file_and_the_monitor_follows_the_job
     tmux.run(&["send-keys", "-t", "t", "Tab"]);
     tmux.run(&["send-keys", "-t", "t", "-l", "talk-bucket"]);
     tmux.wait_for("Bucket         talk-bucket");
+    // Enter walks the fields (prefix, what to tune from, the adapter size): nothing starts.
+    for _ in 0..3 {
+        tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    }
+    tmux.wait_for("Adapter size");
+    // One more: the review of what will be uploaded and created; only enter there starts.
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    let review = tmux.wait_for("Start tuning on Vertex AI: review");
+    assert!(
+        review.contains("9 for training, 3 for validation"),
+        "{review}"
+    );
+    assert!(
+        review.contains("gs://talk-bucket/tunedeck/talk-"),
+        "{review}"
+    );
     tmux.run(&["send-keys", "-t", "t", "Enter"]);
     // The Monitor on the new job, its steps counted as they come.
     tmux.wait_for("┌ talk ─");
@@ -430,6 +461,276 @@ fn with_vertex_ai_chosen_t_uploads_a_vertex_file_and_the_monitor_follows_the_job
     tmux.run(&["send-keys", "-t", "t", "1"]);
     let screen = tmux.wait_for("Tuning jobs · tunedeck-demo/us-central1 (3)");
     assert!(screen.contains("talk"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Waits until `check` holds for the file at `path` (the worker writes off the UI thread).
+fn wait_until_file(path: &Path, what: &str, check: impl Fn(&Path) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check(path) {
+        assert!(
+            Instant::now() < deadline,
+            "{}: never {what}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The tutorial's first fifteen pairs, as spaced JSON lines.
+fn fifteen_pairs() -> String {
+    (1..=15)
+        .map(|i| format!("{{\"text_input\": \"{i}\", \"output\": \"{}\"}}\n", i + 1))
+        .collect()
+}
+
+/// Issue 24 item 1: edits recovered after a crash are never saved over a file that changed
+/// outside meanwhile; the question shows both counts, and saving them under a new name keeps
+/// both.
+#[test]
+fn recovered_edits_never_overwrite_a_file_changed_outside() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("recover-changed", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+    });
+    let h = tmux._home.path().to_owned();
+    let journal = h.join("state/tunedeck/dataset-journal.jsonl");
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "G", "a"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "sixteen"]);
+    tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "17"]);
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_for("unsaved");
+    wait_until_file(&journal, "held the edit", |p| {
+        std::fs::read_to_string(p).is_ok_and(|t| t.contains("sixteen"))
+    });
+    // Someone else appends a line, then the crash.
+    let outside = "{\"text_input\": \"outside\", \"output\": \"line\"}\n";
+    let mut text = fifteen_pairs();
+    text.push_str(outside);
+    std::fs::write(h.join("ng.jsonl"), &text).unwrap();
+    tmux.kill_and_restart("--dataset ng.jsonl");
+    let screen = tmux.wait_for("Recovered edits: the file changed");
+    assert!(screen.contains("ng.jsonl changed on disk"), "{screen}");
+    assert!(
+        screen.contains("Recovered edits: 16 examples · on disk now: 16 examples"),
+        "{screen}"
+    );
+    // Put aside, then ctrl-s: the question again, nothing written.
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_for("The recovered edits stay unsaved");
+    tmux.run(&["send-keys", "-t", "t", "C-s"]);
+    tmux.wait_for("Recovered edits: the file changed");
+    assert_eq!(std::fs::read_to_string(h.join("ng.jsonl")).unwrap(), text);
+    // Under a new name: both are kept, and the dataset is that file's.
+    tmux.run(&["send-keys", "-t", "t", "s"]);
+    tmux.wait_for("Save as");
+    tmux.run(&["send-keys", "-t", "t", "-l", "ng-recovered.jsonl"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("Saved 16 examples to ng-recovered.jsonl");
+    tmux.wait_for("Dataset: ng-recovered.jsonl");
+    assert_eq!(std::fs::read_to_string(h.join("ng.jsonl")).unwrap(), text);
+    let saved = std::fs::read_to_string(h.join("ng-recovered.jsonl")).unwrap();
+    assert_eq!(saved.lines().count(), 16);
+    assert!(
+        saved.contains("sixteen") && !saved.contains("outside"),
+        "{saved}"
+    );
+    wait_until_file(&journal, "removed", |p| !p.exists());
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 2: undoing back to the saved point removes the journal, so a restart after a
+/// crash opens the file clean.
+#[test]
+fn undoing_back_to_the_save_leaves_no_journal_to_recover() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("undo-clean", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+    });
+    let journal = tmux
+        ._home
+        .path()
+        .join("state/tunedeck/dataset-journal.jsonl");
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "d"]);
+    tmux.wait_for("unsaved");
+    wait_until_file(&journal, "written", |p| p.exists());
+    tmux.run(&["send-keys", "-t", "t", "u"]);
+    wait_until_file(&journal, "removed", |p| !p.exists());
+    let screen = tmux.wait_for("15 examples");
+    assert!(!screen.contains("unsaved"), "{screen}");
+    tmux.kill_and_restart("--dataset ng.jsonl");
+    tmux.wait_for("Dataset: ng.jsonl");
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = tmux.screen();
+    assert!(!screen.contains("Recovered"), "{screen}");
+    assert!(!screen.contains("unsaved"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 5: in the Gemini `T` form, enter walks the fields (a remembered 50 epochs is
+/// marked as remembered) and opens a review; only enter there starts the job.
+#[test]
+fn enter_in_the_tune_form_reviews_before_anything_starts() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("tune-review", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+        std::fs::create_dir_all(home.join("state/tunedeck")).unwrap();
+        std::fs::write(
+            home.join("state/tunedeck/tune-settings.json"),
+            r#"{"epochs": "50", "batch_size": "4", "learning_rate": "0.001"}"#,
+        )
+        .unwrap();
+    });
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "T"]);
+    let form = tmux.wait_for("‹ models/");
+    assert!(
+        form.contains("Epochs         50  (remembered from the last job)"),
+        "{form}"
+    );
+    // Eight fields and the source model: enter on each moves on.
+    for _ in 0..8 {
+        tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let screen = tmux.screen();
+    assert!(screen.contains("Start tuning"), "still the form:\n{screen}");
+    assert!(!screen.contains("Jobs ("), "nothing started:\n{screen}");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    let review = tmux.wait_for("Start tuning: review");
+    assert!(
+        review.contains("Epochs         50  (remembered)"),
+        "{review}"
+    );
+    assert!(
+        review.contains("Total steps    188 = ceil(15×50/4)"),
+        "{review}"
+    );
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("step 1 of 188");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 3: a dataset typed in with no file is saved with ctrl-s, which asks for a
+/// path; the dataset is then that file's.
+#[test]
+fn a_dataset_with_no_file_is_saved_where_ctrl_s_is_told() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("save-as", "", |home| {
+        std::fs::create_dir(home.join("sets")).unwrap();
+    });
+    tmux.wait_for("1 Models");
+    tmux.run(&["send-keys", "-t", "t", "3"]);
+    tmux.wait_for("Dataset: no file");
+    tmux.run(&["send-keys", "-t", "t", "a"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "one"]);
+    tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    tmux.run(&["send-keys", "-t", "t", "-l", "two"]);
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_for("unsaved");
+    tmux.run(&["send-keys", "-t", "t", "C-s"]);
+    tmux.wait_for("Save as");
+    tmux.run(&["send-keys", "-t", "t", "-l", "se"]);
+    tmux.run(&["send-keys", "-t", "t", "Tab"]);
+    tmux.wait_for("Save as (.jsonl, .json, .csv, .vertex.jsonl): sets/");
+    tmux.run(&["send-keys", "-t", "t", "-l", "tiny.jsonl"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("Saved 1 example to sets/tiny.jsonl");
+    let screen = tmux.wait_for("Dataset: sets/tiny.jsonl (JSONL)");
+    assert!(!screen.contains("unsaved"), "{screen}");
+    let saved = std::fs::read_to_string(tmux._home.path().join("sets/tiny.jsonl")).unwrap();
+    assert_eq!(saved, "{\"text_input\":\"one\",\"output\":\"two\"}\n");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 4: keys pressed while `o` reads a big file never edit (or journal) the
+/// dataset being replaced: whatever the timing, a journal written names the new file.
+#[test]
+fn keys_during_a_load_never_reach_the_old_datasets_journal() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with("load-keys", "--dataset ng.jsonl", |home| {
+        std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
+        let big: String = (0..200_000)
+            .map(|i| format!("{{\"text_input\": \"question {i}\", \"output\": \"answer {i}\"}}\n"))
+            .collect();
+        std::fs::write(home.join("big.jsonl"), big).unwrap();
+    });
+    let h = tmux._home.path().to_owned();
+    let journal = h.join("state/tunedeck/dataset-journal.jsonl");
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "o"]);
+    tmux.wait_for("Open file");
+    tmux.run(&["send-keys", "-t", "t", "-l", "big.jsonl"]);
+    tmux.run(&["send-keys", "-t", "t", "Enter", "G", "j", "d"]);
+    tmux.wait_for("Opened big.jsonl");
+    std::thread::sleep(Duration::from_millis(500));
+    if let Ok(text) = std::fs::read_to_string(&journal) {
+        let header = text.lines().next().unwrap_or("");
+        assert!(
+            header.contains("\"source\":\"big.jsonl\""),
+            "an edit journalled against the old dataset: {header}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(h.join("ng.jsonl")).unwrap(),
+        fifteen_pairs()
+    );
+    tmux.kill_and_restart("--dataset ng.jsonl");
+    tmux.wait_for("Dataset: ng.jsonl");
+    std::thread::sleep(Duration::from_millis(300));
+    let screen = tmux.screen();
+    assert!(!screen.contains("Recovered"), "{screen}");
+    assert!(screen.contains("15 examples"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.assert_restored(0);
+}
+
+/// Issue 24 item 6: the export's suggested name is replaced by what is typed, and a missing
+/// folder is asked about before it is made.
+#[test]
+fn the_export_prompt_replaces_its_suggestion_and_asks_about_a_missing_folder() {
+    if !have_tmux() {
+        return;
+    }
+    let tmux = Tmux::start_with(
+        "export-prompt",
+        "--dataset number-generator.jsonl",
+        |home| {
+            std::fs::write(home.join("number-generator.jsonl"), fifteen_pairs()).unwrap();
+        },
+    );
+    let h = tmux._home.path().to_owned();
+    tmux.wait_for("15 examples");
+    tmux.run(&["send-keys", "-t", "t", "x"]);
+    tmux.wait_for("typing replaces it");
+    tmux.run(&["send-keys", "-t", "t", "-l", "exports/marked.csv"]);
+    tmux.wait_for("Export to (.jsonl, .json, .csv, .vertex.jsonl): exports/marked.csv");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    tmux.wait_for("there is no folder exports");
+    assert!(!h.join("exports").exists(), "no folder made without a yes");
+    tmux.run(&["send-keys", "-t", "t", "Enter"]);
+    wait_until_file(&h.join("exports/marked.csv"), "written", |p| p.exists());
+    let csv = std::fs::read_to_string(h.join("exports/marked.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 16, "{csv}");
+    assert!(!h.join("number-generator.csv").exists());
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
 }

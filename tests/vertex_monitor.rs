@@ -236,7 +236,7 @@ async fn tune_from_the_dataset_tab(
     for c in "words-bucket".chars() {
         send(&mut a, key(c), &commands);
     }
-    send(&mut a, code(KeyCode::Enter), &commands);
+    send(&mut a, ctrl_s(), &commands);
     assert!(
         a.dataset
             .vertex_tune
@@ -269,7 +269,7 @@ async fn tune_from_the_dataset_tab(
                 "{:?}",
                 form.error
             );
-            send(&mut a, code(KeyCode::Enter), &commands);
+            send(&mut a, ctrl_s(), &commands);
         }
     }
     assert!(progress >= 2, "the bar moved for both files");
@@ -380,4 +380,12 @@ async fn from_the_dataset_tab_to_a_succeeded_vertex_job_with_the_emulators_serie
 async fn from_the_dataset_tab_with_a_quarter_of_answers_429_or_503() {
     let (options, config) = quarter_failing(11);
     tune_from_the_dataset_tab(options, config).await;
+}
+
+/// The Vertex form's explicit confirm from any field: upload and start.
+fn ctrl_s() -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('s'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ))
 }

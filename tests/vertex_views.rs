@@ -565,7 +565,7 @@ fn submit_vertex_form(
     type_text(a, validation);
     tab_to(a, VertexTuneField::Bucket);
     type_text(a, bucket);
-    let cmds = a.update(code(KeyCode::Enter), clock());
+    let cmds = a.update(ctrl_s(), clock());
     match cmds.as_slice() {
         [
             Cmd::Call {
@@ -678,7 +678,7 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
     let mut a = with_dataset(10);
     a.update(key('T'), clock());
     // No bucket: refused before anything leaves.
-    assert!(a.update(code(KeyCode::Enter), clock()).is_empty());
+    assert!(a.update(ctrl_s(), clock()).is_empty());
     let error = a
         .dataset
         .vertex_tune
@@ -692,7 +692,7 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
     type_text(&mut a, "my-bucket");
     tab_to(&mut a, VertexTuneField::Epochs);
     type_text(&mut a, "0");
-    a.update(code(KeyCode::Enter), clock());
+    a.update(ctrl_s(), clock());
     let error = a
         .dataset
         .vertex_tune
@@ -705,7 +705,7 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
     a.update(code(KeyCode::Backspace), clock());
     tab_to(&mut a, VertexTuneField::Validation);
     type_text(&mut a, "100");
-    a.update(code(KeyCode::Enter), clock());
+    a.update(ctrl_s(), clock());
     let error = a
         .dataset
         .vertex_tune
@@ -721,7 +721,7 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
     assert!(screen(&mut a).contains("validation share 100%"));
     a.update(code(KeyCode::Backspace), clock());
     a.update(code(KeyCode::Backspace), clock()); // 1%: one example
-    let cmds = a.update(code(KeyCode::Enter), clock());
+    let cmds = a.update(ctrl_s(), clock());
     let (bucket, uploads, job) = match calls(&cmds).as_slice() {
         [
             ApiCall::StartVertexTuning {
@@ -799,7 +799,7 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
     );
     assert_eq!(form.values.get(VertexTuneField::Bucket), "my-bucket");
     // Enter again: this time it starts.
-    let cmds = a.update(code(KeyCode::Enter), clock());
+    let cmds = a.update(ctrl_s(), clock());
     let id = match cmds.as_slice() {
         [Cmd::Call { id, .. }] => *id,
         other => panic!("{other:?}"),
@@ -1024,7 +1024,7 @@ fn pair_formats_refuse_what_they_cannot_hold_and_gemini_tuning_says_why() {
     a.update(key('T'), clock());
     tab_to(&mut a, tunedeck::app::dataset::VertexTuneField::Bucket);
     type_text(&mut a, "b");
-    let cmds = a.update(code(KeyCode::Enter), clock());
+    let cmds = a.update(ctrl_s(), clock());
     match calls(&cmds).as_slice() {
         [ApiCall::StartVertexTuning { uploads, .. }] => {
             assert_eq!(
@@ -1499,4 +1499,12 @@ fn a_checkpoint_is_made_the_default_after_a_question_and_the_detail_marks_it() {
             .iter()
             .any(|t| t.text.contains("made no tuned model"))
     );
+}
+
+/// The form's explicit confirm from any field: upload and start.
+fn ctrl_s() -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('s'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ))
 }

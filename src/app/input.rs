@@ -250,6 +250,11 @@ impl App {
             return Vec::new();
         }
         if self.tab == Tab::Dataset
+            && let Some(cmds) = self.on_conflict_input(key, now)
+        {
+            return cmds;
+        }
+        if self.tab == Tab::Dataset
             && let Some(cmds) = self.on_prompt_input(key, now)
         {
             return cmds;

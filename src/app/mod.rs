@@ -130,6 +130,8 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
         "scope public",
         "list models shared with everyone (readers:everyone)",
     ),
+    ("w", "save the dataset (:w PATH saves it as PATH)"),
+    ("saveas", "save the dataset as a new file: :saveas PATH"),
     ("help", "show every key binding"),
     ("quit", "leave tunedeck"),
 ];
@@ -472,6 +474,23 @@ impl App {
             "refresh" => Action::Refresh,
             "help" => Action::Help,
             "quit" | "q" => Action::Quit,
+            "w" | "write" => {
+                self.tab = Tab::Dataset;
+                return self.save_dataset(now);
+            }
+            "saveas" => {
+                self.tab = Tab::Dataset;
+                self.open_save_as();
+                return Vec::new();
+            }
+            _ if line.starts_with("w ")
+                || line.starts_with("saveas ")
+                || line.starts_with("write ") =>
+            {
+                self.tab = Tab::Dataset;
+                let path = line.split_once(' ').map_or("", |(_, p)| p.trim());
+                return self.save_as_from_palette(path, now);
+            }
             "scope mine" | "scope owner" | "scope public" => {
                 self.models.scope = match line {
                     "scope owner" => models::Scope::Owned,

@@ -340,7 +340,11 @@ impl App {
                         ),
                     },
                     Pending::TuneCreate => match self.dataset.tune.as_mut() {
-                        Some(form) => form.error = Some(format!("{error}{hint}")),
+                        // The review stays, with the reason: fix it (esc), or confirm again.
+                        Some(form) => {
+                            form.starting = false;
+                            form.error = Some(format!("{error}{hint}"));
+                        }
                         None => self.toast(
                             format!("Could not start tuning: {error}{hint}"),
                             Level::Error,

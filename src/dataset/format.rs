@@ -452,6 +452,18 @@ pub fn spaced_json_style(path: &Path) -> bool {
     first.contains("\": ")
 }
 
+/// A Vertex file's lines by the example each was read as ([`super::kept_lines::kept_lines`]);
+/// none for a file read as one of the pair formats.
+pub fn read_kept_lines(
+    path: &Path,
+    format: Format,
+) -> Option<std::collections::HashMap<TuningExample, String>> {
+    (format == Format::Vertex)
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+        .map(|text| super::kept_lines::kept_lines(&text))
+}
+
 /// [`write`], with JSON lines spaced like `{"text_input": "sun", "output": "☀"}` when
 /// `spaced` (the style the file had).
 pub fn write_styled(examples: &[TuningExample], format: Format, spaced: bool) -> String {

@@ -1,8 +1,10 @@
 //! Datasets of `text_input`/`output` pairs: reading and writing every format, the lint, and
 //! editing with undo and redo.
 
+pub mod base;
 pub mod format;
 pub mod import_error;
+pub mod kept_lines;
 pub mod lint;
 pub mod vertex;
 

@@ -138,11 +138,15 @@ impl App {
             }
             _ => String::new(),
         };
+        // The export's name is a suggestion: typing replaces it.
+        let suggested = kind == PromptKind::Export && !input.is_empty();
         self.dataset.prompt = Some(Prompt {
             kind,
             input,
             error: None,
             candidates: Vec::new(),
+            suggested,
+            make_folder: None,
         });
     }
 
@@ -153,19 +157,44 @@ impl App {
         now: Instant,
     ) -> Option<Vec<Cmd>> {
         let prompt = self.dataset.prompt.as_mut()?;
+        let typing = matches!(key.code, KeyCode::Char(_))
+            && !key.modifiers.intersects(
+                crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+            );
         match key.code {
-            KeyCode::Esc => self.dataset.prompt = None,
-            KeyCode::Tab if matches!(prompt.kind, PromptKind::Open | PromptKind::Export) => {
+            KeyCode::Esc => {
+                // Recovered edits put aside for a save-as: the question comes back.
+                if prompt.kind == PromptKind::SaveAs
+                    && let Some(conflict) = self.dataset.conflict.as_mut()
+                {
+                    conflict.hidden = false;
+                }
+                self.dataset.prompt = None;
+            }
+            KeyCode::Tab
+                if matches!(
+                    prompt.kind,
+                    PromptKind::Open | PromptKind::Export | PromptKind::SaveAs
+                ) =>
+            {
                 let (completed, names) = complete_path(&prompt.input);
                 prompt.input = completed;
+                prompt.suggested = false;
                 self.line_cursor = None;
                 prompt.candidates = if names.len() > 1 { names } else { Vec::new() };
             }
             KeyCode::Enter => return Some(self.submit_prompt(now)),
             _ => {
+                if prompt.suggested && typing {
+                    // What is typed replaces the suggestion, as in a file dialog.
+                    prompt.input.clear();
+                    self.line_cursor = None;
+                }
+                prompt.suggested = false;
                 if crate::app::line_edit::edit_line(&mut prompt.input, &mut self.line_cursor, &key)
                 {
                     prompt.error = None;
+                    prompt.make_folder = None;
                     prompt.candidates.clear();
                 }
             }
@@ -231,10 +260,24 @@ impl App {
                 reopen(self, super::update::UNSAVED_BEFORE_OPEN.into())
             }
             PromptKind::Open if text.is_empty() => reopen(self, "type a file's path".into()),
+            PromptKind::SaveAs => match self.save_as(&text, now) {
+                Ok(cmds) => cmds,
+                Err(e) => reopen(self, e),
+            },
             PromptKind::Open => {
                 let path = expand_home(&text);
                 if path.is_dir() {
                     return reopen(self, format!("{} is a folder", path.display()));
+                }
+                if text.ends_with('/') {
+                    // Not a folder that exists, and never a file: a new dataset there could
+                    // not be saved.
+                    return reopen(
+                        self,
+                        format!(
+                            "{text} names a folder, and there is none: name a file (a new one is fine)"
+                        ),
+                    );
                 }
                 if !path.exists() {
                     // A new, empty dataset that will be saved there.
@@ -283,6 +326,21 @@ impl App {
                         ),
                     );
                 }
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+                    && !parent.is_dir()
+                    && prompt.make_folder.as_deref() != Some(parent)
+                {
+                    let question = format!(
+                        "there is no folder {}: enter again makes it, or edit the path",
+                        parent.display()
+                    );
+                    self.dataset.prompt = Some(Prompt {
+                        error: Some(question),
+                        make_folder: Some(parent.to_owned()),
+                        ..prompt.clone()
+                    });
+                    return Vec::new();
+                }
                 let text = format::write(&chosen, format);
                 let id = self.next_request;
                 self.next_request += 1;
@@ -296,7 +354,10 @@ impl App {
         }
     }
 
-    fn read_dataset(&mut self, path: PathBuf, mapping: Option<Mapping>) -> Vec<Cmd> {
+    /// Reads a file in the worker; until it arrives, keys that would change the dataset on
+    /// screen wait (they would change one about to be replaced, and journal it).
+    pub(super) fn read_dataset(&mut self, path: PathBuf, mapping: Option<Mapping>) -> Vec<Cmd> {
+        self.dataset.loading = Some(path.clone());
         let id = self.next_request;
         self.next_request += 1;
         self.pending.insert(id, Pending::ReadDataset);
@@ -325,11 +386,14 @@ impl App {
         result: Result<DatasetFile, format::ImportError>,
         now: Instant,
     ) {
+        self.dataset.loading = None;
         match result {
             Ok(file) => {
                 let count = file.examples.len();
                 self.replace_dataset(path.to_owned(), file.examples, file.format, file.modified);
                 self.dataset.spaced_json = file.spaced;
+                self.dataset.base = file.base;
+                self.dataset.kept_lines = file.kept_lines.map(std::sync::Arc::new);
                 self.toast(
                     format!(
                         "Opened {} ({}): {}",
@@ -351,6 +415,8 @@ impl App {
                         input: String::new(),
                         error: Some(format!("{e}; columns: {}", columns.join(", "))),
                         candidates: Vec::new(),
+                        suggested: false,
+                        make_folder: None,
                     });
                 }
                 None => self.toast(
@@ -363,7 +429,7 @@ impl App {
     }
 
     /// Puts a whole new dataset in the pane (the old one had no unsaved changes).
-    fn replace_dataset(
+    pub(super) fn replace_dataset(
         &mut self,
         path: PathBuf,
         examples: Vec<crate::api::types::TuningExample>,

@@ -2,10 +2,13 @@
 //! and the start-tuning form.
 
 mod files;
+mod journal;
+mod saving;
 mod state;
 mod update;
 mod vertex_tune;
 mod vertex_tune_update;
 
+pub use journal::*;
 pub use state::*;
 pub use vertex_tune::*;

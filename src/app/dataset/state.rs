@@ -4,7 +4,7 @@
 use crate::api::types::TuningExample;
 use crate::app::form::{Fields, Focus, FormField};
 use crate::dataset::Dataset;
-use crate::dataset::format::{self, Format};
+use crate::dataset::format::Format;
 use crate::dataset::lint::{self, Issue, Severity, Stats};
 use crate::domain::limits::{
     DEFAULT_BASE_MODEL, DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE,
@@ -17,42 +17,6 @@ use crate::domain::tuning::{
 use ratatui_textarea::TextArea;
 use std::path::PathBuf;
 
-/// The first line of the autosave journal: which file the edits belong to.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct JournalHeader {
-    pub tunedeck_journal: u32,
-    pub source: Option<PathBuf>,
-}
-
-/// The journal's content: a header line, then the examples as JSONL.
-pub fn journal_text(source: Option<&PathBuf>, examples: &[TuningExample]) -> String {
-    let header = JournalHeader {
-        tunedeck_journal: 1,
-        source: source.cloned(),
-    };
-    // Vertex AI examples with more than a pair in them are journalled as Vertex lines, so a
-    // crash loses none of their turns.
-    let format = if examples.iter().any(|e| e.vertex.is_some()) {
-        Format::Vertex
-    } else {
-        Format::Jsonl
-    };
-    serde_json::to_string(&header).unwrap_or_default() + "\n" + &format::write(examples, format)
-}
-
-/// Reads a journal back; `None` when the text is not one.
-pub fn parse_journal(text: &str) -> Option<(JournalHeader, Vec<TuningExample>)> {
-    let (first, rest) = text.split_once('\n')?;
-    let header: JournalHeader = serde_json::from_str(first).ok()?;
-    let format = if crate::dataset::vertex::is_vertex_jsonl(rest) {
-        Format::Vertex
-    } else {
-        Format::Jsonl
-    };
-    let examples = format::parse("journal", rest, format, None).ok()?;
-    Some((header, examples))
-}
-
 /// One example open for editing.
 #[derive(Debug, Clone)]
 pub struct ExampleEditor {
@@ -62,6 +26,9 @@ pub struct ExampleEditor {
     pub on_output: bool,
     /// A Vertex AI example's other turns and fields, kept as they were.
     pub vertex: Option<String>,
+    /// Each field as it was before a `$EDITOR` edit replaced it (the field, `true` for the
+    /// output): `ctrl-z` past the new text's own typing brings it back, as one step.
+    pub before_external: Vec<(bool, TextArea<'static>)>,
 }
 
 impl ExampleEditor {
@@ -73,6 +40,7 @@ impl ExampleEditor {
             output: crate::app::line_edit::area_at_end(&example.output),
             on_output: false,
             vertex: example.vertex.clone(),
+            before_external: Vec::new(),
         }
     }
 
@@ -103,6 +71,15 @@ pub struct TuneForm {
     /// The examples kept out of training by the last submit, written beside the dataset once
     /// the job starts.
     pub held_out: Vec<TuningExample>,
+    /// The last step: what will be created (label, value rows), shown before anything is
+    /// sent; `enter` there starts the job, `esc` goes back to the fields.
+    pub review: Option<Vec<(String, String)>>,
+    /// The create request is on its way: a second confirm would start a second job.
+    pub starting: bool,
+    /// The values that came from the remembered settings, marked as such while unchanged.
+    pub remembered: Vec<(TuningField, String)>,
+    /// The remembered model to tune from.
+    pub remembered_source: Option<String>,
 }
 
 impl FormField for TuningField {
@@ -182,6 +159,10 @@ impl Default for TuneForm {
             focus: Focus::default(),
             error: None,
             held_out: Vec::new(),
+            review: None,
+            starting: false,
+            remembered: Vec::new(),
+            remembered_source: None,
         };
         form.values
             .set(TuningField::Epochs, DEFAULT_EPOCHS.to_string());
@@ -215,7 +196,100 @@ impl TuneForm {
             .set(TuningField::Multiplier, settings.multiplier.clone());
         form.values
             .set(TuningField::HeldOut, settings.held_out.clone());
+        form.remembered = [
+            (TuningField::Epochs, &settings.epochs),
+            (TuningField::BatchSize, &settings.batch_size),
+            (TuningField::LearningRate, &settings.learning_rate),
+            (TuningField::Multiplier, &settings.multiplier),
+            (TuningField::HeldOut, &settings.held_out),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(f, v)| (f, v.clone()))
+        .collect();
+        form.remembered_source = settings.source.clone();
         form
+    }
+
+    /// The field still holds the value remembered from the last job (not typed this time).
+    pub fn is_remembered(&self, field: TuningField) -> bool {
+        self.remembered
+            .iter()
+            .any(|(f, v)| *f == field && v == self.values.get(field))
+    }
+
+    /// The source model is the one remembered from the last job.
+    pub fn source_is_remembered(&self) -> bool {
+        self.remembered_source.as_deref() == Some(self.base_model().as_str())
+    }
+
+    /// The review step: what will be created, as label and value rows, or the first problem
+    /// in the form's words (then the form stays on its fields).
+    pub fn review_rows(&self, examples: &[TuningExample]) -> Result<Vec<(String, String)>, String> {
+        // Every check the create makes, so the review never shows what would be refused.
+        self.to_request(examples)?;
+        let settings = self.typed().map_err(|p| describe_tuning_problem(&p))?;
+        let n = examples.len();
+        let held = self.held_out_count(n)?;
+        let mark = |field: TuningField, text: String| {
+            if self.is_remembered(field) {
+                format!("{text}  (remembered)")
+            } else {
+                text
+            }
+        };
+        let mut rows = vec![(
+            "Source model".to_owned(),
+            if self.source_is_remembered() {
+                format!("{}  (remembered)", settings.source.name())
+            } else {
+                settings.source.name().to_owned()
+            },
+        )];
+        rows.push(("Display name".into(), settings.display_name.clone()));
+        rows.push((
+            "Model id".into(),
+            settings
+                .model_id
+                .clone()
+                .unwrap_or_else(|| "(the service makes one)".into()),
+        ));
+        rows.push((
+            "Examples".into(),
+            if held > 0 {
+                format!("{} to tune on ({n} − {held} held out)", n - held)
+            } else {
+                n.to_string()
+            },
+        ));
+        rows.push((
+            "Epochs".into(),
+            mark(TuningField::Epochs, settings.epochs.to_string()),
+        ));
+        rows.push((
+            "Batch size".into(),
+            mark(TuningField::BatchSize, settings.batch_size.to_string()),
+        ));
+        rows.push(match settings.learning_rate {
+            LearningRate::Rate(r) => (
+                "Learning rate".into(),
+                mark(TuningField::LearningRate, r.to_string()),
+            ),
+            LearningRate::Multiplier(m) => (
+                "LR multiplier".into(),
+                mark(TuningField::Multiplier, format!("{m} (instead of a rate)")),
+            ),
+        });
+        let steps = settings.total_steps(n).map_or("—".to_owned(), |s| {
+            format!(
+                "{s} = ceil({}×{}/{})",
+                n - held,
+                settings.epochs,
+                settings.batch_size
+            )
+        });
+        rows.push(("Total steps".into(), steps));
+        Ok(rows)
     }
 
     pub fn settings(&self) -> TuneSettings {
@@ -293,6 +367,8 @@ impl TuneForm {
 pub enum PromptKind {
     Open,
     Export,
+    /// Where to save a dataset that has no file yet (or recovered edits, under a new name).
+    SaveAs,
     Search,
     /// A Vertex AI system instruction for the marked examples (or the selected one), or for
     /// every example (`all`); blank removes it.
@@ -313,6 +389,11 @@ pub struct Prompt {
     pub error: Option<String>,
     /// What a Tab completion matched, when more than one.
     pub candidates: Vec<String>,
+    /// The input is a suggestion, shown selected: the first character typed replaces it
+    /// (as a file dialog's selected name), `tab` or a cursor key keeps it to edit.
+    pub suggested: bool,
+    /// The export asked whether to make this missing folder: enter again makes it.
+    pub make_folder: Option<PathBuf>,
 }
 
 impl Prompt {
@@ -320,6 +401,7 @@ impl Prompt {
         match self.kind {
             PromptKind::Open => "Open file",
             PromptKind::Export => "Export to (.jsonl, .json, .csv, .vertex.jsonl)",
+            PromptKind::SaveAs => "Save as (.jsonl, .json, .csv, .vertex.jsonl)",
             PromptKind::Search => "Search",
             PromptKind::Columns { .. } => "Columns for text_input,output",
             PromptKind::System { all: true } => "System instruction for every example",
@@ -361,10 +443,21 @@ pub struct DatasetPane {
     pub prompt: Option<Prompt>,
     /// The file's JSON lines have a space after `:` and `,`: saving writes them so.
     pub spaced_json: bool,
-    /// The undo depth of the examples a save in flight is writing.
-    pub saving_depth: Option<usize>,
     /// The last search, for `n` and `N`.
     pub last_search: String,
+    /// The file as it was read or last saved (size, time, content hash): the journal records
+    /// it, so a recovery can tell whether the file changed outside since.
+    pub base: Option<crate::dataset::base::FileBase>,
+    /// What a save in flight writes: its base (the time is added once it is on disk), and
+    /// where and how, so a save-as makes the dataset that file's.
+    pub saving: Option<super::Saving>,
+    /// Recovered edits whose file changed outside since they were made: the question asked.
+    pub conflict: Option<super::RecoveryConflict>,
+    /// A file `o` is reading: keys that would change the dataset wait for it.
+    pub loading: Option<PathBuf>,
+    /// A Vertex file's lines by the example each was read as: saving writes the examples
+    /// nobody edited back byte for byte.
+    pub kept_lines: Option<std::sync::Arc<std::collections::HashMap<TuningExample, String>>>,
 }
 
 impl DatasetPane {

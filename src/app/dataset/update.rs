@@ -4,16 +4,17 @@
 
 use crate::api::types::TuningExample;
 use crate::app::action::Action;
-use crate::app::dataset::{ExampleEditor, PromptKind, journal_text};
+use crate::app::dataset::{ExampleEditor, PromptKind};
+use crate::app::form::{Focus, FormField};
 use crate::app::{App, Level, Pending};
 use crate::dataset::format;
+use crate::domain::tuning::TuningField;
 use crate::protocol::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
 /// Why another file cannot be opened yet.
-pub(in crate::app) const UNSAVED_BEFORE_OPEN: &str =
-    "this dataset has unsaved changes: esc, then save them (ctrl-s) or export them (x) first";
+pub(in crate::app) const UNSAVED_BEFORE_OPEN: &str = "this dataset has unsaved changes: esc, then ctrl-s saves them (asking for a file name when there is none), or u undoes them";
 
 impl App {
     pub(in crate::app) fn file_command(
@@ -32,132 +33,24 @@ impl App {
         }
     }
 
-    /// After a committed change: relint, mark unsaved, and journal the examples.
-    pub(in crate::app) fn dataset_changed(&mut self) -> Vec<Cmd> {
-        let pane = &mut self.dataset;
-        // Undoing back to what was saved reads as saved again.
-        pane.dirty = !pane.dataset.is_as_saved();
-        // Indices move with inserts, removals and moves: marks would point at other examples.
-        pane.marked.clear();
-        pane.relint();
-        match self.journal.clone() {
-            Some(journal) => {
-                let text = journal_text(self.dataset.path.as_ref(), &self.dataset.dataset.examples);
-                vec![self.file_command(Pending::Journal, journal, text)]
-            }
-            None => Vec::new(),
-        }
-    }
-
-    /// Saves to the dataset's file, atomically.
-    pub(in crate::app) fn save_dataset(&mut self, now: Instant) -> Vec<Cmd> {
-        let Some(path) = self.dataset.path.clone() else {
-            self.toast(
-                "This dataset has no file yet: start tunedeck with --dataset FILE (a new file is fine) to save it.",
-                Level::Error,
-                now,
-            );
-            return Vec::new();
-        };
-        let save_format = self.dataset.save_format();
-        if let Some(n) = format::first_unkept(&self.dataset.dataset.examples, save_format) {
-            self.toast(
-                format!(
-                    "Not saved: example {n} has Vertex AI turns or a system instruction that {} cannot hold; export the set as Vertex AI JSONL (x, a name ending .vertex.jsonl)",
-                    save_format.name()
-                ),
-                Level::Error,
-                now,
-            );
-            return Vec::new();
-        }
-        let text = format::write_styled(
-            &self.dataset.dataset.examples,
-            save_format,
-            self.dataset.spaced_json,
-        );
-        self.dataset.saving_depth = Some(self.dataset.dataset.depth());
-        let id = self.next_request;
-        self.next_request += 1;
-        self.pending.insert(id, Pending::SaveDataset);
-        let unless_modified_since = if self.dataset.overwrite {
-            None
-        } else {
-            self.dataset.disk_modified
-        };
-        vec![Cmd::SaveFile {
-            id,
-            path,
-            contents: text.into_bytes(),
-            unless_modified_since,
-        }]
-    }
-
-    /// What a save came to: saved (the journal is no longer needed), refused because the file
-    /// changed on disk (the next save overwrites), or failed.
-    pub(in crate::app) fn dataset_save_outcome(
-        &mut self,
-        path: &std::path::Path,
-        outcome: crate::protocol::SaveOutcome,
-        now: Instant,
-    ) -> Vec<Cmd> {
-        use crate::protocol::SaveOutcome;
-        match outcome {
-            SaveOutcome::Saved(modified) => {
-                self.dataset.disk_modified = modified;
-                self.dataset.overwrite = false;
-                self.dataset_saved(path, now)
-            }
-            SaveOutcome::ChangedOnDisk => {
-                self.dataset.overwrite = true;
-                self.toast(
-                    format!("{} changed on disk since it was opened; not saved. Save again to overwrite it.", path.display()),
-                    Level::Error,
-                    now,
-                );
-                Vec::new()
-            }
-            SaveOutcome::Failed(e) => {
-                self.toast(
-                    format!("Could not save {}: {e}", path.display()),
-                    Level::Error,
-                    now,
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    /// A saved dataset no longer needs its journal.
-    fn dataset_saved(&mut self, path: &std::path::Path, now: Instant) -> Vec<Cmd> {
-        // What was saved is the state when the save was asked for; edits since stay unsaved.
-        let depth = self
-            .dataset
-            .saving_depth
-            .take()
-            .unwrap_or(self.dataset.dataset.depth());
-        self.dataset.dataset.mark_saved_at(depth);
-        self.dataset.dirty = !self.dataset.dataset.is_as_saved();
-        let count = self.dataset.len();
-        self.toast(
-            format!(
-                "Saved {} to {}",
-                crate::domain::words::count(count as u64, "example"),
-                path.display()
-            ),
-            Level::Info,
-            now,
-        );
-        self.journal
-            .clone()
-            .map(|path| Cmd::RemoveFile { path })
-            .into_iter()
-            .collect()
-    }
-
     pub(in crate::app) fn on_dataset_action(&mut self, action: Action, now: Instant) -> Vec<Cmd> {
         let page = self.table_height().max(1) as isize;
         let at = self.dataset.selected;
+        if let Some(next) = &self.dataset.loading
+            && changes_the_dataset(action)
+        {
+            // The dataset on screen is about to be replaced: an edit now would change (and
+            // journal) one that is going away.
+            self.toast(
+                format!(
+                    "Loading {}… (moving works; edits wait for it)",
+                    next.display()
+                ),
+                Level::Info,
+                now,
+            );
+            return Vec::new();
+        }
         let pane = &mut self.dataset;
         let changed = match action {
             Action::Up => {
@@ -294,6 +187,10 @@ impl App {
             Action::Save => return self.save_dataset(now),
             Action::Tune => return self.open_tune_form(now),
             Action::SystemInstruction | Action::SystemInstructionAll if !pane.is_empty() => {
+                if let Some(why) = self.no_system_instruction() {
+                    self.toast(why, Level::Error, now);
+                    return Vec::new();
+                }
                 let all = action == Action::SystemInstructionAll;
                 self.open_prompt(PromptKind::System { all });
                 return Vec::new();
@@ -304,6 +201,23 @@ impl App {
             self.dataset_changed()
         } else {
             Vec::new()
+        }
+    }
+
+    /// Why `i`/`I` cannot set a system instruction here: the Gemini API tunes pairs, and a
+    /// pair file (JSONL, JSON, CSV) has nowhere to keep one. `None` when it can.
+    fn no_system_instruction(&self) -> Option<String> {
+        if !self.follows_vertex {
+            return Some("The Gemini API tunes text_input/output pairs, which have no system instruction: nothing changed (start tunedeck with --vertex for Vertex AI's)".into());
+        }
+        let pane = &self.dataset;
+        match (&pane.path, pane.save_format()) {
+            (None, _) | (_, format::Format::Vertex) => None,
+            (Some(path), f) => Some(format!(
+                "{} is {}, which cannot hold a system instruction: nothing changed. Export it as Vertex AI JSONL (x, a name ending .vertex.jsonl) and open that",
+                path.display(),
+                f.name()
+            )),
         }
     }
 
@@ -362,13 +276,42 @@ impl App {
         vec![self.request(Pending::TuneBases, crate::protocol::ApiCall::ListModels)]
     }
 
-    /// Keys while the start-tuning form is open.
+    /// Keys while the start-tuning form is open. `enter` and `tab` move to the next field;
+    /// `enter` after the last one opens the review of what will be created. Only an explicit
+    /// confirm starts the job: `enter` on the review, or `ctrl-s`/`ctrl-enter` anywhere in it.
     pub(in crate::app) fn on_tune_input(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
         let pane = &mut self.dataset;
         let form = pane.tune.as_mut()?;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let confirm = ctrl && matches!(key.code, KeyCode::Enter | KeyCode::Char('s'));
+        if form.starting {
+            // The create is on its way: nothing sends it twice.
+            return Some(Vec::new());
+        }
+        if form.review.is_some() {
+            match key.code {
+                KeyCode::Enter => return Some(self.start_tuning()),
+                _ if confirm => return Some(self.start_tuning()),
+                KeyCode::Esc | KeyCode::Backspace | KeyCode::BackTab | KeyCode::Up => {
+                    form.review = None;
+                }
+                _ => {}
+            }
+            return Some(Vec::new());
+        }
         match key.code {
+            _ if confirm => return Some(self.start_tuning()),
             KeyCode::Esc => pane.tune = None,
-            KeyCode::Tab | KeyCode::Down => form.focus = form.focus.next(),
+            KeyCode::Enter if form.focus == Focus::Choice(TuningField::CHOICES - 1) => {
+                match form.review_rows(&pane.dataset.examples) {
+                    Ok(rows) => {
+                        form.review = Some(rows);
+                        form.error = None;
+                    }
+                    Err(problem) => form.error = Some(problem),
+                }
+            }
+            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => form.focus = form.focus.next(),
             KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus.text().is_none() => {
                 let count = form.bases.as_ref().map_or(1, |b| b.len().max(1));
@@ -378,21 +321,6 @@ impl App {
                     (form.base + 1) % count
                 };
             }
-            // Only submitting needs the examples: borrowed, not copied, on every key.
-            KeyCode::Enter => match form.to_request(&pane.dataset.examples) {
-                Err(problem) => form.error = Some(problem),
-                Ok(request) => {
-                    form.error = Some("Starting…".into());
-                    form.held_out = request.held_out;
-                    return Some(vec![self.request(
-                        Pending::TuneCreate,
-                        crate::protocol::ApiCall::CreateTunedModel {
-                            model: Box::new(request.model),
-                            id: request.id,
-                        },
-                    )]);
-                }
-            },
             _ => {
                 if let Some(field) = form.focus.text()
                     && crate::app::line_edit::edit_line(
@@ -406,6 +334,35 @@ impl App {
             }
         }
         Some(Vec::new())
+    }
+
+    /// The explicit confirm: the create request, or the first problem (the form then shows its
+    /// fields again, with the reason).
+    fn start_tuning(&mut self) -> Vec<Cmd> {
+        let pane = &mut self.dataset;
+        let Some(form) = pane.tune.as_mut() else {
+            return Vec::new();
+        };
+        // Only submitting needs the examples: borrowed, not copied, on every key.
+        match form.to_request(&pane.dataset.examples) {
+            Err(problem) => {
+                form.review = None;
+                form.error = Some(problem);
+                Vec::new()
+            }
+            Ok(request) => {
+                form.error = Some("Starting…".into());
+                form.starting = true;
+                form.held_out = request.held_out;
+                vec![self.request(
+                    Pending::TuneCreate,
+                    crate::protocol::ApiCall::CreateTunedModel {
+                        model: Box::new(request.model),
+                        id: request.id,
+                    },
+                )]
+            }
+        }
     }
 
     /// Tuning started: follow the operation in the Monitor.
@@ -476,6 +433,24 @@ impl App {
                 self.effects
                     .push(Cmd::EditExternally(field.lines().join("\n")));
             }
+            KeyCode::Char('z') if ctrl => {
+                let on_output = editor.on_output;
+                let field = if on_output {
+                    &mut editor.output
+                } else {
+                    &mut editor.input
+                };
+                // The field's own typing first; then what `$EDITOR` replaced, in one step.
+                if !field.undo()
+                    && editor
+                        .before_external
+                        .last()
+                        .is_some_and(|(o, _)| *o == on_output)
+                    && let Some((_, before)) = editor.before_external.pop()
+                {
+                    *field = before;
+                }
+            }
             KeyCode::Char('s') if ctrl => {
                 let mut cmds = self.close_editor();
                 cmds.extend(self.save_dataset(now));
@@ -502,14 +477,23 @@ impl App {
     ) {
         match (result, self.dataset.editor.as_mut()) {
             (Ok(text), Some(editor)) => {
-                let lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
-                let field = if editor.on_output {
+                let on_output = editor.on_output;
+                let field = if on_output {
                     &mut editor.output
                 } else {
                     &mut editor.input
                 };
+                if field.lines().join("\n") == text {
+                    return;
+                }
                 let block = field.block().cloned();
-                *field = ratatui_textarea::TextArea::new(lines);
+                let before = std::mem::replace(field, crate::app::line_edit::area_at_end(&text));
+                editor.before_external.push((on_output, before));
+                let field = if on_output {
+                    &mut editor.output
+                } else {
+                    &mut editor.input
+                };
                 if let Some(block) = block {
                     field.set_block(block);
                 }
@@ -530,4 +514,26 @@ impl App {
             Vec::new()
         }
     }
+}
+
+/// The actions that change the examples (or save or tune them): they wait while `o` loads.
+fn changes_the_dataset(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Open
+            | Action::Add
+            | Action::Duplicate
+            | Action::Delete
+            | Action::MoveUp
+            | Action::MoveDown
+            | Action::Undo
+            | Action::Redo
+            | Action::Save
+            | Action::Tune
+            | Action::Mark
+            | Action::SystemInstruction
+            | Action::SystemInstructionAll
+            | Action::ExportAs
+            | Action::OpenFile
+    )
 }

@@ -107,6 +107,13 @@ pub struct VertexTuneForm {
     /// The validation examples of the last submit, saved beside the dataset once the job
     /// starts (for the Playground's batch evaluation).
     pub validation: Vec<TuningExample>,
+    /// The last step: what will be uploaded and created (label, value rows), shown before
+    /// anything is sent; `enter` there starts, `esc` goes back to the fields.
+    pub review: Option<Vec<(String, String)>>,
+    /// What the review shows (object names and all): the confirm uploads and creates exactly it.
+    pub reviewed: Option<VertexStart>,
+    /// The values that came from the remembered settings, marked while unchanged.
+    pub remembered: Vec<(VertexTuneField, String)>,
 }
 
 /// The request [`VertexTuneForm::to_start`] makes: files to upload, then the job.
@@ -169,6 +176,9 @@ impl VertexTuneForm {
             upload: None,
             hidden: false,
             validation: Vec::new(),
+            review: None,
+            reviewed: None,
+            remembered: Vec::new(),
         };
         form.values.set(VertexTuneField::Prefix, "tunedeck");
         if let Some(last) = last {
@@ -182,6 +192,17 @@ impl VertexTuneForm {
                 .set(VertexTuneField::Bucket, last.bucket.clone());
             form.values
                 .set(VertexTuneField::Prefix, last.prefix.clone());
+            form.remembered = [
+                (VertexTuneField::Epochs, &last.epochs),
+                (VertexTuneField::Multiplier, &last.multiplier),
+                (VertexTuneField::Validation, &last.validation),
+                (VertexTuneField::Bucket, &last.bucket),
+                (VertexTuneField::Prefix, &last.prefix),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(f, v)| (f, v.clone()))
+            .collect();
             if let Some(i) = form.sources.iter().position(|s| s.label == last.base) {
                 form.source = i;
             }
@@ -194,6 +215,84 @@ impl VertexTuneForm {
             }
         }
         form
+    }
+
+    /// The field still holds the value remembered from the last job (not typed this time).
+    pub fn is_remembered(&self, field: VertexTuneField) -> bool {
+        self.remembered
+            .iter()
+            .any(|(f, v)| *f == field && v == self.values.get(field))
+    }
+
+    /// The review step's rows for what `to_start` would upload and create (kept with them, so
+    /// the confirm sends what was shown), or its problem.
+    pub fn review_rows(
+        &self,
+        examples: &[TuningExample],
+        stem: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(Vec<(String, String)>, VertexStart), String> {
+        let start = self.to_start(examples, stem, now)?;
+        let settings = self.typed()?;
+        let mark = |field: VertexTuneField, text: String| {
+            if self.is_remembered(field) {
+                format!("{text}  (remembered)")
+            } else {
+                text
+            }
+        };
+        let n = examples.len();
+        let validation = start.validation.len();
+        let mut rows = vec![
+            (
+                "Tune from".to_owned(),
+                self.chosen_source()
+                    .map_or(String::new(), |s| s.label.clone()),
+            ),
+            ("Display name".into(), settings.display_name.clone()),
+            (
+                "Examples".into(),
+                if validation > 0 {
+                    format!(
+                        "{} for training, {validation} for validation",
+                        n - validation
+                    )
+                } else {
+                    format!("{n}, all for training")
+                },
+            ),
+            (
+                "Epochs".into(),
+                mark(
+                    VertexTuneField::Epochs,
+                    settings
+                        .epochs
+                        .map_or("the service's choice".into(), |e| e.to_string()),
+                ),
+            ),
+            (
+                "LR multiplier".into(),
+                mark(
+                    VertexTuneField::Multiplier,
+                    settings
+                        .multiplier
+                        .map_or("the service's choice (1.0)".into(), |m| m.to_string()),
+                ),
+            ),
+            (
+                "Adapter size".into(),
+                settings
+                    .adapter_rank
+                    .map_or("the service's choice".into(), |r| r.to_string()),
+            ),
+        ];
+        for (object, data) in &start.uploads {
+            rows.push((
+                "Upload".into(),
+                format!("gs://{}/{object} ({} bytes)", start.bucket, data.len()),
+            ));
+        }
+        Ok((rows, start))
     }
 
     pub fn chosen_source(&self) -> Option<&SourceChoice> {

@@ -2,10 +2,11 @@
 //! (upload both datasets, then create the job), follow the upload, and on success remember the
 //! settings, save the validation examples beside the dataset and open the Monitor on the job.
 
-use crate::app::dataset::{UploadProgress, VertexTuneForm};
+use crate::app::dataset::{UploadProgress, VertexTuneField, VertexTuneForm};
+use crate::app::form::{Focus, FormField};
 use crate::app::{App, Level, Pending, Tab};
 use crate::protocol::{ApiCall, Cmd};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
 impl App {
@@ -54,43 +55,41 @@ impl App {
             }
             return Some(Vec::new());
         }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let confirm = ctrl && matches!(key.code, KeyCode::Enter | KeyCode::Char('s'));
+        if form.review.is_some() {
+            match key.code {
+                KeyCode::Enter => return Some(self.start_vertex_tuning()),
+                _ if confirm => return Some(self.start_vertex_tuning()),
+                KeyCode::Esc | KeyCode::Backspace | KeyCode::BackTab | KeyCode::Up => {
+                    form.review = None;
+                    form.reviewed = None;
+                }
+                _ => {}
+            }
+            return Some(Vec::new());
+        }
         match key.code {
+            _ if confirm => return Some(self.start_vertex_tuning()),
             KeyCode::Esc => pane.vertex_tune = None,
-            KeyCode::Tab | KeyCode::Down => form.focus = form.focus.next(),
+            // After the last choice, enter opens the review of what will be created.
+            KeyCode::Enter if form.focus == Focus::Choice(VertexTuneField::CHOICES - 1) => {
+                match form.review_rows(&pane.dataset.examples, &stem, utc) {
+                    Ok((rows, start)) => {
+                        form.review = Some(rows);
+                        form.reviewed = Some(start);
+                        form.error = None;
+                    }
+                    Err(problem) => form.error = Some(problem),
+                }
+            }
+            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => form.focus = form.focus.next(),
             KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus.text().is_none() => {
-                if let crate::app::form::Focus::Choice(choice) = form.focus {
+                if let Focus::Choice(choice) = form.focus {
                     form.cycle(choice, key.code != KeyCode::Left);
                 }
             }
-            KeyCode::Enter => match form.to_start(&pane.dataset.examples, &stem, utc) {
-                Err(problem) => form.error = Some(problem),
-                Ok(start) => {
-                    let total = start.uploads.iter().map(|(_, d)| d.len() as u64).sum();
-                    let (object, size) = start
-                        .uploads
-                        .first()
-                        .map(|(o, d)| (o.clone(), d.len() as u64))
-                        .unwrap_or_default();
-                    form.upload = Some(UploadProgress {
-                        object,
-                        done: 0,
-                        size,
-                        sent: 0,
-                        total,
-                    });
-                    form.error = None;
-                    form.validation = start.validation;
-                    return Some(vec![self.request(
-                        Pending::VertexTuneCreate,
-                        ApiCall::StartVertexTuning {
-                            bucket: start.bucket,
-                            uploads: start.uploads,
-                            job: Box::new(start.job),
-                        },
-                    )]);
-                }
-            },
             _ => {
                 if let Some(field) = form.focus.text()
                     && crate::app::line_edit::edit_line(
@@ -104,6 +103,55 @@ impl App {
             }
         }
         Some(Vec::new())
+    }
+
+    /// The explicit confirm: upload both datasets, then create the job; or the first problem
+    /// (the form then shows its fields again, with the reason).
+    fn start_vertex_tuning(&mut self) -> Vec<Cmd> {
+        let stem = self.dataset_stem();
+        let utc = self.clock.utc;
+        let pane = &mut self.dataset;
+        let Some(form) = pane.vertex_tune.as_mut() else {
+            return Vec::new();
+        };
+        // From the review: what it showed; from a field (ctrl-s): made now.
+        let start = match (&form.review, &form.reviewed) {
+            (Some(_), Some(start)) => Ok(start.clone()),
+            _ => form.to_start(&pane.dataset.examples, &stem, utc),
+        };
+        match start {
+            Err(problem) => {
+                form.review = None;
+                form.reviewed = None;
+                form.error = Some(problem);
+                Vec::new()
+            }
+            Ok(start) => {
+                let total = start.uploads.iter().map(|(_, d)| d.len() as u64).sum();
+                let (object, size) = start
+                    .uploads
+                    .first()
+                    .map(|(o, d)| (o.clone(), d.len() as u64))
+                    .unwrap_or_default();
+                form.upload = Some(UploadProgress {
+                    object,
+                    done: 0,
+                    size,
+                    sent: 0,
+                    total,
+                });
+                form.error = None;
+                form.validation = start.validation;
+                vec![self.request(
+                    Pending::VertexTuneCreate,
+                    ApiCall::StartVertexTuning {
+                        bucket: start.bucket,
+                        uploads: start.uploads,
+                        job: Box::new(start.job),
+                    },
+                )]
+            }
+        }
     }
 
     /// An upload moved on: the bar follows, across both files.

@@ -17,6 +17,9 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     render_body(frame, area, app, theme);
+    if let Some(conflict) = app.dataset.conflict.as_ref().filter(|c| !c.hidden) {
+        render_conflict(frame, area, conflict, theme);
+    }
     // Drawn last, over the bottom of the pane, whatever else is shown.
     if let Some(prompt) = &app.dataset.prompt {
         let inner = Block::default().borders(Borders::ALL).inner(area);
@@ -44,10 +47,10 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )
         })
         .unwrap_or_else(|| "no file".into());
-    let unsaved = if pane.dirty {
-        " · ● unsaved (journalled)"
-    } else {
-        ""
+    let unsaved = match (&pane.loading, pane.dirty) {
+        (Some(next), _) => format!(" · loading {}…", next.display()),
+        (None, true) => " · ● unsaved (journalled)".to_owned(),
+        (None, false) => String::new(),
     };
     let marked = if pane.marked.is_empty() {
         String::new()
@@ -87,7 +90,7 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Paragraph::new(vec![
                 Line::raw("No examples yet."),
                 Line::styled(
-                    "a adds one; start tunedeck with --dataset FILE to open or create a file.",
+                    "a adds one; ctrl-s saves them to a file you name; o opens a file.",
                     theme.muted,
                 ),
             ]),
@@ -293,6 +296,19 @@ fn render_tune_form(
     cursor: Option<usize>,
     theme: &Theme,
 ) {
+    if let Some(rows) = &form.review {
+        crate::tui::widgets::dialog::render_review(
+            frame,
+            area,
+            " Start tuning: review ",
+            "This creates a tuned model on the service:",
+            rows,
+            form.error.as_deref(),
+            !form.starting,
+            theme,
+        );
+        return;
+    }
     let mut lines = Vec::new();
     let multiplier = !form.values.get(TuningField::Multiplier).trim().is_empty();
     for (field, text) in form.values.iter() {
@@ -302,6 +318,7 @@ fn render_tune_form(
             (TuningField::Description, true) => "  (optional)",
             (TuningField::LearningRate, _) if multiplier => "  (not sent: the multiplier is)",
             (TuningField::Multiplier, true) => "  (optional: sent instead of the rate)",
+            _ if form.is_remembered(field) => "  (remembered from the last job)",
             (TuningField::HeldOut, _) => "  (kept out of training, saved beside the dataset)",
             _ => "",
         };
@@ -317,6 +334,9 @@ fn render_tune_form(
     let base = match &form.bases {
         None => "loading models…".to_owned(),
         Some(b) if b.is_empty() => format!("{} (no tunable model listed)", form.base_model()),
+        Some(_) if form.source_is_remembered() => {
+            format!("‹ {} ›  (remembered)", form.base_model())
+        }
         Some(_) => format!("‹ {} ›", form.base_model()),
     };
     lines.push(dialog::field(
@@ -344,9 +364,9 @@ fn render_tune_form(
     }
     lines.push(dialog::keys_line(
         &[
-            ("tab", "next field"),
+            ("tab/enter", "next field"),
             ("←/→", "source model"),
-            ("enter", "start"),
+            ("ctrl-s", "start now"),
             ("esc", "cancel"),
         ],
         theme,
@@ -355,6 +375,55 @@ fn render_tune_form(
         frame,
         area,
         Span::styled(" Start tuning ", theme.title),
+        lines,
+        84,
+    );
+}
+
+/// Recovered edits over a file that changed outside: what happened, both counts, the choices.
+fn render_conflict(
+    frame: &mut Frame,
+    area: Rect,
+    conflict: &crate::app::dataset::RecoveryConflict,
+    theme: &Theme,
+) {
+    let mut lines: Vec<Line> = conflict.lines().into_iter().map(Line::raw).collect();
+    lines.push(Line::raw(""));
+    let name = conflict
+        .path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    if conflict.asking_overwrite {
+        lines.push(Line::styled(
+            format!("Overwrite {name} with the recovered edits? What it holds now is lost."),
+            theme.error,
+        ));
+        lines.push(dialog::keys_line(
+            &[("y", "overwrite it"), ("n", "back")],
+            theme,
+        ));
+    } else {
+        lines.push(dialog::keys_line(
+            &[("s", "save the recovered edits under a new name")],
+            theme,
+        ));
+        lines.push(Line::from(vec![
+            Span::styled("o", theme.key),
+            Span::raw(format!(" overwrite {name} with them (asks again)")),
+        ]));
+        lines.push(dialog::keys_line(
+            &[("d", "discard them and open the file as it is now")],
+            theme,
+        ));
+        lines.push(dialog::keys_line(
+            &[("esc", "decide later (saving asks again)")],
+            theme,
+        ));
+    }
+    dialog::render(
+        frame,
+        area,
+        Span::styled(" Recovered edits: the file changed ", theme.title),
         lines,
         84,
     );
@@ -370,9 +439,15 @@ fn render_prompt_after(
     cursor: Option<usize>,
     theme: &Theme,
 ) {
+    let input = if prompt.suggested {
+        // Shown selected: typing replaces it, tab keeps it to edit.
+        Span::styled(prompt.input.clone(), theme.selected)
+    } else {
+        Span::raw(crate::app::line_edit::with_cursor(&prompt.input, cursor))
+    };
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{}: ", prompt.label()), theme.key),
-        Span::raw(crate::app::line_edit::with_cursor(&prompt.input, cursor)),
+        input,
     ])];
     if !prompt.candidates.is_empty() {
         lines.push(Line::styled(
@@ -384,14 +459,20 @@ fn render_prompt_after(
         lines.push(Line::styled(e.clone(), theme.error));
     }
     let hint = match prompt.kind {
-        PromptKind::Open | PromptKind::Export => "tab completes · enter · esc".to_owned(),
+        _ if prompt.suggested => {
+            "a suggestion: typing replaces it · tab keeps it to edit · enter · esc".to_owned()
+        }
+        PromptKind::Open | PromptKind::Export | PromptKind::SaveAs => {
+            "tab completes · enter · esc".to_owned()
+        }
         PromptKind::Search if !last_search.is_empty() => {
             format!("enter · enter on nothing finds {last_search:?} again · esc")
         }
         _ => "enter · esc".to_owned(),
     };
     lines.push(Line::styled(hint, theme.muted));
-    let height = (lines.len() as u16 + 2).min(inner.height);
+    // Counted once wrapped: a long path takes two rows, and the hint must still show.
+    let height = (dialog::wrapped_height(&lines, inner.width) + 2).min(inner.height);
     let area = Rect {
         x: inner.x,
         y: inner.y + inner.height.saturating_sub(height),

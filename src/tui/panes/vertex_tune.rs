@@ -20,6 +20,21 @@ pub fn render(
     cursor: Option<usize>,
     theme: &Theme,
 ) {
+    if let Some(rows) = &form.review
+        && form.upload.is_none()
+    {
+        dialog::render_review(
+            frame,
+            area,
+            " Start tuning on Vertex AI: review ",
+            "This uploads the datasets and creates a tuning job:",
+            rows,
+            form.error.as_deref(),
+            true,
+            theme,
+        );
+        return;
+    }
     let mut lines = Vec::new();
     for (field, text) in form.values.iter() {
         let focused = form.focus == Focus::Text(field);
@@ -29,6 +44,7 @@ pub fn render(
             (VertexTuneField::Multiplier, true) => "  (the service's choice, 1.0)",
             (VertexTuneField::Validation, _) => "  (split off, uploaded as the validation set)",
             (VertexTuneField::Bucket, true) => "  (required: a Cloud Storage bucket you can write)",
+            _ if form.is_remembered(field) => "  (remembered from the last job)",
             (VertexTuneField::Prefix, _) => "  (remembered with the bucket)",
             _ => "",
         };
@@ -92,9 +108,9 @@ pub fn render(
         &[("esc", "hide: the upload goes on, T shows it again")]
     } else {
         &[
-            ("tab", "next field"),
+            ("tab/enter", "next field"),
             ("←/→", "choose"),
-            ("enter", "upload and start"),
+            ("ctrl-s", "upload and start now"),
             ("esc", "cancel"),
         ]
     };

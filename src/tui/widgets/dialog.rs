@@ -106,3 +106,45 @@ pub fn first_five(items: &[String], theme: &Theme) -> Vec<Line<'static>> {
     }
     lines
 }
+
+/// A form's last step, the same for every form that creates something that costs: what will be
+/// created, row by row, the last problem, and the keys (none while the request is on its way).
+#[allow(clippy::too_many_arguments)]
+pub fn render_review(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    intro: &str,
+    rows: &[(String, String)],
+    error: Option<&str>,
+    can_confirm: bool,
+    theme: &Theme,
+) {
+    let mut lines = vec![Line::styled(intro.to_owned(), theme.muted)];
+    lines.extend(rows.iter().map(|(label, value)| {
+        Line::from(vec![
+            Span::styled(format!("{label:<15}"), theme.muted),
+            Span::raw(value.clone()),
+        ])
+    }));
+    lines.push(Line::raw(""));
+    if let Some(e) = error {
+        lines.push(Line::styled(e.to_owned(), theme.error));
+    }
+    if can_confirm {
+        lines.push(keys_line(
+            &[
+                ("enter", "confirm and start"),
+                ("esc", "back to the fields"),
+            ],
+            theme,
+        ));
+    }
+    render(
+        frame,
+        area,
+        Span::styled(title.to_owned(), theme.title),
+        lines,
+        84,
+    );
+}

@@ -199,22 +199,56 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("x", "export CSV"),
             ("esc", "close (stops it)"),
         ])
+    } else if app.tab == crate::app::Tab::Dataset
+        && app.dataset.conflict.as_ref().is_some_and(|c| !c.hidden)
+    {
+        if app
+            .dataset
+            .conflict
+            .as_ref()
+            .is_some_and(|c| c.asking_overwrite)
+        {
+            Some(&[("y", "overwrite the file"), ("n", "back")])
+        } else {
+            Some(&[
+                ("s", "save as a new file"),
+                ("o", "overwrite"),
+                ("d", "discard the edits"),
+                ("esc", "later"),
+            ])
+        }
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.prompt.is_some() {
         Some(&[("enter", "ok"), ("tab", "complete path"), ("esc", "cancel")])
+    } else if app.tab == crate::app::Tab::Dataset
+        && (app
+            .dataset
+            .tune
+            .as_ref()
+            .is_some_and(|f| f.review.is_some())
+            || app
+                .dataset
+                .vertex_tune
+                .as_ref()
+                .is_some_and(|f| !f.hidden && f.review.is_some() && f.upload.is_none()))
+    {
+        Some(&[
+            ("enter", "confirm and start"),
+            ("esc", "back to the fields"),
+        ])
     } else if app.tab == crate::app::Tab::Dataset
         && app.dataset.vertex_tune.as_ref().is_some_and(|f| !f.hidden)
     {
         Some(&[
-            ("tab", "next field"),
+            ("tab/enter", "next field"),
             ("←/→", "tune from · adapter size"),
-            ("enter", "upload and start"),
+            ("ctrl-s", "start"),
             ("esc", "cancel"),
         ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.tune.is_some() {
         Some(&[
-            ("tab", "next field"),
+            ("tab/enter", "next field"),
             ("←/→", "source model"),
-            ("enter", "start tuning"),
+            ("ctrl-s", "start"),
             ("esc", "cancel"),
         ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.editor.is_some() {
