@@ -18,6 +18,7 @@ mod models;
 mod tuning;
 mod vertex;
 mod vertex_models;
+mod vertex_rebase;
 
 use crate::api::{ApiClient, ApiError};
 use crate::config::{self, Backend, GlobalArgs};
