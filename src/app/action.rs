@@ -110,6 +110,9 @@ actions! {
     PrevCheckpoint => "prev_checkpoint", "checkpoint ↑";
     NextCheckpoint => "next_checkpoint", "checkpoint ↓";
     SetDefaultCheckpoint => "set_default_checkpoint", "make default";
+    Rebase => "rebase", "rebase";
+    PrevChoice => "prev_choice", "choice ←";
+    NextChoice => "next_choice", "choice →";
     Permissions => "permissions", "permissions";
     Transfer => "transfer", "transfer ownership";
     Add => "add", "add";

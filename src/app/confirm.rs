@@ -60,6 +60,26 @@ impl App {
                     },
                 )];
             }
+            Some(jobs::JobDialog::Rebase {
+                job,
+                label,
+                targets,
+                chosen,
+                ..
+            }) => {
+                let base = targets.get(chosen).cloned().unwrap_or_default();
+                return vec![self.request(
+                    Pending::Rebase {
+                        label,
+                        base: base.clone(),
+                    },
+                    ApiCall::RebaseTunedModel {
+                        job,
+                        base_model: base,
+                        same_endpoint: false,
+                    },
+                )];
+            }
             Some(jobs::JobDialog::DeleteModels { models }) => {
                 self.jobs.marked.clear();
                 return models

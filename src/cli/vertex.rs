@@ -95,7 +95,25 @@ pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
             Ok(exit::OK)
         }
         JobsCommand::Cancel { job } => cancel(client, &job).await,
-        JobsCommand::Rebase(args) => super::vertex_rebase::rebase(client, args).await,
+        JobsCommand::Rebase(args) => {
+            let new = super::vertex_rebase::rebase(client, &args).await?;
+            if args.watch {
+                return follow(
+                    client,
+                    new,
+                    Duration::from_secs(2),
+                    args.patience,
+                    args.json.json,
+                )
+                .await;
+            }
+            if args.json.json {
+                print_json(&new)?;
+            } else {
+                outln!("{}", new.name);
+            }
+            Ok(exit::OK)
+        }
     }
 }
 
@@ -348,7 +366,7 @@ pub fn progress_line(job: &Job) -> String {
 }
 
 /// Polls a job and its metrics until it ends; exit 0 SUCCEEDED, 3 FAILED, 4 CANCELLED.
-pub(super) async fn follow(
+async fn follow(
     client: &VertexClient,
     first: TuningJob,
     interval: Duration,

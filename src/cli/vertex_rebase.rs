@@ -4,12 +4,12 @@
 //! models to choose from before anything is sent.
 
 use super::tuning::Patience;
-use super::{CliError, CliResult, JsonFlag, exit, print_json};
+use super::{CliError, JsonFlag};
 use crate::api::vertex::client::VertexClient;
+use crate::api::vertex::types::TuningJob;
 use crate::domain::rebase::{RebaseProblem, check_rebase, rebase_targets};
 use crate::domain::vertex::{job_base_model, job_label};
 use clap::Args;
-use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct RebaseArgs {
@@ -31,7 +31,8 @@ pub struct RebaseArgs {
     pub json: JsonFlag,
 }
 
-pub async fn rebase(client: &VertexClient, args: RebaseArgs) -> CliResult {
+/// Checks and sends the rebase; the new job, for the caller to print or follow.
+pub async fn rebase(client: &VertexClient, args: &RebaseArgs) -> Result<TuningJob, CliError> {
     let job = client.get_tuning_job(&args.job).await.map_err(|e| {
         if e.http_status == Some(404) {
             CliError::usage(format!(
@@ -68,20 +69,5 @@ pub async fn rebase(client: &VertexClient, args: RebaseArgs) -> CliResult {
         "Rebasing {label} from {old_base} onto {}: new tuning job {}",
         args.base_model, new.name
     );
-    if args.watch {
-        return super::vertex::follow(
-            client,
-            new,
-            Duration::from_secs(2),
-            args.patience,
-            args.json.json,
-        )
-        .await;
-    }
-    if args.json.json {
-        print_json(&new)?;
-    } else {
-        outln!("{}", new.name);
-    }
-    Ok(exit::OK)
+    Ok(new)
 }

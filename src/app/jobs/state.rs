@@ -107,6 +107,17 @@ pub enum JobDialog {
         /// The default now, when known.
         current: Option<String>,
     },
+    /// Tune the model this job made again, same data and settings, on another base model:
+    /// a new job and a new model (the old one stays).
+    Rebase {
+        /// The job's resource name and display name.
+        job: String,
+        label: String,
+        /// The base the model has now, and the tunable models offered instead (←/→ choose).
+        old_base: String,
+        targets: Vec<String>,
+        chosen: usize,
+    },
 }
 
 #[derive(Debug, Clone)]

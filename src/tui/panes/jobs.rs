@@ -284,5 +284,45 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &JobDialog, theme: &Them
                 76,
             );
         }
+        JobDialog::Rebase {
+            job,
+            label,
+            old_base,
+            targets,
+            chosen,
+        } => {
+            let new = targets.get(*chosen).map_or("—", String::as_str);
+            let lines = vec![
+                Line::raw(format!(
+                    "Rebase the model of \"{label}\" onto a new base model?"
+                )),
+                Line::styled(job.clone(), theme.muted),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::raw("Base now   "),
+                    Span::styled(old_base.clone(), theme.muted),
+                ]),
+                Line::from(vec![
+                    Span::raw("New base ‹ "),
+                    Span::styled(new.to_owned(), theme.accent),
+                    Span::raw(format!(" ›  ({} of {})", chosen + 1, targets.len())),
+                ]),
+                Line::raw(""),
+                Line::raw(
+                    "A new tuning job trains on the same datasets and settings on the new base and makes a new model with its own endpoint; the old model keeps serving.",
+                ),
+                dialog::keys_line(
+                    &[("←/→", "choose the base"), ("y", "rebase"), ("n", "keep")],
+                    theme,
+                ),
+            ];
+            dialog::render(
+                frame,
+                area,
+                Span::styled(" Rebase ", theme.accent),
+                lines,
+                76,
+            );
+        }
     }
 }
