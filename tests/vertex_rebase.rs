@@ -214,11 +214,6 @@ async fn a_rebase_is_refused_with_the_reason_and_creates_nothing() {
             "tuned_model_ref is required",
         ),
         (
-            json!({"tunedModelRef": {"tuningJob": old.name}, "tuningJob": {"baseModel": "gemini-2.5-pro"}, "deployToSameEndpoint": true}),
-            400,
-            "deploy_to_same_endpoint",
-        ),
-        (
             json!({"tunedModelRef": {"tuningJob": old.name}, "tuningJob": {"baseModel": "gemini-2.5-pro"}, "artifactDestination": {"outputUriPrefix": "/tmp/out"}}),
             400,
             "not a Cloud Storage URI",
@@ -356,4 +351,58 @@ async fn the_client_follows_an_unfinished_operation_to_its_job_or_its_error() {
         .unwrap_err();
     assert_eq!(err.code, tunedeck::api::Code::FailedPrecondition);
     assert!(err.to_string().contains("retired"), "{err}");
+}
+
+/// `deployToSameEndpoint`: the old model serves its endpoint until the new job succeeds, then
+/// the new model does, and the old one has left it (a second rebase onto it is refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_to_same_endpoint_moves_the_endpoint_when_the_new_job_succeeds() {
+    let emu = demo().await;
+    let (old, _) = demo_jobs(&emu).await;
+    let endpoint = old.tuned_model.clone().unwrap().endpoint;
+    let path = format!("/v1/{PARENT}/tuningJobs:rebaseTunedModel");
+    let body = json!({"tunedModelRef": {"tuningJob": old.name}, "tuningJob": {"baseModel": "gemini-2.5-pro"}, "deployToSameEndpoint": true});
+    let (status, op) = call(&emu, &path, body.clone()).await;
+    assert_eq!(status, 200, "{op}");
+    let name = op["response"]["name"].as_str().unwrap().to_owned();
+    let done = wait_ended(&emu, &name).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    let model = done.tuned_model.clone().unwrap();
+    assert_eq!(
+        model.endpoint, endpoint,
+        "the new model is on the old endpoint"
+    );
+    assert_eq!(
+        model.checkpoints.last().map(|c| c.endpoint.clone()),
+        Some(endpoint.clone()),
+        "its last checkpoint shares it"
+    );
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v1/{endpoint}:generateContent", emu.base_url()))
+        .json(&json!({"contents": [{"role": "user", "parts": [{"text": "1"}]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status().as_u16(),
+        200,
+        "{}",
+        answer.text().await.unwrap()
+    );
+    // The old model left it: rebasing it onto the same endpoint again has nothing to replace.
+    let (status, again) = call(
+        &emu,
+        &path,
+        json!({"tunedModelRef": {"tuningJob": old.name}, "tuningJob": {"baseModel": "gemini-3.5-flash"}, "deployToSameEndpoint": true}),
+    )
+    .await;
+    assert_eq!(status, 400, "{again}");
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer deployed"),
+        "{again}"
+    );
+    emu.shutdown().await;
 }

@@ -7,9 +7,10 @@
 //! The emulator's own choices where the service's documentation says nothing (README,
 //! "Deviations"): the new job keeps the old one's display name, description and labels unless
 //! the request's `tuningJob` sets them; `artifactDestination` must be a Cloud Storage URI and is
-//! otherwise unused (the emulator writes no model artifacts); `deployToSameEndpoint` is refused,
-//! as the emulator cannot move an endpoint from one model to another; the Operation carries no
-//! metadata (the discovery document names no metadata type for this method).
+//! otherwise unused (the emulator writes no model artifacts); with `deployToSameEndpoint` the new
+//! model takes the old model's endpoint when its job succeeds (the old model keeps serving until
+//! then, and its checkpoint endpoints stay); the Operation carries no metadata (the discovery
+//! document names no metadata type for this method).
 
 use crate::api::error::Code;
 use crate::api::vertex::rebase::{RebaseTunedModelRequest, tuning_job_type};
@@ -116,12 +117,6 @@ pub fn rebase(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Fa
             format!("{uri:?} is not a Cloud Storage URI (gs://BUCKET/PREFIX)."),
         ));
     }
-    if request.deploy_to_same_endpoint {
-        return Err(Failure::invalid(
-            "deploy_to_same_endpoint",
-            "The emulator cannot move an endpoint from one model to another: leave deploy_to_same_endpoint unset, and the rebased model gets an endpoint of its own.",
-        ));
-    }
     let (old, model_deleted) = source_job(core, scope, &request)?;
     let overrides = request.tuning_job.clone().unwrap_or_default();
     if overrides.base_model.is_empty() {
@@ -160,7 +155,32 @@ pub fn rebase(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Fa
         ),
     })?;
     let now = chrono::Utc::now();
-    let job = vertex_tuning::create(core, scope, rebased_request(&old, overrides), now)?;
+    let rebased = rebased_request(&old, overrides);
+    let job = if request.deploy_to_same_endpoint {
+        let endpoint = old
+            .tuned_model
+            .as_ref()
+            .map(|t| t.endpoint.clone())
+            .unwrap_or_default();
+        let id = endpoint.rsplit('/').next().unwrap_or_default();
+        let deployed = core
+            .store()
+            .cloud
+            .job(old.id())
+            .is_some_and(|j| j.state.endpoints.iter().any(|d| d.endpoint_id == id));
+        if !deployed {
+            return Err(Failure::new(
+                Code::FailedPrecondition,
+                format!(
+                    "The model of {} is no longer deployed to {endpoint}: there is no endpoint to deploy the rebased model to.",
+                    old.name
+                ),
+            ));
+        }
+        vertex_tuning::create_taking_endpoint(core, scope, rebased, now, endpoint)?
+    } else {
+        vertex_tuning::create(core, scope, rebased, now)?
+    };
     let mut response = serde_json::to_value(served(&job, &req.version))
         .map_err(|e| Failure::new(Code::Internal, format!("serializing the job: {e}")))?;
     if let Some(object) = response.as_object_mut() {
