@@ -406,3 +406,40 @@ async fn deploy_to_same_endpoint_moves_the_endpoint_when_the_new_job_succeeds() 
     );
     emu.shutdown().await;
 }
+
+/// The 200 means the new job is on disk: after a restart right after the answer it is there,
+/// still to take the old endpoint, and it trains to the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebased_job_survives_a_restart_right_after_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = EmulatorOptions {
+        state_file: Some(dir.path().join("state.json")),
+        demo: true,
+        step_interval: Duration::from_millis(20),
+        ..fast_options()
+    };
+    let emu = start(options.clone()).await;
+    let (old, _) = demo_jobs(&emu).await;
+    let endpoint = old.tuned_model.clone().unwrap().endpoint;
+    let path = format!("/v1/{PARENT}/tuningJobs:rebaseTunedModel");
+    let (status, op) = call(
+        &emu,
+        &path,
+        json!({"tunedModelRef": {"tuningJob": old.name}, "tuningJob": {"baseModel": "gemini-2.5-pro"}, "deployToSameEndpoint": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{op}");
+    let name = op["response"]["name"].as_str().unwrap().to_owned();
+    emu.shutdown().await;
+
+    let emu = start(EmulatorOptions {
+        step_interval: Duration::from_millis(2),
+        ..options
+    })
+    .await;
+    let done = wait_ended(&emu, &name).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    assert_eq!(done.base_model, "gemini-2.5-pro");
+    assert_eq!(done.tuned_model.unwrap().endpoint, endpoint);
+    emu.shutdown().await;
+}
