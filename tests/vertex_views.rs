@@ -1546,8 +1546,22 @@ fn r_asks_which_base_to_rebase_onto_then_the_monitor_follows_the_new_job() {
     let narrow = screen_at(&mut a, 80, 24);
     assert!(narrow.contains(&format!("‹ {last} ›")), "{narrow}");
     assert!(narrow.contains("y rebase"), "{narrow}");
+    assert!(narrow.contains("e endpoint"), "{narrow}");
     a.update(code(KeyCode::Left), clock());
     let chosen = offered[offered.len() - 2];
+    // e: the old model's endpoint, said before anything is sent; e again: its own.
+    assert!(screen(&mut a).contains("Serves on  an endpoint of its own"));
+    assert!(a.update(key('e'), clock()).is_empty());
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Serves on  endpoint 900, the old model's"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("the new model replaces the old one on its endpoint"),
+        "{shown}"
+    );
+    a.update(key('e'), clock());
     let cmds = a.update(key('y'), clock());
     let id = match cmds.as_slice() {
         [
@@ -1616,9 +1630,19 @@ fn a_refused_rebase_is_said_with_its_reason() {
     let mut a = listed();
     a.update(key('j'), clock());
     a.update(key('R'), clock());
+    a.update(key('e'), clock());
     let cmds = a.update(key('y'), clock());
     let id = match cmds.as_slice() {
-        [Cmd::Call { id, .. }] => *id,
+        [
+            Cmd::Call {
+                id,
+                call:
+                    ApiCall::RebaseTunedModel {
+                        same_endpoint: true,
+                        ..
+                    },
+            },
+        ] => *id,
         other => panic!("{other:?}"),
     };
     let error = tunedeck::api::ApiError {

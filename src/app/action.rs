@@ -113,6 +113,7 @@ actions! {
     Rebase => "rebase", "rebase";
     PrevChoice => "prev_choice", "choice ←";
     NextChoice => "next_choice", "choice →";
+    ToggleSameEndpoint => "toggle_same_endpoint", "same endpoint";
     Permissions => "permissions", "permissions";
     Transfer => "transfer", "transfer ownership";
     Add => "add", "add";

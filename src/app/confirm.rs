@@ -65,6 +65,7 @@ impl App {
                 label,
                 targets,
                 chosen,
+                same_endpoint,
                 ..
             }) => {
                 let base = targets.get(chosen).cloned().unwrap_or_default();
@@ -76,7 +77,7 @@ impl App {
                     ApiCall::RebaseTunedModel {
                         job,
                         base_model: base,
-                        same_endpoint: false,
+                        same_endpoint,
                     },
                 )];
             }

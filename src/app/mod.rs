@@ -555,6 +555,7 @@ impl App {
             Action::Cancel if self.jobs.dialog.is_some() => self.jobs.dialog = None,
             Action::PrevChoice => self.jobs.choose_rebase_base(-1),
             Action::NextChoice => self.jobs.choose_rebase_base(1),
+            Action::ToggleSameEndpoint => self.jobs.toggle_rebase_endpoint(),
             Action::Cancel => match &mut self.models.dialog {
                 Some(Dialog::Permissions(view)) => view.confirm_remove = None,
                 _ => self.models.dialog = None,

@@ -24,6 +24,15 @@ impl JobsPane {
     }
 }
 
+impl JobsPane {
+    /// `e` in the rebase question: the old model's endpoint, or one of its own.
+    pub fn toggle_rebase_endpoint(&mut self) {
+        if let Some(JobDialog::Rebase { same_endpoint, .. }) = &mut self.dialog {
+            *same_endpoint = !*same_endpoint;
+        }
+    }
+}
+
 impl App {
     /// `R`: asks, naming what will be created; a job that made no model is said instead.
     pub(in crate::app) fn ask_rebase(&mut self, now: Instant) -> Vec<Cmd> {
@@ -50,6 +59,12 @@ impl App {
             old_base: job_base_model(&job).to_owned(),
             targets: targets.into_iter().map(str::to_owned).collect(),
             chosen: 0,
+            same_endpoint: false,
+            endpoint: job
+                .tuned_model
+                .as_ref()
+                .map(|t| t.endpoint.clone())
+                .unwrap_or_default(),
         });
         Vec::new()
     }

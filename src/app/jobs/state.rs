@@ -117,6 +117,11 @@ pub enum JobDialog {
         old_base: String,
         targets: Vec<String>,
         chosen: usize,
+        /// Deploy the new model to the old model's endpoint (`e` toggles), replacing it there
+        /// when the new job succeeds; else it gets an endpoint of its own.
+        same_endpoint: bool,
+        /// The old model's endpoint.
+        endpoint: String,
     },
 }
 

@@ -290,8 +290,22 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &JobDialog, theme: &Them
             old_base,
             targets,
             chosen,
+            same_endpoint,
+            endpoint,
         } => {
             let new = targets.get(*chosen).map_or("—", String::as_str);
+            let short = endpoint.rsplit('/').next().unwrap_or_default();
+            let (serves, then) = if *same_endpoint {
+                (
+                    format!("endpoint {short}, the old model's"),
+                    "the new model replaces the old one on its endpoint once it succeeds.",
+                )
+            } else {
+                (
+                    "an endpoint of its own".to_owned(),
+                    "the old model keeps serving.",
+                )
+            };
             let lines = vec![
                 Line::raw(format!(
                     "Rebase the model of \"{label}\" onto a new base model?"
@@ -307,12 +321,21 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &JobDialog, theme: &Them
                     Span::styled(new.to_owned(), theme.accent),
                     Span::raw(format!(" ›  ({} of {})", chosen + 1, targets.len())),
                 ]),
+                Line::from(vec![
+                    Span::raw("Serves on  "),
+                    Span::styled(serves, theme.accent),
+                ]),
                 Line::raw(""),
-                Line::raw(
-                    "A new tuning job trains on the same datasets and settings on the new base and makes a new model with its own endpoint; the old model keeps serving.",
-                ),
+                Line::raw(format!(
+                    "A new tuning job trains on the same datasets and settings on the new base and makes a new model; {then}"
+                )),
                 dialog::keys_line(
-                    &[("←/→", "choose the base"), ("y", "rebase"), ("n", "keep")],
+                    &[
+                        ("←/→", "base"),
+                        ("e", "endpoint"),
+                        ("y", "rebase"),
+                        ("n", "keep"),
+                    ],
                     theme,
                 ),
             ];
