@@ -106,6 +106,13 @@ pub enum ApiCall {
         model: String,
         checkpoint: String,
     },
+    /// Vertex AI: tune a job's model again on another base model (`tuningJobs:rebaseTunedModel`);
+    /// the answer is the new job.
+    RebaseTunedModel {
+        job: String,
+        base_model: String,
+        same_endpoint: bool,
+    },
 }
 
 /// What a finished call returns.

@@ -559,7 +559,8 @@ async fn perform(
         | ApiCall::CancelTuningJob { .. }
         | ApiCall::DeleteVertexModel { .. }
         | ApiCall::GetVertexModel { .. }
-        | ApiCall::SetDefaultCheckpoint { .. } => send(vertex_call(vertex, call).await),
+        | ApiCall::SetDefaultCheckpoint { .. }
+        | ApiCall::RebaseTunedModel { .. } => send(vertex_call(vertex, call).await),
         other => send(call_once(client, other).await),
     }
 }
@@ -588,6 +589,15 @@ async fn vertex_call(vertex: Option<&VertexClient>, call: ApiCall) -> Result<Rep
         }
         ApiCall::SetDefaultCheckpoint { model, checkpoint } => Ok(Reply::VertexModel(Box::new(
             vertex.set_default_checkpoint(&model, &checkpoint).await?,
+        ))),
+        ApiCall::RebaseTunedModel {
+            job,
+            base_model,
+            same_endpoint,
+        } => Ok(Reply::TuningJob(Box::new(
+            vertex
+                .rebase_tuned_model(&job, &base_model, same_endpoint)
+                .await?,
         ))),
         ApiCall::GenerateContent { model, request } => Ok(Reply::Generated(Box::new(
             vertex.generate_content(&model, &request).await?,
@@ -661,6 +671,7 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
         | ApiCall::DeleteVertexModel { .. }
         | ApiCall::GetVertexModel { .. }
         | ApiCall::SetDefaultCheckpoint { .. }
+        | ApiCall::RebaseTunedModel { .. }
         | ApiCall::StartVertexTuning { .. } => {
             return Err(ApiError::decode(
                 "internal: a Vertex AI call routed to the Gemini API",

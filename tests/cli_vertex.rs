@@ -752,3 +752,129 @@ async fn a_learning_rate_is_refused_for_gemini_models_on_vertex() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// Issue 26 item 4: `jobs rebase JOB --base-model M` makes a new job with the old one's data
+/// and settings on the new base, and `--watch` follows it to SUCCEEDED; a job that is unknown,
+/// made no model, or a base that is not tunable or is the same as before is refused, exit 2,
+/// naming the models to choose from, before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_rebase_retunes_on_a_new_base_and_refusals_name_the_choices() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(EmulatorOptions {
+        demo: true,
+        ..common::fast_options()
+    })
+    .await;
+    let out = vertex(
+        &emu,
+        home.path(),
+        "tunedeck-demo",
+        &["jobs", "list", "--json"],
+    )
+    .await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let old = jobs
+        .iter()
+        .find(|j| j["tunedModelDisplayName"] == "number-generator")
+        .unwrap()
+        .clone();
+    let id = old["name"].as_str().unwrap().rsplit('/').next().unwrap();
+    let out = vertex(
+        &emu,
+        home.path(),
+        "tunedeck-demo",
+        &[
+            "jobs",
+            "rebase",
+            id,
+            "--base-model",
+            "gemini-2.5-pro",
+            "--watch",
+            "--json",
+        ],
+    )
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("Rebasing number-generator from gemini-2.5-flash onto gemini-2.5-pro"),
+        "{err}"
+    );
+    let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(done["state"], "JOB_STATE_SUCCEEDED", "{done}");
+    assert_eq!(done["baseModel"], "gemini-2.5-pro");
+    assert_ne!(done["name"], old["name"]);
+    assert_eq!(
+        done["supervisedTuningSpec"]["trainingDatasetUri"],
+        old["supervisedTuningSpec"]["trainingDatasetUri"]
+    );
+    assert_eq!(
+        done["supervisedTuningSpec"]["hyperParameters"],
+        old["supervisedTuningSpec"]["hyperParameters"]
+    );
+    assert_ne!(done["tunedModel"]["model"], old["tunedModel"]["model"]);
+
+    for (args, says) in [
+        (
+            vec!["jobs", "rebase", id, "--base-model", "gemini-2.5-flash"],
+            "was tuned from gemini-2.5-flash already; choose another: gemini-3.5-flash",
+        ),
+        (
+            vec!["jobs", "rebase", id, "--base-model", "gemini-9"],
+            "--base-model gemini-9: Vertex AI does not tune it; choose one of gemini-3.5-flash",
+        ),
+        (
+            vec!["jobs", "rebase", "123", "--base-model", "gemini-2.5-pro"],
+            "no tuning job 123",
+        ),
+    ] {
+        let out = vertex(&emu, home.path(), "tunedeck-demo", &args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    emu.shutdown().await;
+
+    // A job still running made no model yet.
+    let emu = common::start(EmulatorOptions {
+        demo: true,
+        step_interval: Duration::from_secs(3600),
+        ..common::fast_options()
+    })
+    .await;
+    let out = vertex(
+        &emu,
+        home.path(),
+        "tunedeck-demo",
+        &["jobs", "list", "--json"],
+    )
+    .await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let live = jobs
+        .iter()
+        .find(|j| j["tunedModelDisplayName"] == "roman-numerals")
+        .unwrap();
+    let name = live["name"].as_str().unwrap();
+    let out = vertex(
+        &emu,
+        home.path(),
+        "tunedeck-demo",
+        &["jobs", "rebase", name, "--base-model", "gemini-2.5-pro"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("roman-numerals") && err.contains("made no tuned model"),
+        "{err}"
+    );
+    let out = vertex(
+        &emu,
+        home.path(),
+        "tunedeck-demo",
+        &["jobs", "list", "--json"],
+    )
+    .await;
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(jobs.len(), 2, "nothing was created");
+}

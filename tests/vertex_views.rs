@@ -1508,3 +1508,168 @@ fn ctrl_s() -> Msg {
         crossterm::event::KeyModifiers::CONTROL,
     ))
 }
+
+/// Issue 26 item 4: `R` on a succeeded job asks first, naming the job, its base now and the
+/// model it would be tuned on (←/→ choose among the other tunable ones); `y` sends the rebase
+/// with the chosen base, and the new job is listed and followed in the Monitor. A job that made
+/// no model is said, and nothing is asked or sent.
+#[test]
+fn r_asks_which_base_to_rebase_onto_then_the_monitor_follows_the_new_job() {
+    use tunedeck::domain::vertex::TUNABLE_MODELS;
+    let mut a = listed();
+    a.update(key('j'), clock()); // number-generator, succeeded on gemini-2.5-flash
+    assert!(
+        a.update(key('R'), clock()).is_empty(),
+        "R alone sends nothing"
+    );
+    let offered: Vec<&str> = TUNABLE_MODELS
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| *m != "gemini-2.5-flash")
+        .collect();
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Rebase the model of \"number-generator\" onto a new base model?"),
+        "{shown}"
+    );
+    assert!(shown.contains("Base now   gemini-2.5-flash"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "New base ‹ {} ›  (1 of {})",
+            offered[0],
+            offered.len()
+        )),
+        "{shown}"
+    );
+    // ← stops at the first; → moves on and stops at the last.
+    a.update(code(KeyCode::Left), clock());
+    a.update(code(KeyCode::Right), clock());
+    assert!(screen(&mut a).contains(&format!("New base ‹ {} ›  (2 of", offered[1])));
+    for _ in 0..20 {
+        a.update(code(KeyCode::Right), clock());
+    }
+    let last = offered[offered.len() - 1];
+    assert!(screen(&mut a).contains(&format!("New base ‹ {last} ›")));
+    // At 80 columns the question still shows the choice and its keys.
+    let narrow = screen_at(&mut a, 80, 24);
+    assert!(narrow.contains(&format!("‹ {last} ›")), "{narrow}");
+    assert!(narrow.contains("y rebase"), "{narrow}");
+    assert!(narrow.contains("e endpoint"), "{narrow}");
+    a.update(code(KeyCode::Left), clock());
+    let chosen = offered[offered.len() - 2];
+    // e: the old model's endpoint, said before anything is sent; e again: its own.
+    assert!(screen(&mut a).contains("Serves on  an endpoint of its own"));
+    assert!(a.update(key('e'), clock()).is_empty());
+    let shown = screen(&mut a);
+    assert!(
+        shown.contains("Serves on  endpoint 900, the old model's"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("the new model replaces the old one on its endpoint"),
+        "{shown}"
+    );
+    a.update(key('e'), clock());
+    let cmds = a.update(key('y'), clock());
+    let id = match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call:
+                    ApiCall::RebaseTunedModel {
+                        job,
+                        base_model,
+                        same_endpoint: false,
+                    },
+            },
+        ] if job.ends_with("/tuningJobs/22") && base_model == chosen => *id,
+        other => panic!("{other:?}"),
+    };
+    assert!(a.jobs.dialog.is_none());
+    let mut new = three_jobs()[1].clone();
+    new.state = tunedeck::api::vertex::types::JobState::Pending;
+    new.tuned_model = None;
+    new.base_model = chosen.to_owned();
+    let cmds = job_created(&mut a, id, new, "4545");
+    assert_eq!(a.tab, Tab::Monitor);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::WatchVertex { job } if job.ends_with("/tuningJobs/4545"))),
+        "{cmds:?}"
+    );
+    assert!(
+        calls(&cmds)
+            .iter()
+            .any(|c| matches!(c, ApiCall::ListTuningJobs)),
+        "the jobs list is read again: {cmds:?}"
+    );
+    assert_eq!(
+        a.monitor.selected_job().map(|j| j.name.as_str()),
+        Some(format!("{PARENT}/tuningJobs/4545").as_str())
+    );
+    assert!(
+        a.toasts.iter().any(|t| t.text.contains(&format!(
+            "Rebasing number-generator onto {chosen}: new tuning job 4545"
+        ))),
+        "{:?}",
+        a.toasts
+    );
+
+    // n keeps it; a running job made no model: said, nothing asked.
+    a.update(key('1'), clock());
+    a.update(key('R'), clock());
+    assert!(a.update(key('n'), clock()).is_empty());
+    assert!(a.jobs.dialog.is_none());
+    a.update(key('G'), clock()); // roman-numerals, running
+    assert!(a.update(key('R'), clock()).is_empty());
+    assert!(a.jobs.dialog.is_none());
+    assert!(
+        a.toasts.iter().any(|t| t.text.contains(
+            "roman-numerals made no tuned model (it is RUNNING): only a succeeded job's model can be rebased"
+        )),
+        "{:?}",
+        a.toasts
+    );
+}
+
+/// A refused rebase is said with the service's reason, and the tab stays.
+#[test]
+fn a_refused_rebase_is_said_with_its_reason() {
+    let mut a = listed();
+    a.update(key('j'), clock());
+    a.update(key('R'), clock());
+    a.update(key('e'), clock());
+    let cmds = a.update(key('y'), clock());
+    let id = match cmds.as_slice() {
+        [
+            Cmd::Call {
+                id,
+                call:
+                    ApiCall::RebaseTunedModel {
+                        same_endpoint: true,
+                        ..
+                    },
+            },
+        ] => *id,
+        other => panic!("{other:?}"),
+    };
+    let error = tunedeck::api::ApiError {
+        kind: tunedeck::api::ErrorKind::Api,
+        http_status: Some(400),
+        code: tunedeck::api::Code::InvalidArgument,
+        message: "The tuned model is already based on gemini-2.5-pro".into(),
+        details: Vec::new(),
+        retry_after: None,
+        unsent: false,
+    };
+    a.update(Msg::Worker(WorkerEvent::Failed { id, error }), clock());
+    assert_eq!(a.tab, Tab::Models);
+    assert!(
+        a.toasts.iter().any(
+            |t| t.text.starts_with("Could not rebase number-generator onto")
+                && t.text.contains("already based on")
+        ),
+        "{:?}",
+        a.toasts
+    );
+}

@@ -110,6 +110,10 @@ actions! {
     PrevCheckpoint => "prev_checkpoint", "checkpoint ↑";
     NextCheckpoint => "next_checkpoint", "checkpoint ↓";
     SetDefaultCheckpoint => "set_default_checkpoint", "make default";
+    Rebase => "rebase", "rebase";
+    PrevChoice => "prev_choice", "choice ←";
+    NextChoice => "next_choice", "choice →";
+    ToggleSameEndpoint => "toggle_same_endpoint", "same endpoint";
     Permissions => "permissions", "permissions";
     Transfer => "transfer", "transfer ownership";
     Add => "add", "add";

@@ -60,6 +60,27 @@ impl App {
                     },
                 )];
             }
+            Some(jobs::JobDialog::Rebase {
+                job,
+                label,
+                targets,
+                chosen,
+                same_endpoint,
+                ..
+            }) => {
+                let base = targets.get(chosen).cloned().unwrap_or_default();
+                return vec![self.request(
+                    Pending::Rebase {
+                        label,
+                        base: base.clone(),
+                    },
+                    ApiCall::RebaseTunedModel {
+                        job,
+                        base_model: base,
+                        same_endpoint,
+                    },
+                )];
+            }
             Some(jobs::JobDialog::DeleteModels { models }) => {
                 self.jobs.marked.clear();
                 return models

@@ -182,6 +182,11 @@ enum Pending {
         label: String,
         checkpoint: String,
     },
+    /// A job's model being rebased (the label and the new base said in the toast).
+    Rebase {
+        label: String,
+        base: String,
+    },
 }
 
 pub struct App {
@@ -567,6 +572,9 @@ impl App {
                 self.monitor.offer_delete = None;
             }
             Action::Cancel if self.jobs.dialog.is_some() => self.jobs.dialog = None,
+            Action::PrevChoice => self.jobs.choose_rebase_base(-1),
+            Action::NextChoice => self.jobs.choose_rebase_base(1),
+            Action::ToggleSameEndpoint => self.jobs.toggle_rebase_endpoint(),
             Action::Cancel => match &mut self.models.dialog {
                 Some(Dialog::Permissions(view)) => view.confirm_remove = None,
                 _ => self.models.dialog = None,

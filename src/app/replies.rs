@@ -192,6 +192,9 @@ impl App {
                         }
                         return self.track_vertex_jobs(running);
                     }
+                    (Pending::Rebase { label, base }, Reply::TuningJob(job)) => {
+                        return self.rebase_started(&label, &base, *job, now);
+                    }
                     (Pending::VertexModel, Reply::VertexModel(model)) => {
                         self.jobs.default_checkpoints.insert(
                             model.name.split('@').next().unwrap_or_default().to_owned(),
@@ -354,6 +357,13 @@ impl App {
                     Pending::CancelJob(_) | Pending::CancelVertexJob(_) => {
                         self.toast(
                             format!("Could not cancel: {error}{hint}"),
+                            Level::Error,
+                            now,
+                        );
+                    }
+                    Pending::Rebase { label, base } => {
+                        self.toast(
+                            format!("Could not rebase {label} onto {base}: {error}{hint}"),
                             Level::Error,
                             now,
                         );

@@ -1,4 +1,4 @@
-//! The headless commands on Vertex AI: `jobs list|get|cancel`, and `tune`, `watch`, `cancel`
+//! The headless commands on Vertex AI: `jobs list|get|cancel|rebase` (rebase in vertex_rebase.rs), and `tune`, `watch`, `cancel`
 //! when Vertex AI is chosen (upload the dataset to Cloud Storage, create the job, follow its
 //! state and its train and eval loss).
 
@@ -34,6 +34,9 @@ pub enum JobsCommand {
     },
     /// Cancel a running job (it ends CANCELLED).
     Cancel { job: String },
+    /// Tune a succeeded job's model again, same data and settings, on a new base model: a new
+    /// job and a new model (`tuningJobs:rebaseTunedModel`).
+    Rebase(super::vertex_rebase::RebaseArgs),
 }
 
 fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -92,6 +95,25 @@ pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
             Ok(exit::OK)
         }
         JobsCommand::Cancel { job } => cancel(client, &job).await,
+        JobsCommand::Rebase(args) => {
+            let new = super::vertex_rebase::rebase(client, &args).await?;
+            if args.watch {
+                return follow(
+                    client,
+                    new,
+                    Duration::from_secs(2),
+                    args.patience,
+                    args.json.json,
+                )
+                .await;
+            }
+            if args.json.json {
+                print_json(&new)?;
+            } else {
+                outln!("{}", new.name);
+            }
+            Ok(exit::OK)
+        }
     }
 }
 

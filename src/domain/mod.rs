@@ -8,6 +8,7 @@
 pub mod generation;
 pub mod limits;
 pub mod progress;
+pub mod rebase;
 pub mod tuning;
 pub mod vertex;
 pub mod words;

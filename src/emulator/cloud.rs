@@ -127,6 +127,10 @@ pub struct VertexJobState {
     /// model's endpoint answers from it) and its display name and description.
     #[serde(default, skip_serializing_if = "ModelChanges::is_empty")]
     pub model_changes: ModelChanges,
+    /// A rebase with `deployToSameEndpoint`: the endpoint (`projects/…/endpoints/E`) the new
+    /// model takes over from the old one when this job succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takes_endpoint: Option<String>,
 }
 
 /// A tuned model's fields that `models.patch` can change, as far as the emulator keeps them.
@@ -160,6 +164,7 @@ impl VertexJobState {
             epoch_steps: self.epoch_steps.clone(),
             cancel_requested: self.cancel_requested,
             model_changes: self.model_changes.clone(),
+            takes_endpoint: self.takes_endpoint.clone(),
         }
     }
 }

@@ -485,6 +485,7 @@ mod tests {
                 epoch_steps: Vec::new(),
                 cancel_requested: false,
                 model_changes: Default::default(),
+                takes_endpoint: None,
             },
             examples: Arc::new(Vec::new()),
             validation: Arc::new(Vec::new()),

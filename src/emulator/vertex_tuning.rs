@@ -345,9 +345,32 @@ pub fn create(
 pub fn create_with(
     core: &Arc<Core>,
     scope: &Scope,
+    request: TuningJob,
+    now: DateTime<Utc>,
+    start: bool,
+) -> Result<(TuningJob, Option<SupervisedTuningDataStats>), Failure> {
+    create_inner(core, scope, request, now, start, None)
+}
+
+/// [`create`] for a rebase with `deployToSameEndpoint`: when the job succeeds its model takes
+/// over `endpoint` (the old model's), which the old model leaves at that moment.
+pub fn create_taking_endpoint(
+    core: &Arc<Core>,
+    scope: &Scope,
+    request: TuningJob,
+    now: DateTime<Utc>,
+    endpoint: String,
+) -> Result<TuningJob, Failure> {
+    create_inner(core, scope, request, now, true, Some(endpoint)).map(|(job, _)| job)
+}
+
+fn create_inner(
+    core: &Arc<Core>,
+    scope: &Scope,
     mut request: TuningJob,
     now: DateTime<Utc>,
     start: bool,
+    takes_endpoint: Option<String>,
 ) -> Result<(TuningJob, Option<SupervisedTuningDataStats>), Failure> {
     let spec_in = request
         .supervised_tuning_spec
@@ -602,6 +625,7 @@ pub fn create_with(
             epoch_steps,
             cancel_requested: false,
             model_changes: Default::default(),
+            takes_endpoint,
         },
         examples: Arc::new(examples),
         validation: Arc::new(validation),
@@ -874,13 +898,66 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         return;
     }
     // Post-processing done: the model, its endpoints and checkpoints.
-    update(&core, &id, |j| {
-        let now = super::store::micros(Utc::now());
-        if j.state.cancel_requested {
-            return end_cancelled(j, now);
+    let takes = core
+        .store()
+        .cloud
+        .job(&id)
+        .and_then(|j| j.state.takes_endpoint.clone());
+    match takes {
+        Some(endpoint) => take_endpoint(&core, &id, &endpoint),
+        None => {
+            update(&core, &id, |j| {
+                let now = super::store::micros(Utc::now());
+                if j.state.cancel_requested {
+                    return end_cancelled(j, now);
+                }
+                finish(j, now);
+            });
         }
-        finish(j, now);
-    });
+    }
+}
+
+/// A rebased job that succeeds with `deployToSameEndpoint`: its model is served on `endpoint`,
+/// and the model there before leaves it, in one journal commit (so a crash keeps either the old
+/// model on it or the new one, never both).
+fn take_endpoint(core: &Core, id: &str, endpoint: &str) {
+    let endpoint_id = endpoint.rsplit('/').next().unwrap_or_default().to_owned();
+    let mut store = core.store();
+    let now = super::store::micros(Utc::now());
+    let mut changed = Vec::new();
+    if let Some(j) = store.cloud.job_mut(id) {
+        if j.state.cancel_requested {
+            end_cancelled(j, now);
+        } else {
+            finish(j, now);
+        }
+        changed.push(j.clone());
+    }
+    let succeeded = changed
+        .first()
+        .is_some_and(|j| j.state.job.state == JobState::Succeeded);
+    if succeeded {
+        for old in store.cloud.jobs.iter().filter(|j| {
+            j.id() != id
+                && j.state
+                    .endpoints
+                    .iter()
+                    .any(|d| d.endpoint_id == endpoint_id)
+        }) {
+            let mut old = old.clone();
+            old.state.endpoints.retain(|d| d.endpoint_id != endpoint_id);
+            changed.push(old);
+        }
+    }
+    let entries: Vec<Entry> = changed.iter().map(Entry::vertex_update).collect();
+    if let Err(f) = core.commit(&entries) {
+        tracing::warn!("saving tuning job {id}: {}", f.message);
+        return;
+    }
+    for mut job in changed {
+        job.mark_journaled();
+        store.cloud.put_job(job);
+    }
 }
 
 /// Records a finished step: its train points (and eval points when measured), the progress
@@ -924,7 +1001,11 @@ fn finish(j: &mut VertexJob, now: DateTime<Utc>) {
         .unwrap_or_default()
         .to_owned();
     let endpoint = |seed: &str| format!("{parent}/endpoints/{}", numeric_id(seed));
-    let final_endpoint = endpoint(&format!("endpoint/{}", j.id()));
+    let final_endpoint = j
+        .state
+        .takes_endpoint
+        .clone()
+        .unwrap_or_else(|| endpoint(&format!("endpoint/{}", j.id())));
     let last_only = j
         .state
         .job

@@ -50,7 +50,7 @@ pub const EVAL_PREDICTIONS: &str = "/eval_num_predictions";
 pub const DELETE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The error an Operation ended with, as an error of the call that started it.
-fn operation_error(status: crate::api::types::Status) -> ApiError {
+pub(super) fn operation_error(status: crate::api::types::Status) -> ApiError {
     use crate::api::error::{Code, ErrorKind};
     let code = Code::from_number(i64::from(status.code));
     ApiError {

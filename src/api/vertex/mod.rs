@@ -4,4 +4,5 @@
 
 pub mod client;
 pub mod model;
+pub mod rebase;
 pub mod types;

@@ -2,6 +2,7 @@
 //! detail (data statistics, checkpoints, endpoint, error), and cancelling a job or deleting
 //! the model it made.
 
+mod rebase;
 mod state;
 mod update;
 

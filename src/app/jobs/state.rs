@@ -107,6 +107,22 @@ pub enum JobDialog {
         /// The default now, when known.
         current: Option<String>,
     },
+    /// Tune the model this job made again, same data and settings, on another base model:
+    /// a new job and a new model (the old one stays).
+    Rebase {
+        /// The job's resource name and display name.
+        job: String,
+        label: String,
+        /// The base the model has now, and the tunable models offered instead (←/→ choose).
+        old_base: String,
+        targets: Vec<String>,
+        chosen: usize,
+        /// Deploy the new model to the old model's endpoint (`e` toggles), replacing it there
+        /// when the new job succeeds; else it gets an endpoint of its own.
+        same_endpoint: bool,
+        /// The old model's endpoint.
+        endpoint: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -40,6 +40,7 @@ impl App {
                     _ => (pane.checkpoint + 1).min(count.saturating_sub(1)),
                 };
             }
+            Action::Rebase => return self.ask_rebase(now),
             Action::SetDefaultCheckpoint if in_detail => {
                 return self.ask_set_default_checkpoint(now);
             }

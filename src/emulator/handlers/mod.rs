@@ -8,3 +8,4 @@ pub mod tensorboard;
 pub mod tuned_models;
 pub mod vertex;
 pub mod vertex_models;
+pub mod vertex_rebase;

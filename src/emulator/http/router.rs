@@ -7,6 +7,7 @@ use crate::domain::limits::MAX_REQUEST_BYTES;
 use crate::emulator::core::Core;
 use crate::emulator::handlers::{
     generate, operations, permissions, storage, tensorboard, tuned_models, vertex, vertex_models,
+    vertex_rebase,
 };
 use crate::emulator::request::Req;
 use crate::emulator::vertex_tuning::Scope;
@@ -429,6 +430,9 @@ async fn vertex_route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
     Some(match tail {
         ["tuningJobs"] if m == Method::GET => vertex::list(core, req, &scope),
         ["tuningJobs"] if m == Method::POST => vertex::create(core, req, &scope),
+        ["tuningJobs:rebaseTunedModel"] if m == Method::POST => {
+            vertex_rebase::rebase(core, req, &scope)
+        }
         ["tuningJobs", segment] => match (split_verb(segment), m.clone()) {
             ((id, None), Method::GET) => vertex::get(core, req, &scope, id),
             ((id, Some("cancel")), Method::POST) => vertex::cancel(core, req, &scope, id),

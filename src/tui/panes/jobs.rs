@@ -284,5 +284,68 @@ fn render_dialog(frame: &mut Frame, area: Rect, dialog: &JobDialog, theme: &Them
                 76,
             );
         }
+        JobDialog::Rebase {
+            job,
+            label,
+            old_base,
+            targets,
+            chosen,
+            same_endpoint,
+            endpoint,
+        } => {
+            let new = targets.get(*chosen).map_or("—", String::as_str);
+            let short = endpoint.rsplit('/').next().unwrap_or_default();
+            let (serves, then) = if *same_endpoint {
+                (
+                    format!("endpoint {short}, the old model's"),
+                    "the new model replaces the old one on its endpoint once it succeeds.",
+                )
+            } else {
+                (
+                    "an endpoint of its own".to_owned(),
+                    "the old model keeps serving.",
+                )
+            };
+            let lines = vec![
+                Line::raw(format!(
+                    "Rebase the model of \"{label}\" onto a new base model?"
+                )),
+                Line::styled(job.clone(), theme.muted),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::raw("Base now   "),
+                    Span::styled(old_base.clone(), theme.muted),
+                ]),
+                Line::from(vec![
+                    Span::raw("New base ‹ "),
+                    Span::styled(new.to_owned(), theme.accent),
+                    Span::raw(format!(" ›  ({} of {})", chosen + 1, targets.len())),
+                ]),
+                Line::from(vec![
+                    Span::raw("Serves on  "),
+                    Span::styled(serves, theme.accent),
+                ]),
+                Line::raw(""),
+                Line::raw(format!(
+                    "A new tuning job trains on the same datasets and settings on the new base and makes a new model; {then}"
+                )),
+                dialog::keys_line(
+                    &[
+                        ("←/→", "base"),
+                        ("e", "endpoint"),
+                        ("y", "rebase"),
+                        ("n", "keep"),
+                    ],
+                    theme,
+                ),
+            ];
+            dialog::render(
+                frame,
+                area,
+                Span::styled(" Rebase ", theme.accent),
+                lines,
+                76,
+            );
+        }
     }
 }
