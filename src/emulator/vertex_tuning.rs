@@ -1,6 +1,7 @@
 //! Vertex AI supervised tuning in the emulator (the aiplatform discovery documents and the
 //! supervised-tuning guide): a create request checked as the service checks it, the datasets read
-//! from the emulator's Cloud Storage, and the job run for real with the small model: PENDING, then
+//! from the emulator's Cloud Storage, and the job run for real with the small model: PENDING
+//! (waiting for quota while the project's concurrent-tuning-jobs quota is used up), then
 //! RUNNING through its sub-states (processing the dataset, tuning, post-processing), then
 //! SUCCEEDED, FAILED or CANCELLED, with the TensorBoard series, checkpoints and endpoints the
 //! service makes.
@@ -32,7 +33,7 @@ use crate::api::vertex::types::{
     TunedModelRef, TuningDataStats, TuningJob, TuningJobMetadata, TuningJobState,
 };
 use crate::domain::vertex::{
-    MAX_TOKENS_PER_EXAMPLE, TUNABLE_MODELS, estimate_tokens, tunable_model,
+    MAX_TOKENS_PER_EXAMPLE, TUNABLE_MODELS, estimate_tokens, jobs_ahead, tunable_model,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -806,7 +807,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
             .and_then(|s| s.supervised_tuning_data_stats)
     });
     if job.state.job.state == JobState::Pending {
-        if !tick(&core).await {
+        if !tick(&core).await || !wait_for_quota(&core, &id).await {
             return;
         }
         let failed = update(&core, &id, |j| {
@@ -881,6 +882,62 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         }
         finish(j, now);
     });
+}
+
+/// What a pending job does next under the project's concurrent-tuning-jobs quota.
+enum Turn {
+    Start,
+    Wait { marked: bool },
+    Cancel,
+}
+
+/// Holds a pending job until fewer than the quota of its project's jobs are ahead of it
+/// ([`jobs_ahead`]: first come, first served by create time, across locations), marked
+/// TUNING_JOB_STATE_WAITING_FOR_QUOTA (journalled, so a restart shows it and keeps the order,
+/// which the create times give). A cancel ends it where it waits. False when the job has
+/// ended, is gone, or the emulator is shutting down.
+async fn wait_for_quota(core: &Core, id: &str) -> bool {
+    loop {
+        let turn = {
+            let store = core.store();
+            let Some(me) = store.cloud.job(id) else {
+                return false;
+            };
+            if me.state.cancel_requested {
+                Turn::Cancel
+            } else {
+                let ahead = jobs_ahead(
+                    &me.state.job,
+                    store.cloud.jobs.iter().map(|j| &j.state.job),
+                );
+                if ahead < core.options.concurrent_tuning_jobs.max(1) {
+                    Turn::Start
+                } else {
+                    Turn::Wait {
+                        marked: me.state.job.tuning_job_state == TuningJobState::WaitingForQuota,
+                    }
+                }
+            }
+        };
+        match turn {
+            Turn::Start => return true,
+            Turn::Cancel => {
+                update(core, id, |j| end_cancelled(j, super::store::micros(Utc::now())));
+                return false;
+            }
+            Turn::Wait { marked: false } => {
+                update(core, id, |j| {
+                    let t = &mut j.state.job;
+                    t.tuning_job_state = TuningJobState::WaitingForQuota;
+                    t.update_time = Some(super::store::micros(Utc::now()));
+                });
+            }
+            Turn::Wait { marked: true } => {}
+        }
+        if !tick(core).await {
+            return false;
+        }
+    }
 }
 
 /// Records a finished step: its train points (and eval points when measured), the progress
