@@ -159,7 +159,7 @@ impl JobSummary {
             .collect()
     }
 
-    /// The state as the jobs table shows it: `PENDING · waiting for quota (1 ahead)`,
+    /// The state as the jobs table shows it: `PENDING · quota: 1 ahead`,
     /// `RUNNING · tuning`.
     pub fn state_text(&self) -> String {
         match &self.stage {
@@ -221,18 +221,17 @@ impl JobStage {
                 if *n == 1 { "" } else { "s" }
             ),
             JobStage::WaitingForQuota { ahead: None } => "waiting for quota".into(),
+            JobStage::ProcessingDataset => "processing the dataset".into(),
             other => other.short(),
         }
     }
 
-    /// A table cell's worth: "waiting for quota (1 ahead)", "tuning".
+    /// A table cell's worth: "quota: 1 ahead", "tuning".
     pub fn short(&self) -> String {
         match self {
-            JobStage::WaitingForQuota { ahead: Some(n) } => {
-                format!("waiting for quota ({n} ahead)")
-            }
+            JobStage::WaitingForQuota { ahead: Some(n) } => format!("quota: {n} ahead"),
             JobStage::WaitingForQuota { ahead: None } => "waiting for quota".into(),
-            JobStage::ProcessingDataset => "processing dataset".into(),
+            JobStage::ProcessingDataset => "processing data".into(),
             JobStage::WaitingForCapacity => "waiting for capacity".into(),
             JobStage::Tuning => "tuning".into(),
             JobStage::PostProcessing => "post-processing".into(),
@@ -598,10 +597,7 @@ mod tests {
             rows[2].stage.unwrap().text(),
             "waiting for quota: 2 jobs ahead in this project"
         );
-        assert_eq!(
-            rows[2].state_text(),
-            "PENDING · waiting for quota (2 ahead)"
-        );
+        assert_eq!(rows[2].state_text(), "PENDING · quota: 2 ahead");
         // One job alone knows no queue; an ended job reports no stage.
         assert_eq!(
             JobSummary::of(&jobs[1]).stage,

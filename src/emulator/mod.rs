@@ -235,7 +235,11 @@ impl RunningEmulator {
             self.base_url(),
             self.core.options.step_interval.as_millis(),
             self.core.options.concurrent_tuning_jobs,
-            if self.core.options.concurrent_tuning_jobs == 1 { "" } else { "s" },
+            if self.core.options.concurrent_tuning_jobs == 1 {
+                ""
+            } else {
+                "s"
+            },
             self.core.options.faults.describe()
         )
     }

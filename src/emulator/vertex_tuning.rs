@@ -906,10 +906,8 @@ async fn wait_for_quota(core: &Core, id: &str) -> bool {
             if me.state.cancel_requested {
                 Turn::Cancel
             } else {
-                let ahead = jobs_ahead(
-                    &me.state.job,
-                    store.cloud.jobs.iter().map(|j| &j.state.job),
-                );
+                let ahead =
+                    jobs_ahead(&me.state.job, store.cloud.jobs.iter().map(|j| &j.state.job));
                 if ahead < core.options.concurrent_tuning_jobs.max(1) {
                     Turn::Start
                 } else {
@@ -922,7 +920,9 @@ async fn wait_for_quota(core: &Core, id: &str) -> bool {
         match turn {
             Turn::Start => return true,
             Turn::Cancel => {
-                update(core, id, |j| end_cancelled(j, super::store::micros(Utc::now())));
+                update(core, id, |j| {
+                    end_cancelled(j, super::store::micros(Utc::now()))
+                });
                 return false;
             }
             Turn::Wait { marked: false } => {

@@ -3,7 +3,7 @@
 //! histograms.
 
 use crate::api::vertex::types::{Distribution, TuningJob};
-use crate::domain::vertex::{JobSummary, job_label};
+use crate::domain::vertex::{JobStage, JobSummary, job_label};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +34,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     job: &TuningJob,
+    stage: Option<JobStage>,
     scroll: u16,
     checkpoints: Checkpoints<'_>,
     theme: &Theme,
@@ -46,7 +47,7 @@ pub fn render(
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
     frame.render_widget(
-        Paragraph::new(job_lines(job, checkpoints, theme))
+        Paragraph::new(job_lines(job, stage, checkpoints, theme))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         left,
@@ -66,7 +67,14 @@ pub fn render(
 }
 
 /// Every field of the job worth reading: where it stands, what it was asked, what it made.
-fn job_lines(job: &TuningJob, checkpoints: Checkpoints<'_>, theme: &Theme) -> Vec<Line<'static>> {
+/// `stage` is the job's as its row reads it (with the quota's queue, which one job alone
+/// cannot tell).
+fn job_lines(
+    job: &TuningJob,
+    stage: Option<JobStage>,
+    checkpoints: Checkpoints<'_>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let row = JobSummary::of(job);
     let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
     let hp = spec.hyper_parameters.clone().unwrap_or_default();
@@ -75,16 +83,12 @@ fn job_lines(job: &TuningJob, checkpoints: Checkpoints<'_>, theme: &Theme) -> Ve
         Span::styled(format!("{:<16}", "State"), theme.muted),
         Span::styled(row.state.clone(), theme.job_state(&row.state)),
     ];
-    if !job.tuning_job_state.name().ends_with("UNSPECIFIED") {
-        state.push(Span::styled(
-            format!(
-                " · {}",
-                job.tuning_job_state
-                    .name()
-                    .trim_start_matches("TUNING_JOB_STATE_")
-            ),
-            theme.muted,
-        ));
+    if let Some(stage) = stage.or(row.stage) {
+        let style = match stage {
+            JobStage::WaitingForQuota { .. } | JobStage::WaitingForCapacity => theme.warn,
+            _ => theme.muted,
+        };
+        state.push(Span::styled(format!(" · {}", stage.text()), style));
     }
     let mut lines = vec![
         field("Job", job.name.clone(), theme),
