@@ -226,9 +226,14 @@ impl JobsPane {
             .filter(|i| {
                 let (job, row) = (&self.jobs[*i], &self.rows[*i]);
                 needle.is_empty()
-                    || [&job.name, &row.display_name, &row.base_model, &row.state]
-                        .iter()
-                        .any(|text| text.to_lowercase().contains(&needle))
+                    || [
+                        &job.name,
+                        &row.display_name,
+                        &row.base_model,
+                        &row.state_text(),
+                    ]
+                    .iter()
+                    .any(|text| text.to_lowercase().contains(&needle))
             })
             .collect();
         let keys: Vec<(String, i64)> = self.rows.iter().map(|r| self.sort.key(r)).collect();

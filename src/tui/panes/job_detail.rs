@@ -79,22 +79,23 @@ fn job_lines(
     let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
     let hp = spec.hyper_parameters.clone().unwrap_or_default();
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
-    let mut state = vec![
+    let state = vec![
         Span::styled(format!("{:<16}", "State"), theme.muted),
         Span::styled(row.state.clone(), theme.job_state(&row.state)),
     ];
+    let mut lines = vec![field("Job", job.name.clone(), theme), Line::from(state)];
+    // Where it stands within its state, on a line of its own: the queue's sentence is long.
     if let Some(stage) = stage.or(row.stage) {
         let style = match stage {
             JobStage::WaitingForQuota { .. } | JobStage::WaitingForCapacity => theme.warn,
             _ => theme.muted,
         };
-        state.push(Span::styled(format!(" · {}", stage.text()), style));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<16}", "Stage"), theme.muted),
+            Span::styled(stage.text(), style),
+        ]));
     }
-    let mut lines = vec![
-        field("Job", job.name.clone(), theme),
-        Line::from(state),
-        field("Base model", row.base_model.clone(), theme),
-    ];
+    lines.push(field("Base model", row.base_model.clone(), theme));
     if let Some(pre) = &job.pre_tuned_model {
         let from = if pre.checkpoint_id.is_empty() {
             pre.tuned_model_name.clone()
