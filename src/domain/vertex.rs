@@ -149,12 +149,15 @@ impl JobSummary {
     }
 
     /// The rows of a listed project's jobs, each waiting job with the count of jobs ahead of
-    /// it (see [`jobs_ahead`]).
+    /// it (see [`jobs_ahead`]; counted for the waiting ones only, as a poll redoes them all).
     pub fn rows(jobs: &[TuningJob]) -> Vec<JobSummary> {
         jobs.iter()
-            .map(|job| JobSummary {
-                stage: JobStage::of(job, Some(jobs_ahead(job, jobs))),
-                ..JobSummary::of(job)
+            .map(|job| {
+                let mut row = JobSummary::of(job);
+                if let Some(JobStage::WaitingForQuota { ahead }) = &mut row.stage {
+                    *ahead = Some(jobs_ahead(job, jobs));
+                }
+                row
             })
             .collect()
     }
