@@ -33,7 +33,7 @@ use crate::api::vertex::types::{
     TunedModelRef, TuningDataStats, TuningJob, TuningJobMetadata, TuningJobState,
 };
 use crate::domain::vertex::{
-    MAX_TOKENS_PER_EXAMPLE, TUNABLE_MODELS, estimate_tokens, jobs_ahead, tunable_model,
+    MAX_TOKENS_PER_EXAMPLE, TUNABLE_MODELS, estimate_tokens, tunable_model,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -703,7 +703,7 @@ pub fn job_not_found(id: &str) -> Failure {
 /// Applies a change to a stored job and makes it durable (kept in memory when the disk fails,
 /// and written with the next change). Returns whether the job has ended (`None`: it is gone);
 /// the job itself is not copied out, as its series grow with every step.
-fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<bool> {
+pub(super) fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<bool> {
     let mut store = core.store();
     let job = store.cloud.job_mut(id)?;
     change(job);
@@ -723,7 +723,7 @@ fn job_marked(store: &mut super::store::Store, id: &str) {
 }
 
 /// How a running job ends when asked to stop.
-fn end_cancelled(job: &mut VertexJob, now: DateTime<Utc>) {
+pub(super) fn end_cancelled(job: &mut VertexJob, now: DateTime<Utc>) {
     let t = &mut job.state.job;
     t.state = JobState::Cancelled;
     t.tuning_job_state = TuningJobState::Unspecified;
@@ -784,7 +784,7 @@ fn push_stats(
 }
 
 /// Waits one step interval; false when the emulator is shutting down.
-async fn tick(core: &Core) -> bool {
+pub(super) async fn tick(core: &Core) -> bool {
     tokio::select! {
         () = core.cancel.cancelled() => false,
         () = tokio::time::sleep(core.options.step_interval) => true,
@@ -807,7 +807,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
             .and_then(|s| s.supervised_tuning_data_stats)
     });
     if job.state.job.state == JobState::Pending {
-        if !tick(&core).await || !wait_for_quota(&core, &id).await {
+        if !tick(&core).await || !super::vertex_quota::wait_for_quota(&core, &id).await {
             return;
         }
         let failed = update(&core, &id, |j| {
@@ -882,62 +882,6 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         }
         finish(j, now);
     });
-}
-
-/// What a pending job does next under the project's concurrent-tuning-jobs quota.
-enum Turn {
-    Start,
-    Wait { marked: bool },
-    Cancel,
-}
-
-/// Holds a pending job until fewer than the quota of its project's jobs are ahead of it
-/// ([`jobs_ahead`]: first come, first served by create time, across locations), marked
-/// TUNING_JOB_STATE_WAITING_FOR_QUOTA (journalled, so a restart shows it and keeps the order,
-/// which the create times give). A cancel ends it where it waits. False when the job has
-/// ended, is gone, or the emulator is shutting down.
-async fn wait_for_quota(core: &Core, id: &str) -> bool {
-    loop {
-        let turn = {
-            let store = core.store();
-            let Some(me) = store.cloud.job(id) else {
-                return false;
-            };
-            if me.state.cancel_requested {
-                Turn::Cancel
-            } else {
-                let ahead =
-                    jobs_ahead(&me.state.job, store.cloud.jobs.iter().map(|j| &j.state.job));
-                if ahead < core.options.concurrent_tuning_jobs.max(1) {
-                    Turn::Start
-                } else {
-                    Turn::Wait {
-                        marked: me.state.job.tuning_job_state == TuningJobState::WaitingForQuota,
-                    }
-                }
-            }
-        };
-        match turn {
-            Turn::Start => return true,
-            Turn::Cancel => {
-                update(core, id, |j| {
-                    end_cancelled(j, super::store::micros(Utc::now()))
-                });
-                return false;
-            }
-            Turn::Wait { marked: false } => {
-                update(core, id, |j| {
-                    let t = &mut j.state.job;
-                    t.tuning_job_state = TuningJobState::WaitingForQuota;
-                    t.update_time = Some(super::store::micros(Utc::now()));
-                });
-            }
-            Turn::Wait { marked: true } => {}
-        }
-        if !tick(core).await {
-            return false;
-        }
-    }
 }
 
 /// Records a finished step: its train points (and eval points when measured), the progress
