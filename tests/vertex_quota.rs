@@ -103,7 +103,7 @@ async fn a_second_job_waits_for_quota_even_in_another_location_then_runs_when_th
     assert_eq!(EmulatorOptions::default().concurrent_tuning_jobs, 1);
     let (_emu, client) = started(options(10)).await;
     let first = client
-        .create_tuning_job(&request("first", 20))
+        .create_tuning_job(&request("first", 60))
         .await
         .unwrap();
     until(&client, &first.name, "ran", running).await;
@@ -144,7 +144,7 @@ async fn a_second_job_waits_for_quota_even_in_another_location_then_runs_when_th
 async fn a_job_waiting_for_quota_is_cancelled_where_it_waits() {
     let (_emu, client) = started(options(10)).await;
     let first = client
-        .create_tuning_job(&request("first", 30))
+        .create_tuning_job(&request("first", 200))
         .await
         .unwrap();
     let second = client
@@ -173,8 +173,8 @@ async fn with_a_quota_of_two_two_jobs_run_at_once_and_a_third_waits_behind_both(
         ..options(10)
     })
     .await;
-    let a = client.create_tuning_job(&request("a", 20)).await.unwrap();
-    let b = client.create_tuning_job(&request("b", 20)).await.unwrap();
+    let a = client.create_tuning_job(&request("a", 60)).await.unwrap();
+    let b = client.create_tuning_job(&request("b", 60)).await.unwrap();
     let c = client.create_tuning_job(&request("c", 1)).await.unwrap();
     until(&client, &a.name, "ran", running).await;
     until(&client, &b.name, "ran beside the first", running).await;
@@ -209,7 +209,7 @@ async fn a_restart_keeps_the_waiting_jobs_and_their_order() {
     };
     let (emu, client) = started(options.clone()).await;
     let first = client
-        .create_tuning_job(&request("first", 10))
+        .create_tuning_job(&request("first", 30))
         .await
         .unwrap();
     let second = client
@@ -299,7 +299,7 @@ async fn jobs_list_get_and_watch_say_how_many_jobs_are_ahead() {
     let home = tempfile::tempdir().unwrap();
     let (emu, client) = started(options(50)).await;
     let first = client
-        .create_tuning_job(&request("first", 30))
+        .create_tuning_job(&request("first", 100))
         .await
         .unwrap();
     let second = client
