@@ -515,11 +515,11 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     assert_eq!(failed.state, vx::JobState::Failed);
-    // The same reads on v1beta1 (its own document).
-    client.version = "v1beta1".into();
+    // Jobs are read on v1beta1 (for their stage); the same reads on v1, its own document.
+    client.job_reads_version = "v1".into();
     client.get_tuning_job(&created.name).await.unwrap();
     client.list_tuning_jobs(None, "", "").await.unwrap();
-    client.version = "v1".into();
+    client.job_reads_version = "v1beta1".into();
     let missing = client
         .get_tuning_job(&format!("{}/tuningJobs/404", client.parent()))
         .await
@@ -546,6 +546,7 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
             "GET /v1/projects/{p}/locations/{l}/tuningJobs",
             "POST /v1/projects/{p}/locations/{l}/tuningJobs/{j}:cancel",
             "GET /v1beta1/projects/{p}/locations/{l}/tuningJobs/{j}",
+            "GET /v1beta1/projects/{p}/locations/{l}/tuningJobs",
             "POST /v1/projects/{p}/locations/{l}/endpoints/{e}:generateContent",
             "POST /v1/projects/{p}/locations/{l}/endpoints/{e}:streamGenerateContent",
             "POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent",
@@ -597,7 +598,7 @@ async fn the_demos_answers_conform_to_the_discovery_documents() {
         &proxy.take(),
         &[
             "GET /v1beta/tunedModels/{id}",
-            "GET /v1/projects/{p}/locations/{l}/tuningJobs/{j}",
+            "GET /v1beta1/projects/{p}/locations/{l}/tuningJobs/{j}",
         ],
     );
 }

@@ -562,11 +562,26 @@ async fn beta_fields_are_served_on_v1beta1_only_and_last_checkpoint_only_keeps_n
     let tuned = job.tuned_model.clone().unwrap();
     assert!(tuned.checkpoints.is_empty(), "{:?}", tuned.checkpoints);
     assert!(!tuned.endpoint.is_empty());
-    assert!(
-        job.tuning_job_metadata.is_none(),
-        "v1 has no tuningJobMetadata"
-    );
     let http = reqwest::Client::new();
+    let v1: serde_json::Value = http
+        .get(format!("{}/v1/{}", emu.base_url(), job.name))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        v1.get("tuningJobMetadata").is_none(),
+        "v1 has no tuningJobMetadata: {v1}"
+    );
+    assert_eq!(
+        job.tuning_job_metadata
+            .as_ref()
+            .and_then(|m| m.completed_step_count),
+        job.step_count(),
+        "the client reads jobs on v1beta1, which has it"
+    );
     let beta: serde_json::Value = http
         .get(format!("{}/v1beta1/{}", emu.base_url(), job.name))
         .send()

@@ -9,7 +9,8 @@ use crate::dataset::lint::Severity;
 use crate::dataset::vertex as vertex_jsonl;
 use crate::domain::progress::{self as progress, Job};
 use crate::domain::vertex::{
-    JobSummary, VertexSource, VertexTuning, VertexTuningProblem, dataset_object,
+    JobStage, JobSummary, VertexSource, VertexTuning, VertexTuningProblem, dataset_object,
+    jobs_ahead,
 };
 use clap::Subcommand;
 use std::io::IsTerminal;
@@ -44,13 +45,12 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn row(job: &TuningJob) -> Vec<String> {
-    let s = JobSummary::of(job);
+fn row(s: &JobSummary) -> Vec<String> {
     let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     vec![
         s.id.clone(),
         s.display_name.clone(),
-        s.state.clone(),
+        s.state_text(),
         s.base_model.clone(),
         when(s.created),
         s.duration_text(),
@@ -67,7 +67,7 @@ pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
             if json.json {
                 print_json(&jobs)?;
             } else {
-                let rows: Vec<Vec<String>> = jobs.iter().map(row).collect();
+                let rows: Vec<Vec<String>> = JobSummary::rows(&jobs).iter().map(row).collect();
                 print_table(
                     &[
                         "ID",
@@ -90,7 +90,7 @@ pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
             if json.json {
                 print_json(&job)?;
             } else {
-                describe(&job);
+                describe(&job, stage(client, &job).await);
             }
             Ok(exit::OK)
         }
@@ -117,11 +117,30 @@ pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
     }
 }
 
+/// A job's stage, and while it waits for quota, how many of the project's jobs are ahead of
+/// it: the jobs listed once more for that (only then, as no other stage needs them). A failed
+/// list leaves the count out rather than fail the command.
+async fn stage(client: &VertexClient, job: &TuningJob) -> Option<JobStage> {
+    match JobStage::of(job, None)? {
+        JobStage::WaitingForQuota { .. } => Some(JobStage::WaitingForQuota {
+            ahead: client
+                .all_tuning_jobs("")
+                .await
+                .ok()
+                .map(|jobs| jobs_ahead(job, &jobs)),
+        }),
+        other => Some(other),
+    }
+}
+
 /// A job for a person: what it is, where it stands, what it made.
-fn describe(job: &TuningJob) {
-    let r = row(job);
+fn describe(job: &TuningJob, stage: Option<JobStage>) {
+    let r = row(&JobSummary::of(job));
     outln!("{}  {}", job.name, r[1]);
-    outln!("state      {}", job.state);
+    match stage {
+        Some(stage) => outln!("state      {} · {}", job.state, stage.text()),
+        None => outln!("state      {}", job.state),
+    }
     outln!("base model {}", r[3]);
     outln!("created    {}  ·  duration {}", r[4], r[5]);
     outln!(
@@ -147,8 +166,11 @@ fn describe(job: &TuningJob) {
             stats.total_billable_token_count.unwrap_or(0),
             stats
                 .total_truncated_example_count
-                .map_or(String::new(), |n| format!(" · {n} dropped"))
+                .map_or(String::new(), |n| format!(" · {n} truncated"))
         );
+        for reason in stats.dropped_example_reasons.iter().take(10) {
+            outln!("dropped    {reason}");
+        }
     }
     if let Some(model) = &job.tuned_model {
         outln!("model      {}", model.model);
@@ -371,9 +393,12 @@ pub fn progress_line(job: &Job) -> String {
     };
     let eta = progress::eta(&job.train_loss, job.total_steps)
         .map_or("-".to_owned(), |d| format!("{}s", d.as_secs()));
+    let state = match job.stage {
+        Some(stage) if !job.is_done() => format!("{} ({})", job.state.label(), stage.text()),
+        _ => job.state.label().to_owned(),
+    };
     let mut line = format!(
-        "{} · step {}/{total} · train loss {}",
-        job.state.label(),
+        "{state} · step {}/{total} · train loss {}",
         job.completed_steps(),
         loss(&job.train_loss)
     );
@@ -397,6 +422,7 @@ async fn follow(
     let mut wait = interval;
     let mut cache = MetricsCache::default();
     let mut progress = Job::from_tuning_job(&first);
+    progress.stage = stage(client, &first).await;
     let mut job = first;
     let mut last_line = String::new();
     loop {
@@ -420,6 +446,7 @@ async fn follow(
             Ok(next) => {
                 job = next;
                 progress.absorb_tuning_job(&job);
+                progress.stage = stage(client, &job).await;
                 last_success = std::time::Instant::now();
                 wait = interval;
             }

@@ -3,7 +3,7 @@
 //! Source: Vertex AI's "About supervised fine-tuning for Gemini models" and "Prepare supervised
 //! fine-tuning data" pages, as read on 2026-09-25.
 
-use crate::api::vertex::types::TuningJob;
+use crate::api::vertex::types::{TuningJob, TuningJobState};
 
 /// The location used when none is configured (google-genai's and gcloud's default).
 pub const DEFAULT_LOCATION: &str = "us-central1";
@@ -132,6 +132,9 @@ pub struct JobSummary {
     pub epochs: Option<i64>,
     pub adapter_rank: Option<u32>,
     pub steps: Option<i64>,
+    /// Where the job stands within its state, as the service reports it; `None` when the
+    /// service says nothing (v1, or a job that has ended).
+    pub stage: Option<JobStage>,
 }
 
 impl JobSummary {
@@ -154,6 +157,30 @@ impl JobSummary {
             epochs: job.epoch_count(),
             adapter_rank: hp.and_then(|h| h.adapter_size.rank()),
             steps: job.step_count(),
+            stage: JobStage::of(job, None),
+        }
+    }
+
+    /// The rows of a listed project's jobs, each waiting job with the count of jobs ahead of
+    /// it (see [`jobs_ahead`]; counted for the waiting ones only, as a poll redoes them all).
+    pub fn rows(jobs: &[TuningJob]) -> Vec<JobSummary> {
+        jobs.iter()
+            .map(|job| {
+                let mut row = JobSummary::of(job);
+                if let Some(JobStage::WaitingForQuota { ahead }) = &mut row.stage {
+                    *ahead = Some(jobs_ahead(job, jobs));
+                }
+                row
+            })
+            .collect()
+    }
+
+    /// The state as the jobs table shows it: `PENDING · quota: 1 ahead`,
+    /// `RUNNING · tuning`.
+    pub fn state_text(&self) -> String {
+        match &self.stage {
+            Some(stage) => format!("{} · {}", self.state, stage.short()),
+            None => self.state.clone(),
         }
     }
 
@@ -165,6 +192,91 @@ impl JobSummary {
             None => "-".into(),
         }
     }
+}
+
+/// A job's stage within its state: v1beta1's `tuningJobState` (the aiplatform v1beta1
+/// discovery document), and for a job waiting for quota how many of the project's jobs are
+/// ahead of it (when the jobs around it are known). The dashboard's table, detail and Monitor
+/// and `tunedeck jobs list`/`get`/`watch` all word it from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStage {
+    /// PENDING: the project's concurrent-tuning-jobs quota is used up.
+    WaitingForQuota { ahead: Option<usize> },
+    /// RUNNING: the service reads and checks the dataset.
+    ProcessingDataset,
+    /// RUNNING: quota is granted, accelerators are not yet.
+    WaitingForCapacity,
+    /// RUNNING: training steps.
+    Tuning,
+    /// RUNNING: training is over; the model, checkpoints and endpoint are being made.
+    PostProcessing,
+}
+
+impl JobStage {
+    /// The stage a job reports (`None` when it reports none, or one this build does not know),
+    /// with `ahead` for a job waiting for quota.
+    pub fn of(job: &TuningJob, ahead: Option<usize>) -> Option<JobStage> {
+        if job.state.is_terminal() {
+            return None;
+        }
+        Some(match job.tuning_job_state {
+            TuningJobState::WaitingForQuota => JobStage::WaitingForQuota { ahead },
+            TuningJobState::ProcessingDataset => JobStage::ProcessingDataset,
+            TuningJobState::WaitingForCapacity => JobStage::WaitingForCapacity,
+            TuningJobState::Tuning => JobStage::Tuning,
+            TuningJobState::PostProcessing => JobStage::PostProcessing,
+            _ => return None,
+        })
+    }
+
+    /// The whole sentence: "waiting for quota: 1 job ahead in this project".
+    pub fn text(&self) -> String {
+        match self {
+            JobStage::WaitingForQuota { ahead: Some(n) } => format!(
+                "waiting for quota: {n} job{} ahead in this project",
+                if *n == 1 { "" } else { "s" }
+            ),
+            JobStage::WaitingForQuota { ahead: None } => "waiting for quota".into(),
+            JobStage::ProcessingDataset => "processing the dataset".into(),
+            other => other.short(),
+        }
+    }
+
+    /// A table cell's worth: "quota: 1 ahead", "tuning".
+    pub fn short(&self) -> String {
+        match self {
+            JobStage::WaitingForQuota { ahead: Some(n) } => format!("quota: {n} ahead"),
+            JobStage::WaitingForQuota { ahead: None } => "waiting for quota".into(),
+            JobStage::ProcessingDataset => "processing data".into(),
+            JobStage::WaitingForCapacity => "waiting for capacity".into(),
+            JobStage::Tuning => "tuning".into(),
+            JobStage::PostProcessing => "post-processing".into(),
+        }
+    }
+}
+
+/// The project a job belongs to (`projects/P` of its name).
+fn job_project(job: &TuningJob) -> &str {
+    job.name.split("/locations/").next().unwrap_or(&job.name)
+}
+
+/// How many of `jobs` are ahead of `job` for the project's concurrent-tuning-jobs quota, which
+/// the service shares across the project's locations and grants first come, first served by
+/// create time: the project's other jobs that have not ended and either have started (they
+/// hold a slot) or were created before it (they queue before it). The emulator starts a
+/// pending job when this is below its quota; the dashboard and the CLI count the jobs they
+/// listed, one location's, so for a project tuning in several locations it is a lower bound.
+pub fn jobs_ahead<'a>(job: &TuningJob, jobs: impl IntoIterator<Item = &'a TuningJob>) -> usize {
+    let project = job_project(job);
+    let key = (job.create_time, job.name.as_str());
+    jobs.into_iter()
+        .filter(|j| {
+            j.name != job.name
+                && job_project(j) == project
+                && !j.state.is_terminal()
+                && (j.start_time.is_some() || (j.create_time, j.name.as_str()) < key)
+        })
+        .count()
 }
 
 /// What a Vertex AI job tunes from: a tunable base model, or a tuned model (optionally one of
@@ -444,5 +556,71 @@ mod tests {
         assert_eq!(estimate_tokens(""), 0);
         assert_eq!(max_validation_examples(100), 5_000);
         assert_eq!(max_validation_examples(100_000), 30_000);
+    }
+
+    /// A job of project `p` in `loc`, created `minute` minutes past the hour, in `state`
+    /// (RUNNING ones have started).
+    fn job(p: &str, loc: &str, id: &str, minute: u32, state: &str) -> TuningJob {
+        let started = state == "JOB_STATE_RUNNING";
+        serde_json::from_value(serde_json::json!({
+            "name": format!("projects/{p}/locations/{loc}/tuningJobs/{id}"),
+            "state": state,
+            "createTime": format!("2026-12-03T10:{minute:02}:00Z"),
+            "startTime": started.then(|| format!("2026-12-03T10:{minute:02}:30Z")),
+            "tuningJobState": if started { "TUNING_JOB_STATE_TUNING" } else { "TUNING_JOB_STATE_WAITING_FOR_QUOTA" },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn jobs_ahead_are_the_projects_running_jobs_and_its_earlier_waiting_ones() {
+        let jobs = vec![
+            job("1", "us-central1", "10", 1, "JOB_STATE_RUNNING"),
+            job("1", "us-central1", "11", 2, "JOB_STATE_PENDING"),
+            job("1", "europe-west4", "12", 3, "JOB_STATE_PENDING"),
+            job("1", "us-central1", "13", 4, "JOB_STATE_PENDING"),
+            // Ended, or another project's: never ahead.
+            job("1", "us-central1", "14", 0, "JOB_STATE_SUCCEEDED"),
+            job("2", "us-central1", "15", 0, "JOB_STATE_RUNNING"),
+            job("2", "us-central1", "16", 0, "JOB_STATE_PENDING"),
+        ];
+        let ahead: Vec<usize> = jobs[..4].iter().map(|j| jobs_ahead(j, &jobs)).collect();
+        // The running one, then each waiting job behind it and the ones created before it,
+        // whatever their location.
+        assert_eq!(ahead, vec![0, 1, 2, 3]);
+        // A job that started after a later quota change still holds its slot.
+        let mut late = job("1", "us-central1", "17", 59, "JOB_STATE_RUNNING");
+        late.tuning_job_state = TuningJobState::Tuning;
+        let mut with_late = jobs.clone();
+        with_late.push(late);
+        assert_eq!(jobs_ahead(&jobs[1], &with_late), 2);
+    }
+
+    #[test]
+    fn the_stage_is_worded_once_with_the_queue() {
+        let jobs = vec![
+            job("1", "us-central1", "10", 1, "JOB_STATE_RUNNING"),
+            job("1", "us-central1", "11", 2, "JOB_STATE_PENDING"),
+            job("1", "us-central1", "12", 3, "JOB_STATE_PENDING"),
+        ];
+        let rows = JobSummary::rows(&jobs);
+        assert_eq!(rows[0].state_text(), "RUNNING · tuning");
+        assert_eq!(
+            rows[1].stage.unwrap().text(),
+            "waiting for quota: 1 job ahead in this project"
+        );
+        assert_eq!(
+            rows[2].stage.unwrap().text(),
+            "waiting for quota: 2 jobs ahead in this project"
+        );
+        assert_eq!(rows[2].state_text(), "PENDING · quota: 2 ahead");
+        // One job alone knows no queue; an ended job reports no stage.
+        assert_eq!(
+            JobSummary::of(&jobs[1]).stage,
+            Some(JobStage::WaitingForQuota { ahead: None })
+        );
+        let mut done = jobs[0].clone();
+        done.state = crate::api::vertex::types::JobState::Succeeded;
+        assert_eq!(JobStage::of(&done, None), None);
     }
 }

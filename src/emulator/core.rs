@@ -45,6 +45,10 @@ pub struct EmulatorOptions {
     pub stream_chunk_delay: Duration,
     /// A connection that has not sent a whole request head (or body) by then is closed.
     pub header_timeout: Duration,
+    /// Vertex AI tuning jobs a project runs at once; later ones wait, PENDING with
+    /// TUNING_JOB_STATE_WAITING_FOR_QUOTA, first come first served (the service's default
+    /// "Global concurrent tuning jobs" quota is 1, shared across the project's locations).
+    pub concurrent_tuning_jobs: usize,
 }
 
 impl Default for EmulatorOptions {
@@ -60,6 +64,7 @@ impl Default for EmulatorOptions {
             faults: Faults::default(),
             stream_chunk_delay: Duration::from_millis(40),
             header_timeout: Duration::from_secs(30),
+            concurrent_tuning_jobs: 1,
         }
     }
 }

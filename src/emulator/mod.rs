@@ -14,6 +14,7 @@ pub mod request;
 pub mod store;
 pub mod trainer;
 pub mod tuning;
+mod vertex_quota;
 pub mod vertex_tuning;
 pub mod wire;
 
@@ -71,6 +72,10 @@ pub struct EmulatorArgs {
     /// Milliseconds per tuning step.
     #[arg(long, default_value_t = 500)]
     pub step_ms: u64,
+    /// Vertex AI tuning jobs a project runs at once (the service's default quota); later jobs
+    /// wait, PENDING with TUNING_JOB_STATE_WAITING_FOR_QUOTA, first come first served.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrent_tuning_jobs: u32,
     /// Seed for training and faults (the same seed gives the same loss curves).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -145,6 +150,10 @@ pub struct EmulatorArgs {
     pub no_tuned_streaming: bool,
 }
 
+/// Vertex AI tuning jobs the embedded emulator runs at once per project (see
+/// [`start_embedded`]).
+pub const EMBEDDED_CONCURRENT_TUNING_JOBS: usize = 2;
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if (0.0..=1.0).contains(&v) {
@@ -155,10 +164,14 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 /// The emulator tunedeck runs in-process when no credentials are found, for the dashboard and
-/// the headless commands alike: the usual state file, a free loopback port.
+/// the headless commands alike: the usual state file, a free loopback port. Its demo project
+/// runs two tuning jobs at once, not the service's one: the demo's own live job is the
+/// emulator's, and a person's first job should not queue behind it for a minute (while it
+/// runs, a second job of theirs still waits; once it has ended, two of theirs run at once).
 pub async fn start_embedded() -> color_eyre::Result<RunningEmulator> {
     let options = EmulatorOptions {
         state_file: default_state_file(),
+        concurrent_tuning_jobs: EMBEDDED_CONCURRENT_TUNING_JOBS,
         ..EmulatorOptions::default()
     };
     start(options, ([127, 0, 0, 1], 0).into()).await
@@ -222,6 +235,7 @@ impl EmulatorArgs {
             },
             stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
             header_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            concurrent_tuning_jobs: self.concurrent_tuning_jobs as usize,
         }
     }
 }
@@ -246,9 +260,15 @@ impl RunningEmulator {
             None => "ephemeral state".to_owned(),
         };
         format!(
-            "tunedeck emulator on {} ({state}; {} ms a step; {})",
+            "tunedeck emulator on {} ({state}; {} ms a step; {} Vertex tuning job{} at once per project; {})",
             self.base_url(),
             self.core.options.step_interval.as_millis(),
+            self.core.options.concurrent_tuning_jobs,
+            if self.core.options.concurrent_tuning_jobs == 1 {
+                ""
+            } else {
+                "s"
+            },
             self.core.options.faults.describe()
         )
     }

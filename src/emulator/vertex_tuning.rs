@@ -1,6 +1,7 @@
 //! Vertex AI supervised tuning in the emulator (the aiplatform discovery documents and the
 //! supervised-tuning guide): a create request checked as the service checks it, the datasets read
-//! from the emulator's Cloud Storage, and the job run for real with the small model: PENDING, then
+//! from the emulator's Cloud Storage, and the job run for real with the small model: PENDING
+//! (waiting for quota while the project's concurrent-tuning-jobs quota is used up), then
 //! RUNNING through its sub-states (processing the dataset, tuning, post-processing), then
 //! SUCCEEDED, FAILED or CANCELLED, with the TensorBoard series, checkpoints and endpoints the
 //! service makes.
@@ -726,7 +727,7 @@ pub fn job_not_found(id: &str) -> Failure {
 /// Applies a change to a stored job and makes it durable (kept in memory when the disk fails,
 /// and written with the next change). Returns whether the job has ended (`None`: it is gone);
 /// the job itself is not copied out, as its series grow with every step.
-fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<bool> {
+pub(super) fn update(core: &Core, id: &str, change: impl FnOnce(&mut VertexJob)) -> Option<bool> {
     let mut store = core.store();
     let job = store.cloud.job_mut(id)?;
     change(job);
@@ -746,7 +747,7 @@ fn job_marked(store: &mut super::store::Store, id: &str) {
 }
 
 /// How a running job ends when asked to stop.
-fn end_cancelled(job: &mut VertexJob, now: DateTime<Utc>) {
+pub(super) fn end_cancelled(job: &mut VertexJob, now: DateTime<Utc>) {
     let t = &mut job.state.job;
     t.state = JobState::Cancelled;
     t.tuning_job_state = TuningJobState::Unspecified;
@@ -807,7 +808,7 @@ fn push_stats(
 }
 
 /// Waits one step interval; false when the emulator is shutting down.
-async fn tick(core: &Core) -> bool {
+pub(super) async fn tick(core: &Core) -> bool {
     tokio::select! {
         () = core.cancel.cancelled() => false,
         () = tokio::time::sleep(core.options.step_interval) => true,
@@ -830,7 +831,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
             .and_then(|s| s.supervised_tuning_data_stats)
     });
     if job.state.job.state == JobState::Pending {
-        if !tick(&core).await {
+        if !tick(&core).await || !super::vertex_quota::wait_for_quota(&core, &id).await {
             return;
         }
         let failed = update(&core, &id, |j| {

@@ -131,7 +131,9 @@ async fn the_headless_commands_conform_to_the_discovery_documents() {
         &[
             "POST /upload/storage/v1/b/{b}/o",
             "POST /v1/projects/{p}/locations/{l}/tuningJobs",
-            "GET /v1/projects/{p}/locations/{l}/tuningJobs/{j}",
+            // Jobs are read on v1beta1, for their stage (`tuningJobState`).
+            "GET /v1beta1/projects/{p}/locations/{l}/tuningJobs/{j}",
+            "GET /v1beta1/projects/{p}/locations/{l}/tuningJobs",
             "POST /v1/projects/{p}/locations/{l}/endpoints/{e}:generateContent",
         ],
     );

@@ -97,6 +97,9 @@ pub struct MetricsCache {
     pub requests: u64,
 }
 
+/// The version tuning jobs are read on (see [`VertexClient::job_reads_version`]).
+pub const JOB_READS_VERSION: &str = "v1beta1";
+
 /// A Vertex AI client for one project and location.
 #[derive(Clone, Debug)]
 pub struct VertexClient {
@@ -106,6 +109,13 @@ pub struct VertexClient {
     pub location: String,
     /// `v1` unless told otherwise (every SFT field exists there).
     pub version: String,
+    /// The version tuning jobs are read on (`tuningJobs.get` and `list`): `v1beta1`, as the
+    /// job's stage (`tuningJobState`: waiting for quota, processing the dataset, tuning…) and
+    /// its progress counts (`tuningJobMetadata`) are served there only, and every field v1
+    /// reads is there too (the two discovery documents agree on them). Every job is read so,
+    /// not only running ones: a list answers for all at once, and a job's stage is what the
+    /// table shows. Writes (create, cancel) stay on [`VertexClient::version`].
+    pub job_reads_version: String,
 }
 
 impl VertexClient {
@@ -117,6 +127,7 @@ impl VertexClient {
             project: project.to_owned(),
             location: location.to_owned(),
             version: "v1".into(),
+            job_reads_version: JOB_READS_VERSION.into(),
         }
     }
 
@@ -161,6 +172,25 @@ impl VertexClient {
 
     pub(super) fn url(&self, path: &str) -> Result<String, ApiError> {
         self.api.url(&self.version, path)
+    }
+
+    /// A GET of a tuning job resource, on [`VertexClient::job_reads_version`].
+    async fn read_jobs<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        let url = self.api.url(&self.job_reads_version, path)?;
+        self.api
+            .call::<T, ()>(
+                Method::GET,
+                &url,
+                query,
+                None,
+                Retry::Idempotent,
+                self.timeout(),
+            )
+            .await
     }
 
     pub(super) fn timeout(&self) -> std::time::Duration {
@@ -240,7 +270,7 @@ impl VertexClient {
 
     /// `tuningJobs.get` by full name or bare id.
     pub async fn get_tuning_job(&self, name: &str) -> Result<TuningJob, ApiError> {
-        self.get(&self.job_name(name), &[]).await
+        self.read_jobs(&self.job_name(name), &[]).await
     }
 
     /// A job's full name from a bare id or a full name.
@@ -269,7 +299,8 @@ impl VertexClient {
         if !filter.is_empty() {
             q.push(("filter", filter.to_owned()));
         }
-        self.get(&format!("{}/tuningJobs", self.parent()), &q).await
+        self.read_jobs(&format!("{}/tuningJobs", self.parent()), &q)
+            .await
     }
 
     /// Every tuning job, all pages (a repeated token ends the walk rather than loop).

@@ -60,7 +60,7 @@ impl JobColumn {
         match self {
             JobColumn::Id => row.id.clone(),
             JobColumn::DisplayName => row.display_name.clone(),
-            JobColumn::State => row.state.clone(),
+            JobColumn::State => row.state_text(),
             JobColumn::BaseModel => row.base_model.clone(),
             JobColumn::Created => opt(row.created.map(|t| t.format("%Y-%m-%d %H:%M").to_string())),
             JobColumn::Duration => row.duration_text(),
@@ -206,7 +206,7 @@ impl JobsPane {
     /// The list as answered: every page, replacing what was shown.
     pub fn loaded(&mut self, jobs: Vec<TuningJob>, now: DateTime<Utc>) {
         let keep = self.selected_job().map(|j| j.name.clone());
-        self.rows = jobs.iter().map(JobSummary::of).collect();
+        self.rows = JobSummary::rows(&jobs);
         self.jobs = jobs;
         self.load = Load::Loaded;
         self.loaded_at = Some(now);
@@ -218,12 +218,13 @@ impl JobsPane {
         self.rebuild_view(keep);
     }
 
-    /// A job as polled since: its row follows it live.
+    /// A job as polled since: its row follows it live, and the others' places in the quota's
+    /// queue with it (a job that ends lets the next one start).
     pub fn replace(&mut self, job: &TuningJob) {
         let keep = self.selected_job().map(|j| j.name.clone());
         if let Some(i) = self.jobs.iter().position(|j| j.name == job.name) {
-            self.rows[i] = JobSummary::of(job);
             self.jobs[i] = job.clone();
+            self.rows = JobSummary::rows(&self.jobs);
             self.rebuild_view(keep);
         }
     }
@@ -241,9 +242,14 @@ impl JobsPane {
             .filter(|i| {
                 let (job, row) = (&self.jobs[*i], &self.rows[*i]);
                 needle.is_empty()
-                    || [&job.name, &row.display_name, &row.base_model, &row.state]
-                        .iter()
-                        .any(|text| text.to_lowercase().contains(&needle))
+                    || [
+                        &job.name,
+                        &row.display_name,
+                        &row.base_model,
+                        &row.state_text(),
+                    ]
+                    .iter()
+                    .any(|text| text.to_lowercase().contains(&needle))
             })
             .collect();
         let keys: Vec<(String, i64)> = self.rows.iter().map(|r| self.sort.key(r)).collect();

@@ -85,6 +85,13 @@ pub struct Job {
     /// Steps at which the job saved a checkpoint (Vertex AI's, once it reports them).
     pub checkpoints: Vec<i32>,
     pub state: JobState,
+    /// Where the job stands within its state, as Vertex AI reports it (v1beta1
+    /// `tuningJobState`); `None` on the Gemini API and once it has ended.
+    pub stage: Option<crate::domain::vertex::JobStage>,
+    /// Examples the service truncated for length (Vertex AI's `totalTruncatedExampleCount`),
+    /// and the first reason it gave (`droppedExampleReasons`).
+    pub truncated_examples: i64,
+    pub truncated_reason: Option<String>,
     /// The service's error (code, message), when it failed or was cancelled.
     pub error: Option<(i32, String)>,
 }

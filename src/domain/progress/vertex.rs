@@ -44,6 +44,18 @@ impl Job {
     /// Folds a polled `TuningJob` in: state, planned steps, the model, the error.
     pub fn absorb_tuning_job(&mut self, job: &TuningJob) {
         self.state = job_state(&job.state);
+        self.stage = crate::domain::vertex::JobStage::of(job, None);
+        if let Some(stats) = job
+            .tuning_data_stats
+            .as_ref()
+            .and_then(|s| s.supervised_tuning_data_stats.as_ref())
+        {
+            self.truncated_examples = stats
+                .total_truncated_example_count
+                .unwrap_or(0)
+                .max(stats.truncated_example_indices.len() as i64);
+            self.truncated_reason = stats.dropped_example_reasons.first().cloned();
+        }
         if let Some(steps) = job.step_count() {
             self.total_steps = i32::try_from(steps).unwrap_or(i32::MAX);
         }

@@ -3,7 +3,7 @@
 //! histograms.
 
 use crate::api::vertex::types::{Distribution, TuningJob};
-use crate::domain::vertex::{JobSummary, job_label};
+use crate::domain::vertex::{JobStage, JobSummary, job_label};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +34,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     job: &TuningJob,
+    stage: Option<JobStage>,
     scroll: u16,
     checkpoints: Checkpoints<'_>,
     theme: &Theme,
@@ -46,7 +47,7 @@ pub fn render(
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
     frame.render_widget(
-        Paragraph::new(job_lines(job, checkpoints, theme))
+        Paragraph::new(job_lines(job, stage, checkpoints, theme))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         left,
@@ -66,31 +67,35 @@ pub fn render(
 }
 
 /// Every field of the job worth reading: where it stands, what it was asked, what it made.
-fn job_lines(job: &TuningJob, checkpoints: Checkpoints<'_>, theme: &Theme) -> Vec<Line<'static>> {
+/// `stage` is the job's as its row reads it (with the quota's queue, which one job alone
+/// cannot tell).
+fn job_lines(
+    job: &TuningJob,
+    stage: Option<JobStage>,
+    checkpoints: Checkpoints<'_>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let row = JobSummary::of(job);
     let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
     let hp = spec.hyper_parameters.clone().unwrap_or_default();
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
-    let mut state = vec![
+    let state = vec![
         Span::styled(format!("{:<16}", "State"), theme.muted),
         Span::styled(row.state.clone(), theme.job_state(&row.state)),
     ];
-    if !job.tuning_job_state.name().ends_with("UNSPECIFIED") {
-        state.push(Span::styled(
-            format!(
-                " · {}",
-                job.tuning_job_state
-                    .name()
-                    .trim_start_matches("TUNING_JOB_STATE_")
-            ),
-            theme.muted,
-        ));
+    let mut lines = vec![field("Job", job.name.clone(), theme), Line::from(state)];
+    // Where it stands within its state, on a line of its own: the queue's sentence is long.
+    if let Some(stage) = stage.or(row.stage) {
+        let style = match stage {
+            JobStage::WaitingForQuota { .. } | JobStage::WaitingForCapacity => theme.warn,
+            _ => theme.muted,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<16}", "Stage"), theme.muted),
+            Span::styled(stage.text(), style),
+        ]));
     }
-    let mut lines = vec![
-        field("Job", job.name.clone(), theme),
-        Line::from(state),
-        field("Base model", row.base_model.clone(), theme),
-    ];
+    lines.push(field("Base model", row.base_model.clone(), theme));
     if let Some(pre) = &job.pre_tuned_model {
         let from = if pre.checkpoint_id.is_empty() {
             pre.tuned_model_name.clone()

@@ -28,7 +28,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 chosen: pane.checkpoint,
                 default: pane.default_checkpoint(job),
             };
-            super::job_detail::render(frame, area, job, pane.detail_scroll, checkpoints, theme)
+            let stage = pane
+                .jobs
+                .iter()
+                .position(|j| j.name == job.name)
+                .and_then(|i| pane.rows[i].stage);
+            super::job_detail::render(
+                frame,
+                area,
+                job,
+                stage,
+                pane.detail_scroll,
+                checkpoints,
+                theme,
+            )
         }
         None => render_table(frame, area, pane, place, app.line_cursor, theme),
     }
@@ -62,11 +75,13 @@ fn title(pane: &JobsPane, place: &str, cursor: Option<usize>) -> String {
 }
 
 /// Column widths in priority order; the last ones drop out on narrow screens, and what is left
-/// widens the display name.
-fn columns_for(width: u16) -> Vec<(JobColumn, u16)> {
+/// widens the display name. The state column is as wide as its longest cell (a job's stage
+/// beside its state, "PENDING · quota: 1 ahead", between 10 and 30 characters): while a job
+/// waits or runs, where it stands matters more than the columns it pushes out.
+fn columns_for(width: u16, state_width: u16) -> Vec<(JobColumn, u16)> {
     let all = [
         (JobColumn::DisplayName, 22u16),
-        (JobColumn::State, 10),
+        (JobColumn::State, state_width.clamp(10, 30)),
         (JobColumn::Created, 16),
         (JobColumn::BaseModel, 22),
         (JobColumn::Steps, 6),
@@ -154,7 +169,13 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, theme: &Theme) {
         );
         return;
     }
-    let columns = columns_for(area.width);
+    let state_width = pane
+        .visible
+        .iter()
+        .map(|i| pane.rows[*i].state_text().chars().count())
+        .max()
+        .unwrap_or(0);
+    let columns = columns_for(area.width, u16::try_from(state_width).unwrap_or(u16::MAX));
     let height = usize::from(area.height.saturating_sub(1));
     let offset = table_offset(pane.selected, height);
     let header =

@@ -7,6 +7,7 @@ use crate::domain::progress::{
     Job, JobState, downsample, epoch_boundaries, epoch_in_progress, epochs_of_steps, eta,
     is_stalled, steps_per_minute,
 };
+use crate::domain::vertex::{JobStage, jobs_ahead};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
 use ratatui::Frame;
@@ -41,6 +42,20 @@ fn job_label(app: &App, job: &Job) -> String {
         .map(|x| x.display_name.clone())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| job.model.trim_start_matches("tunedModels/").to_owned())
+}
+
+/// A job's stage with, while it waits for quota, the count of the project's jobs ahead of it
+/// in the jobs list (when the list holds it).
+fn queued(app: &App, job: &Job, stage: JobStage) -> JobStage {
+    match stage {
+        JobStage::WaitingForQuota { .. } => JobStage::WaitingForQuota {
+            ahead: app
+                .jobs
+                .find(&job.name)
+                .map(|listed| jobs_ahead(listed, &app.jobs.jobs)),
+        },
+        other => other,
+    }
 }
 
 fn job_state(job: &Job, stalled: bool) -> &'static str {
@@ -210,6 +225,9 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         epoch_in_progress(completed, epoch_count)
     };
     let mut facts = vec![format!("epoch {current} of {epochs}")];
+    if let Some(stage) = job.stage.filter(|_| !job.is_done()) {
+        facts.insert(0, queued(app, job, stage).text());
+    }
     if !job.checkpoints.is_empty() {
         facts.push(format!(
             "{} (marked on the chart)",
@@ -313,6 +331,18 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
                 app.stall_factor
             ),
             theme.error,
+        ));
+    } else if job.truncated_examples > 0 {
+        lines.push(Line::styled(
+            format!(
+                "{} truncated by the service{}",
+                crate::domain::words::count(job.truncated_examples as u64, "example"),
+                job.truncated_reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+            theme.warn,
         ));
     }
     let [text, gauge] =
