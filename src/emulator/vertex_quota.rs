@@ -6,62 +6,39 @@
 //! CLI count with.
 
 use super::core::Core;
-use super::store::micros;
-use super::vertex_tuning::{end_cancelled, tick, update};
 use crate::api::vertex::types::TuningJobState;
 use crate::domain::vertex::jobs_ahead;
-use chrono::Utc;
 
 /// What a pending job does next under the project's concurrent-tuning-jobs quota.
-enum Turn {
+pub(super) enum Turn {
+    /// It may start now.
     Start,
+    /// It waits; `marked` when it already says TUNING_JOB_STATE_WAITING_FOR_QUOTA.
     Wait { marked: bool },
+    /// A cancel came while it waited.
     Cancel,
+    /// The job is gone.
+    Gone,
 }
 
-/// Holds a pending job until fewer than the quota of its project's jobs are ahead of it
-/// ([`jobs_ahead`]: first come, first served by create time, across locations), marked
-/// TUNING_JOB_STATE_WAITING_FOR_QUOTA (journalled, so a restart shows it and keeps the order,
-/// which the create times give). A cancel ends it where it waits. False when the job has
-/// ended, is gone, or the emulator is shutting down.
-pub(super) async fn wait_for_quota(core: &Core, id: &str) -> bool {
-    loop {
-        let turn = {
-            let store = core.store();
-            let Some(me) = store.cloud.job(id) else {
-                return false;
-            };
-            if me.state.cancel_requested {
-                Turn::Cancel
-            } else {
-                let ahead =
-                    jobs_ahead(&me.state.job, store.cloud.jobs.iter().map(|j| &j.state.job));
-                if ahead < core.options.concurrent_tuning_jobs.max(1) {
-                    Turn::Start
-                } else {
-                    Turn::Wait {
-                        marked: me.state.job.tuning_job_state == TuningJobState::WaitingForQuota,
-                    }
-                }
-            }
-        };
-        match turn {
-            Turn::Start => return true,
-            Turn::Cancel => {
-                update(core, id, |j| end_cancelled(j, micros(Utc::now())));
-                return false;
-            }
-            Turn::Wait { marked: false } => {
-                update(core, id, |j| {
-                    let t = &mut j.state.job;
-                    t.tuning_job_state = TuningJobState::WaitingForQuota;
-                    t.update_time = Some(micros(Utc::now()));
-                });
-            }
-            Turn::Wait { marked: true } => {}
-        }
-        if !tick(core).await {
-            return false;
+/// Whether a pending job may start: fewer than the quota of its project's jobs are ahead of it
+/// ([`jobs_ahead`]: first come, first served by create time, across locations). The waiting
+/// itself (marking the job, journalled, and ticking) is `vertex_tuning::wait_for_quota`'s, so
+/// this module reads the store and nothing else.
+pub(super) fn turn(core: &Core, id: &str) -> Turn {
+    let store = core.store();
+    let Some(me) = store.cloud.job(id) else {
+        return Turn::Gone;
+    };
+    if me.state.cancel_requested {
+        return Turn::Cancel;
+    }
+    let ahead = jobs_ahead(&me.state.job, store.cloud.jobs.iter().map(|j| &j.state.job));
+    if ahead < core.options.concurrent_tuning_jobs.max(1) {
+        Turn::Start
+    } else {
+        Turn::Wait {
+            marked: me.state.job.tuning_job_state == TuningJobState::WaitingForQuota,
         }
     }
 }

@@ -815,6 +815,37 @@ pub(super) async fn tick(core: &Core) -> bool {
     }
 }
 
+/// Holds a pending job while the project's concurrent-tuning-jobs quota is used up
+/// (`vertex_quota::turn`), marked TUNING_JOB_STATE_WAITING_FOR_QUOTA (journalled, so a restart
+/// shows it and keeps the order, which the create times give). A cancel ends it where it waits.
+/// False when the job has ended, is gone, or the emulator is shutting down.
+async fn wait_for_quota(core: &Core, id: &str) -> bool {
+    use super::vertex_quota::{Turn, turn};
+    loop {
+        match turn(core, id) {
+            Turn::Start => return true,
+            Turn::Gone => return false,
+            Turn::Cancel => {
+                update(core, id, |j| {
+                    end_cancelled(j, super::store::micros(Utc::now()))
+                });
+                return false;
+            }
+            Turn::Wait { marked: false } => {
+                update(core, id, |j| {
+                    let t = &mut j.state.job;
+                    t.tuning_job_state = TuningJobState::WaitingForQuota;
+                    t.update_time = Some(super::store::micros(Utc::now()));
+                });
+            }
+            Turn::Wait { marked: true } => {}
+        }
+        if !tick(core).await {
+            return false;
+        }
+    }
+}
+
 /// Runs a job from where it is (after a restart too) to its end.
 pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningDataStats>) {
     let Some(job) = core.store().cloud.job(&id).cloned() else {
@@ -831,7 +862,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
             .and_then(|s| s.supervised_tuning_data_stats)
     });
     if job.state.job.state == JobState::Pending {
-        if !tick(&core).await || !super::vertex_quota::wait_for_quota(&core, &id).await {
+        if !tick(&core).await || !wait_for_quota(&core, &id).await {
             return;
         }
         let failed = update(&core, &id, |j| {
