@@ -50,7 +50,7 @@ pub const EVAL_PREDICTIONS: &str = "/eval_num_predictions";
 pub const DELETE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The error an Operation ended with, as an error of the call that started it.
-pub(super) fn operation_error(status: crate::api::types::Status) -> ApiError {
+fn operation_error(status: crate::api::types::Status) -> ApiError {
     use crate::api::error::{Code, ErrorKind};
     let code = Code::from_number(i64::from(status.code));
     ApiError {
@@ -346,7 +346,7 @@ impl VertexClient {
             format!("{}/models/{name}", self.parent())
         };
         let url = self.url(&path)?;
-        let mut operation: VertexOperation = self
+        let operation: VertexOperation = self
             .api
             .call::<VertexOperation, ()>(
                 Method::DELETE,
@@ -357,14 +357,28 @@ impl VertexClient {
                 self.timeout(),
             )
             .await?;
-        let mut delay = std::time::Duration::from_millis(500);
-        let mut waited = std::time::Duration::ZERO;
         // An answer with no operation at all (`{}`, as emulators before it answered) has
         // nothing to follow: the 2xx is all there is.
+        self.follow_operation(operation, &format!("the deletion of {path}"))
+            .await
+            .map(|_| ())
+    }
+
+    /// Follows a long-running operation until it is done (polled from half a second, backing
+    /// off to 10 s, for at most [`DELETE_WAIT`]); its error, when it has one, is the caller's.
+    /// One without a name cannot be polled and comes back as it is. `what` names the work in
+    /// the error of one still running when the wait ends.
+    pub(super) async fn follow_operation(
+        &self,
+        mut operation: VertexOperation,
+        what: &str,
+    ) -> Result<VertexOperation, ApiError> {
+        let mut delay = std::time::Duration::from_millis(500);
+        let mut waited = std::time::Duration::ZERO;
         while !operation.done && !operation.name.is_empty() {
             if waited >= DELETE_WAIT {
                 return Err(ApiError::decode(format!(
-                    "the deletion of {path} is still running after {} s (operation {}); it may still finish",
+                    "{what} is still running after {} s (operation {}); it may still finish",
                     waited.as_secs(),
                     operation.name
                 )));
@@ -374,9 +388,9 @@ impl VertexClient {
             delay = (delay * 2).min(std::time::Duration::from_secs(10));
             operation = self.get(&operation.name, &[]).await?;
         }
-        match operation.error {
+        match operation.error.take() {
             Some(status) => Err(operation_error(status)),
-            None => Ok(()),
+            None => Ok(operation),
         }
     }
 

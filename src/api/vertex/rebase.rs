@@ -3,7 +3,7 @@
 //! again on the new base, which makes a new tuning job and, when it succeeds, a new model. The
 //! method answers a long-running Operation whose `response` is that new `TuningJob`.
 
-use super::client::{DELETE_WAIT, VertexClient, operation_error};
+use super::client::VertexClient;
 use super::types::{TuningJob, VertexOperation};
 use crate::api::ApiError;
 use crate::api::client::Retry;
@@ -82,7 +82,7 @@ impl VertexClient {
             deploy_to_same_endpoint,
         };
         let url = format!("{}/tuningJobs:rebaseTunedModel", self.url(&self.parent())?);
-        let mut operation: VertexOperation = self
+        let operation: VertexOperation = self
             .api
             .call(
                 Method::POST,
@@ -93,29 +93,14 @@ impl VertexClient {
                 self.timeout(),
             )
             .await?;
-        let mut delay = std::time::Duration::from_millis(500);
-        let mut waited = std::time::Duration::ZERO;
-        while !operation.done {
-            if operation.name.is_empty() {
-                return Err(ApiError::decode(
-                    "the rebase answered an unfinished operation with no name: nothing to follow",
-                ));
-            }
-            if waited >= DELETE_WAIT {
-                return Err(ApiError::decode(format!(
-                    "the rebase of {model_or_job} is still running after {} s (operation {}); it may still finish",
-                    waited.as_secs(),
-                    operation.name
-                )));
-            }
-            (self.api.config().sleeper)(delay).await;
-            waited += delay;
-            delay = (delay * 2).min(std::time::Duration::from_secs(10));
-            operation = self.get(&operation.name, &[]).await?;
+        if !operation.done && operation.name.is_empty() {
+            return Err(ApiError::decode(
+                "the rebase answered an unfinished operation with no name: nothing to follow",
+            ));
         }
-        if let Some(status) = operation.error {
-            return Err(operation_error(status));
-        }
+        let operation = self
+            .follow_operation(operation, &format!("the rebase of {model_or_job}"))
+            .await?;
         let Some(mut response) = operation.response else {
             return Err(ApiError::decode(format!(
                 "the rebase's operation {} finished with neither a response nor an error",
