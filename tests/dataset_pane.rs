@@ -3,40 +3,17 @@
 
 mod common;
 use common::app::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tunedeck::api::types::TuningExample;
-use tunedeck::app::dataset::{DatasetPane, parse_journal};
+use tunedeck::app::dataset::parse_journal;
 use tunedeck::app::{App, Msg, Now, Tab};
 use tunedeck::dataset::format::Format;
 use tunedeck::domain::tuning::TuningField;
 use tunedeck::protocol::{Cmd, SaveOutcome, WorkerEvent};
 use tunedeck::worker::save_file;
-
-fn numbers() -> Vec<TuningExample> {
-    (1..=25)
-        .map(|i| TuningExample::new(format!("{i}"), format!("{}", i + 1)))
-        .collect()
-}
-
-fn with_dataset() -> App {
-    let mut a = app();
-    a.dataset = DatasetPane::new(
-        numbers(),
-        Some(PathBuf::from("numbers.jsonl")),
-        Some(Format::Jsonl),
-    );
-    a.journal = Some(PathBuf::from("/state/journal.jsonl"));
-    a.update(key('3'), clock());
-    assert_eq!(a.tab, Tab::Dataset);
-    a
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
 
 /// The journal write among the commands, decoded.
 fn journalled(cmds: &[Cmd]) -> Vec<TuningExample> {

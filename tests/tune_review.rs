@@ -4,54 +4,13 @@
 
 mod common;
 use common::app::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use std::path::PathBuf;
 use tunedeck::api::types::TuningExample;
 use tunedeck::app::dataset::{DatasetPane, TuneSettings};
-use tunedeck::app::{App, Msg, Tab};
-use tunedeck::dataset::format::Format;
+use tunedeck::app::{App, Msg};
 use tunedeck::domain::tuning::TuningField;
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
-
-fn numbers() -> Vec<TuningExample> {
-    (1..=25)
-        .map(|i| TuningExample::new(format!("{i}"), format!("{}", i + 1)))
-        .collect()
-}
-
-fn with_dataset() -> App {
-    let mut a = app();
-    a.dataset = DatasetPane::new(
-        numbers(),
-        Some(PathBuf::from("numbers.jsonl")),
-        Some(Format::Jsonl),
-    );
-    a.journal = Some(PathBuf::from("/state/journal.jsonl"));
-    a.update(key('3'), clock());
-    assert_eq!(a.tab, Tab::Dataset);
-    a
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-/// The screen at a size, as drawn.
-fn screen_at(a: &mut App, w: u16, h: u16) -> String {
-    a.update(Msg::Resize(w, h), a.clock);
-    let theme = tunedeck::tui::theme::Theme::new(&tunedeck::config::ThemeConfig::default(), true);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
-    let b = t.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            let line: String = (0..w).map(|x| b[(x, y)].symbol().to_owned()).collect();
-            line.trim_end().to_owned() + "\n"
-        })
-        .collect()
-}
 
 fn creates(cmds: &[Cmd]) -> bool {
     cmds.iter().any(|c| {

@@ -6,13 +6,9 @@
 mod common;
 use common::app::*;
 use crossterm::event::KeyCode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tunedeck::api::vertex::types::TuningJob;
 use tunedeck::app::{App, Msg, Tab, VertexPlace};
-use tunedeck::config::ThemeConfig;
 use tunedeck::protocol::{ApiCall, Cmd, Reply, WorkerEvent};
-use tunedeck::tui::theme::Theme;
 
 const PARENT: &str = "projects/123/locations/us-central1";
 
@@ -125,21 +121,6 @@ fn listed() -> App {
         clock(),
     );
     a
-}
-
-/// The screen at a size, as drawn (snapshots and assertions).
-fn screen_at(a: &mut App, w: u16, h: u16) -> String {
-    a.update(Msg::Resize(w, h), a.clock);
-    let theme = Theme::new(&ThemeConfig::default(), true);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
-    let b = t.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            let line: String = (0..w).map(|x| b[(x, y)].symbol().to_owned()).collect();
-            line.trim_end().to_owned() + "\n"
-        })
-        .collect()
 }
 
 fn screen(a: &mut App) -> String {

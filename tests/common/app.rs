@@ -119,3 +119,43 @@ pub fn page(id: u64, models: Vec<TunedModel>, last: bool) -> Msg {
         reply: Reply::TunedModelsPage { models, last },
     })
 }
+
+/// 25 examples `i` → `i + 1`, for the Dataset tab's tests.
+pub fn numbers() -> Vec<TuningExample> {
+    (1..=25)
+        .map(|i| TuningExample::new(format!("{i}"), format!("{}", i + 1)))
+        .collect()
+}
+
+/// An app on the Dataset tab with [`numbers`] open from `numbers.jsonl`, journalled.
+pub fn with_dataset() -> App {
+    let mut a = app();
+    a.dataset = tunedeck::app::dataset::DatasetPane::new(
+        numbers(),
+        Some(std::path::PathBuf::from("numbers.jsonl")),
+        Some(tunedeck::dataset::format::Format::Jsonl),
+    );
+    a.journal = Some(std::path::PathBuf::from("/state/journal.jsonl"));
+    a.update(key('3'), clock());
+    assert_eq!(a.tab, tunedeck::app::Tab::Dataset);
+    a
+}
+
+pub fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// The screen at a size, as drawn (no colours), a line each with trailing spaces cut.
+pub fn screen_at(a: &mut App, w: u16, h: u16) -> String {
+    a.update(Msg::Resize(w, h), a.clock);
+    let theme = tunedeck::tui::theme::Theme::new(&tunedeck::config::ThemeConfig::default(), true);
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| tunedeck::tui::ui::draw(f, a, &theme)).unwrap();
+    let b = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let line: String = (0..w).map(|x| b[(x, y)].symbol().to_owned()).collect();
+            line.trim_end().to_owned() + "\n"
+        })
+        .collect()
+}
