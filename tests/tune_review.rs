@@ -88,6 +88,10 @@ fn enter_in_the_gemini_tune_form_never_starts_a_job_only_the_reviews_confirm_doe
     assert_eq!(row("Batch size"), "4  (remembered)");
     assert_eq!(row("Learning rate"), "0.001  (remembered)");
     assert_eq!(row("Total steps"), "313 = ceil(25×50/4)");
+    assert_eq!(
+        row("Model id"),
+        "(made from the display name when it is sent)"
+    );
     for (w, h) in [(80, 24), (120, 40)] {
         let shown = screen_at(&mut a, w, h);
         assert!(shown.contains("Start tuning: review"), "{shown}");

@@ -252,7 +252,7 @@ impl TuneForm {
             settings
                 .model_id
                 .clone()
-                .unwrap_or_else(|| "(the service makes one)".into()),
+                .unwrap_or_else(|| "(made from the display name when it is sent)".into()),
         ));
         rows.push((
             "Examples".into(),
