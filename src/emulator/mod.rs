@@ -14,6 +14,7 @@ pub mod request;
 pub mod store;
 pub mod trainer;
 pub mod tuning;
+mod vertex_dataset;
 mod vertex_quota;
 pub mod vertex_tuning;
 pub mod wire;
