@@ -211,6 +211,13 @@ fn the_detail_and_the_monitor_say_where_a_waiting_job_stands() {
         shown.contains("waiting for quota: 1 job ahead in this project"),
         "{shown}"
     );
+    // Its step count comes with the dataset's statistics: said as such, not as a Gemini
+    // operation that could not be found.
+    assert!(
+        shown.contains("total not known until the dataset is read")
+            && !shown.contains("no operation found"),
+        "{shown}"
+    );
     // The running one: its stage, and the examples the service truncated.
     a.update(key('1'), clock());
     a.update(key('j'), clock());

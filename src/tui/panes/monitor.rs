@@ -364,6 +364,12 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
                     job.total_steps,
                     job.percent()
                 )
+            } else if job.name.contains("/tuningJobs/") {
+                // A Vertex AI job learns its step count once the service has read its dataset.
+                format!(
+                    "step {} · total not known until the dataset is read",
+                    job.completed_steps()
+                )
             } else {
                 format!(
                     "step {} · total unknown (no operation found: polling the model)",
