@@ -1,169 +1,16 @@
-//! End to end in a real terminal: tmux runs the binary with no credentials, we read the screen
-//! with capture-pane, type with send-keys, and check that quitting with `q` or being sent
-//! a signal gives the terminal back (no alternate screen, no mouse reporting; exit status 0
-//! after `q`, 130 after SIGINT, 143 after SIGTERM).
+//! End to end in a real terminal (tests/common/tmux.rs): tmux runs the binary with no
+//! credentials, we read the screen with capture-pane, type with send-keys, and check that
+//! quitting with `q` or being sent a signal gives the terminal back (no alternate screen, no
+//! mouse reporting; exit status 0 after `q`, 130 after SIGINT, 143 after SIGTERM).
 //!
 //! Needs tmux; without it the test says so and passes, unless TUNEDECK_REQUIRE_TMUX_TEST is set
 //! (CI sets it after installing tmux).
 
 mod common;
+use common::tmux::{Tmux, have_tmux};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-    _home: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Starts the binary in a fresh session with a private home and no credentials.
-    fn start(name: &str) -> Tmux {
-        Tmux::start_with(name, "", |_| {})
-    }
-
-    /// [`Tmux::start`] with arguments, after `prepare` has written files into the home (the
-    /// command runs there).
-    fn start_with(name: &str, args: &str, prepare: impl FnOnce(&Path)) -> Tmux {
-        let home = tempfile::tempdir().unwrap();
-        prepare(home.path());
-        let socket = format!("tunedeck-test-{}-{name}", std::process::id());
-        let tmux = Tmux {
-            socket,
-            _home: home,
-        };
-        let h = tmux._home.path();
-        let script = format!(
-            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
-            home = h.display(),
-            env = common::clean_env_prefix(h),
-            bin = env!("CARGO_BIN_EXE_tunedeck"),
-        );
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &tmux.socket,
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                &script,
-            ])
-            .output()
-            .expect("tmux starts");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    /// Kills the binary without warning (as a crash would) and starts it again in the same
-    /// home and pane.
-    fn kill_and_restart(&self, args: &str) {
-        let pid = self.app_pid();
-        Command::new("kill").args(["-KILL", &pid]).status().unwrap();
-        let h = self._home.path();
-        let script = format!(
-            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
-            home = h.display(),
-            env = common::clean_env_prefix(h),
-            bin = env!("CARGO_BIN_EXE_tunedeck"),
-        );
-        self.run(&["respawn-pane", "-k", "-t", "t", &script]);
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-t", "t", "-p"])
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "never saw {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn flag(&self, name: &str) -> String {
-        self.run(&["display-message", "-p", "-t", "t", &format!("#{{{name}}}")])
-            .trim()
-            .to_owned()
-    }
-
-    fn app_pid(&self) -> String {
-        let shell = self.run(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
-        let out = Command::new("pgrep")
-            .args(["-P", shell.trim()])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_owned()
-    }
-
-    /// The terminal is given back and the process ended with `status`.
-    fn assert_restored(&self, status: i32) {
-        let screen = self.wait_for(&format!("EXITED {status}"));
-        assert_eq!(
-            self.flag("alternate_on"),
-            "0",
-            "left the alternate screen:\n{screen}"
-        );
-        assert_eq!(self.flag("mouse_any_flag"), "0", "mouse reporting off");
-        assert!(
-            !screen.contains("Tuned models"),
-            "the dashboard is gone:\n{screen}"
-        );
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn have_tmux() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("TUNEDECK_REQUIRE_TMUX_TEST").is_none(),
-            "TUNEDECK_REQUIRE_TMUX_TEST is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
-    }
-    found && Path::new(env!("CARGO_BIN_EXE_tunedeck")).exists()
-}
 
 #[test]
 fn with_no_credentials_it_shows_the_emulators_demo_and_quits_cleanly() {
@@ -318,7 +165,7 @@ fn saving_keeps_the_files_mode_and_style() {
         .unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     });
-    let path = tmux._home.path().join("numbers.jsonl");
+    let path = tmux.home().join("numbers.jsonl");
     tmux.wait_for("numbers.jsonl");
     tmux.run(&["send-keys", "-t", "t", "d"]);
     tmux.wait_for("unsaved");
@@ -496,7 +343,7 @@ fn recovered_edits_never_overwrite_a_file_changed_outside() {
     let tmux = Tmux::start_with("recover-changed", "--dataset ng.jsonl", |home| {
         std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
     });
-    let h = tmux._home.path().to_owned();
+    let h = tmux.home().to_owned();
     let journal = h.join("state/tunedeck/dataset-journal.jsonl");
     tmux.wait_for("15 examples");
     tmux.run(&["send-keys", "-t", "t", "G", "a"]);
@@ -555,10 +402,7 @@ fn undoing_back_to_the_save_leaves_no_journal_to_recover() {
     let tmux = Tmux::start_with("undo-clean", "--dataset ng.jsonl", |home| {
         std::fs::write(home.join("ng.jsonl"), fifteen_pairs()).unwrap();
     });
-    let journal = tmux
-        ._home
-        .path()
-        .join("state/tunedeck/dataset-journal.jsonl");
+    let journal = tmux.home().join("state/tunedeck/dataset-journal.jsonl");
     tmux.wait_for("15 examples");
     tmux.run(&["send-keys", "-t", "t", "d"]);
     tmux.wait_for("unsaved");
@@ -654,7 +498,7 @@ fn a_dataset_with_no_file_is_saved_where_ctrl_s_is_told() {
     tmux.wait_for("Saved 1 example to sets/tiny.jsonl");
     let screen = tmux.wait_for("Dataset: sets/tiny.jsonl (JSONL)");
     assert!(!screen.contains("unsaved"), "{screen}");
-    let saved = std::fs::read_to_string(tmux._home.path().join("sets/tiny.jsonl")).unwrap();
+    let saved = std::fs::read_to_string(tmux.home().join("sets/tiny.jsonl")).unwrap();
     assert_eq!(saved, "{\"text_input\":\"one\",\"output\":\"two\"}\n");
     tmux.run(&["send-keys", "-t", "t", "q"]);
     tmux.assert_restored(0);
@@ -674,7 +518,7 @@ fn keys_during_a_load_never_reach_the_old_datasets_journal() {
             .collect();
         std::fs::write(home.join("big.jsonl"), big).unwrap();
     });
-    let h = tmux._home.path().to_owned();
+    let h = tmux.home().to_owned();
     let journal = h.join("state/tunedeck/dataset-journal.jsonl");
     tmux.wait_for("15 examples");
     tmux.run(&["send-keys", "-t", "t", "o"]);
@@ -718,7 +562,7 @@ fn the_export_prompt_replaces_its_suggestion_and_asks_about_a_missing_folder() {
             std::fs::write(home.join("number-generator.jsonl"), fifteen_pairs()).unwrap();
         },
     );
-    let h = tmux._home.path().to_owned();
+    let h = tmux.home().to_owned();
     tmux.wait_for("15 examples");
     tmux.run(&["send-keys", "-t", "t", "x"]);
     tmux.wait_for("typing replaces it");

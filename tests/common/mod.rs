@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod tmux;
 
 use std::path::PathBuf;
 use std::time::Duration;
