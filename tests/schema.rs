@@ -27,6 +27,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use tunedeck::api::types::*;
 use tunedeck::api::vertex::client::{MetricsCache, VertexClient};
+use tunedeck::api::vertex::tokens as vx_tokens;
 use tunedeck::api::vertex::types as vx;
 use tunedeck::domain::generation::{GenerationSettings, TargetModel, build_request};
 use tunedeck::domain::tuning::{LearningRate, Source, TuningSettings};
@@ -525,6 +526,19 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         .await
         .unwrap_err();
     assert_eq!(missing.http_status, Some(404));
+    // Token counts before a job: on the base model, and on the tuned model's endpoint.
+    let count = vx_tokens::CountTokensRequest {
+        contents: vec![Content::user_text("How many tokens?")],
+        system_instruction: Some(Content {
+            role: None,
+            parts: vec![Part::text("Count them.")],
+        }),
+    };
+    client
+        .count_tokens("gemini-2.5-flash", &count)
+        .await
+        .unwrap();
+    client.count_tokens(&tuned.endpoint, &count).await.unwrap();
     // The Model Registry: read the tuned model, promote a checkpoint.
     let model = client.get_model(&tuned.model).await.unwrap();
     let first = model.checkpoints[0].checkpoint_id.clone();
@@ -550,6 +564,8 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
             "POST /v1/projects/{p}/locations/{l}/endpoints/{e}:generateContent",
             "POST /v1/projects/{p}/locations/{l}/endpoints/{e}:streamGenerateContent",
             "POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent",
+            "POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:countTokens",
+            "POST /v1/projects/{p}/locations/{l}/endpoints/{e}:countTokens",
             "DELETE /v1/projects/{p}/locations/{l}/models/{m}",
             "GET /v1/projects/{p}/locations/{l}/models/{m}",
             "PATCH /v1/projects/{p}/locations/{l}/models/{m}",

@@ -194,7 +194,7 @@ fn with_vertex_ai_chosen_every_tab_shows_the_vertex_demo() {
     // The finished job's detail: its data statistics, and (scrolled to) its checkpoints.
     tmux.run(&["send-keys", "-t", "t", "j", "Enter"]);
     tmux.wait_for("Dataset statistics");
-    tmux.wait_for("Billable tokens 48");
+    tmux.wait_for("Billable tokens 69");
     tmux.run(&[
         "send-keys",
         "-t",

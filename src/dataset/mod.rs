@@ -7,6 +7,7 @@ pub mod import_error;
 pub mod kept_lines;
 pub mod lint;
 pub mod vertex;
+pub mod vertex_tokens;
 
 use crate::api::types::TuningExample;
 

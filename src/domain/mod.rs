@@ -6,9 +6,11 @@
 //! the dashboard with its keys and the CLI with its flags.
 
 pub mod generation;
+pub mod job_plan;
 pub mod limits;
 pub mod progress;
 pub mod rebase;
+pub mod token_count;
 pub mod tuning;
 pub mod vertex;
 pub mod words;

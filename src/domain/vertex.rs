@@ -80,10 +80,11 @@ pub fn takes_learning_rate(source: &VertexSource) -> bool {
     }
 }
 
-/// Tokens in a text, estimated as a quarter of its characters, rounded up (the usual rule for
-/// English with Gemini's tokenizer; the service counts exactly, this is for checks ahead of it).
+/// Tokens in a text, estimated offline ([`super::token_count::estimate`]: a quarter of the
+/// characters, a token a CJK character); the service counts exactly, this is for checks ahead
+/// of it.
 pub fn estimate_tokens(text: &str) -> usize {
-    text.chars().count().div_ceil(4)
+    super::token_count::estimate(text)
 }
 
 /// The most validation examples the service takes beside `training` examples.

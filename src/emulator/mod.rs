@@ -12,6 +12,7 @@ pub mod http;
 pub mod journal;
 pub mod request;
 pub mod store;
+pub mod tokenizer;
 pub mod trainer;
 pub mod tuning;
 mod vertex_dataset;

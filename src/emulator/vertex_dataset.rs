@@ -1,12 +1,14 @@
 //! The datasets a Vertex tuning job names, as the emulator reads them: the JSONL lines from its
 //! Cloud Storage (each bad line an error naming it), the pairs the trainer learns from, and the
-//! `tuningDataStats` the service reports (counts, token distributions, truncated examples).
+//! `tuningDataStats` the service reports (counts, token distributions, truncated examples), its
+//! tokens counted by the emulator's tokenizer, as its `countTokens` counts them.
 //! Split from `vertex_tuning`, which creates and runs the jobs, so each file stays one concern.
 
 use super::core::Core;
+use super::tokenizer;
 use crate::api::types::{Content, Part, TuningExample};
 use crate::api::vertex::types::{Bucket, Distribution, SupervisedTuningDataStats};
-use crate::domain::vertex::{MAX_TOKENS_PER_EXAMPLE, estimate_tokens};
+use crate::domain::vertex::MAX_TOKENS_PER_EXAMPLE;
 use std::sync::Arc;
 
 /// One line of a Vertex tuning file, read: its turns as (role, text), and the system text.
@@ -113,9 +115,9 @@ pub(super) fn read_dataset(core: &Core, uri: &str) -> Result<Dataset, String> {
         let tokens: usize = line
             .turns
             .iter()
-            .map(|(_, t)| estimate_tokens(t))
+            .map(|(_, t)| tokenizer::count(t))
             .sum::<usize>()
-            + estimate_tokens(&line.system);
+            + tokenizer::count(&line.system);
         if tokens > MAX_TOKENS_PER_EXAMPLE {
             data.truncated.push((
                 i as i64 + 1,
@@ -188,9 +190,9 @@ pub(super) fn data_stats(data: &Dataset, steps: u64) -> SupervisedTuningDataStat
             (l.turns
                 .iter()
                 .filter(|(r, _)| r == "user")
-                .map(|(_, t)| estimate_tokens(t))
+                .map(|(_, t)| tokenizer::count(t))
                 .sum::<usize>()
-                + estimate_tokens(&l.system)) as f64
+                + tokenizer::count(&l.system)) as f64
         })
         .collect();
     let outputs: Vec<f64> = data
@@ -200,7 +202,7 @@ pub(super) fn data_stats(data: &Dataset, steps: u64) -> SupervisedTuningDataStat
             l.turns
                 .iter()
                 .filter(|(r, _)| r == "model")
-                .map(|(_, t)| estimate_tokens(t))
+                .map(|(_, t)| tokenizer::count(t))
                 .sum::<usize>() as f64
         })
         .collect();

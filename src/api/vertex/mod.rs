@@ -5,4 +5,5 @@
 pub mod client;
 pub mod model;
 pub mod rebase;
+pub mod tokens;
 pub mod types;

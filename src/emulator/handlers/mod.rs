@@ -9,3 +9,4 @@ pub mod tuned_models;
 pub mod vertex;
 pub mod vertex_models;
 pub mod vertex_rebase;
+pub mod vertex_tokens;

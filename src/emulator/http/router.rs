@@ -7,7 +7,7 @@ use crate::domain::limits::MAX_REQUEST_BYTES;
 use crate::emulator::core::Core;
 use crate::emulator::handlers::{
     generate, operations, permissions, storage, tensorboard, tuned_models, vertex, vertex_models,
-    vertex_rebase,
+    vertex_rebase, vertex_tokens,
 };
 use crate::emulator::request::Req;
 use crate::emulator::vertex_tuning::Scope;
@@ -459,6 +459,9 @@ async fn vertex_route(core: &Arc<Core>, req: &Req, rest: &[String]) -> Answer {
                 }
                 (Some("streamGenerateContent"), Method::POST) => {
                     generate::stream(core, req, &model).await
+                }
+                (Some("countTokens"), Method::POST) => {
+                    vertex_tokens::count_tokens(core, req, &model)
                 }
                 _ => return None,
             }
