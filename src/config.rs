@@ -124,6 +124,16 @@ pub struct FileConfig {
     pub theme: Option<ThemeConfig>,
     pub poll: Option<PollConfig>,
     pub monitor: Option<MonitorConfig>,
+    pub prices: Option<PricesConfig>,
+}
+
+/// The `[prices]` table: USD per 1M training tokens by base model (`"gemini-2.5-flash" = 5.0`),
+/// and `as_of`, the date they were read, shown beside every estimate made with them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PricesConfig {
+    pub as_of: Option<String>,
+    #[serde(flatten)]
+    pub models: std::collections::BTreeMap<String, f64>,
 }
 
 /// The `[monitor]` table.
@@ -896,5 +906,23 @@ mod tests {
         let shown = format!("{r:?} {}", r.auth.describe());
         assert!(!shown.contains("AIzaSECRETSECRET"), "{shown}");
         assert!(shown.contains("9876"));
+    }
+
+    #[test]
+    fn prices_are_read_with_their_date_and_a_bad_one_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[prices]\nas_of = \"2026-11-30\"\n\"gemini-2.5-flash\" = 4.5\n",
+        )
+        .unwrap();
+        let prices = load_file(&path).unwrap().prices.unwrap();
+        assert_eq!(prices.as_of.as_deref(), Some("2026-11-30"));
+        assert_eq!(prices.models.get("gemini-2.5-flash"), Some(&4.5));
+        std::fs::write(&path, "[prices]\n\"gemini-2.5-flash\" = \"cheap\"\n").unwrap();
+        let error = load_file(&path).unwrap_err();
+        assert!(error.contains("config.toml"), "{error}");
+        assert!(error.contains("line"), "{error}");
     }
 }

@@ -16,6 +16,7 @@ mod dataset_check;
 mod doctor;
 mod generate;
 mod models;
+mod tune_plan;
 mod tuning;
 mod vertex;
 mod vertex_models;
@@ -263,7 +264,12 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
                     (Headless::Models(_), Some(_)) => Err(CliError::usage(
                         "on Vertex AI, `tunedeck jobs list` shows the tuning jobs and the models they made; `models get`, `models set-default` and `models delete` work on one",
                     )),
-                    (Headless::Tune(a), Some(v)) => vertex::tune(v, a).await,
+                    (Headless::Tune(a), Some(v)) => {
+                        match tune_plan::PlanContext::of(flags, connected.embedded.is_some()) {
+                            Ok(plan) => vertex::tune(v, a, &plan).await,
+                            Err(e) => Err(e),
+                        }
+                    }
                     (Headless::Watch(a), Some(v)) => vertex::watch(v, a).await,
                     (Headless::Cancel(a), Some(v)) => vertex::cancel(v, &a.target).await,
                     (Headless::Models(c), None) => models::run(&connected.client, c).await,

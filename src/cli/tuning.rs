@@ -74,6 +74,15 @@ pub struct VertexTuneFlags {
     /// Adapter size (LoRA rank: 1, 2, 4, 8, 16) (Vertex AI).
     #[arg(long)]
     pub adapter_size: Option<u32>,
+    /// Print the job's plan and create nothing: tokens (countTokens), epochs, billed tokens,
+    /// steps, cost, time and quota from the project's past jobs, and every problem (exit 2 on
+    /// one) (Vertex AI).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The project's concurrent tuning jobs quota, for --dry-run's quota line (default: the
+    /// service's default, 1; the embedded emulator's, 2) (Vertex AI).
+    #[arg(long)]
+    pub quota: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +173,34 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         .to_request(&examples)
         .map_err(|p| CliError::usage(describe_tuning_problem(&p)))?;
     let steps = settings.total_steps(examples.len()).unwrap_or(0);
+    if args.vertex.dry_run {
+        // The Gemini API bills nothing for tuning: the plan is the examples and the steps.
+        let tokens: usize = examples
+            .iter()
+            .map(|e| {
+                crate::domain::token_count::estimate(&e.text_input)
+                    + crate::domain::token_count::estimate(&e.output)
+            })
+            .sum();
+        outln!(
+            "Plan for {:?} on {} (a dry run: nothing is created)",
+            settings.display_name,
+            args.base_model
+        );
+        outln!(
+            "examples  {} for tuning · {} held out",
+            examples.len() - request.held_out.len(),
+            request.held_out.len()
+        );
+        outln!("tokens    about {tokens} (estimated offline)");
+        outln!(
+            "steps     {steps} ({} epochs, batch size {})",
+            settings.epochs,
+            settings.batch_size
+        );
+        outln!("cost      none: tuning on the Gemini API was free");
+        return Ok(exit::OK);
+    }
     let operation = client
         .create_tuned_model_safely(&request.model, request.id.as_deref())
         .await?;

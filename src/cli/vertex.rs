@@ -208,10 +208,17 @@ pub async fn cancel(client: &VertexClient, job: &str) -> CliResult {
 
 /// `tunedeck tune` on Vertex AI: lint, split off the validation share, upload both files,
 /// create the job, and follow it with `--watch`.
-pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliResult {
-    let bucket = args.vertex.bucket.clone().ok_or_else(|| {
-        CliError::usage("Vertex AI tunes from Cloud Storage: pass --bucket NAME (and --prefix PATH) for the upload")
-    })?;
+pub async fn tune(
+    client: &VertexClient,
+    args: super::tuning::TuneArgs,
+    plan: &super::tune_plan::PlanContext,
+) -> CliResult {
+    let bucket_flag = args.vertex.bucket.clone();
+    if bucket_flag.is_none() && !args.vertex.dry_run {
+        return Err(CliError::usage(
+            "Vertex AI tunes from Cloud Storage: pass --bucket NAME (and --prefix PATH) for the upload",
+        ));
+    }
     // The check `dataset lint --vertex` runs: what it blocks is neither uploaded nor started.
     let checked = super::dataset_check::check(&args.dataset, true)?;
     for issue in &checked.issues {
@@ -300,6 +307,22 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
     };
     settings.check().map_err(flag_problem)?;
     let (train, validation) = settings.split(&examples).map_err(flag_problem)?;
+    if args.vertex.dry_run {
+        return super::tune_plan::dry_run(
+            client,
+            super::tune_plan::DryRun {
+                settings: &settings,
+                train: &train,
+                validation: &validation,
+                bucket: bucket_flag.as_deref(),
+                prices: &plan.prices,
+                quota: args.vertex.quota.unwrap_or(plan.quota),
+                json: args.json.json,
+            },
+        )
+        .await;
+    }
+    let bucket = bucket_flag.unwrap_or_default();
     let now = chrono::Utc::now();
     let object = |kind: &str| dataset_object(&args.vertex.prefix, &stem, now, kind);
     let train_uri = upload(client, &bucket, &object("train"), &train).await?;
