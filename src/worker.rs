@@ -223,7 +223,7 @@ pub async fn run(
 /// [`run`], with a Vertex AI client for [`Cmd::WatchVertex`].
 pub async fn run_with_vertex(
     client: ApiClient,
-    vertex: Option<VertexClient>,
+    mut vertex: Option<VertexClient>,
     mut commands: mpsc::UnboundedReceiver<Cmd>,
     events: mpsc::UnboundedSender<WorkerEvent>,
     options: WorkerOptions,
@@ -277,6 +277,10 @@ pub async fn run_with_vertex(
                     Cmd::Unwatch { operation } => {
                         watches.remove(&operation);
                         vertex_watches.remove(&operation);
+                    }
+                    Cmd::Retarget { project, location } => {
+                        // In order with the calls: those asked after it go to the new place.
+                        vertex = vertex.map(|v| v.at(&project, &location));
                     }
                     Cmd::WatchVertex { job } => {
                         if vertex.is_none() {
@@ -419,6 +423,12 @@ pub async fn run_with_vertex(
                     watch.in_flight = true;
                     let (name, permits) = (name.clone(), Arc::clone(&permits));
                     if let (Some(mut cache), Some(vertex)) = (vertex_watches.remove(&name), vertex.clone()) {
+                        // A job listed in another location (the "all locations" view) is read
+                        // on that location's host.
+                        let vertex = match crate::domain::regions::location_of(&name) {
+                            Some(l) if l != vertex.location => vertex.at(&vertex.project, l),
+                            _ => vertex,
+                        };
                         tasks.spawn(async move {
                             let _permit = permits.acquire_owned().await;
                             let result = poll_vertex(&vertex, &name, &mut cache).await;
@@ -560,7 +570,8 @@ async fn perform(
         | ApiCall::DeleteVertexModel { .. }
         | ApiCall::GetVertexModel { .. }
         | ApiCall::SetDefaultCheckpoint { .. }
-        | ApiCall::RebaseTunedModel { .. } => send(vertex_call(vertex, call).await),
+        | ApiCall::RebaseTunedModel { .. }
+        | ApiCall::ListTuningJobsIn { .. } => send(vertex_call(vertex, call).await),
         other => send(call_once(client, other).await),
     }
 }
@@ -576,6 +587,14 @@ async fn vertex_call(vertex: Option<&VertexClient>, call: ApiCall) -> Result<Rep
     };
     match call {
         ApiCall::ListTuningJobs => Ok(Reply::TuningJobs(vertex.all_tuning_jobs("").await?)),
+        ApiCall::ListTuningJobsIn { locations } => Ok(Reply::TuningJobsByLocation(
+            vertex
+                .tuning_jobs_in(&locations, crate::domain::regions::ALL_LOCATIONS_AT_ONCE)
+                .await
+                .into_iter()
+                .map(|(location, jobs)| crate::protocol::LocationJobs { location, jobs })
+                .collect(),
+        )),
         ApiCall::CancelTuningJob { name } => {
             vertex.cancel_tuning_job(&name).await?;
             Ok(Reply::Empty)
@@ -672,6 +691,7 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
         | ApiCall::GetVertexModel { .. }
         | ApiCall::SetDefaultCheckpoint { .. }
         | ApiCall::RebaseTunedModel { .. }
+        | ApiCall::ListTuningJobsIn { .. }
         | ApiCall::StartVertexTuning { .. } => {
             return Err(ApiError::decode(
                 "internal: a Vertex AI call routed to the Gemini API",

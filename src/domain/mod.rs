@@ -9,6 +9,7 @@ pub mod generation;
 pub mod limits;
 pub mod progress;
 pub mod rebase;
+pub mod regions;
 pub mod tuning;
 pub mod vertex;
 pub mod words;

@@ -33,9 +33,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
     let tuning = app.creating_count();
     let optional = [
-        c.vertex
-            .as_ref()
-            .map(|v| Span::styled(format!(" · VERTEX {}", v.label()), theme.key)),
+        app.place_label()
+            .map(|label| Span::styled(format!(" · VERTEX {label}"), theme.key)),
         (tuning > 0).then(|| Span::styled(format!(" · {tuning} tuning"), theme.warn)),
         app.last_refresh().map(|at| {
             Span::styled(
