@@ -84,6 +84,19 @@ impl App {
         })
     }
 
+    /// The header's place when the whole label does not fit: `ctx prod`, `all locations`, or
+    /// the location.
+    pub fn place_short(&self) -> Option<String> {
+        let place = self.connection.vertex.as_ref()?;
+        Some(
+            match (&self.contexts.current, self.contexts.all_locations) {
+                (_, true) => "all locations".to_owned(),
+                (Some(name), false) => format!("ctx {name}"),
+                (None, false) => place.location.clone(),
+            },
+        )
+    }
+
     /// `:ctx` with no argument: the list, the current place selected.
     pub(super) fn open_contexts(&mut self, now: Instant) {
         let Some(place) = self.connection.vertex.clone() else {

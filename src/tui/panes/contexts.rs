@@ -41,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, picker: &CtxPicker, them
                     "all".to_owned(),
                     format!("{project}: jobs of every tuning region at once"),
                 ),
-                CtxEntry::Region(r) => (r.clone(), format!("{project}/{r} (tuning region)")),
+                CtxEntry::Region(r) => (r.clone(), format!("{project}/{r}")),
             };
             let style = if i == picker.selected {
                 theme.selected
@@ -57,7 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, picker: &CtxPicker, them
         })
         .collect();
     let title = format!(
-        " Contexts ({}/{}) ",
+        " Contexts, then tuning regions ({}/{}) ",
         picker.selected + 1,
         picker.entries.len()
     );
