@@ -93,7 +93,7 @@ fn ctx_lists_contexts_and_regions_and_switches_live() {
     typed(&mut a, "ctx");
     a.update(code(KeyCode::Enter), a.clock);
     let shown = screen(&mut a);
-    assert!(shown.contains("Contexts ("), "{shown}");
+    assert!(shown.contains("Contexts, then tuning regions ("), "{shown}");
     for want in [
         "prod",
         "acme/us-central1",

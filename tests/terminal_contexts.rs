@@ -198,7 +198,7 @@ async fn ctx_switches_live_and_all_locations_lists_both_regions() {
         tmux.keys(&[":", "ct", "Tab"]);
         tmux.wait_for(":ctx");
         tmux.keys(&["Enter"]);
-        let list = tmux.wait_for("Contexts (");
+        let list = tmux.wait_for("Contexts, then tuning regions (");
         for want in [
             "central",
             "west",
