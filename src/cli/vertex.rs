@@ -225,6 +225,13 @@ fn describe(job: &TuningJob, stage: Option<JobStage>) {
         r[7],
         r[8]
     );
+    let method = crate::domain::vertex_methods::TuningMethod::of(job);
+    if method != crate::domain::vertex_methods::TuningMethod::Supervised {
+        outln!("method     {}", method.label());
+        for (label, value) in crate::domain::vertex_methods::spec_lines(job) {
+            outln!("{label:<10} {value}");
+        }
+    }
     if let Some(spec) = &job.supervised_tuning_spec {
         outln!("training   {}", spec.training_dataset_uri);
         if !spec.validation_dataset_uri.is_empty() {

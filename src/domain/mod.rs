@@ -12,4 +12,5 @@ pub mod rebase;
 pub mod regions;
 pub mod tuning;
 pub mod vertex;
+pub mod vertex_methods;
 pub mod words;

@@ -3,6 +3,7 @@
 //! TensorBoard series behind a job's loss curves, and generation on tuned endpoints.
 
 pub mod client;
+pub mod methods;
 pub mod model;
 pub mod rebase;
 pub mod types;

@@ -111,6 +111,12 @@ pub struct TuningJob {
     pub pre_tuned_model: Option<PreTunedModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supervised_tuning_spec: Option<SupervisedTuningSpec>,
+    /// Early access (v1beta1): see `methods.rs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distillation_spec: Option<super::methods::DistillationSpec>,
+    /// Pre-GA (v1beta1, google-genai 2.7+): see `methods.rs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reinforcement_tuning_spec: Option<super::methods::ReinforcementTuningSpec>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "JobState::is_unspecified")]
@@ -166,6 +172,18 @@ impl TuningJob {
             .as_ref()
             .and_then(|s| s.hyper_parameters.as_ref())
             .and_then(|h| h.epoch_count)
+            .or_else(|| {
+                self.distillation_spec
+                    .as_ref()
+                    .and_then(|s| s.hyper_parameters.as_ref())
+                    .and_then(|h| h.epoch_count)
+            })
+            .or_else(|| {
+                self.reinforcement_tuning_spec
+                    .as_ref()
+                    .and_then(|s| s.hyper_parameters.as_ref())
+                    .and_then(|h| h.epoch_count)
+            })
     }
 
     /// The job id: the last segment of its name.
@@ -216,7 +234,7 @@ pub struct HyperParameters {
 }
 
 impl AdapterSize {
-    fn is_unspecified(&self) -> bool {
+    pub(crate) fn is_unspecified(&self) -> bool {
         *self == AdapterSize::Unspecified
     }
 }

@@ -33,7 +33,6 @@ fn unmodeled_fields(version: &str) -> &'static [&'static str] {
         "supervisedTuningSpec.hyperParameters.batchSize",
         "customBaseModel",
         "distillationSamplingSpec",
-        "distillationSpec",
         "fullFineTuningSpec",
         "outputUri",
         "partnerModelTuningSpec",
@@ -51,6 +50,8 @@ const V1BETA1_ONLY: &[&str] = &[
     "tuningJobState",
     "tuningJobMetadata",
     "supervisedTuningSpec.hyperParameters.learningRate",
+    "distillationSpec",
+    "reinforcementTuningSpec",
 ];
 
 /// Removes a dotted path (`supervisedTuningSpec.tuningMode`) from a camelCase request.
@@ -103,6 +104,8 @@ fn read_request(req: &Req) -> Result<TuningJob, Failure> {
             p
         }),
         supervised_tuning_spec: given.supervised_tuning_spec,
+        distillation_spec: given.distillation_spec,
+        reinforcement_tuning_spec: given.reinforcement_tuning_spec,
         labels: labels
             .and_then(|l| serde_json::from_value(l).ok())
             .unwrap_or(given.labels),
@@ -135,6 +138,7 @@ fn unknown_name(path: &str) -> Failure {
 /// `POST …/tuningJobs`: the job itself (not an operation), PENDING.
 pub fn create(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Failure> {
     let request = read_request(req)?;
+    let request = crate::emulator::vertex_methods::lower(core, request)?;
     let job = vertex_tuning::create(core, scope, request, chrono::Utc::now())?;
     req.ok(&served(&job, &req.version))
 }

@@ -138,11 +138,24 @@ fn job_lines(
             theme,
         ));
     }
-    lines.extend([field(
-        "Training data",
-        spec.training_dataset_uri.clone(),
-        theme,
-    )]);
+    // Distillation and reinforcement jobs: the method and what its spec holds.
+    let method = crate::domain::vertex_methods::TuningMethod::of(job);
+    if method != crate::domain::vertex_methods::TuningMethod::Supervised {
+        lines.push(field("Method", method.label(), theme));
+        for (label, value) in crate::domain::vertex_methods::spec_lines(job) {
+            let mut label = label.to_owned();
+            if let Some(first) = label.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            lines.push(field(&label, value, theme));
+        }
+    } else {
+        lines.push(field(
+            "Training data",
+            spec.training_dataset_uri.clone(),
+            theme,
+        ));
+    }
     if !spec.validation_dataset_uri.is_empty() {
         lines.push(field(
             "Validation",
