@@ -85,7 +85,7 @@ mod tests {
         let mut sorted = TUNING_REGIONS.to_vec();
         sorted.dedup();
         assert_eq!(sorted.len(), TUNING_REGIONS.len());
-        assert!(TUNING_REGIONS.contains(&crate::domain::vertex::DEFAULT_LOCATION));
+        assert!(TUNING_REGIONS.contains(&"us-central1"));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! `ReinforcementTuningStringMatchRewardScorer`; the other scorers need a model, Python or a
 //! service and are named, not scored).
 
-use crate::api::vertex::methods::{DistillationSpec, ReinforcementTuningSpec};
 use crate::api::vertex::types::TuningJob;
+use crate::api::vertex::types::{DistillationSpec, ReinforcementTuningSpec};
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -27,6 +27,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// What answers a prompt as a model: `(model, prompt)` → text.
+pub type Answerer<'a> = dyn Fn(&str, &str) -> Result<String, Failure> + 'a;
+
 fn invalid(message: impl Into<String>) -> Failure {
     Failure::new(Code::InvalidArgument, message)
 }
@@ -39,7 +42,14 @@ struct Prompt {
 
 /// A request for another method made into the supervised request the emulator trains with;
 /// a supervised request as it is.
-pub fn lower(core: &Arc<Core>, mut request: TuningJob) -> Result<TuningJob, Failure> {
+/// `answer(model, prompt)` is a model's answer: for `publishers/google/models/M` its emulated
+/// one, for a tuned endpoint what it learned (the generation handler's, passed in so that this
+/// module does not depend on the handlers).
+pub fn lower(
+    core: &Arc<Core>,
+    mut request: TuningJob,
+    answer: &Answerer,
+) -> Result<TuningJob, Failure> {
     let methods = [
         request.supervised_tuning_spec.is_some(),
         request.distillation_spec.is_some(),
@@ -69,7 +79,7 @@ pub fn lower(core: &Arc<Core>, mut request: TuningJob) -> Result<TuningJob, Fail
         let prompts = read_prompts(core, &uri, "distillation_spec.prompt_dataset_uri")?;
         let mut lines = String::new();
         for p in &prompts {
-            let answer = teacher_answer(core, &teacher, &p.text)?;
+            let answer = answer(&teacher, &p.text)?;
             lines.push_str(&example_line(&p.text, &answer));
         }
         let hp = spec.hyper_parameters.clone().unwrap_or_default();
@@ -132,7 +142,7 @@ pub fn lower(core: &Arc<Core>, mut request: TuningJob) -> Result<TuningJob, Fail
         let own = format!("publishers/google/models/{}", request.base_model);
         let mut lines = String::new();
         for p in &prompts {
-            let mut candidates = vec![teacher_answer(core, &own, &p.text)?];
+            let mut candidates = vec![answer(&own, &p.text)?];
             candidates.extend(p.references.values().cloned());
             let best = candidates
                 .iter()
@@ -175,7 +185,7 @@ pub fn lower(core: &Arc<Core>, mut request: TuningJob) -> Result<TuningJob, Fail
 /// The model that answers as the teacher: a publisher model or a tuned model's endpoint.
 fn teacher_endpoint(
     core: &Core,
-    spec: &crate::api::vertex::methods::DistillationSpec,
+    spec: &crate::api::vertex::types::DistillationSpec,
 ) -> Result<String, Failure> {
     match (
         spec.base_teacher_model.as_str(),
@@ -222,18 +232,6 @@ fn teacher_endpoint(
             })
         }
     }
-}
-
-/// A model's answer: a publisher model's emulated one (`publishers/google/models/M`), or what
-/// a tuned endpoint learned.
-fn teacher_answer(core: &Arc<Core>, model: &str, prompt: &str) -> Result<String, Failure> {
-    if let Some(id) = model.strip_prefix("publishers/google/models/") {
-        return Ok(crate::emulator::handlers::generate::emulated_base_answer(
-            id, prompt, 0,
-        ));
-    }
-    let (texts, _) = crate::emulator::handlers::generate::vertex_answer(core, model, prompt, 1)?;
-    Ok(texts.into_iter().next().unwrap_or_default())
 }
 
 /// A supervised dataset line: the prompt, then the answer to learn.

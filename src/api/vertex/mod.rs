@@ -3,7 +3,6 @@
 //! TensorBoard series behind a job's loss curves, and generation on tuned endpoints.
 
 pub mod client;
-pub mod methods;
 pub mod model;
 pub mod rebase;
 pub mod types;

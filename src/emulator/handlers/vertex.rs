@@ -138,7 +138,14 @@ fn unknown_name(path: &str) -> Failure {
 /// `POST …/tuningJobs`: the job itself (not an operation), PENDING.
 pub fn create(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Failure> {
     let request = read_request(req)?;
-    let request = crate::emulator::vertex_methods::lower(core, request)?;
+    let answer = |model: &str, prompt: &str| -> Result<String, Failure> {
+        if let Some(id) = model.strip_prefix("publishers/google/models/") {
+            return Ok(super::generate::emulated_base_answer(id, prompt, 0));
+        }
+        let (texts, _) = super::generate::vertex_answer(core, model, prompt, 1)?;
+        Ok(texts.into_iter().next().unwrap_or_default())
+    };
+    let request = crate::emulator::vertex_methods::lower(core, request, &answer)?;
     let job = vertex_tuning::create(core, scope, request, chrono::Utc::now())?;
     req.ok(&served(&job, &req.version))
 }
