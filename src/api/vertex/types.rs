@@ -657,6 +657,10 @@ pub struct DistillationHyperParameters {
     pub learning_rate: Option<f64>,
     #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<i64>,
+    /// How much the supervised part of the loss weighs (google-genai's
+    /// `sft_loss_weight_multiplier`); kept, not used by the emulator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sft_loss_weight_multiplier: Option<f64>,
     /// The teacher's sampling settings (temperature, topP, topK, candidateCount,
     /// thinkingConfig), as sent.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -33,6 +33,7 @@ fn unmodeled_fields(version: &str) -> &'static [&'static str] {
         "supervisedTuningSpec.hyperParameters.batchSize",
         "customBaseModel",
         "distillationSamplingSpec",
+        "distillationSpec.evaluationConfig",
         "fullFineTuningSpec",
         "outputUri",
         "partnerModelTuningSpec",
