@@ -331,5 +331,31 @@ async fn jobs_get_names_the_method_and_its_spec() {
         text.contains("prompts    gs://methods/prompts.jsonl"),
         "{text}"
     );
+    // `watch` follows a reinforcement job from its create to its end, with its loss.
+    let (_, rewarded) = create(&emu, &reinforcement()).await;
+    let name = rewarded["name"].as_str().unwrap().to_owned();
+    let mut cmd = bare_command(home.path());
+    cmd.timeout(Duration::from_secs(120)).args([
+        "--endpoint",
+        &emu.base_url(),
+        "--vertex",
+        "--project",
+        PROJECT,
+        "watch",
+        &name,
+        "--interval",
+        "0.05",
+    ]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    let both = format!("{text}{err}");
+    assert!(
+        both.contains("SUCCEEDED") && both.contains("loss"),
+        "{both}"
+    );
     emu.shutdown().await;
 }
