@@ -110,6 +110,10 @@ fn the_table_and_detail_name_the_method_and_its_spec() {
     assert!(shown.contains("(pre-GA)"), "{shown}");
     assert!(shown.contains("exact-answer: string match"), "{shown}");
     assert!(shown.contains("EXACT_MATCH"), "{shown}");
+    assert!(
+        shown.contains("This method's statistics are not"),
+        "{shown}"
+    );
 }
 
 #[test]

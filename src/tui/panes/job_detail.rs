@@ -238,10 +238,16 @@ fn stats_lines(job: &TuningJob, width: usize, theme: &Theme) -> Vec<Line<'static
         .as_ref()
         .and_then(|s| s.supervised_tuning_data_stats.as_ref())
     else {
-        return vec![Line::styled(
-            " Not yet: the service reads the dataset first.",
-            theme.muted,
-        )];
+        // Distillation and reinforcement jobs report statistics of their own kinds
+        // (`distillationDataStats`, `reinforcementTuningDataStats`), which are not read here.
+        let text = if crate::domain::vertex_methods::TuningMethod::of(job)
+            == crate::domain::vertex_methods::TuningMethod::Supervised
+        {
+            " Not yet: the service reads the dataset first."
+        } else {
+            " This method's statistics are not shown here."
+        };
+        return vec![Line::styled(text, theme.muted)];
     };
     let n = |v: Option<i64>| {
         v.map_or("—".to_owned(), |v| {
