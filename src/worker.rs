@@ -488,6 +488,12 @@ async fn perform(
             Err(error) => WorkerEvent::Failed { id, error },
         });
     };
+    // A Vertex resource of another location (a job of the all-locations view, its model or
+    // endpoint) is reached on that location's host.
+    let moved = vertex
+        .zip(vertex_location(&call))
+        .and_then(|(v, l)| (l != v.location).then(|| v.at(&v.project, l)));
+    let vertex = moved.as_ref().or(vertex);
     match call {
         ApiCall::ListTunedModels { filter } => {
             let mut pages = client.tuned_model_pages(Some(1000), filter).peekable();
@@ -574,6 +580,22 @@ async fn perform(
         | ApiCall::ListTuningJobsIn { .. } => send(vertex_call(vertex, call).await),
         other => send(call_once(client, other).await),
     }
+}
+
+/// The location a Vertex call's resource names (`projects/P/locations/L/…`), if it names one.
+fn vertex_location(call: &ApiCall) -> Option<&str> {
+    let name = match call {
+        ApiCall::GenerateContent { model, .. } | ApiCall::StreamGenerateContent { model, .. } => {
+            model
+        }
+        ApiCall::CancelTuningJob { name }
+        | ApiCall::DeleteVertexModel { name }
+        | ApiCall::GetVertexModel { name } => name,
+        ApiCall::SetDefaultCheckpoint { model, .. } => model,
+        ApiCall::RebaseTunedModel { job, .. } => job,
+        _ => return None,
+    };
+    crate::domain::regions::location_of(name)
 }
 
 fn no_vertex_client() -> ApiError {

@@ -156,3 +156,24 @@ async fn all_locations_and_contexts_from_the_command_line() {
     );
     emu.shutdown().await;
 }
+
+/// A client moved to another location uses that location's Google host; an endpoint (the
+/// emulator, a proxy) serves every location and is kept.
+#[test]
+fn a_client_moves_to_the_location_host_or_keeps_its_endpoint() {
+    let config = tunedeck::api::ClientConfig::new("", tunedeck::api::Credentials::None);
+    let google = VertexClient::connect(config.clone(), None, None, "p", "us-central1").unwrap();
+    assert_eq!(
+        google.base_url(),
+        "https://us-central1-aiplatform.googleapis.com"
+    );
+    let moved = google.at("q", "europe-west4");
+    assert_eq!(
+        moved.base_url(),
+        "https://europe-west4-aiplatform.googleapis.com"
+    );
+    assert_eq!(moved.parent(), "projects/q/locations/europe-west4");
+    let local = VertexClient::connect(config, Some("http://127.0.0.1:9"), None, "p", "us-central1")
+        .unwrap();
+    assert_eq!(local.at("p", "asia-east1").base_url(), "http://127.0.0.1:9");
+}
