@@ -17,6 +17,8 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod contexts;
+
 /// Flags shared by every command.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct GlobalArgs {
@@ -68,6 +70,9 @@ pub struct GlobalArgs {
     /// Use the embedded emulator even when credentials exist.
     #[arg(long, global = true)]
     pub emulator: bool,
+    /// A `[[contexts]]` entry of the config file: its project and location, on Vertex AI.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
     /// Config file (default: $XDG_CONFIG_HOME/tunedeck/config.toml).
     #[arg(long, global = true, env = "TUNEDECK_CONFIG")]
     pub config: Option<PathBuf>,
@@ -124,6 +129,11 @@ pub struct FileConfig {
     pub theme: Option<ThemeConfig>,
     pub poll: Option<PollConfig>,
     pub monitor: Option<MonitorConfig>,
+    /// The context current when `--context` is not given.
+    pub context: Option<toml::Spanned<String>>,
+    /// Named project/location pairs (`[[contexts]]`), switched with `:ctx`.
+    #[serde(default)]
+    pub contexts: Vec<contexts::ContextConfig>,
     pub prices: Option<PricesConfig>,
 }
 
@@ -281,6 +291,7 @@ pub fn load_file(path: &Path) -> Result<FileConfig, String> {
             path.display()
         ));
     }
+    contexts::check(&file, &text, path)?;
     Ok(file)
 }
 
@@ -686,6 +697,9 @@ pub fn resolve_from_process(flags: &GlobalArgs) -> Result<Resolved, String> {
         Some(p) => load_file(p)?,
         None => FileConfig::default(),
     };
+    let mut flags = flags.clone();
+    contexts::apply(&mut flags, &file)?;
+    let flags = &flags;
     let env = |name: &str| std::env::var(name).ok();
     let mut resolved = resolve(flags, &file, &env, AdcSource::discover());
     if let Some(warning) = path.and_then(|p| exposed_key_warning(&p, &file)) {

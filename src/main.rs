@@ -283,6 +283,7 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
         None => config::FileConfig::default(),
     };
     let ui = UiConfig::load(&file).map_err(|e| eyre!("config: {e}"))?;
+    let current_context = config::contexts::apply(&mut flags, &file).map_err(|e| eyre!(e))?;
     let exposed_key = config_path
         .as_deref()
         .and_then(|p| config::exposed_key_warning(p, &file));
@@ -441,6 +442,24 @@ async fn run_dashboard(flags: GlobalArgs, dataset: Option<PathBuf>) -> color_eyr
     if follows_vertex {
         app.choose_vertex();
     }
+    app.contexts.configured = config::contexts::contexts(&file)
+        .into_iter()
+        .map(|c| tunedeck::app::contexts::NamedPlace {
+            name: c.name,
+            project: c.project,
+            location: c.location,
+        })
+        .collect();
+    // The current context is named only while its project and location are the ones in use
+    // (`--project`/`--location` may have moved away from it).
+    app.contexts.current = current_context
+        .filter(|c| {
+            app.connection
+                .vertex
+                .as_ref()
+                .is_some_and(|v| v.project == c.project && v.location == c.location)
+        })
+        .map(|c| c.name);
     app.stall_factor = ui.stall_factor;
     app.ema_alpha = ui.ema_alpha;
     let theme = Theme::from_env(&ui.theme);

@@ -81,6 +81,11 @@ pub enum ApiCall {
     },
     /// Vertex AI: every tuning job of the project and location, all pages.
     ListTuningJobs,
+    /// Vertex AI: every tuning job of the project in each of these locations (the "all
+    /// locations" view), a few locations at a time.
+    ListTuningJobsIn {
+        locations: Vec<String>,
+    },
     /// Vertex AI: cancel a tuning job (it ends CANCELLED at its next step).
     CancelTuningJob {
         name: String,
@@ -135,6 +140,8 @@ pub enum Reply {
         fell_back: bool,
     },
     TuningJobs(Vec<crate::api::vertex::types::TuningJob>),
+    /// Each location's jobs, or why it could not be listed, in the order asked.
+    TuningJobsByLocation(Vec<LocationJobs>),
     TuningJob(Box<crate::api::vertex::types::TuningJob>),
     VertexModel(Box<crate::api::vertex::model::Model>),
     Empty,
@@ -157,6 +164,12 @@ pub enum Cmd {
     },
     Unwatch {
         operation: String,
+    },
+    /// Point the Vertex AI client at another project and location (a context switch): the
+    /// calls after it go there; calls already in flight finish where they were sent.
+    Retarget {
+        project: String,
+        location: String,
     },
     /// Poll a Vertex AI tuning job (and its metrics, new points only) until it ends; stopped
     /// by `Unwatch` with the job's name.
@@ -193,6 +206,14 @@ pub enum Cmd {
         path: std::path::PathBuf,
         mapping: Option<crate::dataset::format::Mapping>,
     },
+}
+
+/// One location's answer in the "all locations" view.
+#[derive(Debug, Clone)]
+pub struct LocationJobs {
+    pub location: String,
+    /// The jobs, or the error said in the location's own row.
+    pub jobs: Result<Vec<crate::api::vertex::types::TuningJob>, crate::api::error::ApiError>,
 }
 
 /// A dataset file as read: its examples, format and modification time.

@@ -223,7 +223,7 @@ pub async fn run(
 /// [`run`], with a Vertex AI client for [`Cmd::WatchVertex`].
 pub async fn run_with_vertex(
     client: ApiClient,
-    vertex: Option<VertexClient>,
+    mut vertex: Option<VertexClient>,
     mut commands: mpsc::UnboundedReceiver<Cmd>,
     events: mpsc::UnboundedSender<WorkerEvent>,
     options: WorkerOptions,
@@ -277,6 +277,10 @@ pub async fn run_with_vertex(
                     Cmd::Unwatch { operation } => {
                         watches.remove(&operation);
                         vertex_watches.remove(&operation);
+                    }
+                    Cmd::Retarget { project, location } => {
+                        // In order with the calls: those asked after it go to the new place.
+                        vertex = vertex.map(|v| v.at(&project, &location));
                     }
                     Cmd::WatchVertex { job } => {
                         if vertex.is_none() {
@@ -419,6 +423,12 @@ pub async fn run_with_vertex(
                     watch.in_flight = true;
                     let (name, permits) = (name.clone(), Arc::clone(&permits));
                     if let (Some(mut cache), Some(vertex)) = (vertex_watches.remove(&name), vertex.clone()) {
+                        // A job listed in another location (the "all locations" view) is read
+                        // on that location's host.
+                        let vertex = match crate::domain::regions::location_of(&name) {
+                            Some(l) if l != vertex.location => vertex.at(&vertex.project, l),
+                            _ => vertex,
+                        };
                         tasks.spawn(async move {
                             let _permit = permits.acquire_owned().await;
                             let result = poll_vertex(&vertex, &name, &mut cache).await;
@@ -478,6 +488,12 @@ async fn perform(
             Err(error) => WorkerEvent::Failed { id, error },
         });
     };
+    // A Vertex resource of another location (a job of the all-locations view, its model or
+    // endpoint) is reached on that location's host.
+    let moved = vertex
+        .zip(vertex_location(&call))
+        .and_then(|(v, l)| (l != v.location).then(|| v.at(&v.project, l)));
+    let vertex = moved.as_ref().or(vertex);
     match call {
         ApiCall::ListTunedModels { filter } => {
             let mut pages = client.tuned_model_pages(Some(1000), filter).peekable();
@@ -560,9 +576,26 @@ async fn perform(
         | ApiCall::DeleteVertexModel { .. }
         | ApiCall::GetVertexModel { .. }
         | ApiCall::SetDefaultCheckpoint { .. }
-        | ApiCall::RebaseTunedModel { .. } => send(vertex_call(vertex, call).await),
+        | ApiCall::RebaseTunedModel { .. }
+        | ApiCall::ListTuningJobsIn { .. } => send(vertex_call(vertex, call).await),
         other => send(call_once(client, other).await),
     }
+}
+
+/// The location a Vertex call's resource names (`projects/P/locations/L/…`), if it names one.
+fn vertex_location(call: &ApiCall) -> Option<&str> {
+    let name = match call {
+        ApiCall::GenerateContent { model, .. } | ApiCall::StreamGenerateContent { model, .. } => {
+            model
+        }
+        ApiCall::CancelTuningJob { name }
+        | ApiCall::DeleteVertexModel { name }
+        | ApiCall::GetVertexModel { name } => name,
+        ApiCall::SetDefaultCheckpoint { model, .. } => model,
+        ApiCall::RebaseTunedModel { job, .. } => job,
+        _ => return None,
+    };
+    crate::domain::regions::location_of(name)
 }
 
 fn no_vertex_client() -> ApiError {
@@ -576,6 +609,14 @@ async fn vertex_call(vertex: Option<&VertexClient>, call: ApiCall) -> Result<Rep
     };
     match call {
         ApiCall::ListTuningJobs => Ok(Reply::TuningJobs(vertex.all_tuning_jobs("").await?)),
+        ApiCall::ListTuningJobsIn { locations } => Ok(Reply::TuningJobsByLocation(
+            vertex
+                .tuning_jobs_in(&locations, crate::domain::regions::ALL_LOCATIONS_AT_ONCE)
+                .await
+                .into_iter()
+                .map(|(location, jobs)| crate::protocol::LocationJobs { location, jobs })
+                .collect(),
+        )),
         ApiCall::CancelTuningJob { name } => {
             vertex.cancel_tuning_job(&name).await?;
             Ok(Reply::Empty)
@@ -672,6 +713,7 @@ async fn call_once(client: &ApiClient, call: ApiCall) -> Result<Reply, ApiError>
         | ApiCall::GetVertexModel { .. }
         | ApiCall::SetDefaultCheckpoint { .. }
         | ApiCall::RebaseTunedModel { .. }
+        | ApiCall::ListTuningJobsIn { .. }
         | ApiCall::StartVertexTuning { .. } => {
             return Err(ApiError::decode(
                 "internal: a Vertex AI call routed to the Gemini API",

@@ -93,3 +93,17 @@ async fn the_notebooks_metrics_recipe_runs_with_google_cloud_aiplatform_unmodifi
     };
     run_script("aiplatform_metrics.py", options, "aiplatform recipe passed").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn google_genai_creates_and_follows_distillation_and_reinforcement_jobs_unmodified() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(5),
+        ..fast_options()
+    };
+    run_script(
+        "genai_other_methods.py",
+        options,
+        "google-genai other methods passed",
+    )
+    .await;
+}

@@ -618,3 +618,78 @@ async fn the_demos_answers_conform_to_the_discovery_documents() {
         ],
     );
 }
+
+/// Distillation and reinforcement tuning (v1beta1, early access): the create bodies with the
+/// fields google-genai 3.3.0 sends, and the jobs the emulator answers with, conform to the
+/// v1beta1 document plus the SDK's fields it lacks (tests/fixtures/discovery/
+/// aiplatform.v1beta1.sdk-additions.json).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distillation_and_reinforcement_jobs_conform_to_the_discovery_documents() {
+    let emu = start(options()).await;
+    let proxy = recorder::start(&emu.base_url()).await;
+    let api = || client_at(&proxy.base_url, tunedeck::api::Credentials::None);
+    let mut client = VertexClient::new(api(), api(), "schema-project", "us-central1");
+    client.version = "v1beta1".into();
+    let prompts: String = PAIRS
+        .iter()
+        .map(|(q, a)| {
+            json!({"contents": [{"role": "user", "parts": [{"text": q}]}], "references": {"answer": a}})
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    client
+        .upload(
+            "schema-bucket",
+            "prompts.jsonl",
+            prompts.as_bytes(),
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+    let distillation: vx::TuningJob = serde_json::from_value(json!({
+        "baseModel": "gemini-2.5-flash",
+        "tunedModelDisplayName": "distilled",
+        "distillationSpec": {
+            "baseTeacherModel": "gemini-3.1-pro",
+            "promptDatasetUri": "gs://schema-bucket/prompts.jsonl",
+            "hyperParameters": {"epochCount": "2", "learningRateMultiplier": 1.0, "adapterSize": "ADAPTER_SIZE_FOUR"}
+        }
+    }))
+    .unwrap();
+    let reinforcement: vx::TuningJob = serde_json::from_value(json!({
+        "baseModel": "gemini-2.5-flash",
+        "tunedModelDisplayName": "rewarded",
+        "reinforcementTuningSpec": {
+            "trainingDatasetUri": "gs://schema-bucket/prompts.jsonl",
+            "compositeRewardConfig": {"weightedRewardConfigs": [{
+                "weight": 1.0,
+                "rewardConfig": {"rewardName": "exact", "stringMatchRewardScorer": {
+                    "correctAnswerReward": 1.0, "wrongAnswerReward": -1.0,
+                    "stringMatchExpression": {"matchOperation": "EXACT_MATCH", "expression": "{{references.answer}}"}}}
+            }]},
+            "hyperParameters": {"epochCount": "2", "samplesPerPrompt": "4"}
+        }
+    }))
+    .unwrap();
+    for request in [distillation, reinforcement] {
+        let created = client.create_tuning_job(&request).await.unwrap();
+        loop {
+            let j = client.get_tuning_job(&created.name).await.unwrap();
+            if j.state.is_terminal() {
+                assert_eq!(j.state, vx::JobState::Succeeded, "{j:?}");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    client.list_tuning_jobs(None, "", "").await.unwrap();
+    assert_conforms(
+        &proxy.take(),
+        &[
+            "POST /v1beta1/projects/{p}/locations/{l}/tuningJobs",
+            "GET /v1beta1/projects/{p}/locations/{l}/tuningJobs/{j}",
+            "GET /v1beta1/projects/{p}/locations/{l}/tuningJobs",
+        ],
+    );
+}

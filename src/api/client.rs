@@ -173,6 +173,17 @@ impl ApiClient {
         &self.config
     }
 
+    /// The same client (connections, credentials, timeouts) for another host: a Vertex AI
+    /// client moved to another region's host.
+    pub(crate) fn with_base_url(&self, base_url: &str) -> ApiClient {
+        let mut config = (*self.config).clone();
+        config.base_url = base_url.trim_end_matches('/').to_owned();
+        ApiClient {
+            http: self.http.clone(),
+            config: Arc::new(config),
+        }
+    }
+
     /// The URL of a resource path, once every segment of it is checked: a name typed by a user
     /// (`../models/x`, `x?key=…`, `a/b`) never reaches the service as another path or a query.
     pub(crate) fn url(&self, version: &str, path: &str) -> Result<String, ApiError> {

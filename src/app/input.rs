@@ -196,6 +196,10 @@ impl App {
     }
 
     fn on_key_inner(&mut self, key: KeyEvent, now: Instant) -> Vec<Cmd> {
+        // The `:ctx` list, over everything.
+        if self.contexts.picker.is_some() {
+            return self.on_ctx_key(key.code, now);
+        }
         // Free-text input first: the palette, the filter, the edit form.
         if let Overlay::Palette { input } = &mut self.overlay {
             match key.code {
@@ -206,7 +210,14 @@ impl App {
                     return self.run_command(&line, now);
                 }
                 KeyCode::Tab => {
-                    if let Some(done) = complete(input) {
+                    let done = match input.trim_start_matches(':').strip_prefix("ctx ") {
+                        Some(arg) => {
+                            super::complete_among(arg.trim_start(), &self.contexts.completions())
+                                .map(|a| format!("ctx {a}"))
+                        }
+                        None => complete(input),
+                    };
+                    if let Some(done) = done {
                         *input = done;
                         self.line_cursor = None;
                     }

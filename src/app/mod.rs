@@ -4,6 +4,7 @@
 
 pub mod action;
 mod confirm;
+pub mod contexts;
 pub mod dataset;
 pub mod form;
 mod input;
@@ -124,6 +125,10 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("dataset", "show the Dataset tab"),
     ("playground", "show the Playground tab"),
     ("refresh", "reload the tuned models"),
+    (
+        "ctx",
+        "Vertex AI contexts: :ctx lists them, :ctx NAME|REGION|all switches",
+    ),
     ("scope mine", "list models you have a role on"),
     ("scope owner", "list models you own (owner:me)"),
     (
@@ -169,6 +174,8 @@ enum Pending {
     Eval(usize),
     EvalHeldOut,
     VertexJobs,
+    /// The all-locations view's list, every tuning region at once.
+    VertexJobsEverywhere,
     CancelVertexJob(String),
     /// A Vertex AI tuned model being deleted (its resource name, the label said in the toast).
     DeleteVertexModel {
@@ -195,6 +202,8 @@ pub struct App {
     pub models: ModelsPane,
     /// The Models tab's view of Vertex AI tuning jobs (shown when `follows_vertex`).
     pub jobs: jobs::JobsPane,
+    /// Where the jobs live: the configured contexts, the current one, the `:ctx` list.
+    pub contexts: contexts::ContextsState,
     pub monitor: monitor::MonitorPane,
     pub dataset: dataset::DatasetPane,
     pub playground: playground::PlaygroundPane,
@@ -254,6 +263,7 @@ impl App {
             tab: Tab::Models,
             models: ModelsPane::default(),
             jobs: jobs::JobsPane::default(),
+            contexts: contexts::ContextsState::default(),
             monitor: monitor::MonitorPane::default(),
             dataset: dataset::DatasetPane::default(),
             playground: playground::PlaygroundPane::default(),
@@ -370,7 +380,11 @@ impl App {
             if let Load::Loading { request, .. } = self.jobs.load {
                 cmds.push(Cmd::Cancel { id: request });
             }
-            let cmd = self.request(Pending::VertexJobs, ApiCall::ListTuningJobs);
+            let cmd = if self.contexts.all_locations {
+                self.list_everywhere()
+            } else {
+                self.request(Pending::VertexJobs, ApiCall::ListTuningJobs)
+            };
             if let Cmd::Call { id, .. } = &cmd {
                 self.jobs.load = Load::Loading {
                     request: *id,
@@ -477,6 +491,14 @@ impl App {
             "dataset" => Action::GoDataset,
             "playground" => Action::GoPlayground,
             "refresh" => Action::Refresh,
+            "ctx" => {
+                self.open_contexts(now);
+                return Vec::new();
+            }
+            _ if line.starts_with("ctx ") => {
+                let arg = line["ctx ".len()..].trim().to_owned();
+                return self.ctx_command(&arg, now);
+            }
             "help" => Action::Help,
             "quit" | "q" => Action::Quit,
             "w" | "write" => {
@@ -626,10 +648,19 @@ impl App {
 
 /// Completes a palette line to the one command it starts, or their common prefix.
 pub fn complete(input: &str) -> Option<String> {
-    let matches: Vec<&str> = PALETTE_COMMANDS
+    let names: Vec<String> = PALETTE_COMMANDS
         .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| n.starts_with(input.trim_start_matches(':')))
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
+    complete_among(input.trim_start_matches(':'), &names)
+}
+
+/// The longest common start of the `words` that start with `input`.
+pub fn complete_among(input: &str, words: &[String]) -> Option<String> {
+    let matches: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|n| n.starts_with(input))
         .collect();
     let first = matches.first()?;
     let common = matches.iter().fold(first.to_string(), |acc, m| {

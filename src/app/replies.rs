@@ -192,6 +192,10 @@ impl App {
                         }
                         return self.track_vertex_jobs(running);
                     }
+                    (Pending::VertexJobsEverywhere, Reply::TuningJobsByLocation(answers)) => {
+                        self.vertex_list_failed = false;
+                        return self.everywhere_arrived(id, answers);
+                    }
                     (Pending::Rebase { label, base }, Reply::TuningJob(job)) => {
                         return self.rebase_started(&label, &base, *job, now);
                     }
@@ -382,7 +386,7 @@ impl App {
                             now,
                         );
                     }
-                    Pending::VertexJobs => {
+                    Pending::VertexJobs | Pending::VertexJobsEverywhere => {
                         self.connection.healthy = Some(false);
                         if matches!(self.jobs.load, Load::Loading { request, .. } if request == id)
                         {

@@ -23,6 +23,11 @@ pub enum JobsCommand {
         /// The service's list filter, e.g. 'state="JOB_STATE_RUNNING"'.
         #[arg(long, default_value = "")]
         filter: String,
+        /// Every tuning region of the project at once (a few at a time), with a LOCATION
+        /// column; a region that cannot be listed is said on stderr (exit 1) without hiding
+        /// the others.
+        #[arg(long)]
+        all_locations: bool,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -62,7 +67,12 @@ fn row(s: &JobSummary) -> Vec<String> {
 
 pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
     match command {
-        JobsCommand::List { filter, json } => {
+        JobsCommand::List {
+            all_locations: true,
+            filter,
+            json,
+        } => list_everywhere(client, &filter, json.json).await,
+        JobsCommand::List { filter, json, .. } => {
             let jobs = client.all_tuning_jobs(&filter).await?;
             if json.json {
                 print_json(&jobs)?;
@@ -117,6 +127,72 @@ pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
     }
 }
 
+/// `jobs list --all-locations`: the jobs of every tuning region (and the chosen location),
+/// newest first, each with its location; the regions that failed, each on its own stderr line.
+async fn list_everywhere(client: &VertexClient, filter: &str, json: bool) -> CliResult {
+    use crate::domain::regions::{ALL_LOCATIONS_AT_ONCE, TUNING_REGIONS};
+    if !filter.is_empty() {
+        return Err(CliError::usage(
+            "--all-locations lists every job of each region; --filter goes with one location",
+        ));
+    }
+    let mut locations: Vec<String> = TUNING_REGIONS.iter().map(|r| (*r).to_owned()).collect();
+    if !locations.contains(&client.location) {
+        locations.insert(0, client.location.clone());
+    }
+    let answers = client
+        .tuning_jobs_in(&locations, ALL_LOCATIONS_AT_ONCE)
+        .await;
+    let mut jobs = Vec::new();
+    let mut failed = Vec::new();
+    for (location, answer) in answers {
+        match answer {
+            Ok(found) => jobs.extend(found),
+            Err(e) => failed.push((location, e)),
+        }
+    }
+    if failed.len() == locations.len()
+        && let Some((_, e)) = failed.pop()
+    {
+        return Err(e.into());
+    }
+    if json {
+        print_json(&jobs)?;
+    } else {
+        let rows: Vec<Vec<String>> = JobSummary::rows(&jobs)
+            .iter()
+            .map(|s| {
+                let mut r = row(s);
+                r.insert(2, s.location.clone());
+                r
+            })
+            .collect();
+        print_table(
+            &[
+                "ID",
+                "DISPLAY NAME",
+                "LOCATION",
+                "STATE",
+                "BASE MODEL",
+                "CREATED",
+                "DURATION",
+                "EPOCHS",
+                "ADAPTER",
+                "STEPS",
+            ],
+            &rows,
+        );
+    }
+    for (location, e) in &failed {
+        eprintln!("{location}: could not list its tuning jobs: {e}");
+    }
+    Ok(if failed.is_empty() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
 /// A job's stage, and while it waits for quota, how many of the project's jobs are ahead of
 /// it: the jobs listed once more for that (only then, as no other stage needs them). A failed
 /// list leaves the count out rather than fail the command.
@@ -149,6 +225,13 @@ fn describe(job: &TuningJob, stage: Option<JobStage>) {
         r[7],
         r[8]
     );
+    let method = crate::domain::vertex_methods::TuningMethod::of(job);
+    if method != crate::domain::vertex_methods::TuningMethod::Supervised {
+        outln!("method     {}", method.label());
+        for (label, value) in crate::domain::vertex_methods::spec_lines(job) {
+            outln!("{label:<10} {value}");
+        }
+    }
     if let Some(spec) = &job.supervised_tuning_spec {
         outln!("training   {}", spec.training_dataset_uri);
         if !spec.validation_dataset_uri.is_empty() {

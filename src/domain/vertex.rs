@@ -136,6 +136,8 @@ pub struct JobSummary {
     /// Where the job stands within its state, as the service reports it; `None` when the
     /// service says nothing (v1, or a job that has ended).
     pub stage: Option<JobStage>,
+    /// The location the job lives in (its name says it): a column of the all-locations view.
+    pub location: String,
 }
 
 impl JobSummary {
@@ -159,6 +161,9 @@ impl JobSummary {
             adapter_rank: hp.and_then(|h| h.adapter_size.rank()),
             steps: job.step_count(),
             stage: JobStage::of(job, None),
+            location: crate::domain::regions::location_of(&job.name)
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 

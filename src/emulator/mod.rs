@@ -16,6 +16,7 @@ pub mod tokenizer;
 pub mod trainer;
 pub mod tuning;
 mod vertex_dataset;
+mod vertex_methods;
 mod vertex_quota;
 pub mod vertex_tuning;
 pub mod wire;

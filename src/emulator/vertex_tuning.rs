@@ -871,6 +871,30 @@ pub fn served(job: &TuningJob, version: &str) -> TuningJob {
         job.tuning_job_state = TuningJobState::Unspecified;
         job.tuning_job_metadata = None;
     }
+    // Distillation and reinforcement train through an internal supervised spec
+    // (`vertex_methods`): the job shows its own spec only, with the epochs chosen.
+    if job.distillation_spec.is_some() || job.reinforcement_tuning_spec.is_some() {
+        let epochs = job.epoch_count();
+        job.supervised_tuning_spec = None;
+        if let Some(hp) = job
+            .distillation_spec
+            .as_mut()
+            .map(|s| s.hyper_parameters.get_or_insert_default())
+        {
+            hp.epoch_count = hp.epoch_count.or(epochs);
+        }
+        if let Some(hp) = job
+            .reinforcement_tuning_spec
+            .as_mut()
+            .map(|s| s.hyper_parameters.get_or_insert_default())
+        {
+            hp.epoch_count = hp.epoch_count.or(epochs);
+        }
+        if version == "v1" {
+            job.distillation_spec = None;
+            job.reinforcement_tuning_spec = None;
+        }
+    }
     job
 }
 

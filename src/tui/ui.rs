@@ -45,6 +45,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         }
         Overlay::None => {}
     }
+    if let Some(picker) = &app.contexts.picker {
+        panes::contexts::render(frame, body, app, picker, theme);
+    }
     // Asked from any tab: the question must be seen wherever `q` was pressed.
     if app.dataset.confirm_quit {
         render_quit(frame, body, theme);

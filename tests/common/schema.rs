@@ -46,6 +46,34 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discovery")
 }
 
+/// Merges the fields google-genai 3.3.0 sends that the v1beta1 document of 20260309 lacks
+/// (distillation's prompt dataset, reinforcement tuning): new schemas are added, and new
+/// properties join an existing schema's.
+fn add_sdk_fields(doc: &mut Value, path: &std::path::Path) {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let additions: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let Some(added) = additions["schemas"].as_object() else {
+        panic!("{} has no schemas", path.display());
+    };
+    for (name, schema) in added {
+        let schemas = doc["schemas"]
+            .as_object_mut()
+            .expect("a document has schemas");
+        match schemas.get_mut(name) {
+            Some(own) => {
+                for (k, v) in schema["properties"].as_object().into_iter().flatten() {
+                    own["properties"][k] = v.clone();
+                }
+            }
+            None => {
+                schemas.insert(name.clone(), schema.clone());
+            }
+        }
+    }
+}
+
 impl Discovery {
     /// Every document in tests/fixtures/discovery, and the protos' bindings.
     pub fn load() -> Discovery {
@@ -64,8 +92,11 @@ impl Discovery {
             let path = dir.join(name);
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            let doc: Value = serde_json::from_str(&text)
+            let mut doc: Value = serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+            if name == "aiplatform.v1beta1.json" {
+                add_sdk_fields(&mut doc, &dir.join("aiplatform.v1beta1.sdk-additions.json"));
+            }
             d.add_document(name, doc);
         }
         // Protos. v1beta's messages fill in what the v1beta document (index 0) lacks; v1 has no

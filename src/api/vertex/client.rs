@@ -160,6 +160,48 @@ impl VertexClient {
         ))
     }
 
+    /// This client for another project and location. On Google's hosts the location's own
+    /// host is used; an endpoint (the emulator, a proxy) serves every location and is kept.
+    pub fn at(&self, project: &str, location: &str) -> VertexClient {
+        let mut moved = self.clone();
+        if self.base_url() == aiplatform_host(&self.location) {
+            moved.api = self.api.with_base_url(&aiplatform_host(location));
+        }
+        moved.project = project.to_owned();
+        moved.location = location.to_owned();
+        moved
+    }
+
+    /// Every tuning job of this project in each of `locations`, asking `at_once` locations at
+    /// a time; each location's answer (its jobs or its error) in the order given, so that one
+    /// failing region does not hide the others.
+    pub async fn tuning_jobs_in(
+        &self,
+        locations: &[String],
+        at_once: usize,
+    ) -> Vec<(String, Result<Vec<TuningJob>, ApiError>)> {
+        use futures::StreamExt;
+        let asks: Vec<_> = locations
+            .iter()
+            .enumerate()
+            .map(|(i, location)| {
+                let client = self.at(&self.project, location);
+                let location = location.clone();
+                async move {
+                    let jobs = client.all_tuning_jobs("").await;
+                    (i, location, jobs)
+                }
+            })
+            .collect();
+        let mut answers: Vec<(usize, String, Result<Vec<TuningJob>, ApiError>)> =
+            futures::stream::iter(asks)
+                .buffer_unordered(at_once.max(1))
+                .collect()
+                .await;
+        answers.sort_by_key(|(i, _, _)| *i);
+        answers.into_iter().map(|(_, l, r)| (l, r)).collect()
+    }
+
     /// `projects/{project}/locations/{location}`
     /// The Vertex host's scheme, host and port (a regional host, or an emulator's address).
     pub fn base_url(&self) -> &str {

@@ -111,6 +111,12 @@ pub struct TuningJob {
     pub pre_tuned_model: Option<PreTunedModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supervised_tuning_spec: Option<SupervisedTuningSpec>,
+    /// Early access (v1beta1): see [`DistillationSpec`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distillation_spec: Option<DistillationSpec>,
+    /// Pre-GA (v1beta1, google-genai 2.7+): see [`ReinforcementTuningSpec`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reinforcement_tuning_spec: Option<ReinforcementTuningSpec>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "JobState::is_unspecified")]
@@ -166,6 +172,18 @@ impl TuningJob {
             .as_ref()
             .and_then(|s| s.hyper_parameters.as_ref())
             .and_then(|h| h.epoch_count)
+            .or_else(|| {
+                self.distillation_spec
+                    .as_ref()
+                    .and_then(|s| s.hyper_parameters.as_ref())
+                    .and_then(|h| h.epoch_count)
+            })
+            .or_else(|| {
+                self.reinforcement_tuning_spec
+                    .as_ref()
+                    .and_then(|s| s.hyper_parameters.as_ref())
+                    .and_then(|h| h.epoch_count)
+            })
     }
 
     /// The job id: the last segment of its name.
@@ -216,7 +234,7 @@ pub struct HyperParameters {
 }
 
 impl AdapterSize {
-    fn is_unspecified(&self) -> bool {
+    pub(crate) fn is_unspecified(&self) -> bool {
         *self == AdapterSize::Unspecified
     }
 }
@@ -567,6 +585,132 @@ pub struct ExportTimeSeriesResponse {
     pub time_series_data_points: Vec<TimeSeriesPoint>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub next_page_token: String,
+}
+
+// The early-access tuning methods on the wire: distillation (v1beta1 `distillationSpec`: a
+// teacher model answers a prompt dataset and the student learns the answers) and
+// reinforcement tuning (`reinforcementTuningSpec`: the student's answers are scored by reward
+// configs). The discovery document of 2026-03 has `distillationSpec` without `promptDatasetUri`
+// and `tuningMode`, and no `reinforcementTuningSpec`; google-genai 3.3.0 sends both, so its
+// field names are the source here. Reward configs are kept as sent (JSON): there are many
+// scorer kinds, and a job is shown with whatever it holds.
+
+/// `distillationSpec`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DistillationSpec {
+    /// The prompts the teacher answers (JSONL of `contents`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub prompt_dataset_uri: String,
+    /// A publisher model as the teacher (`gemini-3.1-pro`), or …
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub base_teacher_model: String,
+    /// … a tuned model (`projects/P/locations/L/models/M`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tuned_teacher_model_source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hyper_parameters: Option<DistillationHyperParameters>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub validation_dataset_uri: String,
+    /// Open models only: `TUNING_MODE_FULL` or `TUNING_MODE_PEFT_ADAPTER`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tuning_mode: String,
+    /// Deprecated fields the service still reads.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub student_model: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub training_dataset_uri: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pipeline_root_directory: String,
+}
+
+impl DistillationSpec {
+    /// The teacher, whichever way it was named.
+    pub fn teacher(&self) -> &str {
+        if self.tuned_teacher_model_source.is_empty() {
+            &self.base_teacher_model
+        } else {
+            &self.tuned_teacher_model_source
+        }
+    }
+
+    /// The prompts: `promptDatasetUri`, else the deprecated `trainingDatasetUri`.
+    pub fn prompts(&self) -> &str {
+        if self.prompt_dataset_uri.is_empty() {
+            &self.training_dataset_uri
+        } else {
+            &self.prompt_dataset_uri
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DistillationHyperParameters {
+    #[serde(skip_serializing_if = "AdapterSize::is_unspecified")]
+    pub adapter_size: AdapterSize,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub epoch_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate_multiplier: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<i64>,
+    /// How much the supervised part of the loss weighs (google-genai's
+    /// `sft_loss_weight_multiplier`); kept, not used by the emulator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sft_loss_weight_multiplier: Option<f64>,
+    /// The teacher's sampling settings (temperature, topP, topK, candidateCount,
+    /// thinkingConfig), as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation_config: Option<serde_json::Value>,
+}
+
+/// `reinforcementTuningSpec`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReinforcementTuningSpec {
+    /// Prompts with `references` the reward configs may name (`{{references.key}}`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub training_dataset_uri: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub validation_dataset_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hyper_parameters: Option<ReinforcementHyperParameters>,
+    /// One reward function …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub single_reward_config: Option<serde_json::Value>,
+    /// … or several, weighted (`weightedRewardConfigs[{rewardConfig, weight}]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composite_reward_config: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReinforcementHyperParameters {
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub epoch_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate_multiplier: Option<f64>,
+    #[serde(skip_serializing_if = "AdapterSize::is_unspecified")]
+    pub adapter_size: AdapterSize,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub samples_per_prompt: Option<i64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<i64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub evaluate_interval: Option<i64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub checkpoint_interval: Option<i64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<i64>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub thinking_level: String,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub thinking_budget: Option<i64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub step_count: Option<i64>,
 }
 
 #[cfg(test)]

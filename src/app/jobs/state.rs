@@ -20,10 +20,12 @@ pub enum JobColumn {
     Epochs,
     Adapter,
     Steps,
+    /// Shown in the all-locations view only.
+    Location,
 }
 
 impl JobColumn {
-    pub const ALL: [JobColumn; 9] = [
+    pub const ALL: [JobColumn; 10] = [
         JobColumn::Id,
         JobColumn::DisplayName,
         JobColumn::State,
@@ -33,6 +35,7 @@ impl JobColumn {
         JobColumn::Epochs,
         JobColumn::Adapter,
         JobColumn::Steps,
+        JobColumn::Location,
     ];
 
     pub fn title(self) -> &'static str {
@@ -46,6 +49,7 @@ impl JobColumn {
             JobColumn::Epochs => "EPOCHS",
             JobColumn::Adapter => "ADAPTER",
             JobColumn::Steps => "STEPS",
+            JobColumn::Location => "LOCATION",
         }
     }
 
@@ -67,6 +71,7 @@ impl JobColumn {
             JobColumn::Epochs => opt(row.epochs.map(|v| v.to_string())),
             JobColumn::Adapter => opt(row.adapter_rank.map(|v| v.to_string())),
             JobColumn::Steps => opt(row.steps.map(|v| v.to_string())),
+            JobColumn::Location => row.location.clone(),
         }
     }
 
@@ -83,6 +88,7 @@ impl JobColumn {
             JobColumn::Epochs => (String::new(), num(row.epochs)),
             JobColumn::Adapter => (String::new(), num(row.adapter_rank.map(i64::from))),
             JobColumn::Steps => (String::new(), num(row.steps)),
+            JobColumn::Location => (row.location.clone(), 0),
         }
     }
 }

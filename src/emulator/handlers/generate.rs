@@ -250,7 +250,7 @@ fn vertex_body(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
 /// A Vertex model's answers: a tuned endpoint (or a checkpoint's) answers from its weights, a
 /// publisher model with the emulated text; a Model Registry name is refused as the service
 /// refuses it.
-fn vertex_answer(
+pub(crate) fn vertex_answer(
     core: &Arc<Core>,
     model: &str,
     prompt: &str,
@@ -358,7 +358,7 @@ fn check_tuned_rules(
 }
 
 /// A base model's deterministic, clearly emulated answer.
-fn emulated_base_answer(model: &str, prompt: &str, candidate: i32) -> String {
+pub(crate) fn emulated_base_answer(model: &str, prompt: &str, candidate: i32) -> String {
     let preview: String = prompt.chars().take(80).collect();
     let more = if prompt.chars().count() > 80 {
         "…"

@@ -33,7 +33,7 @@ fn unmodeled_fields(version: &str) -> &'static [&'static str] {
         "supervisedTuningSpec.hyperParameters.batchSize",
         "customBaseModel",
         "distillationSamplingSpec",
-        "distillationSpec",
+        "distillationSpec.evaluationConfig",
         "fullFineTuningSpec",
         "outputUri",
         "partnerModelTuningSpec",
@@ -51,6 +51,8 @@ const V1BETA1_ONLY: &[&str] = &[
     "tuningJobState",
     "tuningJobMetadata",
     "supervisedTuningSpec.hyperParameters.learningRate",
+    "distillationSpec",
+    "reinforcementTuningSpec",
 ];
 
 /// Removes a dotted path (`supervisedTuningSpec.tuningMode`) from a camelCase request.
@@ -103,6 +105,8 @@ fn read_request(req: &Req) -> Result<TuningJob, Failure> {
             p
         }),
         supervised_tuning_spec: given.supervised_tuning_spec,
+        distillation_spec: given.distillation_spec,
+        reinforcement_tuning_spec: given.reinforcement_tuning_spec,
         labels: labels
             .and_then(|l| serde_json::from_value(l).ok())
             .unwrap_or(given.labels),
@@ -135,6 +139,14 @@ fn unknown_name(path: &str) -> Failure {
 /// `POST …/tuningJobs`: the job itself (not an operation), PENDING.
 pub fn create(core: &Arc<Core>, req: &Req, scope: &Scope) -> Result<Response, Failure> {
     let request = read_request(req)?;
+    let answer = |model: &str, prompt: &str| -> Result<String, Failure> {
+        if let Some(id) = model.strip_prefix("publishers/google/models/") {
+            return Ok(super::generate::emulated_base_answer(id, prompt, 0));
+        }
+        let (texts, _) = super::generate::vertex_answer(core, model, prompt, 1)?;
+        Ok(texts.into_iter().next().unwrap_or_default())
+    };
+    let request = crate::emulator::vertex_methods::lower(core, request, &answer)?;
     let job = vertex_tuning::create(core, scope, request, chrono::Utc::now())?;
     req.ok(&served(&job, &req.version))
 }

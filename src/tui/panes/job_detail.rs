@@ -138,11 +138,24 @@ fn job_lines(
             theme,
         ));
     }
-    lines.extend([field(
-        "Training data",
-        spec.training_dataset_uri.clone(),
-        theme,
-    )]);
+    // Distillation and reinforcement jobs: the method and what its spec holds.
+    let method = crate::domain::vertex_methods::TuningMethod::of(job);
+    if method != crate::domain::vertex_methods::TuningMethod::Supervised {
+        lines.push(field("Method", method.label(), theme));
+        for (label, value) in crate::domain::vertex_methods::spec_lines(job) {
+            let mut label = label.to_owned();
+            if let Some(first) = label.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            lines.push(field(&label, value, theme));
+        }
+    } else {
+        lines.push(field(
+            "Training data",
+            spec.training_dataset_uri.clone(),
+            theme,
+        ));
+    }
     if !spec.validation_dataset_uri.is_empty() {
         lines.push(field(
             "Validation",
@@ -225,10 +238,16 @@ fn stats_lines(job: &TuningJob, width: usize, theme: &Theme) -> Vec<Line<'static
         .as_ref()
         .and_then(|s| s.supervised_tuning_data_stats.as_ref())
     else {
-        return vec![Line::styled(
-            " Not yet: the service reads the dataset first.",
-            theme.muted,
-        )];
+        // Distillation and reinforcement jobs report statistics of their own kinds
+        // (`distillationDataStats`, `reinforcementTuningDataStats`), which are not read here.
+        let text = if crate::domain::vertex_methods::TuningMethod::of(job)
+            == crate::domain::vertex_methods::TuningMethod::Supervised
+        {
+            " Not yet: the service reads the dataset first."
+        } else {
+            " This method's statistics are not shown here."
+        };
+        return vec![Line::styled(text, theme.muted)];
     };
     let n = |v: Option<i64>| {
         v.map_or("—".to_owned(), |v| {

@@ -16,11 +16,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let pane = &app.jobs;
-    let place = app
-        .connection
-        .vertex
-        .as_ref()
-        .map_or("Vertex AI".to_owned(), |v| v.label());
+    let place = app.place_label().unwrap_or_else(|| "Vertex AI".to_owned());
     let place = place.as_str();
     match pane.detail.as_deref().and_then(|n| pane.find(n)) {
         Some(job) => {
@@ -43,7 +39,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme,
             )
         }
-        None => render_table(frame, area, pane, place, app.line_cursor, theme),
+        None => {
+            let view = View {
+                place,
+                all_locations: app.contexts.all_locations,
+                region_errors: &app.contexts.region_errors,
+            };
+            render_table(frame, area, pane, &view, app.line_cursor, theme)
+        }
     }
     if let Some(dialog) = &pane.dialog {
         render_dialog(frame, area, dialog, theme);
@@ -78,8 +81,8 @@ fn title(pane: &JobsPane, place: &str, cursor: Option<usize>) -> String {
 /// widens the display name. The state column is as wide as its longest cell (a job's stage
 /// beside its state, "PENDING · quota: 1 ahead", between 10 and 30 characters): while a job
 /// waits or runs, where it stands matters more than the columns it pushes out.
-fn columns_for(width: u16, state_width: u16) -> Vec<(JobColumn, u16)> {
-    let all = [
+fn columns_for(width: u16, state_width: u16, all_locations: bool) -> Vec<(JobColumn, u16)> {
+    let mut all = vec![
         (JobColumn::DisplayName, 22u16),
         (JobColumn::State, state_width.clamp(10, 30)),
         (JobColumn::Created, 16),
@@ -90,6 +93,10 @@ fn columns_for(width: u16, state_width: u16) -> Vec<(JobColumn, u16)> {
         (JobColumn::Adapter, 7),
         (JobColumn::Id, 21),
     ];
+    if all_locations {
+        // Where each job lives is what that view is for: right after the name.
+        all.insert(1, (JobColumn::Location, 16));
+    }
     table::fit_columns(
         width,
         &all,
@@ -100,19 +107,48 @@ fn columns_for(width: u16, state_width: u16) -> Vec<(JobColumn, u16)> {
     )
 }
 
+/// What the table shows besides the jobs: where they are, and the regions that failed.
+struct View<'a> {
+    place: &'a str,
+    all_locations: bool,
+    region_errors: &'a [crate::app::contexts::RegionError],
+}
+
 fn render_table(
     frame: &mut Frame,
     area: Rect,
     pane: &JobsPane,
-    place: &str,
+    view: &View,
     cursor: Option<usize>,
     theme: &Theme,
 ) {
+    let place = view.place;
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title(pane, place, cursor), theme.title));
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    if !view.region_errors.is_empty() {
+        // Each region that could not be listed has its own row under the jobs of the others.
+        let shown = u16::try_from(view.region_errors.len())
+            .unwrap_or(u16::MAX)
+            .min(inner.height / 2);
+        let [jobs, errors] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(shown)]).areas(inner);
+        let lines: Vec<Line> = view
+            .region_errors
+            .iter()
+            .take(usize::from(shown))
+            .map(|e| {
+                Line::from(vec![
+                    Span::styled(format!("  {:<18}", e.location), theme.key),
+                    Span::styled(format!("✗ {}", e.error), theme.error),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), errors);
+        inner = jobs;
+    }
     if pane.jobs.is_empty() {
         let lines = match &pane.load {
             Load::NotLoaded | Load::Loading { .. } => {
@@ -155,10 +191,10 @@ fn render_table(
     } else {
         inner
     };
-    render_rows(frame, area, pane, theme);
+    render_rows(frame, area, pane, view.all_locations, theme);
 }
 
-fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, theme: &Theme) {
+fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, all_locations: bool, theme: &Theme) {
     if pane.visible.is_empty() {
         frame.render_widget(
             Paragraph::new(format!(
@@ -175,7 +211,11 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, theme: &Theme) {
         .map(|i| pane.rows[*i].state_text().chars().count())
         .max()
         .unwrap_or(0);
-    let columns = columns_for(area.width, u16::try_from(state_width).unwrap_or(u16::MAX));
+    let columns = columns_for(
+        area.width,
+        u16::try_from(state_width).unwrap_or(u16::MAX),
+        all_locations,
+    );
     let height = usize::from(area.height.saturating_sub(1));
     let offset = table_offset(pane.selected, height);
     let header =

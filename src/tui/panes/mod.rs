@@ -1,4 +1,5 @@
 //! One pane per file.
+pub mod contexts;
 pub mod dataset;
 pub mod job_detail;
 pub mod jobs;

@@ -133,7 +133,9 @@ pub fn hinted(context: Context) -> &'static [Action] {
 type Hints<'a> = Vec<(String, &'a str)>;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let fixed: Option<&[(&str, &str)]> = if matches!(app.overlay, Overlay::Palette { .. }) {
+    let fixed: Option<&[(&str, &str)]> = if app.contexts.picker.is_some() {
+        Some(&[("↑↓", "choose"), ("enter", "switch"), ("esc", "close")])
+    } else if matches!(app.overlay, Overlay::Palette { .. }) {
         Some(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
     } else if app.models.filter_editing {
         Some(&[("type", "to filter"), ("enter", "keep"), ("esc", "clear")])

@@ -33,9 +33,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
     let tuning = app.creating_count();
     let optional = [
-        c.vertex
-            .as_ref()
-            .map(|v| Span::styled(format!(" · VERTEX {}", v.label()), theme.key)),
+        app.place_label()
+            .map(|label| Span::styled(format!(" · VERTEX {label}"), theme.key)),
         (tuning > 0).then(|| Span::styled(format!(" · {tuning} tuning"), theme.warn)),
         app.last_refresh().map(|at| {
             Span::styled(
@@ -45,7 +44,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }),
         Some(Span::raw(format!(" · {}", c.auth))),
     ];
-    for span in optional.into_iter().flatten() {
+    for (i, span) in optional.into_iter().enumerate() {
+        // Where the jobs live is never dropped for want of room: the context's name, else
+        // the location, stands in for the whole label.
+        let span = match span {
+            Some(s) if used + s.content.chars().count() <= width => Some(s),
+            _ if i == 0 => app
+                .place_short()
+                .map(|l| Span::styled(format!(" · {l}"), theme.key)),
+            _ => None,
+        };
+        let Some(span) = span else { continue };
         let w = span.content.chars().count();
         if used + w <= width {
             used += w;
