@@ -384,6 +384,7 @@ fn job(epochs: u32) -> vx::TuningJob {
         multiplier: Some(1.0),
         adapter_rank: Some(4),
         validation_percent: 0.0,
+        method: tunedeck::domain::vertex::VertexMethod::Supervised,
     };
     let mut job = tuning.to_job(
         "gs://schema-bucket/train.jsonl",

@@ -283,6 +283,7 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         multiplier: args.learning_rate_multiplier,
         adapter_rank: args.vertex.adapter_size,
         validation_percent: args.held_out,
+        method: crate::domain::vertex::VertexMethod::Supervised,
     };
     // The domain's problems in the flags' words.
     let flag_problem = |problem: VertexTuningProblem| {
@@ -295,6 +296,8 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
                 "--held-out"
             }
             VertexTuningProblem::NoExamples => "the dataset",
+            VertexTuningProblem::PreferenceNotForModel { .. } => "--method preference",
+            VertexTuningProblem::BetaOutOfRange { .. } => "--beta",
         };
         CliError::usage(format!("{flag}: {problem}"))
     };

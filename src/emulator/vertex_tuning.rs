@@ -439,6 +439,7 @@ pub fn complete_now(
         t.start_time = Some(started);
         t.tuning_data_stats = stats.map(|s| TuningDataStats {
             supervised_tuning_data_stats: Some(s),
+            ..Default::default()
         });
         let mut at = started;
         while let Some(stepped) = trainer.step_stats() {
@@ -655,6 +656,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
             } else {
                 t.tuning_data_stats = stats.clone().map(|s| TuningDataStats {
                     supervised_tuning_data_stats: Some(s),
+                    ..Default::default()
                 });
             }
         })

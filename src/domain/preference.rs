@@ -1,0 +1,301 @@
+//! Preference tuning (DPO) on Vertex AI, its rules once: which Gemini models take it, the
+//! range tunedeck accepts for `beta`, and what one line of a preference dataset must hold. The
+//! dataset lint, the dashboard's form, `tunedeck tune --method preference` and the emulator's
+//! validation all call these, so they refuse the same lines with the same reasons.
+//!
+//! Sources, as read on 2026-12-04: Vertex AI's "About preference tuning for Gemini models"
+//! (limits: text only, 131,072 input plus output tokens per example, adapter sizes 1–16;
+//! best practice: supervised tuning first, then preference tuning from its checkpoint), "Prepare
+//! preference tuning data for Gemini models" (a line is `contents` ending with a user turn, an
+//! optional `system_instruction`, and `completions`: one model turn scored 1, preferred, and one
+//! scored 0, rejected), and Google's announcement "Preference tuning now available for Gemini
+//! 2.5 Flash models on Vertex AI" (2.5 Flash and 2.5 Flash-Lite). The docs give `beta` no
+//! range; see [`BETA_MAX`].
+
+/// The Gemini models preference tuning accepts (2.5 Flash and 2.5 Flash-Lite at the docs'
+/// date). Kept apart from the supervised model table until the two are unified.
+pub const PREFERENCE_MODELS: &[&str] = &["gemini-2.5-flash", "gemini-2.5-flash-lite"];
+
+/// Whether `model` (`gemini-2.5-flash`, or a `publishers/google/models/` name) takes
+/// preference tuning.
+pub fn takes_preference(model: &str) -> bool {
+    let short = model.rsplit('/').next().unwrap_or(model);
+    PREFERENCE_MODELS.contains(&short)
+}
+
+/// The largest `beta` tunedeck sends. The discovery document calls it "weight for KL
+/// divergence regularization" and the console "how closely the tuned model aligns with its
+/// baseline", with no documented range; DPO's own paper and common practice use 0.01–0.5. A
+/// beta of 0 or below makes the loss ignore the reference, so it must be above 0; tunedeck
+/// takes at most 1 (the README lists this as its choice, not the service's).
+pub const BETA_MAX: f64 = 1.0;
+
+/// The beta the emulator trains with when none is sent (the DPO paper's usual 0.1; the
+/// service does not document its default).
+pub const DEFAULT_BETA: f64 = 0.1;
+
+/// Whether `beta` is within (0, [`BETA_MAX`]].
+pub fn beta_in_range(beta: f64) -> bool {
+    beta.is_finite() && beta > 0.0 && beta <= BETA_MAX
+}
+
+/// A completion's score for the preferred answer.
+pub const PREFERRED_SCORE: f64 = 1.0;
+/// A completion's score for the rejected answer.
+pub const REJECTED_SCORE: f64 = 0.0;
+
+/// Input plus completion tokens of one example, at most (the limits table's 131,072; the
+/// data page's "128K"). The same number as supervised tuning's, kept here so this module
+/// depends on no other.
+pub const MAX_TOKENS_PER_EXAMPLE: usize = 131_072;
+
+/// One completion as a line holds it: its score and its turn's role.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Completion<'a> {
+    pub score: f64,
+    pub role: &'a str,
+}
+
+/// Why one line of a preference dataset would be refused. Each front end words it with the
+/// file and line number; `Display` gives the reason itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PreferenceLineProblem {
+    /// `contents` is empty or missing.
+    NoContents,
+    /// A content turn's role is neither `user` nor `model`.
+    UnknownRole { index: usize, role: String },
+    /// The prompt's last turn is not the user's.
+    LastTurnNotUser { role: String },
+    /// Not exactly two completions.
+    CompletionCount { count: usize },
+    /// A completion's score is neither 1 nor 0.
+    ScoreNotZeroOrOne { index: usize, score: f64 },
+    /// The two completions are not one preferred (1) and one rejected (0).
+    NotOnePreferredOneRejected { preferred: usize, rejected: usize },
+    /// A completion is not a model turn.
+    CompletionNotModel { index: usize, role: String },
+    /// An image, file or other non-text part: preference tuning is text only.
+    NotText,
+    /// Input plus completion tokens over the limit.
+    TooManyTokens { tokens: usize, most: usize },
+}
+
+impl std::fmt::Display for PreferenceLineProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PreferenceLineProblem::NoContents => {
+                write!(
+                    f,
+                    "contents is empty; the prompt needs at least one user turn"
+                )
+            }
+            PreferenceLineProblem::UnknownRole { index, role } => write!(
+                f,
+                "contents[{index}] has role \"{role}\"; a turn is \"user\" or \"model\""
+            ),
+            PreferenceLineProblem::LastTurnNotUser { role } => write!(
+                f,
+                "the prompt ends with a \"{role}\" turn; it must end with a user turn"
+            ),
+            PreferenceLineProblem::CompletionCount { count } => write!(
+                f,
+                "{count} completion{}; a line needs exactly two, one scored 1 (preferred) and one scored 0 (rejected)",
+                if *count == 1 { "" } else { "s" }
+            ),
+            PreferenceLineProblem::ScoreNotZeroOrOne { index, score } => write!(
+                f,
+                "completions[{index}] has score {score}; a score is 1 (preferred) or 0 (rejected)"
+            ),
+            PreferenceLineProblem::NotOnePreferredOneRejected {
+                preferred,
+                rejected,
+            } => write!(
+                f,
+                "{preferred} preferred and {rejected} rejected completions; a line needs one of each"
+            ),
+            PreferenceLineProblem::CompletionNotModel { index, role } => write!(
+                f,
+                "completions[{index}] is a \"{role}\" turn; a completion is a model turn"
+            ),
+            PreferenceLineProblem::NotText => {
+                write!(f, "a part is not text; preference tuning takes text only")
+            }
+            PreferenceLineProblem::TooManyTokens { tokens, most } => write!(
+                f,
+                "about {tokens} tokens of input and completion; at most {most} per example"
+            ),
+        }
+    }
+}
+
+/// One line checked against the service's rules: the roles of its `contents` turns in order,
+/// its completions, whether any part (prompt, system instruction or completion) is not text,
+/// and its tokens (the prompt plus the longer completion, as the limit counts them; estimate
+/// with `vertex::estimate_tokens`). The first problem found is returned.
+pub fn check_example(
+    roles_of_contents: &[&str],
+    completions: &[Completion<'_>],
+    has_non_text: bool,
+    tokens: usize,
+) -> Result<(), PreferenceLineProblem> {
+    let Some(last) = roles_of_contents.last() else {
+        return Err(PreferenceLineProblem::NoContents);
+    };
+    if let Some((index, role)) = roles_of_contents
+        .iter()
+        .enumerate()
+        .find(|(_, r)| !matches!(**r, "user" | "model"))
+    {
+        return Err(PreferenceLineProblem::UnknownRole {
+            index,
+            role: (*role).to_owned(),
+        });
+    }
+    if *last != "user" {
+        return Err(PreferenceLineProblem::LastTurnNotUser {
+            role: (*last).to_owned(),
+        });
+    }
+    if completions.len() != 2 {
+        return Err(PreferenceLineProblem::CompletionCount {
+            count: completions.len(),
+        });
+    }
+    for (index, c) in completions.iter().enumerate() {
+        if c.score != PREFERRED_SCORE && c.score != REJECTED_SCORE {
+            return Err(PreferenceLineProblem::ScoreNotZeroOrOne {
+                index,
+                score: c.score,
+            });
+        }
+        if c.role != "model" {
+            return Err(PreferenceLineProblem::CompletionNotModel {
+                index,
+                role: c.role.to_owned(),
+            });
+        }
+    }
+    let preferred = completions
+        .iter()
+        .filter(|c| c.score == PREFERRED_SCORE)
+        .count();
+    if preferred != 1 {
+        return Err(PreferenceLineProblem::NotOnePreferredOneRejected {
+            preferred,
+            rejected: completions.len() - preferred,
+        });
+    }
+    if has_non_text {
+        return Err(PreferenceLineProblem::NotText);
+    }
+    if tokens > MAX_TOKENS_PER_EXAMPLE {
+        return Err(PreferenceLineProblem::TooManyTokens {
+            tokens,
+            most: MAX_TOKENS_PER_EXAMPLE,
+        });
+    }
+    Ok(())
+}
+
+/// Which of a checked line's two completions is the preferred one (0 or 1).
+pub fn preferred_index(completions: &[Completion<'_>]) -> Option<usize> {
+    completions.iter().position(|c| c.score == PREFERRED_SCORE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(a: f64, b: f64) -> [Completion<'static>; 2] {
+        [
+            Completion {
+                score: a,
+                role: "model",
+            },
+            Completion {
+                score: b,
+                role: "model",
+            },
+        ]
+    }
+
+    #[test]
+    fn a_line_needs_a_user_prompt_and_one_preferred_one_rejected_text_completion() {
+        assert_eq!(check_example(&["user"], &pair(1.0, 0.0), false, 10), Ok(()));
+        assert_eq!(
+            check_example(&["user", "model", "user"], &pair(0.0, 1.0), false, 10),
+            Ok(())
+        );
+        assert_eq!(preferred_index(&pair(0.0, 1.0)), Some(1));
+        assert_eq!(
+            check_example(&[], &pair(1.0, 0.0), false, 10),
+            Err(PreferenceLineProblem::NoContents)
+        );
+        let ends_with_model = check_example(&["user", "model"], &pair(1.0, 0.0), false, 10);
+        assert_eq!(
+            ends_with_model.unwrap_err().to_string(),
+            "the prompt ends with a \"model\" turn; it must end with a user turn"
+        );
+        assert_eq!(
+            check_example(&["user"], &pair(1.0, 1.0), false, 10),
+            Err(PreferenceLineProblem::NotOnePreferredOneRejected {
+                preferred: 2,
+                rejected: 0
+            })
+        );
+        assert_eq!(
+            check_example(&["user"], &pair(1.0, 0.5), false, 10)
+                .unwrap_err()
+                .to_string(),
+            "completions[1] has score 0.5; a score is 1 (preferred) or 0 (rejected)"
+        );
+        assert_eq!(
+            check_example(&["user"], &pair(1.0, 0.0)[..1], false, 10),
+            Err(PreferenceLineProblem::CompletionCount { count: 1 })
+        );
+        let user_completion = [
+            Completion {
+                score: 1.0,
+                role: "model",
+            },
+            Completion {
+                score: 0.0,
+                role: "user",
+            },
+        ];
+        assert_eq!(
+            check_example(&["user"], &user_completion, false, 10),
+            Err(PreferenceLineProblem::CompletionNotModel {
+                index: 1,
+                role: "user".into()
+            })
+        );
+        assert_eq!(
+            check_example(&["user"], &pair(1.0, 0.0), true, 10),
+            Err(PreferenceLineProblem::NotText)
+        );
+        assert_eq!(
+            check_example(&["user"], &pair(1.0, 0.0), false, 131_073),
+            Err(PreferenceLineProblem::TooManyTokens {
+                tokens: 131_073,
+                most: 131_072
+            })
+        );
+        assert_eq!(
+            check_example(&["user"], &pair(1.0, 0.0), false, 131_072),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn models_and_beta() {
+        assert!(takes_preference("gemini-2.5-flash"));
+        assert!(takes_preference(
+            "publishers/google/models/gemini-2.5-flash-lite"
+        ));
+        assert!(!takes_preference("gemini-2.5-pro"));
+        assert!(beta_in_range(0.1) && beta_in_range(1.0));
+        assert!(!beta_in_range(0.0) && !beta_in_range(1.5) && !beta_in_range(f64::NAN));
+        assert!(beta_in_range(DEFAULT_BETA));
+    }
+}
