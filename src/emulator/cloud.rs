@@ -95,6 +95,13 @@ pub struct VertexJob {
     pub state: VertexJobState,
     pub examples: Arc<Vec<TuningExample>>,
     pub validation: Arc<Vec<TuningExample>>,
+    /// A preference (DPO) job's pairs and beta; `examples` and `validation` then hold each
+    /// prompt with its preferred answer (what the steps and checks count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preference: Option<super::trainer::PreferenceRun>,
+    /// A preference job's validation pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preference_validation: Vec<super::trainer::PreferencePair>,
     /// How many points of each series are on disk (in the state file or the journal); the
     /// next journal entry carries the rest.
     #[serde(skip)]

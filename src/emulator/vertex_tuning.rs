@@ -258,6 +258,7 @@ fn create_inner(
                 steps,
                 base: source.state.base.clone(),
                 adapter_rank: Some(source.state.spec.adapter_rank),
+                preference: source.preference.clone(),
             }));
             // The same display name (or none) makes a new version of the same model.
             let source_name = &source.state.job.tuned_model_display_name;
@@ -398,6 +399,8 @@ fn create_inner(
         },
         examples: Arc::new(examples),
         validation: Arc::new(validation),
+        preference: None,
+        preference_validation: Vec::new(),
         journaled: Vec::new(),
     };
     // Kept aside for the stats the job shows once it processes its dataset.
