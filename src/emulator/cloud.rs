@@ -70,14 +70,17 @@ pub const METRICS: [&str; 6] = [
 /// the supervised loss's name, the share of pairs whose preferred answer has the higher
 /// implicit reward, and the mean reward margin. Google documents no names for these; the
 /// README's deviations table lists this choice.
-pub const PREFERENCE_METRICS: [&str; 6] = [
-    "/train_total_loss",
-    "/train_reward_accuracy",
-    "/train_reward_margin",
-    "/eval_total_loss",
-    "/eval_reward_accuracy",
-    "/eval_reward_margin",
-];
+pub const PREFERENCE_METRICS: [&str; 6] = {
+    use crate::api::vertex::client as c;
+    [
+        c::TRAIN_LOSS,
+        c::TRAIN_REWARD_ACCURACY,
+        c::TRAIN_REWARD_MARGIN,
+        c::EVAL_LOSS,
+        c::EVAL_REWARD_ACCURACY,
+        c::EVAL_REWARD_MARGIN,
+    ]
+};
 
 /// The training settings a Vertex job runs with, after the emulator filled in its choices.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
