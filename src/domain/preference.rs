@@ -351,6 +351,37 @@ pub fn estimate_tokens(text: &str) -> usize {
     text.chars().count().div_ceil(4)
 }
 
+/// A job's method and its settings as the job detail and `jobs get` show them:
+/// "supervised", "preference (DPO) · beta 0.1 · last checkpoint only".
+pub fn method_text(job: &crate::api::vertex::types::TuningJob) -> String {
+    match &job.preference_optimization_spec {
+        Some(spec) => {
+            let beta = spec
+                .hyper_parameters
+                .as_ref()
+                .and_then(|h| h.beta)
+                .map_or("beta: the service's".to_owned(), |b| format!("beta {b}"));
+            let last = if spec.export_last_checkpoint_only {
+                " · last checkpoint only"
+            } else {
+                ""
+            };
+            format!("preference (DPO) · {beta}{last}")
+        }
+        None if job.supervised_tuning_spec.is_some() => {
+            let last = job
+                .supervised_tuning_spec
+                .as_ref()
+                .is_some_and(|s| s.export_last_checkpoint_only);
+            format!(
+                "supervised{}",
+                if last { " · last checkpoint only" } else { "" }
+            )
+        }
+        None => "not reported".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
