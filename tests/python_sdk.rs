@@ -91,7 +91,12 @@ async fn google_genai_preference_tunes_from_a_checkpoint_and_promotes_one_unmodi
         step_interval: Duration::from_millis(10),
         ..fast_options()
     };
-    run_script("genai_vertex_dpo.py", options, "google-genai vertex dpo passed").await;
+    run_script(
+        "genai_vertex_dpo.py",
+        options,
+        "google-genai vertex dpo passed",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
