@@ -123,7 +123,12 @@ fn dpo_settings(source: VertexSource, beta: Option<f64>) -> VertexTuning {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sft_then_dpo_from_its_model_makes_an_endpoint_that_prefers_the_preferred_answers() {
-    let emu = start(fast_options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let options = tunedeck::emulator::EmulatorOptions {
+        state_file: Some(dir.path().join("state.json")),
+        ..fast_options()
+    };
+    let emu = start(options.clone()).await;
     let client = vertex(&emu);
     for (object, data) in [
         ("sft.jsonl", sft_jsonl()),
@@ -229,6 +234,23 @@ async fn sft_then_dpo_from_its_model_makes_an_endpoint_that_prefers_the_preferre
     assert_eq!(
         answer(&client, &sft_model.endpoint, &prompt(HELD[1])).await,
         CURT
+    );
+
+    // A restart keeps the preference data: the endpoint still answers from the DPO weights.
+    emu.shutdown().await;
+    let emu = start(options).await;
+    let client = vertex(&emu);
+    assert_eq!(
+        answer(&client, &tuned.endpoint, &prompt(HELD[2])).await,
+        POLITE
+    );
+    assert_eq!(
+        client
+            .get_tuning_job(&job.name)
+            .await
+            .unwrap()
+            .preference_optimization_spec,
+        job.preference_optimization_spec
     );
     emu.shutdown().await;
 }
