@@ -73,6 +73,27 @@ async fn preference_tuning_from_the_cli_checks_refuses_creates_and_continues_fro
         "{err}"
     );
     assert!(err.contains("nothing was uploaded or started"), "{err}");
+    // The Gemini API has no preference tuning.
+    let mut gemini: Command = common::bare_command(home.path());
+    gemini
+        .timeout(Duration::from_secs(60))
+        .args([
+            "--endpoint",
+            &emu.base_url(),
+            "tune",
+            "--method",
+            "preference",
+        ])
+        .args(["--dataset", bad.to_str().unwrap()]);
+    let out = tokio::task::spawn_blocking(move || gemini.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("on Vertex AI only"),
+        "{}",
+        text(&out.stderr)
+    );
     let listed = vertex(&emu, home.path(), &["jobs", "list"]).await;
     assert!(!text(&listed.stdout).contains("kind"), "no job started");
 

@@ -46,7 +46,7 @@ pub const REJECTED_SCORE: f64 = 0.0;
 
 /// Input plus completion tokens of one example, at most (the limits table's 131,072; the
 /// data page's "128K"). The same number as supervised tuning's, kept here so this module
-/// depends on no other.
+/// depends on no other domain module (`vertex` depends on this one).
 pub const MAX_TOKENS_PER_EXAMPLE: usize = 131_072;
 
 /// One completion as a line holds it: its score and its turn's role.

@@ -80,7 +80,8 @@ pub fn takes_learning_rate(source: &VertexSource) -> bool {
     }
 }
 
-/// Tokens in a text, estimated (kept in `preference`, which may depend on no other module).
+/// Tokens in a text, estimated (kept in `preference`, which `vertex` depends on, not the
+/// other way round).
 pub use super::preference::estimate_tokens;
 
 /// The most validation examples the service takes beside `training` examples.
