@@ -264,6 +264,11 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
                     (Headless::Models(_), Some(_)) => Err(CliError::usage(
                         "on Vertex AI, `tunedeck jobs list` shows the tuning jobs and the models they made; `models get`, `models set-default` and `models delete` work on one",
                     )),
+                    (Headless::Tune(a), Some(v))
+                        if a.vertex.method == tuning::MethodFlag::Preference =>
+                    {
+                        vertex_preference::tune(v, a).await
+                    }
                     (Headless::Tune(a), Some(v)) => vertex::tune(v, a).await,
                     (Headless::Watch(a), Some(v)) => vertex::watch(v, a).await,
                     (Headless::Cancel(a), Some(v)) => vertex::cancel(v, &a.target).await,

@@ -234,11 +234,9 @@ pub async fn cancel(client: &VertexClient, job: &str) -> CliResult {
 }
 
 /// `tunedeck tune` on Vertex AI: lint, split off the validation share, upload both files,
-/// create the job, and follow it with `--watch`.
+/// create the job, and follow it with `--watch` (`--method preference` goes to
+/// `vertex_preference::tune` instead).
 pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliResult {
-    if args.vertex.method == super::tuning::MethodFlag::Preference {
-        return super::vertex_preference::tune(client, args).await;
-    }
     if args.vertex.beta.is_some() {
         return Err(CliError::usage(
             "--beta is preference tuning's; add --method preference (with a preference dataset)",
