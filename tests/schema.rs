@@ -11,6 +11,8 @@ mod common;
 mod headless;
 #[path = "schema_tests/live_service.rs"]
 mod live_service;
+#[path = "schema_tests/preference.rs"]
+mod preference;
 #[path = "common/recorder.rs"]
 mod recorder;
 #[path = "common/schema.rs"]
@@ -385,6 +387,7 @@ fn job(epochs: u32) -> vx::TuningJob {
         multiplier: Some(1.0),
         adapter_rank: Some(4),
         validation_percent: 0.0,
+        method: tunedeck::domain::vertex::VertexMethod::Supervised,
     };
     let mut job = tuning.to_job(
         "gs://schema-bucket/train.jsonl",

@@ -209,6 +209,8 @@ fn with_vertex_ai_chosen_every_tab_shows_the_vertex_demo() {
         "j",
         "j",
         "j",
+        // One more for the detail's Method row.
+        "j",
     ]);
     tmux.wait_for("Checkpoints (8)");
     // Its train and eval curves in the Monitor.

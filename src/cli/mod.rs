@@ -20,6 +20,7 @@ mod tune_plan;
 mod tuning;
 mod vertex;
 mod vertex_models;
+mod vertex_preference;
 mod vertex_rebase;
 
 use crate::api::redact::redact;
@@ -264,6 +265,19 @@ pub async fn run(flags: &GlobalArgs, command: Headless) -> i32 {
                     (Headless::Models(_), Some(_)) => Err(CliError::usage(
                         "on Vertex AI, `tunedeck jobs list` shows the tuning jobs and the models they made; `models get`, `models set-default` and `models delete` work on one",
                     )),
+                    (Headless::Tune(a), Some(_))
+                        if a.vertex.method == tuning::MethodFlag::Preference
+                            && a.vertex.dry_run =>
+                    {
+                        Err(CliError::usage(
+                            "--dry-run plans supervised jobs only for now; a preference job's plan is not made yet (nothing was created)",
+                        ))
+                    }
+                    (Headless::Tune(a), Some(v))
+                        if a.vertex.method == tuning::MethodFlag::Preference =>
+                    {
+                        vertex_preference::tune(v, a).await
+                    }
                     (Headless::Tune(a), Some(v)) => {
                         match tune_plan::PlanContext::of(flags, connected.embedded.is_some()) {
                             Ok(plan) => vertex::tune(v, a, &plan).await,

@@ -80,12 +80,9 @@ pub fn takes_learning_rate(source: &VertexSource) -> bool {
     }
 }
 
-/// Tokens in a text, estimated offline ([`super::token_count::estimate`]: a quarter of the
-/// characters, a token a CJK character); the service counts exactly, this is for checks ahead
-/// of it.
-pub fn estimate_tokens(text: &str) -> usize {
-    super::token_count::estimate(text)
-}
+/// Tokens in a text, estimated (kept in `preference`, which `vertex` depends on, not the
+/// other way round).
+pub use super::preference::estimate_tokens;
 
 /// The most validation examples the service takes beside `training` examples.
 pub fn max_validation_examples(training: usize) -> usize {
@@ -142,10 +139,8 @@ pub struct JobSummary {
 
 impl JobSummary {
     pub fn of(job: &TuningJob) -> JobSummary {
-        let hp = job
-            .supervised_tuning_spec
-            .as_ref()
-            .and_then(|s| s.hyper_parameters.as_ref());
+        let spec = super::preference::shared_spec(job);
+        let hp = spec.as_ref().and_then(|s| s.hyper_parameters.as_ref());
         JobSummary {
             id: job.id().to_owned(),
             display_name: job.tuned_model_display_name.clone(),
@@ -296,6 +291,18 @@ pub enum VertexSource {
     },
 }
 
+/// How a Vertex AI job tunes: supervised (prompt and answer) or preference (DPO: a prompt, a
+/// preferred and a rejected answer), with DPO's `beta` (`None` leaves it to the service). The
+/// rules of preference tuning live in [`super::preference`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum VertexMethod {
+    #[default]
+    Supervised,
+    Preference {
+        beta: Option<f64>,
+    },
+}
+
 /// The settings of a Vertex AI tuning job, as the dashboard's form and `tunedeck tune` both
 /// gather them; `None` leaves a value to the service.
 #[derive(Debug, Clone, PartialEq)]
@@ -308,6 +315,8 @@ pub struct VertexTuning {
     pub adapter_rank: Option<u32>,
     /// The share of examples split off (fixed seed) as the validation dataset.
     pub validation_percent: f64,
+    /// Supervised or preference tuning.
+    pub method: VertexMethod,
 }
 
 /// Why Vertex AI would refuse the settings or the split; each front end words it.
@@ -331,6 +340,14 @@ pub enum VertexTuningProblem {
         training: usize,
     },
     NoExamples,
+    /// Preference tuning asked of a base model that does not take it.
+    PreferenceNotForModel {
+        model: String,
+    },
+    /// `beta` outside what tunedeck accepts.
+    BetaOutOfRange {
+        beta: f64,
+    },
 }
 
 impl std::fmt::Display for VertexTuningProblem {
@@ -376,6 +393,16 @@ impl std::fmt::Display for VertexTuningProblem {
                 "{validation} validation examples; Vertex AI takes at most {most} beside {training} training examples"
             ),
             VertexTuningProblem::NoExamples => write!(f, "the dataset has no examples"),
+            VertexTuningProblem::PreferenceNotForModel { model } => write!(
+                f,
+                "{model} does not take preference tuning; it is offered for {}",
+                super::preference::PREFERENCE_MODELS.join(", ")
+            ),
+            VertexTuningProblem::BetaOutOfRange { beta } => write!(
+                f,
+                "beta {beta} is out of range; it must be above 0 and at most {}",
+                super::preference::BETA_MAX
+            ),
         }
     }
 }
@@ -388,6 +415,20 @@ impl VertexTuning {
         }
         if self.multiplier.is_some_and(|m| m.is_nan() || m <= 0.0) {
             return Err(VertexTuningProblem::MultiplierNotPositive);
+        }
+        if let VertexMethod::Preference { beta } = self.method {
+            if let Some(beta) = beta
+                && !super::preference::beta_in_range(beta)
+            {
+                return Err(VertexTuningProblem::BetaOutOfRange { beta });
+            }
+            if let VertexSource::Base(model) = &self.source
+                && !super::preference::takes_preference(model)
+            {
+                return Err(VertexTuningProblem::PreferenceNotForModel {
+                    model: model.clone(),
+                });
+            }
         }
         if let VertexSource::Base(model) = &self.source {
             let tunable = tunable_model(model).ok_or_else(|| VertexTuningProblem::NotTunable {
@@ -437,7 +478,8 @@ impl VertexTuning {
     /// validation URI: none).
     pub fn to_job(&self, training_uri: &str, validation_uri: &str) -> TuningJob {
         use crate::api::vertex::types::{
-            AdapterSize, HyperParameters, PreTunedModel, SupervisedTuningSpec,
+            AdapterSize, HyperParameters, PreTunedModel, PreferenceHyperParameters,
+            PreferenceOptimizationSpec, SupervisedTuningSpec,
         };
         let (base_model, pre_tuned_model) = match &self.source {
             VertexSource::Base(model) => (
@@ -456,25 +498,47 @@ impl VertexTuning {
                 }),
             ),
         };
+        let adapter_size = self
+            .adapter_rank
+            .and_then(AdapterSize::from_rank)
+            .unwrap_or(AdapterSize::Unspecified);
+        let (supervised_tuning_spec, preference_optimization_spec) = match self.method {
+            VertexMethod::Supervised => (
+                Some(SupervisedTuningSpec {
+                    training_dataset_uri: training_uri.to_owned(),
+                    validation_dataset_uri: validation_uri.to_owned(),
+                    hyper_parameters: Some(HyperParameters {
+                        epoch_count: self.epochs.map(i64::from),
+                        learning_rate_multiplier: self.multiplier,
+                        adapter_size,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                None,
+            ),
+            VertexMethod::Preference { beta } => (
+                None,
+                Some(PreferenceOptimizationSpec {
+                    training_dataset_uri: training_uri.to_owned(),
+                    validation_dataset_uri: validation_uri.to_owned(),
+                    hyper_parameters: Some(PreferenceHyperParameters {
+                        epoch_count: self.epochs.map(i64::from),
+                        learning_rate_multiplier: self.multiplier,
+                        adapter_size,
+                        beta,
+                    }),
+                    ..Default::default()
+                }),
+            ),
+        };
         TuningJob {
             base_model,
             pre_tuned_model,
             tuned_model_display_name: self.display_name.clone(),
             description: self.description.clone(),
-            supervised_tuning_spec: Some(SupervisedTuningSpec {
-                training_dataset_uri: training_uri.to_owned(),
-                validation_dataset_uri: validation_uri.to_owned(),
-                hyper_parameters: Some(HyperParameters {
-                    epoch_count: self.epochs.map(i64::from),
-                    learning_rate_multiplier: self.multiplier,
-                    adapter_size: self
-                        .adapter_rank
-                        .and_then(AdapterSize::from_rank)
-                        .unwrap_or(AdapterSize::Unspecified),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
+            supervised_tuning_spec,
+            preference_optimization_spec,
             ..Default::default()
         }
     }
@@ -508,7 +572,65 @@ mod tests {
             multiplier: None,
             adapter_rank: Some(16),
             validation_percent: 20.0,
+            method: VertexMethod::Supervised,
         }
+    }
+
+    #[test]
+    fn preference_tuning_is_checked_and_sent_as_its_own_spec() {
+        let dpo = VertexTuning {
+            source: VertexSource::Base("gemini-2.5-flash".into()),
+            method: VertexMethod::Preference { beta: Some(0.2) },
+            epochs: Some(2),
+            ..settings()
+        };
+        assert_eq!(dpo.check(), Ok(()));
+        let job = dpo.to_job("gs://b/p.jsonl", "");
+        assert!(job.supervised_tuning_spec.is_none());
+        let spec = job.preference_optimization_spec.clone().unwrap();
+        assert_eq!(spec.training_dataset_uri, "gs://b/p.jsonl");
+        let hp = spec.hyper_parameters.unwrap();
+        assert_eq!((hp.beta, hp.epoch_count), (Some(0.2), Some(2)));
+        assert_eq!(job.epoch_count(), Some(2));
+        let wire = serde_json::to_value(&job).unwrap();
+        assert_eq!(
+            wire["preferenceOptimizationSpec"]["hyperParameters"]["beta"],
+            0.2
+        );
+        assert_eq!(
+            wire["preferenceOptimizationSpec"]["hyperParameters"]["adapterSize"],
+            "ADAPTER_SIZE_SIXTEEN"
+        );
+        let pro = VertexTuning {
+            source: VertexSource::Base("gemini-2.5-pro".into()),
+            adapter_rank: None,
+            ..dpo.clone()
+        };
+        assert_eq!(
+            pro.check().unwrap_err().to_string(),
+            "gemini-2.5-pro does not take preference tuning; it is offered for gemini-2.5-flash, gemini-2.5-flash-lite"
+        );
+        let steep = VertexTuning {
+            method: VertexMethod::Preference { beta: Some(0.0) },
+            ..dpo.clone()
+        };
+        assert_eq!(
+            steep.check().unwrap_err().to_string(),
+            "beta 0 is out of range; it must be above 0 and at most 1"
+        );
+        // From a supervised-tuned model's checkpoint, as Google recommends.
+        let from_sft = VertexTuning {
+            source: VertexSource::Tuned {
+                model: "projects/p/locations/l/models/1".into(),
+                checkpoint: Some("3".into()),
+            },
+            ..dpo
+        };
+        assert_eq!(from_sft.check(), Ok(()));
+        let job = from_sft.to_job("gs://b/p.jsonl", "gs://b/v.jsonl");
+        assert!(job.base_model.is_empty());
+        assert_eq!(job.pre_tuned_model.unwrap().checkpoint_id, "3");
+        assert!(job.preference_optimization_spec.is_some());
     }
 
     #[test]

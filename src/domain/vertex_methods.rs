@@ -13,9 +13,11 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TuningMethod {
     Supervised,
+    /// Preference tuning (DPO): `preferenceOptimizationSpec` (src/domain/preference.rs).
+    Preference,
     Distillation,
     Reinforcement,
-    /// A spec tunedeck does not read (preference, full fine-tuning, Veo…): shown as such.
+    /// A spec tunedeck does not read (full fine-tuning, Veo…): shown as such.
     Other,
 }
 
@@ -25,6 +27,8 @@ impl TuningMethod {
             TuningMethod::Distillation
         } else if job.reinforcement_tuning_spec.is_some() {
             TuningMethod::Reinforcement
+        } else if job.preference_optimization_spec.is_some() {
+            TuningMethod::Preference
         } else if job.supervised_tuning_spec.is_some() {
             TuningMethod::Supervised
         } else {
@@ -36,6 +40,7 @@ impl TuningMethod {
     pub fn label(self) -> &'static str {
         match self {
             TuningMethod::Supervised => "supervised fine-tuning",
+            TuningMethod::Preference => "preference tuning (DPO)",
             TuningMethod::Distillation => "distillation (early access)",
             TuningMethod::Reinforcement => "reinforcement tuning (pre-GA)",
             TuningMethod::Other => "another method (its spec is not shown here)",

@@ -438,6 +438,9 @@ pub fn starting_trainer(
             if let Some(rank) = base.adapter_rank {
                 from = from.with_adapter_rank(rank);
             }
+            if let Some(run) = &base.preference {
+                from = from.into_preference(&run.pairs, run.beta);
+            }
             for _ in 0..base.steps {
                 from.step();
             }

@@ -489,6 +489,8 @@ mod tests {
             },
             examples: Arc::new(Vec::new()),
             validation: Arc::new(Vec::new()),
+            preference: None,
+            preference_validation: Vec::new(),
             journaled: Vec::new(),
         }
     }

@@ -17,6 +17,7 @@ pub mod trainer;
 pub mod tuning;
 mod vertex_dataset;
 mod vertex_methods;
+mod vertex_preference;
 mod vertex_quota;
 pub mod vertex_tuning;
 pub mod wire;

@@ -71,6 +71,7 @@ impl BaseTraining {
             steps: record.model.snapshots().len() as u64,
             base: job.base.clone(),
             adapter_rank: None,
+            preference: None,
         })
     }
 }

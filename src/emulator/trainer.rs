@@ -14,6 +14,9 @@
 //! the batch's mean cross-entropy before the update. Everything is deterministic for a seed, so a
 //! run can be replayed to rebuild its weights.
 
+mod preference;
+pub use preference::PreferencePair;
+
 use crate::api::types::TuningExample;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -161,6 +164,18 @@ pub struct BaseTraining {
     /// A Vertex job's adapter rank (its features fold to match); none on the Gemini API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adapter_rank: Option<u32>,
+    /// A preference (DPO) training: its pairs and beta (`examples` then holds each prompt
+    /// with its preferred answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preference: Option<PreferenceRun>,
+}
+
+/// What a preference (DPO) training learns from: its pairs and `beta`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreferenceRun {
+    pub pairs: Arc<Vec<PreferencePair>>,
+    pub beta: f64,
 }
 
 /// A stable 64-bit hash of a string (for seeds and tokens).
@@ -189,16 +204,22 @@ pub struct Trainer {
     total: u64,
     /// Feature ids are folded into this many bits: a smaller adapter has fewer weights.
     feature_mask: u32,
+    /// Set for preference tuning: the steps optimise DPO's loss against a frozen reference.
+    dpo: Option<Box<preference::Dpo>>,
 }
 
 /// What one step (or one evaluation) measured: the batch's mean loss, the share of examples
 /// whose most likely output was the right one, and how many output tokens were predicted (the
-/// TensorBoard series a Vertex job writes).
+/// TensorBoard series a Vertex job writes). For preference tuning: DPO's loss, the share of
+/// pairs whose preferred answer has the higher implicit reward (reward accuracy), and `margin`,
+/// the mean reward of the preferred answer minus the rejected one's.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepStats {
     pub loss: f32,
     pub accuracy: f32,
     pub predictions: u64,
+    /// Preference tuning's mean reward margin; 0 for supervised tuning.
+    pub margin: f32,
 }
 
 /// What the model says for a prompt.
@@ -236,6 +257,7 @@ impl Trainer {
             order_epoch: None,
             step: 0,
             feature_mask: u32::MAX,
+            dpo: None,
         }
     }
 
@@ -388,6 +410,7 @@ impl Trainer {
             loss: loss / n,
             accuracy: correct as f32 / n,
             predictions,
+            margin: 0.0,
         }
     }
 
@@ -395,6 +418,9 @@ impl Trainer {
     pub fn step_stats(&mut self) -> Option<StepStats> {
         if self.is_done() || self.labels.is_empty() {
             return None;
+        }
+        if self.dpo.is_some() {
+            return Some(self.preference_step());
         }
         let batch = u64::from(self.spec.batch_size.max(1));
         let end_of_data = self.labels.len() as u64 * u64::from(self.spec.epochs);
@@ -443,6 +469,7 @@ impl Trainer {
             loss: loss_sum / batch_len,
             accuracy: correct as f32 / batch_len,
             predictions,
+            margin: 0.0,
         })
     }
 

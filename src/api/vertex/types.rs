@@ -111,6 +111,9 @@ pub struct TuningJob {
     pub pre_tuned_model: Option<PreTunedModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supervised_tuning_spec: Option<SupervisedTuningSpec>,
+    /// Preference tuning (DPO): set instead of `supervised_tuning_spec`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preference_optimization_spec: Option<PreferenceOptimizationSpec>,
     /// Early access (v1beta1): see [`DistillationSpec`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distillation_spec: Option<DistillationSpec>,
@@ -160,18 +163,33 @@ impl TuningJobState {
 impl TuningJob {
     /// The planned number of optimizer steps, once the dataset has been read.
     pub fn step_count(&self) -> Option<i64> {
-        self.tuning_data_stats
+        let stats = self.tuning_data_stats.as_ref()?;
+        stats
+            .supervised_tuning_data_stats
             .as_ref()
-            .and_then(|s| s.supervised_tuning_data_stats.as_ref())
             .and_then(|s| s.tuning_step_count)
+            .or_else(|| {
+                stats
+                    .preference_optimization_data_stats
+                    .as_ref()
+                    .and_then(|s| s.tuning_step_count)
+            })
     }
 
     /// The epochs asked for (or filled in by the service).
     pub fn epoch_count(&self) -> Option<i64> {
-        self.supervised_tuning_spec
+        let supervised = self
+            .supervised_tuning_spec
             .as_ref()
             .and_then(|s| s.hyper_parameters.as_ref())
-            .and_then(|h| h.epoch_count)
+            .and_then(|h| h.epoch_count);
+        supervised
+            .or_else(|| {
+                self.preference_optimization_spec
+                    .as_ref()
+                    .and_then(|s| s.hyper_parameters.as_ref())
+                    .and_then(|h| h.epoch_count)
+            })
             .or_else(|| {
                 self.distillation_spec
                     .as_ref()
@@ -233,6 +251,36 @@ pub struct HyperParameters {
     pub adapter_size: AdapterSize,
 }
 
+/// `PreferenceOptimizationSpec` (v1 and v1beta1 alike): a preference (DPO) tuning job's
+/// datasets and settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PreferenceOptimizationSpec {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub training_dataset_uri: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub validation_dataset_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hyper_parameters: Option<PreferenceHyperParameters>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub export_last_checkpoint_only: bool,
+}
+
+/// `PreferenceOptimizationHyperParameters`: the supervised ones without a plain learning
+/// rate, plus `beta`, the weight of the pull towards the starting model (KL regularization).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PreferenceHyperParameters {
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub epoch_count: Option<i64>,
+    #[serde(skip_serializing_if = "AdapterSize::is_unspecified")]
+    pub adapter_size: AdapterSize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate_multiplier: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beta: Option<f64>,
+}
+
 impl AdapterSize {
     pub(crate) fn is_unspecified(&self) -> bool {
         *self == AdapterSize::Unspecified
@@ -279,6 +327,27 @@ pub struct Checkpoint {
 pub struct TuningDataStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supervised_tuning_data_stats: Option<SupervisedTuningDataStats>,
+    /// A preference (DPO) job's stats, in place of the supervised ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preference_optimization_data_stats: Option<PreferenceOptimizationDataStats>,
+}
+
+/// `PreferenceOptimizationDataStats`: what the service read of a preference dataset.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PreferenceOptimizationDataStats {
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub tuning_dataset_example_count: Option<i64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub total_billable_token_count: Option<i64>,
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub tuning_step_count: Option<i64>,
+    /// 1-based indices of a sample of the dropped examples.
+    #[serde(with = "int64_list", skip_serializing_if = "Vec::is_empty")]
+    pub dropped_example_indices: Vec<i64>,
+    /// For each of `dropped_example_indices`, why it was dropped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_example_reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

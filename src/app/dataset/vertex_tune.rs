@@ -392,6 +392,7 @@ impl VertexTuneForm {
             multiplier: self.optional(VertexTuneField::Multiplier)?,
             adapter_rank: self.adapter_rank(),
             validation_percent: self.optional(VertexTuneField::Validation)?.unwrap_or(0.0),
+            method: crate::domain::vertex::VertexMethod::Supervised,
         };
         settings.check().map_err(|p| describe(&p))?;
         Ok(settings)
@@ -474,6 +475,8 @@ fn describe(problem: &VertexTuningProblem) -> String {
             VertexTuneField::Validation.label()
         }
         VertexTuningProblem::NoExamples => "Dataset",
+        VertexTuningProblem::PreferenceNotForModel { .. } => "Method",
+        VertexTuningProblem::BetaOutOfRange { .. } => "Beta",
     };
     format!("{label}: {problem}")
 }

@@ -76,7 +76,7 @@ fn job_lines(
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let row = JobSummary::of(job);
-    let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
+    let spec = crate::domain::preference::shared_spec(job).unwrap_or_default();
     let hp = spec.hyper_parameters.clone().unwrap_or_default();
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     let state = vec![
@@ -96,6 +96,21 @@ fn job_lines(
         ]));
     }
     lines.push(field("Base model", row.base_model.clone(), theme));
+    // The method: supervised and preference jobs with their settings in a line; the early
+    // access methods with their spec's lines further down.
+    let method = crate::domain::vertex_methods::TuningMethod::of(job);
+    let own_spec = !matches!(
+        method,
+        crate::domain::vertex_methods::TuningMethod::Supervised
+            | crate::domain::vertex_methods::TuningMethod::Preference
+    );
+    if !own_spec {
+        lines.push(field(
+            "Method",
+            crate::domain::preference::method_text(job),
+            theme,
+        ));
+    }
     if let Some(pre) = &job.pre_tuned_model {
         let from = if pre.checkpoint_id.is_empty() {
             pre.tuned_model_name.clone()
@@ -139,8 +154,7 @@ fn job_lines(
         ));
     }
     // Distillation and reinforcement jobs: the method and what its spec holds.
-    let method = crate::domain::vertex_methods::TuningMethod::of(job);
-    if method != crate::domain::vertex_methods::TuningMethod::Supervised {
+    if own_spec {
         lines.push(field("Method", method.label(), theme));
         for (label, value) in crate::domain::vertex_methods::spec_lines(job) {
             let mut label = label.to_owned();
@@ -233,6 +247,13 @@ fn job_lines(
 /// The data statistics: counts, token totals, the two token distributions as histograms, and
 /// what was truncated or dropped.
 fn stats_lines(job: &TuningJob, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    if let Some(stats) = job
+        .tuning_data_stats
+        .as_ref()
+        .and_then(|s| s.preference_optimization_data_stats.as_ref())
+    {
+        return preference_stats_lines(stats, theme);
+    }
     let Some(stats) = job
         .tuning_data_stats
         .as_ref()
@@ -240,9 +261,11 @@ fn stats_lines(job: &TuningJob, width: usize, theme: &Theme) -> Vec<Line<'static
     else {
         // Distillation and reinforcement jobs report statistics of their own kinds
         // (`distillationDataStats`, `reinforcementTuningDataStats`), which are not read here.
-        let text = if crate::domain::vertex_methods::TuningMethod::of(job)
-            == crate::domain::vertex_methods::TuningMethod::Supervised
-        {
+        let text = if matches!(
+            crate::domain::vertex_methods::TuningMethod::of(job),
+            crate::domain::vertex_methods::TuningMethod::Supervised
+                | crate::domain::vertex_methods::TuningMethod::Preference
+        ) {
             " Not yet: the service reads the dataset first."
         } else {
             " This method's statistics are not shown here."
@@ -338,6 +361,47 @@ fn histogram(title: &str, dist: &Distribution, width: usize, theme: &Theme) -> V
             ),
             Span::raw(format!(" {}", bucket.count)),
         ]));
+    }
+    lines
+}
+
+/// A preference (DPO) job's dataset statistics: its counts and the examples it dropped.
+fn preference_stats_lines(
+    stats: &crate::api::vertex::types::PreferenceOptimizationDataStats,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let n = |v: Option<i64>| {
+        v.map_or("—".to_owned(), |v| {
+            crate::app::playground::thousands(usize::try_from(v).unwrap_or(0))
+        })
+    };
+    let mut lines = vec![
+        field(
+            "Examples",
+            format!("{} preference pairs", n(stats.tuning_dataset_example_count)),
+            theme,
+        ),
+        field(
+            "Billable tokens",
+            n(stats.total_billable_token_count),
+            theme,
+        ),
+        field("Steps", n(stats.tuning_step_count), theme),
+    ];
+    if !stats.dropped_example_indices.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(" Dropped examples: {}", stats.dropped_example_indices.len()),
+            theme.warn,
+        ));
+        for (i, reason) in stats
+            .dropped_example_indices
+            .iter()
+            .zip(&stats.dropped_example_reasons)
+            .take(10)
+        {
+            lines.push(Line::raw(format!("   example {i}: {reason}")));
+        }
     }
     lines
 }
