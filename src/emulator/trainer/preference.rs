@@ -175,10 +175,7 @@ impl Trainer {
             self.bias[l] -= lr * push * 0.1;
             let width = self.classes.len();
             for (id, v) in &self.inputs[i] {
-                let row = self
-                    .weights
-                    .entry(*id)
-                    .or_insert_with(|| vec![0.0; width]);
+                let row = self.weights.entry(*id).or_insert_with(|| vec![0.0; width]);
                 row[w] += lr * push * v;
                 row[l] -= lr * push * v;
             }
@@ -245,7 +242,7 @@ impl Trainer {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{TrainingSpec, Trainer};
+    use super::super::{Trainer, TrainingSpec};
     use super::*;
     use crate::api::types::TuningExample;
 
@@ -271,8 +268,18 @@ mod tests {
     };
 
     const TRAIN: &[&str] = &[
-        "rivers", "mountains", "volcanoes", "deserts", "glaciers", "oceans", "forests", "caves",
-        "islands", "lakes", "canyons", "reefs",
+        "rivers",
+        "mountains",
+        "volcanoes",
+        "deserts",
+        "glaciers",
+        "oceans",
+        "forests",
+        "caves",
+        "islands",
+        "lakes",
+        "canyons",
+        "reefs",
     ];
     const HELD: &[&str] = &["comets", "tides", "storms"];
 
@@ -294,10 +301,14 @@ mod tests {
                 "the reference prefers the curt answer"
             );
         }
-        let mut dpo = Trainer::continuing(&reference, &[], SPEC).into_preference(&pairs(TRAIN), 0.1);
+        let mut dpo =
+            Trainer::continuing(&reference, &[], SPEC).into_preference(&pairs(TRAIN), 0.1);
         let held = pairs(HELD);
         let before = dpo.evaluate_preference(&held);
-        assert!((before.loss - std::f32::consts::LN_2).abs() < 1e-4, "{before:?}");
+        assert!(
+            (before.loss - std::f32::consts::LN_2).abs() < 1e-4,
+            "{before:?}"
+        );
         assert_eq!(before.accuracy, 0.0);
         let mut first = None;
         let mut last = None;
@@ -332,7 +343,10 @@ mod tests {
         };
         let (small_first, small) = run(0.05);
         let (large_first, large) = run(0.5);
-        assert_eq!(small_first.margin, 0.0, "the first batch is measured before it moves");
+        assert_eq!(
+            small_first.margin, 0.0,
+            "the first batch is measured before it moves"
+        );
         assert_eq!(large_first.margin, 0.0);
         assert!(large.margin > small.margin, "{large:?} vs {small:?}");
     }

@@ -94,6 +94,7 @@ pub fn hinted(context: Context) -> &'static [Action] {
         ],
         Context::Dataset => &[
             Action::Open,
+            Action::SwapAnswers,
             Action::Add,
             Action::Delete,
             Action::Save,
@@ -278,6 +279,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .copied()
                 .filter(|a| !matches!(a, Action::Help | Action::Quit))
+                // Only a preference dataset has two answers to swap.
+                .filter(|a| *a != Action::SwapAnswers || app.dataset.is_preference())
                 .collect();
             let mut hints = app.keymap.hints(context, &wanted);
             // Enter edits the example in the Dataset tab; "details" would mislead.
