@@ -11,6 +11,8 @@ mod common;
 mod headless;
 #[path = "schema_tests/live_service.rs"]
 mod live_service;
+#[path = "schema_tests/preference.rs"]
+mod preference;
 #[path = "common/recorder.rs"]
 mod recorder;
 #[path = "common/schema.rs"]

@@ -202,6 +202,155 @@ pub fn preferred_index(completions: &[Completion<'_>]) -> Option<usize> {
     completions.iter().position(|c| c.score == PREFERRED_SCORE)
 }
 
+/// The text of a content's parts, and whether any part is not text.
+fn parts_of(content: &serde_json::Value) -> (String, bool) {
+    let parts = match content.get("parts") {
+        Some(serde_json::Value::Array(list)) => list.clone(),
+        Some(part @ serde_json::Value::Object(_)) => vec![part.clone()],
+        _ => Vec::new(),
+    };
+    let mut text = String::new();
+    let mut non_text = false;
+    for p in &parts {
+        match p.get("text").and_then(|t| t.as_str()) {
+            Some(t) => text.push_str(t),
+            None => non_text = true,
+        }
+    }
+    (text, non_text)
+}
+
+/// Why a line is not trained on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// Over the token limit: dropped and reported, the rest trains.
+    Dropped(PreferenceLineProblem),
+    /// Malformed: the job fails naming the line.
+    Bad(String),
+}
+
+impl From<String> for Refusal {
+    fn from(why: String) -> Refusal {
+        Refusal::Bad(why)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(why: &str) -> Refusal {
+        Refusal::Bad(why.to_owned())
+    }
+}
+
+/// One line of a preference file, read: the prompt (its last user turn), the preferred and
+/// the rejected answer, and its tokens as the limit counts them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreferenceText {
+    pub prompt: String,
+    pub chosen: String,
+    pub rejected: String,
+    pub tokens: usize,
+}
+
+/// One line of a preference JSONL file (snake_case or camelCase keys) read and checked with
+/// [`check_example`]: the emulator trains on what it gives, `tunedeck tune` checks files with
+/// it before uploading.
+pub fn read_line(raw: &str) -> Result<PreferenceText, Refusal> {
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| format!("not JSON ({e})."))?;
+    let value = crate::api::serde_util::camelize_keys(value);
+    let contents = value
+        .get("contents")
+        .and_then(|c| c.as_array())
+        .ok_or("it has no \"contents\" list.")?;
+    let completions = value
+        .get("completions")
+        .and_then(|c| c.as_array())
+        .ok_or("it has no \"completions\" list.")?;
+    let mut roles = Vec::new();
+    let mut texts = Vec::new();
+    let mut non_text = false;
+    for content in contents {
+        let role = content
+            .get("role")
+            .and_then(|r| r.as_str())
+            .unwrap_or("user")
+            .to_lowercase();
+        let (text, other) = parts_of(content);
+        non_text |= other;
+        roles.push(role);
+        texts.push(text);
+    }
+    let system = value
+        .get("systemInstruction")
+        .map(parts_of)
+        .unwrap_or_default();
+    non_text |= system.1;
+    let mut scored = Vec::new();
+    let mut answers = Vec::new();
+    for (j, c) in completions.iter().enumerate() {
+        let score = c
+            .get("score")
+            .and_then(serde_json::Value::as_f64)
+            .ok_or_else(|| format!("completions[{j}] has no numeric \"score\"."))?;
+        let turn = c
+            .get("completion")
+            .ok_or_else(|| format!("completions[{j}] has no \"completion\"."))?;
+        let role = turn
+            .get("role")
+            .and_then(|r| r.as_str())
+            .unwrap_or("model")
+            .to_lowercase();
+        let (text, other) = parts_of(turn);
+        non_text |= other;
+        scored.push((score, role));
+        answers.push(text);
+    }
+    let role_refs: Vec<&str> = roles.iter().map(String::as_str).collect();
+    let completion_refs: Vec<Completion<'_>> = scored
+        .iter()
+        .map(|(score, role)| Completion {
+            score: *score,
+            role: role.as_str(),
+        })
+        .collect();
+    let prompt_tokens: usize =
+        texts.iter().map(|t| estimate_tokens(t)).sum::<usize>() + estimate_tokens(&system.0);
+    let tokens = prompt_tokens
+        + answers
+            .iter()
+            .map(|a| estimate_tokens(a))
+            .max()
+            .unwrap_or(0);
+    check_example(&role_refs, &completion_refs, non_text, tokens).map_err(|p| match p {
+        PreferenceLineProblem::TooManyTokens { .. } => Refusal::Dropped(p),
+        p => Refusal::Bad(format!("{p}.")),
+    })?;
+    let w = preferred_index(&completion_refs).unwrap_or(0);
+    let prompt = texts.last().cloned().unwrap_or_default();
+    Ok(PreferenceText {
+        prompt,
+        chosen: answers[w].clone(),
+        rejected: answers[1 - w].clone(),
+        tokens,
+    })
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Dropped(p) => write!(f, "{p}"),
+            Refusal::Bad(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+/// Tokens in a text, estimated as a quarter of its characters, rounded up (the usual rule for
+/// English with Gemini's tokenizer; the service counts exactly, this is for checks ahead of
+/// it). Every method's limits use it; `vertex` re-exports it.
+pub fn estimate_tokens(text: &str) -> usize {
+    text.chars().count().div_ceil(4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,11 +80,8 @@ pub fn takes_learning_rate(source: &VertexSource) -> bool {
     }
 }
 
-/// Tokens in a text, estimated as a quarter of its characters, rounded up (the usual rule for
-/// English with Gemini's tokenizer; the service counts exactly, this is for checks ahead of it).
-pub fn estimate_tokens(text: &str) -> usize {
-    text.chars().count().div_ceil(4)
-}
+/// Tokens in a text, estimated (kept in `preference`, which may depend on no other module).
+pub use super::preference::estimate_tokens;
 
 /// The most validation examples the service takes beside `training` examples.
 pub fn max_validation_examples(training: usize) -> usize {

@@ -66,6 +66,22 @@ pub const METRICS: [&str; 6] = [
     "/eval_num_predictions",
 ];
 
+/// The series a preference (DPO) job writes, in the order of [`METRICS`]: DPO's loss under
+/// the supervised loss's name, the share of pairs whose preferred answer has the higher
+/// implicit reward, and the mean reward margin. Google documents no names for these; the
+/// README's deviations table lists this choice.
+pub const PREFERENCE_METRICS: [&str; 6] = {
+    use crate::api::vertex::client as c;
+    [
+        c::TRAIN_LOSS,
+        c::TRAIN_REWARD_ACCURACY,
+        c::TRAIN_REWARD_MARGIN,
+        c::EVAL_LOSS,
+        c::EVAL_REWARD_ACCURACY,
+        c::EVAL_REWARD_MARGIN,
+    ]
+};
+
 /// The training settings a Vertex job runs with, after the emulator filled in its choices.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -179,6 +195,15 @@ impl VertexJobState {
 impl VertexJob {
     pub fn id(&self) -> &str {
         self.state.job.id()
+    }
+
+    /// The names of the job's series, by its method.
+    pub fn metrics(&self) -> &'static [&'static str; 6] {
+        if self.preference.is_some() {
+            &PREFERENCE_METRICS
+        } else {
+            &METRICS
+        }
     }
 
     /// Every point so far is on disk.

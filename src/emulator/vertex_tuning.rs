@@ -23,16 +23,17 @@ use super::cloud::{
 use super::core::{Core, starting_trainer};
 use super::journal::Entry;
 use super::store::BaseTraining;
+use super::trainer::PreferenceRun;
 use super::trainer::{StepStats, Trainer, TrainingSpec, epoch_of_step, total_steps};
 pub use super::vertex_dataset::split_gs_uri;
-use super::vertex_dataset::{data_stats, read_dataset};
+use super::vertex_preference::{Asked, read_datasets};
 use super::wire::Failure;
 use crate::api::error::Code;
 use crate::api::serde_util::f32_to_wire;
 use crate::api::types::Status;
 use crate::api::vertex::types::{
-    AdapterSize, Checkpoint, JobState, SupervisedTuningDataStats, TunedModelRef, TuningDataStats,
-    TuningJob, TuningJobMetadata, TuningJobState,
+    AdapterSize, Checkpoint, JobState, TunedModelRef, TuningDataStats, TuningJob,
+    TuningJobMetadata, TuningJobState,
 };
 use crate::domain::vertex::{TUNABLE_MODELS, tunable_model};
 use chrono::{DateTime, Utc};
@@ -117,7 +118,7 @@ pub fn create_with(
     request: TuningJob,
     now: DateTime<Utc>,
     start: bool,
-) -> Result<(TuningJob, Option<SupervisedTuningDataStats>), Failure> {
+) -> Result<(TuningJob, Option<TuningDataStats>), Failure> {
     create_inner(core, scope, request, now, start, None)
 }
 
@@ -140,27 +141,25 @@ fn create_inner(
     now: DateTime<Utc>,
     start: bool,
     takes_endpoint: Option<String>,
-) -> Result<(TuningJob, Option<SupervisedTuningDataStats>), Failure> {
-    let spec_in = request
-        .supervised_tuning_spec
-        .clone()
-        .ok_or_else(|| invalid("supervised_tuning_spec is required: the emulator tunes with supervised fine-tuning only."))?;
-    if spec_in.training_dataset_uri.is_empty() {
-        return Err(invalid(
-            "supervised_tuning_spec.training_dataset_uri is required.",
-        ));
+) -> Result<(TuningJob, Option<TuningDataStats>), Failure> {
+    let asked = Asked::of(&request)?;
+    let spec_field = asked.field;
+    if asked.training_dataset_uri.is_empty() {
+        return Err(invalid(format!(
+            "{spec_field}.training_dataset_uri is required."
+        )));
     }
     for (field, uri) in [
-        ("training_dataset_uri", &spec_in.training_dataset_uri),
-        ("validation_dataset_uri", &spec_in.validation_dataset_uri),
+        ("training_dataset_uri", &asked.training_dataset_uri),
+        ("validation_dataset_uri", &asked.validation_dataset_uri),
     ] {
         if !uri.is_empty() && split_gs_uri(uri).is_none() {
             return Err(invalid(format!(
-                "supervised_tuning_spec.{field} {uri:?} is not a Cloud Storage URI (gs://BUCKET/OBJECT); the emulator does not serve Vertex datasets."
+                "{spec_field}.{field} {uri:?} is not a Cloud Storage URI (gs://BUCKET/OBJECT); the emulator does not serve Vertex datasets."
             )));
         }
     }
-    let hp = spec_in.hyper_parameters.clone().unwrap_or_default();
+    let hp = asked.hp.clone();
     if hp.learning_rate.is_some() && hp.learning_rate_multiplier.is_some() {
         return Err(invalid(
             "learning_rate and learning_rate_multiplier cannot both be set.",
@@ -298,6 +297,7 @@ fn create_inner(
                 .join(", ")
         ))
     })?;
+    asked.check_preference(&base_model)?;
     let rank = match hp.adapter_size.rank() {
         None if hp.adapter_size == AdapterSize::Unspecified => DEFAULT_ADAPTER_RANK,
         Some(r) if tunable.adapter_ranks.contains(&r) => r,
@@ -309,21 +309,17 @@ fn create_inner(
     };
 
     // The datasets are read now; a problem with them fails the job once it starts.
-    let training = read_dataset(core, &spec_in.training_dataset_uri);
-    let validation = if spec_in.validation_dataset_uri.is_empty() {
-        Ok(None)
-    } else {
-        read_dataset(core, &spec_in.validation_dataset_uri).map(Some)
-    };
-    let (examples, validation, stats, dataset_error) = match (training, validation) {
-        (Ok(t), Ok(v)) => (
-            t.examples.clone(),
-            v.map(|v| v.examples).unwrap_or_default(),
-            Some(t),
-            None,
-        ),
-        (Err(e), _) | (_, Err(e)) => (Vec::new(), Vec::new(), None, Some(e)),
-    };
+    let read = read_datasets(
+        core,
+        &asked.training_dataset_uri,
+        &asked.validation_dataset_uri,
+        asked.preference.is_some(),
+    );
+    let (examples, validation, dataset_error) = (
+        read.examples.clone(),
+        read.validation.clone(),
+        read.error.clone(),
+    );
     let epochs = hp
         .epoch_count
         .map_or_else(|| default_epochs(examples.len()), |e| e.min(1000) as u32);
@@ -355,12 +351,22 @@ fn create_inner(
         })
         .collect();
 
-    let mut spec_out = spec_in.clone();
     let mut hp_out = hp.clone();
     hp_out.epoch_count = Some(i64::from(epochs));
     hp_out.learning_rate_multiplier = Some(multiplier);
     hp_out.adapter_size = AdapterSize::from_rank(rank).unwrap_or_default();
-    spec_out.hyper_parameters = Some(hp_out);
+    let beta = asked
+        .preference
+        .map(|b| b.unwrap_or(crate::domain::preference::DEFAULT_BETA));
+    let supervised_out = request.supervised_tuning_spec.clone().map(|mut s| {
+        s.hyper_parameters = Some(hp_out.clone());
+        s
+    });
+    let preference_out = request
+        .preference_optimization_spec
+        .as_ref()
+        .zip(beta)
+        .map(|(p, beta)| super::vertex_preference::spec_out(p, &hp_out, beta));
     let now = super::store::micros(now);
     let job = TuningJob {
         name: format!("{}/tuningJobs/{id}", scope.parent()),
@@ -369,7 +375,8 @@ fn create_inner(
         } else {
             base_model.clone()
         },
-        supervised_tuning_spec: Some(spec_out),
+        supervised_tuning_spec: supervised_out,
+        preference_optimization_spec: preference_out,
         state: JobState::Pending,
         create_time: Some(now),
         update_time: Some(now),
@@ -399,12 +406,15 @@ fn create_inner(
         },
         examples: Arc::new(examples),
         validation: Arc::new(validation),
-        preference: None,
-        preference_validation: Vec::new(),
+        preference: beta.map(|beta| PreferenceRun {
+            pairs: Arc::new(read.pairs.clone()),
+            beta,
+        }),
+        preference_validation: read.validation_pairs.clone(),
         journaled: Vec::new(),
     };
     // Kept aside for the stats the job shows once it processes its dataset.
-    let stats = stats.map(|d| data_stats(&d, steps));
+    let stats = read.stats(steps);
     {
         let mut store = core.store();
         core.commit(&[Entry::VertexPut(Box::new(record.clone()))])?;
@@ -425,7 +435,7 @@ fn create_inner(
 pub fn complete_now(
     core: &Core,
     id: &str,
-    stats: Option<SupervisedTuningDataStats>,
+    stats: Option<TuningDataStats>,
     started: DateTime<Utc>,
     step: chrono::Duration,
 ) {
@@ -440,16 +450,13 @@ pub fn complete_now(
         let t = &mut j.state.job;
         t.state = JobState::Running;
         t.start_time = Some(started);
-        t.tuning_data_stats = stats.map(|s| TuningDataStats {
-            supervised_tuning_data_stats: Some(s),
-            ..Default::default()
-        });
+        t.tuning_data_stats = stats;
         let mut at = started;
         while let Some(stepped) = trainer.step_stats() {
             at += step;
             let n = trainer.completed_steps();
             let eval = (!j.validation.is_empty() && (n % every == 0 || n == total))
-                .then(|| trainer.evaluate(&j.validation));
+                .then(|| evaluate(&trainer, j));
             record_step(j, n, Some(stepped), eval, trainer.is_done(), at);
         }
         finish(j, at + step);
@@ -542,8 +549,22 @@ pub fn fresh_trainer(job: &VertexJob) -> Trainer {
         learning_rate: s.learning_rate,
         seed: s.seed,
     };
-    starting_trainer(&job.examples, spec, job.state.base.as_deref())
-        .with_adapter_rank(s.adapter_rank)
+    let trainer = starting_trainer(&job.examples, spec, job.state.base.as_deref())
+        .with_adapter_rank(s.adapter_rank);
+    match &job.preference {
+        Some(run) => trainer.into_preference(&run.pairs, run.beta),
+        None => trainer,
+    }
+}
+
+/// A validation pass by the job's method: supervised tuning's loss and accuracy on its
+/// examples, or DPO's loss, reward accuracy and margin on its pairs.
+fn evaluate(trainer: &Trainer, job: &VertexJob) -> StepStats {
+    if job.preference.is_some() {
+        trainer.evaluate_preference(&job.preference_validation)
+    } else {
+        trainer.evaluate(&job.validation)
+    }
 }
 
 /// The job's trainer after `steps` steps (an endpoint's weights), replayed and cached.
@@ -567,16 +588,24 @@ fn point(step: u64, value: f64, now: DateTime<Utc>) -> ScalarPoint {
     }
 }
 
+/// A step's (or an evaluation's) points: loss, accuracy, then the predicted tokens, or for
+/// preference tuning the reward margin (the order of `METRICS` and `PREFERENCE_METRICS`).
 fn push_stats(
     series: &mut [Vec<ScalarPoint>],
     first: usize,
     step: u64,
     s: StepStats,
+    preference: bool,
     now: DateTime<Utc>,
 ) {
     series[first].push(point(step, f32_to_wire(s.loss), now));
     series[first + 1].push(point(step, f32_to_wire(s.accuracy), now));
-    series[first + 2].push(point(step, s.predictions as f64, now));
+    let third = if preference {
+        f32_to_wire(s.margin)
+    } else {
+        s.predictions as f64
+    };
+    series[first + 2].push(point(step, third, now));
 }
 
 /// Waits one step interval; false when the emulator is shutting down.
@@ -619,20 +648,14 @@ async fn wait_for_quota(core: &Core, id: &str) -> bool {
 }
 
 /// Runs a job from where it is (after a restart too) to its end.
-pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningDataStats>) {
+pub async fn run(core: Arc<Core>, id: String, stats: Option<TuningDataStats>) {
     let Some(job) = core.store().cloud.job(&id).cloned() else {
         return;
     };
     if job.state.job.state.is_terminal() {
         return;
     }
-    let stats = stats.or_else(|| {
-        job.state
-            .job
-            .tuning_data_stats
-            .clone()
-            .and_then(|s| s.supervised_tuning_data_stats)
-    });
+    let stats = stats.or_else(|| job.state.job.tuning_data_stats.clone());
     if job.state.job.state == JobState::Pending {
         if !tick(&core).await || !wait_for_quota(&core, &id).await {
             return;
@@ -657,10 +680,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
                     ..Default::default()
                 });
             } else {
-                t.tuning_data_stats = stats.clone().map(|s| TuningDataStats {
-                    supervised_tuning_data_stats: Some(s),
-                    ..Default::default()
-                });
+                t.tuning_data_stats = stats.clone();
             }
         })
         .unwrap_or(true);
@@ -679,7 +699,7 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         let eval = stepped.is_some().then(|| {
             let step = trainer.completed_steps();
             (!job.validation.is_empty() && (step % every == 0 || step == total))
-                .then(|| trainer.evaluate(&job.validation))
+                .then(|| evaluate(&trainer, &job))
         });
         let done = trainer.is_done();
         let step = trainer.completed_steps();
@@ -783,9 +803,10 @@ fn record_step(
     };
     t.update_time = Some(now);
     if let Some(s) = stats {
-        push_stats(&mut j.state.series, 0, step, s, now);
+        let preference = j.preference.is_some();
+        push_stats(&mut j.state.series, 0, step, s, preference, now);
         if let Some(e) = eval {
-            push_stats(&mut j.state.series, 3, step, e, now);
+            push_stats(&mut j.state.series, 3, step, e, preference, now);
         }
         let epochs_done = j.state.epoch_steps.iter().filter(|e| **e <= step).count();
         j.state.job.tuning_job_metadata = Some(TuningJobMetadata {
@@ -811,12 +832,15 @@ fn finish(j: &mut VertexJob, now: DateTime<Utc>) {
         .takes_endpoint
         .clone()
         .unwrap_or_else(|| endpoint(&format!("endpoint/{}", j.id())));
-    let last_only = j
-        .state
-        .job
+    let job = &j.state.job;
+    let last_only = job
         .supervised_tuning_spec
         .as_ref()
-        .is_some_and(|s| s.export_last_checkpoint_only);
+        .is_some_and(|s| s.export_last_checkpoint_only)
+        || job
+            .preference_optimization_spec
+            .as_ref()
+            .is_some_and(|s| s.export_last_checkpoint_only);
     let mut checkpoints = Vec::new();
     let mut deployed = Vec::new();
     let ends = j.state.epoch_steps.clone();

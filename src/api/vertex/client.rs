@@ -46,6 +46,14 @@ pub const EVAL_LOSS: &str = "/eval_total_loss";
 pub const EVAL_ACCURACY: &str = "/eval_fraction_of_correct_next_step_preds";
 pub const EVAL_PREDICTIONS: &str = "/eval_num_predictions";
 
+/// The series a preference (DPO) job writes beside its loss (`TRAIN_LOSS`, `EVAL_LOSS`): the
+/// share of pairs whose preferred answer has the higher implicit reward, and the mean reward
+/// margin. Google documents no names for them; these are tunedeck's (README, deviations).
+pub const TRAIN_REWARD_ACCURACY: &str = "/train_reward_accuracy";
+pub const TRAIN_REWARD_MARGIN: &str = "/train_reward_margin";
+pub const EVAL_REWARD_ACCURACY: &str = "/eval_reward_accuracy";
+pub const EVAL_REWARD_MARGIN: &str = "/eval_reward_margin";
+
 /// How long [`VertexClient::delete_model`] follows a deletion that is not done at once.
 pub const DELETE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 

@@ -302,7 +302,7 @@ pub fn get_run(
 
 /// The id of a job's series (opaque, stable).
 fn series_id(job: &VertexJob, metric: usize) -> String {
-    numeric_id(&format!("{}/{}", job.id(), METRICS[metric]))
+    numeric_id(&format!("{}/{}", job.id(), job.metrics()[metric]))
 }
 
 /// The series a job has written: the train ones, and the eval ones when it has a validation set.
@@ -319,7 +319,7 @@ fn series_of(scope: &Scope, experiment: &str, job: &VertexJob) -> Vec<(usize, Ti
                         run_name(scope, experiment),
                         series_id(job, m)
                     ),
-                    display_name: METRICS[m].into(),
+                    display_name: job.metrics()[m].into(),
                     value_type: "SCALAR".into(),
                     plugin_name: "scalars".into(),
                     metadata: points.last().map(|p| TimeSeriesMetadata {

@@ -19,14 +19,14 @@ fn unmodeled_fields(version: &str) -> &'static [&'static str] {
     const V1: &[&str] = &[
         "encryptionSpec",
         "evaluateDatasetRuns",
-        "preferenceOptimizationSpec",
+        "preferenceOptimizationSpec.evaluationConfig",
         "serviceAccount",
         "supervisedTuningSpec.evaluationConfig",
     ];
     const V1BETA1: &[&str] = &[
         "encryptionSpec",
         "evaluateDatasetRuns",
-        "preferenceOptimizationSpec",
+        "preferenceOptimizationSpec.evaluationConfig",
         "serviceAccount",
         "supervisedTuningSpec.evaluationConfig",
         "supervisedTuningSpec.tuningMode",
@@ -103,6 +103,7 @@ fn read_request(req: &Req) -> Result<TuningJob, Failure> {
             p
         }),
         supervised_tuning_spec: given.supervised_tuning_spec,
+        preference_optimization_spec: given.preference_optimization_spec,
         labels: labels
             .and_then(|l| serde_json::from_value(l).ok())
             .unwrap_or(given.labels),

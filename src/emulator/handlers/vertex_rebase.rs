@@ -92,9 +92,20 @@ fn rebased_request(old: &TuningJob, overrides: TuningJob) -> TuningJob {
         ),
         description: pick(overrides.description, &old.description),
         base_model: overrides.base_model,
-        supervised_tuning_spec: overrides
-            .supervised_tuning_spec
-            .or_else(|| old.supervised_tuning_spec.clone()),
+        // The old job's spec (supervised or preference), unless the overrides name one.
+        supervised_tuning_spec: match overrides.preference_optimization_spec {
+            Some(_) => overrides.supervised_tuning_spec.clone(),
+            None => overrides
+                .supervised_tuning_spec
+                .clone()
+                .or_else(|| old.supervised_tuning_spec.clone()),
+        },
+        preference_optimization_spec: match overrides.supervised_tuning_spec {
+            Some(_) => overrides.preference_optimization_spec,
+            None => overrides
+                .preference_optimization_spec
+                .or_else(|| old.preference_optimization_spec.clone()),
+        },
         labels: if overrides.labels.is_empty() {
             old.labels.clone()
         } else {
