@@ -416,10 +416,10 @@ fn the_t_form_makes_a_preference_job_after_a_review_and_opens_it_in_the_monitor(
         "only models that take DPO"
     );
     let shown = screen_at(&mut a, 120, 40);
-    assert!(shown.contains("preference tuning (DPO)"), "{shown}");
+    assert!(shown.contains("Method         preference (DPO)"), "{shown}");
     assert!(shown.contains("Beta"), "{shown}");
     assert!(
-        shown.contains("Recommended: ←/→ to a tuned model or checkpoint"),
+        shown.contains("Recommended: ←/→ a tuned model or checkpoint"),
         "{shown}"
     );
     tab_to(&mut a, VertexTuneField::Beta);

@@ -8,16 +8,15 @@
 //! Reading fails only on what makes a line no preference example at all (not JSON, no
 //! `contents` or `completions` list, a turn without parts, a score that is not a number); the
 //! service's rules on a well-formed line (one answer of each score, ending with a user turn,
-//! text only, the token limit) are the domain's (`crate::domain::preference`), run by the lint.
+//! text only, the token limit) are the domain's (`crate::domain::preference::read_line`), run by
+//! the lint.
 
 use super::import_error::ImportError;
 use super::lint::{Issue, Kind, Severity};
 use crate::api::types::{PreferenceParts, TuningExample};
 use crate::domain::preference::{
-    Completion, PREFERRED_SCORE as PREFERRED, PreferenceLineProblem, REJECTED_SCORE as REJECTED,
-    check_example,
+    PREFERRED_SCORE as PREFERRED, REJECTED_SCORE as REJECTED, Refusal, read_line,
 };
-use crate::domain::vertex::estimate_tokens;
 use serde_json::{Value, json};
 
 /// One example of a preference tuning file.
@@ -393,54 +392,10 @@ pub fn kept_lines(text: &str) -> std::collections::HashMap<TuningExample, String
 }
 
 impl PreferenceExample {
-    /// Estimated tokens as the service's limit counts them: the prompt (turns and system
-    /// instruction) plus the longer answer.
-    pub fn tokens(&self) -> usize {
-        let prompt: usize = self
-            .turns()
-            .iter()
-            .map(|(_, t)| estimate_tokens(t))
-            .sum::<usize>()
-            + self.system_instruction().map_or(0, |s| estimate_tokens(&s));
-        let answer = self
-            .list("completions")
-            .iter()
-            .map(|c| {
-                estimate_tokens(&parts_text(
-                    c.get("completion").and_then(|m| m.get("parts")),
-                ))
-            })
-            .max()
-            .unwrap_or(0);
-        prompt + answer
-    }
-
-    /// The service's rules on this line ([`check_example`]): the first it breaks.
-    pub fn check(&self) -> Result<(), PreferenceLineProblem> {
-        let roles: Vec<String> = self.turns().into_iter().map(|(r, _)| r).collect();
-        let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
-        let completion_roles: Vec<String> = self
-            .list("completions")
-            .iter()
-            .map(|c| {
-                c.get("completion")
-                    .and_then(|m| m.get("role"))
-                    .and_then(Value::as_str)
-                    // A completion is a model turn; one that names no role is read as one.
-                    .unwrap_or("model")
-                    .to_lowercase()
-            })
-            .collect();
-        let completions: Vec<Completion> = self
-            .list("completions")
-            .iter()
-            .zip(&completion_roles)
-            .map(|(c, role)| Completion {
-                score: score_of(c).unwrap_or(f64::NAN),
-                role,
-            })
-            .collect();
-        check_example(&roles, &completions, !self.is_text_only(), self.tokens())
+    /// The service's rules on this line, read as the emulator and `tunedeck tune` read it
+    /// ([`read_line`], which runs [`crate::domain::preference::check_example`]).
+    pub fn check(&self) -> Result<(), Refusal> {
+        read_line(&self.to_line()).map(|_| ())
     }
 }
 
@@ -450,17 +405,17 @@ impl PreferenceExample {
 pub fn lint(examples: &[PreferenceExample], file_bytes: u64) -> Vec<Issue> {
     let mut issues = super::vertex::file_limit_issues(examples.len(), file_bytes);
     for (i, example) in examples.iter().enumerate() {
-        if let Err(problem) = example.check() {
-            let kind = match problem {
-                PreferenceLineProblem::TooManyTokens { .. } => Kind::InputTooLong,
-                PreferenceLineProblem::NoContents => Kind::EmptyInput,
-                _ => Kind::Format,
+        if let Err(refusal) = example.check() {
+            let kind = match refusal {
+                // Over the token limit, the service drops the example and trains on the rest.
+                Refusal::Dropped(_) => Kind::InputTooLong,
+                Refusal::Bad(_) => Kind::Format,
             };
             issues.push(Issue {
                 index: Some(i),
                 severity: Severity::Error,
                 kind,
-                message: problem.to_string(),
+                message: refusal.to_string(),
             });
             continue;
         }

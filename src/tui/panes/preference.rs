@@ -22,7 +22,9 @@ const SIDE_BY_SIDE_WIDTH: u16 = 100;
 
 /// The table above, the example below, both as wide as the pane (three texts a row need it).
 pub fn render_body(frame: &mut Frame, body: Rect, pane: &DatasetPane, theme: &Theme) {
-    let table_rows = (body.height / 3).clamp(3, 12);
+    // A header and a row an example, up to a third of the pane: the rest shows the example.
+    let wanted = u16::try_from(pane.len() + 1).unwrap_or(u16::MAX);
+    let table_rows = wanted.min(body.height / 3).clamp(2, 12);
     let [table, detail] =
         Layout::vertical([Constraint::Length(table_rows), Constraint::Min(6)]).areas(body);
     render_table(frame, table, pane, theme);

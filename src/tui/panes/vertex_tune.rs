@@ -42,9 +42,7 @@ pub fn render(
             (VertexTuneField::Description, true) => "  (optional)",
             (VertexTuneField::Epochs, true) => "  (the service's choice)",
             (VertexTuneField::Multiplier, true) => "  (the service's choice, 1.0)",
-            (VertexTuneField::Beta, true) => {
-                "  (the service's choice; above 0, at most 1: higher stays nearer the source)"
-            }
+            (VertexTuneField::Beta, true) => "  (the service's choice; above 0, at most 1)",
             (VertexTuneField::Validation, _) => "  (split off, uploaded as the validation set)",
             (VertexTuneField::Bucket, true) => "  (required: a Cloud Storage bucket you can write)",
             _ if form.is_remembered(field) => "  (remembered from the last job)",
@@ -134,12 +132,12 @@ pub fn render(
 fn method_line(form: &VertexTuneForm, theme: &Theme) -> Line<'static> {
     let (method, note) = if form.preference {
         (
-            "preference tuning (DPO)",
-            "  (supervised tuning needs prompt-and-answer examples)",
+            "preference (DPO)",
+            "  (supervised tuning needs prompt-and-answer data)",
         )
     } else {
         (
-            "supervised tuning",
+            "supervised",
             "  (preference tuning needs a preference file)",
         )
     };
@@ -162,9 +160,9 @@ fn source_hint(form: &VertexTuneForm) -> Option<String> {
         .iter()
         .any(|s| matches!(s.source, VertexSource::Tuned { .. }));
     Some(if tuned {
-        "Recommended: ←/→ to a tuned model or checkpoint (Google: tune supervised first, then preference-tune from it)".into()
+        "Recommended: ←/→ a tuned model or checkpoint (supervised first, then DPO)".into()
     } else {
-        "Recommended: tune on supervised examples first, then preference-tune from that model or a checkpoint (Google's advice)".into()
+        "Recommended: tune supervised first, then DPO from that model (Google's advice)".into()
     })
 }
 

@@ -256,7 +256,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.editor.is_some() {
         Some(&[
-            ("tab", "other field"),
+            ("tab", "next field"),
             ("esc", "keep and close"),
             ("ctrl-g", "discard"),
             ("ctrl-z", "undo typing"),
