@@ -104,7 +104,7 @@ fn a_preference_file_opens_with_its_prompt_and_both_answers_side_by_side_or_stac
     // The footer, once the toast has gone, names the swap key.
     a.toasts.clear();
     let wide = screen_at(&mut a, 120, 40);
-    assert!(wide.contains("s swap preferred/rejected"), "{wide}");
+    assert!(wide.contains("s swap answers"), "{wide}");
     // The second example's earlier turns are shown above its last user turn.
     a.update(key('j'), clock());
     let wide = screen_at(&mut a, 120, 40);
