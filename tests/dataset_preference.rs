@@ -527,3 +527,20 @@ fn a_beta_out_of_range_is_refused_in_the_forms_words() {
         .unwrap();
     assert!(error.starts_with("Beta: "), "{error}");
 }
+
+#[test]
+fn the_gemini_apis_t_refuses_preference_examples_and_says_where_they_tune() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_file(dir.path());
+    let mut a = app();
+    a.update(key('3'), clock());
+    open(&mut a, &path);
+    let cmds = a.update(key('T'), clock());
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(a.dataset.tune.is_none());
+    let said = &a.toasts.last().unwrap().text;
+    assert!(
+        said.contains("preference (DPO) examples") && said.contains("--vertex"),
+        "{said}"
+    );
+}

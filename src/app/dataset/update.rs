@@ -263,6 +263,15 @@ impl App {
         if self.follows_vertex {
             return self.open_vertex_tune_form(now);
         }
+        if self.dataset.is_preference() {
+            // Tuned as pairs, its rejected answers would be lost without a word.
+            self.toast(
+                "These are preference (DPO) examples; the Gemini API tunes text_input/output pairs only: start with --vertex for preference tuning on Vertex AI",
+                Level::Error,
+                now,
+            );
+            return Vec::new();
+        }
         if let Some(n) = format::first_unkept(&self.dataset.dataset.examples, format::Format::Jsonl)
         {
             self.toast(
