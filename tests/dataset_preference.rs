@@ -162,6 +162,13 @@ fn edit_the_rejected_answer_swap_undo_redo_and_save_keeping_lines_and_fields() {
     assert_eq!(a.dataset.dataset.examples[1].output, "Blue!");
     a.update(ctrl('r'), clock());
     assert_eq!(rejected(&a, 1), "Blue!");
+    // `/` finds a rejected answer too (from the second example, the first's).
+    assert_eq!(a.dataset.selected, 1);
+    a.update(key('/'), clock());
+    type_text(&mut a, "meh");
+    a.update(code(KeyCode::Enter), clock());
+    assert_eq!(a.dataset.selected, 0);
+    a.update(key('j'), clock());
     let written = saved(&a.update(ctrl('s'), clock()));
     let lines: Vec<serde_json::Value> = written
         .lines()

@@ -64,8 +64,8 @@ pub fn complete_path(input: &str) -> (String, Vec<String>) {
     (format!("{dir_part}{completed}"), names)
 }
 
-/// The next example (after `from`, wrapping) whose input or output contains `query`, ignoring
-/// case; backwards when `forward` is false.
+/// The next example (after `from`, wrapping) whose input or output (or a preference example's
+/// rejected answer) contains `query`, ignoring case; backwards when `forward` is false.
 pub fn find_example(
     examples: &[crate::api::types::TuningExample],
     query: &str,
@@ -79,7 +79,11 @@ pub fn find_example(
     let n = examples.len();
     let hit = |i: usize| {
         let e = &examples[i];
-        e.text_input.to_lowercase().contains(&needle) || e.output.to_lowercase().contains(&needle)
+        e.text_input.to_lowercase().contains(&needle)
+            || e.output.to_lowercase().contains(&needle)
+            || e.preference
+                .as_ref()
+                .is_some_and(|p| p.rejected.to_lowercase().contains(&needle))
     };
     (1..=n)
         .map(|k| {
