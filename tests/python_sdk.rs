@@ -86,6 +86,20 @@ async fn google_genai_tunes_on_vertex_and_google_cloud_storage_uploads_unmodifie
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn google_genai_preference_tunes_from_a_checkpoint_and_promotes_one_unmodified() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(10),
+        ..fast_options()
+    };
+    run_script(
+        "genai_vertex_dpo.py",
+        options,
+        "google-genai vertex dpo passed",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_notebooks_metrics_recipe_runs_with_google_cloud_aiplatform_unmodified() {
     let options = EmulatorOptions {
         step_interval: Duration::from_millis(10),

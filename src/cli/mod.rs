@@ -19,6 +19,7 @@ mod models;
 mod tuning;
 mod vertex;
 mod vertex_models;
+mod vertex_preference;
 mod vertex_rebase;
 
 use crate::api::redact::redact;

@@ -22,8 +22,9 @@ pub struct TuneArgs {
     /// The base model to tune (one whose supportedGenerationMethods has createTunedModel).
     #[arg(long, default_value = crate::domain::limits::DEFAULT_BASE_MODEL, conflicts_with = "source_model")]
     pub base_model: String,
-    /// Tune further from one of your ACTIVE tuned models instead (tunedModelSource).
-    #[arg(long)]
+    /// Tune further from one of your ACTIVE tuned models instead (tunedModelSource; on Vertex
+    /// AI a `projects/…/models/M` name, the source of DPO after supervised tuning).
+    #[arg(long, visible_alias = "from")]
     pub source_model: Option<String>,
     /// At most 40 characters (default: the dataset file's name).
     #[arg(long)]
@@ -74,6 +75,24 @@ pub struct VertexTuneFlags {
     /// Adapter size (LoRA rank: 1, 2, 4, 8, 16) (Vertex AI).
     #[arg(long)]
     pub adapter_size: Option<u32>,
+    /// How to tune (Vertex AI): supervised (prompt and answer) or preference (DPO: a prompt,
+    /// a preferred and a rejected answer, on gemini-2.5-flash and gemini-2.5-flash-lite).
+    #[arg(long, value_enum, default_value_t = MethodFlag::Supervised)]
+    pub method: MethodFlag,
+    /// Preference tuning's beta, above 0 and at most 1: how closely the tuned model stays to
+    /// the model it starts from (default: the service's).
+    #[arg(long)]
+    pub beta: Option<f64>,
+    /// Start from this checkpoint of the --from model (Vertex AI).
+    #[arg(long, requires = "source_model")]
+    pub checkpoint: Option<String>,
+}
+
+/// `--method`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MethodFlag {
+    Supervised,
+    Preference,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +124,11 @@ pub struct CancelArgs {
 }
 
 pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
+    if args.vertex.method == MethodFlag::Preference || args.vertex.beta.is_some() {
+        return Err(CliError::usage(
+            "--method preference: preference tuning (DPO) is on Vertex AI only; add --vertex",
+        ));
+    }
     // The check `dataset lint` runs: what it passes is sent, what it blocks is refused.
     let checked = super::dataset_check::check(&args.dataset, false)?;
     if checked.format == crate::dataset::format::Format::Preference {

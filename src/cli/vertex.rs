@@ -149,10 +149,37 @@ fn describe(job: &TuningJob, stage: Option<JobStage>) {
         r[7],
         r[8]
     );
-    if let Some(spec) = &job.supervised_tuning_spec {
-        outln!("training   {}", spec.training_dataset_uri);
-        if !spec.validation_dataset_uri.is_empty() {
-            outln!("validation {}", spec.validation_dataset_uri);
+    outln!("method     {}", crate::domain::preference::method_text(job));
+    let uris = match (
+        &job.supervised_tuning_spec,
+        &job.preference_optimization_spec,
+    ) {
+        (Some(s), _) => Some((&s.training_dataset_uri, &s.validation_dataset_uri)),
+        (None, Some(p)) => Some((&p.training_dataset_uri, &p.validation_dataset_uri)),
+        (None, None) => None,
+    };
+    if let Some((training, validation)) = uris {
+        outln!("training   {training}");
+        if !validation.is_empty() {
+            outln!("validation {validation}");
+        }
+    }
+    if let Some(stats) = job
+        .tuning_data_stats
+        .as_ref()
+        .and_then(|s| s.preference_optimization_data_stats.as_ref())
+    {
+        outln!(
+            "data       {} preference examples · {} billable tokens{}",
+            stats.tuning_dataset_example_count.unwrap_or(0),
+            stats.total_billable_token_count.unwrap_or(0),
+            match stats.dropped_example_indices.len() {
+                0 => String::new(),
+                n => format!(" · {n} dropped"),
+            }
+        );
+        for reason in stats.dropped_example_reasons.iter().take(10) {
+            outln!("dropped    {reason}");
         }
     }
     if let Some(stats) = job
@@ -209,6 +236,14 @@ pub async fn cancel(client: &VertexClient, job: &str) -> CliResult {
 /// `tunedeck tune` on Vertex AI: lint, split off the validation share, upload both files,
 /// create the job, and follow it with `--watch`.
 pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliResult {
+    if args.vertex.method == super::tuning::MethodFlag::Preference {
+        return super::vertex_preference::tune(client, args).await;
+    }
+    if args.vertex.beta.is_some() {
+        return Err(CliError::usage(
+            "--beta is preference tuning's; add --method preference (with a preference dataset)",
+        ));
+    }
     let bucket = args.vertex.bucket.clone().ok_or_else(|| {
         CliError::usage("Vertex AI tunes from Cloud Storage: pass --bucket NAME (and --prefix PATH) for the upload")
     })?;
@@ -251,16 +286,7 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "dataset".into());
-    let source = match &args.source_model {
-        Some(m) => VertexSource::Tuned {
-            model: m.clone(),
-            checkpoint: None,
-        },
-        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => {
-            VertexSource::Base(crate::domain::vertex::DEFAULT_BASE_MODEL.to_owned())
-        }
-        None => VertexSource::Base(args.base_model.clone()),
-    };
+    let source = source_of(&args);
     if let Some(rate) = args.learning_rate
         && !crate::domain::vertex::takes_learning_rate(&source)
     {
@@ -285,22 +311,6 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         validation_percent: args.held_out,
         method: crate::domain::vertex::VertexMethod::Supervised,
     };
-    // The domain's problems in the flags' words.
-    let flag_problem = |problem: VertexTuningProblem| {
-        let flag = match &problem {
-            VertexTuningProblem::NotTunable { .. } => "--base-model",
-            VertexTuningProblem::EpochsBelowOne => "--epochs",
-            VertexTuningProblem::MultiplierNotPositive => "--learning-rate-multiplier",
-            VertexTuningProblem::AdapterNotForModel { .. } => "--adapter-size",
-            VertexTuningProblem::Share(_) | VertexTuningProblem::TooManyValidation { .. } => {
-                "--held-out"
-            }
-            VertexTuningProblem::NoExamples => "the dataset",
-            VertexTuningProblem::PreferenceNotForModel { .. } => "--method preference",
-            VertexTuningProblem::BetaOutOfRange { .. } => "--beta",
-        };
-        CliError::usage(format!("{flag}: {problem}"))
-    };
     settings.check().map_err(flag_problem)?;
     let (train, validation) = settings.split(&examples).map_err(flag_problem)?;
     let now = chrono::Utc::now();
@@ -312,15 +322,25 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
         upload(client, &bucket, &object("validation"), &validation).await?
     };
     let request = settings.to_job(&train_uri, &validation_uri);
-    let job = client.create_tuning_job_safely(&request).await?;
+    start(client, &request, train.len(), validation.len(), &args).await
+}
+
+/// Creates the job and, with `--watch`, follows it; else prints its name (or it, `--json`).
+pub(super) async fn start(
+    client: &VertexClient,
+    request: &TuningJob,
+    training: usize,
+    validation: usize,
+    args: &super::tuning::TuneArgs,
+) -> CliResult {
+    let job = client.create_tuning_job_safely(request).await?;
     eprintln!(
-        "Started {} ({} training examples{})",
+        "Started {} ({training} training examples{})",
         job.name,
-        train.len(),
-        if validation.is_empty() {
+        if validation == 0 {
             String::new()
         } else {
-            format!(", {} for validation", validation.len())
+            format!(", {validation} for validation")
         }
     );
     if !args.watch {
@@ -341,13 +361,60 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
     .await
 }
 
+/// The domain's problems in the flags' words.
+pub(super) fn flag_problem(problem: VertexTuningProblem) -> CliError {
+    let flag = match &problem {
+        VertexTuningProblem::NotTunable { .. } => "--base-model",
+        VertexTuningProblem::EpochsBelowOne => "--epochs",
+        VertexTuningProblem::MultiplierNotPositive => "--learning-rate-multiplier",
+        VertexTuningProblem::AdapterNotForModel { .. } => "--adapter-size",
+        VertexTuningProblem::Share(_) | VertexTuningProblem::TooManyValidation { .. } => {
+            "--held-out"
+        }
+        VertexTuningProblem::NoExamples => "the dataset",
+        VertexTuningProblem::PreferenceNotForModel { .. } => "--method preference",
+        VertexTuningProblem::BetaOutOfRange { .. } => "--beta",
+    };
+    CliError::usage(format!("{flag}: {problem}"))
+}
+
+/// What `tune` tunes from: `--from` (a tuned model, optionally `--checkpoint`) or
+/// `--base-model` (the Gemini API's default read as Vertex AI's).
+pub(super) fn source_of(args: &super::tuning::TuneArgs) -> VertexSource {
+    match &args.source_model {
+        Some(m) => VertexSource::Tuned {
+            model: m.clone(),
+            checkpoint: args.vertex.checkpoint.clone(),
+        },
+        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => {
+            VertexSource::Base(crate::domain::vertex::DEFAULT_BASE_MODEL.to_owned())
+        }
+        None => VertexSource::Base(args.base_model.clone()),
+    }
+}
+
 async fn upload(
     client: &VertexClient,
     bucket: &str,
     object: &str,
     examples: &[vertex_jsonl::VertexExample],
 ) -> Result<String, CliError> {
-    let data = vertex_jsonl::to_jsonl(examples).into_bytes();
+    upload_bytes(
+        client,
+        bucket,
+        object,
+        vertex_jsonl::to_jsonl(examples).into_bytes(),
+    )
+    .await
+}
+
+/// Uploads a file's bytes with a progress bar on a terminal; the `gs://` URI.
+pub(super) async fn upload_bytes(
+    client: &VertexClient,
+    bucket: &str,
+    object: &str,
+    data: Vec<u8>,
+) -> Result<String, CliError> {
     let total = data.len() as u64;
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(total.max(1));
@@ -413,7 +480,7 @@ pub fn progress_line(job: &Job) -> String {
 }
 
 /// Polls a job and its metrics until it ends; exit 0 SUCCEEDED, 3 FAILED, 4 CANCELLED.
-async fn follow(
+pub(super) async fn follow(
     client: &VertexClient,
     first: TuningJob,
     interval: Duration,

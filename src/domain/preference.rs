@@ -351,6 +351,61 @@ pub fn estimate_tokens(text: &str) -> usize {
     text.chars().count().div_ceil(4)
 }
 
+/// The settings both methods share (datasets, epochs, multiplier, adapter, last checkpoint
+/// only), in supervised tuning's shape: what the jobs table and the job detail read from a
+/// job of either method. `None` for a job with neither spec.
+pub fn shared_spec(
+    job: &crate::api::vertex::types::TuningJob,
+) -> Option<crate::api::vertex::types::SupervisedTuningSpec> {
+    use crate::api::vertex::types::{HyperParameters, SupervisedTuningSpec};
+    if let Some(s) = &job.supervised_tuning_spec {
+        return Some(s.clone());
+    }
+    let p = job.preference_optimization_spec.as_ref()?;
+    Some(SupervisedTuningSpec {
+        training_dataset_uri: p.training_dataset_uri.clone(),
+        validation_dataset_uri: p.validation_dataset_uri.clone(),
+        hyper_parameters: p.hyper_parameters.as_ref().map(|h| HyperParameters {
+            epoch_count: h.epoch_count,
+            learning_rate_multiplier: h.learning_rate_multiplier,
+            learning_rate: None,
+            adapter_size: h.adapter_size.clone(),
+        }),
+        export_last_checkpoint_only: p.export_last_checkpoint_only,
+    })
+}
+
+/// A job's method and its settings as the job detail and `jobs get` show them:
+/// "supervised", "preference (DPO) · beta 0.1 · last checkpoint only".
+pub fn method_text(job: &crate::api::vertex::types::TuningJob) -> String {
+    match &job.preference_optimization_spec {
+        Some(spec) => {
+            let beta = spec
+                .hyper_parameters
+                .as_ref()
+                .and_then(|h| h.beta)
+                .map_or("beta: the service's".to_owned(), |b| format!("beta {b}"));
+            let last = if spec.export_last_checkpoint_only {
+                " · last checkpoint only"
+            } else {
+                ""
+            };
+            format!("preference (DPO) · {beta}{last}")
+        }
+        None if job.supervised_tuning_spec.is_some() => {
+            let last = job
+                .supervised_tuning_spec
+                .as_ref()
+                .is_some_and(|s| s.export_last_checkpoint_only);
+            format!(
+                "supervised{}",
+                if last { " · last checkpoint only" } else { "" }
+            )
+        }
+        None => "not reported".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

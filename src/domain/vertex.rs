@@ -136,10 +136,8 @@ pub struct JobSummary {
 
 impl JobSummary {
     pub fn of(job: &TuningJob) -> JobSummary {
-        let hp = job
-            .supervised_tuning_spec
-            .as_ref()
-            .and_then(|s| s.hyper_parameters.as_ref());
+        let spec = super::preference::shared_spec(job);
+        let hp = spec.as_ref().and_then(|s| s.hyper_parameters.as_ref());
         JobSummary {
             id: job.id().to_owned(),
             display_name: job.tuned_model_display_name.clone(),

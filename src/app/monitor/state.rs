@@ -14,6 +14,9 @@ pub struct MonitorPane {
     pub log_scale: bool,
     /// The chart shows next-token accuracy instead of loss (jobs that report it: Vertex AI).
     pub accuracy: bool,
+    /// The chart shows a preference (DPO) job's reward margin (`a` cycles loss, reward
+    /// accuracy, reward margin for such a job).
+    pub margin: bool,
     /// Index into the drawn series that the cursor reads.
     pub cursor: Option<usize>,
     /// The last poll failure per operation, shown until a poll succeeds.
@@ -88,7 +91,9 @@ impl MonitorPane {
         if self.per_epoch {
             return Vec::new();
         }
-        let eval = if self.accuracy {
+        let eval = if self.margin {
+            &job.eval_margin
+        } else if self.accuracy {
             &job.eval_accuracy
         } else {
             &job.eval_loss
@@ -96,9 +101,12 @@ impl MonitorPane {
         eval.iter().map(|p| (f64::from(p.step), p.value)).collect()
     }
 
-    /// The training series the chart draws: loss, or accuracy when toggled.
+    /// The training series the chart draws: loss, or accuracy (or a DPO job's reward
+    /// margin) when toggled.
     pub fn train_series<'a>(&self, job: &'a Job) -> &'a [crate::domain::progress::Point] {
-        if self.accuracy {
+        if self.margin {
+            &job.train_margin
+        } else if self.accuracy {
             &job.train_accuracy
         } else {
             &job.train_loss
@@ -106,6 +114,30 @@ impl MonitorPane {
     }
 
     /// The points drawn for a job in the current mode: (x, loss), x a step or an epoch.
+    /// What the chart draws, in words: (training series, validation series, axis), by the
+    /// mode and the job's method and API.
+    pub fn series_names(
+        &self,
+        job: &Job,
+        has_eval: bool,
+    ) -> (&'static str, &'static str, &'static str) {
+        let vertex = job.name.contains("/tuningJobs/");
+        let train = |alone: &'static str| if has_eval { "train" } else { alone };
+        match (self.margin, self.accuracy, job.preference) {
+            (true, _, _) => ("train reward margin", "eval reward margin", "reward margin"),
+            (false, true, true) => (
+                "train reward accuracy",
+                "eval reward accuracy",
+                "reward accuracy",
+            ),
+            (false, true, false) => ("train accuracy", "eval accuracy", "accuracy"),
+            (false, false, true) => (train("DPO loss"), "eval", "DPO loss"),
+            // The Gemini API calls its loss meanLoss; Vertex AI, train_total_loss.
+            (false, false, false) if vertex => (train("train loss"), "eval", "loss"),
+            (false, false, false) => (train("meanLoss"), "eval", "meanLoss"),
+        }
+    }
+
     pub fn series(&self, job: &Job, alpha: f64) -> Vec<(f64, f64)> {
         let train = self.train_series(job);
         let raw: Vec<(f64, f64)> = if self.per_epoch {

@@ -96,7 +96,13 @@ impl App {
             Action::ToggleSmoothing => m.smoothing = !m.smoothing,
             Action::ToggleLog => m.log_scale = !m.log_scale,
             Action::ToggleAccuracy => {
-                m.accuracy = !m.accuracy;
+                // A DPO job cycles loss → reward accuracy → reward margin; others toggle.
+                let preference = m.selected_job().is_some_and(|j| j.preference);
+                (m.accuracy, m.margin) = match (m.accuracy, m.margin) {
+                    (false, false) => (true, false),
+                    (true, false) if preference => (false, true),
+                    _ => (false, false),
+                };
                 m.cursor = None;
                 let missing = m
                     .selected_job()

@@ -80,8 +80,15 @@ pub struct Job {
     pub eval_loss: Vec<Point>,
     /// The share of next tokens predicted right, on the training batch and on the validation
     /// set (Vertex AI's `*_fraction_of_correct_next_step_preds`; empty on the Gemini API).
+    /// For a preference (DPO) job these hold its reward accuracy: the share of pairs whose
+    /// preferred answer has the higher implicit reward.
     pub train_accuracy: Vec<Point>,
     pub eval_accuracy: Vec<Point>,
+    /// A preference (DPO) job: its loss is DPO's, its accuracy the reward accuracy, and it
+    /// reports the reward margin (preferred minus rejected reward) below.
+    pub preference: bool,
+    pub train_margin: Vec<Point>,
+    pub eval_margin: Vec<Point>,
     /// Steps at which the job saved a checkpoint (Vertex AI's, once it reports them).
     pub checkpoints: Vec<i32>,
     pub state: JobState,

@@ -4,7 +4,8 @@
 
 use super::{Job, JobState, Point, merge};
 use crate::api::vertex::client::{
-    EVAL_ACCURACY, EVAL_LOSS, MetricPoint, TRAIN_ACCURACY, TRAIN_LOSS,
+    EVAL_ACCURACY, EVAL_LOSS, EVAL_REWARD_ACCURACY, EVAL_REWARD_MARGIN, MetricPoint,
+    TRAIN_ACCURACY, TRAIN_LOSS, TRAIN_REWARD_ACCURACY, TRAIN_REWARD_MARGIN,
 };
 use crate::api::vertex::types::{self, TuningJob};
 use std::collections::BTreeMap;
@@ -44,6 +45,7 @@ impl Job {
     /// Folds a polled `TuningJob` in: state, planned steps, the model, the error.
     pub fn absorb_tuning_job(&mut self, job: &TuningJob) {
         self.state = job_state(&job.state);
+        self.preference = job.preference_optimization_spec.is_some();
         self.stage = crate::domain::vertex::JobStage::of(job, None);
         if let Some(stats) = job
             .tuning_data_stats
@@ -102,11 +104,20 @@ impl Job {
                 })
                 .collect()
         };
+        // A preference job's accuracy is its reward accuracy.
+        self.preference |= job.preference_optimization_spec.is_some();
+        let (train_accuracy, eval_accuracy) = if self.preference {
+            (TRAIN_REWARD_ACCURACY, EVAL_REWARD_ACCURACY)
+        } else {
+            (TRAIN_ACCURACY, EVAL_ACCURACY)
+        };
         for (name, series) in [
             (TRAIN_LOSS, &mut self.train_loss),
             (EVAL_LOSS, &mut self.eval_loss),
-            (TRAIN_ACCURACY, &mut self.train_accuracy),
-            (EVAL_ACCURACY, &mut self.eval_accuracy),
+            (train_accuracy, &mut self.train_accuracy),
+            (eval_accuracy, &mut self.eval_accuracy),
+            (TRAIN_REWARD_MARGIN, &mut self.train_margin),
+            (EVAL_REWARD_MARGIN, &mut self.eval_margin),
         ] {
             if let Some(points) = metrics.get(name) {
                 merge(series, convert(points));
@@ -156,14 +167,21 @@ pub fn metrics_json(job: &Job) -> String {
     serde_json::to_string_pretty(&object).unwrap_or_else(|_| "{}".into()) + "\n"
 }
 
-/// The job's series that have points, by their TensorBoard names.
+/// The job's series that have points, by their TensorBoard names (a preference job's
+/// accuracy is its reward accuracy).
 fn named_series(job: &Job) -> Vec<(&'static str, &[super::Point])> {
-    use crate::api::vertex::client::{EVAL_ACCURACY, EVAL_LOSS, TRAIN_ACCURACY, TRAIN_LOSS};
+    let (train_accuracy, eval_accuracy) = if job.preference {
+        (TRAIN_REWARD_ACCURACY, EVAL_REWARD_ACCURACY)
+    } else {
+        (TRAIN_ACCURACY, EVAL_ACCURACY)
+    };
     [
         (TRAIN_LOSS, job.train_loss.as_slice()),
         (EVAL_LOSS, job.eval_loss.as_slice()),
-        (TRAIN_ACCURACY, job.train_accuracy.as_slice()),
-        (EVAL_ACCURACY, job.eval_accuracy.as_slice()),
+        (train_accuracy, job.train_accuracy.as_slice()),
+        (eval_accuracy, job.eval_accuracy.as_slice()),
+        (TRAIN_REWARD_MARGIN, job.train_margin.as_slice()),
+        (EVAL_REWARD_MARGIN, job.eval_margin.as_slice()),
     ]
     .into_iter()
     .filter(|(_, s)| !s.is_empty())
@@ -173,6 +191,43 @@ fn named_series(job: &Job) -> Vec<(&'static str, &[super::Point])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preference_jobs_reward_series_read_into_its_accuracy_and_margin() {
+        let job: TuningJob = serde_json::from_value(serde_json::json!({
+            "name": "projects/1/locations/us-central1/tuningJobs/8",
+            "state": "JOB_STATE_RUNNING",
+            "preferenceOptimizationSpec": {"hyperParameters": {"epochCount": "2", "beta": 0.1}},
+            "tuningDataStats": {"preferenceOptimizationDataStats": {"tuningStepCount": "4"}}
+        }))
+        .unwrap();
+        let mut progress = Job::from_tuning_job(&job);
+        assert!(progress.preference);
+        assert_eq!((progress.total_steps, progress.epochs), (4, Some(2)));
+        let point = |step, value| MetricPoint {
+            step,
+            value,
+            time: None,
+        };
+        let mut metrics = BTreeMap::new();
+        metrics.insert(TRAIN_LOSS.to_owned(), vec![point(1, 0.69), point(2, 0.6)]);
+        metrics.insert(
+            TRAIN_REWARD_ACCURACY.to_owned(),
+            vec![point(1, 0.0), point(2, 0.75)],
+        );
+        metrics.insert(
+            TRAIN_REWARD_MARGIN.to_owned(),
+            vec![point(1, 0.0), point(2, 0.2)],
+        );
+        metrics.insert(EVAL_REWARD_MARGIN.to_owned(), vec![point(2, 0.1)]);
+        progress.absorb_metrics(&job, &metrics);
+        assert_eq!(progress.train_accuracy.last().map(|p| p.value), Some(0.75));
+        assert_eq!(progress.train_margin.len(), 2);
+        assert_eq!(progress.eval_margin[0].value, 0.1);
+        let csv = metrics_csv(&progress);
+        assert!(csv.contains("/train_reward_accuracy,2,1,0.75"), "{csv}");
+        assert!(csv.contains("/eval_reward_margin,2,1,0.1"), "{csv}");
+    }
 
     #[test]
     fn a_vertex_job_reads_into_progress() {

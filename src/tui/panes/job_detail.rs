@@ -76,7 +76,7 @@ fn job_lines(
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let row = JobSummary::of(job);
-    let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
+    let spec = crate::domain::preference::shared_spec(job).unwrap_or_default();
     let hp = spec.hyper_parameters.clone().unwrap_or_default();
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     let state = vec![
@@ -96,6 +96,11 @@ fn job_lines(
         ]));
     }
     lines.push(field("Base model", row.base_model.clone(), theme));
+    lines.push(field(
+        "Method",
+        crate::domain::preference::method_text(job),
+        theme,
+    ));
     if let Some(pre) = &job.pre_tuned_model {
         let from = if pre.checkpoint_id.is_empty() {
             pre.tuned_model_name.clone()

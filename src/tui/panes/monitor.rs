@@ -266,7 +266,12 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
             String::new()
         },
         if m.log_scale { " · log scale" } else { "" },
-    ) + if m.accuracy { " · accuracy" } else { "" };
+    ) + match (m.margin, m.accuracy, job.preference) {
+        (true, _, _) => " · reward margin",
+        (false, true, true) => " · reward accuracy",
+        (false, true, false) => " · accuracy",
+        _ => "",
+    };
     let state_style = match state {
         "DONE" => theme.ok,
         "FAILED" | "STALLED" => theme.error,
@@ -396,7 +401,9 @@ fn render_chart(
     }
     let m = &app.monitor;
     if series.is_empty() {
-        let text = if m.accuracy && !job.train_loss.is_empty() {
+        let text = if m.margin && !job.train_loss.is_empty() {
+            "No reward margin for this job yet (a toggles back to loss)."
+        } else if m.accuracy && !job.train_loss.is_empty() {
             "No accuracy series for this job (a toggles back to loss)."
         } else {
             "Waiting for the first step…"
@@ -411,6 +418,7 @@ fn render_chart(
         .map(|(x, y)| (x, transform(y)))
         .collect();
     let eval = m.eval_series(job);
+    let names = m.series_names(job, !eval.is_empty());
     let eval_drawn: Vec<(f64, f64)> = downsample(&eval, usize::from(area.width) * 2)
         .into_iter()
         .map(|(x, y)| (x, transform(y)))
@@ -443,7 +451,7 @@ fn render_chart(
         .iter()
         .copied()
         .min_by(|a, b| a.1.total_cmp(&b.1))
-        .filter(|_| !m.accuracy)
+        .filter(|_| !m.accuracy && !m.margin)
         .map(|(x, y)| vec![(x, transform(y))])
         .unwrap_or_default();
     let cursor: Vec<(f64, f64)> = m
@@ -472,12 +480,7 @@ fn render_chart(
         .collect();
     datasets.push(
         Dataset::default()
-            .name(match (m.accuracy, eval.is_empty()) {
-                (true, _) => "train accuracy",
-                (false, true) if job.name.contains("/tuningJobs/") => "train loss",
-                (false, true) => "meanLoss",
-                (false, false) => "train",
-            })
+            .name(names.0)
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(theme.accent)
@@ -486,7 +489,7 @@ fn render_chart(
     if !eval_drawn.is_empty() {
         datasets.push(
             Dataset::default()
-                .name(if m.accuracy { "eval accuracy" } else { "eval" })
+                .name(names.1)
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(theme.warn)
@@ -538,14 +541,10 @@ fn render_chart(
         .y_axis(
             Axis::default()
                 .title(Span::styled(
-                    // The Gemini API calls its loss meanLoss; Vertex AI, train_total_loss.
-                    match (m.accuracy, m.log_scale, job.name.contains("/tuningJobs/")) {
-                        (true, true, _) => "accuracy (log)",
-                        (true, false, _) => "accuracy",
-                        (false, true, true) => "loss (log)",
-                        (false, false, true) => "loss",
-                        (false, true, false) => "meanLoss (log)",
-                        (false, false, false) => "meanLoss",
+                    if m.log_scale {
+                        format!("{} (log)", names.2)
+                    } else {
+                        names.2.to_owned()
                     },
                     theme.muted,
                 ))
