@@ -274,3 +274,32 @@ fn dataset_check_words_a_preference_files_problems_by_line() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(":2: no \"completions\" list"), "{stderr}");
 }
+
+/// Supervised tuning (Vertex AI's without `--method preference`, and the Gemini API's) refuses
+/// a preference file rather than tuning its prompts and preferred answers as pairs; nothing
+/// reaches the service.
+#[tokio::test(flavor = "multi_thread")]
+async fn supervised_tune_refuses_a_preference_file_and_names_the_method() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = common::start(common::fast_options()).await;
+    let path = home.path().join("prefs.jsonl");
+    std::fs::write(&path, line(None, "Hi", "Hello!", "Go away.") + "\n").unwrap();
+    let file = path.display().to_string();
+    for backend in [vec!["--vertex", "--project", "p"], Vec::<&str>::new()] {
+        let mut cmd: assert_cmd::Command = common::bare_command(home.path());
+        cmd.timeout(Duration::from_secs(60))
+            .args(["--endpoint", &emu.base_url()])
+            .args(&backend)
+            .args(["tune", "--dataset", &file, "--bucket", "b"]);
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{backend:?}: {stderr}");
+        assert!(
+            stderr.contains("is a preference (DPO) file"),
+            "{backend:?}: {stderr}"
+        );
+        assert!(stderr.contains("nothing was"), "{backend:?}: {stderr}");
+    }
+}
