@@ -225,6 +225,13 @@ fn job_lines(
 /// The data statistics: counts, token totals, the two token distributions as histograms, and
 /// what was truncated or dropped.
 fn stats_lines(job: &TuningJob, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    if let Some(stats) = job
+        .tuning_data_stats
+        .as_ref()
+        .and_then(|s| s.preference_optimization_data_stats.as_ref())
+    {
+        return preference_stats_lines(stats, theme);
+    }
     let Some(stats) = job
         .tuning_data_stats
         .as_ref()
@@ -324,6 +331,47 @@ fn histogram(title: &str, dist: &Distribution, width: usize, theme: &Theme) -> V
             ),
             Span::raw(format!(" {}", bucket.count)),
         ]));
+    }
+    lines
+}
+
+/// A preference (DPO) job's dataset statistics: its counts and the examples it dropped.
+fn preference_stats_lines(
+    stats: &crate::api::vertex::types::PreferenceOptimizationDataStats,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let n = |v: Option<i64>| {
+        v.map_or("—".to_owned(), |v| {
+            crate::app::playground::thousands(usize::try_from(v).unwrap_or(0))
+        })
+    };
+    let mut lines = vec![
+        field(
+            "Examples",
+            format!("{} preference pairs", n(stats.tuning_dataset_example_count)),
+            theme,
+        ),
+        field(
+            "Billable tokens",
+            n(stats.total_billable_token_count),
+            theme,
+        ),
+        field("Steps", n(stats.tuning_step_count), theme),
+    ];
+    if !stats.dropped_example_indices.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(" Dropped examples: {}", stats.dropped_example_indices.len()),
+            theme.warn,
+        ));
+        for (i, reason) in stats
+            .dropped_example_indices
+            .iter()
+            .zip(&stats.dropped_example_reasons)
+            .take(10)
+        {
+            lines.push(Line::raw(format!("   example {i}: {reason}")));
+        }
     }
     lines
 }

@@ -225,6 +225,16 @@ fn render_job(frame: &mut Frame, area: Rect, app: &App, job: &Job, theme: &Theme
         epoch_in_progress(completed, epoch_count)
     };
     let mut facts = vec![format!("epoch {current} of {epochs}")];
+    // A preference (DPO) job: its method, and where its rewards stand.
+    if job.preference {
+        facts.insert(0, "preference (DPO)".to_owned());
+        if let (Some(a), Some(m)) = (job.train_accuracy.last(), job.train_margin.last()) {
+            facts.push(format!(
+                "reward accuracy {:.2} · margin {:.3}",
+                a.value, m.value
+            ));
+        }
+    }
     if let Some(stage) = job.stage.filter(|_| !job.is_done()) {
         facts.insert(0, queued(app, job, stage).text());
     }
