@@ -332,6 +332,21 @@ pub struct TuningExample {
     /// (`crate::dataset::vertex::VertexExample::from_editor`).
     #[serde(skip)]
     pub vertex: Option<String>,
+    /// Never on the Gemini wire: a Vertex AI preference (DPO) example. `text_input` is then
+    /// its prompt's last user turn and `output` its preferred answer; this holds the rejected
+    /// answer and the whole line (`crate::dataset::preference`).
+    #[serde(skip)]
+    pub preference: Option<Box<PreferenceParts>>,
+}
+
+/// What a preference example holds beyond its prompt and preferred answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PreferenceParts {
+    /// The rejected (score 0) answer's text, as edited.
+    pub rejected: String,
+    /// The example's JSON line as read (or as made for a new example), kept so that what the
+    /// editor does not show (earlier turns, unknown fields) is written back as it was.
+    pub line: String,
 }
 
 impl TuningExample {
@@ -340,6 +355,7 @@ impl TuningExample {
             text_input: text_input.into(),
             output: output.into(),
             vertex: None,
+            preference: None,
         }
     }
 }

@@ -135,6 +135,7 @@ actions! {
     Tune => "tune", "start tuning";
     SystemInstruction => "system_instruction", "system instruction";
     SystemInstructionAll => "system_instruction_all", "system instruction for all";
+    SwapAnswers => "swap_answers", "swap answers";
     Search => "search", "search";
     SearchNext => "search_next", "next match";
     SearchPrev => "search_prev", "previous match";

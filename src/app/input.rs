@@ -113,12 +113,7 @@ impl App {
                         line_edit::insert(form.values.get_mut(field), cursor, text);
                     }
                 } else if let Some(editor) = self.dataset.editor.as_mut() {
-                    let area = if editor.on_output {
-                        &mut editor.output
-                    } else {
-                        &mut editor.input
-                    };
-                    area.insert_str(text);
+                    editor.focused_mut().insert_str(text);
                 }
             }
             Tab::Playground => match self.playground.focus {

@@ -1,8 +1,8 @@
-//! `tunedeck dataset lint FILE` and `tunedeck dataset convert IN OUT`.
+//! `tunedeck dataset lint FILE` (or `check`) and `tunedeck dataset convert IN OUT`.
 
 use super::{CliError, CliResult, JsonFlag, exit, print_json};
 use crate::dataset::format::{self, Format};
-use crate::dataset::lint::{Issue, Severity};
+use crate::dataset::lint::Severity;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -10,6 +10,8 @@ use std::path::PathBuf;
 pub enum DatasetCommand {
     /// Check a dataset against the service's limits; exits 2 when an error would block tuning
     /// (`tune` runs the same check). A number where text belongs is warned about with its line.
+    /// A preference (DPO) file is checked against preference tuning's rules, by line.
+    #[command(visible_alias = "check")]
     Lint {
         /// The dataset file, or `-` to read stdin (up to 1 GB, the largest file a service
         /// takes). A FIFO is read like any stream: it blocks until its writer ends, as `cat`.
@@ -55,12 +57,7 @@ pub fn run(command: DatasetCommand, vertex: bool) -> CliResult {
     }
 }
 
-/// `example 3` or `dataset`, for a finding.
-pub fn issue_place(issue: &Issue) -> String {
-    issue
-        .index
-        .map_or("dataset".to_owned(), |i| format!("example {}", i + 1))
-}
+pub use super::dataset_check::issue_place;
 
 fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
     let checked = super::dataset_check::check(file, vertex)?;
@@ -73,6 +70,7 @@ fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
             .map(|i| {
                 serde_json::json!({
                     "index": i.index.map(|n| n + 1),
+                    "line": i.index.and_then(|n| checked.example_lines.get(n)),
                     "severity": if i.severity == Severity::Error { "error" } else { "warning" },
                     "kind": format!("{:?}", i.kind),
                     "message": i.message,
@@ -108,7 +106,7 @@ fn lint_file(file: &std::path::Path, json: bool, vertex: bool) -> CliResult {
             outln!(
                 "{}: {}: {level}: {}",
                 checked.name,
-                issue_place(issue),
+                checked.place(issue),
                 issue.message
             );
         }

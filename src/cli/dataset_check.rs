@@ -50,6 +50,9 @@ pub struct Checked {
     pub issues: Vec<Issue>,
     pub stats: Stats,
     pub numbers: Vec<NumberAsText>,
+    /// The line (1-based) each example was read from, for the formats with one example a
+    /// line whose findings are worded by line (preference JSONL); empty for the others.
+    pub example_lines: Vec<usize>,
 }
 
 impl Checked {
@@ -60,10 +63,26 @@ impl Checked {
             .count()
     }
 
+    /// Where a finding is: `line 3` where examples are known by line, else `example 3` (or
+    /// `dataset`).
+    pub fn place(&self, issue: &Issue) -> String {
+        match issue.index.and_then(|i| self.example_lines.get(i)) {
+            Some(line) => format!("line {line}"),
+            None => issue_place(issue),
+        }
+    }
+
     /// Warnings: the lint's, and each number read as text.
     pub fn warnings(&self) -> usize {
         self.issues.len() - self.errors() + self.numbers.len()
     }
+}
+
+/// `example 3` or `dataset`, for a finding.
+pub fn issue_place(issue: &Issue) -> String {
+    issue
+        .index
+        .map_or("dataset".to_owned(), |i| format!("example {}", i + 1))
 }
 
 /// Reads and checks `file` (`-`: stdin). `vertex`: Vertex AI was chosen, so its limits apply
@@ -89,7 +108,18 @@ pub fn check(file: &Path, vertex: bool) -> Result<Checked, CliError> {
     let format = format::detect(file, &text);
     let examples = format::parse(&name, &text, format, None)?;
     let (mut issues, stats) = lint::lint_and_stats(&examples);
-    if vertex || format == Format::Vertex {
+    let mut example_lines = Vec::new();
+    if format == Format::Preference {
+        // Preference tuning's rules, on the lines as read (parsed above, so this cannot fail).
+        let lines = crate::dataset::preference::parse(&name, &text)?;
+        issues = crate::dataset::preference::lint(&lines, text.len() as u64);
+        example_lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, _)| i + 1)
+            .collect();
+    } else if vertex || format == Format::Vertex {
         issues = crate::dataset::vertex::editor_lint(&examples, issues);
     }
     let numbers = numbers_as_text(&text, format);
@@ -101,6 +131,7 @@ pub fn check(file: &Path, vertex: bool) -> Result<Checked, CliError> {
         issues,
         stats,
         numbers,
+        example_lines,
     })
 }
 
@@ -221,7 +252,7 @@ fn numbers_as_text(text: &str, format: Format) -> Vec<NumberAsText> {
                 })
                 .unwrap_or_default()
         }
-        Format::Csv | Format::Vertex => Vec::new(),
+        Format::Csv | Format::Vertex | Format::Preference => Vec::new(),
     }
 }
 

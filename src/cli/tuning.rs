@@ -140,6 +140,13 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
     }
     // The check `dataset lint` runs: what it passes is sent, what it blocks is refused.
     let checked = super::dataset_check::check(&args.dataset, false)?;
+    if checked.format == crate::dataset::format::Format::Preference {
+        // Its prompts and preferred answers would tune as pairs, the rejected ones lost.
+        return Err(CliError::usage(format!(
+            "{} is a preference (DPO) file; the Gemini API tunes text_input/output pairs only: preference tuning is Vertex AI's (--vertex); nothing was started",
+            checked.name
+        )));
+    }
     for issue in &checked.issues {
         let level = if issue.severity == Severity::Error {
             "error"

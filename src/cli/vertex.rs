@@ -342,6 +342,13 @@ pub async fn tune(
     }
     // The check `dataset lint --vertex` runs: what it blocks is neither uploaded nor started.
     let checked = super::dataset_check::check(&args.dataset, true)?;
+    if checked.format == crate::dataset::format::Format::Preference {
+        // Supervised tuning would take its prompts and preferred answers as pairs.
+        return Err(CliError::usage(format!(
+            "{} is a preference (DPO) file; supervised tuning needs prompt-and-answer examples: add --method preference; nothing was uploaded or started",
+            checked.name
+        )));
+    }
     for issue in &checked.issues {
         let level = if issue.severity == Severity::Error {
             "error"

@@ -19,6 +19,9 @@ pub enum Format {
     Csv,
     /// Vertex AI's tuning JSONL: `contents` of user and model turns a line.
     Vertex,
+    /// Vertex AI's preference (DPO) tuning JSONL: a prompt's `contents` and two scored
+    /// `completions` a line.
+    Preference,
 }
 
 impl Format {
@@ -27,6 +30,9 @@ impl Format {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         if name.ends_with(".vertex.jsonl") {
             return Some(Format::Vertex);
+        }
+        if name.ends_with(".preference.jsonl") {
+            return Some(Format::Preference);
         }
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "jsonl" | "ndjson" => Some(Format::Jsonl),
@@ -43,6 +49,7 @@ impl Format {
             Format::ApiBody => "API request body",
             Format::Csv => "CSV",
             Format::Vertex => "Vertex AI JSONL",
+            Format::Preference => "Vertex AI preference JSONL",
         }
     }
 }
@@ -64,6 +71,14 @@ const OUTPUT_KEYS: &[&str] = &["output"];
 pub fn detect(path: &Path, text: &str) -> Format {
     let by_name = Format::from_path(path);
     let trimmed = text.trim_start();
+    // A preference line has `contents` too: asked first.
+    if matches!(
+        by_name,
+        Some(Format::Jsonl | Format::Json | Format::Vertex) | None
+    ) && super::preference::is_preference_jsonl(trimmed)
+    {
+        return Format::Preference;
+    }
     if matches!(by_name, Some(Format::Jsonl | Format::Json) | None)
         && super::vertex::is_vertex_jsonl(trimmed)
     {
@@ -118,6 +133,10 @@ pub fn parse(
         Format::Vertex => Ok(super::vertex::parse(file, text)?
             .iter()
             .map(super::vertex::VertexExample::to_editor)
+            .collect()),
+        Format::Preference => Ok(super::preference::parse(file, text)?
+            .iter()
+            .map(super::preference::PreferenceExample::to_editor)
             .collect()),
         Format::Jsonl => {
             let mut out = Vec::new();
@@ -426,13 +445,36 @@ fn unclosed_quote(text: &str) -> Option<usize> {
 /// The first example (from 1) that `format` cannot hold whole: a Vertex AI example with more
 /// turns, a system instruction or other parts, in a text_input/output format.
 pub fn first_unkept(examples: &[TuningExample], format: Format) -> Option<usize> {
-    if format == Format::Vertex {
+    if matches!(format, Format::Vertex | Format::Preference) {
         return None;
     }
     examples
         .iter()
         .position(|e| e.vertex.is_some())
         .map(|i| i + 1)
+}
+
+/// The first preference example (from 1) that `format` cannot hold: every format but
+/// [`Format::Preference`] lacks its rejected answer.
+pub fn first_preference_unkept(examples: &[TuningExample], format: Format) -> Option<usize> {
+    if format == Format::Preference {
+        return None;
+    }
+    examples
+        .iter()
+        .position(|e| e.preference.is_some())
+        .map(|i| i + 1)
+}
+
+/// The format to write `examples` in when the chosen file's name says `format`: a set of
+/// preference examples written to a plain `.jsonl` name stays preference JSONL (the extension
+/// cannot tell the two apart; the content can).
+pub fn writing_format(examples: &[TuningExample], format: Format) -> Format {
+    if format == Format::Jsonl && examples.iter().any(|e| e.preference.is_some()) {
+        Format::Preference
+    } else {
+        format
+    }
 }
 
 /// Writes a dataset in a format (not [`Format::ApiBody`], which is written as JSON).
@@ -458,10 +500,14 @@ pub fn read_kept_lines(
     path: &Path,
     format: Format,
 ) -> Option<std::collections::HashMap<TuningExample, String>> {
-    (format == Format::Vertex)
+    let text = matches!(format, Format::Vertex | Format::Preference)
         .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
-        .map(|text| super::kept_lines::kept_lines(&text))
+        .flatten()?;
+    Some(if format == Format::Preference {
+        super::preference::kept_lines(&text)
+    } else {
+        super::kept_lines::kept_lines(&text)
+    })
 }
 
 /// [`write`], with JSON lines spaced like `{"text_input": "sun", "output": "☀"}` when
@@ -472,6 +518,14 @@ pub fn write_styled(examples: &[TuningExample], format: Format, spaced: bool) ->
             .iter()
             .map(|e| super::vertex::VertexExample::from_editor(e).to_line() + "\n")
             .collect();
+    }
+    if format == Format::Preference {
+        return super::kept_lines::write_kept_with(
+            examples,
+            &std::collections::HashMap::new(),
+            spaced,
+            |e| super::preference::PreferenceExample::from_editor(e).raw,
+        );
     }
     if format == Format::Jsonl && spaced {
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
@@ -497,7 +551,7 @@ pub fn write_styled(examples: &[TuningExample], format: Format, spaced: bool) ->
     });
     match format {
         // Written above; here for the match to be whole.
-        Format::Jsonl | Format::Vertex => rows
+        Format::Jsonl | Format::Vertex | Format::Preference => rows
             .map(|r| serde_json::to_string(&r).unwrap_or_default() + "\n")
             .collect(),
         Format::Json | Format::ApiBody => {

@@ -30,6 +30,9 @@ pub enum Kind {
     TooLarge,
     /// No examples at all: the service refuses a tuning without training data.
     Empty,
+    /// A line breaks its format's rules (a preference example without one preferred and one
+    /// rejected answer, say).
+    Format,
 }
 
 /// One finding. `index` is the example's position (0-based); `None` for the whole dataset.

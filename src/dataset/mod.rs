@@ -6,6 +6,7 @@ pub mod format;
 pub mod import_error;
 pub mod kept_lines;
 pub mod lint;
+pub mod preference;
 pub mod vertex;
 pub mod vertex_tokens;
 

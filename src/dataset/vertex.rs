@@ -521,16 +521,14 @@ fn editor_facts(example: &TuningExample) -> ExampleFacts {
     }
 }
 
-/// Vertex's limits on a set of `count` examples in a file of `file_bytes`.
-fn limit_issues(
-    count: usize,
-    file_bytes: u64,
-    examples: impl Iterator<Item = ExampleFacts>,
-) -> Vec<Issue> {
+/// Vertex AI's limits on a whole training file of `count` examples and `file_bytes`: at least
+/// one example, at most the example limit, at most 1 GB. The same for supervised and
+/// preference files.
+pub fn file_limit_issues(count: usize, file_bytes: u64) -> Vec<Issue> {
     let mut issues = Vec::new();
-    let mut push = |index: Option<usize>, kind, message: String| {
+    let mut push = |kind, message: String| {
         issues.push(Issue {
-            index,
+            index: None,
             severity: Severity::Error,
             kind,
             message,
@@ -538,14 +536,12 @@ fn limit_issues(
     };
     if count == 0 {
         push(
-            None,
             Kind::Empty,
             "no examples: Vertex AI needs at least one".into(),
         );
     }
     if count > MAX_TRAINING_EXAMPLES {
         push(
-            None,
             Kind::TooLarge,
             format!(
                 "{count} examples; Vertex AI takes at most {MAX_TRAINING_EXAMPLES} text examples"
@@ -554,13 +550,30 @@ fn limit_issues(
     }
     if file_bytes > MAX_TRAINING_FILE_BYTES {
         push(
-            None,
             Kind::TooLarge,
             format!(
                 "the file is {file_bytes} bytes; Vertex AI takes at most {MAX_TRAINING_FILE_BYTES} (1 GB)"
             ),
         );
     }
+    issues
+}
+
+/// Vertex's limits on a set of `count` examples in a file of `file_bytes`.
+fn limit_issues(
+    count: usize,
+    file_bytes: u64,
+    examples: impl Iterator<Item = ExampleFacts>,
+) -> Vec<Issue> {
+    let mut issues = file_limit_issues(count, file_bytes);
+    let mut push = |index: Option<usize>, kind, message: String| {
+        issues.push(Issue {
+            index,
+            severity: Severity::Error,
+            kind,
+            message,
+        });
+    };
     for (i, example) in examples.enumerate() {
         let tokens = example.tokens;
         if tokens > MAX_TOKENS_PER_EXAMPLE {

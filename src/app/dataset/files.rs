@@ -64,8 +64,8 @@ pub fn complete_path(input: &str) -> (String, Vec<String>) {
     (format!("{dir_part}{completed}"), names)
 }
 
-/// The next example (after `from`, wrapping) whose input or output contains `query`, ignoring
-/// case; backwards when `forward` is false.
+/// The next example (after `from`, wrapping) whose input or output (or a preference example's
+/// rejected answer) contains `query`, ignoring case; backwards when `forward` is false.
 pub fn find_example(
     examples: &[crate::api::types::TuningExample],
     query: &str,
@@ -79,7 +79,11 @@ pub fn find_example(
     let n = examples.len();
     let hit = |i: usize| {
         let e = &examples[i];
-        e.text_input.to_lowercase().contains(&needle) || e.output.to_lowercase().contains(&needle)
+        e.text_input.to_lowercase().contains(&needle)
+            || e.output.to_lowercase().contains(&needle)
+            || e.preference
+                .as_ref()
+                .is_some_and(|p| p.rejected.to_lowercase().contains(&needle))
     };
     (1..=n)
         .map(|k| {
@@ -131,8 +135,11 @@ impl App {
                 pane.dataset
                     .examples
                     .get(at)
-                    .and_then(|e| {
-                        crate::dataset::vertex::VertexExample::from_editor(e).system_instruction()
+                    .and_then(|e| match e.preference {
+                        Some(_) => crate::dataset::preference::PreferenceExample::from_editor(e)
+                            .system_instruction(),
+                        None => crate::dataset::vertex::VertexExample::from_editor(e)
+                            .system_instruction(),
                     })
                     .unwrap_or_default()
             }
@@ -229,9 +236,16 @@ impl App {
                     .iter()
                     .filter_map(|&i| {
                         let example = pane.dataset.examples.get(i)?;
-                        let changed = crate::dataset::vertex::VertexExample::from_editor(example)
-                            .with_system_instruction(instruction)
-                            .to_editor();
+                        let changed = match example.preference {
+                            Some(_) => {
+                                crate::dataset::preference::PreferenceExample::from_editor(example)
+                                    .with_system_instruction(instruction)
+                                    .to_editor()
+                            }
+                            None => crate::dataset::vertex::VertexExample::from_editor(example)
+                                .with_system_instruction(instruction)
+                                .to_editor(),
+                        };
                         Some((i, changed))
                     })
                     .collect();
@@ -317,6 +331,16 @@ impl App {
                         .filter_map(|&i| pane.dataset.examples.get(i).cloned())
                         .collect()
                 };
+                let format = format::writing_format(&chosen, format);
+                if let Some(n) = format::first_preference_unkept(&chosen, format) {
+                    return reopen(
+                        self,
+                        format!(
+                            "example {n} is a preference example (a prompt, a preferred and a rejected answer) that {} cannot hold; name the file .jsonl or .preference.jsonl",
+                            format.name()
+                        ),
+                    );
+                }
                 if let Some(n) = format::first_unkept(&chosen, format) {
                     return reopen(
                         self,

@@ -33,7 +33,10 @@ pub fn journal_text(
     };
     // Vertex AI examples with more than a pair in them are journalled as Vertex lines, so a
     // crash loses none of their turns.
-    let format = if examples.iter().any(|e| e.vertex.is_some()) {
+    // Preference examples as preference lines, their rejected answers and all.
+    let format = if examples.iter().any(|e| e.preference.is_some()) {
+        Format::Preference
+    } else if examples.iter().any(|e| e.vertex.is_some()) {
         Format::Vertex
     } else {
         Format::Jsonl
@@ -45,7 +48,9 @@ pub fn journal_text(
 pub fn parse_journal(text: &str) -> Option<(JournalHeader, Vec<TuningExample>)> {
     let (first, rest) = text.split_once('\n')?;
     let header: JournalHeader = serde_json::from_str(first).ok()?;
-    let format = if crate::dataset::vertex::is_vertex_jsonl(rest) {
+    let format = if crate::dataset::preference::is_preference_jsonl(rest) {
+        Format::Preference
+    } else if crate::dataset::vertex::is_vertex_jsonl(rest) {
         Format::Vertex
     } else {
         Format::Jsonl

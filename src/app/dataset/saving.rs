@@ -65,6 +65,20 @@ impl App {
         guard: bool,
         now: Instant,
     ) -> Vec<Cmd> {
+        let save_format = format::writing_format(&self.dataset.dataset.examples, save_format);
+        if let Some(n) =
+            format::first_preference_unkept(&self.dataset.dataset.examples, save_format)
+        {
+            self.toast(
+                format!(
+                    "Not saved: example {n} is a preference example (a prompt, a preferred and a rejected answer) that {} cannot hold; save it as .jsonl or .preference.jsonl",
+                    save_format.name()
+                ),
+                Level::Error,
+                now,
+            );
+            return Vec::new();
+        }
         if let Some(n) = format::first_unkept(&self.dataset.dataset.examples, save_format) {
             self.toast(
                 format!(
@@ -81,6 +95,12 @@ impl App {
                 &self.dataset.dataset.examples,
                 kept,
                 self.dataset.spaced_json,
+            ),
+            (Some(kept), Format::Preference) => crate::dataset::kept_lines::write_kept_with(
+                &self.dataset.dataset.examples,
+                kept,
+                self.dataset.spaced_json,
+                |e| crate::dataset::preference::PreferenceExample::from_editor(e).raw,
             ),
             _ => format::write_styled(
                 &self.dataset.dataset.examples,

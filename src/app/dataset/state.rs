@@ -26,9 +26,15 @@ pub struct ExampleEditor {
     pub on_output: bool,
     /// A Vertex AI example's other turns and fields, kept as they were.
     pub vertex: Option<String>,
-    /// Each field as it was before a `$EDITOR` edit replaced it (the field, `true` for the
-    /// output): `ctrl-z` past the new text's own typing brings it back, as one step.
-    pub before_external: Vec<(bool, TextArea<'static>)>,
+    /// A preference example's rejected answer, its third field (the first two are then the
+    /// prompt's last user turn and the preferred answer), and its kept line.
+    pub rejected: Option<(TextArea<'static>, String)>,
+    /// The rejected answer has the focus (`on_output` is then false).
+    pub on_rejected: bool,
+    /// Each field as it was before a `$EDITOR` edit replaced it (the field, as
+    /// [`ExampleEditor::focus`] numbers it): `ctrl-z` past the new text's own typing brings it
+    /// back, as one step.
+    pub before_external: Vec<(u8, TextArea<'static>)>,
 }
 
 impl ExampleEditor {
@@ -40,19 +46,80 @@ impl ExampleEditor {
             output: crate::app::line_edit::area_at_end(&example.output),
             on_output: false,
             vertex: example.vertex.clone(),
+            rejected: example.preference.as_ref().map(|p| {
+                (
+                    crate::app::line_edit::area_at_end(&p.rejected),
+                    p.line.clone(),
+                )
+            }),
+            on_rejected: false,
             before_external: Vec::new(),
         }
     }
 
-    /// The example as typed.
+    /// The example as typed; a preference example's kept line then holds the texts typed, so
+    /// the example equals what its line reads back as (the journal's and a recovery's).
     pub fn example(&self) -> TuningExample {
+        let typed = self.typed();
+        match typed.preference {
+            Some(_) => {
+                crate::dataset::preference::PreferenceExample::from_editor(&typed).to_editor()
+            }
+            None => typed,
+        }
+    }
+
+    fn typed(&self) -> TuningExample {
         TuningExample {
             vertex: self.vertex.clone(),
+            preference: self.rejected.as_ref().map(|(area, line)| {
+                Box::new(crate::api::types::PreferenceParts {
+                    rejected: area.lines().join("\n"),
+                    line: line.clone(),
+                })
+            }),
             ..TuningExample::new(
                 self.input.lines().join("\n"),
                 self.output.lines().join("\n"),
             )
         }
+    }
+
+    /// The focused field: 0 the input (or prompt), 1 the output (or preferred answer), 2 the
+    /// rejected answer.
+    pub fn focus(&self) -> u8 {
+        match (self.on_rejected && self.rejected.is_some(), self.on_output) {
+            (true, _) => 2,
+            (false, true) => 1,
+            (false, false) => 0,
+        }
+    }
+
+    /// Tab: the next field (the rejected answer after the preferred one, when there is one).
+    pub fn next_field(&mut self, forward: bool) {
+        let count = if self.rejected.is_some() { 3 } else { 2 };
+        let next = if forward {
+            (self.focus() + 1) % count
+        } else {
+            (self.focus() + count - 1) % count
+        };
+        self.on_output = next == 1;
+        self.on_rejected = next == 2;
+    }
+
+    /// The field numbered as [`ExampleEditor::focus`] numbers them.
+    pub fn field_mut(&mut self, field: u8) -> &mut TextArea<'static> {
+        match (field, &mut self.rejected) {
+            (2, Some((area, _))) => area,
+            (1, _) => &mut self.output,
+            _ => &mut self.input,
+        }
+    }
+
+    /// The focused field.
+    pub fn focused_mut(&mut self) -> &mut TextArea<'static> {
+        let field = self.focus();
+        self.field_mut(field)
     }
 }
 
@@ -480,7 +547,10 @@ impl DatasetPane {
     pub fn relint(&mut self) {
         let examples = &self.dataset.examples;
         (self.issues, self.stats) = lint::lint_and_stats(examples);
-        if self.vertex_rules {
+        if self.is_preference() {
+            // The pair lint's limits are the Gemini API's; a preference set has its own rules.
+            self.issues = crate::dataset::preference::editor_lint(&self.dataset.examples);
+        } else if self.vertex_rules {
             let issues = std::mem::take(&mut self.issues);
             self.issues = crate::dataset::vertex::editor_lint(examples, issues);
         }
@@ -513,6 +583,16 @@ impl DatasetPane {
         self.issues
             .iter()
             .filter(|i| i.index.is_none() || i.index == Some(self.selected))
+    }
+
+    /// The examples are preference (DPO) examples: a prompt, a preferred and a rejected answer.
+    pub fn is_preference(&self) -> bool {
+        self.format == Some(Format::Preference)
+            || self
+                .dataset
+                .examples
+                .first()
+                .is_some_and(|e| e.preference.is_some())
     }
 
     /// The file's format for saving (an API body is saved as a JSON array).

@@ -85,10 +85,47 @@ impl App {
             }
             Action::Add => {
                 let index = if pane.is_empty() { 0 } else { at + 1 };
-                pane.dataset.insert(index, vec![TuningExample::default()]);
+                // A preference dataset's new example has a rejected answer to fill in too.
+                let new = if pane.is_preference() {
+                    crate::dataset::preference::PreferenceExample::new("", "", "").to_editor()
+                } else {
+                    TuningExample::default()
+                };
+                pane.dataset.insert(index, vec![new.clone()]);
                 pane.selected = index;
-                pane.editor = Some(ExampleEditor::new(index, &TuningExample::default()));
+                pane.editor = Some(ExampleEditor::new(index, &new));
                 true
+            }
+            Action::SwapAnswers if !pane.is_empty() => {
+                let Some(example) = pane
+                    .dataset
+                    .examples
+                    .get(at)
+                    .filter(|e| e.preference.is_some())
+                else {
+                    self.toast(
+                        format!(
+                            "Example {} is not a preference example: it has no rejected answer to swap",
+                            at + 1
+                        ),
+                        Level::Error,
+                        now,
+                    );
+                    return Vec::new();
+                };
+                let swapped = crate::dataset::preference::swap_in_editor(example);
+                let done = pane.dataset.replace(at, swapped);
+                if done {
+                    self.toast(
+                        format!(
+                            "Example {}: the preferred and the rejected answers swapped (u undoes)",
+                            at + 1
+                        ),
+                        Level::Info,
+                        now,
+                    );
+                }
+                done
             }
             Action::Duplicate => {
                 let done = pane.dataset.duplicate(at);
@@ -212,7 +249,7 @@ impl App {
         }
         let pane = &self.dataset;
         match (&pane.path, pane.save_format()) {
-            (None, _) | (_, format::Format::Vertex) => None,
+            (None, _) | (_, format::Format::Vertex | format::Format::Preference) => None,
             (Some(path), f) => Some(format!(
                 "{} is {}, which cannot hold a system instruction: nothing changed. Export it as Vertex AI JSONL (x, a name ending .vertex.jsonl) and open that",
                 path.display(),
@@ -225,6 +262,15 @@ impl App {
     fn open_tune_form(&mut self, now: Instant) -> Vec<Cmd> {
         if self.follows_vertex {
             return self.open_vertex_tune_form(now);
+        }
+        if self.dataset.is_preference() {
+            // Tuned as pairs, its rejected answers would be lost without a word.
+            self.toast(
+                "These are preference (DPO) examples; the Gemini API tunes text_input/output pairs only: start with --vertex for preference tuning on Vertex AI",
+                Level::Error,
+                now,
+            );
+            return Vec::new();
         }
         if let Some(n) = format::first_unkept(&self.dataset.dataset.examples, format::Format::Jsonl)
         {
@@ -417,7 +463,8 @@ impl App {
         let editor = self.dataset.editor.as_mut()?;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
-            KeyCode::Tab | KeyCode::BackTab => editor.on_output = !editor.on_output,
+            KeyCode::Tab => editor.next_field(true),
+            KeyCode::BackTab => editor.next_field(false),
             KeyCode::Esc => return Some(self.close_editor()),
             // Discard: close without keeping what was typed.
             KeyCode::Char('g') if ctrl => {
@@ -425,30 +472,20 @@ impl App {
                 self.toast("Edit discarded", Level::Info, now);
             }
             KeyCode::Char('o') if ctrl => {
-                let field = if editor.on_output {
-                    &editor.output
-                } else {
-                    &editor.input
-                };
-                self.effects
-                    .push(Cmd::EditExternally(field.lines().join("\n")));
+                let text = editor.focused_mut().lines().join("\n");
+                self.effects.push(Cmd::EditExternally(text));
             }
             KeyCode::Char('z') if ctrl => {
-                let on_output = editor.on_output;
-                let field = if on_output {
-                    &mut editor.output
-                } else {
-                    &mut editor.input
-                };
+                let focus = editor.focus();
                 // The field's own typing first; then what `$EDITOR` replaced, in one step.
-                if !field.undo()
+                if !editor.focused_mut().undo()
                     && editor
                         .before_external
                         .last()
-                        .is_some_and(|(o, _)| *o == on_output)
+                        .is_some_and(|(o, _)| *o == focus)
                     && let Some((_, before)) = editor.before_external.pop()
                 {
-                    *field = before;
+                    *editor.field_mut(focus) = before;
                 }
             }
             KeyCode::Char('s') if ctrl => {
@@ -456,14 +493,7 @@ impl App {
                 cmds.extend(self.save_dataset(now));
                 return Some(cmds);
             }
-            _ => {
-                let field = if editor.on_output {
-                    &mut editor.output
-                } else {
-                    &mut editor.input
-                };
-                crate::app::line_edit::edit_area(field, key);
-            }
+            _ => crate::app::line_edit::edit_area(editor.focused_mut(), key),
         }
         Some(Vec::new())
     }
@@ -477,26 +507,17 @@ impl App {
     ) {
         match (result, self.dataset.editor.as_mut()) {
             (Ok(text), Some(editor)) => {
-                let on_output = editor.on_output;
-                let field = if on_output {
-                    &mut editor.output
-                } else {
-                    &mut editor.input
-                };
+                let focus = editor.focus();
+                let field = editor.field_mut(focus);
                 if field.lines().join("\n") == text {
                     return;
                 }
                 let block = field.block().cloned();
                 let before = std::mem::replace(field, crate::app::line_edit::area_at_end(&text));
-                editor.before_external.push((on_output, before));
-                let field = if on_output {
-                    &mut editor.output
-                } else {
-                    &mut editor.input
-                };
                 if let Some(block) = block {
                     field.set_block(block);
                 }
+                editor.before_external.push((focus, before));
             }
             (Ok(_), None) => {}
             (Err(e), _) => self.toast(e, Level::Error, now),
@@ -533,6 +554,7 @@ fn changes_the_dataset(action: Action) -> bool {
             | Action::Mark
             | Action::SystemInstruction
             | Action::SystemInstructionAll
+            | Action::SwapAnswers
             | Action::ExportAs
             | Action::OpenFile
     )

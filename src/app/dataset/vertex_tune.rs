@@ -9,7 +9,8 @@ use crate::api::vertex::types::{JobState, TuningJob};
 use crate::app::form::{Fields, Focus, FormField};
 use crate::dataset::vertex::VertexExample;
 use crate::domain::vertex::{
-    TUNABLE_MODELS, VertexSource, VertexTuning, VertexTuningProblem, job_label, tunable_model,
+    TUNABLE_MODELS, VertexMethod, VertexSource, VertexTuning, VertexTuningProblem, job_label,
+    tunable_model,
 };
 
 /// The form's text fields, in the order drawn.
@@ -19,6 +20,8 @@ pub enum VertexTuneField {
     Description,
     Epochs,
     Multiplier,
+    /// DPO's beta: only in a preference form (a supervised one skips it).
+    Beta,
     Validation,
     Bucket,
     Prefix,
@@ -30,6 +33,7 @@ impl FormField for VertexTuneField {
         VertexTuneField::Description,
         VertexTuneField::Epochs,
         VertexTuneField::Multiplier,
+        VertexTuneField::Beta,
         VertexTuneField::Validation,
         VertexTuneField::Bucket,
         VertexTuneField::Prefix,
@@ -43,6 +47,7 @@ impl FormField for VertexTuneField {
             VertexTuneField::Description => "Description",
             VertexTuneField::Epochs => "Epochs",
             VertexTuneField::Multiplier => "LR multiplier",
+            VertexTuneField::Beta => "Beta",
             VertexTuneField::Validation => "Validation %",
             VertexTuneField::Bucket => "Bucket",
             VertexTuneField::Prefix => "Object prefix",
@@ -114,6 +119,9 @@ pub struct VertexTuneForm {
     pub reviewed: Option<VertexStart>,
     /// The values that came from the remembered settings, marked while unchanged.
     pub remembered: Vec<(VertexTuneField, String)>,
+    /// The examples are preference (DPO) examples: the job is a preference tuning one, with
+    /// a beta, from a model that takes it.
+    pub preference: bool,
 }
 
 /// The request [`VertexTuneForm::to_start`] makes: files to upload, then the job.
@@ -130,8 +138,19 @@ impl VertexTuneForm {
     /// The form, offering the tunable models then every succeeded job's model and checkpoints,
     /// filled from the last settings.
     pub fn new(jobs: &[TuningJob], last: Option<&VertexTuneSettings>) -> Self {
+        Self::for_method(jobs, last, false)
+    }
+
+    /// [`VertexTuneForm::new`] for preference examples (`preference`): only the base models
+    /// that take preference tuning are offered, and the beta field is shown.
+    pub fn for_method(
+        jobs: &[TuningJob],
+        last: Option<&VertexTuneSettings>,
+        preference: bool,
+    ) -> Self {
         let mut sources: Vec<SourceChoice> = TUNABLE_MODELS
             .iter()
+            .filter(|m| !preference || crate::domain::preference::takes_preference(m.id))
             .map(|m| SourceChoice {
                 label: m.id.to_owned(),
                 source: VertexSource::Base(m.id.to_owned()),
@@ -179,6 +198,7 @@ impl VertexTuneForm {
             review: None,
             reviewed: None,
             remembered: Vec::new(),
+            preference,
         };
         form.values.set(VertexTuneField::Prefix, "tunedeck");
         if let Some(last) = last {
@@ -217,6 +237,24 @@ impl VertexTuneForm {
         form
     }
 
+    /// The fields this form shows: beta only for preference tuning.
+    pub fn shows(&self, field: VertexTuneField) -> bool {
+        field != VertexTuneField::Beta || self.preference
+    }
+
+    /// After a move of the focus: past a field the form does not show, the same way.
+    pub fn skip_hidden(&mut self, forward: bool) {
+        while let Some(field) = self.focus.text()
+            && !self.shows(field)
+        {
+            self.focus = if forward {
+                self.focus.next()
+            } else {
+                self.focus.previous()
+            };
+        }
+    }
+
     /// The field still holds the value remembered from the last job (not typed this time).
     pub fn is_remembered(&self, field: VertexTuneField) -> bool {
         self.remembered
@@ -244,6 +282,13 @@ impl VertexTuneForm {
         let n = examples.len();
         let validation = start.validation.len();
         let mut rows = vec![
+            (
+                "Method".to_owned(),
+                match settings.method {
+                    VertexMethod::Preference { .. } => "preference tuning (DPO)".to_owned(),
+                    VertexMethod::Supervised => "supervised tuning".to_owned(),
+                },
+            ),
             (
                 "Tune from".to_owned(),
                 self.chosen_source()
@@ -286,6 +331,12 @@ impl VertexTuneForm {
                     .map_or("the service's choice".into(), |r| r.to_string()),
             ),
         ];
+        if let VertexMethod::Preference { beta } = settings.method {
+            rows.push((
+                "Beta".into(),
+                beta.map_or("the service's choice".into(), |b| b.to_string()),
+            ));
+        }
         for (object, data) in &start.uploads {
             rows.push((
                 "Upload".into(),
@@ -369,6 +420,18 @@ impl VertexTuneForm {
             .map_err(|_| format!("{}: {text:?} is not a number", field.label()))
     }
 
+    /// Preference tuning with the beta typed (empty: the service's choice) for preference
+    /// examples, else supervised tuning.
+    fn method(&self) -> Result<VertexMethod, String> {
+        Ok(if self.preference {
+            VertexMethod::Preference {
+                beta: self.optional(VertexTuneField::Beta)?,
+            }
+        } else {
+            VertexMethod::Supervised
+        })
+    }
+
     /// The settings as typed, or the first problem in the form's words.
     pub fn typed(&self) -> Result<VertexTuning, String> {
         let source = self
@@ -392,7 +455,7 @@ impl VertexTuneForm {
             multiplier: self.optional(VertexTuneField::Multiplier)?,
             adapter_rank: self.adapter_rank(),
             validation_percent: self.optional(VertexTuneField::Validation)?.unwrap_or(0.0),
-            method: crate::domain::vertex::VertexMethod::Supervised,
+            method: self.method()?,
         };
         settings.check().map_err(|p| describe(&p))?;
         Ok(settings)
@@ -420,9 +483,8 @@ impl VertexTuneForm {
         }
         // Vertex AI's limits on the whole set first, so a problem names the example as the
         // editor numbers it.
-        let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_editor).collect();
-        let bytes = crate::dataset::vertex::to_jsonl(&lines).len() as u64;
-        if let Some(issue) = crate::dataset::vertex::lint(&lines, bytes)
+        let (lines, issues) = dataset_lines(examples, self.preference);
+        if let Some(issue) = issues
             .into_iter()
             .find(|i| i.severity == crate::dataset::lint::Severity::Error)
         {
@@ -443,13 +505,10 @@ impl VertexTuneForm {
             if set.is_empty() {
                 return String::new();
             }
-            let chosen: Vec<VertexExample> = set.iter().map(|i| lines[*i].clone()).collect();
+            let chosen: String = set.iter().map(|i| format!("{}\n", lines[*i])).collect();
             let object = crate::domain::vertex::dataset_object(prefix, stem, now, kind);
             let uri = format!("gs://{bucket}/{object}");
-            uploads.push((
-                object,
-                crate::dataset::vertex::to_jsonl(&chosen).into_bytes(),
-            ));
+            uploads.push((object, chosen.into_bytes()));
             uri
         };
         let training_uri = upload("train", &training);
@@ -464,6 +523,30 @@ impl VertexTuneForm {
     }
 }
 
+/// The examples as the JSON lines to upload, and Vertex AI's findings on them: preference
+/// lines and preference tuning's rules for preference examples, else supervised lines and
+/// supervised tuning's limits.
+fn dataset_lines(
+    examples: &[TuningExample],
+    preference: bool,
+) -> (Vec<String>, Vec<crate::dataset::lint::Issue>) {
+    use crate::dataset::preference::PreferenceExample;
+    if preference {
+        let lines: Vec<PreferenceExample> = examples
+            .iter()
+            .map(PreferenceExample::from_editor)
+            .collect();
+        let text: Vec<String> = lines.iter().map(PreferenceExample::to_line).collect();
+        let bytes = text.iter().map(|l| l.len() as u64 + 1).sum();
+        (text, crate::dataset::preference::lint(&lines, bytes))
+    } else {
+        let lines: Vec<VertexExample> = examples.iter().map(VertexExample::from_editor).collect();
+        let text: Vec<String> = lines.iter().map(VertexExample::to_line).collect();
+        let bytes = text.iter().map(|l| l.len() as u64 + 1).sum();
+        (text, crate::dataset::vertex::lint(&lines, bytes))
+    }
+}
+
 /// A domain problem in the form's words: its labels.
 fn describe(problem: &VertexTuningProblem) -> String {
     let label = match problem {
@@ -475,8 +558,8 @@ fn describe(problem: &VertexTuningProblem) -> String {
             VertexTuneField::Validation.label()
         }
         VertexTuningProblem::NoExamples => "Dataset",
-        VertexTuningProblem::PreferenceNotForModel { .. } => "Method",
-        VertexTuningProblem::BetaOutOfRange { .. } => "Beta",
+        VertexTuningProblem::PreferenceNotForModel { .. } => "Tune from",
+        VertexTuningProblem::BetaOutOfRange { .. } => VertexTuneField::Beta.label(),
     };
     format!("{label}: {problem}")
 }

@@ -23,7 +23,9 @@ impl App {
             return Vec::new();
         }
         let last = self.last_tune.as_ref().and_then(|t| t.vertex.as_ref());
-        let mut form = VertexTuneForm::new(&self.jobs.jobs, last);
+        // Preference examples make a preference (DPO) job; pairs and turns a supervised one.
+        let mut form =
+            VertexTuneForm::for_method(&self.jobs.jobs, last, self.dataset.is_preference());
         form.values.set(
             crate::app::dataset::VertexTuneField::DisplayName,
             self.dataset_stem(),
@@ -83,8 +85,14 @@ impl App {
                     Err(problem) => form.error = Some(problem),
                 }
             }
-            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => form.focus = form.focus.next(),
-            KeyCode::BackTab | KeyCode::Up => form.focus = form.focus.previous(),
+            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => {
+                form.focus = form.focus.next();
+                form.skip_hidden(true);
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                form.focus = form.focus.previous();
+                form.skip_hidden(false);
+            }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus.text().is_none() => {
                 if let Focus::Choice(choice) = form.focus {
                     form.cycle(choice, key.code != KeyCode::Left);
@@ -192,7 +200,9 @@ impl App {
                 let count = form.validation.len();
                 // Vertex lines when an example is more than a pair, so the evaluation sends
                 // each conversation whole.
-                let held_format = if form.validation.iter().any(|e| e.vertex.is_some()) {
+                let held_format = if form.preference {
+                    crate::dataset::format::Format::Preference
+                } else if form.validation.iter().any(|e| e.vertex.is_some()) {
                     crate::dataset::format::Format::Vertex
                 } else {
                     crate::dataset::format::Format::Jsonl

@@ -98,10 +98,15 @@ fn render_body(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
-    let [table, detail] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    render_table(frame, table, pane, theme);
-    render_detail(frame, detail, pane, theme);
+    if pane.is_preference() {
+        super::preference::render_body(frame, body, pane, theme);
+    } else {
+        let [table, detail] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(body);
+        render_table(frame, table, pane, theme);
+        render_detail(frame, detail, pane, theme);
+    }
     if let Some(form) = &pane.tune {
         render_tune_form(frame, area, pane, form, app.line_cursor, theme);
     }

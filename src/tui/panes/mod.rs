@@ -7,4 +7,5 @@ pub mod models;
 pub mod monitor;
 pub mod permissions;
 pub mod playground;
+pub mod preference;
 pub mod vertex_tune;

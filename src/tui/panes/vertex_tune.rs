@@ -35,13 +35,14 @@ pub fn render(
         );
         return;
     }
-    let mut lines = Vec::new();
-    for (field, text) in form.values.iter() {
+    let mut lines = vec![method_line(form, theme)];
+    for (field, text) in form.values.iter().filter(|(f, _)| form.shows(*f)) {
         let focused = form.focus == Focus::Text(field);
         let hint = match (field, text.trim().is_empty()) {
             (VertexTuneField::Description, true) => "  (optional)",
             (VertexTuneField::Epochs, true) => "  (the service's choice)",
             (VertexTuneField::Multiplier, true) => "  (the service's choice, 1.0)",
+            (VertexTuneField::Beta, true) => "  (the service's choice; above 0, at most 1)",
             (VertexTuneField::Validation, _) => "  (split off, uploaded as the validation set)",
             (VertexTuneField::Bucket, true) => "  (required: a Cloud Storage bucket you can write)",
             _ if form.is_remembered(field) => "  (remembered from the last job)",
@@ -82,6 +83,9 @@ pub fn render(
         form.focus == Focus::Choice(1),
         theme,
     ));
+    if let Some(hint) = source_hint(form) {
+        lines.push(Line::styled(hint, theme.muted));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(split_line(form, examples), theme.accent));
     if let Some(upload) = &form.upload {
@@ -122,6 +126,44 @@ pub fn render(
         lines,
         92,
     );
+}
+
+/// The method, which the examples decide, and what the other one would need.
+fn method_line(form: &VertexTuneForm, theme: &Theme) -> Line<'static> {
+    let (method, note) = if form.preference {
+        (
+            "preference (DPO)",
+            "  (supervised tuning needs prompt-and-answer data)",
+        )
+    } else {
+        (
+            "supervised",
+            "  (preference tuning needs a preference file)",
+        )
+    };
+    Line::from(vec![
+        Span::styled(format!("{:<15}", "Method"), theme.muted),
+        Span::styled(method, theme.accent),
+        Span::styled(note, theme.muted),
+    ])
+}
+
+/// For preference tuning from a base model: Google's advice, supervised tuning first and
+/// preference tuning from that model or a checkpoint of it.
+fn source_hint(form: &VertexTuneForm) -> Option<String> {
+    use crate::domain::vertex::VertexSource;
+    if !form.preference || !matches!(form.chosen_source()?.source, VertexSource::Base(_)) {
+        return None;
+    }
+    let tuned = form
+        .sources
+        .iter()
+        .any(|s| matches!(s.source, VertexSource::Tuned { .. }));
+    Some(if tuned {
+        "Recommended: ←/→ a tuned model or checkpoint (supervised first, then DPO)".into()
+    } else {
+        "Recommended: tune supervised first, then DPO from that model (Google's advice)".into()
+    })
 }
 
 /// "N examples → T for training, V for validation", or why the share does not split.

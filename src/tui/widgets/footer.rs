@@ -94,6 +94,7 @@ pub fn hinted(context: Context) -> &'static [Action] {
         ],
         Context::Dataset => &[
             Action::Open,
+            Action::SwapAnswers,
             Action::Add,
             Action::Delete,
             Action::Save,
@@ -257,7 +258,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ])
     } else if app.tab == crate::app::Tab::Dataset && app.dataset.editor.is_some() {
         Some(&[
-            ("tab", "other field"),
+            ("tab", "next field"),
             ("esc", "keep and close"),
             ("ctrl-g", "discard"),
             ("ctrl-z", "undo typing"),
@@ -280,6 +281,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .copied()
                 .filter(|a| !matches!(a, Action::Help | Action::Quit))
+                // Only a preference dataset has two answers to swap.
+                .filter(|a| *a != Action::SwapAnswers || app.dataset.is_preference())
                 .collect();
             let mut hints = app.keymap.hints(context, &wanted);
             // Enter edits the example in the Dataset tab; "details" would mislead.
