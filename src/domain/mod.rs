@@ -7,6 +7,7 @@
 
 pub mod generation;
 pub mod limits;
+pub mod models;
 pub mod progress;
 pub mod rebase;
 pub mod tuning;

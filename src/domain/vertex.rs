@@ -8,10 +8,6 @@ use crate::api::vertex::types::{TuningJob, TuningJobState};
 /// The location used when none is configured (google-genai's and gcloud's default).
 pub const DEFAULT_LOCATION: &str = "us-central1";
 
-/// The base model tuned when none is chosen: the one the supervised-tuning guide's examples
-/// use.
-pub const DEFAULT_BASE_MODEL: &str = "gemini-2.5-flash";
-
 /// Input plus output tokens of one training example; longer examples are dropped.
 pub const MAX_TOKENS_PER_EXAMPLE: usize = 131_072;
 
@@ -29,53 +25,14 @@ pub const RECOMMENDED_EXAMPLES: usize = 100;
 /// Text-only training examples, at most.
 pub const MAX_TRAINING_EXAMPLES: usize = 10_000_000;
 
-/// A tunable Gemini model and the adapter sizes (LoRA ranks) it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TunableModel {
-    pub id: &'static str,
-    pub adapter_ranks: &'static [u32],
-}
+pub use super::models::{TUNABLE_MODELS, TunableModel, TuningMode, tunable_model};
 
-/// The Gemini models supervised tuning accepts, newest first (the supervised-tuning guide's
-/// supported models).
-pub const TUNABLE_MODELS: &[TunableModel] = &[
-    TunableModel {
-        id: "gemini-3.5-flash",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-    TunableModel {
-        id: "gemini-3.1-flash-lite",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-    TunableModel {
-        id: "gemini-2.5-pro",
-        adapter_ranks: &[1, 2, 4, 8],
-    },
-    TunableModel {
-        id: "gemini-2.5-flash",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-    TunableModel {
-        id: "gemini-2.5-flash-lite",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-];
-
-/// The tunable model with this id (`gemini-2.5-flash`, or a `publishers/google/models/` name).
-pub fn tunable_model(id: &str) -> Option<&'static TunableModel> {
-    let short = id.rsplit('/').next().unwrap_or(id);
-    TUNABLE_MODELS.iter().find(|m| m.id == short)
-}
-
-/// Whether a tuning of this source takes a plain learning rate. Gemini models on Vertex AI
-/// take only `learningRateMultiplier` (the service drops `learningRate` silently, or refuses
-/// it); the open models (issue 22) take a rate. A tuned model's source is a Gemini model.
+/// Whether a tuning of this source takes a plain learning rate: the open models do (the model
+/// table); Gemini models take only `learningRateMultiplier`. A tuned model's source is a
+/// Gemini model.
 pub fn takes_learning_rate(source: &VertexSource) -> bool {
     match source {
-        VertexSource::Base(model) => {
-            let short = model.rsplit('/').next().unwrap_or(model);
-            !short.starts_with("gemini-")
-        }
+        VertexSource::Base(model) => tunable_model(model).is_some_and(TunableModel::is_open),
         VertexSource::Tuned { .. } => false,
     }
 }
@@ -135,6 +92,40 @@ pub struct JobSummary {
     /// Where the job stands within its state, as the service reports it; `None` when the
     /// service says nothing (v1, or a job that has ended).
     pub stage: Option<JobStage>,
+    /// An open model's settings, as the job reports them; `None` for a Gemini job.
+    pub open: Option<OpenJob>,
+}
+
+/// An open-model job's settings as read from the wire (v1beta1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenJob {
+    /// `full` or `adapter` (or the wire's word for a mode this build does not know).
+    pub mode: String,
+    pub batch_size: Option<i64>,
+    pub learning_rate: Option<f64>,
+    pub output_uri: String,
+}
+
+impl OpenJob {
+    fn of(job: &TuningJob) -> Option<OpenJob> {
+        use crate::api::vertex::types::WireTuningMode;
+        let spec = job.supervised_tuning_spec.as_ref();
+        let hp = spec.and_then(|s| s.hyper_parameters.as_ref());
+        let mode = spec.map_or(WireTuningMode::Unspecified, |s| s.tuning_mode.clone());
+        if job.output_uri.is_empty() && mode == WireTuningMode::Unspecified {
+            return None;
+        }
+        Some(OpenJob {
+            mode: match mode {
+                WireTuningMode::Full => "full".into(),
+                WireTuningMode::PeftAdapter => "adapter".into(),
+                other => other.name().trim_start_matches("TUNING_MODE_").to_lowercase(),
+            },
+            batch_size: hp.and_then(|h| h.batch_size),
+            learning_rate: hp.and_then(|h| h.learning_rate),
+            output_uri: job.output_uri.clone(),
+        })
+    }
 }
 
 impl JobSummary {
@@ -158,6 +149,7 @@ impl JobSummary {
             adapter_rank: hp.and_then(|h| h.adapter_size.rank()),
             steps: job.step_count(),
             stage: JobStage::of(job, None),
+            open: OpenJob::of(job),
         }
     }
 
@@ -182,6 +174,30 @@ impl JobSummary {
             Some(stage) => format!("{} · {}", self.state, stage.short()),
             None => self.state.clone(),
         }
+    }
+
+    /// The retirement mark of the job's base model on `today` ("retired 2026-10-16: rebase"),
+    /// for a job whose model is worth rebasing: one that succeeded.
+    pub fn base_mark(&self, today: chrono::NaiveDate) -> Option<String> {
+        if self.state != "SUCCEEDED" {
+            return None;
+        }
+        super::models::base_life(&self.base_model, today).map(|life| life.mark())
+    }
+
+    /// An open model's settings in a line: "full · batch 8 · learning rate 0.00001 · output
+    /// gs://b/out"; `None` for a Gemini job.
+    pub fn open_text(&self) -> Option<String> {
+        let open = self.open.as_ref()?;
+        let mut parts = vec![open.mode.clone()];
+        if let Some(b) = open.batch_size {
+            parts.push(format!("batch {b}"));
+        }
+        if let Some(r) = open.learning_rate {
+            parts.push(format!("learning rate {r}"));
+        }
+        parts.push(format!("output {}", open.output_uri));
+        Some(parts.join(" · "))
     }
 
     /// "12m05s", "running" or "-".
@@ -302,6 +318,30 @@ pub struct VertexTuning {
     pub adapter_rank: Option<u32>,
     /// The share of examples split off (fixed seed) as the validation dataset.
     pub validation_percent: f64,
+    /// An open model's settings (all unset for a Gemini model).
+    pub open: OpenSettings,
+}
+
+/// What an open model's tuning takes beside a Gemini model's (v1beta1): the mode, a batch
+/// size, a plain learning rate, and the Cloud Storage folder its weights are written to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpenSettings {
+    /// `None`: the model's default mode (the adapter where it takes one).
+    pub tuning_mode: Option<TuningMode>,
+    pub batch_size: Option<u32>,
+    pub learning_rate: Option<f64>,
+    /// `gs://bucket/folder`; required for an open model.
+    pub output_uri: String,
+}
+
+impl OpenSettings {
+    /// Whether any open-model setting is given.
+    pub fn any(&self) -> bool {
+        self.tuning_mode.is_some()
+            || self.batch_size.is_some()
+            || self.learning_rate.is_some()
+            || !self.output_uri.is_empty()
+    }
 }
 
 /// Why Vertex AI would refuse the settings or the split; each front end words it.
@@ -325,6 +365,40 @@ pub enum VertexTuningProblem {
         training: usize,
     },
     NoExamples,
+    /// The model does not take this tuning mode.
+    ModeNotForModel {
+        mode: TuningMode,
+        model: String,
+        allowed: &'static [TuningMode],
+    },
+    /// An open model is tuned with a learning rate, not a multiplier.
+    MultiplierOnOpenModel {
+        model: String,
+    },
+    /// A Gemini model is tuned with a multiplier, not a learning rate.
+    RateOnGemini {
+        model: String,
+    },
+    /// A Gemini model takes no tuning mode, batch size or output URI.
+    OpenSettingOnGemini {
+        setting: &'static str,
+        model: String,
+    },
+    /// An open model's tuning needs a Cloud Storage folder for its weights.
+    OutputUriMissing {
+        model: String,
+    },
+    OutputUriNotGs {
+        uri: String,
+    },
+    BatchSizeBelowOne,
+    RateNotPositive,
+    /// The model does not tune in this region.
+    RegionNotForModel {
+        model: String,
+        location: String,
+        regions: &'static [&'static str],
+    },
 }
 
 impl std::fmt::Display for VertexTuningProblem {
@@ -343,6 +417,14 @@ impl std::fmt::Display for VertexTuningProblem {
             VertexTuningProblem::MultiplierNotPositive => {
                 write!(f, "the learning-rate multiplier must be above 0")
             }
+            VertexTuningProblem::AdapterNotForModel {
+                rank,
+                model,
+                allowed,
+            } if allowed.is_empty() => write!(
+                f,
+                "adapter size {rank} is not offered for {model}; it takes no adapter size (the service picks the adapter's rank)"
+            ),
             VertexTuningProblem::AdapterNotForModel {
                 rank,
                 model,
@@ -370,6 +452,47 @@ impl std::fmt::Display for VertexTuningProblem {
                 "{validation} validation examples; Vertex AI takes at most {most} beside {training} training examples"
             ),
             VertexTuningProblem::NoExamples => write!(f, "the dataset has no examples"),
+            VertexTuningProblem::ModeNotForModel {
+                mode,
+                model,
+                allowed,
+            } => write!(
+                f,
+                "{model} does not take {} tuning; it takes {}",
+                mode.word(),
+                allowed.iter().map(|m| m.word()).collect::<Vec<_>>().join(", ")
+            ),
+            VertexTuningProblem::MultiplierOnOpenModel { model } => write!(
+                f,
+                "{model} is an open model: give a learning rate, not a learning-rate multiplier"
+            ),
+            VertexTuningProblem::RateOnGemini { model } => write!(
+                f,
+                "{model} takes a learning-rate multiplier, not a learning rate"
+            ),
+            VertexTuningProblem::OpenSettingOnGemini { setting, model } => write!(
+                f,
+                "{model} takes no {setting}; it is an open model's setting"
+            ),
+            VertexTuningProblem::OutputUriMissing { model } => write!(
+                f,
+                "{model} is an open model: its tuning needs an output URI (gs://bucket/folder) for the tuned weights"
+            ),
+            VertexTuningProblem::OutputUriNotGs { uri } => write!(
+                f,
+                "output URI {uri:?} is not a Cloud Storage folder (gs://bucket/folder)"
+            ),
+            VertexTuningProblem::BatchSizeBelowOne => write!(f, "the batch size must be at least 1"),
+            VertexTuningProblem::RateNotPositive => write!(f, "the learning rate must be above 0"),
+            VertexTuningProblem::RegionNotForModel {
+                model,
+                location,
+                regions,
+            } => write!(
+                f,
+                "{model} does not tune in {location}; it tunes in {}",
+                regions.join(", ")
+            ),
         }
     }
 }
@@ -383,21 +506,92 @@ impl VertexTuning {
         if self.multiplier.is_some_and(|m| m.is_nan() || m <= 0.0) {
             return Err(VertexTuningProblem::MultiplierNotPositive);
         }
-        if let VertexSource::Base(model) = &self.source {
-            let tunable = tunable_model(model).ok_or_else(|| VertexTuningProblem::NotTunable {
-                model: model.clone(),
-            })?;
-            if let Some(rank) = self.adapter_rank
-                && !tunable.adapter_ranks.contains(&rank)
-            {
-                return Err(VertexTuningProblem::AdapterNotForModel {
-                    rank,
-                    model: tunable.id.to_owned(),
-                    allowed: tunable.adapter_ranks,
+        if self.open.batch_size == Some(0) {
+            return Err(VertexTuningProblem::BatchSizeBelowOne);
+        }
+        if self.open.learning_rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
+            return Err(VertexTuningProblem::RateNotPositive);
+        }
+        let tunable = match &self.source {
+            VertexSource::Base(model) => {
+                tunable_model(model).ok_or_else(|| VertexTuningProblem::NotTunable {
+                    model: model.clone(),
+                })?
+            }
+            // A tuned model continues on its Gemini base: no open-model setting applies.
+            VertexSource::Tuned { model, .. } => {
+                return match self.open.learning_rate {
+                    Some(_) => Err(VertexTuningProblem::RateOnGemini {
+                        model: model.clone(),
+                    }),
+                    None => gemini_settings(&self.open, model),
+                };
+            }
+        };
+        let model = tunable.id.to_owned();
+        if tunable.is_open() {
+            if self.multiplier.is_some() {
+                return Err(VertexTuningProblem::MultiplierOnOpenModel { model });
+            }
+            let mode = self.open.tuning_mode.unwrap_or(tunable.default_mode());
+            if !tunable.takes_mode(mode) {
+                return Err(VertexTuningProblem::ModeNotForModel {
+                    mode,
+                    model,
+                    allowed: tunable.modes,
                 });
             }
+            if self.open.output_uri.is_empty() {
+                return Err(VertexTuningProblem::OutputUriMissing { model });
+            }
+            if !self.open.output_uri.starts_with("gs://") {
+                return Err(VertexTuningProblem::OutputUriNotGs {
+                    uri: self.open.output_uri.clone(),
+                });
+            }
+        } else {
+            if self.open.learning_rate.is_some() {
+                return Err(VertexTuningProblem::RateOnGemini { model });
+            }
+            gemini_settings(&self.open, &model)?;
+        }
+        if let Some(rank) = self.adapter_rank
+            && !tunable.adapter_ranks.contains(&rank)
+        {
+            return Err(VertexTuningProblem::AdapterNotForModel {
+                rank,
+                model,
+                allowed: tunable.adapter_ranks,
+            });
         }
         Ok(())
+    }
+
+    /// [`VertexTuning::check`], and that the model tunes in `location`.
+    pub fn check_in(&self, location: &str) -> Result<(), VertexTuningProblem> {
+        self.check()?;
+        if let VertexSource::Base(model) = &self.source
+            && let Some(tunable) = tunable_model(model)
+            && !tunable.tunes_in(location)
+        {
+            return Err(VertexTuningProblem::RegionNotForModel {
+                model: tunable.id.to_owned(),
+                location: location.to_owned(),
+                regions: tunable.regions,
+            });
+        }
+        Ok(())
+    }
+
+    /// The tuning mode a job of these settings runs in: an open model's (given, else its
+    /// default); `None` for a Gemini model.
+    pub fn mode(&self) -> Option<TuningMode> {
+        match &self.source {
+            VertexSource::Base(model) => tunable_model(model)
+                .filter(|m| m.is_open())
+                .map(|m| self.open.tuning_mode.unwrap_or(m.default_mode())),
+            VertexSource::Tuned { .. } => None,
+        }
     }
 
     /// How many of `examples` train and how many validate, within the service's validation
@@ -431,16 +625,10 @@ impl VertexTuning {
     /// validation URI: none).
     pub fn to_job(&self, training_uri: &str, validation_uri: &str) -> TuningJob {
         use crate::api::vertex::types::{
-            AdapterSize, HyperParameters, PreTunedModel, SupervisedTuningSpec,
+            AdapterSize, HyperParameters, PreTunedModel, SupervisedTuningSpec, WireTuningMode,
         };
         let (base_model, pre_tuned_model) = match &self.source {
-            VertexSource::Base(model) => (
-                model
-                    .trim_start_matches("publishers/google/models/")
-                    .trim_start_matches("models/")
-                    .to_owned(),
-                None,
-            ),
+            VertexSource::Base(model) => (super::models::short_id(model), None),
             VertexSource::Tuned { model, checkpoint } => (
                 String::new(),
                 Some(PreTunedModel {
@@ -461,17 +649,42 @@ impl VertexTuning {
                 hyper_parameters: Some(HyperParameters {
                     epoch_count: self.epochs.map(i64::from),
                     learning_rate_multiplier: self.multiplier,
+                    learning_rate: self.open.learning_rate,
+                    batch_size: self.open.batch_size.map(i64::from),
                     adapter_size: self
                         .adapter_rank
                         .and_then(AdapterSize::from_rank)
                         .unwrap_or(AdapterSize::Unspecified),
                     ..Default::default()
                 }),
+                tuning_mode: match self.mode() {
+                    Some(TuningMode::Full) => WireTuningMode::Full,
+                    Some(TuningMode::Adapter) => WireTuningMode::PeftAdapter,
+                    None => WireTuningMode::Unspecified,
+                },
                 ..Default::default()
             }),
+            output_uri: self.open.output_uri.clone(),
             ..Default::default()
         }
     }
+}
+
+/// A Gemini model's settings hold no open-model one (the learning rate is checked apart).
+fn gemini_settings(open: &OpenSettings, model: &str) -> Result<(), VertexTuningProblem> {
+    let setting = if open.tuning_mode.is_some() {
+        "tuning mode"
+    } else if open.batch_size.is_some() {
+        "batch size"
+    } else if !open.output_uri.is_empty() {
+        "output URI"
+    } else {
+        return Ok(());
+    };
+    Err(VertexTuningProblem::OpenSettingOnGemini {
+        setting,
+        model: model.to_owned(),
+    })
 }
 
 /// The object a dataset is uploaded as: `prefix/stem-YYYYmmdd-HHMMSS-kind.jsonl` (`kind`:
@@ -502,6 +715,7 @@ mod tests {
             multiplier: None,
             adapter_rank: Some(16),
             validation_percent: 20.0,
+            open: OpenSettings::default(),
         }
     }
 
@@ -543,6 +757,101 @@ mod tests {
             dataset_object("/tunedeck/", "numbers", at, "train"),
             "tunedeck/numbers-20261130-060001-train.jsonl"
         );
+    }
+
+    #[test]
+    fn open_models_take_their_own_settings_and_gemini_refuses_them() {
+        let llama = |open: OpenSettings| VertexTuning {
+            source: VertexSource::Base("meta/llama3_1@llama-3.1-8b".into()),
+            adapter_rank: None,
+            open,
+            ..settings()
+        };
+        let out = || "gs://b/out".to_owned();
+        let words = |t: VertexTuning| t.check_in("us-central1").unwrap_err().to_string();
+        assert_eq!(
+            words(llama(OpenSettings::default())),
+            "meta/llama3_1@llama-3.1-8b is an open model: its tuning needs an output URI (gs://bucket/folder) for the tuned weights"
+        );
+        let ok = llama(OpenSettings {
+            tuning_mode: Some(TuningMode::Full),
+            batch_size: Some(8),
+            learning_rate: Some(1e-5),
+            output_uri: out(),
+        });
+        assert_eq!(ok.check_in("europe-west4"), Ok(()));
+        assert_eq!(
+            ok.check_in("asia-northeast1").unwrap_err().to_string(),
+            "meta/llama3_1@llama-3.1-8b does not tune in asia-northeast1; it tunes in us-central1, europe-west4"
+        );
+        let job = ok.to_job("gs://b/t.jsonl", "");
+        assert!(job.needs_v1beta1());
+        assert_eq!(job.base_model, "meta/llama3_1@llama-3.1-8b");
+        assert_eq!(job.output_uri, "gs://b/out");
+        let wire = serde_json::to_value(&job).unwrap();
+        assert_eq!(wire["supervisedTuningSpec"]["tuningMode"], "TUNING_MODE_FULL");
+        assert_eq!(wire["supervisedTuningSpec"]["hyperParameters"]["batchSize"], "8");
+        // The adapter is the default mode where the model takes it; Llama 3.2 1B takes none.
+        let small = VertexTuning {
+            source: VertexSource::Base("meta/llama3-2@llama-3.2-1b-instruct".into()),
+            ..llama(OpenSettings {
+                tuning_mode: Some(TuningMode::Adapter),
+                output_uri: out(),
+                ..Default::default()
+            })
+        };
+        assert_eq!(
+            words(small),
+            "meta/llama3-2@llama-3.2-1b-instruct does not take adapter tuning; it takes full"
+        );
+        let with_multiplier = VertexTuning {
+            multiplier: Some(2.0),
+            ..llama(OpenSettings {
+                output_uri: out(),
+                ..Default::default()
+            })
+        };
+        assert_eq!(
+            words(with_multiplier),
+            "meta/llama3_1@llama-3.1-8b is an open model: give a learning rate, not a learning-rate multiplier"
+        );
+        let with_rank = VertexTuning {
+            adapter_rank: Some(8),
+            ..llama(OpenSettings {
+                output_uri: out(),
+                ..Default::default()
+            })
+        };
+        assert!(words(with_rank).contains("takes no adapter size"));
+        // A Gemini model takes none of them.
+        let gemini = |open: OpenSettings| VertexTuning {
+            adapter_rank: None,
+            open,
+            ..settings()
+        };
+        assert_eq!(
+            words(gemini(OpenSettings {
+                learning_rate: Some(0.1),
+                ..Default::default()
+            })),
+            "gemini-2.5-pro takes a learning-rate multiplier, not a learning rate"
+        );
+        assert_eq!(
+            words(gemini(OpenSettings {
+                output_uri: out(),
+                ..Default::default()
+            })),
+            "gemini-2.5-pro takes no output URI; it is an open model's setting"
+        );
+        assert!(!gemini(OpenSettings::default()).to_job("gs://b/t", "").needs_v1beta1());
+        let flash35 = VertexTuning {
+            source: VertexSource::Base("gemini-3.5-flash".into()),
+            ..gemini(OpenSettings::default())
+        };
+        assert_eq!(flash35.check_in("us-central1"), Ok(()));
+        assert!(flash35.check_in("asia-northeast1").is_err());
+        assert!(takes_learning_rate(&VertexSource::Base("qwen/qwen3@qwen3-32b".into())));
+        assert!(!takes_learning_rate(&VertexSource::Base("gemini-3.5-flash".into())));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod store;
 pub mod trainer;
 pub mod tuning;
 mod vertex_dataset;
+mod vertex_open;
 mod vertex_quota;
 pub mod vertex_tuning;
 pub mod wire;

@@ -32,8 +32,9 @@ use crate::api::serde_util::f32_to_wire;
 use crate::api::types::Status;
 use crate::api::vertex::types::{
     AdapterSize, Checkpoint, JobState, SupervisedTuningDataStats, TunedModelRef, TuningDataStats,
-    TuningJob, TuningJobMetadata, TuningJobState,
+    TuningJob, TuningJobMetadata, TuningJobState, WireTuningMode,
 };
+use crate::domain::models::TuningMode;
 use crate::domain::vertex::{TUNABLE_MODELS, tunable_model};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -166,11 +167,6 @@ fn create_inner(
             "learning_rate and learning_rate_multiplier cannot both be set.",
         ));
     }
-    if hp.learning_rate.is_some() {
-        return Err(invalid(
-            "learning_rate is for open models only; Gemini models take learning_rate_multiplier.",
-        ));
-    }
     if let Some(m) = hp
         .learning_rate_multiplier
         .filter(|m| m.is_nan() || *m <= 0.0)
@@ -297,9 +293,31 @@ fn create_inner(
                 .join(", ")
         ))
     })?;
-    let rank = match hp.adapter_size.rank() {
-        None if hp.adapter_size == AdapterSize::Unspecified => DEFAULT_ADAPTER_RANK,
-        Some(r) if tunable.adapter_ranks.contains(&r) => r,
+    let open = if tunable.is_open() {
+        Some(super::vertex_open::check(
+            tunable,
+            &scope.location,
+            &request,
+            &hp,
+        )?)
+    } else {
+        super::vertex_open::refuse_open_fields(tunable.id, &request, &hp)?;
+        if !tunable.tunes_in(&scope.location) {
+            return Err(invalid(format!(
+                "Base model {} is not supported for tuning in {}. Supported regions: {}.",
+                tunable.id,
+                scope.location,
+                tunable.regions.join(", ")
+            )));
+        }
+        None
+    };
+    let rank = match (open, hp.adapter_size.rank()) {
+        // Full tuning trains every weight: no adapter (rank 0: nothing folded).
+        (Some(run), _) if run.mode == TuningMode::Full => 0,
+        (Some(_), _) => DEFAULT_ADAPTER_RANK,
+        (None, None) if hp.adapter_size == AdapterSize::Unspecified => DEFAULT_ADAPTER_RANK,
+        (None, Some(r)) if tunable.adapter_ranks.contains(&r) => r,
         _ => {
             return Err(invalid(
                 "The adapter size is not supported for this base model.",
@@ -326,8 +344,13 @@ fn create_inner(
     let epochs = hp
         .epoch_count
         .map_or_else(|| default_epochs(examples.len()), |e| e.min(1000) as u32);
-    let batch = batch_size(examples.len());
-    let multiplier = hp.learning_rate_multiplier.unwrap_or(1.0);
+    let batch = open
+        .and_then(|o| o.batch_size)
+        .unwrap_or_else(|| batch_size(examples.len()));
+    let multiplier = match open {
+        Some(o) => o.learning_rate / super::vertex_open::OPEN_REFERENCE_RATE,
+        None => hp.learning_rate_multiplier.unwrap_or(1.0),
+    };
     let id = numeric_id(&format!(
         "{}{}",
         now.timestamp_nanos_opt().unwrap_or(0),
@@ -357,8 +380,20 @@ fn create_inner(
     let mut spec_out = spec_in.clone();
     let mut hp_out = hp.clone();
     hp_out.epoch_count = Some(i64::from(epochs));
-    hp_out.learning_rate_multiplier = Some(multiplier);
-    hp_out.adapter_size = AdapterSize::from_rank(rank).unwrap_or_default();
+    match open {
+        Some(o) => {
+            hp_out.learning_rate = Some(o.learning_rate);
+            hp_out.batch_size = Some(i64::from(batch));
+            spec_out.tuning_mode = match o.mode {
+                TuningMode::Full => WireTuningMode::Full,
+                TuningMode::Adapter => WireTuningMode::PeftAdapter,
+            };
+        }
+        None => {
+            hp_out.learning_rate_multiplier = Some(multiplier);
+            hp_out.adapter_size = AdapterSize::from_rank(rank).unwrap_or_default();
+        }
+    }
     spec_out.hyper_parameters = Some(hp_out);
     let now = super::store::micros(now);
     let job = TuningJob {
@@ -538,8 +573,26 @@ pub fn fresh_trainer(job: &VertexJob) -> Trainer {
         learning_rate: s.learning_rate,
         seed: s.seed,
     };
-    starting_trainer(&job.examples, spec, job.state.base.as_deref())
-        .with_adapter_rank(s.adapter_rank)
+    let trainer = starting_trainer(&job.examples, spec, job.state.base.as_deref());
+    // Rank 0: an open model tuned in full, every weight trained (no adapter to fold into).
+    if s.adapter_rank == 0 {
+        trainer
+    } else {
+        trainer.with_adapter_rank(s.adapter_rank)
+    }
+}
+
+/// An open model's tuning mode, from the job it runs as (`None` for a Gemini job).
+fn open_mode(job: &TuningJob) -> Option<TuningMode> {
+    if job.output_uri.is_empty() {
+        return None;
+    }
+    Some(
+        match job.supervised_tuning_spec.as_ref().map(|s| &s.tuning_mode) {
+            Some(WireTuningMode::Full) => TuningMode::Full,
+            _ => TuningMode::Adapter,
+        },
+    )
 }
 
 /// The job's trainer after `steps` steps (an endpoint's weights), replayed and cached.
@@ -703,6 +756,13 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         .cloud
         .job(&id)
         .and_then(|j| j.state.takes_endpoint.clone());
+    // An open model's weights are in its output folder before the job says SUCCEEDED.
+    let job = core.store().cloud.job(&id).map(|j| j.state.job.clone());
+    if let Some(job) = job
+        && let Some(mode) = open_mode(&job)
+    {
+        super::vertex_open::write_artifacts(&core, &job, &trainer, mode);
+    }
     match takes {
         Some(endpoint) => take_endpoint(&core, &id, &endpoint),
         None => {
@@ -870,6 +930,15 @@ pub fn served(job: &TuningJob, version: &str) -> TuningJob {
     if version == "v1" {
         job.tuning_job_state = TuningJobState::Unspecified;
         job.tuning_job_metadata = None;
+        // An open model's settings are v1beta1's fields: v1 shows the job without them.
+        job.output_uri.clear();
+        if let Some(spec) = job.supervised_tuning_spec.as_mut() {
+            spec.tuning_mode = WireTuningMode::Unspecified;
+            if let Some(hp) = spec.hyper_parameters.as_mut() {
+                hp.learning_rate = None;
+                hp.batch_size = None;
+            }
+        }
     }
     job
 }

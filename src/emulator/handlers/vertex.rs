@@ -29,13 +29,10 @@ fn unmodeled_fields(version: &str) -> &'static [&'static str] {
         "preferenceOptimizationSpec",
         "serviceAccount",
         "supervisedTuningSpec.evaluationConfig",
-        "supervisedTuningSpec.tuningMode",
-        "supervisedTuningSpec.hyperParameters.batchSize",
         "customBaseModel",
         "distillationSamplingSpec",
         "distillationSpec",
         "fullFineTuningSpec",
-        "outputUri",
         "partnerModelTuningSpec",
         "pipelineJob",
         "satisfiesPzi",
@@ -51,6 +48,9 @@ const V1BETA1_ONLY: &[&str] = &[
     "tuningJobState",
     "tuningJobMetadata",
     "supervisedTuningSpec.hyperParameters.learningRate",
+    "supervisedTuningSpec.hyperParameters.batchSize",
+    "supervisedTuningSpec.tuningMode",
+    "outputUri",
 ];
 
 /// Removes a dotted path (`supervisedTuningSpec.tuningMode`) from a camelCase request.
@@ -103,6 +103,7 @@ fn read_request(req: &Req) -> Result<TuningJob, Failure> {
             p
         }),
         supervised_tuning_spec: given.supervised_tuning_spec,
+        output_uri: given.output_uri,
         labels: labels
             .and_then(|l| serde_json::from_value(l).ok())
             .unwrap_or(given.labels),
