@@ -162,7 +162,8 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         source,
         epochs: i32::try_from(args.epochs.unwrap_or(crate::domain::limits::DEFAULT_EPOCHS))
             .unwrap_or(i32::MAX),
-        batch_size: i32::try_from(args.batch_size.unwrap_or(GEMINI_API_BATCH_SIZE)).unwrap_or(i32::MAX),
+        batch_size: i32::try_from(args.batch_size.unwrap_or(GEMINI_API_BATCH_SIZE))
+            .unwrap_or(i32::MAX),
         learning_rate: match args.learning_rate_multiplier {
             Some(m) => LearningRate::Multiplier(m),
             None => LearningRate::Rate(

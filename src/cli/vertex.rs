@@ -9,9 +9,8 @@ use crate::dataset::lint::Severity;
 use crate::dataset::vertex as vertex_jsonl;
 use crate::domain::progress::{self as progress, Job};
 use crate::domain::vertex::{
-    JobStage, JobSummary, OpenSettings, TuningMode, VertexSource, VertexTuning, VertexTuningProblem,
-    dataset_object,
-    jobs_ahead,
+    JobStage, JobSummary, OpenSettings, TuningMode, VertexSource, VertexTuning,
+    VertexTuningProblem, dataset_object, jobs_ahead,
 };
 use clap::Subcommand;
 use std::io::IsTerminal;
@@ -278,15 +277,13 @@ pub async fn tune(client: &VertexClient, args: super::tuning::TuneArgs) -> CliRe
             checkpoint: None,
         },
         // The Gemini API's default names no Vertex model: the newest one that tunes today.
-        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => {
-            VertexSource::Base(
-                crate::domain::models::default_base_model(
-                    crate::domain::models::Method::Supervised,
-                    chrono::Utc::now().date_naive(),
-                )
-                .to_owned(),
+        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => VertexSource::Base(
+            crate::domain::models::default_base_model(
+                crate::domain::models::Method::Supervised,
+                chrono::Utc::now().date_naive(),
             )
-        }
+            .to_owned(),
+        ),
         None => VertexSource::Base(args.base_model.clone()),
     };
     if let Some(rate) = args.learning_rate

@@ -17,7 +17,8 @@ use chrono::NaiveDate;
 pub const SFT_PAGE: &str = "docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini-supervised-tuning (supported models)";
 pub const LIFECYCLE_PAGE: &str =
     "docs.cloud.google.com/gemini-enterprise-agent-platform/models/model-versions";
-pub const OPEN_PAGE: &str = "docs.cloud.google.com/vertex-ai/generative-ai/docs/models/open-model-tuning";
+pub const OPEN_PAGE: &str =
+    "docs.cloud.google.com/vertex-ai/generative-ai/docs/models/open-model-tuning";
 
 /// A tuning method, as far as the table needs one: which kind of job a model takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +114,8 @@ const BOTH: &[TuningMode] = &[TuningMode::Adapter, TuningMode::Full];
 const FULL: &[TuningMode] = &[TuningMode::Full];
 /// The two regions the open-model page names.
 pub const OPEN_REGIONS: &[&str] = &["us-central1", "europe-west4"];
-const GEMINI_SOURCE: &str = "supervised-tuning guide, read 2026-09-25; lifecycle page, read 2026-12-04";
+const GEMINI_SOURCE: &str =
+    "supervised-tuning guide, read 2026-09-25; lifecycle page, read 2026-12-04";
 const OPEN_SOURCE: &str = "open-model tuning page, read 2026-12-04";
 const OPEN_NOTE: &str = "no adapter size or retirement on the page";
 
@@ -450,7 +452,10 @@ impl Life {
     pub fn mark(&self) -> String {
         match self {
             Life::Retired { on } => format!("retired {on}: rebase"),
-            Life::RetiresSoon { on, or_later: false } => format!("retires {on}: rebase"),
+            Life::RetiresSoon {
+                on,
+                or_later: false,
+            } => format!("retires {on}: rebase"),
             Life::RetiresSoon { on, or_later: true } => {
                 format!("retires {on} or later: rebase")
             }
@@ -559,7 +564,11 @@ mod tests {
         assert!(!llama32.takes_mode(TuningMode::Adapter));
         assert_eq!(llama32.default_mode(), TuningMode::Full);
         assert!(llama32.tunes_in("europe-west4") && !llama32.tunes_in("us-east4"));
-        assert!(tunable_model("gemini-3.1-flash-lite").unwrap().tunes_in("asia-northeast1"));
+        assert!(
+            tunable_model("gemini-3.1-flash-lite")
+                .unwrap()
+                .tunes_in("asia-northeast1")
+        );
     }
 
     #[test]
@@ -589,8 +598,14 @@ mod tests {
             new.life(day("2028-01-01")).map(|l| l.mark()),
             Some("may have retired 2027-05-19: rebase".into())
         );
-        assert!(!new.retired(day("2028-01-01")), "an 'or later' date is no retirement");
-        assert_eq!(base_life("meta/llama3_1@llama-3.1-8b", day("2030-01-01")), None);
+        assert!(
+            !new.retired(day("2028-01-01")),
+            "an 'or later' date is no retirement"
+        );
+        assert_eq!(
+            base_life("meta/llama3_1@llama-3.1-8b", day("2030-01-01")),
+            None
+        );
     }
 
     #[test]

@@ -119,7 +119,10 @@ impl OpenJob {
             mode: match mode {
                 WireTuningMode::Full => "full".into(),
                 WireTuningMode::PeftAdapter => "adapter".into(),
-                other => other.name().trim_start_matches("TUNING_MODE_").to_lowercase(),
+                other => other
+                    .name()
+                    .trim_start_matches("TUNING_MODE_")
+                    .to_lowercase(),
             },
             batch_size: hp.and_then(|h| h.batch_size),
             learning_rate: hp.and_then(|h| h.learning_rate),
@@ -183,6 +186,15 @@ impl JobSummary {
             return None;
         }
         super::models::base_life(&self.base_model, today).map(|life| life.mark())
+    }
+
+    /// The state cell with the base model's retirement mark after it:
+    /// `SUCCEEDED · retired 2026-10-16: rebase`.
+    pub fn state_with_life(&self, today: chrono::NaiveDate) -> String {
+        match self.base_mark(today) {
+            Some(mark) => format!("{} · {mark}", self.state_text()),
+            None => self.state_text(),
+        }
     }
 
     /// An open model's settings in a line: "full · batch 8 · learning rate 0.00001 · output
@@ -421,18 +433,19 @@ impl std::fmt::Display for VertexTuningProblem {
                 rank,
                 model,
                 allowed,
-            } if allowed.is_empty() => write!(
-                f,
-                "adapter size {rank} is not offered for {model}; it takes no adapter size (the service picks the adapter's rank)"
-            ),
-            VertexTuningProblem::AdapterNotForModel {
-                rank,
-                model,
-                allowed,
-            } => write!(
-                f,
-                "adapter size {rank} is not offered for {model}; it takes {allowed:?}"
-            ),
+            } => {
+                if allowed.is_empty() {
+                    write!(
+                        f,
+                        "adapter size {rank} is not offered for {model}; it takes no adapter size (the service picks the adapter's rank)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "adapter size {rank} is not offered for {model}; it takes {allowed:?}"
+                    )
+                }
+            }
             VertexTuningProblem::Share(problem) => match problem {
                 super::tuning::TuningProblem::HeldOutOutOfRange { percent } => {
                     write!(f, "validation share {percent}% is outside 0 to 99")
@@ -460,7 +473,11 @@ impl std::fmt::Display for VertexTuningProblem {
                 f,
                 "{model} does not take {} tuning; it takes {}",
                 mode.word(),
-                allowed.iter().map(|m| m.word()).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|m| m.word())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             VertexTuningProblem::MultiplierOnOpenModel { model } => write!(
                 f,
@@ -482,7 +499,9 @@ impl std::fmt::Display for VertexTuningProblem {
                 f,
                 "output URI {uri:?} is not a Cloud Storage folder (gs://bucket/folder)"
             ),
-            VertexTuningProblem::BatchSizeBelowOne => write!(f, "the batch size must be at least 1"),
+            VertexTuningProblem::BatchSizeBelowOne => {
+                write!(f, "the batch size must be at least 1")
+            }
             VertexTuningProblem::RateNotPositive => write!(f, "the learning rate must be above 0"),
             VertexTuningProblem::RegionNotForModel {
                 model,
@@ -509,7 +528,11 @@ impl VertexTuning {
         if self.open.batch_size == Some(0) {
             return Err(VertexTuningProblem::BatchSizeBelowOne);
         }
-        if self.open.learning_rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
+        if self
+            .open
+            .learning_rate
+            .is_some_and(|r| r.is_nan() || r <= 0.0)
+        {
             return Err(VertexTuningProblem::RateNotPositive);
         }
         let tunable = match &self.source {
@@ -655,7 +678,6 @@ impl VertexTuning {
                         .adapter_rank
                         .and_then(AdapterSize::from_rank)
                         .unwrap_or(AdapterSize::Unspecified),
-                    ..Default::default()
                 }),
                 tuning_mode: match self.mode() {
                     Some(TuningMode::Full) => WireTuningMode::Full,
@@ -789,8 +811,14 @@ mod tests {
         assert_eq!(job.base_model, "meta/llama3_1@llama-3.1-8b");
         assert_eq!(job.output_uri, "gs://b/out");
         let wire = serde_json::to_value(&job).unwrap();
-        assert_eq!(wire["supervisedTuningSpec"]["tuningMode"], "TUNING_MODE_FULL");
-        assert_eq!(wire["supervisedTuningSpec"]["hyperParameters"]["batchSize"], "8");
+        assert_eq!(
+            wire["supervisedTuningSpec"]["tuningMode"],
+            "TUNING_MODE_FULL"
+        );
+        assert_eq!(
+            wire["supervisedTuningSpec"]["hyperParameters"]["batchSize"],
+            "8"
+        );
         // The adapter is the default mode where the model takes it; Llama 3.2 1B takes none.
         let small = VertexTuning {
             source: VertexSource::Base("meta/llama3-2@llama-3.2-1b-instruct".into()),
@@ -843,15 +871,23 @@ mod tests {
             })),
             "gemini-2.5-pro takes no output URI; it is an open model's setting"
         );
-        assert!(!gemini(OpenSettings::default()).to_job("gs://b/t", "").needs_v1beta1());
+        assert!(
+            !gemini(OpenSettings::default())
+                .to_job("gs://b/t", "")
+                .needs_v1beta1()
+        );
         let flash35 = VertexTuning {
             source: VertexSource::Base("gemini-3.5-flash".into()),
             ..gemini(OpenSettings::default())
         };
         assert_eq!(flash35.check_in("us-central1"), Ok(()));
         assert!(flash35.check_in("asia-northeast1").is_err());
-        assert!(takes_learning_rate(&VertexSource::Base("qwen/qwen3@qwen3-32b".into())));
-        assert!(!takes_learning_rate(&VertexSource::Base("gemini-3.5-flash".into())));
+        assert!(takes_learning_rate(&VertexSource::Base(
+            "qwen/qwen3@qwen3-32b".into()
+        )));
+        assert!(!takes_learning_rate(&VertexSource::Base(
+            "gemini-3.5-flash".into()
+        )));
     }
 
     #[test]

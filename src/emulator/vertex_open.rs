@@ -43,7 +43,11 @@ fn invalid(message: String) -> Failure {
 }
 
 /// A Gemini request may hold none of the open models' fields.
-pub fn refuse_open_fields(model: &str, request: &TuningJob, hp: &HyperParameters) -> Result<(), Failure> {
+pub fn refuse_open_fields(
+    model: &str,
+    request: &TuningJob,
+    hp: &HyperParameters,
+) -> Result<(), Failure> {
     let mode = request
         .supervised_tuning_spec
         .as_ref()
@@ -88,8 +92,11 @@ pub fn check(
             model.id
         )));
     }
-    if super::vertex_dataset::split_gs_uri(&format!("{}/x", request.output_uri.trim_end_matches('/')))
-        .is_none()
+    if super::vertex_dataset::split_gs_uri(&format!(
+        "{}/x",
+        request.output_uri.trim_end_matches('/')
+    ))
+    .is_none()
     {
         return Err(invalid(format!(
             "output_uri {:?} is not a Cloud Storage folder (gs://BUCKET/FOLDER).",
@@ -127,11 +134,15 @@ pub fn check(
         ));
     }
     if let Some(r) = hp.learning_rate.filter(|r| r.is_nan() || *r <= 0.0) {
-        return Err(invalid(format!("learning_rate must be greater than 0, got {r}.")));
+        return Err(invalid(format!(
+            "learning_rate must be greater than 0, got {r}."
+        )));
     }
     let batch_size = match hp.batch_size {
         Some(b) if b <= 0 => {
-            return Err(invalid(format!("batch_size must be greater than 0, got {b}.")));
+            return Err(invalid(format!(
+                "batch_size must be greater than 0, got {b}."
+            )));
         }
         Some(b) => Some(u32::try_from(b).unwrap_or(u32::MAX).min(1024)),
         None => None,
@@ -170,7 +181,7 @@ fn safetensors(tensors: &[Tensor], metadata: &serde_json::Value) -> Vec<u8> {
     }
     let mut head = serde_json::Value::Object(header).to_string().into_bytes();
     // The format pads the header with spaces to a multiple of 8 bytes.
-    while !head.len().is_multiple_of(8) {
+    while head.len() % 8 != 0 {
         head.push(b' ');
     }
     let mut out = (head.len() as u64).to_le_bytes().to_vec();
@@ -183,7 +194,12 @@ fn safetensors(tensors: &[Tensor], metadata: &serde_json::Value) -> Vec<u8> {
 
 /// The objects an open model's job writes under its `outputUri` once it has trained: the
 /// folder, and (name, content type, bytes) for each file.
-pub fn artifacts(job: &TuningJob, trainer: &Trainer, mode: TuningMode) -> Vec<(String, &'static str, Vec<u8>)> {
+pub fn artifacts(
+    job: &TuningJob,
+    trainer: &Trainer,
+    mode: TuningMode,
+    rank: u32,
+) -> Vec<(String, &'static str, Vec<u8>)> {
     let folder = format!(
         "{}/postprocess/node-0/checkpoints/final",
         job.output_uri.trim_end_matches('/')
@@ -221,7 +237,7 @@ pub fn artifacts(job: &TuningJob, trainer: &Trainer, mode: TuningMode) -> Vec<(S
             serde_json::json!({
                 "peft_type": "LORA",
                 "base_model_name_or_path": job.base_model,
-                "r": super::vertex_tuning::DEFAULT_ADAPTER_RANK,
+                "r": rank,
             }),
             "adapter_model.safetensors",
         ),
@@ -249,15 +265,21 @@ pub fn artifacts(job: &TuningJob, trainer: &Trainer, mode: TuningMode) -> Vec<(S
 }
 
 /// Writes [`artifacts`] to the emulator's Cloud Storage, durable before they are seen.
-pub fn write_artifacts(core: &Arc<Core>, job: &TuningJob, trainer: &Trainer, mode: TuningMode) {
+pub fn write_artifacts(
+    core: &Arc<Core>,
+    job: &TuningJob,
+    trainer: &Trainer,
+    mode: TuningMode,
+    rank: u32,
+) {
     // The links in the metadata name the loopback host, as the demo's objects do.
     let base = "http://127.0.0.1";
-    let objects: Vec<StoredObject> = artifacts(job, trainer, mode)
+    let objects: Vec<StoredObject> = artifacts(job, trainer, mode, rank)
         .into_iter()
         .filter_map(|(uri, content_type, data)| {
             let (bucket, name) = super::vertex_dataset::split_gs_uri(&uri)?;
             Some(StoredObject {
-                meta: object_metadata(base, &bucket, &name, content_type, &data),
+                meta: object_metadata(base, bucket, name, content_type, &data),
                 data: Arc::new(data),
             })
         })

@@ -757,11 +757,15 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<SupervisedTuningData
         .job(&id)
         .and_then(|j| j.state.takes_endpoint.clone());
     // An open model's weights are in its output folder before the job says SUCCEEDED.
-    let job = core.store().cloud.job(&id).map(|j| j.state.job.clone());
-    if let Some(job) = job
+    let job = core
+        .store()
+        .cloud
+        .job(&id)
+        .map(|j| (j.state.job.clone(), j.state.spec.adapter_rank));
+    if let Some((job, rank)) = job
         && let Some(mode) = open_mode(&job)
     {
-        super::vertex_open::write_artifacts(&core, &job, &trainer, mode);
+        super::vertex_open::write_artifacts(&core, &job, &trainer, mode, rank);
     }
     match takes {
         Some(endpoint) => take_endpoint(&core, &id, &endpoint),

@@ -502,13 +502,15 @@ impl VertexTuneForm {
             .map(|s| s.source.clone())
             .ok_or("Choose what to tune from")?;
         let epochs = self.optional::<u32>(VertexTuneField::Epochs)?;
-        let rate = self.optional::<f64>(VertexTuneField::Multiplier).map_err(|_| {
-            format!(
-                "{}: {:?} is not a number",
-                self.label(VertexTuneField::Multiplier),
-                self.values.get(VertexTuneField::Multiplier).trim()
-            )
-        })?;
+        let rate = self
+            .optional::<f64>(VertexTuneField::Multiplier)
+            .map_err(|_| {
+                format!(
+                    "{}: {:?} is not a number",
+                    self.label(VertexTuneField::Multiplier),
+                    self.values.get(VertexTuneField::Multiplier).trim()
+                )
+            })?;
         let open_model = self.open_model().is_some();
         let open = if open_model {
             let typed = self.values.get(VertexTuneField::OutputUri).trim();
@@ -630,9 +632,8 @@ fn describe(problem: &VertexTuningProblem) -> String {
         | VertexTuningProblem::RateNotPositive => "Learning rate",
         VertexTuningProblem::OpenSettingOnGemini { .. } => "Tune from",
         VertexTuningProblem::BatchSizeBelowOne => VertexTuneField::BatchSize.label(),
-        VertexTuningProblem::OutputUriMissing { .. } | VertexTuningProblem::OutputUriNotGs { .. } => {
-            VertexTuneField::OutputUri.label()
-        }
+        VertexTuningProblem::OutputUriMissing { .. }
+        | VertexTuningProblem::OutputUriNotGs { .. } => VertexTuneField::OutputUri.label(),
         VertexTuningProblem::RegionNotForModel { .. } => "Tune from",
     };
     format!("{label}: {problem}")

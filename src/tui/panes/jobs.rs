@@ -37,13 +37,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 frame,
                 area,
                 job,
-                stage,
+                (stage, app.clock.utc.date_naive()),
                 pane.detail_scroll,
                 checkpoints,
                 theme,
             )
         }
-        None => render_table(frame, area, pane, place, app.line_cursor, theme),
+        None => render_table(
+            frame,
+            area,
+            pane,
+            place,
+            app.line_cursor,
+            app.clock.utc.date_naive(),
+            theme,
+        ),
     }
     if let Some(dialog) = &pane.dialog {
         render_dialog(frame, area, dialog, theme);
@@ -81,7 +89,7 @@ fn title(pane: &JobsPane, place: &str, cursor: Option<usize>) -> String {
 fn columns_for(width: u16, state_width: u16) -> Vec<(JobColumn, u16)> {
     let all = [
         (JobColumn::DisplayName, 22u16),
-        (JobColumn::State, state_width.clamp(10, 30)),
+        (JobColumn::State, state_width.clamp(10, 40)),
         (JobColumn::Created, 16),
         (JobColumn::BaseModel, 22),
         (JobColumn::Steps, 6),
@@ -106,6 +114,7 @@ fn render_table(
     pane: &JobsPane,
     place: &str,
     cursor: Option<usize>,
+    today: chrono::NaiveDate,
     theme: &Theme,
 ) {
     let block = Block::default()
@@ -155,10 +164,18 @@ fn render_table(
     } else {
         inner
     };
-    render_rows(frame, area, pane, theme);
+    render_rows(frame, area, pane, today, theme);
 }
 
-fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, theme: &Theme) {
+/// The rows; a succeeded job whose base model retires within 30 days of `today` (or has
+/// retired) says so in its state cell, in the warning colour.
+fn render_rows(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &JobsPane,
+    today: chrono::NaiveDate,
+    theme: &Theme,
+) {
     if pane.visible.is_empty() {
         frame.render_widget(
             Paragraph::new(format!(
@@ -172,7 +189,7 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, theme: &Theme) {
     let state_width = pane
         .visible
         .iter()
-        .map(|i| pane.rows[*i].state_text().chars().count())
+        .map(|i| pane.rows[*i].state_with_life(today).chars().count())
         .max()
         .unwrap_or(0);
     let columns = columns_for(area.width, u16::try_from(state_width).unwrap_or(u16::MAX));
@@ -195,7 +212,13 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, theme: &Theme) {
                 if Some(*c) == first {
                     text = format!("{}{text}", if marked { "● " } else { "  " });
                 }
-                let style = if *c == JobColumn::State {
+                let retiring = *c == JobColumn::State && row.base_mark(today).is_some();
+                if retiring {
+                    text = row.state_with_life(today);
+                }
+                let style = if retiring {
+                    theme.warn
+                } else if *c == JobColumn::State {
                     theme.job_state(&row.state)
                 } else {
                     Style::default()
