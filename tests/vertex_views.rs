@@ -585,7 +585,8 @@ fn t_opens_the_vertex_form_with_tunable_models_and_jobs_to_continue() {
     assert!(a.dataset.tune.is_none());
     let form = a.dataset.vertex_tune.as_ref().expect("the Vertex AI form");
     assert_eq!(form.values.get(VertexTuneField::DisplayName), "words");
-    assert_eq!(form.chosen_source().unwrap().label, "gemini-2.5-flash");
+    // The newest model that tunes on the clock's day.
+    assert_eq!(form.chosen_source().unwrap().label, "gemini-3.5-flash");
     let labels: Vec<&str> = form.sources.iter().map(|s| s.label.as_str()).collect();
     assert!(labels.contains(&"continue number-generator"), "{labels:?}");
     assert!(
@@ -601,7 +602,7 @@ fn t_opens_the_vertex_form_with_tunable_models_and_jobs_to_continue() {
     );
     let shown = screen(&mut a);
     assert!(shown.contains("Start tuning on Vertex AI"), "{shown}");
-    assert!(shown.contains("‹ gemini-2.5-flash ›"), "{shown}");
+    assert!(shown.contains("‹ gemini-3.5-flash ›"), "{shown}");
     assert!(shown.contains("10 examples, all for training"), "{shown}");
     // The adapter sizes follow the model: gemini-2.5-pro stops at 8.
     use tunedeck::app::form::Focus;
@@ -739,7 +740,7 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
         format!("gs://my-bucket/{}", names[1])
     );
     assert_eq!(job.epoch_count(), None, "the service's choice");
-    assert_eq!(job.base_model, "gemini-2.5-flash");
+    assert_eq!(job.base_model, "gemini-3.5-flash");
     // The upload's bar.
     let id = match cmds.as_slice() {
         [Cmd::Call { id, .. }] => *id,
@@ -1503,11 +1504,9 @@ fn r_asks_which_base_to_rebase_onto_then_the_monitor_follows_the_new_job() {
         a.update(key('R'), clock()).is_empty(),
         "R alone sends nothing"
     );
-    let offered: Vec<&str> = TUNABLE_MODELS
-        .iter()
-        .map(|m| m.id)
-        .filter(|m| *m != "gemini-2.5-flash")
-        .collect();
+    // The current Gemini models, the model table's suggestion for 2.5 Flash first (the 2.5
+    // models retired on 2026-10-16, before this test's clock).
+    let offered = ["gemini-3.1-flash-lite", "gemini-3.5-flash"];
     let shown = screen(&mut a);
     assert!(
         shown.contains("Rebase the model of \"number-generator\" onto a new base model?"),

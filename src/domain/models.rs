@@ -464,6 +464,17 @@ impl Life {
     }
 }
 
+impl Life {
+    /// The mark where there is little room (a table cell): "retired".
+    pub fn short_mark(&self) -> &'static str {
+        match self {
+            Life::Retired { .. } => "retired",
+            Life::RetiresSoon { .. } => "retiring",
+            Life::MayHaveRetired { .. } => "retired?",
+        }
+    }
+}
+
 /// The life of the model named `name` on `today`; `None` for a model the table does not know
 /// or one that is current.
 pub fn base_life(name: &str, today: NaiveDate) -> Option<Life> {

@@ -188,11 +188,22 @@ impl JobSummary {
         super::models::base_life(&self.base_model, today).map(|life| life.mark())
     }
 
-    /// The state cell with the base model's retirement mark after it:
-    /// `SUCCEEDED · retired 2026-10-16: rebase`.
-    pub fn state_with_life(&self, today: chrono::NaiveDate) -> String {
-        match self.base_mark(today) {
-            Some(mark) => format!("{} · {mark}", self.state_text()),
+    /// The state cell with the base model's retirement mark after it, within `width`
+    /// characters where it can: `SUCCEEDED · retired 2026-10-16: rebase`, else
+    /// `SUCCEEDED · retired`.
+    pub fn state_with_life(&self, today: chrono::NaiveDate, width: usize) -> String {
+        let life = (self.state == "SUCCEEDED")
+            .then(|| super::models::base_life(&self.base_model, today))
+            .flatten();
+        match life {
+            Some(life) => {
+                let full = format!("{} · {}", self.state_text(), life.mark());
+                if full.chars().count() <= width {
+                    full
+                } else {
+                    format!("{} · {}", self.state_text(), life.short_mark())
+                }
+            }
             None => self.state_text(),
         }
     }

@@ -86,10 +86,15 @@ fn title(pane: &JobsPane, place: &str, cursor: Option<usize>) -> String {
 /// widens the display name. The state column is as wide as its longest cell (a job's stage
 /// beside its state, "PENDING · quota: 1 ahead", between 10 and 30 characters): while a job
 /// waits or runs, where it stands matters more than the columns it pushes out.
+/// The state column at its widest, in a table [`WIDE_TABLE`] cells wide or more: the whole
+/// retirement mark fits ("SUCCEEDED · retired 2026-10-16: rebase").
+const STATE_WIDEST: usize = 40;
+const WIDE_TABLE: u16 = 150;
+
 fn columns_for(width: u16, state_width: u16) -> Vec<(JobColumn, u16)> {
     let all = [
         (JobColumn::DisplayName, 22u16),
-        (JobColumn::State, state_width.clamp(10, 40)),
+        (JobColumn::State, state_width.clamp(10, STATE_WIDEST as u16)),
         (JobColumn::Created, 16),
         (JobColumn::BaseModel, 22),
         (JobColumn::Steps, 6),
@@ -186,10 +191,17 @@ fn render_rows(
         );
         return;
     }
+    // A wide table has room for the whole retirement mark; a narrower one says it short
+    // (the detail says it whole), so that no other column is pushed out.
+    let room = if area.width >= WIDE_TABLE {
+        STATE_WIDEST
+    } else {
+        0
+    };
     let state_width = pane
         .visible
         .iter()
-        .map(|i| pane.rows[*i].state_with_life(today).chars().count())
+        .map(|i| pane.rows[*i].state_with_life(today, room).chars().count())
         .max()
         .unwrap_or(0);
     let columns = columns_for(area.width, u16::try_from(state_width).unwrap_or(u16::MAX));
@@ -214,7 +226,7 @@ fn render_rows(
                 }
                 let retiring = *c == JobColumn::State && row.base_mark(today).is_some();
                 if retiring {
-                    text = row.state_with_life(today);
+                    text = row.state_with_life(today, usize::from(*w));
                 }
                 let style = if retiring {
                     theme.warn
