@@ -29,6 +29,9 @@ impl App {
             self.playground.base_models = Some(
                 crate::domain::vertex::TUNABLE_MODELS
                     .iter()
+                    // An open model answers once deployed from Model Garden, not as a
+                    // publisher model: only Gemini models are offered as bases.
+                    .filter(|m| !m.is_open())
                     .map(|m| TargetModel::vertex_base(m.id))
                     .collect(),
             );

@@ -101,14 +101,16 @@ fn job_lines(
     if let Some(mark) = row.base_mark(today) {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<16}", "Base's life"), theme.muted),
-            Span::styled(
-                format!(
-                    "{mark} · R onto {}",
-                    crate::domain::models::suggested_base(&row.base_model, today)
-                ),
-                theme.warn,
-            ),
+            Span::styled(mark, theme.warn),
         ]));
+        lines.push(field(
+            "Rebase with R",
+            format!(
+                "onto {}",
+                crate::domain::models::suggested_base(&row.base_model, today)
+            ),
+            theme,
+        ));
     }
     if let Some(open) = row.open_text() {
         lines.push(field("Open model", open, theme));
