@@ -1,0 +1,289 @@
+//! Open-model tuning (Gemma, Llama, Qwen; v1beta1) against the emulator over HTTP, with
+//! tunedeck's own client: a job in full mode and one with an adapter trained to SUCCEEDED, the
+//! tuned weights written under `outputUri` as safetensors files, the endpoint answering what it
+//! learnt; the refusals (region, no output folder, a mode the model does not take, a
+//! multiplier, open-model fields on a Gemini model or on v1); and a tuned endpoint on a retired
+//! base answering 404 once the emulator is told a day to retire models at.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+use tunedeck::api::types::GenerateContentRequest;
+use tunedeck::api::vertex::client::VertexClient;
+use tunedeck::api::vertex::types::{JobState, TuningJob, WireTuningMode};
+use tunedeck::domain::vertex::{OpenSettings, TuningMode, VertexSource, VertexTuning};
+use tunedeck::emulator::EmulatorOptions;
+
+const PAIRS: [(&str, &str); 4] = [
+    ("city france", "paris"),
+    ("city italy", "rome"),
+    ("city spain", "madrid"),
+    ("city japan", "tokyo"),
+];
+
+fn jsonl() -> Vec<u8> {
+    PAIRS
+        .iter()
+        .map(|(q, a)| {
+            serde_json::json!({"contents": [
+                {"role": "user", "parts": [{"text": q}]},
+                {"role": "model", "parts": [{"text": a}]}
+            ]})
+            .to_string()
+                + "\n"
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn settings(model: &str, open: OpenSettings) -> VertexTuning {
+    VertexTuning {
+        display_name: "capitals".into(),
+        description: String::new(),
+        source: VertexSource::Base(model.into()),
+        epochs: Some(20),
+        multiplier: None,
+        adapter_rank: None,
+        validation_percent: 0.0,
+        open,
+    }
+}
+
+fn open(mode: Option<TuningMode>, output: &str) -> OpenSettings {
+    OpenSettings {
+        tuning_mode: mode,
+        batch_size: Some(2),
+        learning_rate: Some(3e-4),
+        output_uri: output.into(),
+    }
+}
+
+async fn vertex(emu: &tunedeck::emulator::RunningEmulator, location: &str) -> VertexClient {
+    let api = || client_for(emu);
+    let client = VertexClient::new(api(), api(), "open-project", location);
+    client
+        .upload("open-bucket", "train.jsonl", &jsonl(), |_, _| {})
+        .await
+        .unwrap();
+    client
+}
+
+async fn finished(client: &VertexClient, name: &str) -> TuningJob {
+    for _ in 0..3000 {
+        let job = client.get_tuning_job(name).await.unwrap();
+        if job.state.is_terminal() {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{name} did not end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_models_tune_in_full_and_with_an_adapter_and_write_their_weights() {
+    let emu = start(EmulatorOptions {
+        concurrent_tuning_jobs: 4,
+        ..fast_options()
+    })
+    .await;
+    let client = vertex(&emu, "europe-west4").await;
+    let full = settings(
+        "meta/llama3-2@llama-3.2-1b-instruct",
+        open(None, "gs://open-bucket/out/full"),
+    );
+    // Llama 3.2 1B takes full tuning only: the mode when none is given.
+    assert_eq!(full.mode(), Some(TuningMode::Full));
+    let adapter = settings(
+        "google/gemma-3-27b-it",
+        open(Some(TuningMode::Adapter), "gs://open-bucket/out/adapter/"),
+    );
+    let mut names = Vec::new();
+    for s in [&full, &adapter] {
+        s.check_in(&client.location).unwrap();
+        let request = s.to_job("gs://open-bucket/train.jsonl", "");
+        assert!(request.needs_v1beta1());
+        let created = client.create_tuning_job(&request).await.unwrap();
+        assert_eq!(created.output_uri, request.output_uri);
+        names.push(created.name);
+    }
+    let prompt = GenerateContentRequest::text("city italy");
+    for (name, mode, weights, config) in [
+        (
+            &names[0],
+            WireTuningMode::Full,
+            "out/full/postprocess/node-0/checkpoints/final/model.safetensors",
+            "out/full/postprocess/node-0/checkpoints/final/config.json",
+        ),
+        (
+            &names[1],
+            WireTuningMode::PeftAdapter,
+            "out/adapter/postprocess/node-0/checkpoints/final/adapter_model.safetensors",
+            "out/adapter/postprocess/node-0/checkpoints/final/adapter_config.json",
+        ),
+    ] {
+        let job = finished(&client, name).await;
+        assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
+        let spec = job.supervised_tuning_spec.clone().unwrap();
+        assert_eq!(spec.tuning_mode, mode);
+        let hp = spec.hyper_parameters.unwrap();
+        assert_eq!(
+            (hp.batch_size, hp.learning_rate, hp.learning_rate_multiplier),
+            (Some(2), Some(3e-4), None),
+            "the open model's settings, as given, and no multiplier"
+        );
+        // The tuned weights: a safetensors file (length, JSON header, bytes) and its config.
+        let file = client.read_object("open-bucket", weights).await.unwrap();
+        let n = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
+        let header: serde_json::Value = serde_json::from_slice(&file[8..8 + n]).unwrap();
+        assert_eq!(header["classifier.weight"]["dtype"], "F32");
+        assert_eq!(header["__metadata__"]["tuning_job"], job.name.as_str());
+        let end = header["classifier.bias"]["data_offsets"][1]
+            .as_u64()
+            .unwrap() as usize;
+        assert_eq!(file.len(), 8 + n + end);
+        let config: serde_json::Value =
+            serde_json::from_slice(&client.read_object("open-bucket", config).await.unwrap())
+                .unwrap();
+        assert_eq!(config["base_model_name_or_path"], job.base_model.as_str());
+        // The endpoint answers what it learnt.
+        let endpoint = job.tuned_model.unwrap().endpoint;
+        let answer = client.generate_content(&endpoint, &prompt).await.unwrap();
+        assert_eq!(answer.text().trim(), "rome", "{}", job.base_model);
+    }
+    // On v1 the same job shows none of v1beta1's open-model fields.
+    let mut v1 = client.clone();
+    v1.job_reads_version = "v1".into();
+    let seen = v1.get_tuning_job(&names[0]).await.unwrap();
+    assert!(seen.output_uri.is_empty());
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_refuses_what_the_model_does_not_take() {
+    let emu = start(fast_options()).await;
+    let client = vertex(&emu, "us-central1").await;
+    let out = "gs://open-bucket/out";
+    let refused = |s: VertexTuning| {
+        let client = client.clone();
+        async move {
+            let e = client
+                .create_tuning_job(&s.to_job("gs://open-bucket/train.jsonl", ""))
+                .await
+                .unwrap_err();
+            assert_eq!(e.http_status, Some(400), "{e}");
+            e.message
+        }
+    };
+    // No output folder.
+    let mut no_output = settings("qwen/qwen3@qwen3-32b", open(None, out));
+    no_output.open.output_uri.clear();
+    assert_eq!(
+        refused(no_output).await,
+        "output_uri is required to tune open model qwen/qwen3@qwen3-32b."
+    );
+    // A mode the model does not take.
+    assert_eq!(
+        refused(settings(
+            "meta/llama3-2@llama-3.2-3b-instruct",
+            open(Some(TuningMode::Adapter), out)
+        ))
+        .await,
+        "Tuning mode TUNING_MODE_PEFT_ADAPTER is not supported for base model meta/llama3-2@llama-3.2-3b-instruct."
+    );
+    // A multiplier on an open model.
+    let mut multiplier = settings("meta/llama3_1@llama-3.1-8b", open(None, out));
+    multiplier.open.learning_rate = None;
+    multiplier.multiplier = Some(2.0);
+    assert!(
+        refused(multiplier)
+            .await
+            .starts_with("learning_rate_multiplier is not supported for open model")
+    );
+    // Open-model fields on a Gemini model.
+    let mut gemini = settings("gemini-3.5-flash", open(None, out));
+    gemini.open.learning_rate = None;
+    gemini.open.batch_size = None;
+    assert_eq!(
+        refused(gemini).await,
+        "output_uri is only available for open models; gemini-3.5-flash is a Gemini model."
+    );
+    // A region the open models do not tune in.
+    let elsewhere = vertex(&emu, "asia-northeast1").await;
+    let e = elsewhere
+        .create_tuning_job(
+            &settings("google/gemma-3-27b-it", open(None, out))
+                .to_job("gs://open-bucket/train.jsonl", ""),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "Base model google/gemma-3-27b-it is not supported for tuning in asia-northeast1. Supported regions: us-central1, europe-west4."
+    );
+    // On v1 the open-model fields do not exist.
+    let url = format!(
+        "{}/v1/projects/open-project/locations/us-central1/tuningJobs",
+        emu.base_url()
+    );
+    let body = serde_json::json!({
+        "baseModel": "google/gemma-3-27b-it",
+        "outputUri": out,
+        "supervisedTuningSpec": {"trainingDatasetUri": "gs://open-bucket/train.jsonl"}
+    });
+    let answer = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let text = answer.text().await.unwrap();
+    assert!(
+        text.contains("Unknown name \\\"outputUri\\\"")
+            || text.contains("Unknown name \"outputUri\""),
+        "{text}"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tuned_endpoint_on_a_retired_base_answers_404_from_the_day_it_is_told() {
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    for (retire_at, answers) in [
+        (None, true),
+        (Some(day("2026-10-01")), true),
+        (Some(day("2026-10-17")), false),
+    ] {
+        let emu = start(EmulatorOptions {
+            retire_models_at: retire_at,
+            ..fast_options()
+        })
+        .await;
+        let client = vertex(&emu, "us-central1").await;
+        let mut gemini = settings("gemini-2.5-flash", OpenSettings::default());
+        gemini.multiplier = Some(1.0);
+        let created = client
+            .create_tuning_job(&gemini.to_job("gs://open-bucket/train.jsonl", ""))
+            .await
+            .unwrap();
+        let job = finished(&client, &created.name).await;
+        let endpoint = job.tuned_model.unwrap().endpoint;
+        let answer = client
+            .generate_content(&endpoint, &GenerateContentRequest::text("city spain"))
+            .await;
+        match answers {
+            true => assert!(answer.is_ok(), "{retire_at:?}: {answer:?}"),
+            false => {
+                let e = answer.unwrap_err();
+                assert_eq!(e.http_status, Some(404));
+                assert!(
+                    e.message.contains("gemini-2.5-flash` was not found"),
+                    "{}",
+                    e.message
+                );
+            }
+        }
+        emu.shutdown().await;
+    }
+}
