@@ -314,6 +314,10 @@ impl VertexTuneForm {
             // The rate row is the learning rate here (the multiplier row said the service's
             // choice of multiplier: open models take none).
             rows.retain(|(label, _)| label != "LR multiplier");
+            if mode == TuningMode::Full {
+                // Full tuning trains every weight: no adapter to size.
+                rows.retain(|(label, _)| label != "Adapter size");
+            }
             let open = &settings.open;
             let service = || "the service's choice".to_owned();
             rows.push(("Tuning mode".into(), mode.word().into()));
