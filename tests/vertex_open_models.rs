@@ -287,3 +287,145 @@ async fn a_tuned_endpoint_on_a_retired_base_answers_404_from_the_day_it_is_told(
         emu.shutdown().await;
     }
 }
+
+/// `tunedeck --endpoint EMU --vertex --project P [--location L] ARGS`, run to the end.
+async fn cli(
+    emu: &tunedeck::emulator::RunningEmulator,
+    home: &std::path::Path,
+    args: Vec<String>,
+) -> (Option<i32>, String, String) {
+    let mut cmd = common::bare_command(home);
+    cmd.timeout(Duration::from_secs(60));
+    cmd.args([
+        "--endpoint",
+        &emu.base_url(),
+        "--vertex",
+        "--project",
+        "open-project",
+    ])
+    .args(args);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tunedeck_tune_takes_the_open_model_flags_and_refuses_what_the_model_does_not_take() {
+    let emu = start(fast_options()).await;
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("caps.jsonl");
+    let lines: String = PAIRS
+        .iter()
+        .map(|(q, a)| serde_json::json!({"text_input": q, "output": a}).to_string() + "\n")
+        .collect();
+    std::fs::write(&data, lines).unwrap();
+    let tune = |extra: &[&str]| {
+        let mut args: Vec<String> = [
+            "tune",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--bucket",
+            "open-bucket",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let llama = "meta/llama3_1@llama-3.1-8b";
+    for (extra, says) in [
+        (
+            vec![
+                "--base-model",
+                llama,
+                "--tuning-mode",
+                "lora-ish",
+                "--output-uri",
+                "gs://open-bucket/o",
+            ],
+            "--tuning-mode lora-ish: use full or adapter",
+        ),
+        (
+            vec!["--base-model", llama],
+            "--output-uri: meta/llama3_1@llama-3.1-8b is an open model: its tuning needs an output URI",
+        ),
+        (
+            vec![
+                "--base-model",
+                "meta/llama3-2@llama-3.2-1b-instruct",
+                "--tuning-mode",
+                "adapter",
+                "--output-uri",
+                "gs://open-bucket/o",
+            ],
+            "--tuning-mode: meta/llama3-2@llama-3.2-1b-instruct does not take adapter tuning; it takes full",
+        ),
+        (
+            vec![
+                "--base-model",
+                llama,
+                "--learning-rate-multiplier",
+                "2",
+                "--output-uri",
+                "gs://open-bucket/o",
+            ],
+            "--learning-rate-multiplier: meta/llama3_1@llama-3.1-8b is an open model: give a learning rate",
+        ),
+        (
+            vec![
+                "--base-model",
+                llama,
+                "--output-uri",
+                "gs://open-bucket/o",
+                "--location",
+                "asia-northeast1",
+            ],
+            "--location: meta/llama3_1@llama-3.1-8b does not tune in asia-northeast1; it tunes in us-central1, europe-west4",
+        ),
+        (
+            vec!["--base-model", "gemini-3.1-flash-lite", "--batch-size", "8"],
+            "--batch-size: gemini-3.1-flash-lite takes no batch size; it is an open model's setting",
+        ),
+    ] {
+        let (code, _, err) = cli(&emu, home.path(), tune(&extra)).await;
+        assert_eq!(code, Some(2), "{extra:?}: {err}");
+        assert!(err.contains(says), "{extra:?}: {err}");
+    }
+    // Accepted: created on v1beta1, and `jobs get` shows the open model's settings.
+    let (code, out, err) = cli(
+        &emu,
+        home.path(),
+        tune(&[
+            "--base-model",
+            llama,
+            "--tuning-mode",
+            "full",
+            "--batch-size",
+            "2",
+            "--learning-rate",
+            "0.0002",
+            "--output-uri",
+            "gs://open-bucket/o",
+            "--epochs",
+            "3",
+        ]),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    let name = out.trim().to_owned();
+    let (code, shown, err) = cli(&emu, home.path(), vec!["jobs".into(), "get".into(), name]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        shown.contains(
+            "open model full · batch 2 · learning rate 0.0002 · output gs://open-bucket/o"
+        ),
+        "{shown}"
+    );
+    emu.shutdown().await;
+}
