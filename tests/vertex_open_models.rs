@@ -429,3 +429,46 @@ async fn tunedeck_tune_takes_the_open_model_flags_and_refuses_what_the_model_doe
     );
     emu.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_on_a_retired_bases_endpoint_says_so_and_names_the_rebase() {
+    let emu = start(EmulatorOptions {
+        retire_models_at: chrono::NaiveDate::from_ymd_opt(2026, 10, 17),
+        ..fast_options()
+    })
+    .await;
+    let client = vertex(&emu, "us-central1").await;
+    let mut gemini = settings("gemini-2.5-flash", OpenSettings::default());
+    gemini.epochs = Some(2);
+    let created = client
+        .create_tuning_job(&gemini.to_job("gs://open-bucket/train.jsonl", ""))
+        .await
+        .unwrap();
+    let job = finished(&client, &created.name).await;
+    let endpoint = job.tuned_model.clone().unwrap().endpoint;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = common::bare_command(home.path());
+    cmd.timeout(Duration::from_secs(60));
+    cmd.args([
+        "--endpoint",
+        &emu.base_url(),
+        "--vertex",
+        "--project",
+        "open-project",
+    ])
+    .args(["generate", &endpoint, "city spain"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    // The base retired on 2026-10-16 by the model table, whatever today is after that.
+    assert!(
+        err.contains(&format!(
+            "its base model gemini-2.5-flash retired on 2026-10-16: rebase it with `tunedeck jobs rebase {} --base-model gemini-3.1-flash-lite`",
+            job.id()
+        )),
+        "{err}"
+    );
+    emu.shutdown().await;
+}
