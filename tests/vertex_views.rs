@@ -1655,3 +1655,49 @@ fn a_refused_rebase_is_said_with_its_reason() {
         a.toasts
     );
 }
+
+/// A prompt to the endpoint of a job whose base model has retired (the fixture's 2.5 Flash, on
+/// the test clock's day) that answers 404: the run's error says so and names the rebase.
+#[test]
+fn a_404_from_an_endpoint_on_a_retired_base_names_the_rebase() {
+    let mut a = listed();
+    a.update(key('4'), clock());
+    a.update(key('m'), clock());
+    // The first choice: number-generator's checkpoint endpoint (900).
+    a.update(code(KeyCode::Enter), clock());
+    a.update(key('i'), clock());
+    for c in "seven".chars() {
+        a.update(key(c), clock());
+    }
+    a.update(code(KeyCode::Esc), clock());
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let id = match cmds.as_slice() {
+        [Cmd::Call { id, .. }, ..] => *id,
+        other => panic!("{other:?}"),
+    };
+    let error = tunedeck::api::ApiError {
+        kind: tunedeck::api::ErrorKind::Api,
+        http_status: Some(404),
+        code: tunedeck::api::Code::NotFound,
+        message: "Publisher Model `publishers/google/models/gemini-2.5-flash` was not found or your project does not have access to it.".into(),
+        details: Vec::new(),
+        retry_after: None,
+        unsent: false,
+    };
+    a.update(Msg::Worker(WorkerEvent::Failed { id, error }), clock());
+    let run = a.playground.runs.iter().find(|r| r.request == id).unwrap();
+    let said = run.error.clone().unwrap_or_default();
+    let job = a
+        .jobs
+        .jobs
+        .iter()
+        .find(|j| j.tuned_model_display_name == "number-generator")
+        .unwrap();
+    assert!(
+        said.contains(&format!(
+            "its base model gemini-2.5-flash retired on 2026-10-16: rebase it with `tunedeck jobs rebase {} --base-model gemini-3.1-flash-lite`",
+            job.id()
+        )),
+        "{said}"
+    );
+}
