@@ -362,6 +362,9 @@ fn with_vertex_ai_chosen_every_tab_shows_the_vertex_demo() {
         "j",
         "j",
         "j",
+        // Two more: the detail says the base's retirement and the rebase on two lines.
+        "j",
+        "j",
     ]);
     tmux.wait_for("Checkpoints (8)");
     // Its train and eval curves in the Monitor.
