@@ -1,7 +1,9 @@
-//! Vertex AI supervised tuning's rules, once: which Gemini models can be tuned and with which
-//! adapter sizes, the dataset limits, the default location, and how tokens are estimated.
+//! Vertex AI supervised tuning's rules, once: the dataset limits, the default location, how
+//! tokens are estimated, and the settings of a job (a Gemini model's, or an open model's:
+//! mode, batch size, learning rate, output folder) checked against the model table
+//! ([`super::models`], which says which models tune, how, where and until when).
 //! Source: Vertex AI's "About supervised fine-tuning for Gemini models" and "Prepare supervised
-//! fine-tuning data" pages, as read on 2026-09-25.
+//! fine-tuning data" pages, as read on 2026-09-25; "Tune an open model", read 2026-12-04.
 
 use crate::api::vertex::types::{TuningJob, TuningJobState};
 
