@@ -250,39 +250,51 @@ async fn the_emulator_refuses_what_the_model_does_not_take() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tuned_endpoint_on_a_retired_base_answers_404_from_the_day_it_is_told() {
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-    for (retire_at, answers) in [
-        (None, true),
-        (Some(day("2026-10-01")), true),
-        (Some(day("2026-10-17")), false),
-    ] {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    // A model tuned on Gemini 2.5 Flash while the emulator retires nothing.
+    let emu = start(EmulatorOptions {
+        state_file: Some(state.clone()),
+        ..fast_options()
+    })
+    .await;
+    let client = vertex(&emu, "us-central1").await;
+    let mut gemini = settings("gemini-2.5-flash", OpenSettings::default());
+    gemini.multiplier = Some(1.0);
+    let request = gemini.to_job("gs://open-bucket/train.jsonl", "");
+    let created = client.create_tuning_job(&request).await.unwrap();
+    let job = finished(&client, &created.name).await;
+    let endpoint = job.tuned_model.unwrap().endpoint;
+    emu.shutdown().await;
+    // The same state read on the day before the retirement, then the day after.
+    for (retire_at, answers) in [(day("2026-10-16"), true), (day("2026-10-17"), false)] {
         let emu = start(EmulatorOptions {
-            retire_models_at: retire_at,
+            state_file: Some(state.clone()),
+            retire_models_at: Some(retire_at),
             ..fast_options()
         })
         .await;
         let client = vertex(&emu, "us-central1").await;
-        let mut gemini = settings("gemini-2.5-flash", OpenSettings::default());
-        gemini.multiplier = Some(1.0);
-        let created = client
-            .create_tuning_job(&gemini.to_job("gs://open-bucket/train.jsonl", ""))
-            .await
-            .unwrap();
-        let job = finished(&client, &created.name).await;
-        let endpoint = job.tuned_model.unwrap().endpoint;
         let answer = client
             .generate_content(&endpoint, &GenerateContentRequest::text("city spain"))
             .await;
-        match answers {
-            true => assert!(answer.is_ok(), "{retire_at:?}: {answer:?}"),
-            false => {
-                let e = answer.unwrap_err();
-                assert_eq!(e.http_status, Some(404));
-                assert!(
-                    e.message.contains("gemini-2.5-flash` was not found"),
-                    "{}",
-                    e.message
-                );
-            }
+        let create = client.create_tuning_job(&request).await;
+        if answers {
+            assert!(answer.is_ok(), "{retire_at}: {answer:?}");
+            assert!(create.is_ok(), "{retire_at}: {create:?}");
+        } else {
+            let e = answer.unwrap_err();
+            assert_eq!(e.http_status, Some(404));
+            assert_eq!(
+                e.message,
+                "Publisher Model `publishers/google/models/gemini-2.5-flash` was not found or your project does not have access to it."
+            );
+            let e = create.unwrap_err();
+            assert_eq!(e.http_status, Some(400));
+            assert_eq!(
+                e.message,
+                "Base model gemini-2.5-flash is not supported for tuning: it was retired on 2026-10-16."
+            );
         }
         emu.shutdown().await;
     }
@@ -432,8 +444,10 @@ async fn tunedeck_tune_takes_the_open_model_flags_and_refuses_what_the_model_doe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_on_a_retired_bases_endpoint_says_so_and_names_the_rebase() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
     let emu = start(EmulatorOptions {
-        retire_models_at: chrono::NaiveDate::from_ymd_opt(2026, 10, 17),
+        state_file: Some(state.clone()),
         ..fast_options()
     })
     .await;
@@ -446,6 +460,14 @@ async fn generate_on_a_retired_bases_endpoint_says_so_and_names_the_rebase() {
         .unwrap();
     let job = finished(&client, &created.name).await;
     let endpoint = job.tuned_model.clone().unwrap().endpoint;
+    emu.shutdown().await;
+    // The same state, the emulator told to retire models as of 2026-10-17.
+    let emu = start(EmulatorOptions {
+        state_file: Some(state),
+        retire_models_at: chrono::NaiveDate::from_ymd_opt(2026, 10, 17),
+        ..fast_options()
+    })
+    .await;
     let home = tempfile::tempdir().unwrap();
     let mut cmd = common::bare_command(home.path());
     cmd.timeout(Duration::from_secs(60));

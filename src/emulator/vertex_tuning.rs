@@ -293,6 +293,17 @@ fn create_inner(
                 .join(", ")
         ))
     })?;
+    // Past a firm retirement date (at the day the emulator is told to read the lifecycle
+    // at), a base model takes no new job.
+    if let Some(today) = core.options.retire_models_at
+        && tunable.retired(today)
+    {
+        return Err(invalid(format!(
+            "Base model {} is not supported for tuning: it was retired on {}.",
+            tunable.id,
+            tunable.retires.map_or("", |r| r.on)
+        )));
+    }
     let open = if tunable.is_open() {
         Some(super::vertex_open::check(
             tunable,
