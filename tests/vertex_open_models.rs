@@ -12,7 +12,9 @@ use std::time::Duration;
 use tunedeck::api::types::GenerateContentRequest;
 use tunedeck::api::vertex::client::VertexClient;
 use tunedeck::api::vertex::types::{JobState, TuningJob, WireTuningMode};
-use tunedeck::domain::vertex::{OpenSettings, TuningMode, VertexSource, VertexTuning};
+use tunedeck::domain::vertex::{
+    OpenSettings, TuningMode, VertexSource, VertexTuning, takes_learning_rate,
+};
 use tunedeck::emulator::EmulatorOptions;
 
 const PAIRS: [(&str, &str); 4] = [
@@ -493,4 +495,129 @@ async fn generate_on_a_retired_bases_endpoint_says_so_and_names_the_rebase() {
         "{err}"
     );
     emu.shutdown().await;
+}
+
+/// A Gemini job's settings, as the vertex module's tests start from.
+fn gemini_settings() -> VertexTuning {
+    VertexTuning {
+        display_name: "x".into(),
+        description: String::new(),
+        source: VertexSource::Base("gemini-2.5-pro".into()),
+        epochs: None,
+        multiplier: None,
+        adapter_rank: Some(16),
+        validation_percent: 20.0,
+        open: OpenSettings::default(),
+    }
+}
+
+/// The settings' check reads this table: an open model takes its own settings, a Gemini
+/// model refuses them.
+#[test]
+fn open_models_take_their_own_settings_and_gemini_refuses_them() {
+    let llama = |open: OpenSettings| VertexTuning {
+        source: VertexSource::Base("meta/llama3_1@llama-3.1-8b".into()),
+        adapter_rank: None,
+        open,
+        ..gemini_settings()
+    };
+    let out = || "gs://b/out".to_owned();
+    let words = |t: VertexTuning| t.check_in("us-central1").unwrap_err().to_string();
+    assert_eq!(
+        words(llama(OpenSettings::default())),
+        "meta/llama3_1@llama-3.1-8b is an open model: its tuning needs an output URI (gs://bucket/folder) for the tuned weights"
+    );
+    let ok = llama(OpenSettings {
+        tuning_mode: Some(TuningMode::Full),
+        batch_size: Some(8),
+        learning_rate: Some(1e-5),
+        output_uri: out(),
+    });
+    assert_eq!(ok.check_in("europe-west4"), Ok(()));
+    assert_eq!(
+        ok.check_in("asia-northeast1").unwrap_err().to_string(),
+        "meta/llama3_1@llama-3.1-8b does not tune in asia-northeast1; it tunes in us-central1, europe-west4"
+    );
+    let job = ok.to_job("gs://b/t.jsonl", "");
+    assert!(job.needs_v1beta1());
+    assert_eq!(job.base_model, "meta/llama3_1@llama-3.1-8b");
+    assert_eq!(job.output_uri, "gs://b/out");
+    let wire = serde_json::to_value(&job).unwrap();
+    assert_eq!(
+        wire["supervisedTuningSpec"]["tuningMode"],
+        "TUNING_MODE_FULL"
+    );
+    assert_eq!(
+        wire["supervisedTuningSpec"]["hyperParameters"]["batchSize"],
+        "8"
+    );
+    // The adapter is the default mode where the model takes it; Llama 3.2 1B takes none.
+    let small = VertexTuning {
+        source: VertexSource::Base("meta/llama3-2@llama-3.2-1b-instruct".into()),
+        ..llama(OpenSettings {
+            tuning_mode: Some(TuningMode::Adapter),
+            output_uri: out(),
+            ..Default::default()
+        })
+    };
+    assert_eq!(
+        words(small),
+        "meta/llama3-2@llama-3.2-1b-instruct does not take adapter tuning; it takes full"
+    );
+    let with_multiplier = VertexTuning {
+        multiplier: Some(2.0),
+        ..llama(OpenSettings {
+            output_uri: out(),
+            ..Default::default()
+        })
+    };
+    assert_eq!(
+        words(with_multiplier),
+        "meta/llama3_1@llama-3.1-8b is an open model: give a learning rate, not a learning-rate multiplier"
+    );
+    let with_rank = VertexTuning {
+        adapter_rank: Some(8),
+        ..llama(OpenSettings {
+            output_uri: out(),
+            ..Default::default()
+        })
+    };
+    assert!(words(with_rank).contains("takes no adapter size"));
+    // A Gemini model takes none of them.
+    let gemini = |open: OpenSettings| VertexTuning {
+        adapter_rank: None,
+        open,
+        ..gemini_settings()
+    };
+    assert_eq!(
+        words(gemini(OpenSettings {
+            learning_rate: Some(0.1),
+            ..Default::default()
+        })),
+        "gemini-2.5-pro takes a learning-rate multiplier, not a learning rate"
+    );
+    assert_eq!(
+        words(gemini(OpenSettings {
+            output_uri: out(),
+            ..Default::default()
+        })),
+        "gemini-2.5-pro takes no output URI; it is an open model's setting"
+    );
+    assert!(
+        !gemini(OpenSettings::default())
+            .to_job("gs://b/t", "")
+            .needs_v1beta1()
+    );
+    let flash35 = VertexTuning {
+        source: VertexSource::Base("gemini-3.5-flash".into()),
+        ..gemini(OpenSettings::default())
+    };
+    assert_eq!(flash35.check_in("us-central1"), Ok(()));
+    assert!(flash35.check_in("asia-northeast1").is_err());
+    assert!(takes_learning_rate(&VertexSource::Base(
+        "qwen/qwen3@qwen3-32b".into()
+    )));
+    assert!(!takes_learning_rate(&VertexSource::Base(
+        "gemini-3.5-flash".into()
+    )));
 }
