@@ -389,6 +389,21 @@ fn vertex_limits_match_the_guide() {
     // "Start with ~100 examples"; no minimum is documented.
     assert_eq!(RECOMMENDED_EXAMPLES, 100);
     assert_eq!(DEFAULT_LOCATION, "us-central1");
-    assert_eq!(DEFAULT_BASE_MODEL, "gemini-2.5-flash");
-    assert!(TUNABLE_MODELS.iter().any(|m| m.id == DEFAULT_BASE_MODEL));
+    // The default base is a function of the method and the day (the model table's dates):
+    // Gemini 2.5 Flash until the 3.x models were out, then Gemini 3.5 Flash.
+    use tunedeck::domain::models::{Method, default_base_model};
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        default_base_model(Method::Supervised, day("2026-04-01")),
+        "gemini-2.5-flash-lite"
+    );
+    assert_eq!(
+        default_base_model(Method::Supervised, day("2026-12-04")),
+        "gemini-3.5-flash"
+    );
+    assert!(
+        TUNABLE_MODELS
+            .iter()
+            .any(|m| m.id == default_base_model(Method::Supervised, day("2026-12-04")))
+    );
 }

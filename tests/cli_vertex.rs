@@ -817,11 +817,11 @@ async fn jobs_rebase_retunes_on_a_new_base_and_refusals_name_the_choices() {
     for (args, says) in [
         (
             vec!["jobs", "rebase", id, "--base-model", "gemini-2.5-flash"],
-            "was tuned from gemini-2.5-flash already; choose another: gemini-3.5-flash",
+            "was tuned from gemini-2.5-flash already; choose another: gemini-3.1-flash-lite, gemini-3.5-flash",
         ),
         (
             vec!["jobs", "rebase", id, "--base-model", "gemini-9"],
-            "--base-model gemini-9: Vertex AI does not tune it; choose one of gemini-3.5-flash",
+            "--base-model gemini-9: Vertex AI does not tune it; choose one of gemini-3.1-flash-lite, gemini-3.5-flash",
         ),
         (
             vec!["jobs", "rebase", "123", "--base-model", "gemini-2.5-pro"],

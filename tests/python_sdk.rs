@@ -100,6 +100,21 @@ async fn google_genai_preference_tunes_from_a_checkpoint_and_promotes_one_unmodi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn google_genai_tunes_open_models_on_vertex_unmodified() {
+    let options = EmulatorOptions {
+        step_interval: Duration::from_millis(5),
+        concurrent_tuning_jobs: 2,
+        ..fast_options()
+    };
+    run_script(
+        "genai_vertex_open.py",
+        options,
+        "google-genai vertex open models passed",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_notebooks_metrics_recipe_runs_with_google_cloud_aiplatform_unmodified() {
     let options = EmulatorOptions {
         step_interval: Duration::from_millis(10),

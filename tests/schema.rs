@@ -33,7 +33,7 @@ use tunedeck::api::vertex::tokens as vx_tokens;
 use tunedeck::api::vertex::types as vx;
 use tunedeck::domain::generation::{GenerationSettings, TargetModel, build_request};
 use tunedeck::domain::tuning::{LearningRate, Source, TuningSettings};
-use tunedeck::domain::vertex::{VertexSource, VertexTuning};
+use tunedeck::domain::vertex::{OpenSettings, TuningMode, VertexSource, VertexTuning};
 use tunedeck::emulator::EmulatorOptions;
 
 fn discovery() -> &'static Discovery {
@@ -376,6 +376,27 @@ const PAIRS: [(&str, &str); 4] = [
     ("city japan", "tokyo"),
 ];
 
+/// An open model's tuningJobs.create body (v1beta1: mode, batch size, rate, output folder).
+fn open_job(mode: TuningMode) -> vx::TuningJob {
+    VertexTuning {
+        display_name: "capitals-llama".into(),
+        description: String::new(),
+        source: VertexSource::Base("meta/llama3_1@llama-3.1-8b-instruct".into()),
+        epochs: Some(2),
+        multiplier: None,
+        adapter_rank: None,
+        validation_percent: 0.0,
+        open: OpenSettings {
+            tuning_mode: Some(mode),
+            batch_size: Some(2),
+            learning_rate: Some(2e-4),
+            output_uri: "gs://schema-bucket/tuned".into(),
+        },
+        method: tunedeck::domain::vertex::VertexMethod::Supervised,
+    }
+    .to_job("gs://schema-bucket/train.jsonl", "")
+}
+
 /// The tuningJobs.create body as the Vertex form and `tunedeck tune --vertex` build it, with a
 /// label as a person might add.
 fn job(epochs: u32) -> vx::TuningJob {
@@ -388,6 +409,7 @@ fn job(epochs: u32) -> vx::TuningJob {
         adapter_rank: Some(4),
         validation_percent: 0.0,
         method: tunedeck::domain::vertex::VertexMethod::Supervised,
+        open: OpenSettings::default(),
     };
     let mut job = tuning.to_job(
         "gs://schema-bucket/train.jsonl",
@@ -505,6 +527,33 @@ async fn the_vertex_ai_and_cloud_storage_flow_conforms_to_the_discovery_document
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    // An open model's job, created on v1beta1, followed to its end, its endpoint asked; and
+    // one the service refuses (no output folder).
+    for mode in [TuningMode::Full, TuningMode::Adapter] {
+        let open = client.create_tuning_job(&open_job(mode)).await.unwrap();
+        let done = loop {
+            let j = client.get_tuning_job(&open.name).await.unwrap();
+            if j.state.is_terminal() {
+                break j;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        assert_eq!(done.state, vx::JobState::Succeeded, "{:?}", done.error);
+        let endpoint = done.tuned_model.unwrap().endpoint;
+        client.generate_content(&endpoint, &prompt).await.unwrap();
+    }
+    let mut no_output = open_job(TuningMode::Full);
+    no_output.output_uri.clear();
+    no_output
+        .supervised_tuning_spec
+        .as_mut()
+        .unwrap()
+        .hyper_parameters
+        .as_mut()
+        .unwrap()
+        .learning_rate = None;
+    let refused = client.create_tuning_job(&no_output).await.unwrap_err();
+    assert_eq!(refused.http_status, Some(400), "{refused}");
     // A job whose dataset is missing fails with a Status.
     let mut broken = job(1);
     if let Some(spec) = broken.supervised_tuning_spec.as_mut() {

@@ -209,7 +209,10 @@ fn with_vertex_ai_chosen_every_tab_shows_the_vertex_demo() {
         "j",
         "j",
         "j",
-        // One more for the detail's Method row.
+        // Three more: the detail's Method row, and the base's retirement and the rebase on
+        // two lines.
+        "j",
+        "j",
         "j",
     ]);
     tmux.wait_for("Checkpoints (8)");

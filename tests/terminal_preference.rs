@@ -157,6 +157,7 @@ async fn dpo_job(emu: &tunedeck::emulator::RunningEmulator) {
         adapter_rank: Some(4),
         validation_percent: 0.0,
         method: VertexMethod::Preference { beta: Some(0.25) },
+        open: Default::default(),
     };
     let job = client
         .create_tuning_job(&settings.to_job("gs://guide/pref.jsonl", "gs://guide/val.jsonl"))

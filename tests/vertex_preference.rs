@@ -118,6 +118,7 @@ fn dpo_settings(source: VertexSource, beta: Option<f64>) -> VertexTuning {
         adapter_rank: Some(4),
         validation_percent: 0.0,
         method: VertexMethod::Preference { beta },
+        open: Default::default(),
     }
 }
 

@@ -427,8 +427,11 @@ fn the_playground_offers_endpoints_checkpoints_and_base_models_and_sends_to_vert
     assert!(names.contains(&"publishers/google/models/gemini-2.5-flash".to_owned()));
     assert_eq!(
         names.len(),
-        2 + tunedeck::domain::vertex::TUNABLE_MODELS.len(),
-        "running and failed jobs offer nothing: {names:?}"
+        2 + tunedeck::domain::vertex::TUNABLE_MODELS
+            .iter()
+            .filter(|m| !m.is_open())
+            .count(),
+        "running and failed jobs offer nothing, nor open models: {names:?}"
     );
     let shown = screen(&mut a);
     assert!(shown.contains("number-generator · checkpoint 1"), "{shown}");
@@ -585,7 +588,8 @@ fn t_opens_the_vertex_form_with_tunable_models_and_jobs_to_continue() {
     assert!(a.dataset.tune.is_none());
     let form = a.dataset.vertex_tune.as_ref().expect("the Vertex AI form");
     assert_eq!(form.values.get(VertexTuneField::DisplayName), "words");
-    assert_eq!(form.chosen_source().unwrap().label, "gemini-2.5-flash");
+    // The newest model that tunes on the clock's day.
+    assert_eq!(form.chosen_source().unwrap().label, "gemini-3.5-flash");
     let labels: Vec<&str> = form.sources.iter().map(|s| s.label.as_str()).collect();
     assert!(labels.contains(&"continue number-generator"), "{labels:?}");
     assert!(
@@ -601,7 +605,7 @@ fn t_opens_the_vertex_form_with_tunable_models_and_jobs_to_continue() {
     );
     let shown = screen(&mut a);
     assert!(shown.contains("Start tuning on Vertex AI"), "{shown}");
-    assert!(shown.contains("‹ gemini-2.5-flash ›"), "{shown}");
+    assert!(shown.contains("‹ gemini-3.5-flash ›"), "{shown}");
     assert!(shown.contains("10 examples, all for training"), "{shown}");
     // The adapter sizes follow the model: gemini-2.5-pro stops at 8.
     use tunedeck::app::form::Focus;
@@ -739,7 +743,7 @@ fn the_vertex_form_words_each_problem_and_loses_nothing() {
         format!("gs://my-bucket/{}", names[1])
     );
     assert_eq!(job.epoch_count(), None, "the service's choice");
-    assert_eq!(job.base_model, "gemini-2.5-flash");
+    assert_eq!(job.base_model, "gemini-3.5-flash");
     // The upload's bar.
     let id = match cmds.as_slice() {
         [Cmd::Call { id, .. }] => *id,
@@ -1496,18 +1500,15 @@ fn ctrl_s() -> Msg {
 /// no model is said, and nothing is asked or sent.
 #[test]
 fn r_asks_which_base_to_rebase_onto_then_the_monitor_follows_the_new_job() {
-    use tunedeck::domain::vertex::TUNABLE_MODELS;
     let mut a = listed();
     a.update(key('j'), clock()); // number-generator, succeeded on gemini-2.5-flash
     assert!(
         a.update(key('R'), clock()).is_empty(),
         "R alone sends nothing"
     );
-    let offered: Vec<&str> = TUNABLE_MODELS
-        .iter()
-        .map(|m| m.id)
-        .filter(|m| *m != "gemini-2.5-flash")
-        .collect();
+    // The current Gemini models, the model table's suggestion for 2.5 Flash first (the 2.5
+    // models retired on 2026-10-16, before this test's clock).
+    let offered = ["gemini-3.1-flash-lite", "gemini-3.5-flash"];
     let shown = screen(&mut a);
     assert!(
         shown.contains("Rebase the model of \"number-generator\" onto a new base model?"),
@@ -1652,5 +1653,51 @@ fn a_refused_rebase_is_said_with_its_reason() {
         ),
         "{:?}",
         a.toasts
+    );
+}
+
+/// A prompt to the endpoint of a job whose base model has retired (the fixture's 2.5 Flash, on
+/// the test clock's day) that answers 404: the run's error says so and names the rebase.
+#[test]
+fn a_404_from_an_endpoint_on_a_retired_base_names_the_rebase() {
+    let mut a = listed();
+    a.update(key('4'), clock());
+    a.update(key('m'), clock());
+    // The first choice: number-generator's checkpoint endpoint (900).
+    a.update(code(KeyCode::Enter), clock());
+    a.update(key('i'), clock());
+    for c in "seven".chars() {
+        a.update(key(c), clock());
+    }
+    a.update(code(KeyCode::Esc), clock());
+    let cmds = a.update(code(KeyCode::Enter), clock());
+    let id = match cmds.as_slice() {
+        [Cmd::Call { id, .. }, ..] => *id,
+        other => panic!("{other:?}"),
+    };
+    let error = tunedeck::api::ApiError {
+        kind: tunedeck::api::ErrorKind::Api,
+        http_status: Some(404),
+        code: tunedeck::api::Code::NotFound,
+        message: "Publisher Model `publishers/google/models/gemini-2.5-flash` was not found or your project does not have access to it.".into(),
+        details: Vec::new(),
+        retry_after: None,
+        unsent: false,
+    };
+    a.update(Msg::Worker(WorkerEvent::Failed { id, error }), clock());
+    let run = a.playground.runs.iter().find(|r| r.request == id).unwrap();
+    let said = run.error.clone().unwrap_or_default();
+    let job = a
+        .jobs
+        .jobs
+        .iter()
+        .find(|j| j.tuned_model_display_name == "number-generator")
+        .unwrap();
+    assert!(
+        said.contains(&format!(
+            "its base model gemini-2.5-flash retired on 2026-10-16: rebase it with `tunedeck jobs rebase {} --base-model gemini-3.1-flash-lite`",
+            job.id()
+        )),
+        "{said}"
     );
 }

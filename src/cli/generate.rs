@@ -168,6 +168,28 @@ impl Generator<'_> {
         }
     }
 
+    /// A failed call in the user's terms: a tuned Vertex endpoint that answers 404 while its
+    /// base model has retired says so and names the rebase (the project's jobs are listed to
+    /// find the one serving there; a failed list leaves the error as it was).
+    async fn explain(&self, name: &str, error: crate::api::ApiError) -> CliError {
+        let Generator::Vertex(v) = self else {
+            return error.into();
+        };
+        if error.http_status != Some(404) || !name.contains("/endpoints/") {
+            return error.into();
+        }
+        let Ok(jobs) = v.all_tuning_jobs("").await else {
+            return error.into();
+        };
+        let today = chrono::Utc::now().date_naive();
+        match crate::domain::rebase::job_serving(&jobs, name)
+            .and_then(|job| crate::domain::rebase::retired_base_hint(job, today))
+        {
+            Some(hint) => CliError::failed(format!("{}; {hint}", error.message)),
+            None => error.into(),
+        }
+    }
+
     async fn stream(
         &self,
         name: &str,
@@ -219,7 +241,7 @@ pub async fn generate(client: Generator<'_>, args: GenerateArgs) -> CliResult {
                 eprintln!("note: streaming answered 404; using generateContent");
                 None
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(client.explain(&name, e).await),
         };
         if let Some(mut stream) = stream {
             while let Some(chunk) = stream.next().await {
@@ -229,7 +251,10 @@ pub async fn generate(client: Generator<'_>, args: GenerateArgs) -> CliResult {
             return finished(&mut out, args.json.json, finish, blocked);
         }
     }
-    let answer = client.generate(&name, &request).await?;
+    let answer = match client.generate(&name, &request).await {
+        Ok(answer) => answer,
+        Err(e) => return Err(client.explain(&name, e).await),
+    };
     write_answer(&mut out, &answer, args.json.json, &mut finish, &mut blocked)?;
     finished(&mut out, args.json.json, finish, blocked)
 }

@@ -95,6 +95,9 @@ impl From<crate::dataset::format::ImportError> for CliError {
 
 pub type CliResult = Result<i32, CliError>;
 
+// Parsed once per run and moved, never stored in bulk: `tune`'s many flags make its variant big,
+// which costs nothing here.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Headless {
     /// List, show, delete and update tuned models.

@@ -178,6 +178,15 @@ async fn count(client: &VertexClient, model: &str, examples: &[VertexExample]) -
     }
 }
 
+/// The base model counted on when a tuned model's own base cannot be read: today's default.
+fn default_base() -> String {
+    crate::domain::models::default_base_model(
+        crate::domain::models::Method::Supervised,
+        chrono::Utc::now().date_naive(),
+    )
+    .to_owned()
+}
+
 /// Prints the plan of the job `input` describes; creates nothing.
 pub async fn dry_run(client: &VertexClient, input: DryRun<'_>) -> CliResult {
     let settings = input.settings;
@@ -190,8 +199,8 @@ pub async fn dry_run(client: &VertexClient, input: DryRun<'_>) -> CliResult {
                     .labels
                     .get("google-vertex-llm-tuning-base-model-id")
                     .cloned()
-                    .unwrap_or_else(|| crate::domain::vertex::DEFAULT_BASE_MODEL.to_owned()),
-                Err(_) => crate::domain::vertex::DEFAULT_BASE_MODEL.to_owned(),
+                    .unwrap_or_else(default_base),
+                Err(_) => default_base(),
             }
         }
     };

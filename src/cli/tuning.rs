@@ -39,9 +39,10 @@ pub struct TuneArgs {
     /// Gemini API: default 5. Vertex AI: default the service's choice for the dataset's size.
     #[arg(long)]
     pub epochs: Option<u32>,
-    #[arg(long, default_value_t = 4)]
-    pub batch_size: u32,
-    /// Gemini API: default 0.001. Vertex AI: Gemini models take only
+    /// Gemini API: default 4. Vertex AI: open models only (default the service's choice).
+    #[arg(long)]
+    pub batch_size: Option<u32>,
+    /// Gemini API: default 0.001. Vertex AI: open models only; Gemini models take only
     /// --learning-rate-multiplier, so this is refused for them.
     #[arg(long, conflicts_with = "learning_rate_multiplier")]
     pub learning_rate: Option<f64>,
@@ -72,9 +73,17 @@ pub struct VertexTuneFlags {
     /// Object name prefix in the bucket (Vertex AI), e.g. tunedeck/datasets.
     #[arg(long, default_value = "tunedeck")]
     pub prefix: String,
-    /// Adapter size (LoRA rank: 1, 2, 4, 8, 16) (Vertex AI).
+    /// Adapter size (LoRA rank: 1, 2, 4, 8, 16) (Vertex AI, Gemini models).
     #[arg(long)]
     pub adapter_size: Option<u32>,
+    /// full or adapter: an open model's tuning mode (Vertex AI; default the adapter where the
+    /// model takes one).
+    #[arg(long)]
+    pub tuning_mode: Option<String>,
+    /// gs://bucket/folder the tuned weights are written to (Vertex AI, open models; required
+    /// for them).
+    #[arg(long)]
+    pub output_uri: Option<String>,
     /// Print the job's plan and create nothing: tokens (countTokens), epochs, billed tokens,
     /// steps, cost, time and quota from the project's past jobs, and every problem (exit 2 on
     /// one) (Vertex AI).
@@ -103,6 +112,9 @@ pub enum MethodFlag {
     Supervised,
     Preference,
 }
+
+/// The Gemini API's batch size when `--batch-size` is not given.
+pub const GEMINI_API_BATCH_SIZE: u32 = 4;
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -190,7 +202,8 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         source,
         epochs: i32::try_from(args.epochs.unwrap_or(crate::domain::limits::DEFAULT_EPOCHS))
             .unwrap_or(i32::MAX),
-        batch_size: i32::try_from(args.batch_size).unwrap_or(i32::MAX),
+        batch_size: i32::try_from(args.batch_size.unwrap_or(GEMINI_API_BATCH_SIZE))
+            .unwrap_or(i32::MAX),
         learning_rate: match args.learning_rate_multiplier {
             Some(m) => LearningRate::Multiplier(m),
             None => LearningRate::Rate(
@@ -252,7 +265,7 @@ pub async fn tune(client: &ApiClient, args: TuneArgs) -> CliResult {
         "Started {model}: {steps} steps ({} examples × {} epochs / batch {})",
         examples.len() - request.held_out.len(),
         args.epochs.unwrap_or(crate::domain::limits::DEFAULT_EPOCHS),
-        args.batch_size
+        args.batch_size.unwrap_or(GEMINI_API_BATCH_SIZE)
     );
     if !args.watch {
         if args.json.json {

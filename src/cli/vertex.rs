@@ -9,8 +9,8 @@ use crate::dataset::lint::Severity;
 use crate::dataset::vertex as vertex_jsonl;
 use crate::domain::progress::{self as progress, Job};
 use crate::domain::vertex::{
-    JobStage, JobSummary, VertexSource, VertexTuning, VertexTuningProblem, dataset_object,
-    jobs_ahead,
+    JobStage, JobSummary, OpenSettings, TuningMode, VertexSource, VertexTuning,
+    VertexTuningProblem, dataset_object, jobs_ahead,
 };
 use clap::Subcommand;
 use std::io::IsTerminal;
@@ -50,13 +50,17 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn row(s: &JobSummary) -> Vec<String> {
+/// A job as a row; its base model carries the retirement mark of `today`.
+fn row(s: &JobSummary, today: chrono::NaiveDate) -> Vec<String> {
     let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     vec![
         s.id.clone(),
         s.display_name.clone(),
         s.state_text(),
-        s.base_model.clone(),
+        match s.base_mark(today) {
+            Some(mark) => format!("{} ({mark})", s.base_model),
+            None => s.base_model.clone(),
+        },
         when(s.created),
         s.duration_text(),
         opt(s.epochs.map(|e| e.to_string())),
@@ -77,7 +81,11 @@ pub async fn jobs(client: &VertexClient, command: JobsCommand) -> CliResult {
             if json.json {
                 print_json(&jobs)?;
             } else {
-                let rows: Vec<Vec<String>> = JobSummary::rows(&jobs).iter().map(row).collect();
+                let today = chrono::Utc::now().date_naive();
+                let rows: Vec<Vec<String>> = JobSummary::rows(&jobs)
+                    .iter()
+                    .map(|s| row(s, today))
+                    .collect();
                 print_table(
                     &[
                         "ID",
@@ -159,10 +167,11 @@ async fn list_everywhere(client: &VertexClient, filter: &str, json: bool) -> Cli
     if json {
         print_json(&jobs)?;
     } else {
+        let today = chrono::Utc::now().date_naive();
         let rows: Vec<Vec<String>> = JobSummary::rows(&jobs)
             .iter()
             .map(|s| {
-                let mut r = row(s);
+                let mut r = row(s, today);
                 r.insert(2, s.location.clone());
                 r
             })
@@ -211,13 +220,22 @@ async fn stage(client: &VertexClient, job: &TuningJob) -> Option<JobStage> {
 
 /// A job for a person: what it is, where it stands, what it made.
 fn describe(job: &TuningJob, stage: Option<JobStage>) {
-    let r = row(&JobSummary::of(job));
+    let summary = JobSummary::of(job);
+    let today = chrono::Utc::now().date_naive();
+    let r = row(&summary, today);
     outln!("{}  {}", job.name, r[1]);
     match stage {
         Some(stage) => outln!("state      {} · {}", job.state, stage.text()),
         None => outln!("state      {}", job.state),
     }
     outln!("base model {}", r[3]);
+    if summary.base_mark(today).is_some() {
+        outln!(
+            "rebase     tunedeck jobs rebase {} --base-model {}",
+            summary.id,
+            crate::domain::models::suggested_base(&summary.base_model, today)
+        );
+    }
     outln!("created    {}  ·  duration {}", r[4], r[5]);
     outln!(
         "epochs     {}  ·  adapter {}  ·  steps {}",
@@ -225,6 +243,9 @@ fn describe(job: &TuningJob, stage: Option<JobStage>) {
         r[7],
         r[8]
     );
+    if let Some(open) = summary.open_text() {
+        outln!("open model {open}");
+    }
     let method = crate::domain::vertex_methods::TuningMethod::of(job);
     match method {
         crate::domain::vertex_methods::TuningMethod::Supervised
@@ -394,6 +415,12 @@ pub async fn tune(
             "--learning-rate {rate}: Gemini models on Vertex AI take only a multiplier of the service's rate; use --learning-rate-multiplier (e.g. 1.0) instead"
         )));
     }
+    let tuning_mode = match args.vertex.tuning_mode.as_deref() {
+        None => None,
+        Some(word) => Some(TuningMode::from_word(word).ok_or_else(|| {
+            CliError::usage(format!("--tuning-mode {word}: use full or adapter"))
+        })?),
+    };
     if let Some(r) = args.vertex.adapter_size
         && AdapterSize::from_rank(r).is_none()
     {
@@ -410,8 +437,14 @@ pub async fn tune(
         adapter_rank: args.vertex.adapter_size,
         validation_percent: args.held_out,
         method: crate::domain::vertex::VertexMethod::Supervised,
+        open: OpenSettings {
+            tuning_mode,
+            batch_size: args.batch_size,
+            learning_rate: args.learning_rate,
+            output_uri: args.vertex.output_uri.clone().unwrap_or_default(),
+        },
     };
-    settings.check().map_err(flag_problem)?;
+    settings.check_in(&client.location).map_err(flag_problem)?;
     let (train, validation) = settings.split(&examples).map_err(flag_problem)?;
     if args.vertex.dry_run {
         return super::tune_plan::dry_run(
@@ -490,6 +523,20 @@ pub(super) fn flag_problem(problem: VertexTuningProblem) -> CliError {
         VertexTuningProblem::NoExamples => "the dataset",
         VertexTuningProblem::PreferenceNotForModel { .. } => "--method preference",
         VertexTuningProblem::BetaOutOfRange { .. } => "--beta",
+        VertexTuningProblem::ModeNotForModel { .. } => "--tuning-mode",
+        VertexTuningProblem::MultiplierOnOpenModel { .. } => "--learning-rate-multiplier",
+        VertexTuningProblem::RateOnGemini { .. } | VertexTuningProblem::RateNotPositive => {
+            "--learning-rate"
+        }
+        VertexTuningProblem::OpenSettingOnGemini { setting, .. } => match *setting {
+            "tuning mode" => "--tuning-mode",
+            "batch size" => "--batch-size",
+            _ => "--output-uri",
+        },
+        VertexTuningProblem::OutputUriMissing { .. }
+        | VertexTuningProblem::OutputUriNotGs { .. } => "--output-uri",
+        VertexTuningProblem::BatchSizeBelowOne => "--batch-size",
+        VertexTuningProblem::RegionNotForModel { .. } => "--location",
     };
     CliError::usage(format!("{flag}: {problem}"))
 }
@@ -502,9 +549,22 @@ pub(super) fn source_of(args: &super::tuning::TuneArgs) -> VertexSource {
             model: m.clone(),
             checkpoint: args.vertex.checkpoint.clone(),
         },
-        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => {
-            VertexSource::Base(crate::domain::vertex::DEFAULT_BASE_MODEL.to_owned())
-        }
+        // The Gemini API's default names no Vertex model: the newest one that tunes today by
+        // the method asked for.
+        None if args.base_model == crate::domain::limits::DEFAULT_BASE_MODEL => VertexSource::Base(
+            crate::domain::models::default_base_model(
+                match args.vertex.method {
+                    super::tuning::MethodFlag::Supervised => {
+                        crate::domain::models::Method::Supervised
+                    }
+                    super::tuning::MethodFlag::Preference => {
+                        crate::domain::models::Method::Preference
+                    }
+                },
+                chrono::Utc::now().date_naive(),
+            )
+            .to_owned(),
+        ),
         None => VertexSource::Base(args.base_model.clone()),
     }
 }

@@ -92,6 +92,7 @@ pub async fn tune(client: &VertexClient, args: TuneArgs) -> CliResult {
         method: VertexMethod::Preference {
             beta: args.vertex.beta,
         },
+        open: Default::default(),
     };
     settings.check().map_err(flag_problem)?;
     let (train, validation) = settings.split(&checked.lines).map_err(flag_problem)?;

@@ -54,11 +54,11 @@ pub async fn rebase(client: &VertexClient, args: &RebaseArgs) -> Result<TuningJo
             ),
             RebaseProblem::NotTunable { model } => format!(
                 "--base-model {model}: Vertex AI does not tune it; choose one of {}",
-                rebase_targets(&job).join(", ")
+                rebase_targets(&job, chrono::Utc::now().date_naive()).join(", ")
             ),
             RebaseProblem::SameBase { model } => format!(
                 "--base-model {model}: {label} was tuned from {model} already; choose another: {}",
-                rebase_targets(&job).join(", ")
+                rebase_targets(&job, chrono::Utc::now().date_naive()).join(", ")
             ),
         })
     })?;

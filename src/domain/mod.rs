@@ -8,6 +8,7 @@
 pub mod generation;
 pub mod job_plan;
 pub mod limits;
+pub mod models;
 pub mod preference;
 pub mod progress;
 pub mod rebase;

@@ -369,9 +369,11 @@ pub fn shared_spec(
             epoch_count: h.epoch_count,
             learning_rate_multiplier: h.learning_rate_multiplier,
             learning_rate: None,
+            batch_size: None,
             adapter_size: h.adapter_size.clone(),
         }),
         export_last_checkpoint_only: p.export_last_checkpoint_only,
+        ..Default::default()
     })
 }
 

@@ -23,6 +23,7 @@ impl RebaseProblem {
     pub fn tunable_ids() -> String {
         TUNABLE_MODELS
             .iter()
+            .filter(|m| !m.is_open())
             .map(|m| m.id)
             .collect::<Vec<_>>()
             .join(", ")
@@ -52,7 +53,8 @@ pub fn check_rebase(job: &TuningJob, new_base: &str) -> Result<(), RebaseProblem
 
 /// The base-model half of [`check_rebase`], for a caller that has the old base only.
 pub fn check_base(old_base: &str, new_base: &str) -> Result<(), RebaseProblem> {
-    if tunable_model(new_base).is_none() {
+    // A rebase re-tunes a Gemini model's data on another Gemini model.
+    if tunable_model(new_base).is_none_or(|m| m.is_open()) {
         return Err(RebaseProblem::NotTunable {
             model: new_base.to_owned(),
         });
@@ -65,14 +67,50 @@ pub fn check_base(old_base: &str, new_base: &str) -> Result<(), RebaseProblem> {
     Ok(())
 }
 
-/// The tunable models other than the job's base, newest first: what a rebase may choose.
-pub fn rebase_targets(job: &TuningJob) -> Vec<&'static str> {
+/// The models a rebase may choose on `today`, the suggested one first: the Gemini models
+/// supervised tuning takes that have not retired, other than the job's base, the one the model
+/// table suggests for that base leading ([`crate::domain::models::suggested_base`]).
+pub fn rebase_targets(job: &TuningJob, today: chrono::NaiveDate) -> Vec<&'static str> {
+    use crate::domain::models::{Family, Method, current_models, suggested_base};
     let old = short(job_base_model(job)).to_owned();
-    TUNABLE_MODELS
-        .iter()
+    let suggested = suggested_base(&old, today);
+    let mut targets: Vec<&'static str> = current_models(Method::Supervised, today)
+        .into_iter()
+        .filter(|m| m.family == Family::Gemini)
         .map(|m| m.id)
         .filter(|id| *id != old)
-        .collect()
+        .collect();
+    if let Some(i) = targets.iter().position(|id| *id == suggested) {
+        let first = targets.remove(i);
+        targets.insert(0, first);
+    }
+    targets
+}
+
+/// The job among `jobs` whose tuned model (or one of its checkpoints) serves on `endpoint`.
+pub fn job_serving<'a>(jobs: &'a [TuningJob], endpoint: &str) -> Option<&'a TuningJob> {
+    jobs.iter().find(|j| {
+        j.tuned_model.as_ref().is_some_and(|t| {
+            t.endpoint == endpoint || t.checkpoints.iter().any(|c| c.endpoint == endpoint)
+        })
+    })
+}
+
+/// What a 404 from a tuned endpoint means when the job's base model has retired (or may have)
+/// on `today`: the sentence that says so and names the rebase command; `None` otherwise.
+pub fn retired_base_hint(job: &TuningJob, today: chrono::NaiveDate) -> Option<String> {
+    use crate::domain::models::{Life, base_life, suggested_base};
+    let base = short(job_base_model(job));
+    let said = match base_life(base, today)? {
+        Life::Retired { on } => format!("its base model {base} retired on {on}"),
+        Life::MayHaveRetired { on } => format!("its base model {base} may have retired (due {on})"),
+        Life::RetiresSoon { .. } => return None,
+    };
+    Some(format!(
+        "{said}: rebase it with `tunedeck jobs rebase {} --base-model {}` (R on the job in the Jobs tab)",
+        job.id(),
+        suggested_base(base, today)
+    ))
 }
 
 #[cfg(test)]
@@ -119,8 +157,25 @@ mod tests {
                 state: "RUNNING".into()
             })
         );
-        let targets = rebase_targets(&job);
+        // Before the 2.5 models retired, every other Gemini model; after, the current ones,
+        // the table's suggestion first.
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let targets = rebase_targets(&job, day("2026-08-01"));
         assert!(!targets.contains(&"gemini-2.5-flash"));
-        assert_eq!(targets.len(), TUNABLE_MODELS.len() - 1);
+        assert_eq!(targets.first(), Some(&"gemini-3.1-flash-lite"));
+        assert_eq!(targets.len(), 4);
+        assert_eq!(
+            rebase_targets(&job, day("2026-12-04")),
+            vec!["gemini-3.1-flash-lite", "gemini-3.5-flash"]
+        );
+        let named = TuningJob {
+            name: "projects/1/locations/us-central1/tuningJobs/42".into(),
+            ..job.clone()
+        };
+        assert_eq!(retired_base_hint(&named, day("2026-08-01")), None);
+        assert_eq!(
+            retired_base_hint(&named, day("2026-12-04")).unwrap(),
+            "its base model gemini-2.5-flash retired on 2026-10-16: rebase it with `tunedeck jobs rebase 42 --base-model gemini-3.1-flash-lite` (R on the job in the Jobs tab)"
+        );
     }
 }

@@ -1,16 +1,14 @@
-//! Vertex AI supervised tuning's rules, once: which Gemini models can be tuned and with which
-//! adapter sizes, the dataset limits, the default location, and how tokens are estimated.
+//! Vertex AI supervised tuning's rules, once: the dataset limits, the default location, how
+//! tokens are estimated, and the settings of a job (a Gemini model's, or an open model's:
+//! mode, batch size, learning rate, output folder) checked against the model table
+//! ([`super::models`], which says which models tune, how, where and until when).
 //! Source: Vertex AI's "About supervised fine-tuning for Gemini models" and "Prepare supervised
-//! fine-tuning data" pages, as read on 2026-09-25.
+//! fine-tuning data" pages, as read on 2026-09-25; "Tune an open model", read 2026-12-04.
 
 use crate::api::vertex::types::{TuningJob, TuningJobState};
 
 /// The location used when none is configured (google-genai's and gcloud's default).
 pub const DEFAULT_LOCATION: &str = "us-central1";
-
-/// The base model tuned when none is chosen: the one the supervised-tuning guide's examples
-/// use.
-pub const DEFAULT_BASE_MODEL: &str = "gemini-2.5-flash";
 
 /// Input plus output tokens of one training example; longer examples are dropped.
 pub const MAX_TOKENS_PER_EXAMPLE: usize = 131_072;
@@ -29,53 +27,14 @@ pub const RECOMMENDED_EXAMPLES: usize = 100;
 /// Text-only training examples, at most.
 pub const MAX_TRAINING_EXAMPLES: usize = 10_000_000;
 
-/// A tunable Gemini model and the adapter sizes (LoRA ranks) it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TunableModel {
-    pub id: &'static str,
-    pub adapter_ranks: &'static [u32],
-}
+pub use super::models::{TUNABLE_MODELS, TunableModel, TuningMode, tunable_model};
 
-/// The Gemini models supervised tuning accepts, newest first (the supervised-tuning guide's
-/// supported models).
-pub const TUNABLE_MODELS: &[TunableModel] = &[
-    TunableModel {
-        id: "gemini-3.5-flash",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-    TunableModel {
-        id: "gemini-3.1-flash-lite",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-    TunableModel {
-        id: "gemini-2.5-pro",
-        adapter_ranks: &[1, 2, 4, 8],
-    },
-    TunableModel {
-        id: "gemini-2.5-flash",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-    TunableModel {
-        id: "gemini-2.5-flash-lite",
-        adapter_ranks: &[1, 2, 4, 8, 16],
-    },
-];
-
-/// The tunable model with this id (`gemini-2.5-flash`, or a `publishers/google/models/` name).
-pub fn tunable_model(id: &str) -> Option<&'static TunableModel> {
-    let short = id.rsplit('/').next().unwrap_or(id);
-    TUNABLE_MODELS.iter().find(|m| m.id == short)
-}
-
-/// Whether a tuning of this source takes a plain learning rate. Gemini models on Vertex AI
-/// take only `learningRateMultiplier` (the service drops `learningRate` silently, or refuses
-/// it); the open models (issue 22) take a rate. A tuned model's source is a Gemini model.
+/// Whether a tuning of this source takes a plain learning rate: the open models do (the model
+/// table); Gemini models take only `learningRateMultiplier`. A tuned model's source is a
+/// Gemini model.
 pub fn takes_learning_rate(source: &VertexSource) -> bool {
     match source {
-        VertexSource::Base(model) => {
-            let short = model.rsplit('/').next().unwrap_or(model);
-            !short.starts_with("gemini-")
-        }
+        VertexSource::Base(model) => tunable_model(model).is_some_and(TunableModel::is_open),
         VertexSource::Tuned { .. } => false,
     }
 }
@@ -135,6 +94,43 @@ pub struct JobSummary {
     pub stage: Option<JobStage>,
     /// The location the job lives in (its name says it): a column of the all-locations view.
     pub location: String,
+    /// An open model's settings, as the job reports them; `None` for a Gemini job.
+    pub open: Option<OpenJob>,
+}
+
+/// An open-model job's settings as read from the wire (v1beta1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenJob {
+    /// `full` or `adapter` (or the wire's word for a mode this build does not know).
+    pub mode: String,
+    pub batch_size: Option<i64>,
+    pub learning_rate: Option<f64>,
+    pub output_uri: String,
+}
+
+impl OpenJob {
+    fn of(job: &TuningJob) -> Option<OpenJob> {
+        use crate::api::vertex::types::WireTuningMode;
+        let spec = job.supervised_tuning_spec.as_ref();
+        let hp = spec.and_then(|s| s.hyper_parameters.as_ref());
+        let mode = spec.map_or(WireTuningMode::Unspecified, |s| s.tuning_mode.clone());
+        if job.output_uri.is_empty() && mode == WireTuningMode::Unspecified {
+            return None;
+        }
+        Some(OpenJob {
+            mode: match mode {
+                WireTuningMode::Full => "full".into(),
+                WireTuningMode::PeftAdapter => "adapter".into(),
+                other => other
+                    .name()
+                    .trim_start_matches("TUNING_MODE_")
+                    .to_lowercase(),
+            },
+            batch_size: hp.and_then(|h| h.batch_size),
+            learning_rate: hp.and_then(|h| h.learning_rate),
+            output_uri: job.output_uri.clone(),
+        })
+    }
 }
 
 impl JobSummary {
@@ -159,6 +155,7 @@ impl JobSummary {
             location: crate::domain::regions::location_of(&job.name)
                 .unwrap_or_default()
                 .to_owned(),
+            open: OpenJob::of(job),
         }
     }
 
@@ -183,6 +180,50 @@ impl JobSummary {
             Some(stage) => format!("{} · {}", self.state, stage.short()),
             None => self.state.clone(),
         }
+    }
+
+    /// The retirement mark of the job's base model on `today` ("retired 2026-10-16: rebase"),
+    /// for a job whose model is worth rebasing: one that succeeded.
+    pub fn base_mark(&self, today: chrono::NaiveDate) -> Option<String> {
+        if self.state != "SUCCEEDED" {
+            return None;
+        }
+        super::models::base_life(&self.base_model, today).map(|life| life.mark())
+    }
+
+    /// The state cell with the base model's retirement mark after it, within `width`
+    /// characters where it can: `SUCCEEDED · retired 2026-10-16: rebase`, else
+    /// `SUCCEEDED · retired`.
+    pub fn state_with_life(&self, today: chrono::NaiveDate, width: usize) -> String {
+        let life = (self.state == "SUCCEEDED")
+            .then(|| super::models::base_life(&self.base_model, today))
+            .flatten();
+        match life {
+            Some(life) => {
+                let full = format!("{} · {}", self.state_text(), life.mark());
+                if full.chars().count() <= width {
+                    full
+                } else {
+                    format!("{} · {}", self.state_text(), life.short_mark())
+                }
+            }
+            None => self.state_text(),
+        }
+    }
+
+    /// An open model's settings in a line: "full · batch 8 · learning rate 0.00001 · output
+    /// gs://b/out"; `None` for a Gemini job.
+    pub fn open_text(&self) -> Option<String> {
+        let open = self.open.as_ref()?;
+        let mut parts = vec![open.mode.clone()];
+        if let Some(b) = open.batch_size {
+            parts.push(format!("batch {b}"));
+        }
+        if let Some(r) = open.learning_rate {
+            parts.push(format!("learning rate {r}"));
+        }
+        parts.push(format!("output {}", open.output_uri));
+        Some(parts.join(" · "))
     }
 
     /// "12m05s", "running" or "-".
@@ -317,6 +358,30 @@ pub struct VertexTuning {
     pub validation_percent: f64,
     /// Supervised or preference tuning.
     pub method: VertexMethod,
+    /// An open model's settings (all unset for a Gemini model).
+    pub open: OpenSettings,
+}
+
+/// What an open model's tuning takes beside a Gemini model's (v1beta1): the mode, a batch
+/// size, a plain learning rate, and the Cloud Storage folder its weights are written to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpenSettings {
+    /// `None`: the model's default mode (the adapter where it takes one).
+    pub tuning_mode: Option<TuningMode>,
+    pub batch_size: Option<u32>,
+    pub learning_rate: Option<f64>,
+    /// `gs://bucket/folder`; required for an open model.
+    pub output_uri: String,
+}
+
+impl OpenSettings {
+    /// Whether any open-model setting is given.
+    pub fn any(&self) -> bool {
+        self.tuning_mode.is_some()
+            || self.batch_size.is_some()
+            || self.learning_rate.is_some()
+            || !self.output_uri.is_empty()
+    }
 }
 
 /// Why Vertex AI would refuse the settings or the split; each front end words it.
@@ -348,6 +413,40 @@ pub enum VertexTuningProblem {
     BetaOutOfRange {
         beta: f64,
     },
+    /// The model does not take this tuning mode.
+    ModeNotForModel {
+        mode: TuningMode,
+        model: String,
+        allowed: &'static [TuningMode],
+    },
+    /// An open model is tuned with a learning rate, not a multiplier.
+    MultiplierOnOpenModel {
+        model: String,
+    },
+    /// A Gemini model is tuned with a multiplier, not a learning rate.
+    RateOnGemini {
+        model: String,
+    },
+    /// A Gemini model takes no tuning mode, batch size or output URI.
+    OpenSettingOnGemini {
+        setting: &'static str,
+        model: String,
+    },
+    /// An open model's tuning needs a Cloud Storage folder for its weights.
+    OutputUriMissing {
+        model: String,
+    },
+    OutputUriNotGs {
+        uri: String,
+    },
+    BatchSizeBelowOne,
+    RateNotPositive,
+    /// The model does not tune in this region.
+    RegionNotForModel {
+        model: String,
+        location: String,
+        regions: &'static [&'static str],
+    },
 }
 
 impl std::fmt::Display for VertexTuningProblem {
@@ -370,10 +469,19 @@ impl std::fmt::Display for VertexTuningProblem {
                 rank,
                 model,
                 allowed,
-            } => write!(
-                f,
-                "adapter size {rank} is not offered for {model}; it takes {allowed:?}"
-            ),
+            } => {
+                if allowed.is_empty() {
+                    write!(
+                        f,
+                        "adapter size {rank} is not offered for {model}; it takes no adapter size (the service picks the adapter's rank)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "adapter size {rank} is not offered for {model}; it takes {allowed:?}"
+                    )
+                }
+            }
             VertexTuningProblem::Share(problem) => match problem {
                 super::tuning::TuningProblem::HeldOutOutOfRange { percent } => {
                     write!(f, "validation share {percent}% is outside 0 to 99")
@@ -403,6 +511,53 @@ impl std::fmt::Display for VertexTuningProblem {
                 "beta {beta} is out of range; it must be above 0 and at most {}",
                 super::preference::BETA_MAX
             ),
+            VertexTuningProblem::ModeNotForModel {
+                mode,
+                model,
+                allowed,
+            } => write!(
+                f,
+                "{model} does not take {} tuning; it takes {}",
+                mode.word(),
+                allowed
+                    .iter()
+                    .map(|m| m.word())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            VertexTuningProblem::MultiplierOnOpenModel { model } => write!(
+                f,
+                "{model} is an open model: give a learning rate, not a learning-rate multiplier"
+            ),
+            VertexTuningProblem::RateOnGemini { model } => write!(
+                f,
+                "{model} takes a learning-rate multiplier, not a learning rate"
+            ),
+            VertexTuningProblem::OpenSettingOnGemini { setting, model } => write!(
+                f,
+                "{model} takes no {setting}; it is an open model's setting"
+            ),
+            VertexTuningProblem::OutputUriMissing { model } => write!(
+                f,
+                "{model} is an open model: its tuning needs an output URI (gs://bucket/folder) for the tuned weights"
+            ),
+            VertexTuningProblem::OutputUriNotGs { uri } => write!(
+                f,
+                "output URI {uri:?} is not a Cloud Storage folder (gs://bucket/folder)"
+            ),
+            VertexTuningProblem::BatchSizeBelowOne => {
+                write!(f, "the batch size must be at least 1")
+            }
+            VertexTuningProblem::RateNotPositive => write!(f, "the learning rate must be above 0"),
+            VertexTuningProblem::RegionNotForModel {
+                model,
+                location,
+                regions,
+            } => write!(
+                f,
+                "{model} does not tune in {location}; it tunes in {}",
+                regions.join(", ")
+            ),
         }
     }
 }
@@ -430,21 +585,96 @@ impl VertexTuning {
                 });
             }
         }
-        if let VertexSource::Base(model) = &self.source {
-            let tunable = tunable_model(model).ok_or_else(|| VertexTuningProblem::NotTunable {
-                model: model.clone(),
-            })?;
-            if let Some(rank) = self.adapter_rank
-                && !tunable.adapter_ranks.contains(&rank)
-            {
-                return Err(VertexTuningProblem::AdapterNotForModel {
-                    rank,
-                    model: tunable.id.to_owned(),
-                    allowed: tunable.adapter_ranks,
+        if self.open.batch_size == Some(0) {
+            return Err(VertexTuningProblem::BatchSizeBelowOne);
+        }
+        if self
+            .open
+            .learning_rate
+            .is_some_and(|r| r.is_nan() || r <= 0.0)
+        {
+            return Err(VertexTuningProblem::RateNotPositive);
+        }
+        let tunable = match &self.source {
+            VertexSource::Base(model) => {
+                tunable_model(model).ok_or_else(|| VertexTuningProblem::NotTunable {
+                    model: model.clone(),
+                })?
+            }
+            // A tuned model continues on its Gemini base: no open-model setting applies.
+            VertexSource::Tuned { model, .. } => {
+                return match self.open.learning_rate {
+                    Some(_) => Err(VertexTuningProblem::RateOnGemini {
+                        model: model.clone(),
+                    }),
+                    None => gemini_settings(&self.open, model),
+                };
+            }
+        };
+        let model = tunable.id.to_owned();
+        if tunable.is_open() {
+            if self.multiplier.is_some() {
+                return Err(VertexTuningProblem::MultiplierOnOpenModel { model });
+            }
+            let mode = self.open.tuning_mode.unwrap_or(tunable.default_mode());
+            if !tunable.takes_mode(mode) {
+                return Err(VertexTuningProblem::ModeNotForModel {
+                    mode,
+                    model,
+                    allowed: tunable.modes,
                 });
             }
+            if self.open.output_uri.is_empty() {
+                return Err(VertexTuningProblem::OutputUriMissing { model });
+            }
+            if !self.open.output_uri.starts_with("gs://") {
+                return Err(VertexTuningProblem::OutputUriNotGs {
+                    uri: self.open.output_uri.clone(),
+                });
+            }
+        } else {
+            if self.open.learning_rate.is_some() {
+                return Err(VertexTuningProblem::RateOnGemini { model });
+            }
+            gemini_settings(&self.open, &model)?;
+        }
+        if let Some(rank) = self.adapter_rank
+            && !tunable.adapter_ranks.contains(&rank)
+        {
+            return Err(VertexTuningProblem::AdapterNotForModel {
+                rank,
+                model,
+                allowed: tunable.adapter_ranks,
+            });
         }
         Ok(())
+    }
+
+    /// [`VertexTuning::check`], and that the model tunes in `location`.
+    pub fn check_in(&self, location: &str) -> Result<(), VertexTuningProblem> {
+        self.check()?;
+        if let VertexSource::Base(model) = &self.source
+            && let Some(tunable) = tunable_model(model)
+            && !tunable.tunes_in(location)
+        {
+            return Err(VertexTuningProblem::RegionNotForModel {
+                model: tunable.id.to_owned(),
+                location: location.to_owned(),
+                regions: tunable.regions,
+            });
+        }
+        Ok(())
+    }
+
+    /// The tuning mode a job of these settings runs in: an open model's (given, else its
+    /// default); `None` for a Gemini model.
+    pub fn mode(&self) -> Option<TuningMode> {
+        match &self.source {
+            VertexSource::Base(model) => tunable_model(model)
+                .filter(|m| m.is_open())
+                .map(|m| self.open.tuning_mode.unwrap_or(m.default_mode())),
+            VertexSource::Tuned { .. } => None,
+        }
     }
 
     /// How many of `examples` train and how many validate, within the service's validation
@@ -479,16 +709,10 @@ impl VertexTuning {
     pub fn to_job(&self, training_uri: &str, validation_uri: &str) -> TuningJob {
         use crate::api::vertex::types::{
             AdapterSize, HyperParameters, PreTunedModel, PreferenceHyperParameters,
-            PreferenceOptimizationSpec, SupervisedTuningSpec,
+            PreferenceOptimizationSpec, SupervisedTuningSpec, WireTuningMode,
         };
         let (base_model, pre_tuned_model) = match &self.source {
-            VertexSource::Base(model) => (
-                model
-                    .trim_start_matches("publishers/google/models/")
-                    .trim_start_matches("models/")
-                    .to_owned(),
-                None,
-            ),
+            VertexSource::Base(model) => (super::models::short_id(model), None),
             VertexSource::Tuned { model, checkpoint } => (
                 String::new(),
                 Some(PreTunedModel {
@@ -510,9 +734,15 @@ impl VertexTuning {
                     hyper_parameters: Some(HyperParameters {
                         epoch_count: self.epochs.map(i64::from),
                         learning_rate_multiplier: self.multiplier,
+                        learning_rate: self.open.learning_rate,
+                        batch_size: self.open.batch_size.map(i64::from),
                         adapter_size,
-                        ..Default::default()
                     }),
+                    tuning_mode: match self.mode() {
+                        Some(TuningMode::Full) => WireTuningMode::Full,
+                        Some(TuningMode::Adapter) => WireTuningMode::PeftAdapter,
+                        None => WireTuningMode::Unspecified,
+                    },
                     ..Default::default()
                 }),
                 None,
@@ -539,9 +769,27 @@ impl VertexTuning {
             description: self.description.clone(),
             supervised_tuning_spec,
             preference_optimization_spec,
+            output_uri: self.open.output_uri.clone(),
             ..Default::default()
         }
     }
+}
+
+/// A Gemini model's settings hold no open-model one (the learning rate is checked apart).
+fn gemini_settings(open: &OpenSettings, model: &str) -> Result<(), VertexTuningProblem> {
+    let setting = if open.tuning_mode.is_some() {
+        "tuning mode"
+    } else if open.batch_size.is_some() {
+        "batch size"
+    } else if !open.output_uri.is_empty() {
+        "output URI"
+    } else {
+        return Ok(());
+    };
+    Err(VertexTuningProblem::OpenSettingOnGemini {
+        setting,
+        model: model.to_owned(),
+    })
 }
 
 /// The object a dataset is uploaded as: `prefix/stem-YYYYmmdd-HHMMSS-kind.jsonl` (`kind`:
@@ -573,6 +821,7 @@ mod tests {
             adapter_rank: Some(16),
             validation_percent: 20.0,
             method: VertexMethod::Supervised,
+            open: OpenSettings::default(),
         }
     }
 

@@ -49,6 +49,10 @@ pub struct EmulatorOptions {
     /// TUNING_JOB_STATE_WAITING_FOR_QUOTA, first come first served (the service's default
     /// "Global concurrent tuning jobs" quota is 1, shared across the project's locations).
     pub concurrent_tuning_jobs: usize,
+    /// The day the model table's retirement dates are read at: a tuned endpoint whose base
+    /// has retired by then answers 404 as the service does. `None` (the default): no model
+    /// retires in the emulator, so the demo and every test work whatever today's date is.
+    pub retire_models_at: Option<chrono::NaiveDate>,
 }
 
 impl Default for EmulatorOptions {
@@ -65,6 +69,7 @@ impl Default for EmulatorOptions {
             stream_chunk_delay: Duration::from_millis(40),
             header_timeout: Duration::from_secs(30),
             concurrent_tuning_jobs: 1,
+            retire_models_at: None,
         }
     }
 }

@@ -196,6 +196,10 @@ fn put_object(core: &Core, name: &str, data: Vec<u8>) {
     store.cloud.put_object(object);
 }
 
+/// The base model of the demo's live job: a current one, which no date in the model table
+/// retires (its retirement is "or later").
+pub const DEMO_CURRENT_BASE: &str = "gemini-3.5-flash";
+
 fn vertex_request(
     display_name: &str,
     description: &str,
@@ -271,6 +275,13 @@ pub fn seed_vertex(core: &Arc<Core>) {
         "",
         6,
     );
+    // The live job tunes a current model; the finished one keeps Gemini 2.5 Flash, retired
+    // on 2026-10-16, so the dashboard shows its mark and offers the rebase (the emulator
+    // still serves it unless told a day to retire models at).
+    let live = crate::api::vertex::types::TuningJob {
+        base_model: DEMO_CURRENT_BASE.into(),
+        ..live
+    };
     if let Err(e) = create_with(core, &scope, live, Utc::now(), true) {
         tracing::warn!("seeding the Vertex demo: {}", e.message);
     }

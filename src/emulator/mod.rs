@@ -17,6 +17,7 @@ pub mod trainer;
 pub mod tuning;
 mod vertex_dataset;
 mod vertex_methods;
+mod vertex_open;
 mod vertex_preference;
 mod vertex_quota;
 pub mod vertex_tuning;
@@ -80,6 +81,11 @@ pub struct EmulatorArgs {
     /// wait, PENDING with TUNING_JOB_STATE_WAITING_FOR_QUOTA, first come first served.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrent_tuning_jobs: u32,
+    /// Retire models as the model table's dates say at this day (YYYY-MM-DD, or `today`): a
+    /// tuned endpoint whose base model has retired then answers 404 NOT_FOUND. Unset, no
+    /// model retires in the emulator.
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub retire_models_at: Option<chrono::NaiveDate>,
     /// Seed for training and faults (the same seed gives the same loss curves).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -167,6 +173,14 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--retire-models-at`: a day, or `today` (read once, at the start).
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    if s == "today" {
+        return Ok(chrono::Utc::now().date_naive());
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not YYYY-MM-DD"))
+}
+
 /// The emulator tunedeck runs in-process when no credentials are found, for the dashboard and
 /// the headless commands alike: the usual state file, a free loopback port. Its demo project
 /// runs two tuning jobs at once, not the service's one: the demo's own live job is the
@@ -240,6 +254,7 @@ impl EmulatorArgs {
             stream_chunk_delay: Duration::from_millis(self.stream_chunk_ms),
             header_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             concurrent_tuning_jobs: self.concurrent_tuning_jobs as usize,
+            retire_models_at: self.retire_models_at,
         }
     }
 }

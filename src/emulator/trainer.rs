@@ -274,6 +274,20 @@ impl Trainer {
         self
     }
 
+    /// The weights as a table, for an exported model file: the feature ids in order, one row
+    /// of per-output weights for each (row-major), the per-output bias, and how many outputs.
+    pub fn weights_table(&self) -> (Vec<u32>, Vec<f32>, Vec<f32>, usize) {
+        let mut ids: Vec<u32> = self.weights.keys().copied().collect();
+        ids.sort_unstable();
+        let classes = self.classes.len();
+        let mut rows = Vec::with_capacity(ids.len() * classes);
+        for id in &ids {
+            let row = &self.weights[id];
+            rows.extend((0..classes).map(|c| row.get(c).copied().unwrap_or(0.0)));
+        }
+        (ids, rows, self.bias.clone(), classes)
+    }
+
     fn featurize(&self, text: &str) -> Vec<(u32, f32)> {
         let x = features(text);
         if self.feature_mask == u32::MAX {

@@ -92,8 +92,10 @@ pub fn lower(
                 learning_rate_multiplier: hp.learning_rate_multiplier,
                 learning_rate: hp.learning_rate,
                 adapter_size: hp.adapter_size,
+                ..Default::default()
             }),
             export_last_checkpoint_only: false,
+            ..Default::default()
         });
         return Ok(request);
     }
@@ -175,8 +177,10 @@ pub fn lower(
                 learning_rate_multiplier: hp.learning_rate_multiplier,
                 learning_rate: None,
                 adapter_size: hp.adapter_size,
+                ..Default::default()
             }),
             export_last_checkpoint_only: false,
+            ..Default::default()
         });
     }
     Ok(request)

@@ -61,6 +61,7 @@ impl Asked {
                         epoch_count: hp.epoch_count,
                         learning_rate_multiplier: hp.learning_rate_multiplier,
                         learning_rate: None,
+                        batch_size: None,
                         adapter_size: hp.adapter_size,
                     },
                     preference: Some(hp.beta),

@@ -33,8 +33,9 @@ use crate::api::serde_util::f32_to_wire;
 use crate::api::types::Status;
 use crate::api::vertex::types::{
     AdapterSize, Checkpoint, JobState, TunedModelRef, TuningDataStats, TuningJob,
-    TuningJobMetadata, TuningJobState,
+    TuningJobMetadata, TuningJobState, WireTuningMode,
 };
+use crate::domain::models::TuningMode;
 use crate::domain::vertex::{TUNABLE_MODELS, tunable_model};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -165,11 +166,6 @@ fn create_inner(
             "learning_rate and learning_rate_multiplier cannot both be set.",
         ));
     }
-    if hp.learning_rate.is_some() {
-        return Err(invalid(
-            "learning_rate is for open models only; Gemini models take learning_rate_multiplier.",
-        ));
-    }
     if let Some(m) = hp
         .learning_rate_multiplier
         .filter(|m| m.is_nan() || *m <= 0.0)
@@ -298,9 +294,42 @@ fn create_inner(
         ))
     })?;
     asked.check_preference(&base_model)?;
-    let rank = match hp.adapter_size.rank() {
-        None if hp.adapter_size == AdapterSize::Unspecified => DEFAULT_ADAPTER_RANK,
-        Some(r) if tunable.adapter_ranks.contains(&r) => r,
+    // Past a firm retirement date (at the day the emulator is told to read the lifecycle
+    // at), a base model takes no new job.
+    if let Some(today) = core.options.retire_models_at
+        && tunable.retired(today)
+    {
+        return Err(invalid(format!(
+            "Base model {} is not supported for tuning: it was retired on {}.",
+            tunable.id,
+            tunable.retires.map_or("", |r| r.on)
+        )));
+    }
+    let open = if tunable.is_open() {
+        Some(super::vertex_open::check(
+            tunable,
+            &scope.location,
+            &request,
+            &hp,
+        )?)
+    } else {
+        super::vertex_open::refuse_open_fields(tunable.id, &request, &hp)?;
+        if !tunable.tunes_in(&scope.location) {
+            return Err(invalid(format!(
+                "Base model {} is not supported for tuning in {}. Supported regions: {}.",
+                tunable.id,
+                scope.location,
+                tunable.regions.join(", ")
+            )));
+        }
+        None
+    };
+    let rank = match (open, hp.adapter_size.rank()) {
+        // Full tuning trains every weight: no adapter (rank 0: nothing folded).
+        (Some(run), _) if run.mode == TuningMode::Full => 0,
+        (Some(_), _) => DEFAULT_ADAPTER_RANK,
+        (None, None) if hp.adapter_size == AdapterSize::Unspecified => DEFAULT_ADAPTER_RANK,
+        (None, Some(r)) if tunable.adapter_ranks.contains(&r) => r,
         _ => {
             return Err(invalid(
                 "The adapter size is not supported for this base model.",
@@ -323,8 +352,13 @@ fn create_inner(
     let epochs = hp
         .epoch_count
         .map_or_else(|| default_epochs(examples.len()), |e| e.min(1000) as u32);
-    let batch = batch_size(examples.len());
-    let multiplier = hp.learning_rate_multiplier.unwrap_or(1.0);
+    let batch = open
+        .and_then(|o| o.batch_size)
+        .unwrap_or_else(|| batch_size(examples.len()));
+    let multiplier = match open {
+        Some(o) => o.learning_rate / super::vertex_open::OPEN_REFERENCE_RATE,
+        None => hp.learning_rate_multiplier.unwrap_or(1.0),
+    };
     let id = numeric_id(&format!(
         "{}{}",
         now.timestamp_nanos_opt().unwrap_or(0),
@@ -353,12 +387,28 @@ fn create_inner(
 
     let mut hp_out = hp.clone();
     hp_out.epoch_count = Some(i64::from(epochs));
-    hp_out.learning_rate_multiplier = Some(multiplier);
-    hp_out.adapter_size = AdapterSize::from_rank(rank).unwrap_or_default();
+    let mut supervised_open = None;
+    match open {
+        Some(o) => {
+            hp_out.learning_rate = Some(o.learning_rate);
+            hp_out.batch_size = Some(i64::from(batch));
+            supervised_open = Some(match o.mode {
+                TuningMode::Full => WireTuningMode::Full,
+                TuningMode::Adapter => WireTuningMode::PeftAdapter,
+            });
+        }
+        None => {
+            hp_out.learning_rate_multiplier = Some(multiplier);
+            hp_out.adapter_size = AdapterSize::from_rank(rank).unwrap_or_default();
+        }
+    }
     let beta = asked
         .preference
         .map(|b| b.unwrap_or(crate::domain::preference::DEFAULT_BETA));
     let supervised_out = request.supervised_tuning_spec.clone().map(|mut s| {
+        if let Some(mode) = supervised_open.clone() {
+            s.tuning_mode = mode;
+        }
         s.hyper_parameters = Some(hp_out.clone());
         s
     });
@@ -549,8 +599,13 @@ pub fn fresh_trainer(job: &VertexJob) -> Trainer {
         learning_rate: s.learning_rate,
         seed: s.seed,
     };
-    let trainer = starting_trainer(&job.examples, spec, job.state.base.as_deref())
-        .with_adapter_rank(s.adapter_rank);
+    let trainer = starting_trainer(&job.examples, spec, job.state.base.as_deref());
+    // Rank 0: an open model tuned in full, every weight trained (no adapter to fold into).
+    let trainer = if s.adapter_rank == 0 {
+        trainer
+    } else {
+        trainer.with_adapter_rank(s.adapter_rank)
+    };
     match &job.preference {
         Some(run) => trainer.into_preference(&run.pairs, run.beta),
         None => trainer,
@@ -565,6 +620,19 @@ fn evaluate(trainer: &Trainer, job: &VertexJob) -> StepStats {
     } else {
         trainer.evaluate(&job.validation)
     }
+}
+
+/// An open model's tuning mode, from the job it runs as (`None` for a Gemini job).
+fn open_mode(job: &TuningJob) -> Option<TuningMode> {
+    if job.output_uri.is_empty() {
+        return None;
+    }
+    Some(
+        match job.supervised_tuning_spec.as_ref().map(|s| &s.tuning_mode) {
+            Some(WireTuningMode::Full) => TuningMode::Full,
+            _ => TuningMode::Adapter,
+        },
+    )
 }
 
 /// The job's trainer after `steps` steps (an endpoint's weights), replayed and cached.
@@ -728,6 +796,17 @@ pub async fn run(core: Arc<Core>, id: String, stats: Option<TuningDataStats>) {
         .cloud
         .job(&id)
         .and_then(|j| j.state.takes_endpoint.clone());
+    // An open model's weights are in its output folder before the job says SUCCEEDED.
+    let job = core
+        .store()
+        .cloud
+        .job(&id)
+        .map(|j| (j.state.job.clone(), j.state.spec.adapter_rank));
+    if let Some((job, rank)) = job
+        && let Some(mode) = open_mode(&job)
+    {
+        super::vertex_open::write_artifacts(&core, &job, &trainer, mode, rank);
+    }
     match takes {
         Some(endpoint) => take_endpoint(&core, &id, &endpoint),
         None => {
@@ -899,6 +978,15 @@ pub fn served(job: &TuningJob, version: &str) -> TuningJob {
     if version == "v1" {
         job.tuning_job_state = TuningJobState::Unspecified;
         job.tuning_job_metadata = None;
+        // An open model's settings are v1beta1's fields: v1 shows the job without them.
+        job.output_uri.clear();
+        if let Some(spec) = job.supervised_tuning_spec.as_mut() {
+            spec.tuning_mode = WireTuningMode::Unspecified;
+            if let Some(hp) = spec.hyper_parameters.as_mut() {
+                hp.learning_rate = None;
+                hp.batch_size = None;
+            }
+        }
     }
     // Distillation and reinforcement train through an internal supervised spec
     // (`vertex_methods`): the job shows its own spec only, with the epochs chosen.

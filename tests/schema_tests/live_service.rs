@@ -107,9 +107,17 @@ async fn vertex_bodies_with_unknown_fields_are_refused_as_the_gemini_api_refuses
     let (status, created) = raw("POST", &jobs, Some(&known.to_string())).await;
     assert_eq!(status, 200, "{created}");
     let beta_jobs = jobs.replace("/v1/", "/v1beta1/");
+    // An open model's fields (v1beta1's), on an open model: a Gemini model refuses them.
     known["supervisedTuningSpec"]["tuningMode"] = json!("TUNING_MODE_FULL");
     let (status, _) = raw("POST", &beta_jobs, Some(&known.to_string())).await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 400, "a Gemini model takes no tuning mode");
+    known["baseModel"] = json!("meta/llama3_1@llama-3.1-8b");
+    known["outputUri"] = json!("gs://schema-bucket/out");
+    let hp = &mut known["supervisedTuningSpec"]["hyperParameters"];
+    hp.as_object_mut().unwrap().remove("learningRateMultiplier");
+    hp.as_object_mut().unwrap().remove("adapterSize");
+    let (status, answer) = raw("POST", &beta_jobs, Some(&known.to_string())).await;
+    assert_eq!(status, 200, "{answer}");
     let (status, _) = raw("POST", &jobs, Some(&known.to_string())).await;
     assert_eq!(status, 400, "tuningMode is v1beta1's");
     // :cancel takes an empty message.

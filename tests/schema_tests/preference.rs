@@ -58,6 +58,7 @@ async fn the_preference_tuning_flow_conforms_to_the_discovery_documents() {
         adapter_rank: Some(8),
         validation_percent: 0.0,
         method: VertexMethod::Preference { beta: Some(0.2) },
+        open: Default::default(),
     };
     let mut request = settings.to_job(
         "gs://schema-bucket/pref.jsonl",

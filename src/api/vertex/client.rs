@@ -268,9 +268,18 @@ impl VertexClient {
     // ---- tuningJobs ----
 
     /// `tuningJobs.create`: the job itself comes back (no operation). Never retried: a retry
-    /// after a lost answer would start a second job.
+    /// after a lost answer would start a second job. An open model's job is created on
+    /// v1beta1, the only version with its fields (`tuningMode`, `batchSize`, `learningRate`,
+    /// `outputUri`).
     pub async fn create_tuning_job(&self, job: &TuningJob) -> Result<TuningJob, ApiError> {
-        let url = self.url(&format!("{}/tuningJobs", self.parent()))?;
+        let version = if job.needs_v1beta1() {
+            "v1beta1"
+        } else {
+            &self.version
+        };
+        let url = self
+            .api
+            .url(version, &format!("{}/tuningJobs", self.parent()))?;
         self.api
             .call(
                 Method::POST,

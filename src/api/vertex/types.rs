@@ -95,6 +95,22 @@ impl AdapterSize {
     }
 }
 
+crate::api::wire_enum::wire_enum! {
+    /// v1beta1 `SupervisedTuningSpec.TuningMode`: an open model's weights all trained, or a
+    /// LoRA adapter beside them.
+    pub enum WireTuningMode {
+        Unspecified = 0 => "TUNING_MODE_UNSPECIFIED",
+        Full = 1 => "TUNING_MODE_FULL",
+        PeftAdapter = 2 => "TUNING_MODE_PEFT_ADAPTER",
+    }
+}
+
+impl WireTuningMode {
+    fn is_unspecified(&self) -> bool {
+        *self == WireTuningMode::Unspecified
+    }
+}
+
 /// A supervised tuning job (`projects/*/locations/*/tuningJobs/*`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -146,6 +162,10 @@ pub struct TuningJob {
     pub tuned_model: Option<TunedModelRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning_data_stats: Option<TuningDataStats>,
+    /// v1beta1 only: the Cloud Storage folder an open model's tuning writes its weights to
+    /// (required for open models, refused for Gemini).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub output_uri: String,
 }
 
 impl JobState {
@@ -161,6 +181,16 @@ impl TuningJobState {
 }
 
 impl TuningJob {
+    /// Whether the job sets a field only v1beta1 has (an open model's settings): it is then
+    /// created on v1beta1.
+    pub fn needs_v1beta1(&self) -> bool {
+        let spec = self.supervised_tuning_spec.as_ref();
+        let hp = spec.and_then(|s| s.hyper_parameters.as_ref());
+        !self.output_uri.is_empty()
+            || spec.is_some_and(|s| !s.tuning_mode.is_unspecified())
+            || hp.is_some_and(|h| h.learning_rate.is_some() || h.batch_size.is_some())
+    }
+
     /// The planned number of optimizer steps, once the dataset has been read.
     pub fn step_count(&self) -> Option<i64> {
         let stats = self.tuning_data_stats.as_ref()?;
@@ -235,6 +265,9 @@ pub struct SupervisedTuningSpec {
     pub hyper_parameters: Option<HyperParameters>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub export_last_checkpoint_only: bool,
+    /// v1beta1 only, open models only.
+    #[serde(skip_serializing_if = "WireTuningMode::is_unspecified")]
+    pub tuning_mode: WireTuningMode,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -247,6 +280,9 @@ pub struct HyperParameters {
     /// Open-weight models only (v1beta1); refused beside a multiplier.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub learning_rate: Option<f64>,
+    /// Open-weight models only (v1beta1).
+    #[serde(with = "opt_int64", skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<i64>,
     #[serde(skip_serializing_if = "AdapterSize::is_unspecified")]
     pub adapter_size: AdapterSize,
 }

@@ -9,8 +9,8 @@ use crate::api::vertex::types::{JobState, TuningJob};
 use crate::app::form::{Fields, Focus, FormField};
 use crate::dataset::vertex::VertexExample;
 use crate::domain::vertex::{
-    TUNABLE_MODELS, VertexMethod, VertexSource, VertexTuning, VertexTuningProblem, job_label,
-    tunable_model,
+    OpenSettings, TUNABLE_MODELS, TuningMode, VertexMethod, VertexSource, VertexTuning,
+    VertexTuningProblem, job_label, tunable_model,
 };
 
 /// The form's text fields, in the order drawn.
@@ -19,9 +19,14 @@ pub enum VertexTuneField {
     DisplayName,
     Description,
     Epochs,
+    /// The learning-rate multiplier for a Gemini model; an open model's learning rate.
     Multiplier,
     /// DPO's beta: only in a preference form (a supervised one skips it).
     Beta,
+    /// Open models only.
+    BatchSize,
+    /// Open models only.
+    OutputUri,
     Validation,
     Bucket,
     Prefix,
@@ -34,12 +39,14 @@ impl FormField for VertexTuneField {
         VertexTuneField::Epochs,
         VertexTuneField::Multiplier,
         VertexTuneField::Beta,
+        VertexTuneField::BatchSize,
+        VertexTuneField::OutputUri,
         VertexTuneField::Validation,
         VertexTuneField::Bucket,
         VertexTuneField::Prefix,
     ];
-    /// What to tune from, then the adapter size.
-    const CHOICES: u8 = 2;
+    /// What to tune from, the adapter size, then (open models only) the tuning mode.
+    const CHOICES: u8 = 3;
 
     fn label(self) -> &'static str {
         match self {
@@ -48,6 +55,8 @@ impl FormField for VertexTuneField {
             VertexTuneField::Epochs => "Epochs",
             VertexTuneField::Multiplier => "LR multiplier",
             VertexTuneField::Beta => "Beta",
+            VertexTuneField::BatchSize => "Batch size",
+            VertexTuneField::OutputUri => "Output URI",
             VertexTuneField::Validation => "Validation %",
             VertexTuneField::Bucket => "Bucket",
             VertexTuneField::Prefix => "Object prefix",
@@ -102,6 +111,8 @@ pub struct VertexTuneForm {
     pub source: usize,
     /// Index into [`VertexTuneForm::adapter_choices`].
     pub adapter: usize,
+    /// Index into [`VertexTuneForm::mode_choices`].
+    pub mode: usize,
     pub focus: Focus<VertexTuneField>,
     pub error: Option<String>,
     /// While the datasets upload and the job is created.
@@ -136,9 +147,14 @@ pub struct VertexStart {
 
 impl VertexTuneForm {
     /// The form, offering the tunable models then every succeeded job's model and checkpoints,
-    /// filled from the last settings.
-    pub fn new(jobs: &[TuningJob], last: Option<&VertexTuneSettings>) -> Self {
-        Self::for_method(jobs, last, false)
+    /// filled from the last settings; the base model chosen at first is the newest one that
+    /// tunes on `today` (or the last one chosen).
+    pub fn new(
+        jobs: &[TuningJob],
+        last: Option<&VertexTuneSettings>,
+        today: chrono::NaiveDate,
+    ) -> Self {
+        Self::for_method(jobs, last, false, today)
     }
 
     /// [`VertexTuneForm::new`] for preference examples (`preference`): only the base models
@@ -147,6 +163,7 @@ impl VertexTuneForm {
         jobs: &[TuningJob],
         last: Option<&VertexTuneSettings>,
         preference: bool,
+        today: chrono::NaiveDate,
     ) -> Self {
         let mut sources: Vec<SourceChoice> = TUNABLE_MODELS
             .iter()
@@ -183,13 +200,24 @@ impl VertexTuneForm {
         }
         let default = sources
             .iter()
-            .position(|s| s.label == crate::domain::vertex::DEFAULT_BASE_MODEL)
+            .position(|s| {
+                s.label
+                    == crate::domain::models::default_base_model(
+                        if preference {
+                            crate::domain::models::Method::Preference
+                        } else {
+                            crate::domain::models::Method::Supervised
+                        },
+                        today,
+                    )
+            })
             .unwrap_or(0);
         let mut form = VertexTuneForm {
             values: Fields::default(),
             sources,
             source: default,
             adapter: 0,
+            mode: 0,
             focus: Focus::default(),
             error: None,
             upload: None,
@@ -239,20 +267,7 @@ impl VertexTuneForm {
 
     /// The fields this form shows: beta only for preference tuning.
     pub fn shows(&self, field: VertexTuneField) -> bool {
-        field != VertexTuneField::Beta || self.preference
-    }
-
-    /// After a move of the focus: past a field the form does not show, the same way.
-    pub fn skip_hidden(&mut self, forward: bool) {
-        while let Some(field) = self.focus.text()
-            && !self.shows(field)
-        {
-            self.focus = if forward {
-                self.focus.next()
-            } else {
-                self.focus.previous()
-            };
-        }
+        self.offers(field)
     }
 
     /// The field still holds the value remembered from the last job (not typed this time).
@@ -337,6 +352,27 @@ impl VertexTuneForm {
                 beta.map_or("the service's choice".into(), |b| b.to_string()),
             ));
         }
+        if let Some(mode) = settings.mode() {
+            // The rate row is the learning rate here (the multiplier row said the service's
+            // choice of multiplier: open models take none).
+            rows.retain(|(label, _)| label != "LR multiplier");
+            if mode == TuningMode::Full {
+                // Full tuning trains every weight: no adapter to size.
+                rows.retain(|(label, _)| label != "Adapter size");
+            }
+            let open = &settings.open;
+            let service = || "the service's choice".to_owned();
+            rows.push(("Tuning mode".into(), mode.word().into()));
+            rows.push((
+                "Learning rate".into(),
+                open.learning_rate.map_or_else(service, |r| r.to_string()),
+            ));
+            rows.push((
+                "Batch size".into(),
+                open.batch_size.map_or_else(service, |b| b.to_string()),
+            ));
+            rows.push(("Output URI".into(), open.output_uri.clone()));
+        }
         for (object, data) in &start.uploads {
             rows.push((
                 "Upload".into(),
@@ -368,6 +404,84 @@ impl VertexTuneForm {
         self.adapter_choices().get(self.adapter).copied().flatten()
     }
 
+    /// The chosen base model, when it is an open one.
+    pub fn open_model(&self) -> Option<&'static crate::domain::models::TunableModel> {
+        match self.chosen_source().map(|s| &s.source) {
+            Some(VertexSource::Base(model)) => tunable_model(model).filter(|m| m.is_open()),
+            _ => None,
+        }
+    }
+
+    /// The tuning modes the chosen model takes, its default first; none for a Gemini model
+    /// (it always trains an adapter).
+    pub fn mode_choices(&self) -> Vec<TuningMode> {
+        let Some(model) = self.open_model() else {
+            return Vec::new();
+        };
+        let first = model.default_mode();
+        std::iter::once(first)
+            .chain(model.modes.iter().copied().filter(|m| *m != first))
+            .collect()
+    }
+
+    pub fn tuning_mode(&self) -> Option<TuningMode> {
+        self.mode_choices().get(self.mode).copied()
+    }
+
+    /// Whether the chosen model takes this field (batch size and output URI: open models).
+    pub fn offers(&self, field: VertexTuneField) -> bool {
+        match field {
+            VertexTuneField::BatchSize | VertexTuneField::OutputUri => self.open_model().is_some(),
+            VertexTuneField::Beta => self.preference,
+            _ => true,
+        }
+    }
+
+    /// The label a field is drawn with: the rate row is an open model's learning rate.
+    pub fn label(&self, field: VertexTuneField) -> &'static str {
+        match field {
+            VertexTuneField::Multiplier if self.open_model().is_some() => "Learning rate",
+            other => other.label(),
+        }
+    }
+
+    /// The last choice row the chosen model has (the tuning mode: open models only); enter
+    /// there opens the review.
+    pub fn last_choice(&self) -> u8 {
+        if self.open_model().is_some() { 2 } else { 1 }
+    }
+
+    /// The focus after (or before) the current one, past the fields the model does not take.
+    pub fn step_focus(&mut self, forward: bool) {
+        for _ in 0..VertexTuneField::ALL.len() + 4 {
+            self.focus = if forward {
+                self.focus.next()
+            } else {
+                self.focus.previous()
+            };
+            let offered = match self.focus {
+                Focus::Text(f) => self.offers(f),
+                Focus::Choice(c) => c <= self.last_choice(),
+            };
+            if offered {
+                return;
+            }
+        }
+    }
+
+    /// The output folder when none is typed: `gs://BUCKET/PREFIX/tuned`, from the upload's
+    /// bucket (empty while no bucket is given).
+    pub fn default_output_uri(&self) -> String {
+        let bucket = self.values.get(VertexTuneField::Bucket).trim();
+        if bucket.is_empty() {
+            return String::new();
+        }
+        match self.values.get(VertexTuneField::Prefix).trim_matches('/') {
+            "" => format!("gs://{bucket}/tuned"),
+            prefix => format!("gs://{bucket}/{prefix}/tuned"),
+        }
+    }
+
     /// ←/→ on a choice: the source (the adapter goes back to the service's choice when the
     /// sizes change) or the adapter size.
     pub fn cycle(&mut self, choice: u8, forward: bool) {
@@ -381,12 +495,20 @@ impl VertexTuneForm {
         };
         if choice == 0 {
             let rank = self.adapter_rank();
+            let mode = self.tuning_mode();
             self.source = step(self.source, self.sources.len());
             self.adapter = self
                 .adapter_choices()
                 .iter()
                 .position(|a| *a == rank)
                 .unwrap_or(0);
+            self.mode = self
+                .mode_choices()
+                .iter()
+                .position(|m| Some(*m) == mode)
+                .unwrap_or(0);
+        } else if choice == 2 {
+            self.mode = step(self.mode, self.mode_choices().len());
         } else {
             self.adapter = step(self.adapter, self.adapter_choices().len());
         }
@@ -439,6 +561,31 @@ impl VertexTuneForm {
             .map(|s| s.source.clone())
             .ok_or("Choose what to tune from")?;
         let epochs = self.optional::<u32>(VertexTuneField::Epochs)?;
+        let rate = self
+            .optional::<f64>(VertexTuneField::Multiplier)
+            .map_err(|_| {
+                format!(
+                    "{}: {:?} is not a number",
+                    self.label(VertexTuneField::Multiplier),
+                    self.values.get(VertexTuneField::Multiplier).trim()
+                )
+            })?;
+        let open_model = self.open_model().is_some();
+        let open = if open_model {
+            let typed = self.values.get(VertexTuneField::OutputUri).trim();
+            OpenSettings {
+                tuning_mode: self.tuning_mode(),
+                batch_size: self.optional(VertexTuneField::BatchSize)?,
+                learning_rate: rate,
+                output_uri: if typed.is_empty() {
+                    self.default_output_uri()
+                } else {
+                    typed.to_owned()
+                },
+            }
+        } else {
+            OpenSettings::default()
+        };
         let settings = VertexTuning {
             display_name: self
                 .values
@@ -452,10 +599,11 @@ impl VertexTuneForm {
                 .to_owned(),
             source,
             epochs,
-            multiplier: self.optional(VertexTuneField::Multiplier)?,
+            multiplier: if open_model { None } else { rate },
             adapter_rank: self.adapter_rank(),
             validation_percent: self.optional(VertexTuneField::Validation)?.unwrap_or(0.0),
             method: self.method()?,
+            open,
         };
         settings.check().map_err(|p| describe(&p))?;
         Ok(settings)
@@ -560,6 +708,15 @@ fn describe(problem: &VertexTuningProblem) -> String {
         VertexTuningProblem::NoExamples => "Dataset",
         VertexTuningProblem::PreferenceNotForModel { .. } => "Tune from",
         VertexTuningProblem::BetaOutOfRange { .. } => VertexTuneField::Beta.label(),
+        VertexTuningProblem::ModeNotForModel { .. } => "Tuning mode",
+        VertexTuningProblem::MultiplierOnOpenModel { .. }
+        | VertexTuningProblem::RateOnGemini { .. }
+        | VertexTuningProblem::RateNotPositive => "Learning rate",
+        VertexTuningProblem::OpenSettingOnGemini { .. } => "Tune from",
+        VertexTuningProblem::BatchSizeBelowOne => VertexTuneField::BatchSize.label(),
+        VertexTuningProblem::OutputUriMissing { .. }
+        | VertexTuningProblem::OutputUriNotGs { .. } => VertexTuneField::OutputUri.label(),
+        VertexTuningProblem::RegionNotForModel { .. } => "Tune from",
     };
     format!("{label}: {problem}")
 }

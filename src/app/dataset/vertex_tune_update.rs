@@ -2,8 +2,8 @@
 //! (upload both datasets, then create the job), follow the upload, and on success remember the
 //! settings, save the validation examples beside the dataset and open the Monitor on the job.
 
-use crate::app::dataset::{UploadProgress, VertexTuneField, VertexTuneForm};
-use crate::app::form::{Focus, FormField};
+use crate::app::dataset::{UploadProgress, VertexTuneForm};
+use crate::app::form::Focus;
 use crate::app::{App, Level, Pending, Tab};
 use crate::protocol::{ApiCall, Cmd};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -24,8 +24,12 @@ impl App {
         }
         let last = self.last_tune.as_ref().and_then(|t| t.vertex.as_ref());
         // Preference examples make a preference (DPO) job; pairs and turns a supervised one.
-        let mut form =
-            VertexTuneForm::for_method(&self.jobs.jobs, last, self.dataset.is_preference());
+        let mut form = VertexTuneForm::for_method(
+            &self.jobs.jobs,
+            last,
+            self.dataset.is_preference(),
+            self.clock.utc.date_naive(),
+        );
         form.values.set(
             crate::app::dataset::VertexTuneField::DisplayName,
             self.dataset_stem(),
@@ -75,7 +79,7 @@ impl App {
             _ if confirm => return Some(self.start_vertex_tuning()),
             KeyCode::Esc => pane.vertex_tune = None,
             // After the last choice, enter opens the review of what will be created.
-            KeyCode::Enter if form.focus == Focus::Choice(VertexTuneField::CHOICES - 1) => {
+            KeyCode::Enter if form.focus == Focus::Choice(form.last_choice()) => {
                 match form.review_rows(&pane.dataset.examples, &stem, utc) {
                     Ok((rows, start)) => {
                         form.review = Some(rows);
@@ -85,14 +89,8 @@ impl App {
                     Err(problem) => form.error = Some(problem),
                 }
             }
-            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => {
-                form.focus = form.focus.next();
-                form.skip_hidden(true);
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                form.focus = form.focus.previous();
-                form.skip_hidden(false);
-            }
+            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => form.step_focus(true),
+            KeyCode::BackTab | KeyCode::Up => form.step_focus(false),
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.focus.text().is_none() => {
                 if let Focus::Choice(choice) = form.focus {
                     form.cycle(choice, key.code != KeyCode::Left);

@@ -40,7 +40,7 @@ impl App {
             return Vec::new();
         };
         let label = job_label(&job);
-        let targets = rebase_targets(&job);
+        let targets = rebase_targets(&job, self.clock.utc.date_naive());
         // Any offered model passes the base check: only "no model" can stop the question.
         let problem = targets
             .first()

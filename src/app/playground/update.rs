@@ -29,6 +29,9 @@ impl App {
             self.playground.base_models = Some(
                 crate::domain::vertex::TUNABLE_MODELS
                     .iter()
+                    // An open model answers once deployed from Model Garden, not as a
+                    // publisher model: only Gemini models are offered as bases.
+                    .filter(|m| !m.is_open())
                     .map(|m| TargetModel::vertex_base(m.id))
                     .collect(),
             );
@@ -316,9 +319,21 @@ impl App {
         self.remember_run(id)
     }
 
+    /// A run's failure; a tuned endpoint that is not found, whose base model has retired, says
+    /// so and names the rebase.
     pub(in crate::app) fn play_failed(&mut self, id: RequestId, message: String) {
+        let today = self.clock.utc.date_naive();
+        let jobs = &self.jobs.jobs;
         if let Some(run) = self.playground.runs.iter_mut().find(|r| r.request == id) {
-            run.error = Some(message);
+            let not_found = message.contains("404") || message.to_lowercase().contains("not found");
+            let hint = not_found
+                .then(|| crate::domain::rebase::job_serving(jobs, &run.model))
+                .flatten()
+                .and_then(|job| crate::domain::rebase::retired_base_hint(job, today));
+            run.error = Some(match hint {
+                Some(hint) => format!("{message}; {hint}"),
+                None => message,
+            });
         }
     }
 

@@ -262,8 +262,25 @@ pub(crate) fn vertex_answer(
             let (job, steps) = store.cloud.endpoint(endpoint).ok_or_else(|| {
                 Failure::new(Code::NotFound, format!("Endpoint `{model}` not found."))
             })?;
-            (job.id().to_owned(), steps, job.state.job.base_model.clone())
+            (
+                job.id().to_owned(),
+                steps,
+                crate::domain::vertex::job_base_model(&job.state.job).to_owned(),
+            )
         };
+        // A tuned model lives as long as its base: past the base's retirement (at the day the
+        // emulator is told to read the lifecycle at) the endpoint answers as a retired
+        // publisher model does.
+        if let Some(today) = core.options.retire_models_at
+            && crate::domain::models::tunable_model(&base).is_some_and(|m| m.retired(today))
+        {
+            return Err(Failure::new(
+                Code::NotFound,
+                format!(
+                    "Publisher Model `publishers/google/models/{base}` was not found or your project does not have access to it."
+                ),
+            ));
+        }
         let trainer =
             crate::emulator::vertex_tuning::trainer_at(core, &job_id, steps).ok_or_else(|| {
                 Failure::new(Code::Internal, format!("{model} has no training record."))

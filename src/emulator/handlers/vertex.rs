@@ -29,13 +29,10 @@ fn unmodeled_fields(version: &str) -> &'static [&'static str] {
         "preferenceOptimizationSpec.evaluationConfig",
         "serviceAccount",
         "supervisedTuningSpec.evaluationConfig",
-        "supervisedTuningSpec.tuningMode",
-        "supervisedTuningSpec.hyperParameters.batchSize",
         "customBaseModel",
         "distillationSamplingSpec",
         "distillationSpec.evaluationConfig",
         "fullFineTuningSpec",
-        "outputUri",
         "partnerModelTuningSpec",
         "pipelineJob",
         "satisfiesPzi",
@@ -53,6 +50,9 @@ const V1BETA1_ONLY: &[&str] = &[
     "supervisedTuningSpec.hyperParameters.learningRate",
     "distillationSpec",
     "reinforcementTuningSpec",
+    "supervisedTuningSpec.hyperParameters.batchSize",
+    "supervisedTuningSpec.tuningMode",
+    "outputUri",
 ];
 
 /// Removes a dotted path (`supervisedTuningSpec.tuningMode`) from a camelCase request.
@@ -108,6 +108,7 @@ fn read_request(req: &Req) -> Result<TuningJob, Failure> {
         distillation_spec: given.distillation_spec,
         reinforcement_tuning_spec: given.reinforcement_tuning_spec,
         preference_optimization_spec: given.preference_optimization_spec,
+        output_uri: given.output_uri,
         labels: labels
             .and_then(|l| serde_json::from_value(l).ok())
             .unwrap_or(given.labels),

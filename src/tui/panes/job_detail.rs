@@ -34,7 +34,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     job: &TuningJob,
-    stage: Option<JobStage>,
+    (stage, today): (Option<JobStage>, chrono::NaiveDate),
     scroll: u16,
     checkpoints: Checkpoints<'_>,
     theme: &Theme,
@@ -47,7 +47,7 @@ pub fn render(
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
     frame.render_widget(
-        Paragraph::new(job_lines(job, stage, checkpoints, theme))
+        Paragraph::new(job_lines(job, stage, today, checkpoints, theme))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         left,
@@ -72,6 +72,7 @@ pub fn render(
 fn job_lines(
     job: &TuningJob,
     stage: Option<JobStage>,
+    today: chrono::NaiveDate,
     checkpoints: Checkpoints<'_>,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
@@ -110,6 +111,24 @@ fn job_lines(
             crate::domain::preference::method_text(job),
             theme,
         ));
+    }
+    // A base that retires (or has): the mark, and what R rebases onto.
+    if let Some(mark) = row.base_mark(today) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<16}", "Base's life"), theme.muted),
+            Span::styled(mark, theme.warn),
+        ]));
+        lines.push(field(
+            "Rebase with R",
+            format!(
+                "onto {}",
+                crate::domain::models::suggested_base(&row.base_model, today)
+            ),
+            theme,
+        ));
+    }
+    if let Some(open) = row.open_text() {
+        lines.push(field("Open model", open, theme));
     }
     if let Some(pre) = &job.pre_tuned_model {
         let from = if pre.checkpoint_id.is_empty() {

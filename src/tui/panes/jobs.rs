@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 frame,
                 area,
                 job,
-                stage,
+                (stage, app.clock.utc.date_naive()),
                 pane.detail_scroll,
                 checkpoints,
                 theme,
@@ -45,7 +45,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 all_locations: app.contexts.all_locations,
                 region_errors: &app.contexts.region_errors,
             };
-            render_table(frame, area, pane, &view, app.line_cursor, theme)
+            let today = app.clock.utc.date_naive();
+            render_table(frame, area, pane, &view, app.line_cursor, today, theme)
         }
     }
     if let Some(dialog) = &pane.dialog {
@@ -81,10 +82,15 @@ fn title(pane: &JobsPane, place: &str, cursor: Option<usize>) -> String {
 /// widens the display name. The state column is as wide as its longest cell (a job's stage
 /// beside its state, "PENDING · quota: 1 ahead", between 10 and 30 characters): while a job
 /// waits or runs, where it stands matters more than the columns it pushes out.
+/// The state column at its widest, in a table [`WIDE_TABLE`] cells wide or more: the whole
+/// retirement mark fits ("SUCCEEDED · retired 2026-10-16: rebase").
+const STATE_WIDEST: usize = 40;
+const WIDE_TABLE: u16 = 150;
+
 fn columns_for(width: u16, state_width: u16, all_locations: bool) -> Vec<(JobColumn, u16)> {
     let mut all = vec![
         (JobColumn::DisplayName, 22u16),
-        (JobColumn::State, state_width.clamp(10, 30)),
+        (JobColumn::State, state_width.clamp(10, STATE_WIDEST as u16)),
         (JobColumn::Created, 16),
         (JobColumn::BaseModel, 22),
         (JobColumn::Steps, 6),
@@ -120,6 +126,7 @@ fn render_table(
     pane: &JobsPane,
     view: &View,
     cursor: Option<usize>,
+    today: chrono::NaiveDate,
     theme: &Theme,
 ) {
     let place = view.place;
@@ -191,10 +198,18 @@ fn render_table(
     } else {
         inner
     };
-    render_rows(frame, area, pane, view.all_locations, theme);
+    render_rows(frame, area, pane, (view.all_locations, today), theme);
 }
 
-fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, all_locations: bool, theme: &Theme) {
+/// The rows; a succeeded job whose base model retires within 30 days of `today` (or has
+/// retired) says so in its state cell, in the warning colour.
+fn render_rows(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &JobsPane,
+    (all_locations, today): (bool, chrono::NaiveDate),
+    theme: &Theme,
+) {
     if pane.visible.is_empty() {
         frame.render_widget(
             Paragraph::new(format!(
@@ -205,10 +220,17 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, all_locations: bo
         );
         return;
     }
+    // A wide table has room for the whole retirement mark; a narrower one says it short
+    // (the detail says it whole), so that no other column is pushed out.
+    let room = if area.width >= WIDE_TABLE {
+        STATE_WIDEST
+    } else {
+        0
+    };
     let state_width = pane
         .visible
         .iter()
-        .map(|i| pane.rows[*i].state_text().chars().count())
+        .map(|i| pane.rows[*i].state_with_life(today, room).chars().count())
         .max()
         .unwrap_or(0);
     let columns = columns_for(
@@ -235,7 +257,13 @@ fn render_rows(frame: &mut Frame, area: Rect, pane: &JobsPane, all_locations: bo
                 if Some(*c) == first {
                     text = format!("{}{text}", if marked { "● " } else { "  " });
                 }
-                let style = if *c == JobColumn::State {
+                let retiring = *c == JobColumn::State && row.base_mark(today).is_some();
+                if retiring {
+                    text = row.state_with_life(today, usize::from(*w));
+                }
+                let style = if retiring {
+                    theme.warn
+                } else if *c == JobColumn::State {
                     theme.job_state(&row.state)
                 } else {
                     Style::default()

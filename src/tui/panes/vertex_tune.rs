@@ -2,7 +2,7 @@
 //! the split will be, and the upload's progress bar.
 
 use crate::app::dataset::{VertexTuneField, VertexTuneForm};
-use crate::app::form::{Focus, FormField};
+use crate::app::form::Focus;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::dialog;
 use ratatui::Frame;
@@ -36,9 +36,20 @@ pub fn render(
         return;
     }
     let mut lines = vec![method_line(form, theme)];
-    for (field, text) in form.values.iter().filter(|(f, _)| form.shows(*f)) {
+    let open = form.open_model().is_some();
+    let default_output = form.default_output_uri();
+    for (field, text) in form.values.iter() {
+        if !form.offers(field) {
+            continue;
+        }
         let focused = form.focus == Focus::Text(field);
         let hint = match (field, text.trim().is_empty()) {
+            (VertexTuneField::Multiplier, true) if open => "  (the service's choice)",
+            (VertexTuneField::BatchSize, true) => "  (the service's choice)",
+            (VertexTuneField::OutputUri, true) if default_output.is_empty() => {
+                "  (required: gs://bucket/folder for the tuned weights)"
+            }
+            (VertexTuneField::OutputUri, true) => "  (empty: the bucket's tuned/ folder)",
             (VertexTuneField::Description, true) => "  (optional)",
             (VertexTuneField::Epochs, true) => "  (the service's choice)",
             (VertexTuneField::Multiplier, true) => "  (the service's choice, 1.0)",
@@ -50,7 +61,7 @@ pub fn render(
             _ => "",
         };
         lines.push(dialog::text_field(
-            field.label(),
+            form.label(field),
             text,
             focused,
             cursor,
@@ -85,6 +96,19 @@ pub fn render(
     ));
     if let Some(hint) = source_hint(form) {
         lines.push(Line::styled(hint, theme.muted));
+    }
+    if open {
+        let modes: Vec<&str> = form.mode_choices().iter().map(|m| m.word()).collect();
+        lines.push(dialog::field(
+            format!("{:<15}", "Tuning mode"),
+            format!(
+                "‹ {} ›  of {}",
+                form.tuning_mode().map_or("", |m| m.word()),
+                modes.join(", ")
+            ),
+            form.focus == Focus::Choice(2),
+            theme,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(split_line(form, examples), theme.accent));
