@@ -19,7 +19,8 @@ fn a_checkpoint_is_promoted_a_model_rebased_and_a_third_job_waits_for_quota() {
     });
     tmux.keys(&["G", "Enter"]);
     tmux.wait_for("Dataset statistics");
-    for _ in 0..25 {
+    // Scroll to the end (the detail stops there): the checkpoint rows.
+    for _ in 0..40 {
         tmux.keys(&["j"]);
     }
     tmux.wait_for("Checkpoints (8)");

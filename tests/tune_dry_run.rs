@@ -61,9 +61,11 @@ async fn a_dry_run_prints_the_plan_with_the_services_counts_and_creates_nothing(
     )
     .unwrap();
     // Steps at the emulator's usual pace, so the demo's live job is still running (holding the
-    // quota's one slot) while the plans are made.
+    // one slot of the service's default quota the plan counts with) while the plans are made;
+    // the emulator itself runs two at once, so a short past job of ours runs beside it.
     let emu = common::start(EmulatorOptions {
         demo: true,
+        concurrent_tuning_jobs: 2,
         ..EmulatorOptions::default()
     })
     .await;
@@ -73,6 +75,40 @@ async fn a_dry_run_prints_the_plan_with_the_services_counts_and_creates_nothing(
         "tunedeck-demo",
         "us-central1",
     );
+    // A finished job on the default base model: its batch size and pace are the estimates'.
+    let past: String = lines(8).iter().map(|l| format!("{l}\n")).collect();
+    client
+        .upload("plus-past", "train.jsonl", past.as_bytes(), |_, _| {})
+        .await
+        .unwrap();
+    let base = tunedeck::domain::models::default_base_model(
+        tunedeck::domain::models::Method::Supervised,
+        chrono::Utc::now().date_naive(),
+    );
+    let job = client
+        .create_tuning_job(&tunedeck::api::vertex::types::TuningJob {
+            base_model: base.into(),
+            tuned_model_display_name: "plus-past".into(),
+            supervised_tuning_spec: Some(tunedeck::api::vertex::types::SupervisedTuningSpec {
+                training_dataset_uri: "gs://plus-past/train.jsonl".into(),
+                hyper_parameters: Some(tunedeck::api::vertex::types::HyperParameters {
+                    epoch_count: Some(1),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    loop {
+        let j = client.get_tuning_job(&job.name).await.unwrap();
+        if j.state.is_terminal() {
+            assert_eq!(j.state, tunedeck::api::vertex::types::JobState::Succeeded);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let before = client.all_tuning_jobs("").await.unwrap().len();
 
     let out = run(
@@ -121,7 +157,7 @@ async fn a_dry_run_prints_the_plan_with_the_services_counts_and_creates_nothing(
         plan["billed_training_tokens"].as_i64().unwrap(),
         training * suggested
     );
-    // The demo's finished job on the same base model gives the batch size and the time.
+    // Our finished job on the same base model gives the batch size and the time.
     assert_eq!(plan["batch_size"], 4, "{plan:#}");
     assert_eq!(plan["steps"], (36 * 3_u64).div_ceil(4), "{plan:#}");
     assert!(plan["seconds_low"].as_f64().unwrap() > 0.0, "{plan:#}");

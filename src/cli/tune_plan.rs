@@ -233,6 +233,18 @@ pub async fn dry_run(client: &VertexClient, input: DryRun<'_>) -> CliResult {
         }
         None => problems.push("--bucket: none given; the datasets upload to it".to_owned()),
     }
+    // A retired base takes no new job (the model table's dates, read with their source).
+    let today = chrono::Utc::now().date_naive();
+    if let Some(model) = crate::domain::models::tunable_model(&base_model)
+        && model.retired(today)
+    {
+        problems.push(format!(
+            "--base-model {}: retired on {}; the service takes no new job on it (try --base-model {})",
+            model.id,
+            model.retires.map_or("", |r| r.on),
+            crate::domain::models::suggested_base(model.id, today)
+        ));
+    }
     for (set, counted) in [("training", &training), ("validation", &validation)] {
         for n in &counted.over_limit {
             problems.push(format!(

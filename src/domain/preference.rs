@@ -12,15 +12,20 @@
 //! 2.5 Flash models on Vertex AI" (2.5 Flash and 2.5 Flash-Lite). The docs give `beta` no
 //! range; see [`BETA_MAX`].
 
-/// The Gemini models preference tuning accepts (2.5 Flash and 2.5 Flash-Lite at the docs'
-/// date). Kept apart from the supervised model table until the two are unified.
-pub const PREFERENCE_MODELS: &[&str] = &["gemini-2.5-flash", "gemini-2.5-flash-lite"];
+/// The models preference tuning accepts: the model table's (src/domain/models.rs, where each
+/// model's methods are kept with their source), in its order.
+pub fn preference_models() -> Vec<&'static str> {
+    super::models::TUNABLE_MODELS
+        .iter()
+        .filter(|m| m.takes(super::models::Method::Preference))
+        .map(|m| m.id)
+        .collect()
+}
 
 /// Whether `model` (`gemini-2.5-flash`, or a `publishers/google/models/` name) takes
 /// preference tuning.
 pub fn takes_preference(model: &str) -> bool {
-    let short = model.rsplit('/').next().unwrap_or(model);
-    PREFERENCE_MODELS.contains(&short)
+    super::models::tunable_model(model).is_some_and(|m| m.takes(super::models::Method::Preference))
 }
 
 /// The largest `beta` tunedeck sends. The discovery document calls it "weight for KL

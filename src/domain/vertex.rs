@@ -504,7 +504,7 @@ impl std::fmt::Display for VertexTuningProblem {
             VertexTuningProblem::PreferenceNotForModel { model } => write!(
                 f,
                 "{model} does not take preference tuning; it is offered for {}",
-                super::preference::PREFERENCE_MODELS.join(", ")
+                super::preference::preference_models().join(", ")
             ),
             VertexTuningProblem::BetaOutOfRange { beta } => write!(
                 f,

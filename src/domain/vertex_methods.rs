@@ -51,8 +51,15 @@ impl TuningMethod {
 /// Base teachers the docs name for distillation (early access, read 2026-12: "teacher
 /// gemini-3.1-pro"); 2.5 Pro is accepted too, as the earlier preview took it (uncertain).
 pub const DISTILLATION_TEACHERS: &[&str] = &["gemini-3.1-pro", "gemini-2.5-pro"];
-/// Students the docs name for distillation (same page): 2.5 Flash.
-pub const DISTILLATION_STUDENTS: &[&str] = &["gemini-2.5-flash"];
+/// The students distillation takes: the model table's (src/domain/models.rs, with the page
+/// that names them).
+pub fn distillation_students() -> Vec<&'static str> {
+    super::models::TUNABLE_MODELS
+        .iter()
+        .filter(|m| m.takes(super::models::Method::Distillation))
+        .map(|m| m.id)
+        .collect()
+}
 
 /// `(label, value)` lines that say what a job's method-specific spec holds, for the detail
 /// pane and `jobs get`; empty for supervised jobs (their lines are the tuning settings).

@@ -16,7 +16,7 @@
 use crate::api::error::Code;
 use crate::api::vertex::types::{HyperParameters, SupervisedTuningSpec, TuningJob};
 use crate::domain::vertex_methods::{
-    DISTILLATION_STUDENTS, DISTILLATION_TEACHERS, reward_configs, string_match, weighted,
+    DISTILLATION_TEACHERS, distillation_students, reward_configs, string_match, weighted,
 };
 use crate::emulator::cloud::{StoredObject, numeric_id, object_metadata};
 use crate::emulator::core::Core;
@@ -65,10 +65,10 @@ pub fn lower(
             request.base_model = spec.student_model.clone();
         }
         let student = request.base_model.clone();
-        if !DISTILLATION_STUDENTS.contains(&student.as_str()) {
+        if !distillation_students().contains(&student.as_str()) {
             return Err(invalid(format!(
                 "Base model {student:?} is not supported as a distillation student. Supported models: {}.",
-                DISTILLATION_STUDENTS.join(", ")
+                distillation_students().join(", ")
             )));
         }
         let teacher = teacher_endpoint(core, &spec)?;

@@ -14,7 +14,7 @@ use crate::api::vertex::types::{
     TuningJob,
 };
 use crate::domain::preference::{
-    BETA_MAX, PREFERENCE_MODELS, Refusal, read_line, takes_preference,
+    BETA_MAX, Refusal, preference_models, read_line, takes_preference,
 };
 use std::sync::Arc;
 
@@ -81,7 +81,7 @@ impl Asked {
         if !takes_preference(base_model) {
             return Err(invalid(format!(
                 "Base model {base_model} is not supported for preference optimization. Supported models: {}.",
-                PREFERENCE_MODELS.join(", ")
+                preference_models().join(", ")
             )));
         }
         if let Some(b) = beta.filter(|b| !crate::domain::preference::beta_in_range(*b)) {
