@@ -54,10 +54,15 @@ fn write(dir: &Path, n: usize) {
 async fn a_dry_run_prints_the_plan_with_the_services_counts_and_creates_nothing() {
     let home = tempfile::tempdir().unwrap();
     write(home.path(), 40);
+    // The base model a run with no --base-model tunes (today's default), priced in [prices].
+    let base = tunedeck::domain::models::default_base_model(
+        tunedeck::domain::models::Method::Supervised,
+        chrono::Utc::now().date_naive(),
+    );
     std::fs::create_dir_all(home.path().join("config/tunedeck")).unwrap();
     std::fs::write(
         home.path().join("config/tunedeck/config.toml"),
-        "[prices]\nas_of = \"2026-11-30\"\n\"gemini-2.5-flash\" = 4.0\n",
+        format!("[prices]\nas_of = \"2026-11-30\"\n\"{base}\" = 4.0\n"),
     )
     .unwrap();
     // Steps at the emulator's usual pace, so the demo's live job is still running (holding the
@@ -81,10 +86,6 @@ async fn a_dry_run_prints_the_plan_with_the_services_counts_and_creates_nothing(
         .upload("plus-past", "train.jsonl", past.as_bytes(), |_, _| {})
         .await
         .unwrap();
-    let base = tunedeck::domain::models::default_base_model(
-        tunedeck::domain::models::Method::Supervised,
-        chrono::Utc::now().date_naive(),
-    );
     let job = client
         .create_tuning_job(&tunedeck::api::vertex::types::TuningJob {
             base_model: base.into(),
