@@ -5,122 +5,22 @@
 //! names the rebase. Needs tmux (see tests/terminal.rs).
 
 mod common;
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-    _home: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn start_with(name: &str, args: &str, prepare: impl FnOnce(&Path)) -> Tmux {
-        let home = tempfile::tempdir().unwrap();
-        prepare(home.path());
-        let tmux = Tmux {
-            socket: format!("tunedeck-models-{}-{name}", std::process::id()),
-            _home: home,
-        };
-        let h = tmux._home.path();
-        let script = format!(
-            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
-            home = h.display(),
-            env = common::clean_env_prefix(h),
-            bin = env!("CARGO_BIN_EXE_tunedeck"),
-        );
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &tmux.socket,
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                "120",
-                "-y",
-                "40",
-                &script,
-            ])
-            .output()
-            .expect("tmux starts");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", "t", k]);
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-t", "t", "-p"])
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "never saw {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn have_tmux() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("TUNEDECK_REQUIRE_TMUX_TEST").is_none(),
-            "TUNEDECK_REQUIRE_TMUX_TEST is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
-    }
-    found
-}
+use common::tmux::{Tmux, have_tmux};
 
 #[test]
 fn the_t_form_offers_what_an_open_model_takes_and_the_jobs_table_marks_a_retired_base() {
     if !have_tmux() {
         return;
     }
-    let tmux = Tmux::start_with("open", "--emulator --vertex --dataset caps.jsonl", |home| {
-        let line = r#"{"contents":[{"role":"user","parts":[{"text":"city italy"}]},{"role":"model","parts":[{"text":"rome"}]}]}"#;
-        std::fs::write(home.join("caps.jsonl"), format!("{line}\n").repeat(6)).unwrap();
-    });
+    let tmux = Tmux::start_sized(
+        "open",
+        "--emulator --vertex --dataset caps.jsonl",
+        (120, 40),
+        |home| {
+            let line = r#"{"contents":[{"role":"user","parts":[{"text":"city italy"}]},{"role":"model","parts":[{"text":"rome"}]}]}"#;
+            std::fs::write(home.join("caps.jsonl"), format!("{line}\n").repeat(6)).unwrap();
+        },
+    );
     tmux.wait_for("(Vertex AI JSONL) · 6 examples");
     tmux.keys(&["T"]);
     let form = tmux.wait_for("Start tuning on Vertex AI");

@@ -7,108 +7,11 @@
 //! Needs tmux; without it the test says so and passes, unless TUNEDECK_REQUIRE_TMUX_TEST is set.
 
 mod common;
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use common::tmux::{Tmux, have_tmux};
+use std::time::Duration;
 use tunedeck::api::vertex::client::VertexClient;
 use tunedeck::api::vertex::types::JobState;
 use tunedeck::domain::vertex::{VertexMethod, VertexSource, VertexTuning};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// The binary in a fresh session of this size, in `home`, with no credentials.
-    fn start(name: &str, home: &Path, size: (u16, u16), args: &str) -> Tmux {
-        let tmux = Tmux {
-            socket: format!("tunedeck-test-{}-{name}", std::process::id()),
-        };
-        let script = format!(
-            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
-            home = home.display(),
-            env = common::clean_env_prefix(home),
-            bin = env!("CARGO_BIN_EXE_tunedeck"),
-        );
-        let (x, y) = (size.0.to_string(), size.1.to_string());
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &tmux.socket,
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                &x,
-                "-y",
-                &y,
-                &script,
-            ])
-            .output()
-            .expect("tmux starts");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.run(&["capture-pane", "-t", "t", "-p"]);
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "never saw {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn have_tmux() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("TUNEDECK_REQUIRE_TMUX_TEST").is_none(),
-            "TUNEDECK_REQUIRE_TMUX_TEST is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
-    }
-    found && Path::new(env!("CARGO_BIN_EXE_tunedeck")).exists()
-}
 
 fn preference_jsonl() -> Vec<u8> {
     ["rivers", "mountains", "deserts", "oceans", "forests", "lakes", "caves", "reefs"]
@@ -184,8 +87,7 @@ fn the_job_detail_and_the_monitor_show_a_preference_job_and_its_reward_series() 
     runtime.block_on(dpo_job(&emu));
     let args = format!("--endpoint {} --vertex --project p", emu.base_url());
     for (size, name) in [((120, 40), "dpo-wide"), ((80, 24), "dpo-small")] {
-        let home = tempfile::tempdir().unwrap();
-        let tmux = Tmux::start(name, home.path(), size, &args);
+        let tmux = Tmux::start_sized(name, &args, size, |_| {});
         let screen = tmux.wait_for("kind-guide");
         assert!(screen.contains("SUCCEEDED"), "{screen}");
         tmux.keys(&["Enter"]);

@@ -7,115 +7,10 @@
 //! set (as in tests/terminal.rs).
 
 mod common;
+use common::tmux::{Tmux, have_tmux};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-    home: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// The binary in a fresh session of `w`×`h` with a private home (after `prepare` wrote
-    /// files into it) and no credentials.
-    fn start_with(name: &str, args: &str, size: (u16, u16), prepare: impl FnOnce(&Path)) -> Tmux {
-        let home = tempfile::tempdir().unwrap();
-        prepare(home.path());
-        let tmux = Tmux {
-            socket: format!("tunedeck-test-{}-{name}", std::process::id()),
-            home,
-        };
-        let h = tmux.home.path();
-        let script = format!(
-            "cd {home} && {env} {bin} {args}; echo EXITED $?; sleep 30",
-            home = h.display(),
-            env = common::clean_env_prefix(h),
-            bin = env!("CARGO_BIN_EXE_tunedeck"),
-        );
-        let (w, h) = (size.0.to_string(), size.1.to_string());
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &tmux.socket,
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                &w,
-                "-y",
-                &h,
-                &script,
-            ])
-            .output()
-            .expect("tmux starts");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "t", "-l", text]);
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.run(&["capture-pane", "-t", "t", "-p"]);
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "never saw {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn have_tmux() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("TUNEDECK_REQUIRE_TMUX_TEST").is_none(),
-            "TUNEDECK_REQUIRE_TMUX_TEST is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
-    }
-    found
-}
+use std::time::Duration;
 
 fn line(system: Option<&str>, prompt: &str, preferred: &str, rejected: &str) -> String {
     let mut value = serde_json::json!({
@@ -157,7 +52,7 @@ fn a_preference_file_is_edited_saved_and_tuned_with_dpo_through_the_t_form() {
     if !have_tmux() {
         return;
     }
-    let tmux = Tmux::start_with(
+    let tmux = Tmux::start_sized(
         "preference",
         "--emulator --vertex --dataset prefs.jsonl",
         (80, 24),
@@ -180,7 +75,7 @@ fn a_preference_file_is_edited_saved_and_tuned_with_dpo_through_the_t_form() {
     tmux.wait_for("● unsaved");
     tmux.keys(&["C-s"]);
     tmux.wait_for("Saved 3 examples to prefs.jsonl");
-    let saved = std::fs::read_to_string(tmux.home.path().join("prefs.jsonl")).unwrap();
+    let saved = std::fs::read_to_string(tmux.home().join("prefs.jsonl")).unwrap();
     let second: serde_json::Value = serde_json::from_str(saved.lines().nth(1).unwrap()).unwrap();
     assert_eq!(
         second["completions"][1]["completion"]["parts"][0]["text"],

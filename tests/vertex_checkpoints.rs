@@ -66,17 +66,42 @@ async fn answers(client: &VertexClient, endpoint: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_promoted_checkpoint_answers_on_the_models_endpoint_and_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let options = EmulatorOptions {
-        state_file: Some(dir.path().join("state.json")),
-        demo: true,
-        ..fast_options()
-    };
-    let emu = start(options.clone()).await;
-    let client = vertex(&emu);
-    let job = succeeded_demo_job(&client).await;
-    let tuned = job.tuned_model.clone().unwrap();
-    assert!(tuned.checkpoints.len() >= 2, "{tuned:?}");
+    // A checkpoint that answers some prompt differently from the final model (the demo trains
+    // afresh each start, with a seed of its own, so which one varies, and on a rare start every
+    // checkpoint has already learned what the last one knows): a fresh start until one does,
+    // a few times at most. Promoting it must change what the endpoint says.
+    let mut found = None;
+    for _ in 0..6 {
+        let dir = tempfile::tempdir().unwrap();
+        let options = EmulatorOptions {
+            state_file: Some(dir.path().join("state.json")),
+            demo: true,
+            ..fast_options()
+        };
+        let emu = start(options.clone()).await;
+        let client = vertex(&emu);
+        let job = succeeded_demo_job(&client).await;
+        let tuned = job.tuned_model.clone().unwrap();
+        assert!(tuned.checkpoints.len() >= 2, "{tuned:?}");
+        let before = answers(&client, &tuned.endpoint).await;
+        let mut first = None;
+        for c in &tuned.checkpoints[..tuned.checkpoints.len() - 1] {
+            let own = answers(&client, &c.endpoint).await;
+            if own != before {
+                first = Some((c.clone(), own));
+                break;
+            }
+        }
+        match first {
+            Some(first) => {
+                found = Some((dir, options, emu, client, job, tuned, first));
+                break;
+            }
+            None => emu.shutdown().await,
+        }
+    }
+    let (_dir, options, emu, client, job, tuned, (first, from_first)) =
+        found.expect("an earlier checkpoint answers differently (else this test shows nothing)");
 
     let model = client.get_model(&tuned.model).await.unwrap();
     let last = tuned.checkpoints.last().unwrap();
@@ -87,20 +112,6 @@ async fn a_promoted_checkpoint_answers_on_the_models_endpoint_and_survives_a_res
     assert_eq!(model.checkpoints.len(), tuned.checkpoints.len());
     assert_eq!(model.deployed_models[0].endpoint, tuned.endpoint);
     assert_eq!(model.display_name, job.tuned_model_display_name);
-
-    // A checkpoint that answers some prompt differently from the final model (the demo trains
-    // afresh each start, so which one varies): promoting it must change what the endpoint says.
-    let before = answers(&client, &tuned.endpoint).await;
-    let mut first = None;
-    for c in &tuned.checkpoints[..tuned.checkpoints.len() - 1] {
-        let own = answers(&client, &c.endpoint).await;
-        if own != before {
-            first = Some((c.clone(), own));
-            break;
-        }
-    }
-    let (first, from_first) =
-        first.expect("an earlier checkpoint answers differently (else this test shows nothing)");
     let first = &first;
 
     let updated = client
