@@ -52,14 +52,15 @@ fn the_t_form_offers_what_an_open_model_takes_and_the_jobs_table_marks_a_retired
     tmux.keys(&["Tab", "Tab", "Tab", "Tab", "Right"]);
     tmux.wait_for("‹ full ›");
     tmux.keys(&["Enter"]);
-    let review = tmux.wait_for("Start tuning on Vertex AI: review");
-    for row in [
+    let rows = [
         "Tune from      google/gemma-3-27b-it",
         "Tuning mode    full",
         "Output URI     gs://caps-bucket/tunedeck/tuned",
-    ] {
-        assert!(review.contains(row), "{row}: {review}");
-    }
+    ];
+    // The whole review, not a frame caught while it is drawn.
+    let review = tmux.wait_until("the review's rows", |s| {
+        s.contains("Start tuning on Vertex AI: review") && rows.iter().all(|r| s.contains(r))
+    });
     assert!(!review.contains("LR multiplier"), "{review}");
     tmux.keys(&["Enter"]);
     // The Monitor follows the new job; the jobs table lists it beside the demo's two, whose
