@@ -1169,6 +1169,35 @@ fn esc_during_the_upload_hides_the_form_and_the_outcome_still_lands() {
     assert_eq!(a.tab, Tab::Monitor);
 }
 
+/// The dialog box on a screen: from its top border (`┌` on the line with `┌ Start`) to its
+/// bottom one, columns within its borders.
+fn dialog(screen: &str) -> String {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some(top) = lines
+        .iter()
+        .position(|l| l.iter().collect::<String>().contains("┌ Start tuning"))
+    else {
+        return screen.to_owned();
+    };
+    let row: String = lines[top].iter().collect();
+    let left = row[..row.find("┌ Start tuning").unwrap()].chars().count();
+    let right = left
+        + lines[top][left..]
+            .iter()
+            .position(|c| *c == '┐')
+            .unwrap_or(0);
+    let mut out = Vec::new();
+    for l in &lines[top..] {
+        let part: String = l.get(left..=right).unwrap_or(&[]).iter().collect();
+        let end = part.starts_with('└');
+        out.push(part);
+        if end {
+            break;
+        }
+    }
+    out.join("\n")
+}
+
 #[test]
 fn snapshots_of_the_vertex_views() {
     let mut a = listed();
@@ -1185,7 +1214,9 @@ fn snapshots_of_the_vertex_views() {
     a.update(key('n'), clock());
     let mut a = with_dataset(10);
     a.update(key('T'), clock());
-    insta::assert_snapshot!("vertex_tune_form", screen_at(&mut a, 110, 30));
+    // The form itself: the Dataset pane behind it splits its side panel a row differently on
+    // some machines (seen in CI's clone), which is not what this snapshot is about.
+    insta::assert_snapshot!("vertex_tune_form", dialog(&screen_at(&mut a, 110, 30)));
     let mut a = vertex_file();
     insta::assert_snapshot!("vertex_dataset", screen_at(&mut a, 110, 30));
     a.update(key('4'), clock());
