@@ -13,6 +13,7 @@
 
 use super::import_error::ImportError;
 use super::lint::{Issue, Kind, Severity};
+use super::vertex::parts_text;
 use crate::api::types::{PreferenceParts, TuningExample};
 use crate::domain::preference::{
     PREFERRED_SCORE as PREFERRED, REJECTED_SCORE as REJECTED, Refusal, read_line,
@@ -24,21 +25,6 @@ use serde_json::{Value, json};
 pub struct PreferenceExample {
     /// The line's JSON, as read (key order kept).
     pub raw: Value,
-}
-
-/// The text of a `parts` value: a list of parts, or one part given as an object.
-fn parts_text(parts: Option<&Value>) -> String {
-    let text_of = |p: &Value| {
-        p.get("text")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
-    match parts {
-        Some(Value::Array(list)) => list.iter().map(text_of).collect(),
-        Some(part @ Value::Object(_)) => text_of(part),
-        _ => String::new(),
-    }
 }
 
 /// Every part is text only (no file, inline data or function call).

@@ -19,8 +19,9 @@ pub struct VertexExample {
     pub raw: Value,
 }
 
-/// The text of a `parts` value: a list of parts, or one part given as an object.
-fn parts_text(parts: Option<&Value>) -> String {
+/// The text of a `parts` value: a list of parts, or one part given as an object (preference
+/// lines read their turns with it too).
+pub(super) fn parts_text(parts: Option<&Value>) -> String {
     let text_of = |p: &Value| {
         p.get("text")
             .and_then(Value::as_str)

@@ -43,12 +43,11 @@ fn render_table(frame: &mut Frame, area: Rect, pane: &DatasetPane, theme: &Theme
         .skip(offset)
         .take(height)
         .map(|(i, ex)| {
-            let (mark, style) = match pane.marks.get(i).copied().flatten() {
-                Some(Severity::Error) => ("✗", theme.error),
-                Some(Severity::Warning) => ("!", theme.warn),
-                None => (" ", Style::default()),
-            };
-            let marked = if pane.marked.contains(&i) { "●" } else { " " };
+            let (mark, style, marked) = crate::tui::widgets::table::row_marks(
+                pane.marks.get(i).copied().flatten(),
+                pane.marked.contains(&i),
+                theme,
+            );
             let rejected = ex.preference.as_ref().map_or("", |p| p.rejected.as_str());
             let row = Row::new(vec![
                 Cell::from(marked).style(theme.accent),

@@ -70,3 +70,19 @@ pub fn filter_and_marks(
     }
     t
 }
+
+/// A dataset row's lint mark and its style (error, warning or none), and its selection mark:
+/// the same in every kind of dataset table.
+pub fn row_marks(
+    lint: Option<crate::dataset::lint::Severity>,
+    marked: bool,
+    theme: &crate::tui::theme::Theme,
+) -> (&'static str, ratatui::style::Style, &'static str) {
+    use crate::dataset::lint::Severity;
+    let (mark, style) = match lint {
+        Some(Severity::Error) => ("✗", theme.error),
+        Some(Severity::Warning) => ("!", theme.warn),
+        None => (" ", ratatui::style::Style::default()),
+    };
+    (mark, style, if marked { "●" } else { " " })
+}
